@@ -1,0 +1,29 @@
+"""The one place that builds the hub: routes, dependencies, error mapping, lifespan."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Server
+
+from hub.health.controllers import HealthController
+from hub.problems import EXCEPTION_HANDLERS
+from hub.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    app = Litestar(
+        route_handlers=[HealthController],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title="SealHub",
+            version="1.0.0",
+            path="/schema",
+            servers=[Server(url="/")],
+        ),
+        request_max_body_size=settings.limits.max_upload_bytes,
+        debug=False,
+    )
+    app.state.settings = settings
+    return app

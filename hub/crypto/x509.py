@@ -1,0 +1,250 @@
+"""SM2 X.509 certificates: build, parse, verify a chain, validity at a given time.
+
+Neither tongsuopy nor cryptography builds SM2 certificates, so the TBSCertificate is
+built with asn1crypto and signed with the SM2 facade. Signatures are always checked over
+the *stored* TBS bytes (asn1crypto keeps the original encoding of parsed values).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+
+from asn1crypto import algos, core, keys, x509
+
+from hub.crypto.sm2 import OID_SM2_CURVE, OID_SM2_SM3, SM2PrivateKey, SM2PublicKey
+from hub.errors import CryptoError
+
+# asn1crypto does not know the Chinese OIDs; teach it once so names round-trip.
+algos.SignedDigestAlgorithmId._map.setdefault(OID_SM2_SM3, "sm2_sm3")
+algos.SignedDigestAlgorithmId._reverse_map = None  # type: ignore[attr-defined]
+try:
+    keys.NamedCurve.register("sm2p256v1", OID_SM2_CURVE, 32)
+except ValueError:  # already registered by an earlier import
+    pass
+
+
+@dataclass(frozen=True)
+class Name:
+    """A distinguished name in the order a Chinese CA writes it."""
+
+    common_name: str
+    organization: str | None = None
+    organizational_unit: str | None = None
+    country: str = "CN"
+    province: str | None = None
+    locality: str | None = None
+
+    def to_asn1(self) -> x509.Name:
+        attrs: dict[str, str] = {"country_name": self.country}
+        if self.province:
+            attrs["state_or_province_name"] = self.province
+        if self.locality:
+            attrs["locality_name"] = self.locality
+        if self.organization:
+            attrs["organization_name"] = self.organization
+        if self.organizational_unit:
+            attrs["organizational_unit_name"] = self.organizational_unit
+        attrs["common_name"] = self.common_name
+        return x509.Name.build(attrs, use_printable=False)
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A parsed certificate that remembers its exact bytes."""
+
+    der: bytes
+    _asn1: x509.Certificate = field(repr=False, compare=False)
+
+    @classmethod
+    def load(cls, der: bytes) -> Certificate:
+        try:
+            parsed = x509.Certificate.load(der, strict=False)
+            # Touch the fields we rely on so malformed input fails here, typed.
+            parsed["tbs_certificate"]["validity"]["not_after"].native  # noqa: B018
+            parsed["tbs_certificate"]["subject_public_key_info"]["public_key"].contents  # noqa: B018
+        except Exception as exc:
+            raise CryptoError("not a DER X.509 certificate") from exc
+        return cls(der=bytes(der), _asn1=parsed)
+
+    @classmethod
+    def load_pem(cls, pem: bytes) -> Certificate:
+        from asn1crypto import pem as _pem
+
+        try:
+            _, _, der = _pem.unarmor(pem)
+        except Exception as exc:
+            raise CryptoError("not a PEM certificate") from exc
+        return cls.load(der)
+
+    def to_pem(self) -> bytes:
+        from asn1crypto import pem as _pem
+
+        return _pem.armor("CERTIFICATE", self.der)
+
+    @property
+    def tbs_bytes(self) -> bytes:
+        return self._asn1["tbs_certificate"].dump()
+
+    @property
+    def signature(self) -> bytes:
+        return self._asn1["signature_value"].native
+
+    @property
+    def signature_algorithm_oid(self) -> str:
+        return self._asn1["signature_algorithm"]["algorithm"].dotted
+
+    @property
+    def serial_number(self) -> int:
+        return self._asn1["tbs_certificate"]["serial_number"].native
+
+    @property
+    def subject(self) -> str:
+        return self._asn1.subject.human_friendly
+
+    @property
+    def issuer(self) -> str:
+        return self._asn1.issuer.human_friendly
+
+    @property
+    def subject_name_der(self) -> bytes:
+        return self._asn1.subject.dump()
+
+    @property
+    def issuer_name_der(self) -> bytes:
+        return self._asn1.issuer.dump()
+
+    @property
+    def not_before(self) -> datetime:
+        return self._asn1["tbs_certificate"]["validity"]["not_before"].native
+
+    @property
+    def not_after(self) -> datetime:
+        return self._asn1["tbs_certificate"]["validity"]["not_after"].native
+
+    @property
+    def is_ca(self) -> bool:
+        bc = self._asn1.basic_constraints_value
+        return bool(bc and bc["ca"].native)
+
+    @cached_property
+    def public_key(self) -> SM2PublicKey:
+        spki = self._asn1["tbs_certificate"]["subject_public_key_info"]
+        params = spki["algorithm"]["parameters"]
+        curve = params.chosen.dotted if isinstance(params.chosen, core.ObjectIdentifier) else None
+        if curve not in (None, OID_SM2_CURVE):
+            raise CryptoError(f"certificate key is not SM2 (curve {curve})")
+        bits = spki["public_key"].contents
+        return SM2PublicKey.from_point(bits[1:])  # drop the unused-bits octet
+
+    def valid_at(self, when: datetime) -> bool:
+        return self.not_before <= when <= self.not_after
+
+    def signed_by(self, issuer_key: SM2PublicKey) -> bool:
+        sig = self.signature
+        if isinstance(sig, bytes) and issuer_key.verify(sig, self.tbs_bytes):
+            return True
+        return False
+
+
+@dataclass(frozen=True)
+class ChainResult:
+    ok: bool
+    detail: str
+
+
+def verify_chain(
+    leaf: Certificate,
+    intermediates: Sequence[Certificate],
+    roots: Sequence[Certificate],
+    at: datetime,
+) -> ChainResult:
+    """Walk issuer names from leaf to a trusted root; every link signed and valid at `at`."""
+    pool = list(intermediates) + list(roots)
+    trusted = {r.der for r in roots}
+    current = leaf
+    for _ in range(8):
+        if not current.valid_at(at):
+            return ChainResult(False, f"certificate '{current.subject}' not valid at {at:%Y-%m-%d}")
+        if current.der in trusted:
+            if not current.signed_by(current.public_key):
+                return ChainResult(False, f"root '{current.subject}' is not self-signed")
+            return ChainResult(True, f"chain to trusted root '{current.subject}'")
+        issuers = [c for c in pool if c.subject_name_der == current.issuer_name_der]
+        issuer = next((c for c in issuers if current.signed_by(c.public_key)), None)
+        if issuer is None:
+            return ChainResult(False, f"no trusted issuer for '{current.subject}'")
+        if not issuer.is_ca:
+            return ChainResult(False, f"issuer '{issuer.subject}' is not a CA")
+        current = issuer
+    return ChainResult(False, "chain too long")
+
+
+def build_certificate(
+    *,
+    subject: Name,
+    subject_key: SM2PublicKey,
+    issuer: Name | Certificate,
+    issuer_key: SM2PrivateKey,
+    not_before: datetime | None = None,
+    days: int = 365,
+    is_ca: bool = False,
+    serial: int | None = None,
+) -> Certificate:
+    """Issue an SM2-with-SM3 certificate. `issuer` is a Name for self-signed roots."""
+    start = (not_before or datetime.now(UTC)).replace(microsecond=0)
+    issuer_name = (
+        x509.Name.load(issuer.subject_name_der) if isinstance(issuer, Certificate) else issuer.to_asn1()
+    )
+    sig_alg = algos.SignedDigestAlgorithm({"algorithm": OID_SM2_SM3})
+    key_usage = {"key_cert_sign", "crl_sign", "digital_signature"} if is_ca else {
+        "digital_signature",
+        "non_repudiation",
+    }
+    spki = keys.PublicKeyInfo.load(subject_key.to_der())
+    extensions = [
+        {"extn_id": "basic_constraints", "critical": True, "extn_value": {"ca": is_ca}},
+        {"extn_id": "key_usage", "critical": True, "extn_value": key_usage},
+        {"extn_id": "key_identifier", "critical": False, "extn_value": _key_id(subject_key)},
+    ]
+    if isinstance(issuer, Certificate):
+        extensions.append(
+            {
+                "extn_id": "authority_key_identifier",
+                "critical": False,
+                "extn_value": {"key_identifier": _key_id(issuer.public_key)},
+            }
+        )
+    tbs = x509.TbsCertificate(
+        {
+            "version": "v3",
+            "serial_number": serial or int.from_bytes(os.urandom(16), "big") >> 1,
+            "signature": sig_alg,
+            "issuer": issuer_name,
+            "validity": {
+                "not_before": x509.Time({"utc_time": start}),
+                "not_after": x509.Time({"utc_time": start + timedelta(days=days)}),
+            },
+            "subject": subject.to_asn1(),
+            "subject_public_key_info": spki,
+            "extensions": extensions,
+        }
+    )
+    tbs_der = tbs.dump()
+    cert = x509.Certificate(
+        {
+            "tbs_certificate": tbs,
+            "signature_algorithm": sig_alg,
+            "signature_value": issuer_key.sign(tbs_der),
+        }
+    )
+    return Certificate.load(cert.dump())
+
+
+def _key_id(key: SM2PublicKey) -> bytes:
+    from hub.crypto.sm3 import sm3
+
+    return sm3(key.point)[:20]

@@ -1,0 +1,150 @@
+"""Typed settings, read once from the environment (nothing else reads os.environ).
+
+Every variable is `SEALHUB_*` except `DATABASE_URL`, which follows the usual convention.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    origin: str = "sealhub.localhost"  # names the hub in tokens (iss) and log checkpoints
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = "sqlite:///sealhub.db"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def sqlite_path(self) -> str:
+        return self.url.removeprefix("sqlite:///")
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    # 16-byte SM4 key that wraps every tenant data key. Never logged, never in repr.
+    master_key: bytes = field(repr=False, default=b"")
+    access_token_seconds: int = 900
+    refresh_token_seconds: int = 86400
+    password_max_failures: int = 5
+    password_lockout_seconds: int = 900
+
+
+@dataclass(frozen=True)
+class LimitsSettings:
+    max_upload_bytes: int = 50 * 1024 * 1024
+    ofd_max_uncompressed_bytes: int = 200 * 1024 * 1024
+    ofd_max_entries: int = 10_000
+
+
+@dataclass(frozen=True)
+class AdapterSettings:
+    blocklist: tuple[str, ...] = ()
+    timeout_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
+class MetricsSettings:
+    enabled: bool = True
+    multiprocess_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    server: ServerSettings = field(default_factory=ServerSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
+    adapters: AdapterSettings = field(default_factory=AdapterSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        url = env.get("DATABASE_URL") or "sqlite:///" + env.get("SEALHUB_SQLITE_PATH", "sealhub.db")
+        return cls(
+            server=ServerSettings(
+                host=env.get("SEALHUB_HOST", "127.0.0.1"),
+                port=_int(env, "SEALHUB_PORT", 8000),
+                workers=_int(env, "SEALHUB_WORKERS", 1),
+                origin=env.get("SEALHUB_ORIGIN", "sealhub.localhost"),
+            ),
+            database=DatabaseSettings(url=url),
+            security=SecuritySettings(
+                master_key=_master_key(env),
+                access_token_seconds=_int(env, "SEALHUB_ACCESS_TOKEN_SECONDS", 900),
+                refresh_token_seconds=_int(env, "SEALHUB_REFRESH_TOKEN_SECONDS", 86400),
+                password_max_failures=_int(env, "SEALHUB_PASSWORD_MAX_FAILURES", 5),
+                password_lockout_seconds=_int(env, "SEALHUB_PASSWORD_LOCKOUT_SECONDS", 900),
+            ),
+            limits=LimitsSettings(
+                max_upload_bytes=_int(env, "SEALHUB_MAX_UPLOAD_BYTES", 50 * 1024 * 1024),
+                ofd_max_uncompressed_bytes=_int(
+                    env, "SEALHUB_OFD_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024
+                ),
+                ofd_max_entries=_int(env, "SEALHUB_OFD_MAX_ENTRIES", 10_000),
+            ),
+            adapters=AdapterSettings(
+                blocklist=tuple(
+                    x.strip() for x in env.get("SEALHUB_ADAPTER_BLOCKLIST", "").split(",") if x.strip()
+                ),
+                timeout_seconds=float(env.get("SEALHUB_VENDOR_TIMEOUT_SECONDS", "5")),
+            ),
+            metrics=MetricsSettings(
+                enabled=_bool(env.get("SEALHUB_METRICS"), True),
+                multiprocess_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
+            ),
+        )
+
+
+def _master_key(env: Mapping[str, str]) -> bytes:
+    """Hub master key: SEALHUB_MASTER_KEY (base64 or hex), or a file, or a dev key file.
+
+    The dev fallback writes `.sealhub/master.key` (mode 0600, git-ignored) so `make run`
+    works on a fresh machine; production sets the variable or mounts the file.
+    """
+    raw = env.get("SEALHUB_MASTER_KEY")
+    path = env.get("SEALHUB_MASTER_KEY_FILE")
+    if not raw and path:
+        raw = Path(path).read_text().strip()
+    if not raw:
+        dev = Path(env.get("SEALHUB_DATA_DIR", ".sealhub")) / "master.key"
+        if not dev.exists():
+            dev.parent.mkdir(parents=True, exist_ok=True)
+            dev.write_text(base64.b64encode(secrets.token_bytes(16)).decode())
+            dev.chmod(0o600)
+        raw = dev.read_text().strip()
+    key = bytes.fromhex(raw) if len(raw) == 32 and all(c in "0123456789abcdefABCDEF" for c in raw) else base64.b64decode(raw)
+    if len(key) != 16:
+        raise ValueError("SEALHUB_MASTER_KEY must decode to 16 bytes (an SM4 key)")
+    return key
