@@ -1,0 +1,236 @@
+# ruff: noqa: RUF012  (asn1crypto declares schemas as class-level lists)
+"""ASN.1 schemas for GM/T 0031-2014 (V1), GB/T 38540-2020 (V4) and GM/T 0031-2025 (V5).
+
+asn1crypto keeps the original encoding of everything it parses, so `.dump()` of a parsed
+value gives the stored bytes. Fields where real vendors disagree with the standard
+(certList contents, time encodings) are `Any` here and interpreted by the readers, which
+record each deviation as a variant (see `variants.py`).
+"""
+
+from __future__ import annotations
+
+from asn1crypto import core
+
+from hub.errors import FormatError
+
+MAX_DEPTH_BYTES = 64 * 1024 * 1024  # no single object we read is larger than this
+
+
+# --- a tiny TLV reader: exact byte ranges for the signed regions --------------------
+
+
+def read_tlv(data: bytes, offset: int = 0) -> tuple[int, int, int]:
+    """Return (tag byte, header length, content length) of the TLV at `offset`.
+
+    Only what DER/BER objects here use: single-byte tags, definite lengths up to 4 bytes.
+    """
+    end = len(data)
+    if offset + 2 > end:
+        raise FormatError("truncated ASN.1: no room for a tag and length")
+    tag = data[offset]
+    if tag & 0x1F == 0x1F:
+        raise FormatError("unsupported multi-byte ASN.1 tag")
+    first = data[offset + 1]
+    if first < 0x80:
+        return tag, 2, first
+    n = first & 0x7F
+    if n == 0:
+        raise FormatError("indefinite-length ASN.1 is not supported")
+    if n > 4 or offset + 2 + n > end:
+        raise FormatError("ASN.1 length field too long or truncated")
+    length = int.from_bytes(data[offset + 2 : offset + 2 + n], "big")
+    return tag, 2 + n, length
+
+
+def tlv_end(data: bytes, offset: int = 0) -> int:
+    _, hl, length = read_tlv(data, offset)
+    end = offset + hl + length
+    if end > len(data):
+        raise FormatError(f"truncated ASN.1: element needs {end - len(data)} more bytes")
+    return end
+
+
+def children(data: bytes, offset: int = 0) -> list[tuple[int, bytes]]:
+    """(tag, exact TLV bytes) for each child of the constructed TLV at `offset`."""
+    tag, hl, _ = read_tlv(data, offset)
+    if not tag & 0x20:
+        raise FormatError("expected a constructed ASN.1 element")
+    pos, end = offset + hl, tlv_end(data, offset)
+    out: list[tuple[int, bytes]] = []
+    while pos < end:
+        child_end = tlv_end(data, pos)
+        if child_end > end:
+            raise FormatError("ASN.1 child runs past its parent")
+        out.append((data[pos], data[pos:child_end]))
+        pos = child_end
+    return out
+
+
+def der_sequence(*parts: bytes) -> bytes:
+    """SEQUENCE header (DER length) around already-encoded parts, kept byte for byte."""
+    body = b"".join(parts)
+    n = len(body)
+    if n < 0x80:
+        length = bytes([n])
+    else:
+        raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+        length = bytes([0x80 | len(raw)]) + raw
+    return b"\x30" + length + body
+
+
+# --- shared pieces -------------------------------------------------------------------
+
+
+class ExtData(core.Sequence):
+    _fields = [
+        ("extn_id", core.ObjectIdentifier),
+        ("critical", core.Boolean, {"default": False}),
+        ("extn_value", core.OctetString),
+    ]
+
+
+class ExtensionDatas(core.SequenceOf):
+    _child_spec = ExtData
+
+
+class Header(core.Sequence):
+    _fields = [
+        ("id", core.IA5String),
+        ("version", core.Integer),
+        ("vid", core.IA5String),
+    ]
+
+
+class PictureInfo(core.Sequence):
+    _fields = [
+        ("type", core.IA5String),
+        ("data", core.OctetString),
+        ("width", core.Integer),
+        ("height", core.Integer),
+    ]
+
+
+class CertInfoList(core.SequenceOf):
+    _child_spec = core.OctetString
+
+
+class CertDigestObj(core.Sequence):
+    _fields = [("type", core.PrintableString), ("value", core.OctetString)]
+
+
+class CertDigestList(core.SequenceOf):
+    _child_spec = CertDigestObj
+
+
+class AnyList(core.SequenceOf):
+    _child_spec = core.Any
+
+
+# --- seals ---------------------------------------------------------------------------
+
+
+class PropertyInfoV4(core.Sequence):
+    _fields = [
+        ("type", core.Integer),
+        ("name", core.UTF8String),
+        ("cert_list_type", core.Integer),
+        ("cert_list", core.Any),
+        ("create_date", core.Any),
+        ("valid_start", core.Any),
+        ("valid_end", core.Any),
+    ]
+
+
+class PropertyInfoV1(core.Sequence):
+    _fields = [
+        ("type", core.Integer),
+        ("name", core.UTF8String),
+        ("cert_list", core.Any),
+        ("create_date", core.Any),
+        ("valid_start", core.Any),
+        ("valid_end", core.Any),
+    ]
+
+
+class SealInfoV4(core.Sequence):
+    _fields = [
+        ("header", Header),
+        ("es_id", core.IA5String),
+        ("property", PropertyInfoV4),
+        ("picture", PictureInfo),
+        ("ext_datas", ExtensionDatas, {"optional": True}),
+    ]
+
+
+class SealInfoV1(core.Sequence):
+    _fields = [
+        ("header", Header),
+        ("es_id", core.IA5String),
+        ("property", PropertyInfoV1),
+        ("picture", PictureInfo),
+        ("ext_datas", ExtensionDatas, {"optional": True}),
+    ]
+
+
+class SealV4(core.Sequence):
+    """GB/T 38540-2020 SES_Seal; GM/T 0031-2025 (V5) adds the optional [0] timeStamp."""
+
+    _fields = [
+        ("eseal_info", SealInfoV4),
+        ("cert", core.OctetString),
+        ("sign_alg_id", core.ObjectIdentifier),
+        ("signed_value", core.OctetBitString),
+        ("time_stamp", core.Any, {"explicit": 0, "optional": True}),
+    ]
+
+
+class SignInfoV1(core.Sequence):
+    _fields = [
+        ("cert", core.OctetString),
+        ("signature_algorithm", core.ObjectIdentifier),
+        ("sign_data", core.OctetBitString),
+    ]
+
+
+class SealV1(core.Sequence):
+    _fields = [("eseal_info", SealInfoV1), ("sign_info", SignInfoV1)]
+
+
+# --- signatures ----------------------------------------------------------------------
+
+
+class TBSSignV4(core.Sequence):
+    _fields = [
+        ("version", core.Integer),
+        ("eseal", core.Any),
+        ("time_info", core.Any),
+        ("data_hash", core.OctetBitString),
+        ("property_info", core.IA5String),
+        ("ext_datas", ExtensionDatas, {"explicit": 0, "optional": True}),
+    ]
+
+
+class SignatureV4(core.Sequence):
+    _fields = [
+        ("to_sign", TBSSignV4),
+        ("cert", core.OctetString),
+        ("signature_alg_id", core.ObjectIdentifier),
+        ("signature", core.OctetBitString),
+        ("time_stamp", core.Any, {"explicit": 0, "optional": True}),
+    ]
+
+
+class TBSSignV1(core.Sequence):
+    _fields = [
+        ("version", core.Integer),
+        ("eseal", core.Any),
+        ("time_info", core.Any),
+        ("data_hash", core.OctetBitString),
+        ("property_info", core.IA5String),
+        ("cert", core.OctetString),
+        ("signature_algorithm", core.ObjectIdentifier),
+    ]
+
+
+class SignatureV1(core.Sequence):
+    _fields = [("to_sign", TBSSignV1), ("signature", core.OctetBitString)]

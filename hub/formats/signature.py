@@ -1,0 +1,180 @@
+"""SES_Signature: read V1 (GM/T 0031-2014) and V4/V5; build V4 (TBS_Sign, then assemble)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from asn1crypto import core
+
+from hub.crypto import OID_SM2_SM3
+from hub.errors import FormatError
+from hub.formats import asn1
+from hub.formats.seal import (
+    PARSE_ERRORS,
+    TAG_GENERALIZEDTIME,
+    TAG_SEQUENCE,
+    TAG_UTCTIME,
+    SealInfo,
+    decode_time,
+    ext_datas_asn1,
+    parse_seal,
+    read_ext_datas,
+    tlv_contents,
+)
+
+TAG_BIT_STRING = 0x03
+TAG_INTEGER = 0x02
+
+
+@dataclass(frozen=True)
+class SignatureInfo:
+    version: int
+    seal: SealInfo
+    time: datetime
+    data_hash: bytes
+    property_info: str
+    signer_cert: bytes
+    signature: bytes
+    tbs_bytes: bytes  # the stored TBS_Sign TLV: what the signer signed
+    ext_datas: list[tuple[str, bool, bytes]] = field(default_factory=list)
+    sign_alg: str = ""
+    time_stamp: bytes | None = None
+    signature_der: bytes = b""  # the exact SES_Signature TLV as stored
+    variants: tuple[str, ...] = ()
+
+
+_ASCII_TIME = re.compile(
+    rb"^(\d{4})-?(\d\d)-?(\d\d)[T ]?(\d\d):?(\d\d):?(\d\d)(\.\d+)?(Z|[+-]\d\d:?\d\d)?$"
+)
+
+
+def _time_info(tlv: bytes, variants: list[str]) -> datetime:
+    tag = tlv[0]
+    if tag in (TAG_GENERALIZEDTIME, TAG_UTCTIME):
+        return decode_time(tlv)
+    if tag == TAG_BIT_STRING:  # V1: timeInfo BIT STRING holding ASCII text
+        variants.append("timeinfo-ascii-bitstring")
+        text = tlv_contents(tlv)[1:].strip(b"\x00 ")
+        m = _ASCII_TIME.match(text)
+        if not m:
+            raise FormatError(f"unreadable timeInfo text {text[:40]!r}")
+        y, mo, d, h, mi, s = (int(x) for x in m.groups()[:6])
+        when = datetime(y, mo, d, h, mi, s, tzinfo=UTC)
+        zone = m.group(8)
+        if zone and zone != b"Z":
+            sign = 1 if zone[:1] == b"+" else -1
+            digits = zone[1:].replace(b":", b"")
+            when -= sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        return when
+    raise FormatError(f"timeInfo has ASN.1 tag 0x{tag:02x}")
+
+
+def parse_signature(data: bytes) -> SignatureInfo:
+    """Parse an SES_Signature (V1, V4, V5). Raises FormatError on anything else."""
+    data = bytes(data)
+    try:
+        return _parse_signature(data)
+    except FormatError:
+        raise
+    except PARSE_ERRORS as exc:
+        raise FormatError(f"not a readable SES_Signature: {exc}") from exc
+
+
+def _parse_signature(data: bytes) -> SignatureInfo:
+    variants: list[str] = []
+    if not data or data[0] != TAG_SEQUENCE:
+        raise FormatError("not an SES_Signature: does not start with a SEQUENCE")
+    end = asn1.tlv_end(data, 0)
+    if end < len(data):
+        variants.append("trailing-bytes")
+    sig_der = data[:end]
+    top = asn1.children(sig_der)
+    if not top or top[0][0] != TAG_SEQUENCE:
+        raise FormatError("not an SES_Signature: first element is not TBS_Sign")
+    tbs_bytes = top[0][1]
+    tbs_parts = asn1.children(tbs_bytes)
+    if len(tbs_parts) < 5 or tbs_parts[0][0] != TAG_INTEGER or tbs_parts[1][0] != TAG_SEQUENCE:
+        raise FormatError("not an SES_Signature: TBS_Sign lacks version and eseal")
+    version = int(core.Integer.load(tbs_parts[0][1]).native)
+    seal = parse_seal(tbs_parts[1][1])
+
+    if len(top) == 2:  # V1: SES_Signature{toSign, signature}
+        tbs = asn1.TBSSignV1.load(tbs_bytes)
+        signer_cert = tbs["cert"].native
+        sign_alg = tbs["signature_algorithm"].dotted
+        signature = asn1.SignatureV1.load(sig_der)["signature"].native
+        ext: list[tuple[str, bool, bytes]] = []
+        time_stamp = None
+    elif len(top) in (4, 5):  # V4/V5: {toSign, cert, signatureAlgID, signature[, [0] timeStamp]}
+        tbs = asn1.TBSSignV4.load(tbs_bytes)
+        parsed = asn1.SignatureV4.load(sig_der)
+        signer_cert = parsed["cert"].native
+        sign_alg = parsed["signature_alg_id"].dotted
+        signature = parsed["signature"].native
+        ext_value = tbs["ext_datas"]
+        ext = read_ext_datas(ext_value if ext_value.contents else None, variants)
+        time_stamp = top[4][1] if len(top) == 5 else None
+    else:
+        raise FormatError(f"not an SES_Signature: {len(top)} top-level elements")
+
+    data_hash = tbs["data_hash"].native
+    if not all(isinstance(x, bytes) for x in (signer_cert, signature, data_hash)):
+        raise FormatError("SES_Signature lacks cert, signature or dataHash")
+    return SignatureInfo(
+        version=version,
+        seal=seal,
+        time=_time_info(tbs_parts[2][1], variants),
+        data_hash=data_hash,
+        property_info=str(tbs["property_info"].native),
+        signer_cert=signer_cert,
+        signature=signature,
+        tbs_bytes=tbs_bytes,
+        ext_datas=ext,
+        sign_alg=sign_alg,
+        time_stamp=time_stamp,
+        signature_der=sig_der,
+        variants=tuple(dict.fromkeys(variants)),
+    )
+
+
+# --- building ----------------------------------------------------------------------
+
+
+def build_tbs_sign_v4(
+    *,
+    seal_der: bytes,
+    time: datetime,
+    data_hash: bytes,
+    property_info: str,
+    ext_datas: Sequence[tuple[str, bool, bytes]] = (),
+) -> bytes:
+    """DER TBS_Sign (V4) around the seal's exact bytes. The signer signs these bytes."""
+    if time.tzinfo is None:
+        raise ValueError("signing time must be timezone-aware")
+    asn1.tlv_end(seal_der, 0)  # the seal must be one whole TLV
+    seal_tlv = seal_der[: asn1.tlv_end(seal_der, 0)]
+    parts = [
+        core.Integer(4).dump(),
+        seal_tlv,
+        core.GeneralizedTime(time.astimezone(UTC).replace(microsecond=0)).dump(),
+        core.OctetBitString(data_hash).dump(),
+        core.IA5String(property_info).dump(),
+    ]
+    if ext_datas:
+        inner = ext_datas_asn1(ext_datas).dump()
+        parts.append(b"\xa0" + asn1.der_sequence(inner)[1:])  # [0] EXPLICIT
+    return asn1.der_sequence(*parts)
+
+
+def assemble_signature_v4(*, tbs_sign: bytes, signer_cert: bytes, signature: bytes) -> bytes:
+    """DER SES_Signature (V4) from the exact TBS_Sign bytes, the signer cert and its signature."""
+    tbs_tlv = tbs_sign[: asn1.tlv_end(tbs_sign, 0)]
+    return asn1.der_sequence(
+        tbs_tlv,
+        core.OctetString(signer_cert).dump(),
+        core.ObjectIdentifier(OID_SM2_SM3).dump(),
+        core.OctetBitString(signature).dump(),
+    )
