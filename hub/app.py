@@ -9,12 +9,18 @@ from litestar.openapi.spec import Server
 from hub.health.controllers import HealthController
 from hub.problems import EXCEPTION_HANDLERS
 from hub.settings import Settings
+from monitoring.http import MetricsController, MetricsMiddleware
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     app = Litestar(
-        route_handlers=[HealthController],
+        route_handlers=[
+            HealthController,
+            *([MetricsController] if settings.metrics.enabled else []),
+        ],
+        # Off (SEALHUB_METRICS=0) for the overhead benchmark's baseline.
+        middleware=[MetricsMiddleware] if settings.metrics.enabled else [],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="SealHub",

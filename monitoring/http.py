@@ -1,0 +1,69 @@
+"""HTTP side of the metrics: a middleware that times every request by route template, and
+the `/metrics` scrape endpoint. Both are wired in `hub.app.create_app` when
+`settings.metrics.enabled`."""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+from litestar import Controller, Request, get
+from litestar.enums import ScopeType
+from litestar.response import Response
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from monitoring import metrics
+
+
+class MetricsMiddleware:
+    """Records sealhub_http_requests_total and sealhub_http_request_duration_seconds.
+
+    Litestar runs route middleware after routing, so `scope["path_template"]` is the
+    template (`/tenants/{tenant}/seals/{seal_id}`), never the raw path with ids.
+    Requests that match no route never reach route middleware and are not counted here.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # if the app dies before answering, that is what the client saw
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            metrics.record_http_request(
+                scope.get("path_template") or "_unmatched_",  # type: ignore[arg-type]
+                scope["method"],  # type: ignore[typeddict-item]
+                status,
+                time.perf_counter() - started,
+            )
+
+
+class MetricsController(Controller):
+    path = "/metrics"
+    tags: ClassVar[list[str]] = ["monitoring"]
+
+    @get(
+        "/",
+        operation_id="metricsScrape",
+        summary="Prometheus metrics (text exposition format), aggregated over all workers",
+        media_type="text/plain",
+        sync_to_thread=True,  # multiprocess mode reads one file per worker
+    )
+    def scrape(self, request: Request) -> Response[bytes]:
+        settings = request.app.state.settings
+        body, content_type = metrics.render(settings.metrics.multiprocess_dir)
+        # Litestar appends the charset itself.
+        media_type = content_type.removesuffix("; charset=utf-8")
+        return Response(body, media_type=media_type, headers={"Cache-Control": "no-store"})
