@@ -5,6 +5,7 @@ over the stored bytes, and verify signed OFD files. Everything raises
 `hub.errors.FormatError` for input that is not a supported object.
 """
 
+from hub.formats.ofd import verify_ofd
 from hub.formats.report import Check, Report
 from hub.formats.seal import SealInfo, build_seal_v4, parse_seal
 from hub.formats.signature import (
@@ -13,6 +14,8 @@ from hub.formats.signature import (
     build_tbs_sign_v4,
     parse_signature,
 )
+from hub.formats.sniff import sniff, verify_any
+from hub.formats.verify import verify_seal, verify_signature
 
 __all__ = [
     "Check",
@@ -24,4 +27,9 @@ __all__ = [
     "build_tbs_sign_v4",
     "parse_seal",
     "parse_signature",
+    "sniff",
+    "verify_any",
+    "verify_ofd",
+    "verify_seal",
+    "verify_signature",
 ]

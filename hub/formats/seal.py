@@ -13,6 +13,7 @@ from hub.errors import CryptoError, FormatError
 from hub.formats import asn1
 
 TAG_SEQUENCE = 0x30
+TAG_INTEGER_OR_NONE = 0x02  # INTEGER: what a TBS_Sign starts with
 TAG_OCTET_STRING = 0x04
 TAG_UTCTIME = 0x17
 TAG_GENERALIZEDTIME = 0x18
@@ -76,7 +77,13 @@ ExtDatas = list[tuple[str, bool, bytes]]
 
 # What asn1crypto raises on malformed input; parse_* turn these into FormatError.
 PARSE_ERRORS = (
-    CryptoError, ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError,
+    CryptoError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    OverflowError,
 )
 
 

@@ -34,7 +34,7 @@ VARIANTS: dict[str, Variant] = {
         ),
         Variant(
             "raw-rs-signature",
-            "raw 64-byte r||s signature in the BIT STRING (not DER SEQUENCE{r, s})",
+            "raw 64-byte r||s signature value (not DER SEQUENCE{r, s})",
             True,
             "tongz / oesplugin SignedValue.dat",
         ),
