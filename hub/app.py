@@ -9,6 +9,7 @@ from litestar.openapi.spec import Server
 from hub.health.controllers import HealthController
 from hub.problems import EXCEPTION_HANDLERS
 from hub.settings import Settings
+from hub.verification.controllers import VerificationController
 from monitoring.http import MetricsController, MetricsMiddleware
 
 
@@ -17,6 +18,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             HealthController,
+            VerificationController,
             *([MetricsController] if settings.metrics.enabled else []),
         ],
         # Off (SEALHUB_METRICS=0) for the overhead benchmark's baseline.

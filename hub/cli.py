@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int)
     serve.set_defaults(func=_serve)
+    from hub.verification.cli import add_verify_command
+
+    add_verify_command(sub)
     return parser
 
 

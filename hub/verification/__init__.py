@@ -1,0 +1,1 @@
+"""Public verification: `sealhub verify FILE` and POST /api/v1/verify."""

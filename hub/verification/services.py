@@ -1,0 +1,46 @@
+"""Verify whatever a user hands us: seal, signature, signed OFD, or evidence package."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hub.errors import FormatError, PayloadTooLarge
+from hub.formats import Report, verify_any
+from hub.settings import LimitsSettings
+
+
+def _evidence_package(data: bytes) -> dict[str, Any] | None:
+    """The JSON object if `data` is an evidence package (JSON with a "checkpoint")."""
+    head = data.lstrip()[:1]
+    if head != b"{":
+        return None
+    try:
+        obj = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FormatError("looks like JSON but does not parse") from exc
+    if not isinstance(obj, dict) or "checkpoint" not in obj:
+        raise FormatError("JSON input is not an evidence package (no 'checkpoint')")
+    return obj
+
+
+def verify_document(data: bytes, *, limits: LimitsSettings) -> Report:
+    """One report for one uploaded object. Raises FormatError for unsupported input and
+    PayloadTooLarge past the configured limits; never returns a bare boolean."""
+    if len(data) > limits.max_upload_bytes:
+        raise PayloadTooLarge(f"{len(data)} bytes, limit {limits.max_upload_bytes}")
+    if not data:
+        raise FormatError("empty input")
+    package = _evidence_package(data)
+    if package is not None:
+        try:
+            from hub.evidence.package import verify_package  # built by the evidence area
+        except ImportError as exc:
+            raise FormatError("evidence packages are not supported by this build") from exc
+        report: Report = verify_package(package)
+        return report
+    return verify_any(
+        data,
+        max_uncompressed=limits.ofd_max_uncompressed_bytes,
+        max_entries=limits.ofd_max_entries,
+    )
