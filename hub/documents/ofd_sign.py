@@ -1,0 +1,341 @@
+"""Sign an OFD with a seal (GB/T 33190 signatures + GB/T 38540 SES_Signature V4).
+
+What a signature adds, laid out as ofdrw, KingGrid and gomain files are:
+
+    OFD.xml                         gets <ofd:Signatures>/Doc_0/Signs/Signatures.xml (first time)
+    Doc_0/Signs/Signatures.xml      lists every Signature (ID, Type="Seal", BaseLoc)
+    Doc_0/Signs/Sign_N/Seal.esl     the seal (DER SES_Seal), also inside SignedValue.dat
+    Doc_0/Signs/Sign_N/Signature.xml
+        SignedInfo: Provider, SignatureMethod 1.2.156.10197.1.501 (SM2-SM3),
+        SignatureDateTime, References CheckMethod 1.2.156.10197.1.401 (SM3) with
+        base64(SM3(bytes)) of every file, StampAnnot(s) (page, box, clip), Seal BaseLoc;
+        then SignedValue -> SignedValue.dat
+    Doc_0/Signs/Sign_N/SignedValue.dat
+        SES_Signature V4 over TBS_Sign{seal, time, dataHash = SM3(Signature.xml),
+        propertyInfo = "/Doc_0/Signs/Sign_N/Signature.xml"}
+
+Why a later signature keeps an earlier one valid: no signature references
+`Signatures.xml` (the one file every new signature must rewrite) nor its own
+`Signature.xml` / `SignedValue.dat`; everything else is left byte-for-byte. ofdrw 1.5.2
+listed `Signatures.xml` in Sign_0 and so broke Sign_0 when Sign_1 was added (see the
+`ofdrw-v4-two-seals-sign0-protects-Signatures.ofd` sample). We refuse to sign over such
+a signature, and over any existing signature that does not verify, saying why.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from xml.sax.saxutils import quoteattr
+
+from lxml import etree
+
+from hub.crypto import OID_SM2_SM3, OID_SM3, sm3
+from hub.documents.ofd_package import OFD_NS, OfdPackage, q, resolve
+from hub.documents.ofd_writer import zip_package
+from hub.errors import CryptoError, FormatError, ValidationFailed
+from hub.formats import (
+    assemble_signature_v4,
+    build_tbs_sign_v4,
+    parse_seal,
+    verify_ofd,
+    verify_signature,
+)
+
+# The hub routes this to the seal's vendor: TBS_Sign bytes in, (SM2 signature DER,
+# signer certificate DER) out.
+SignTbs = Callable[[bytes], Awaitable[tuple[bytes, bytes]]]
+
+_XML_HEAD = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str = "SealHub"
+    company: str = "SealHub"
+    version: str = "0.1"
+
+
+@dataclass(frozen=True)
+class StampPosition:
+    """A seal on one page: `page` is 0-based, the box is in mm from the page's top-left.
+
+    Width and height default to the seal's own size (SES_Seal picture width/height).
+    """
+
+    page: int
+    x_mm: float
+    y_mm: float
+    width_mm: float | None = None
+    height_mm: float | None = None
+
+
+@dataclass(frozen=True)
+class RidingSeal:
+    """A seal across the right edges of several pages (骑缝章).
+
+    Each page shows one vertical slice of the seal at its right edge, so the pages
+    stacked together show the whole seal. `pages` None means every page (needs two).
+    """
+
+    y_mm: float
+    pages: Sequence[int] | None = None
+    width_mm: float | None = None
+    height_mm: float | None = None
+
+
+Placement = StampPosition | RidingSeal
+
+
+@dataclass(frozen=True)
+class SignedOfd:
+    data: bytes  # the new OFD package
+    sign_path: str  # "/Doc_0/Signs/Sign_N/Signature.xml" (the TBS_Sign propertyInfo)
+    signed_value: bytes  # the SES_Signature DER written to SignedValue.dat
+    data_hash: bytes  # SM3(Signature.xml): what the signature covers
+
+
+@dataclass
+class _Page:
+    id: str
+    path: str
+    width: float
+    height: float
+
+
+async def sign_ofd(
+    ofd: bytes,
+    *,
+    seal_der: bytes,
+    sign_tbs: SignTbs,
+    placements: Sequence[Placement],
+    time: datetime | None = None,
+    provider: Provider = Provider(),
+    max_uncompressed: int = 200 * 1024 * 1024,
+    max_entries: int = 10_000,
+) -> SignedOfd:
+    """Add one seal signature to `ofd` and return the new package."""
+    if not placements:
+        raise ValidationFailed("at least one stamp position is needed", field="placements")
+    pkg = OfdPackage.read(ofd, max_uncompressed=max_uncompressed, max_entries=max_entries)
+    seal = parse_seal(seal_der)
+    when = (time or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+
+    ofd_root = pkg.xml("OFD.xml")
+    body = ofd_root.find(q("DocBody"))
+    doc_root_el = body.find(q("DocRoot")) if body is not None else None
+    if body is None or doc_root_el is None or not (doc_root_el.text or "").strip():
+        raise FormatError("OFD.xml has no DocBody/DocRoot")
+    doc_path = resolve("OFD.xml", doc_root_el.text or "")
+    sigs_el = body.find(q("Signatures"))
+
+    changed: dict[str, bytes] = {}
+    if sigs_el is not None and (sigs_el.text or "").strip():
+        sigs_path = resolve("OFD.xml", sigs_el.text or "")
+        if sigs_path in pkg.files:
+            _refuse_if_existing_broken(ofd, pkg, sigs_path, max_uncompressed, max_entries)
+    else:
+        sigs_path = resolve(doc_path, "Signs/Signatures.xml")
+        if sigs_el is None:
+            sigs_el = etree.Element(q("Signatures"))
+            doc_root_el.addnext(sigs_el)
+        sigs_el.text = "/" + sigs_path
+        changed["OFD.xml"] = etree.tostring(ofd_root, xml_declaration=True, encoding="UTF-8")
+
+    pages = _pages(pkg, doc_path)
+    signs_dir = sigs_path.rsplit("/", 1)[0] if "/" in sigs_path else ""
+    n = 0
+    while any(name.startswith(f"{signs_dir}/Sign_{n}/") for name in pkg.names):
+        n += 1
+    sign_dir = f"{signs_dir}/Sign_{n}"
+    seal_path = f"{sign_dir}/Seal.esl"
+    signature_path = f"{sign_dir}/Signature.xml"
+    value_path = f"{sign_dir}/SignedValue.dat"
+
+    # Signatures.xml: the existing entries plus ours, with fresh ids.
+    if sigs_path in pkg.files:
+        sigs_root = pkg.xml(sigs_path)
+    else:
+        sigs_root = etree.Element(q("Signatures"), nsmap={"ofd": OFD_NS})
+    next_id = _max_id(pkg, sigs_root) + 1
+    sign_id = str(next_id)
+    annots = []
+    for placement in placements:
+        for page, box, clip in _stamp_boxes(placement, pages, seal.width_mm, seal.height_mm):
+            next_id += 1
+            clip_attr = f" Clip={quoteattr(clip)}" if clip else ""
+            annots.append(
+                f'<ofd:StampAnnot ID="{next_id}" PageRef="{page.id}" '
+                f"Boundary={quoteattr(box)}{clip_attr}/>"
+            )
+    for old in sigs_root.findall(q("MaxSignId")):
+        sigs_root.remove(old)
+    max_el = etree.Element(q("MaxSignId"))
+    max_el.text = str(next_id)
+    sigs_root.insert(0, max_el)
+    entry = etree.SubElement(sigs_root, q("Signature"))
+    entry.set("ID", sign_id)
+    entry.set("Type", "Seal")
+    entry.set("BaseLoc", "/" + signature_path)
+    changed[sigs_path] = etree.tostring(sigs_root, xml_declaration=True, encoding="UTF-8")
+
+    # Everything the signature protects: all files as they will be stored, except the
+    # shared Signatures.xml and this signature's own Signature.xml / SignedValue.dat.
+    protected = [name for name in pkg.names if name != sigs_path]
+    if "OFD.xml" not in protected:
+        protected.insert(0, "OFD.xml")
+    protected.append(seal_path)
+    contents = {**pkg.files, **changed, seal_path: seal_der}
+    references = "".join(
+        f'<ofd:Reference FileRef={quoteattr("/" + name)}><ofd:CheckValue>'
+        f"{base64.b64encode(sm3(contents[name])).decode()}</ofd:CheckValue></ofd:Reference>"
+        for name in protected
+    )
+    signature_xml = (
+        _XML_HEAD
+        + (
+            f'<ofd:Signature xmlns:ofd="{OFD_NS}"><ofd:SignedInfo>'
+            f"<ofd:Provider ProviderName={quoteattr(provider.name)} "
+            f"Company={quoteattr(provider.company)} Version={quoteattr(provider.version)}/>"
+            f"<ofd:SignatureMethod>{OID_SM2_SM3}</ofd:SignatureMethod>"
+            f"<ofd:SignatureDateTime>{when:%Y%m%d%H%M%S}Z</ofd:SignatureDateTime>"
+            f'<ofd:References CheckMethod="{OID_SM3}">{references}</ofd:References>'
+            f"{''.join(annots)}"
+            f"<ofd:Seal><ofd:BaseLoc>/{seal_path}</ofd:BaseLoc></ofd:Seal>"
+            f"</ofd:SignedInfo><ofd:SignedValue>/{value_path}</ofd:SignedValue>"
+            f"</ofd:Signature>"
+        ).encode()
+    )
+
+    data_hash = sm3(signature_xml)
+    tbs = build_tbs_sign_v4(
+        seal_der=seal_der, time=when, data_hash=data_hash, property_info="/" + signature_path
+    )
+    raw_signature, signer_cert = await sign_tbs(tbs)
+    signed_value = assemble_signature_v4(
+        tbs_sign=tbs, signer_cert=signer_cert, signature=raw_signature
+    )
+    report = verify_signature(signed_value, document_digest=data_hash)
+    if not report.valid:
+        reasons = "; ".join(f"{c.name}: {c.detail}" for c in report.failed) or "invalid"
+        raise CryptoError(f"the signature returned for the document does not verify: {reasons}")
+
+    files = [(name, changed.get(name, pkg.files[name])) for name in pkg.names]
+    files += [(name, data) for name, data in changed.items() if name not in pkg.files]
+    files += [(seal_path, seal_der), (signature_path, signature_xml), (value_path, signed_value)]
+    stamp = (when.year, when.month, when.day, when.hour, when.minute, when.second)
+    return SignedOfd(zip_package(files, stamp), "/" + signature_path, signed_value, data_hash)
+
+
+def _refuse_if_existing_broken(
+    ofd: bytes, pkg: OfdPackage, sigs_path: str, max_uncompressed: int, max_entries: int
+) -> None:
+    sigs_root = pkg.xml(sigs_path)
+    entries = sigs_root.findall(q("Signature"))
+    if not entries:
+        return
+    report = verify_ofd(ofd, max_uncompressed=max_uncompressed, max_entries=max_entries)
+    if not report.valid:
+        reasons = [f"{c.name}: {c.detail}" for c in report.failed]
+        for child in report.children:
+            where = child.info.get("path") or child.info.get("sign_path") or "signature"
+            reasons += [f"{where}: {c.name}: {c.detail}" for c in _all_failed(child)]
+        raise ValidationFailed(
+            "the OFD's existing signature does not verify, so it cannot be signed again: "
+            + ("; ".join(reasons) or "invalid"),
+            field="document",
+        )
+    for entry in entries:
+        path = resolve(sigs_path, entry.get("BaseLoc", ""))
+        if path not in pkg.files:
+            continue
+        for ref in pkg.xml(path).iter(q("Reference")):
+            if resolve(path, ref.get("FileRef", "")) == sigs_path:
+                raise ValidationFailed(
+                    f"{path} protects /{sigs_path}; adding a signature would break it",
+                    field="document",
+                )
+
+
+def _all_failed(report):  # type: ignore[no-untyped-def]
+    yield from report.failed
+    for child in report.children:
+        yield from _all_failed(child)
+
+
+def _pages(pkg: OfdPackage, doc_path: str) -> list[_Page]:
+    doc = pkg.xml(doc_path)
+    box = doc.find(f"{q('CommonData')}/{q('PageArea')}/{q('PhysicalBox')}")
+    width, height = _box_size(box.text if box is not None else None, (210.0, 297.0))
+    pages = []
+    for page in doc.iterfind(f"{q('Pages')}/{q('Page')}"):
+        path = resolve(doc_path, page.get("BaseLoc", ""))
+        w, h = width, height
+        if path in pkg.files:
+            own = pkg.xml(path).find(f"{q('Area')}/{q('PhysicalBox')}")
+            if own is not None:
+                w, h = _box_size(own.text, (w, h))
+        pages.append(_Page(page.get("ID", ""), path, w, h))
+    if not pages:
+        raise FormatError(f"{doc_path} lists no pages")
+    return pages
+
+
+def _box_size(text: str | None, default: tuple[float, float]) -> tuple[float, float]:
+    try:
+        parts = [float(x) for x in (text or "").split()]
+        return (parts[2], parts[3]) if len(parts) == 4 else default
+    except ValueError:
+        return default
+
+
+def _max_id(pkg: OfdPackage, sigs_root: etree._Element) -> int:
+    """Largest numeric part of any signature-side id, so ours never collide."""
+    numbers = [0]
+    for el in sigs_root.iter():
+        for value in (el.get("ID"), el.text if el.tag == q("MaxSignId") else None):
+            if value and (m := re.search(r"\d+", value)):
+                numbers.append(int(m.group()))
+    for name, data in pkg.files.items():
+        if name.endswith("/Signature.xml"):
+            numbers += [int(x) for x in re.findall(rb'StampAnnot[^>]*?ID="\D*(\d+)"', data)]
+    return max(numbers)
+
+
+def _stamp_boxes(
+    placement: Placement, pages: list[_Page], seal_w: int, seal_h: int
+) -> list[tuple[_Page, str, str]]:
+    """(page, Boundary, Clip) for each StampAnnot of one placement."""
+    w = float(placement.width_mm or seal_w or 40)
+    h = float(placement.height_mm or seal_h or 40)
+    if isinstance(placement, StampPosition):
+        if not 0 <= placement.page < len(pages):
+            raise ValidationFailed(
+                f"page {placement.page} does not exist (the document has {len(pages)})",
+                field="page",
+            )
+        page = pages[placement.page]
+        if placement.x_mm < 0 or placement.y_mm < 0 or placement.x_mm + w > page.width + 1e-6 \
+                or placement.y_mm + h > page.height + 1e-6:
+            raise ValidationFailed("the stamp does not fit on the page", field="position")
+        return [(page, _fmt(placement.x_mm, placement.y_mm, w, h), "")]
+    chosen = list(placement.pages) if placement.pages is not None else list(range(len(pages)))
+    if len(chosen) < 2:
+        raise ValidationFailed("a riding seal spans at least two pages", field="pages")
+    if any(not 0 <= i < len(pages) for i in chosen):
+        raise ValidationFailed("a riding seal page does not exist", field="pages")
+    slice_w = w / len(chosen)
+    out = []
+    for k, index in enumerate(chosen):
+        page = pages[index]
+        # Shift the whole seal left so that slice k lands on the page's right edge.
+        x = page.width - (k + 1) * slice_w
+        out.append((page, _fmt(x, placement.y_mm, w, h), _fmt(k * slice_w, 0, slice_w, h)))
+    return out
+
+
+def _fmt(*values: float) -> str:
+    return " ".join(f"{v:.3f}".rstrip("0").rstrip(".") for v in values)
