@@ -63,9 +63,18 @@ class Certificate:
     def load(cls, der: bytes) -> Certificate:
         try:
             parsed = x509.Certificate.load(der, strict=False)
-            # Touch the fields we rely on so malformed input fails here, typed.
-            parsed["tbs_certificate"]["validity"]["not_after"].native  # noqa: B018
-            parsed["tbs_certificate"]["subject_public_key_info"]["public_key"].contents  # noqa: B018
+            # asn1crypto parses lazily: touch every field an accessor reads, so malformed
+            # input fails here as a CryptoError, not later as a ValueError in a property.
+            tbs = parsed["tbs_certificate"]
+            tbs["serial_number"].native  # noqa: B018
+            tbs["validity"]["not_before"].native  # noqa: B018
+            tbs["validity"]["not_after"].native  # noqa: B018
+            parsed.subject.dump()
+            parsed.issuer.dump()
+            tbs["subject_public_key_info"]["algorithm"]["parameters"].native  # noqa: B018
+            tbs["subject_public_key_info"]["public_key"].contents  # noqa: B018
+            parsed["signature_algorithm"]["algorithm"].dotted  # noqa: B018
+            parsed["signature_value"].native  # noqa: B018
         except Exception as exc:
             raise CryptoError("not a DER X.509 certificate") from exc
         return cls(der=bytes(der), _asn1=parsed)
@@ -103,11 +112,11 @@ class Certificate:
 
     @property
     def subject(self) -> str:
-        return self._asn1.subject.human_friendly
+        return _name_text(self._asn1.subject)
 
     @property
     def issuer(self) -> str:
-        return self._asn1.issuer.human_friendly
+        return _name_text(self._asn1.issuer)
 
     @property
     def subject_name_der(self) -> bytes:
@@ -127,8 +136,16 @@ class Certificate:
 
     @property
     def is_ca(self) -> bool:
-        bc = self._asn1.basic_constraints_value
-        return bool(bc and bc["ca"].native)
+        # Only basicConstraints is parsed, here and not in load(): asn1crypto's
+        # basic_constraints_value parses every extension, and real vendor certificates
+        # carry malformed authorityKeyIdentifiers that must not hide their key or validity.
+        try:
+            for ext in self._asn1["tbs_certificate"]["extensions"]:
+                if ext["extn_id"].native == "basic_constraints":
+                    return bool(ext["extn_value"].parsed["ca"].native)
+        except Exception as exc:
+            raise CryptoError("certificate basicConstraints is malformed") from exc
+        return False
 
     @cached_property
     def public_key(self) -> SM2PublicKey:
@@ -141,6 +158,9 @@ class Certificate:
         return SM2PublicKey.from_point(bits[1:])  # drop the unused-bits octet
 
     def valid_at(self, when: datetime) -> bool:
+        """Inside [notBefore, notAfter]. A naive `when` is taken as UTC (as X.509 times are)."""
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
         return self.not_before <= when <= self.not_after
 
     def signed_by(self, issuer_key: SM2PublicKey) -> bool:
@@ -170,17 +190,56 @@ def verify_chain(
         if not current.valid_at(at):
             return ChainResult(False, f"certificate '{current.subject}' not valid at {at:%Y-%m-%d}")
         if current.der in trusted:
-            if not current.signed_by(current.public_key):
+            if not _issued(current, current):
                 return ChainResult(False, f"root '{current.subject}' is not self-signed")
             return ChainResult(True, f"chain to trusted root '{current.subject}'")
         issuers = [c for c in pool if c.subject_name_der == current.issuer_name_der]
-        issuer = next((c for c in issuers if current.signed_by(c.public_key)), None)
+        issuer = next((c for c in issuers if _issued(current, c)), None)
         if issuer is None:
             return ChainResult(False, f"no trusted issuer for '{current.subject}'")
-        if not issuer.is_ca:
+        try:
+            issuer_is_ca = issuer.is_ca
+        except CryptoError as exc:
+            return ChainResult(False, f"issuer '{issuer.subject}': {exc.detail}")
+        if not issuer_is_ca:
             return ChainResult(False, f"issuer '{issuer.subject}' is not a CA")
         current = issuer
     return ChainResult(False, "chain too long")
+
+
+def _name_text(name: x509.Name) -> str:
+    """Readable DN; falls back attribute by attribute for vendor quirks.
+
+    Real certificates carry e.g. x500UniqueIdentifier (2.5.4.45) as a UTF8String where
+    the schema says BIT STRING, which makes asn1crypto's human_friendly raise.
+    """
+    try:
+        return name.human_friendly
+    except Exception:  # noqa: S110 (fall through to the per-attribute rendering)
+        pass
+    parts = []
+    try:
+        for rdn in name.chosen:
+            for attr in rdn:
+                label = attr["type"].dotted
+                try:
+                    label = attr["type"].human_friendly
+                    value = str(attr["value"].native)
+                except Exception:
+                    # Raw contents of the value's TLV, decoded leniently.
+                    generic = core.Sequence.load(attr.dump())
+                    value = generic[1].contents.decode("utf-8", "replace")
+                parts.append(f"{label}: {value}")
+    except Exception:
+        return "<malformed name>"
+    return ", ".join(parts)
+
+
+def _issued(cert: Certificate, candidate: Certificate) -> bool:
+    try:
+        return cert.signed_by(candidate.public_key)
+    except CryptoError:  # candidate's key is not a usable SM2 key: not the issuer
+        return False
 
 
 def build_certificate(
@@ -197,7 +256,9 @@ def build_certificate(
     """Issue an SM2-with-SM3 certificate. `issuer` is a Name for self-signed roots."""
     start = (not_before or datetime.now(UTC)).replace(microsecond=0)
     issuer_name = (
-        x509.Name.load(issuer.subject_name_der) if isinstance(issuer, Certificate) else issuer.to_asn1()
+        x509.Name.load(issuer.subject_name_der)
+        if isinstance(issuer, Certificate)
+        else issuer.to_asn1()
     )
     sig_alg = algos.SignedDigestAlgorithm({"algorithm": OID_SM2_SM3})
     key_usage = {"key_cert_sign", "crl_sign", "digital_signature"} if is_ca else {
