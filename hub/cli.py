@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -10,13 +11,19 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from hub.settings import Settings
+    from monitoring.multiproc import prepare_multiprocess_dir
 
     settings = Settings.from_env()
+    workers = args.workers or settings.server.workers
+    metrics_dir = prepare_multiprocess_dir(settings.metrics.multiprocess_dir, workers)
+    if metrics_dir:
+        # prometheus-client reads this variable in each worker, at import time.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     uvicorn.run(
         "hub.asgi:app",
         host=args.host or settings.server.host,
         port=args.port or settings.server.port,
-        workers=args.workers or settings.server.workers,
+        workers=workers,
         log_level="info",
         access_log=False,
     )
@@ -34,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hub.verification.cli import add_verify_command
 
     add_verify_command(sub)
+    from adapters.http.cli import add_vendor_server_command
+
+    add_vendor_server_command(sub)
     return parser
 
 

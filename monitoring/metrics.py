@@ -372,3 +372,4 @@ def mark_process_dead(pid: int, multiprocess_dir: str | None) -> None:
     """Drop a finished worker's live* gauge files (counters and histograms are kept)."""
     if multiprocess_dir and multiprocess_enabled():
         _mp.mark_process_dead(pid, multiprocess_dir)
+
