@@ -27,6 +27,14 @@ def test_sm3_standard_vectors(message, digest):
     assert incremental.digest().hex() == digest
 
 
+@pytest.mark.parametrize(("message", "digest"), SM3_VECTORS, ids=["abc", "abcd*16"])
+def test_sm3_fallback_backend_standard_vectors(monkeypatch, message, digest):
+    import hub.crypto.sm3 as sm3_module
+
+    monkeypatch.setattr(sm3_module, "_HASHLIB_SM3", None)
+    assert sm3_module.sm3(message).hex() == digest
+
+
 def test_sm3_matches_gmssl_on_many_lengths():
     for n in [0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 1000]:
         data = os.urandom(n)
