@@ -1,0 +1,184 @@
+"""Seals and signatures SealHub builds: read back, verify, and verify in the OpenSSL CLI."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from hub.crypto import DEFAULT_ID, sm3
+from hub.errors import FormatError
+from hub.formats import (
+    assemble_signature_v4,
+    build_seal_v4,
+    build_tbs_sign_v4,
+    parse_seal,
+    parse_signature,
+    verify_any,
+    verify_seal,
+    verify_signature,
+)
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def make_seal(pki, **over) -> bytes:
+    args = dict(
+        esid="11010000000001",
+        vid="SealHub",
+        seal_type=1,
+        name="北京市测试局公章",
+        signer_certs=[pki.signer_cert.der],
+        picture=PNG,
+        picture_type="png",
+        width_mm=40,
+        height_mm=40,
+        valid_start=pki.created - timedelta(hours=1),
+        valid_end=pki.created + timedelta(days=300),
+        maker_cert=pki.maker_cert.der,
+        maker_key=pki.maker_key,
+        create_date=pki.created - timedelta(minutes=30),
+    )
+    args.update(over)
+    return build_seal_v4(**args)
+
+
+def make_signature(pki, seal: bytes, document: bytes = b"contract", **over) -> tuple[bytes, bytes]:
+    tbs = build_tbs_sign_v4(
+        seal_der=seal,
+        time=over.pop("time", pki.created),
+        data_hash=sm3(document),
+        property_info="/Doc_0/Signs/Sign_0/Signature.xml",
+        ext_datas=over.pop("ext_datas", ()),
+    )
+    signature = over.pop("signature", None) or pki.signer_key.sign(tbs)
+    return tbs, assemble_signature_v4(
+        tbs_sign=tbs, signer_cert=over.pop("signer_cert", pki.signer_cert.der), signature=signature
+    )
+
+
+def test_seal_round_trip(pki) -> None:
+    ext = [("1.2.156.10197.6.7.2.2.1", False, b"2.1"), ("1.2.3.4", True, b"x")]
+    seal = make_seal(pki, ext_datas=ext)
+    info = parse_seal(seal)
+    assert info.version == 4 and info.name == "北京市测试局公章" and info.vid == "SealHub"
+    assert info.signer_certs == [pki.signer_cert.der] and info.maker_cert == pki.maker_cert.der
+    assert info.picture == PNG and info.picture_type == "png"
+    assert (info.width_mm, info.height_mm) == (40, 40)
+    assert info.ext_datas == ext and info.variants == ()
+    assert info.seal_der == seal and seal.startswith(b"\x30")
+    assert info.create_date == pki.created - timedelta(minutes=30)
+    report = verify_seal(seal)
+    assert report.valid and report.version == 4 and report.variants == []
+    assert {c.name for c in report.checks} >= {
+        "seal maker signature",
+        "seal maker cert validity at seal creation",
+        "seal validity period",
+    }
+
+
+def test_signature_round_trip(pki) -> None:
+    seal = make_seal(pki)
+    tbs, der = make_signature(pki, seal, ext_datas=[("1.2.5", False, b"v")])
+    sig = parse_signature(der)
+    assert sig.version == 4 and sig.tbs_bytes == tbs and sig.seal.seal_der == seal
+    assert sig.data_hash == sm3(b"contract") and sig.time == pki.created
+    assert sig.signer_cert == pki.signer_cert.der and sig.ext_datas == [("1.2.5", False, b"v")]
+    report = verify_signature(der, document_digest=sm3(b"contract"))
+    assert report.valid, report.to_text()
+    assert {c.name for c in report.checks} == {
+        "signer signature",
+        "signer cert in seal certList",
+        "signer cert validity at signing time",
+        "document digest",
+    }
+    assert verify_any(der).to_dict()["seal"]["valid"] is True
+
+
+def test_wrong_document_digest_is_named(pki) -> None:
+    _, der = make_signature(pki, make_seal(pki))
+    report = verify_signature(der, document_digest=sm3(b"another document"))
+    assert not report.valid and [c.name for c in report.failed] == ["document digest"]
+
+
+def test_signature_by_a_key_outside_the_seal_fails(pki) -> None:
+    from hub.crypto import SM2PrivateKey
+
+    seal = make_seal(pki)
+    tbs = build_tbs_sign_v4(seal_der=seal, time=pki.created, data_hash=sm3(b"d"), property_info="p")
+    der = assemble_signature_v4(
+        tbs_sign=tbs, signer_cert=pki.signer_cert.der, signature=SM2PrivateKey.generate().sign(tbs)
+    )
+    report = verify_signature(der)
+    assert [c.name for c in report.failed] == ["signer signature"]
+
+
+def test_signer_not_in_cert_list_is_named(pki) -> None:
+    seal = make_seal(pki, signer_certs=[pki.maker_cert.der])
+    _, der = make_signature(pki, seal)
+    assert [c.name for c in verify_signature(der).failed] == ["signer cert in seal certList"]
+
+
+def test_signing_after_the_seal_expired_is_named(pki) -> None:
+    seal = make_seal(pki, valid_end=pki.created + timedelta(days=1))
+    _, der = make_signature(pki, seal, time=pki.created + timedelta(days=2))
+    report = verify_signature(der)
+    assert [c.name for c in report.children[0].failed] == ["seal validity at signing time"]
+
+
+def test_tampered_seal_info_breaks_the_maker_signature(pki) -> None:
+    seal = bytearray(make_seal(pki))
+    at = bytes(seal).index("北京".encode())
+    seal[at : at + 6] = "上海".encode()
+    report = verify_seal(bytes(seal))
+    assert [c.name for c in report.failed] == ["seal maker signature"]
+
+
+def test_trailing_bytes_are_accepted_and_reported(pki) -> None:
+    seal = make_seal(pki)
+    report = verify_seal(seal + b"\x00\x00")
+    assert report.valid and any("trailing bytes" in v for v in report.variants)
+    assert parse_seal(seal + b"\x00\x00").seal_der == seal
+
+
+def test_build_rejects_naive_times(pki) -> None:
+    from datetime import datetime
+
+    with pytest.raises(ValueError):
+        make_seal(pki, valid_start=datetime(2024, 1, 1))
+    with pytest.raises((FormatError, ValueError)):
+        build_tbs_sign_v4(
+            seal_der=make_seal(pki), time=datetime(2024, 1, 1), data_hash=b"x", property_info="p"
+        )
+
+
+def _openssl_verify(tmp_path: Path, pub_pem: bytes, signature: bytes, data: bytes) -> bool:
+    (tmp_path / "pub.pem").write_bytes(pub_pem)
+    (tmp_path / "sig.der").write_bytes(signature)
+    (tmp_path / "data.bin").write_bytes(data)
+    proc = subprocess.run(
+        [
+            "openssl", "pkeyutl", "-verify", "-rawin", "-digest", "sm3",
+            "-pubin", "-inkey", str(tmp_path / "pub.pem"),
+            "-pkeyopt", f"distid:{DEFAULT_ID.decode()}",
+            "-in", str(tmp_path / "data.bin"), "-sigfile", str(tmp_path / "sig.der"),
+        ],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return proc.returncode == 0 and "Success" in proc.stdout
+
+
+def test_openssl_verifies_signer_signature_over_stored_tbs(pki, tmp_path: Path) -> None:
+    _, der = make_signature(pki, make_seal(pki))
+    sig = parse_signature(der)
+    pub = pki.signer_cert.public_key.to_pem()
+    assert _openssl_verify(tmp_path, pub, sig.signature, sig.tbs_bytes)
+    assert not _openssl_verify(tmp_path, pub, sig.signature, sig.tbs_bytes + b"x")
+
+
+def test_openssl_verifies_maker_signature_over_stored_seal_info(pki, tmp_path: Path) -> None:
+    info = parse_seal(make_seal(pki))
+    pub = pki.maker_cert.public_key.to_pem()
+    assert _openssl_verify(tmp_path, pub, info.signature, info.info_bytes)
