@@ -1,0 +1,152 @@
+"""Verify GB/T 38540 seals in a PDF: integrity, signature, seal, coverage, later changes.
+
+For every filled signature field:
+
+* **byte range**: `[0 a b c]`, the gap is exactly the `/Contents` hex string, and the
+  ranges lie inside the file; the report says which bytes (and which revision) the
+  signature covers.
+* **document digest / signer signature / seal**: `/Contents` (zero padding removed) is
+  an `SES_Signature`, verified with `hub.formats.verify_signature` against
+  SM3(ByteRange bytes) (see `pdf_sign` for the layout).
+* **changes after signing**: if the signature does not cover the whole file, pyHanko's
+  difference analysis reviews every later revision. Adding signatures and filling form
+  fields (`FORM_FILLING`) is what a second signer does and is accepted; anything else
+  (page content, annotations, new objects reachable from pages) is flagged, naming
+  the level and the revisions.
+
+A signature field with another SubFilter (CMS/PAdES) is listed and reported as not
+verifiable here, never silently passed.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import (
+    DEFAULT_DIFF_POLICY,
+    ModificationLevel,
+    SuspiciousModification,
+)
+from pyhanko.sign.fields import enumerate_sig_fields
+
+from hub.crypto import sm3
+from hub.documents.pdf_sign import SUBFILTER
+from hub.errors import FormatError
+from hub.formats import Report, parse_signature, verify_signature
+from hub.formats.asn1 import tlv_end
+
+_EOF = re.compile(rb"%%EOF[ \t\r\n]*")
+
+
+def _revision_ends(data: bytes) -> list[int]:
+    """Byte offsets where each revision (each %%EOF plus its line end) ends."""
+    return [m.end() for m in _EOF.finditer(data)]
+
+
+def verify_pdf(data: bytes) -> Report:
+    """One child report per signature field; never raises for a bad signature."""
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+    except (PdfError, ValueError) as exc:
+        raise FormatError(f"not a readable PDF: {exc}") from exc
+    report = Report(kind="pdf")
+    revisions = reader.xrefs.total_revisions
+    report.info.update(size=len(data), revisions=revisions)
+    fields = [(name, value, ref) for name, value, ref in enumerate_sig_fields(reader)
+              if value is not None]
+    for name, value, _ref in fields:
+        report.children.append(_verify_field(reader, data, name, value, revisions))
+    report.info["signatures"] = len(report.children)
+    report.check("document is signed", bool(report.children),
+                 f"{len(report.children)} signature(s)" if report.children
+                 else "no filled signature field")
+    return report
+
+
+def _verify_field(reader: PdfFileReader, data: bytes, name: str,
+                  value: generic.PdfObject, revisions: int) -> Report:
+    sig_ref = value if isinstance(value, generic.IndirectObject) else None
+    sig = value.get_object()
+    sub_filter = str(sig.get("/SubFilter", ""))
+    head = Report(kind="signature", info={"field": name, "sub_filter": sub_filter})
+    if sub_filter != SUBFILTER:
+        head.check("format", False, f"SubFilter {sub_filter or '(none)'} is not {SUBFILTER}; "
+                                    "this verifier checks GB/T 38540 seals only")
+        return head
+    try:
+        byte_range = [int(v) for v in sig["/ByteRange"]]
+        contents = sig.raw_get("/Contents", decrypt=generic.EncryptedObjAccess.RAW)
+        raw = bytes(contents.original_bytes if hasattr(contents, "original_bytes")
+                    else contents)
+    except (KeyError, TypeError, ValueError) as exc:
+        head.check("byte range", False, f"signature dictionary is incomplete: {exc}")
+        return head
+
+    ok_shape = len(byte_range) == 4 and byte_range[0] == 0
+    if ok_shape:
+        _, a, b, c = byte_range
+        ok_shape = (0 < a < b and b + c <= len(data) and data[a:a + 1] == b"<"
+                    and data[b - 1:b] == b">" and b - a == 2 * len(raw) + 2)
+    if not ok_shape:
+        head.check("byte range", False, f"{byte_range} does not frame /Contents exactly")
+        return head
+    _, a, b, c = byte_range
+    signed_end = b + c
+    ends = _revision_ends(data)
+    covered_rev = next((i for i, end in enumerate(ends) if end == signed_end), None)
+    rev_text = (f"revision {covered_rev + 1} of {len(ends)}" if covered_rev is not None
+                else "a range that ends at no revision boundary")
+    head.check("byte range", True,
+               f"covers bytes 0..{a} and {b}..{signed_end} of {len(data)} ({rev_text})")
+    head.info.update(byte_range=byte_range, covers_bytes=signed_end, file_bytes=len(data),
+                     covered_revision=None if covered_rev is None else covered_rev + 1,
+                     revisions=len(ends))
+
+    ses = raw[: tlv_end(raw, 0)] if raw[:1] == b"\x30" else raw
+    digest = sm3(data[:a] + data[b:signed_end])
+    try:
+        info = parse_signature(ses)
+        result = verify_signature(ses, document_digest=digest)
+    except FormatError as exc:
+        head.check("signer signature", False, f"/Contents is not an SES_Signature: {exc.detail}")
+        return head
+    result.checks[:0] = head.checks
+    result.info.update(head.info)
+    result.check("property info", info.property_info == f"pdf:{name}",
+                 f"propertyInfo {info.property_info!r} names field {name!r}"
+                 if info.property_info == f"pdf:{name}"
+                 else f"propertyInfo {info.property_info!r} does not name field {name!r}")
+
+    if signed_end == len(data):
+        result.check("changes after signing", True, "the signature covers the whole file")
+        result.info["modified_after"] = False
+        return result
+    result.info["modified_after"] = True
+    if covered_rev is None or sig_ref is None:
+        result.check("changes after signing", False,
+                     "the signed range does not end at a revision boundary")
+        return result
+    signed_revision = reader.xrefs.get_last_change(sig_ref.reference)
+    try:
+        diff = DEFAULT_DIFF_POLICY.review_file(reader, signed_revision)
+    except (PdfError, ValueError, KeyError) as exc:  # malformed later revisions
+        diff = SuspiciousModification(str(exc))
+    later = f"revisions {signed_revision + 2}..{revisions}"
+    if isinstance(diff, SuspiciousModification):
+        reason = str(diff).split("\n", 1)[0][:300]
+        result.check("changes after signing", False,
+                     f"document changed after signing in {later}: {reason}")
+        return result
+    level = diff.modification_level
+    result.info["modification_level"] = level.name
+    if level <= ModificationLevel.FORM_FILLING:
+        result.check("changes after signing", True,
+                     f"{later} only add signatures or fill form fields ({level.name})")
+    else:
+        result.check("changes after signing", False,
+                     f"document changed after signing in {later}: {level.name}")
+    return result
