@@ -12,7 +12,9 @@ def load_cert(der: bytes) -> Certificate:
     """Certificate.load with a cache: the same maker and signer certs recur in every
     signature of a document and across documents, and parsing dominates small verifies.
     Raises hub.errors.CryptoError (never cached) for junk."""
-    return Certificate.load(der)
+    cert = Certificate.load(der)
+    cert.public_key  # noqa: B018  (a certificate whose key is not SM2 is unusable here)
+    return cert
 
 
 def cert_key(der: bytes) -> SM2PublicKey:

@@ -5,10 +5,23 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
+import zlib
 
 from hub.errors import FormatError, PayloadTooLarge
 
 CHUNK = 64 * 1024
+# What zipfile raises on damaged or unsupported containers (encrypted members raise
+# RuntimeError, unknown zip versions NotImplementedError).
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    ValueError,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+)
 
 
 class OfdContainer:
@@ -19,7 +32,7 @@ class OfdContainer:
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
             infos = self._zip.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
+        except ZIP_ERRORS as exc:
             raise FormatError("not an OFD file: not a readable zip container") from exc
         if len(infos) > max_entries:
             raise PayloadTooLarge(f"OFD container has {len(infos)} entries, limit {max_entries}")
@@ -81,7 +94,7 @@ class OfdContainer:
                         raise PayloadTooLarge(
                             f"OFD member {name} inflates past its declared size or the limit"
                         )
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
+        except ZIP_ERRORS as exc:
             raise FormatError(f"OFD member {name} is unreadable: {exc}") from exc
         self._budget -= len(out)
         data = bytes(out)

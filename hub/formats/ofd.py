@@ -51,7 +51,7 @@ def parse_xml(data: bytes, what: str) -> ET.Element:
         raise FormatError(f"{what} declares a DTD, which OFD never needs")
     try:
         return ET.fromstring(data)  # noqa: S314  (DTDs rejected above; expat has no XXE)
-    except ET.ParseError as exc:
+    except (ET.ParseError, LookupError, ValueError) as exc:  # LookupError: unknown encoding
         raise FormatError(f"{what} is not well-formed XML: {exc}") from exc
 
 
@@ -160,7 +160,12 @@ def _verify_one(ofd: OfdContainer, sig_id: str, sig_type: str, loc: str, base_di
         return report
     xml_bytes = ofd.read(path)
     xml_dir = posixpath.dirname(path)
-    sx = read_signature_xml(xml_bytes, path)
+    try:
+        sx = read_signature_xml(xml_bytes, path)
+    except FormatError as exc:
+        report = Report(kind="signature", info={"id": sig_id, "type": sig_type, "path": "/" + path})
+        report.check("Signature.xml readable", False, exc.detail)
+        return report
     value_member = ofd.resolve(sx.signed_value_loc, xml_dir) if sx.signed_value_loc else None
     signed_value = ofd.read(value_member) if value_member else None
 
