@@ -274,7 +274,8 @@ def _pages(pkg: OfdPackage, doc_path: str) -> list[_Page]:
     for page in doc.iterfind(f"{q('Pages')}/{q('Page')}"):
         path = resolve(doc_path, page.get("BaseLoc", ""))
         w, h = width, height
-        if path in pkg.files:
+        # Most pages inherit the document's page area; parse only those that say otherwise.
+        if path in pkg.files and b"PhysicalBox" in pkg.files[path]:
             own = pkg.xml(path).find(f"{q('Area')}/{q('PhysicalBox')}")
             if own is not None:
                 w, h = _box_size(own.text, (w, h))

@@ -28,6 +28,7 @@ OFD_NS = "http://www.ofdspec.org/2016"
 A4_MM = (210.0, 297.0)
 DEFAULT_FONT = "宋体"
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
+_STORED_SUFFIXES = (".esl", ".dat", ".png", ".jpg", ".jpeg", ".gif")
 
 
 @dataclass(frozen=True)
@@ -210,12 +211,17 @@ def write_ofd(
 def zip_package(
     files: Sequence[tuple[str, bytes]], stamp: tuple[int, int, int, int, int, int]
 ) -> bytes:
-    """Deflated zip with fixed timestamps (same input -> same bytes)."""
+    """Zip with fixed timestamps (same input -> same bytes).
+
+    XML is deflated; seals, signed values and images (already compressed PNG/JPEG
+    inside) are stored, which saves most of the time of writing a signed package.
+    """
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(out, "w") as zf:
         for name, data in files:
             zi = zipfile.ZipInfo(name, date_time=stamp)
-            zi.compress_type = zipfile.ZIP_DEFLATED
+            stored = name.lower().endswith(_STORED_SUFFIXES)
+            zi.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             zf.writestr(zi, data)
     return out.getvalue()
 
