@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import CHART, CI_VALUES, helm, manifests, render
+from helm_render import CHART, CI_VALUES, VARIANTS, helm, load_values, manifests, render
 
 from hub.app import create_app
 from hub.cli import build_parser
@@ -48,8 +48,9 @@ def test_there_are_ci_variants() -> None:
                                            "postgresql-subchart-values.yaml"}
 
 
-def test_variant_renders_and_validates_strictly(ci_values, tmp_path: Path) -> None:
-    name, values = ci_values
+@VARIANTS
+def test_variant_renders_and_validates_strictly(variant: Path, tmp_path: Path) -> None:
+    name, values = variant.name, load_values(variant)
     with helm.Chart.load(CHART) as chart:
         chart.validate_schema(values)
     docs = manifests(render(values))
@@ -75,15 +76,17 @@ def test_variant_renders_and_validates_strictly(ci_values, tmp_path: Path) -> No
                 (name, doc["kind"], about)
 
 
-def test_variant_lints_clean(ci_values) -> None:
-    _, values = ci_values
+@VARIANTS
+def test_variant_lints_clean(variant: Path) -> None:
+    values = load_values(variant)
     report = helm.lint(CHART, values, strict=True)
     assert not report["errors"], report
     assert all(m["severity"] < 2 for m in report["messages"]), report["messages"]
 
 
-def test_security_posture_in_every_variant(ci_values) -> None:
-    _, values = ci_values
+@VARIANTS
+def test_security_posture_in_every_variant(variant: Path) -> None:
+    values = load_values(variant)
     docs = manifests(render(values))
     containers = _containers(docs)
     assert containers
@@ -106,8 +109,9 @@ def _routes() -> set[str]:
     return {route.path for route in app.routes} | openapi_paths
 
 
-def test_probes_and_scrape_path_are_real_routes_of_the_app(ci_values) -> None:
-    _, values = ci_values
+@VARIANTS
+def test_probes_and_scrape_path_are_real_routes_of_the_app(variant: Path) -> None:
+    values = load_values(variant)
     docs = manifests(render(values))
     routes = _routes()
     (deployment,) = _kind(docs, "Deployment")
@@ -127,8 +131,9 @@ def test_probes_and_scrape_path_are_real_routes_of_the_app(ci_values) -> None:
     assert f"--port={port}" in hub["args"]
 
 
-def test_container_commands_are_real_cli_commands(ci_values) -> None:
-    _, values = ci_values
+@VARIANTS
+def test_container_commands_are_real_cli_commands(variant: Path) -> None:
+    values = load_values(variant)
     docs = manifests(render(values))
     parser = build_parser()
     commands = next(a for a in parser._actions

@@ -1,9 +1,9 @@
-"""Chart rendering for the helm tests: helm-python-sdk (Helm's Go SDK through a bundled C
-library), so no helm binary and no cluster are needed."""
+"""Chart rendering for the helm tests: helm-python-sdk (Helm's Go SDK through a bundled
+C library), so no helm binary and no cluster are needed. A plain, uniquely named module
+rather than conftest.py, so it cannot collide with other areas' helpers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,9 @@ def manifests(rendered: dict[str, str]) -> list[dict[str, Any]]:
     return docs
 
 
-@pytest.fixture(params=CI_VALUES, ids=[p.name for p in CI_VALUES])
-def ci_values(request: pytest.FixtureRequest) -> Iterator[tuple[str, dict[str, Any]]]:
-    yield request.param.name, yaml.safe_load(request.param.read_text()) or {}
+
+def load_values(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text()) or {}
+
+
+VARIANTS = pytest.mark.parametrize("variant", CI_VALUES, ids=[p.name for p in CI_VALUES])
