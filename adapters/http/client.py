@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -52,6 +53,7 @@ from hub.errors import CryptoError, FormatError
 from hub.formats import parse_seal
 
 _RNG = secrets.SystemRandom()
+_CERT_CACHE = 4096
 
 
 class HttpVendor:
@@ -82,6 +84,7 @@ class HttpVendor:
         self.verify_answers = verify_answers
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._maker_cert: bytes | None = None
+        self._certs: OrderedDict[bytes, Certificate] = OrderedDict()
 
     @classmethod
     def from_config(
@@ -206,10 +209,21 @@ class HttpVendor:
             raise self._bad(f"a bad '{field}': {exc}") from exc
 
     def _cert(self, der: bytes, field: str) -> Certificate:
+        # A seal signs with the same certificate every time: parse it once (asn1crypto
+        # parsing and key loading cost more than the SM2 verification itself).
+        cert = self._certs.get(der)
+        if cert is not None:
+            self._certs.move_to_end(der)
+            return cert
         try:
-            return Certificate.load(der)
+            cert = Certificate.load(der)
+            cert.public_key  # noqa: B018 - fail here, typed, for a non-SM2 key
         except CryptoError as exc:
-            raise self._bad(f"a '{field}' that is not a DER certificate") from exc
+            raise self._bad(f"a '{field}' that is not a DER SM2 certificate") from exc
+        self._certs[der] = cert
+        if len(self._certs) > _CERT_CACHE:
+            self._certs.popitem(last=False)
+        return cert
 
     # --- the SealVendor operations -----------------------------------------------------
 
