@@ -53,7 +53,7 @@ def ref_mth(leaves: list[bytes]) -> bytes:
     return _ref_mth(tuple(leaves))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _ref_mth(leaves: tuple[bytes, ...]) -> bytes:
     # Cached only because pure-Python SM3 is slow; the recursion is the RFC's definition.
     n = len(leaves)

@@ -1,0 +1,394 @@
+"""Evidence packages (出证): one JSON document that proves a signing offline, no database.
+
+Format, version 1 (every key required unless marked optional)::
+
+    {
+      "version": 1,
+      "origin": "<log origin, = the checkpoint's first line>",
+      "log_public_key": "<PEM SubjectPublicKeyInfo of the SM2 log key>",
+      "checkpoint": {"text": "<C2SP checkpoint>", "signature": "<base64 DER SM2>"},
+      "entries": [                                  # the signature entry (+ approval entry)
+        {"index": 12, "leaf": "<base64 leaf bytes>",
+         "inclusion_proof": ["<base64 32-byte hash>", ...],     # RFC 9162 PATH
+         "event": {...}}                            # the leaf decoded (events.py)
+      ],
+      "ses_signature": "<base64 DER SES_Signature>",
+      "document_sm3": "<hex SM3 of the signed document>",
+      "approval": {"index": 11, "leaf_hash": "<hex>"}    # optional: when one was needed
+    }
+
+`verify_package` checks, each a named line of the report: the package shape; the log key;
+the checkpoint signature and origin; for every entry that its event is exactly its leaf
+and that its inclusion proof leads to the checkpoint root; that a ``signature.made`` entry
+names this SES_Signature and document; the SES_Signature over ``document_sm3`` and its
+seal (hub.formats); and, with an approval, that the approval entry is a
+``use_request.approved`` for the same document, logged *before* the signature entry, and
+that its leaf hash is inside the signed TBS_Sign (extData `OID_APPROVAL_LEAF_HASH`) and in
+the signature event. Unknown keys are rejected: nothing in a package goes unchecked.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from hub.crypto import SM2PublicKey, sm3
+from hub.errors import SealHubError
+from hub.evidence.checkpoint import Checkpoint, SignedCheckpoint, verify_checkpoint
+from hub.evidence.events import (
+    OID_APPROVAL_LEAF_HASH,
+    Event,
+    EventType,
+    canonical_json,
+)
+from hub.evidence.merkle import HashStore, inclusion_proof, leaf_hash, verify_inclusion
+
+if TYPE_CHECKING:
+    from hub.formats import Report
+
+PACKAGE_VERSION = 1
+MAX_ENTRIES = 16
+MAX_PROOF = 64  # a tree of 2**64 leaves is far beyond any log
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_TOP_KEYS = {"version", "origin", "log_public_key", "checkpoint", "entries", "ses_signature",
+             "document_sm3"}
+_ENTRY_KEYS = {"index", "leaf", "inclusion_proof", "event"}
+
+
+@dataclass(frozen=True)
+class PackageEntry:
+    index: int
+    leaf: bytes
+    inclusion_proof: Sequence[bytes]
+
+    @classmethod
+    def from_store(cls, store: HashStore, index: int, leaf: bytes, tree_size: int) -> PackageEntry:
+        if leaf_hash(leaf) != store.get_node(0, index):
+            raise ValueError(f"leaf bytes do not match log entry {index}")
+        return cls(index, leaf, inclusion_proof(store, index, tree_size))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "leaf": base64.b64encode(self.leaf).decode(),
+            "inclusion_proof": [base64.b64encode(h).decode() for h in self.inclusion_proof],
+            "event": Event.decode(self.leaf).to_json(),
+        }
+
+
+def build_package(
+    *,
+    log_public_key: SM2PublicKey,
+    checkpoint: SignedCheckpoint,
+    signature_entry: PackageEntry,
+    ses_signature: bytes,
+    document_sm3: bytes,
+    approval_entry: PackageEntry | None = None,
+) -> dict[str, Any]:
+    """The package as a JSON-ready dict. Pure: proofs come from the caller's log."""
+    origin = Checkpoint.parse(checkpoint.text).origin
+    entries = [e for e in (approval_entry, signature_entry) if e is not None]
+    package: dict[str, Any] = {
+        "version": PACKAGE_VERSION,
+        "origin": origin,
+        "log_public_key": log_public_key.to_pem().decode(),
+        "checkpoint": checkpoint.to_dict(),
+        "entries": [e.to_dict() for e in entries],
+        "ses_signature": base64.b64encode(ses_signature).decode(),
+        "document_sm3": document_sm3.hex(),
+    }
+    if approval_entry is not None:
+        package["approval"] = {
+            "index": approval_entry.index,
+            "leaf_hash": leaf_hash(approval_entry.leaf).hex(),
+        }
+    return package
+
+
+# --- verification --------------------------------------------------------------------------
+
+class _Malformed(Exception):
+    pass
+
+
+def _b64(value: object, what: str) -> bytes:
+    if not isinstance(value, str):
+        raise _Malformed(f"{what} must be a base64 string")
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise _Malformed(f"{what} is not standard base64") from exc
+    if base64.b64encode(raw).decode() != value:  # e.g. non-zero padding bits
+        raise _Malformed(f"{what} is not canonical base64")
+    return raw
+
+
+def _int(value: object, what: str) -> int:
+    if type(value) is not int or value < 0:
+        raise _Malformed(f"{what} must be a non-negative integer")
+    return value
+
+
+def _hex32(value: object, what: str) -> bytes:
+    if not isinstance(value, str) or not _HEX64.fullmatch(value):
+        raise _Malformed(f"{what} must be 64 lowercase hex digits")
+    return bytes.fromhex(value)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    index: int
+    leaf: bytes
+    proof: list[bytes]
+    event_json: object
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    origin: str
+    pem: str
+    cp_text: str
+    cp_signature: str
+    entries: list[_Entry]
+    ses_signature: bytes
+    document_sm3: bytes
+    approval: tuple[int, bytes] | None
+
+
+def _parse(obj: object) -> _Parsed:
+    if not isinstance(obj, dict):
+        raise _Malformed("package must be a JSON object")
+    keys = set(obj)
+    if not _TOP_KEYS <= keys or keys - _TOP_KEYS - {"approval"}:
+        raise _Malformed(f"package keys must be {sorted(_TOP_KEYS)} (+ approval), got "
+                         f"{sorted(keys)}")
+    if type(obj["version"]) is not int or obj["version"] != PACKAGE_VERSION:
+        raise _Malformed(f"unsupported package version {obj['version']!r}")
+    cp = obj["checkpoint"]
+    if not isinstance(cp, dict) or set(cp) != {"text", "signature"} or not all(
+        isinstance(v, str) for v in cp.values()
+    ):
+        raise _Malformed("checkpoint must be {text, signature} strings")
+    if not isinstance(obj["origin"], str) or not isinstance(obj["log_public_key"], str):
+        raise _Malformed("origin and log_public_key must be strings")
+    raw_entries = obj["entries"]
+    if not isinstance(raw_entries, list) or not 1 <= len(raw_entries) <= MAX_ENTRIES:
+        raise _Malformed(f"entries must be a list of 1..{MAX_ENTRIES}")
+    entries = []
+    for n, e in enumerate(raw_entries):
+        if not isinstance(e, dict) or set(e) != _ENTRY_KEYS:
+            raise _Malformed(f"entries[{n}] keys must be {sorted(_ENTRY_KEYS)}")
+        proof = e["inclusion_proof"]
+        if not isinstance(proof, list) or len(proof) > MAX_PROOF:
+            raise _Malformed(f"entries[{n}].inclusion_proof must be a list of <= {MAX_PROOF}")
+        entries.append(_Entry(
+            _int(e["index"], f"entries[{n}].index"),
+            _b64(e["leaf"], f"entries[{n}].leaf"),
+            [_b64(h, f"entries[{n}].inclusion_proof") for h in proof],
+            e["event"],
+        ))
+    if len({e.index for e in entries}) != len(entries):
+        raise _Malformed("entries repeat an index")
+    approval = None
+    if obj.get("approval") is not None:
+        a = obj["approval"]
+        if not isinstance(a, dict) or set(a) != {"index", "leaf_hash"}:
+            raise _Malformed("approval must be {index, leaf_hash}")
+        approval = (
+            _int(a["index"], "approval.index"), _hex32(a["leaf_hash"], "approval.leaf_hash")
+        )
+    elif "approval" in obj:
+        raise _Malformed("approval must be omitted, not null")
+    return _Parsed(
+        origin=obj["origin"],
+        pem=obj["log_public_key"],
+        cp_text=cp["text"],
+        cp_signature=cp["signature"],
+        entries=entries,
+        ses_signature=_b64(obj["ses_signature"], "ses_signature"),
+        document_sm3=_hex32(obj["document_sm3"], "document_sm3"),
+        approval=approval,
+    )
+
+
+def verify_package(obj: dict[str, Any], *, log_public_key: SM2PublicKey | None = None) -> Report:
+    """Verify an evidence package offline. Never raises for bad input: reports it.
+
+    A package carries its own log key, so on its own it proves consistency, not origin:
+    pass the hub's published key as `log_public_key` to pin it (the report's
+    info.log_key_sm3 is the fingerprint to compare otherwise).
+    """
+    from hub.formats import Report  # lazily: formats is a sibling area
+
+    report = Report(kind="evidence", version=obj.get("version") if isinstance(obj, dict) else None)
+    try:
+        pkg = _parse(obj)
+    except _Malformed as exc:
+        report.check("package format", False, str(exc))
+        return report
+    report.check("package format", True, f"version {PACKAGE_VERSION}, {len(pkg.entries)} entries")
+    report.info.update(origin=pkg.origin, document_sm3=pkg.document_sm3.hex())
+
+    checkpoint = _check_log(report, pkg, log_public_key)
+    events = _check_entries(report, pkg, checkpoint)
+    signature_info = _check_signature(report, pkg)
+    sig_entry = _check_signature_entry(report, pkg, events)
+    _check_approval(report, pkg, events, sig_entry, signature_info)
+    return report
+
+
+def _check_log(
+    report: Report, pkg: _Parsed, pinned: SM2PublicKey | None
+) -> Checkpoint | None:
+    try:
+        key = SM2PublicKey.from_pem(pkg.pem.encode())
+    except SealHubError as exc:
+        report.check("log public key", False, exc.detail)
+        report.check("checkpoint signature", False, "no usable log key")
+        return None
+    if key.to_pem().decode() != pkg.pem:  # one spelling only: no byte can change silently
+        report.check("log public key", False, "PEM is not in canonical form")
+        report.check("checkpoint signature", False, "no usable log key")
+        return None
+    fingerprint = sm3(key.to_der()).hex()
+    report.info["log_key_sm3"] = fingerprint
+    if pinned is None:
+        report.check("log public key", True,
+                     f"SM2 key, SM3 fingerprint {fingerprint} (not pinned: compare it with "
+                     "the hub's published log key)")
+    else:
+        same = key == pinned
+        report.check("log public key", same,
+                     "is the pinned hub log key" if same
+                     else f"SM3 fingerprint {fingerprint} is NOT the pinned hub log key")
+    try:
+        checkpoint = verify_checkpoint(pkg.cp_text, pkg.cp_signature, key)
+    except SealHubError as exc:
+        report.check("checkpoint signature", False, exc.detail)
+        return None
+    report.check("checkpoint signature", True,
+                 f"tree size {checkpoint.size} signed by the log key")
+    report.info["tree_size"] = checkpoint.size
+    report.check("checkpoint origin", checkpoint.origin == pkg.origin,
+                 f"checkpoint origin {checkpoint.origin!r}, package origin {pkg.origin!r}")
+    return checkpoint
+
+
+def _check_entries(
+    report: Report, pkg: _Parsed, checkpoint: Checkpoint | None
+) -> dict[int, Event]:
+    """Entries whose event is their leaf and whose proof leads to the signed root."""
+    events: dict[int, Event] = {}
+    for entry in pkg.entries:
+        name = f"entry {entry.index}"
+        try:
+            event = Event.decode(entry.leaf)
+            same = canonical_json(entry.event_json) == entry.leaf
+        except SealHubError as exc:
+            report.check(f"{name} event", False, f"leaf is not a canonical event: {exc.detail}")
+            continue
+        report.check(f"{name} event", same,
+                     f"{event.type.value}, decoded event "
+                     + ("is exactly the leaf" if same else "differs from the leaf"))
+        if checkpoint is None:
+            report.check(f"{name} inclusion proof", False, "no verified checkpoint to prove it")
+            continue
+        included = verify_inclusion(
+            leaf_hash(entry.leaf), entry.index, checkpoint.size, entry.proof, checkpoint.root_hash
+        )
+        report.check(f"{name} inclusion proof", included,
+                     f"RFC 9162 path of {len(entry.proof)} hashes "
+                     + ("leads" if included else "does NOT lead")
+                     + f" to the root of tree size {checkpoint.size}")
+        if same and included:
+            events[entry.index] = event
+    return events
+
+
+def _check_signature(report: Report, pkg: _Parsed) -> Any:
+    from hub.formats import parse_signature, verify_signature
+
+    try:
+        child = verify_signature(pkg.ses_signature, document_digest=pkg.document_sm3)
+        info = parse_signature(pkg.ses_signature)
+    except SealHubError as exc:
+        report.check("ses signature", False, f"not a readable SES_Signature: {exc.detail}")
+        report.check("document digest", False, "no readable signature")
+        report.check("seal", False, "no readable signature")
+        return None
+    report.children.append(child)
+    own = [c for c in child.checks if c.name != "document digest"]
+    bad = [c.name for c in own if not c.ok]
+    report.check("ses signature", not bad,
+                 "signer signature, certificate and validity verify" if not bad
+                 else "failing: " + ", ".join(bad))
+    digest = [c for c in child.checks if c.name == "document digest"]
+    report.check("document digest", bool(digest) and digest[0].ok,
+                 digest[0].detail if digest else "not checked")
+    seals = [c for c in child.children if c.kind == "seal"]
+    seal_ok = bool(seals) and seals[0].valid
+    report.check("seal", seal_ok, "seal maker signature and validity verify" if seal_ok
+                 else "failing: " + ", ".join(c.name for c in seals[0].failed) if seals
+                 else "no seal in the signature")
+    return info
+
+
+def _check_signature_entry(
+    report: Report, pkg: _Parsed, events: dict[int, Event]
+) -> tuple[int, Event] | None:
+    ses_sm3 = sm3(pkg.ses_signature).hex()
+    for index, event in sorted(events.items()):
+        if (event.type is EventType.SIGNATURE_MADE
+                and event.digests.get("ses_signature_sm3") == ses_sm3):
+            same_doc = event.digests.get("document_sm3") == pkg.document_sm3.hex()
+            report.check("signature entry", same_doc,
+                         f"entry {index} logs this SES_Signature"
+                         + ("" if same_doc else " but for another document"))
+            return (index, event) if same_doc else None
+    report.check("signature entry", False,
+                 "no proven signature.made entry names this SES_Signature (SM3 "
+                 f"{ses_sm3[:16]}..)")
+    return None
+
+
+def _check_approval(
+    report: Report, pkg: _Parsed, events: dict[int, Event],
+    sig_entry: tuple[int, Event] | None, signature_info: Any,
+) -> None:
+    bound = None
+    if signature_info is not None:
+        values = [v for oid, _crit, v in signature_info.ext_datas if oid == OID_APPROVAL_LEAF_HASH]
+        bound = values[0] if values else None
+    event_bound = sig_entry[1].digests.get("approval_leaf_hash") if sig_entry else None
+    if pkg.approval is None:
+        unexpected = bound is not None or event_bound is not None
+        report.check("approval", not unexpected,
+                     "the signature names an approval the package does not carry" if unexpected
+                     else "no approval recorded for this signing")
+        return
+    index, claimed = pkg.approval
+    event = events.get(index)
+    ok = (event is not None and event.type is EventType.USE_REQUEST_APPROVED
+          and event.leaf_hash == claimed
+          and event.digests.get("document_sm3") == pkg.document_sm3.hex())
+    report.check("approval entry", ok,
+                 f"entry {index} is a proven use_request.approved for this document" if ok
+                 else f"entry {index} is not a proven approval of this document with that hash")
+    if sig_entry is None:
+        report.check("approval before signing", False, "no proven signature entry")
+    else:
+        before = index < sig_entry[0]
+        report.check("approval before signing", before,
+                     f"approval entry {index} " + ("precedes" if before else "does NOT precede")
+                     + f" signature entry {sig_entry[0]}")
+    in_tbs = bound == claimed
+    in_event = event_bound == claimed.hex()
+    report.check("approval bound in signature", in_tbs and in_event,
+                 f"TBS_Sign extData {OID_APPROVAL_LEAF_HASH} "
+                 + ("carries" if in_tbs else "does NOT carry")
+                 + " the approval leaf hash; signature event "
+                 + ("carries" if in_event else "does NOT carry") + " it")
