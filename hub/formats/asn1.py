@@ -234,3 +234,76 @@ class TBSSignV1(core.Sequence):
 
 class SignatureV1(core.Sequence):
     _fields = [("to_sign", TBSSignV1), ("signature", core.OctetBitString)]
+
+
+# --- primitive decoders over exact TLVs (the readers walk fields with `children`) -----
+
+TAG_BOOLEAN, TAG_INTEGER, TAG_BIT_STRING, TAG_OCTET_STRING = 0x01, 0x02, 0x03, 0x04
+TAG_OID, TAG_UTF8, TAG_PRINTABLE, TAG_T61, TAG_IA5, TAG_BMP = 0x06, 0x0C, 0x13, 0x14, 0x16, 0x1E
+STRING_TAGS = {TAG_UTF8, TAG_PRINTABLE, TAG_T61, TAG_IA5, TAG_BMP}
+
+
+def contents(tlv: bytes, tag: int | set[int], what: str) -> bytes:
+    actual, hl, length = read_tlv(tlv, 0)
+    if actual != tag and not (isinstance(tag, set) and actual in tag):
+        raise FormatError(f"{what}: ASN.1 tag 0x{actual:02x} where a different type belongs")
+    return tlv[hl : hl + length]
+
+
+def integer(tlv: bytes, what: str) -> int:
+    body = contents(tlv, TAG_INTEGER, what)
+    if not body or len(body) > 16:
+        raise FormatError(f"{what}: INTEGER of {len(body)} bytes")
+    return int.from_bytes(body, "big", signed=True)
+
+
+def text(tlv: bytes, what: str) -> str:
+    """IA5String / UTF8String / PrintableString (vendors mix them); BMPString is UTF-16."""
+    tag = tlv[0] if tlv else -1
+    body = contents(tlv, STRING_TAGS, what)
+    if tag == TAG_BMP:
+        return body.decode("utf-16-be", errors="replace")
+    return body.decode("utf-8", errors="replace")
+
+
+def octets(tlv: bytes, what: str) -> bytes:
+    return contents(tlv, TAG_OCTET_STRING, what)
+
+
+def bits(tlv: bytes, what: str) -> bytes:
+    body = contents(tlv, TAG_BIT_STRING, what)
+    if not body:
+        raise FormatError(f"{what}: empty BIT STRING")
+    return body[1:]  # the first octet counts unused bits (0 for every value here)
+
+
+def boolean(tlv: bytes, what: str) -> bool:
+    body = contents(tlv, TAG_BOOLEAN, what)
+    if len(body) != 1:
+        raise FormatError(f"{what}: BOOLEAN of {len(body)} bytes")
+    return body != b"\x00"
+
+
+def oid(tlv: bytes, what: str) -> str:
+    body = contents(tlv, TAG_OID, what)
+    if not body or body[-1] & 0x80:
+        raise FormatError(f"{what}: malformed OBJECT IDENTIFIER")
+    arcs: list[int] = []
+    value = 0
+    for byte in body:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            arcs.append(value)
+            value = 0
+    first = min(arcs[0] // 40, 2)
+    return ".".join(str(a) for a in [first, arcs[0] - 40 * first, *arcs[1:]])
+
+
+def fields(tlv: bytes, what: str, minimum: int) -> list[tuple[int, bytes]]:
+    """The children of a SEQUENCE, at least `minimum` of them."""
+    if not tlv or tlv[0] != 0x30:
+        raise FormatError(f"{what} is not a SEQUENCE")
+    out = children(tlv)
+    if len(out) < minimum:
+        raise FormatError(f"{what} has {len(out)} elements, needs at least {minimum}")
+    return out

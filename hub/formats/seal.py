@@ -87,30 +87,42 @@ PARSE_ERRORS = (
 )
 
 
-def read_ext_datas(value: asn1.ExtensionDatas | None, variants: list[str]) -> ExtDatas:
-    out: list[tuple[str, bool, bytes]] = []
-    if value is None:
+def read_ext_datas(tlv: bytes | None, variants: list[str]) -> ExtDatas:
+    """ExtensionDatas ::= SEQUENCE OF ExtData{extnID, critical BOOLEAN DEFAULT FALSE, extnValue}."""
+    out: ExtDatas = []
+    if tlv is None:
         return out
-    for ext in value:
-        # An explicitly written DEFAULT FALSE: three children where DER has two.
-        if len(asn1.children(ext.dump())) == 3 and not ext["critical"].native:
-            variants.append("explicit-default-boolean")
-        out.append((ext["extn_id"].dotted, bool(ext["critical"].native), ext["extn_value"].native))
+    for _, ext in asn1.fields(tlv, "extDatas", 0):
+        parts = asn1.fields(ext, "ExtData", 2)
+        critical = False
+        if len(parts) == 3:
+            critical = asn1.boolean(parts[1][1], "ExtData.critical")
+            if not critical:  # DEFAULT FALSE written out: BER, not DER
+                variants.append("explicit-default-boolean")
+        out.append(
+            (
+                asn1.oid(parts[0][1], "ExtData.extnID"),
+                critical,
+                asn1.octets(parts[-1][1], "extnValue"),
+            )
+        )
     return out
 
 
 def _cert_list(
     raw: bytes, list_type: int, variants: list[str]
 ) -> tuple[list[bytes], list[tuple[str, bytes]]]:
-    if not raw or raw[0] != TAG_SEQUENCE:
-        raise FormatError("certList is not a SEQUENCE")
+    entries = asn1.fields(raw, "certList", 0)
     certs: list[bytes] = []
     digests: list[tuple[str, bytes]] = []
-    if list_type == 2:
-        for obj in asn1.CertDigestList.load(raw):
-            digests.append((str(obj["type"].native), obj["value"].native))
+    if list_type == 2:  # certDigestList: SEQUENCE OF {type PrintableString, value OCTET STRING}
+        for _, obj in entries:
+            kind, value = asn1.fields(obj, "CertDigestObj", 2)[:2]
+            digests.append(
+                (asn1.text(kind[1], "CertDigestObj.type"), asn1.octets(value[1], "value"))
+            )
         return certs, digests
-    for tag, tlv in asn1.children(raw):
+    for tag, tlv in entries:
         if tag == TAG_OCTET_STRING:
             certs.append(tlv_contents(tlv))
         elif tag == TAG_SEQUENCE:
@@ -133,6 +145,8 @@ def parse_seal(data: bytes) -> SealInfo:
 
 
 def _parse_seal(data: bytes) -> SealInfo:
+    # Fields are located with the TLV walker and decoded in place: every signed region
+    # is a slice of the input, never a re-encoding.
     variants: list[str] = []
     if not data or data[0] != TAG_SEQUENCE:
         raise FormatError("not an SES_Seal: does not start with a SEQUENCE")
@@ -140,61 +154,60 @@ def _parse_seal(data: bytes) -> SealInfo:
     if end < len(data):
         variants.append("trailing-bytes")
     seal_der = data[:end]
-    top = asn1.children(seal_der)
-    if len(top) < 2 or top[0][0] != TAG_SEQUENCE:
-        raise FormatError("not an SES_Seal: first element is not SES_SealInfo")
+    top = asn1.fields(seal_der, "SES_Seal", 2)
     info_bytes = top[0][1]
-    header = asn1.Header.load(asn1.children(info_bytes)[0][1])
-    if header["id"].native != "ES":
-        raise FormatError(f"not an SES_Seal: header ID is {header['id'].native!r}, not 'ES'")
-    version = int(header["version"].native)
+    info = asn1.fields(info_bytes, "SES_SealInfo", 4)
+    header = asn1.fields(info[0][1], "SES_Header", 3)
+    if asn1.text(header[0][1], "SES_Header.ID") != "ES":
+        raise FormatError("not an SES_Seal: header ID is not 'ES'")
+    version = asn1.integer(header[1][1], "SES_Header.version")
 
+    time_stamp = None
     if len(top) == 2 and top[1][0] == TAG_SEQUENCE:  # V1: SESeal{esealInfo, signInfo}
-        info: core.Sequence = asn1.SealInfoV1.load(info_bytes)
-        sign_info = asn1.SignInfoV1.load(top[1][1])
-        sign_parts = asn1.children(top[1][1])
-        maker_cert = sign_info["cert"].native
-        sign_alg = sign_info["signature_algorithm"].dotted
-        signature = sign_info["sign_data"].native
+        sign_info = asn1.fields(top[1][1], "SES_SignInfo", 3)
+        maker_cert = asn1.octets(sign_info[0][1], "SES_SignInfo.cert")
+        sign_alg = asn1.oid(sign_info[1][1], "SES_SignInfo.signatureAlgorithm")
+        signature = asn1.bits(sign_info[2][1], "SES_SignInfo.signData")
         # GM/T 0031-2014: the maker signs SEQUENCE{SES_SealInfo, cert, signatureAlgorithm}.
-        maker_signed = asn1.der_sequence(info_bytes, sign_parts[0][1], sign_parts[1][1])
-        list_type = 1
-        time_stamp = None
+        maker_signed = asn1.der_sequence(info_bytes, sign_info[0][1], sign_info[1][1])
     elif len(top) in (4, 5):  # V4 / V5: SES_Seal{esealInfo, cert, signAlgID, signedValue[, [0]]}
-        info = asn1.SealInfoV4.load(info_bytes)
-        seal = asn1.SealV4.load(seal_der)
-        maker_cert = seal["cert"].native
-        sign_alg = seal["sign_alg_id"].dotted
-        signature = seal["signed_value"].native
+        maker_cert = asn1.octets(top[1][1], "SES_Seal.cert")
+        sign_alg = asn1.oid(top[2][1], "SES_Seal.signAlgID")
+        signature = asn1.bits(top[3][1], "SES_Seal.signedValue")
         maker_signed = info_bytes
-        list_type = int(info["property"]["cert_list_type"].native)
-        time_stamp = top[4][1] if len(top) == 5 else None
-        if time_stamp is not None and top[4][0] != 0xA0:
-            raise FormatError("SES_Seal fifth element is not the [0] timeStamp")
+        if len(top) == 5:
+            if top[4][0] != 0xA0:
+                raise FormatError("SES_Seal fifth element is not the [0] timeStamp")
+            time_stamp = top[4][1]
     else:
         raise FormatError(f"not an SES_Seal: {len(top)} top-level elements")
 
-    prop = info["property"]
-    picture = info["picture"]
-    certs, digests = _cert_list(prop["cert_list"].dump(), list_type, variants)
-    ext = info["ext_datas"] if "ext_datas" in info and info["ext_datas"].contents else None
-    ext_datas = read_ext_datas(ext, variants)
-    if not isinstance(maker_cert, bytes) or not isinstance(signature, bytes):
-        raise FormatError("SES_Seal cert or signature is missing")
+    # V4/V5 SES_ESPropertyInfo has certListType between name and certList; V1 does not.
+    prop = asn1.fields(info[2][1], "SES_ESPropertyInfo", 6)
+    if prop[2][0] == asn1.TAG_INTEGER:
+        list_type = asn1.integer(prop[2][1], "certListType")
+        cert_list, dates = prop[3][1], prop[4:7]
+    else:
+        list_type, cert_list, dates = 1, prop[2][1], prop[3:6]
+    if len(dates) != 3:
+        raise FormatError("SES_ESPropertyInfo lacks createDate, validStart or validEnd")
+    picture = asn1.fields(info[3][1], "SES_ESPictrueInfo", 4)
+    certs, digests = _cert_list(cert_list, list_type, variants)
+    ext_datas = read_ext_datas(info[4][1] if len(info) > 4 else None, variants)
     return SealInfo(
         version=version,
-        esid=str(info["es_id"].native),
-        vid=str(header["vid"].native),
-        seal_type=int(prop["type"].native),
-        name=str(prop["name"].native),
+        esid=asn1.text(info[1][1], "esID"),
+        vid=asn1.text(header[2][1], "SES_Header.Vid"),
+        seal_type=asn1.integer(prop[0][1], "SES_ESPropertyInfo.type"),
+        name=asn1.text(prop[1][1], "SES_ESPropertyInfo.name"),
         signer_certs=certs,
-        create_date=decode_time(prop["create_date"].dump()),
-        valid_start=decode_time(prop["valid_start"].dump()),
-        valid_end=decode_time(prop["valid_end"].dump()),
-        picture=picture["data"].native or b"",
-        picture_type=str(picture["type"].native),
-        width_mm=int(picture["width"].native),
-        height_mm=int(picture["height"].native),
+        create_date=decode_time(dates[0][1]),
+        valid_start=decode_time(dates[1][1]),
+        valid_end=decode_time(dates[2][1]),
+        picture=asn1.octets(picture[1][1], "picture data"),
+        picture_type=asn1.text(picture[0][1], "picture type"),
+        width_mm=asn1.integer(picture[2][1], "picture width"),
+        height_mm=asn1.integer(picture[3][1], "picture height"),
         maker_cert=maker_cert,
         signature=signature,
         seal_der=seal_der,

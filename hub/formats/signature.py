@@ -91,44 +91,41 @@ def _parse_signature(data: bytes) -> SignatureInfo:
     if end < len(data):
         variants.append("trailing-bytes")
     sig_der = data[:end]
-    top = asn1.children(sig_der)
-    if not top or top[0][0] != TAG_SEQUENCE:
-        raise FormatError("not an SES_Signature: first element is not TBS_Sign")
+    top = asn1.fields(sig_der, "SES_Signature", 2)
     tbs_bytes = top[0][1]
-    tbs_parts = asn1.children(tbs_bytes)
-    if len(tbs_parts) < 5 or tbs_parts[0][0] != TAG_INTEGER or tbs_parts[1][0] != TAG_SEQUENCE:
+    tbs = asn1.fields(tbs_bytes, "TBS_Sign", 5)
+    if tbs[0][0] != TAG_INTEGER or tbs[1][0] != TAG_SEQUENCE:
         raise FormatError("not an SES_Signature: TBS_Sign lacks version and eseal")
-    version = int(core.Integer.load(tbs_parts[0][1]).native)
-    seal = parse_seal(tbs_parts[1][1])
+    version = asn1.integer(tbs[0][1], "TBS_Sign.version")
+    seal = parse_seal(tbs[1][1])
+    ext: list[tuple[str, bool, bytes]] = []
+    time_stamp = None
 
-    if len(top) == 2:  # V1: SES_Signature{toSign, signature}
-        tbs = asn1.TBSSignV1.load(tbs_bytes)
-        signer_cert = tbs["cert"].native
-        sign_alg = tbs["signature_algorithm"].dotted
-        signature = asn1.SignatureV1.load(sig_der)["signature"].native
-        ext: list[tuple[str, bool, bytes]] = []
-        time_stamp = None
+    if len(top) == 2:  # V1: SES_Signature{toSign, signature}; cert and alg inside TBS_Sign
+        if len(tbs) < 7:
+            raise FormatError("V1 TBS_Sign lacks cert or signatureAlgorithm")
+        signer_cert = asn1.octets(tbs[5][1], "TBS_Sign.cert")
+        sign_alg = asn1.oid(tbs[6][1], "TBS_Sign.signatureAlgorithm")
+        signature = asn1.bits(top[1][1], "SES_Signature.signature")
     elif len(top) in (4, 5):  # V4/V5: {toSign, cert, signatureAlgID, signature[, [0] timeStamp]}
-        tbs = asn1.TBSSignV4.load(tbs_bytes)
-        parsed = asn1.SignatureV4.load(sig_der)
-        signer_cert = parsed["cert"].native
-        sign_alg = parsed["signature_alg_id"].dotted
-        signature = parsed["signature"].native
-        ext_value = tbs["ext_datas"]
-        ext = read_ext_datas(ext_value if ext_value.contents else None, variants)
-        time_stamp = top[4][1] if len(top) == 5 else None
+        signer_cert = asn1.octets(top[1][1], "SES_Signature.cert")
+        sign_alg = asn1.oid(top[2][1], "SES_Signature.signatureAlgID")
+        signature = asn1.bits(top[3][1], "SES_Signature.signature")
+        if len(tbs) > 5:
+            if tbs[5][0] != 0xA0:
+                raise FormatError("TBS_Sign sixth element is not [0] extDatas")
+            ext = read_ext_datas(asn1.children(tbs[5][1])[0][1], variants)
+        if len(top) == 5:
+            time_stamp = top[4][1]
     else:
         raise FormatError(f"not an SES_Signature: {len(top)} top-level elements")
 
-    data_hash = tbs["data_hash"].native
-    if not all(isinstance(x, bytes) for x in (signer_cert, signature, data_hash)):
-        raise FormatError("SES_Signature lacks cert, signature or dataHash")
     return SignatureInfo(
         version=version,
         seal=seal,
-        time=_time_info(tbs_parts[2][1], variants),
-        data_hash=data_hash,
-        property_info=str(tbs["property_info"].native),
+        time=_time_info(tbs[2][1], variants),
+        data_hash=asn1.bits(tbs[3][1], "TBS_Sign.dataHash"),
+        property_info=asn1.text(tbs[4][1], "TBS_Sign.propertyInfo"),
         signer_cert=signer_cert,
         signature=signature,
         tbs_bytes=tbs_bytes,
