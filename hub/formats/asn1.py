@@ -1,10 +1,31 @@
 # ruff: noqa: RUF012  (asn1crypto declares schemas as class-level lists)
-"""ASN.1 schemas for GM/T 0031-2014 (V1), GB/T 38540-2020 (V4) and GM/T 0031-2025 (V5).
+"""ASN.1 for GM/T 0031-2014 (V1), GB/T 38540-2020 (V4) and GM/T 0031-2025 (V5).
 
-asn1crypto keeps the original encoding of everything it parses, so `.dump()` of a parsed
-value gives the stored bytes. Fields where real vendors disagree with the standard
-(certList contents, time encodings) are `Any` here and interpreted by the readers, which
-record each deviation as a variant (see `variants.py`).
+Reading: a small TLV walker gives the exact bytes of every element (what was signed is
+always a slice of the input, never a re-encoding), and primitive decoders turn leaf TLVs
+into values. Building: asn1crypto schemas below encode V4 seals, in DER.
+
+    SES_Seal (V4/V5) ::= SEQUENCE { esealInfo SES_SealInfo, cert OCTET STRING,
+                                    signAlgID OID, signedValue BIT STRING,
+                                    timeStamp [0] EXPLICIT BIT STRING OPTIONAL -- V5 }
+    SESeal (V1)      ::= SEQUENCE { esealInfo SES_SealInfo,
+                                    signInfo SEQUENCE { cert, signatureAlgorithm, signData } }
+    SES_SealInfo     ::= SEQUENCE { header SEQUENCE { ID IA5String, version INTEGER,
+                                    Vid IA5String }, esID IA5String,
+                                    property SES_ESPropertyInfo, picture SES_ESPictrueInfo,
+                                    extDatas ExtensionDatas OPTIONAL }
+    SES_ESPropertyInfo ::= SEQUENCE { type INTEGER, name UTF8String,
+                                    certListType INTEGER -- V4/V5 only --,
+                                    certList, createDate, validStart, validEnd }
+    SES_Signature (V4/V5) ::= SEQUENCE { toSign TBS_Sign, cert OCTET STRING,
+                                    signatureAlgID OID, signature BIT STRING,
+                                    timeStamp [0] EXPLICIT BIT STRING OPTIONAL }
+    TBS_Sign (V4/V5) ::= SEQUENCE { version INTEGER, eseal SES_Seal, timeInfo
+                                    GeneralizedTime, dataHash BIT STRING, propertyInfo
+                                    IA5String, extDatas [0] EXPLICIT ExtensionDatas OPTIONAL }
+    SES_Signature (V1) ::= SEQUENCE { toSign TBS_Sign, signature BIT STRING } with
+    TBS_Sign (V1)    ::= SEQUENCE { version, eseal, timeInfo BIT STRING, dataHash,
+                                    propertyInfo, cert OCTET STRING, signatureAlgorithm OID }
 """
 
 from __future__ import annotations
@@ -12,9 +33,6 @@ from __future__ import annotations
 from asn1crypto import core
 
 from hub.errors import FormatError
-
-MAX_DEPTH_BYTES = 64 * 1024 * 1024  # no single object we read is larger than this
-
 
 # --- a tiny TLV reader: exact byte ranges for the signed regions --------------------
 
@@ -78,7 +96,7 @@ def der_sequence(*parts: bytes) -> bytes:
     return b"\x30" + length + body
 
 
-# --- shared pieces -------------------------------------------------------------------
+# --- schemas for building V4 (DER) --------------------------------------------------
 
 
 class ExtData(core.Sequence):
@@ -114,37 +132,11 @@ class CertInfoList(core.SequenceOf):
     _child_spec = core.OctetString
 
 
-class CertDigestObj(core.Sequence):
-    _fields = [("type", core.PrintableString), ("value", core.OctetString)]
-
-
-class CertDigestList(core.SequenceOf):
-    _child_spec = CertDigestObj
-
-
-class AnyList(core.SequenceOf):
-    _child_spec = core.Any
-
-
-# --- seals ---------------------------------------------------------------------------
-
-
 class PropertyInfoV4(core.Sequence):
     _fields = [
         ("type", core.Integer),
         ("name", core.UTF8String),
         ("cert_list_type", core.Integer),
-        ("cert_list", core.Any),
-        ("create_date", core.Any),
-        ("valid_start", core.Any),
-        ("valid_end", core.Any),
-    ]
-
-
-class PropertyInfoV1(core.Sequence):
-    _fields = [
-        ("type", core.Integer),
-        ("name", core.UTF8String),
         ("cert_list", core.Any),
         ("create_date", core.Any),
         ("valid_start", core.Any),
@@ -160,80 +152,6 @@ class SealInfoV4(core.Sequence):
         ("picture", PictureInfo),
         ("ext_datas", ExtensionDatas, {"optional": True}),
     ]
-
-
-class SealInfoV1(core.Sequence):
-    _fields = [
-        ("header", Header),
-        ("es_id", core.IA5String),
-        ("property", PropertyInfoV1),
-        ("picture", PictureInfo),
-        ("ext_datas", ExtensionDatas, {"optional": True}),
-    ]
-
-
-class SealV4(core.Sequence):
-    """GB/T 38540-2020 SES_Seal; GM/T 0031-2025 (V5) adds the optional [0] timeStamp."""
-
-    _fields = [
-        ("eseal_info", SealInfoV4),
-        ("cert", core.OctetString),
-        ("sign_alg_id", core.ObjectIdentifier),
-        ("signed_value", core.OctetBitString),
-        ("time_stamp", core.Any, {"explicit": 0, "optional": True}),
-    ]
-
-
-class SignInfoV1(core.Sequence):
-    _fields = [
-        ("cert", core.OctetString),
-        ("signature_algorithm", core.ObjectIdentifier),
-        ("sign_data", core.OctetBitString),
-    ]
-
-
-class SealV1(core.Sequence):
-    _fields = [("eseal_info", SealInfoV1), ("sign_info", SignInfoV1)]
-
-
-# --- signatures ----------------------------------------------------------------------
-
-
-class TBSSignV4(core.Sequence):
-    _fields = [
-        ("version", core.Integer),
-        ("eseal", core.Any),
-        ("time_info", core.Any),
-        ("data_hash", core.OctetBitString),
-        ("property_info", core.IA5String),
-        ("ext_datas", ExtensionDatas, {"explicit": 0, "optional": True}),
-    ]
-
-
-class SignatureV4(core.Sequence):
-    _fields = [
-        ("to_sign", TBSSignV4),
-        ("cert", core.OctetString),
-        ("signature_alg_id", core.ObjectIdentifier),
-        ("signature", core.OctetBitString),
-        ("time_stamp", core.Any, {"explicit": 0, "optional": True}),
-    ]
-
-
-class TBSSignV1(core.Sequence):
-    _fields = [
-        ("version", core.Integer),
-        ("eseal", core.Any),
-        ("time_info", core.Any),
-        ("data_hash", core.OctetBitString),
-        ("property_info", core.IA5String),
-        ("cert", core.OctetString),
-        ("signature_algorithm", core.ObjectIdentifier),
-    ]
-
-
-class SignatureV1(core.Sequence):
-    _fields = [("to_sign", TBSSignV1), ("signature", core.OctetBitString)]
 
 
 # --- primitive decoders over exact TLVs (the readers walk fields with `children`) -----
