@@ -6,6 +6,7 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Server
 
+from hub.db import database_lifespan
 from hub.health.controllers import HealthController
 from hub.problems import EXCEPTION_HANDLERS
 from hub.settings import Settings
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             servers=[Server(url="/")],
         ),
         request_max_body_size=settings.limits.max_upload_bytes,
+        lifespan=[database_lifespan],  # opens app.state.db from app.state.settings
         debug=False,
     )
     app.state.settings = settings

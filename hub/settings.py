@@ -40,6 +40,23 @@ class ServerSettings:
 @dataclass(frozen=True)
 class DatabaseSettings:
     url: str = "sqlite:///sealhub.db"
+    # Run pending migrations when the app starts (guarded by a lock, so replicas may race
+    # safely). The helm chart turns this off and runs `sealhub migrate` as a Job instead.
+    migrate_on_start: bool = True
+    pool_min_size: int = 2  # PostgreSQL connection pool, per process
+    pool_max_size: int = 20
+    sqlite_busy_timeout_ms: int = 10_000  # waits for another process's write lock
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> DatabaseSettings:
+        url = env.get("DATABASE_URL") or "sqlite:///" + env.get("SEALHUB_SQLITE_PATH", "sealhub.db")
+        return cls(
+            url=url,
+            migrate_on_start=_bool(env.get("SEALHUB_MIGRATE_ON_START"), True),
+            pool_min_size=_int(env, "SEALHUB_DB_POOL_MIN", 2),
+            pool_max_size=_int(env, "SEALHUB_DB_POOL_MAX", 20),
+            sqlite_busy_timeout_ms=_int(env, "SEALHUB_SQLITE_BUSY_TIMEOUT_MS", 10_000),
+        )
 
     @property
     def is_postgres(self) -> bool:
@@ -91,7 +108,6 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        url = env.get("DATABASE_URL") or "sqlite:///" + env.get("SEALHUB_SQLITE_PATH", "sealhub.db")
         return cls(
             server=ServerSettings(
                 host=env.get("SEALHUB_HOST", "127.0.0.1"),
@@ -99,7 +115,7 @@ class Settings:
                 workers=_int(env, "SEALHUB_WORKERS", 1),
                 origin=env.get("SEALHUB_ORIGIN", "sealhub.localhost"),
             ),
-            database=DatabaseSettings(url=url),
+            database=DatabaseSettings.from_env(env),
             security=SecuritySettings(
                 master_key=_master_key(env),
                 access_token_seconds=_int(env, "SEALHUB_ACCESS_TOKEN_SECONDS", 900),

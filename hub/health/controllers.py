@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
+from typing import Any
 
-from litestar import Controller, get
+from litestar import Controller, Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
+
+from hub.problems import problem
+
+log = logging.getLogger("sealhub.health")
 
 
 @dataclass(frozen=True)
@@ -20,6 +28,19 @@ class HealthController(Controller):
     async def live(self) -> Health:
         return Health(status="ok")
 
-    @get("/ready", operation_id="healthReady", summary="Ready to serve (database reachable)")
-    async def ready(self) -> Health:
-        return Health(status="ok")
+    @get(
+        "/ready",
+        operation_id="healthReady",
+        summary="Ready to serve (database reachable)",
+        responses={503: ResponseSpec(None, description="Database unreachable (problem+json)")},
+    )
+    async def ready(self, request: Request[Any, Any, Any]) -> Response[Health]:
+        db = getattr(request.app.state, "db", None)
+        try:
+            if db is None:
+                raise RuntimeError("database not open")
+            await asyncio.wait_for(db.ping(), timeout=2.0)
+        except Exception as exc:  # any failure means "not ready", never a 500
+            log.warning("readiness: database check failed: %s", exc)
+            return problem(503, "not-ready", "Not ready", "The database is not reachable.")  # type: ignore[return-value]
+        return Response(Health(status="ok"))

@@ -1,0 +1,1 @@
+"""Authentication: per-tenant JWTs, the verified Principal, guards, login/refresh."""

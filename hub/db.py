@@ -1,0 +1,363 @@
+"""The database: one engine per process, chosen by settings, bound to every table at runtime.
+
+`DATABASE_URL` unset -> SQLite file; `postgres://...` -> PostgreSQL with an asyncpg pool.
+Tables are declared without an engine; `open_database(settings)` binds every table of
+every Piccolo app in `piccolo_conf.APP_REGISTRY` to the engine the settings name, so a
+test can point the whole hub at a fresh SQLite file or PostgreSQL database regardless of
+import order.
+
+SQLite and concurrency: Piccolo's stock SQLite engine opens a new connection (and thread)
+per query and starts transactions DEFERRED; a deferred transaction that reads and then
+writes fails with "database is locked" as soon as another writer committed in between,
+whatever the busy timeout. Here connections are pooled, every connection runs in WAL
+mode with a busy timeout, and write transactions are `BEGIN IMMEDIATE` behind one
+in-process writer lock (so writers of one process queue fairly in asyncio instead of
+sleeping in SQLite's busy handler; the busy timeout covers writers in other processes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import io
+import logging
+import os
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+from piccolo.apps.migrations.commands.forwards import run_forwards
+from piccolo.apps.migrations.tables import Migration
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.table import Table
+
+from hub.settings import DatabaseSettings, Settings
+
+log = logging.getLogger("sealhub.db")
+
+# A PostgreSQL advisory lock key shared by every replica: only one runs migrations at a time.
+_MIGRATION_LOCK_KEY = 0x5EA1_4B0B
+
+
+# --------------------------------------------------------------------------- SQLite engine
+
+
+class _PooledSQLiteTransaction(SQLiteTransaction):
+    """A Piccolo SQLite transaction that borrows a pooled connection instead of opening one."""
+
+    engine: PooledSQLiteEngine
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None:
+            return self._parent
+        writes = self.transaction_type is not TransactionType.deferred
+        if writes:
+            await self.engine.writer_lock.acquire()
+        try:
+            self.connection = await self.engine.acquire()
+            try:
+                await self.begin()
+            except BaseException:
+                await self.engine.release(self.connection, broken=True)
+                raise
+        except BaseException:
+            if writes:
+                self.engine.writer_lock.release()
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent:
+            return exception is None
+        broken = False
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        except BaseException:
+            broken = True
+            with contextlib.suppress(Exception):
+                await self.connection.execute("ROLLBACK")
+            raise
+        finally:
+            await self.engine.release(self.connection, broken=broken)
+            self.engine.current_transaction.reset(self.context)
+            if self.transaction_type is not TransactionType.deferred:
+                self.engine.writer_lock.release()
+        return exception is None
+
+
+class PooledSQLiteEngine(SQLiteEngine):
+    """SQLiteEngine with a small connection pool, WAL, busy timeout and a writer lock."""
+
+    __slots__ = ("_idle", "_lock", "_open", "busy_timeout_ms", "pool_size")
+
+    def __init__(self, path: str, *, busy_timeout_ms: int = 10_000, pool_size: int = 8) -> None:
+        super().__init__(path=path, timeout=busy_timeout_ms / 1000)
+        self.busy_timeout_ms = busy_timeout_ms
+        self.pool_size = pool_size
+        self._idle: list[aiosqlite.Connection] = []
+        self._open = 0
+        self._lock: asyncio.Lock | None = None
+
+    @property
+    def writer_lock(self) -> asyncio.Lock:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        return self._lock
+
+    async def _connect(self) -> aiosqlite.Connection:
+        conn = await aiosqlite.connect(**self.connection_kwargs)
+        conn.row_factory = dict_factory  # type: ignore[assignment]
+        await conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        # NORMAL is durable across process crashes in WAL mode (only an OS crash can lose
+        # the last commits); FULL would fsync on every commit.
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA foreign_keys = 1")
+        return conn
+
+    async def get_connection(self) -> aiosqlite.Connection:  # used by Piccolo's batch()
+        return await self._connect()
+
+    async def acquire(self) -> aiosqlite.Connection:
+        if self._idle:
+            return self._idle.pop()
+        self._open += 1
+        try:
+            return await self._connect()
+        except BaseException:
+            self._open -= 1
+            raise
+
+    async def release(self, conn: aiosqlite.Connection, *, broken: bool = False) -> None:
+        if broken or len(self._idle) >= self.pool_size:
+            self._open -= 1
+            with contextlib.suppress(Exception):
+                await conn.close()
+            return
+        self._idle.append(conn)
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            self._open -= 1
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+    async def _run_in_new_connection(
+        self,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: type[Table] | None = None,
+    ) -> Any:
+        conn = await self.acquire()
+        broken = False
+        try:
+            async with conn.execute(query, args or []) as cursor:
+                return await cursor.fetchall()
+        except sqlite3.Error:
+            # Autocommit statements leave no transaction open; if one did, drop the
+            # connection rather than hand a half-open transaction to the next caller.
+            broken = conn.in_transaction
+            raise
+        finally:
+            await self.release(conn, broken=broken)
+
+    def transaction(
+        self,
+        transaction_type: TransactionType = TransactionType.deferred,
+        allow_nested: bool = True,
+    ) -> SQLiteTransaction:
+        return _PooledSQLiteTransaction(
+            engine=self, transaction_type=transaction_type, allow_nested=allow_nested
+        )
+
+
+# --------------------------------------------------------------------------- engines
+
+
+def make_engine(db: DatabaseSettings) -> Engine[Any]:
+    """Build (not connect) the engine the settings name."""
+    if db.is_postgres:
+        return PostgresEngine(config={"dsn": db.url}, extensions=())
+    if not db.url.startswith("sqlite:///"):
+        raise ValueError(f"DATABASE_URL must be postgres://... or sqlite:///PATH, got {db.url!r}")
+    return PooledSQLiteEngine(db.sqlite_path, busy_timeout_ms=db.sqlite_busy_timeout_ms)
+
+
+def all_tables() -> list[type[Table]]:
+    """Every table of every app in piccolo_conf's AppRegistry, plus Piccolo's migration table."""
+    import piccolo_conf
+
+    tables: list[type[Table]] = [Migration]
+    for app_config in piccolo_conf.APP_REGISTRY.app_configs.values():
+        tables.extend(app_config.table_classes)
+    return tables
+
+
+def bind_tables(engine: Engine[Any]) -> None:
+    """Point every table (and Piccolo's migration machinery) at `engine`."""
+    import piccolo_conf
+
+    piccolo_conf.DB = engine  # engine_finder(), used by migrations, reads this attribute
+    for table in all_tables():
+        table._meta.db = engine
+
+
+# --------------------------------------------------------------------------- Database
+
+
+@dataclass
+class Database:
+    """The open database of this process. Get it from `app.state.db` or `open_database`."""
+
+    engine: Engine[Any]
+    settings: DatabaseSettings
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.settings.is_postgres
+
+    @property
+    def is_sqlite(self) -> bool:
+        return not self.settings.is_postgres
+
+    def transaction(self) -> Any:
+        """An async context manager for a write transaction.
+
+        SQLite: `BEGIN IMMEDIATE` (takes the write lock up front, so a read-then-write
+        never fails with "database is locked"). PostgreSQL: READ COMMITTED; use
+        `SELECT ... FOR UPDATE` or conditional updates where a read decides a write.
+        Nested calls join the outer transaction.
+        """
+        if isinstance(self.engine, SQLiteEngine):
+            return self.engine.transaction(transaction_type=TransactionType.immediate)
+        return self.engine.transaction()
+
+    def read_transaction(self) -> Any:
+        """A consistent snapshot for several reads (DEFERRED on SQLite, no writer lock)."""
+        if isinstance(self.engine, SQLiteEngine):
+            return self.engine.transaction(transaction_type=TransactionType.deferred)
+        return self.engine.transaction()
+
+    async def ping(self) -> None:
+        """Raise if the database does not answer (used by /health/ready)."""
+        await self.engine.run_ddl("SELECT 1")
+
+    async def migrate(self) -> None:
+        """Run every app's pending Piccolo migrations, one process at a time."""
+        await migrate(self)
+
+    async def close(self) -> None:
+        await close_database(self)
+
+
+async def open_database(
+    settings: Settings | DatabaseSettings, *, migrate_now: bool | None = None
+) -> Database:
+    """Build the engine from settings, bind every table to it, start the pool, migrate.
+
+    `migrate_now` defaults to `settings.migrate_on_start`.
+    """
+    db_settings = settings.database if isinstance(settings, Settings) else settings
+    engine = make_engine(db_settings)
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(
+            min_size=db_settings.pool_min_size, max_size=db_settings.pool_max_size
+        )
+    else:
+        parent = Path(db_settings.sqlite_path).parent
+        parent.mkdir(parents=True, exist_ok=True)
+    bind_tables(engine)
+    db = Database(engine=engine, settings=db_settings)
+    try:
+        if db_settings.migrate_on_start if migrate_now is None else migrate_now:
+            await migrate(db)
+    except BaseException:
+        await close_database(db)
+        raise
+    return db
+
+
+async def close_database(db: Database) -> None:
+    engine = db.engine
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+    elif isinstance(engine, PooledSQLiteEngine):
+        await engine.close()
+
+
+async def migrate(db: Database) -> None:
+    """Apply pending migrations of every app in the registry (idempotent, replica-safe)."""
+    bind_tables(db.engine)
+    if isinstance(db.engine, PostgresEngine):
+        async with db.engine.transaction():
+            # Transaction-scoped advisory lock: other replicas wait here, then find
+            # nothing left to run.
+            await db.engine.run_ddl(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_KEY})")
+            await _run_forwards_quietly()
+    else:
+        lock_path = db.settings.sqlite_path + "-migrate-lock"  # matches .gitignore sealhub.db-*
+        fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+            await _run_forwards_quietly()
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+async def _run_forwards_quietly() -> None:
+    # Piccolo's migration runner prints progress to stdout; `sealhub demo --json` owns
+    # stdout, so it goes to the log instead.
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = await run_forwards(app_name="all")
+    for line in out.getvalue().splitlines():
+        if line.strip():
+            log.debug("migrate: %s", line.strip())
+    if not result.success:
+        raise RuntimeError(f"database migration failed: {result.message}")
+
+
+@contextlib.asynccontextmanager
+async def database_lifespan(app: Any) -> AsyncIterator[None]:
+    """Litestar lifespan: open the database from `app.state.settings` into `app.state.db`."""
+    db = await open_database(app.state.settings)
+    app.state.db = db
+    try:
+        yield
+    finally:
+        await close_database(db)
+
+
+def get_db(app: Any) -> Database:
+    db = getattr(app.state, "db", None)
+    if db is None:
+        raise RuntimeError("database not open (is the app's lifespan running?)")
+    return db
+
+
+__all__ = [
+    "Database",
+    "PooledSQLiteEngine",
+    "all_tables",
+    "bind_tables",
+    "close_database",
+    "database_lifespan",
+    "get_db",
+    "make_engine",
+    "migrate",
+    "open_database",
+]

@@ -1,0 +1,18 @@
+"""Piccolo app of the `tenants` package: tenants, accounts, identity, policy.
+
+Add a table: list it in `table_classes`, then `piccolo migrations new tenants --auto`.
+"""
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from tenants.tables import Account, Tenant
+
+APP_CONFIG = AppConfig(
+    app_name="tenants",
+    migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
+    table_classes=[Tenant, Account],
+    migration_dependencies=[],
+    commands=[],
+)

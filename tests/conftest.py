@@ -1,0 +1,174 @@
+"""Shared fixtures: the hub app and an async HTTP client on a fresh database per session.
+
+`engine` is parametrized over SQLite and PostgreSQL; the PostgreSQL half runs when
+`SEALHUB_TEST_POSTGRES_URL` is set (`.ci/run` sets it) and is skipped otherwise. Each test
+session gets a fresh SQLite file and a fresh, uniquely named PostgreSQL database (created
+next to the one in the URL and dropped at the end), so concurrent test runs never meet.
+
+Use in a test:
+
+    async def test_something(client, engine):     # runs once per engine
+        r = await client.get("/health/ready")
+
+    async def test_tenant_flow(make_tenant):       # a new tenant + admin, logged in
+        t = await make_tenant()
+        r = await t.client.get("/api/v1/...", headers=t.admin_headers)
+
+The database is shared by every test of the session: create your own tenants (the
+factories give unique slugs) rather than assuming empty tables.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import pytest
+from litestar import Litestar
+
+from hub.app import create_app
+from hub.db import Database
+from hub.settings import DatabaseSettings, SecuritySettings, ServerSettings, Settings
+
+POSTGRES_URL = os.environ.get("SEALHUB_TEST_POSTGRES_URL", "")
+TEST_ORIGIN = "sealhub.test"
+
+ENGINES = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param(
+        "postgres",
+        id="postgres",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not POSTGRES_URL, reason="SEALHUB_TEST_POSTGRES_URL not set"),
+        ],
+    ),
+]
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+async def create_postgres_database(base_url: str) -> str:
+    """Create a uniquely named database on the server of `base_url`; return its URL."""
+    import asyncpg
+
+    name = f"sealhub_t_{os.getpid()}_{secrets.token_hex(4)}"
+    conn = await asyncpg.connect(base_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return _with_database(base_url, name)
+
+
+async def drop_postgres_database(base_url: str, url: str) -> None:
+    import asyncpg
+
+    name = urlsplit(url).path.lstrip("/")
+    conn = await asyncpg.connect(base_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def make_test_settings(database_url: str, **security: object) -> Settings:
+    """Settings for a test hub on `database_url` with a fresh master key."""
+    return Settings(
+        server=ServerSettings(origin=TEST_ORIGIN),
+        database=DatabaseSettings(url=database_url, migrate_on_start=True),
+        security=SecuritySettings(master_key=secrets.token_bytes(16), **security),  # type: ignore[arg-type]
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_lifespan(app: Litestar) -> AsyncIterator[None]:
+    """Run `app.lifespan()` in its own task on the current loop until the block ends.
+
+    (The lifespan's anyio task group must be entered and exited by one task; pytest runs
+    a fixture's setup and teardown in different tasks.)
+    """
+    started = asyncio.Event()
+    stop = asyncio.Event()
+
+    async def hold() -> None:
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(hold())
+    waiter = asyncio.create_task(started.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        waiter.cancel()
+        task.result()  # raises the startup error
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """"sqlite" or "postgres": the engine this test runs on."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+async def database_url(engine: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """A fresh, empty database for this session on `engine` (not migrated yet)."""
+    if engine == "sqlite":
+        path: Path = tmp_path_factory.mktemp("sqlite") / "sealhub.db"
+        yield f"sqlite:///{path}"
+        return
+    url = await create_postgres_database(POSTGRES_URL)
+    try:
+        yield url
+    finally:
+        await drop_postgres_database(POSTGRES_URL, url)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return make_test_settings(database_url)
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client calling the app in-process, lifespan running (database open, migrated).
+
+    Not litestar's AsyncTestClient: that one runs the lifespan on a separate thread's
+    event loop, and an asyncpg pool opened there cannot serve requests on the test loop.
+    Here the lifespan, the requests and the test body share the session loop.
+    """
+    async with running_lifespan(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sealhub.test") as c:
+            yield c
+
+
+@pytest.fixture(scope="session")
+def db(client: httpx.AsyncClient, app: Litestar) -> Database:
+    """The app's open database (tables bound, migrations run)."""
+    return app.state.db  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def master_key_b64(settings: Settings) -> Iterator[str]:
+    yield base64.b64encode(settings.security.master_key).decode()

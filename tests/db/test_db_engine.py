@@ -1,0 +1,76 @@
+"""The database layer on both engines: binding, migrations, transactions, readiness."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from hub.db import Database, PooledSQLiteEngine, open_database
+from tenants.tables import Tenant
+
+
+async def test_ready_checks_database(client, engine):
+    r = await client.get("/health/ready")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"status": "ok"}
+
+
+async def test_tables_bound_to_session_engine(db: Database, engine: str):
+    assert Tenant._meta.db is db.engine
+    assert db.is_postgres == (engine == "postgres")
+    if engine == "sqlite":
+        assert isinstance(db.engine, PooledSQLiteEngine)
+        mode = await db.engine.run_ddl("PRAGMA journal_mode")
+        assert mode[0]["journal_mode"] == "wal"
+
+
+async def test_migrations_are_idempotent(db: Database):
+    await db.migrate()  # second run finds nothing to do and must not fail
+    rows = await db.engine.run_ddl("SELECT app_name, name FROM migration")
+    apps = {r["app_name"] for r in rows}
+    assert {"hub", "tenants"} <= apps
+    assert len(rows) == len({(r["app_name"], r["name"]) for r in rows})
+
+
+def _tenant(slug: str) -> Tenant:
+    return Tenant(
+        slug=slug, name="t", region_code="110000",
+        jwt_private_wrapped=b"x", jwt_public=b"x", data_key_wrapped=b"x",
+    )
+
+
+async def test_transaction_rolls_back_everything(db: Database):
+    slug = "rb-" + uuid.uuid4().hex[:8]
+    with pytest.raises(RuntimeError):
+        async with db.transaction():
+            await Tenant.insert(_tenant(slug)).run()
+            assert await Tenant.exists().where(Tenant.slug == slug).run()
+            raise RuntimeError("boom")
+    assert not await Tenant.exists().where(Tenant.slug == slug).run()
+
+
+async def test_unique_violation_surfaces_and_leaves_no_row(db: Database):
+    slug = "dup-" + uuid.uuid4().hex[:8]
+    await Tenant.insert(_tenant(slug)).run()
+    with pytest.raises(Exception) as info:
+        async with db.transaction():
+            await Tenant.insert(_tenant(slug)).run()
+    assert "unique" in str(info.value).lower() or "duplicate" in str(info.value).lower()
+    assert await Tenant.count().where(Tenant.slug == slug).run() == 1
+
+
+async def test_reopen_same_sqlite_file_keeps_data(db: Database, settings, engine):
+    if engine != "sqlite":
+        pytest.skip("SQLite file reopening")
+    slug = "keep-" + uuid.uuid4().hex[:8]
+    await Tenant.insert(_tenant(slug)).run()
+    second = await open_database(settings)  # a second process-like handle on the file
+    try:
+        rows = await second.engine.run_ddl(f"SELECT count(*) AS n FROM tenant WHERE slug = '{slug}'")
+        assert rows == [{"n": 1}]
+    finally:
+        await second.close()
+        from hub.db import bind_tables
+
+        bind_tables(db.engine)  # point the tables back at the session database
