@@ -12,7 +12,7 @@ from hub.errors import SealHubError
 EXIT_VALID, EXIT_INVALID, EXIT_UNSUPPORTED = 0, 1, 2
 
 
-def add_verify_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_verify_command(sub: argparse._SubParsersAction) -> None:
     verify = sub.add_parser(
         "verify",
         help="verify a seal (.esl/.der), a signature (SignedValue.dat/.sig), an .ofd "
