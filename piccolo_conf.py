@@ -19,8 +19,6 @@ APPS = [
     "hub.piccolo_app",
     "tenants.piccolo_app",
     "tenants.molds.piccolo_app",
-    "hub.seals.piccolo_app",
-    "adapters.admission.piccolo_app",
 ]
 
 APP_REGISTRY = AppRegistry(apps=APPS)
