@@ -34,7 +34,7 @@ from typing import Any
 import httpx
 
 from adapters.errors import VendorMisconfigured, VendorRejected
-from adapters.http.breaker import CircuitBreaker
+from adapters.http.breaker import CircuitBreaker, publish_state
 from adapters.http.client import HttpVendor
 from adapters.http.wire import b64e
 from adapters.protocol import (
@@ -105,6 +105,7 @@ class CscVendor:
                     name,
                     failure_threshold=int(config.get("failure_threshold", 5)),
                     reset_timeout=float(config.get("reset_timeout", 10)),
+                    on_change=publish_state,
                 ),
             )
         except ValueError as exc:

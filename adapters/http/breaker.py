@@ -36,13 +36,20 @@ from adapters.errors import (
 class CircuitState(StrEnum):
     CLOSED = "closed"
     OPEN = "open"
-    HALF_OPEN = "half-open"
+    HALF_OPEN = "half_open"  # spelled as monitoring.metrics.CIRCUIT_STATES
 
 
 #: Numeric values for the Prometheus gauge (0 closed, 1 half-open, 2 open).
 STATE_VALUE = {CircuitState.CLOSED: 0, CircuitState.HALF_OPEN: 1, CircuitState.OPEN: 2}
 
 _FAULTS = (VendorUnavailable, VendorTimeout, VendorBadAnswer)
+
+
+def publish_state(vendor: str, state: CircuitState) -> None:
+    """`on_change` for hub-built adapters: export sealhub_vendor_circuit_state."""
+    from monitoring import metrics
+
+    metrics.set_circuit_state(vendor, state.value)
 
 
 class CircuitBreaker:

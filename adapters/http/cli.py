@@ -29,6 +29,11 @@ def add_vendor_server_command(sub: Any) -> None:
         default=0.0,
         help="share of answers with a bad signature or malformed DER",
     )
+    cmd.add_argument(
+        "--garbage-ops",
+        default="seal,sign",
+        help="answers that may be garbage: seal, sign (comma-separated)",
+    )
     cmd.add_argument("--data-dir", help="keep keys (SM4-sealed) here; default: in memory")
     cmd.add_argument("--token", help="require this bearer token")
     cmd.add_argument(
@@ -44,7 +49,7 @@ def _run(args: argparse.Namespace) -> int:
         name=args.name,
         host=args.host,
         port=args.port,
-        knobs=Knobs(args.latency_ms, args.error_rate, args.garbage_rate),
+        knobs=Knobs(args.latency_ms, args.error_rate, args.garbage_rate, args.garbage_ops),
         data_dir=args.data_dir,
         token=args.token,
         control=args.control,

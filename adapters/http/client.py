@@ -35,7 +35,7 @@ from adapters.errors import (
     VendorTimeout,
     VendorUnavailable,
 )
-from adapters.http.breaker import CircuitBreaker
+from adapters.http.breaker import CircuitBreaker, publish_state
 from adapters.http.wire import IDEMPOTENCY_HEADER, WireError, b64d, b64e, seal_request_to_json
 from adapters.protocol import (
     AdapterContext,
@@ -111,6 +111,7 @@ class HttpVendor:
                     name,
                     failure_threshold=int(config.get("failure_threshold", 5)),
                     reset_timeout=float(config.get("reset_timeout", 10)),
+                    on_change=publish_state,
                 ),
             )
         except ValueError as exc:

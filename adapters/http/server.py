@@ -56,6 +56,8 @@ class Knobs:
     latency_ms: float = 0.0
     error_rate: float = 0.0
     garbage_rate: float = 0.0
+    # Which answers may be garbage: "seal" (make seal), "sign" (vendor API and CSC).
+    garbage_ops: str = "seal,sign"
 
 
 class HttpError(Exception):
@@ -176,13 +178,19 @@ class VendorServer:
             status = 404 if exc.detail.startswith("unknown signer key") else 422
             raise HttpError(status, exc.detail, "invalid_request") from exc
 
-    def _garbage(self) -> bool:
-        return bool(self.knobs.garbage_rate) and _RNG.random() < self.knobs.garbage_rate
+    def _garbage(self, op: str) -> bool:
+        return (
+            bool(self.knobs.garbage_rate)
+            and op in self.knobs.garbage_ops.split(",")
+            and _RNG.random() < self.knobs.garbage_rate
+        )
 
     def _control(self, method: str, body: bytes) -> dict[str, Any]:
         if method == "PUT":
             for key, value in _json(body).items():
-                if key in asdict(self.knobs) and isinstance(value, int | float):
+                if key == "garbage_ops" and isinstance(value, str):
+                    self.knobs.garbage_ops = value
+                elif key in asdict(self.knobs) and isinstance(value, int | float):
                     setattr(self.knobs, key, float(value))
         return asdict(self.knobs)
 
@@ -207,7 +215,7 @@ class VendorServer:
         req = seal_request_from_json(doc, _idem(args))
         made = await self.core.make_seal(req)
         seal = made.seal_der
-        if self._garbage():
+        if self._garbage("seal"):
             # Either a truncated DER or a seal whose maker signature no longer verifies.
             seal = (
                 seal[: len(seal) // 2] if _RNG.random() < 0.5 else seal[:-1] + bytes([seal[-1] ^ 1])
@@ -227,7 +235,7 @@ class VendorServer:
         )
         signed = await self.core.sign(req)
         signature = signed.signature
-        if self._garbage():
+        if self._garbage("sign"):
             signature = _bad_signature(signature)
         return 200, {"signature": b64e(signature), "signer_cert": b64e(signed.signer_cert)}
 
@@ -335,7 +343,7 @@ class VendorServer:
         if not sad.hashes:
             self._sads.pop(doc["SAD"], None)
         signatures = [await self.core.sign_digest(credential, h) for h in hashes]
-        if self._garbage():
+        if self._garbage("sign"):
             signatures = [_bad_signature(s) for s in signatures]
         return 200, {"signatures": [b64e(s) for s in signatures]}
 

@@ -24,6 +24,7 @@ class VendorProcess:
         latency_ms: float = 0,
         error_rate: float = 0,
         garbage_rate: float = 0,
+        garbage_ops: str = "seal,sign",
         data_dir: str | Path | None = None,
         token: str | None = None,
         control: bool = True,
@@ -36,6 +37,7 @@ class VendorProcess:
             "--latency-ms", str(latency_ms),
             "--error-rate", str(error_rate),
             "--garbage-rate", str(garbage_rate),
+            "--garbage-ops", garbage_ops,
         ]  # fmt: skip
         if data_dir is not None:
             self.argv += ["--data-dir", str(data_dir)]
@@ -78,8 +80,8 @@ class VendorProcess:
                 time.sleep(0.05)
         return self
 
-    def knobs(self, **values: float) -> dict[str, Any]:
-        """Change latency_ms / error_rate / garbage_rate of the running server."""
+    def knobs(self, **values: float | str) -> dict[str, Any]:
+        """Change latency_ms / error_rate / garbage_rate / garbage_ops of the running server."""
         req = urllib.request.Request(  # noqa: S310 - loopback URL we built
             self.url + "/_control/knobs",
             data=json.dumps(values).encode(),
