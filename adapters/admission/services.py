@@ -1,0 +1,534 @@
+"""Admission (准入) and supervision of vendors, per tenant.
+
+    applied --(conformance + entry rules pass)--> probation
+    applied --(they fail: every failing check named)--> revoked
+    probation --(probation_min_calls live calls meet the quality rules)--> admitted
+    probation/admitted --(live quality breaks a rule)--> suspended (automatic)
+    suspended (automatic) --(fresh conformance passes, live rules met)--> admitted
+    any --(operator decision)--> suspended / revoked; revoked may apply again
+
+Every change is one `AdmissionEvent` row (dated, reason, evidence JSON) written in the
+same transaction as the status, with a conditional update, so two replicas re-evaluating
+at once record a change once. Live quality is judged on the evidence gathered since
+the current status began (bounded by the window), so an old incident neither keeps a
+recovered vendor suspended nor hides a new one.
+
+The service is the `VendorDirectory.selector` (which vendors may make a tenant's new
+seals, best first) and answers `may_sign` (tenant policy for suspended vendors).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from adapters.admission.live import CallLog, QualitySource
+from adapters.admission.rules import AdmissionRules, Verdict, application_verdict
+from adapters.admission.tables import (
+    Admission,
+    AdmissionEvent,
+    AdmissionRuleSet,
+    VendorRegistration,
+)
+from adapters.protocol import SealVendor
+from adapters.testing import ConformanceReport, run_conformance
+from hub.crypto import Certificate
+from hub.db import Database
+from hub.errors import Conflict, NotFound, SealHubError, ValidationFailed
+from monitoring import metrics
+from monitoring.quality import QualityResult, admission_check
+
+log = logging.getLogger("sealhub.admission")
+
+STATUSES = ("applied", "probation", "admitted", "suspended", "revoked")
+SERVING = ("admitted", "probation")  # may make new seals, admitted first
+RULES_ACTOR = "rules"
+
+VendorLookup = Callable[[str], SealVendor]
+Conformance = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Transition:
+    tenant_id: uuid.UUID
+    vendor: str
+    from_status: str | None
+    to_status: str
+    reason: str
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _quality_evidence(q: QualityResult) -> dict[str, Any]:
+    return {
+        "quality_score": q.score,
+        "error_rate": q.error_rate,
+        "calls": q.inputs.calls,
+        "successful_calls": q.inputs.successful_calls,
+        "p95_latency_seconds": q.inputs.p95_latency_seconds,
+        "health_probes": q.inputs.health_probes,
+        "health_probes_up": q.inputs.health_probes_up,
+        "window_seconds": q.inputs.window_seconds,
+        "components": {c.name: {"value": c.value, "explanation": c.explanation}
+                       for c in q.components},
+    }  # fmt: skip
+
+
+class AdmissionService:
+    def __init__(
+        self,
+        db: Database,
+        vendors: VendorLookup,
+        quality: QualitySource | None = None,
+        *,
+        conformance: Conformance = run_conformance,
+    ) -> None:
+        self.db = db
+        self.vendors = vendors
+        self.quality: QualitySource = quality or CallLog()
+        self.conformance = conformance
+        self._turn = itertools.count()
+
+    # --- registration (hub operator) ---------------------------------------------------
+
+    async def register_vendor(
+        self,
+        *,
+        name: str,
+        kind: str,
+        endpoint: str | None = None,
+        config: dict[str, str] | None = None,
+        product_certificate: str | None = None,
+        maker_ca_cert: bytes | None = None,
+        sla_p95_ms: int = 1000,
+    ) -> dict[str, Any]:
+        if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").isalnum():
+            raise ValidationFailed("vendor name: 1-64 letters, digits, - or _", field="name")
+        if sla_p95_ms <= 0:
+            raise ValidationFailed("declared SLA p95 must be positive", field="sla_p95_ms")
+        if maker_ca_cert is not None:
+            try:
+                Certificate.load(maker_ca_cert)
+            except SealHubError as exc:
+                raise ValidationFailed(
+                    "maker CA certificate is not DER X.509", field="maker_ca_cert"
+                ) from exc
+        async with self.db.transaction():
+            exists = await VendorRegistration.exists().where(VendorRegistration.name == name)
+            if exists:
+                raise Conflict(f"vendor '{name}' is already registered")
+            await VendorRegistration.insert(
+                VendorRegistration(
+                    id=uuid.uuid4(),
+                    name=name,
+                    kind=kind,
+                    endpoint=endpoint,
+                    config=json.dumps(config or {}),
+                    product_certificate=product_certificate,
+                    maker_ca_cert=maker_ca_cert,
+                    sla_p95_ms=sla_p95_ms,
+                )
+            )
+        if isinstance(self.quality, CallLog):
+            self.quality.sla_p95_seconds[name] = sla_p95_ms / 1000
+        return await self.registration(name)
+
+    async def registration(self, name: str) -> dict[str, Any]:
+        row = await VendorRegistration.select().where(VendorRegistration.name == name).first()
+        if row is None:
+            raise NotFound(f"vendor '{name}' is not registered")
+        row["config"] = json.loads(row["config"])
+        return row
+
+    async def registrations(self) -> list[dict[str, Any]]:
+        rows = await VendorRegistration.select().order_by(VendorRegistration.name)
+        for row in rows:
+            row["config"] = json.loads(row["config"])
+        return rows
+
+    # --- tenant rules (tenant admin) -----------------------------------------------------
+
+    async def rules(self, tenant_id: uuid.UUID) -> AdmissionRules:
+        row = (
+            await AdmissionRuleSet.select(AdmissionRuleSet.rules)
+            .where(AdmissionRuleSet.tenant_id == tenant_id)
+            .first()
+        )
+        return AdmissionRules.from_dict(json.loads(row["rules"])) if row else AdmissionRules()
+
+    async def set_rules(
+        self, tenant_id: uuid.UUID, rules: AdmissionRules | dict[str, Any], tenant_slug: str = ""
+    ) -> AdmissionRules:
+        if isinstance(rules, dict):
+            rules = AdmissionRules.from_dict(rules)
+        text = json.dumps(rules.to_dict())
+        async with self.db.transaction():
+            updated = (
+                await AdmissionRuleSet.update(
+                    {AdmissionRuleSet.rules: text, AdmissionRuleSet.updated_at: _now()}
+                )
+                .where(AdmissionRuleSet.tenant_id == tenant_id)
+                .returning(AdmissionRuleSet.id)
+            )
+            if not updated:
+                await AdmissionRuleSet.insert(
+                    AdmissionRuleSet(id=uuid.uuid4(), tenant_id=tenant_id, rules=text)
+                )
+        if tenant_slug:
+            metrics.set_admission_floors(
+                tenant_slug, rules.min_quality_score or 0.0, rules.max_error_rate or 1.0
+            )
+        return rules
+
+    # --- application and evaluation --------------------------------------------------
+
+    async def apply(
+        self, tenant_id: uuid.UUID, tenant_slug: str, vendor: str, actor: str
+    ) -> dict[str, Any]:
+        """A vendor applies to a tenant: recorded, tested, then probation or refusal."""
+        registration = await self.registration(vendor)
+        async with self.db.transaction():
+            row = await self._admission(tenant_id, vendor)
+            if row is not None and row["status"] != "revoked":
+                raise Conflict(f"vendor '{vendor}' already has status '{row['status']}' here")
+            if row is None:
+                await Admission.insert(
+                    Admission(
+                        id=uuid.uuid4(),
+                        tenant_id=tenant_id,
+                        tenant_slug=tenant_slug,
+                        vendor=vendor,
+                        status="applied",
+                    )
+                )
+            else:
+                await Admission.update(
+                    {Admission.status: "applied", Admission.automatic: False,
+                     Admission.status_since: _now()}
+                ).where(Admission.id == row["id"])  # fmt: skip
+            await self._event(
+                tenant_id, vendor, row["status"] if row else None, "applied",
+                "application received", {"registration": _public(registration)}, actor,
+            )  # fmt: skip
+        metrics.admission_status(vendor, tenant_slug, "applied")
+
+        rules = await self.rules(tenant_id)
+        report = await self._conformance(vendor, tenant_slug)
+        verdict = application_verdict(rules, registration, report)
+        evidence = {"conformance": report.to_dict() if report else None,
+                    "rules": rules.to_dict(), "verdict": list(verdict.reasons)}  # fmt: skip
+        if verdict.passed:
+            reason = "conformance passed and entry rules met: probation begins"
+            await self._move(tenant_id, vendor, "applied", "probation", reason, evidence,
+                             RULES_ACTOR, report=report)  # fmt: skip
+        else:
+            reason = "application refused: " + "; ".join(verdict.reasons)
+            await self._move(tenant_id, vendor, "applied", "revoked", reason, evidence,
+                             RULES_ACTOR, report=report)  # fmt: skip
+        return await self.standing(tenant_id, vendor)
+
+    async def _conformance(self, vendor: str, tenant_slug: str) -> ConformanceReport | None:
+        try:
+            adapter = self.vendors(vendor)
+        except SealHubError:
+            return None
+        # Test keys live under their own tenant name at the vendor, never among real keys.
+        report: ConformanceReport = await self.conformance(
+            adapter,
+            tenant=f"conformance-{tenant_slug}",
+            other_tenant=f"conformance-x-{tenant_slug}",
+        )
+        return report
+
+    async def reevaluate(self, tenant_id: uuid.UUID, vendor: str | None = None) -> list[Transition]:
+        """Apply the tenant's live rules to its vendors (one, or all) now."""
+        query = Admission.select().where(
+            (Admission.tenant_id == tenant_id) & Admission.status.is_in(
+                ["probation", "admitted", "suspended"])
+        )  # fmt: skip
+        if vendor is not None:
+            query = query.where(Admission.vendor == vendor)
+        rules = await self.rules(tenant_id)
+        changes = []
+        for row in await query:
+            change = await self._reevaluate_one(row, rules)
+            if change is not None:
+                changes.append(change)
+        return changes
+
+    async def reevaluate_all(self) -> list[Transition]:
+        tenants = await Admission.select(Admission.tenant_id).distinct()
+        changes: list[Transition] = []
+        for t in tenants:
+            changes += await self.reevaluate(t["tenant_id"])
+        return changes
+
+    async def _live(self, row: dict[str, Any]) -> tuple[QualityResult, Verdict, dict[str, Any]]:
+        rules = await self.rules(row["tenant_id"])
+        since = row["status_since"].timestamp()
+        q = await self.quality.quality(
+            row["vendor"], since=since, conformance_passed=row["conformance_passed"]
+        )
+        check = admission_check(
+            q, min_quality_score=rules.min_quality_score, max_error_rate=rules.max_error_rate
+        )
+        evidence = {"live": _quality_evidence(q), "rules": rules.to_dict(),
+                    "since": row["status_since"].isoformat()}  # fmt: skip
+        return q, Verdict(check.passes, check.reasons), evidence
+
+    async def _reevaluate_one(
+        self, row: dict[str, Any], rules: AdmissionRules
+    ) -> Transition | None:
+        tenant_id, vendor, status = row["tenant_id"], row["vendor"], row["status"]
+        if status == "suspended":
+            if not row["automatic"]:
+                return None  # an operator's suspension is lifted by an operator
+            report = await self._conformance(vendor, row["tenant_slug"])
+            q, live, evidence = await self._live(row)
+            evidence["conformance"] = report.to_dict() if report else None
+            if report is not None and report.passed and live.passed:
+                reason = f"restored automatically: conformance passed, quality {q.score:.2f}"
+                if q.error_rate is not None:
+                    reason += f", error rate {q.error_rate:.4f}"
+                return await self._move(tenant_id, vendor, "suspended", "admitted", reason,
+                                        evidence, RULES_ACTOR, report=report)  # fmt: skip
+            return None
+        q, live, evidence = await self._live(row)
+        if not live.passed:
+            reason = "suspended automatically: " + "; ".join(live.reasons)
+            return await self._move(tenant_id, vendor, status, "suspended", reason, evidence,
+                                    RULES_ACTOR, automatic=True)  # fmt: skip
+        if status == "probation" and q.inputs.calls >= rules.probation_min_calls:
+            reason = f"probation completed: {q.inputs.calls} live calls, quality {q.score:.2f}"
+            return await self._move(tenant_id, vendor, "probation", "admitted", reason, evidence,
+                                    RULES_ACTOR)  # fmt: skip
+        return None
+
+    # --- operator decisions ------------------------------------------------------------
+
+    async def suspend(self, tenant_id: uuid.UUID, vendor: str, reason: str, actor: str) -> None:
+        row = await self._require(tenant_id, vendor)
+        if row["status"] not in ("probation", "admitted"):
+            raise Conflict(f"cannot suspend a vendor whose status is '{row['status']}'")
+        await self._move(tenant_id, vendor, row["status"], "suspended", reason, {}, actor)
+
+    async def reinstate(self, tenant_id: uuid.UUID, vendor: str, reason: str, actor: str) -> None:
+        row = await self._require(tenant_id, vendor)
+        if row["status"] != "suspended":
+            raise Conflict(f"cannot reinstate a vendor whose status is '{row['status']}'")
+        await self._move(tenant_id, vendor, "suspended", "admitted", reason, {}, actor)
+
+    async def revoke(self, tenant_id: uuid.UUID, vendor: str, reason: str, actor: str) -> None:
+        row = await self._require(tenant_id, vendor)
+        if row["status"] == "revoked":
+            raise Conflict("already revoked")
+        await self._move(tenant_id, vendor, row["status"], "revoked", reason, {}, actor)
+
+    # --- reads used by the hub -----------------------------------------------------------
+
+    async def status(self, tenant_id: uuid.UUID, vendor: str) -> str | None:
+        row = await self._admission(tenant_id, vendor)
+        return None if row is None else str(row["status"])
+
+    async def standing(self, tenant_id: uuid.UUID, vendor: str) -> dict[str, Any]:
+        row = await self._require(tenant_id, vendor)
+        return {
+            "vendor": vendor,
+            "status": row["status"],
+            "since": row["status_since"],
+            "automatic": row["automatic"],
+            "conformance_passed": row["conformance_passed"],
+            "conformance": json.loads(row["conformance"]),
+            "history": await self.history(tenant_id, vendor),
+        }
+
+    async def history(self, tenant_id: uuid.UUID, vendor: str) -> list[dict[str, Any]]:
+        rows = await AdmissionEvent.select(
+            AdmissionEvent.from_status, AdmissionEvent.to_status, AdmissionEvent.reason,
+            AdmissionEvent.evidence, AdmissionEvent.actor, AdmissionEvent.at,
+        ).where(
+            (AdmissionEvent.tenant_id == tenant_id) & (AdmissionEvent.vendor == vendor)
+        ).order_by(AdmissionEvent.at)  # fmt: skip
+        for row in rows:
+            row["evidence"] = json.loads(row["evidence"])
+        return rows
+
+    async def select(self, tenant_id: uuid.UUID, names: list[str]) -> list[str]:
+        """`VendorDirectory.selector`: the vendors that may make this tenant's new seals,
+        admitted before probation, each group by quality score (best first) when the
+        quality source has evidence, else in round-robin turn."""
+        rows = await Admission.select(Admission.vendor, Admission.status).where(
+            (Admission.tenant_id == tenant_id) & Admission.status.is_in(list(SERVING))
+        )  # fmt: skip
+        serving = {r["vendor"]: r["status"] for r in rows if r["vendor"] in names}
+        scores: dict[str, float | None] = {}
+        for name in serving:
+            q = await self.quality.quality(name, conformance_passed=None)
+            scores[name] = q.score if q.inputs.calls else None
+        turn = next(self._turn)
+        ordered: list[str] = []
+        for status in SERVING:
+            group = sorted(n for n, s in serving.items() if s == status)
+            if group and all(scores[n] is not None for n in group):
+                group.sort(key=lambda n: -(scores[n] or 0.0))
+            elif group:
+                k = turn % len(group)
+                group = group[k:] + group[:k]
+            ordered += group
+        return ordered
+
+    async def may_sign(self, tenant_id: uuid.UUID, vendor: str) -> bool:
+        """Seals keep their vendor. Signing with a suspended vendor is tenant policy; a
+        revoked vendor never signs. A vendor never admitted to a tenant (e.g. the only
+        built-in one before admission existed) is left to the caller: True."""
+        status = await self.status(tenant_id, vendor)
+        if status is None or status in SERVING:
+            return True
+        if status == "suspended":
+            return (await self.rules(tenant_id)).suspended_vendor_may_sign
+        return False
+
+    # --- internals ---------------------------------------------------------------------
+
+    async def _admission(self, tenant_id: uuid.UUID, vendor: str) -> dict[str, Any] | None:
+        row: dict[str, Any] | None = (
+            await Admission.select()
+            .where((Admission.tenant_id == tenant_id) & (Admission.vendor == vendor))
+            .first()
+        )
+        return row
+
+    async def _require(self, tenant_id: uuid.UUID, vendor: str) -> dict[str, Any]:
+        row = await self._admission(tenant_id, vendor)
+        if row is None:
+            raise NotFound(f"vendor '{vendor}' has not applied to this tenant")
+        return row
+
+    async def _event(
+        self,
+        tenant_id: uuid.UUID,
+        vendor: str,
+        from_status: str | None,
+        to_status: str,
+        reason: str,
+        evidence: dict[str, Any],
+        actor: str,
+    ) -> None:
+        await AdmissionEvent.insert(
+            AdmissionEvent(
+                id=uuid.uuid4(),
+                tenant_id=tenant_id,
+                vendor=vendor,
+                from_status=from_status,
+                to_status=to_status,
+                reason=reason,
+                evidence=json.dumps(evidence, default=str),
+                actor=actor,
+                at=_now(),
+            )
+        )
+
+    async def _move(
+        self,
+        tenant_id: uuid.UUID,
+        vendor: str,
+        from_status: str,
+        to_status: str,
+        reason: str,
+        evidence: dict[str, Any],
+        actor: str,
+        *,
+        automatic: bool = False,
+        report: ConformanceReport | None = None,
+    ) -> Transition | None:
+        values: dict[Any, Any] = {
+            Admission.status: to_status,
+            Admission.automatic: automatic,
+            Admission.status_since: _now(),
+        }
+        if report is not None:
+            values[Admission.conformance_passed] = report.passed
+            values[Admission.conformance] = json.dumps(report.to_dict())
+        async with self.db.transaction():
+            moved = await Admission.update(values).where(
+                (Admission.tenant_id == tenant_id) & (Admission.vendor == vendor)
+                & (Admission.status == from_status)
+            ).returning(Admission.tenant_slug)  # fmt: skip
+            if not moved:
+                return None  # another replica changed it first; it recorded its own event
+            await self._event(tenant_id, vendor, from_status, to_status, reason, evidence, actor)
+        metrics.admission_status(vendor, moved[0]["tenant_slug"], to_status)  # type: ignore[arg-type]
+        log.info("vendor %s in tenant %s: %s -> %s (%s)", vendor, tenant_id, from_status,
+                 to_status, reason)  # fmt: skip
+        return Transition(tenant_id, vendor, from_status, to_status, reason)
+
+
+def _public(registration: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": registration["name"],
+        "kind": registration["kind"],
+        "endpoint": registration["endpoint"],
+        "product_certificate": registration["product_certificate"],
+        "sla_p95_ms": registration["sla_p95_ms"],
+        "maker_ca_cert": bool(registration["maker_ca_cert"]),
+    }
+
+
+class AdmissionScheduler:
+    """Re-evaluates every admission on a schedule and probes vendor health meanwhile.
+
+    Run one per replica from the app lifespan (`start`/`stop`); the conditional updates
+    make concurrent replicas harmless.
+    """
+
+    def __init__(
+        self,
+        service: AdmissionService,
+        vendors: Callable[[], list[SealVendor]],
+        interval_seconds: float = 60.0,
+    ) -> None:
+        self.service = service
+        self.vendors = vendors
+        self.interval = interval_seconds
+        self._task: asyncio.Task[None] | None = None
+
+    async def tick(self) -> list[Transition]:
+        for vendor in self.vendors():
+            try:
+                health = await vendor.health()
+            except SealHubError:
+                continue
+            metrics.set_vendor_up(vendor.name, health.up)
+            if isinstance(self.service.quality, CallLog):
+                self.service.quality.probe(vendor.name, health.up)
+        return await self.service.reevaluate_all()
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:  # keep the schedule alive; the next tick retries
+                log.exception("admission re-evaluation failed")
+            await asyncio.sleep(self.interval)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name="admission-scheduler")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
