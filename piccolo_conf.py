@@ -19,6 +19,7 @@ APPS = [
     "hub.piccolo_app",
     "tenants.piccolo_app",
     "tenants.molds.piccolo_app",
+    "adapters.admission.piccolo_app",
 ]
 
 APP_REGISTRY = AppRegistry(apps=APPS)
