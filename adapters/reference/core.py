@@ -232,7 +232,7 @@ class ReferenceVendorCore:
     async def _replay(
         self, ns: str, tenant: str, idem: str, fingerprint: str
     ) -> dict[str, Any] | None:
-        raw = await self.store.get(ns, f"{tenant}|{idem}")
+        raw = await self.store.get(ns, _idem_key(tenant, idem))
         if raw is None:
             return None
         return self._same_request(json.loads(raw), fingerprint, idem)
@@ -241,7 +241,7 @@ class ReferenceVendorCore:
         self, ns: str, tenant: str, idem: str, fingerprint: str, answer: dict[str, Any]
     ) -> dict[str, Any]:
         record = dumps({"fingerprint": fingerprint, "answer": answer})
-        existing = await self.store.put_if_absent(ns, f"{tenant}|{idem}", record)
+        existing = await self.store.put_if_absent(ns, _idem_key(tenant, idem), record)
         if existing is None:
             return answer
         # A concurrent request with the same key won; answer what it answered.
@@ -273,6 +273,12 @@ class ReferenceVendorCore:
             problems.append("validity ends before it starts")
         if problems:
             raise VendorRejected("; ".join(problems), vendor=self.name)
+
+
+def _idem_key(tenant: str, idem: str) -> str:
+    """Store key of an idempotency record: fixed length (64 hex) whatever the client sent,
+    and unambiguous (no separator a tenant or key could contain)."""
+    return sm3(json.dumps([tenant, idem]).encode()).hex()
 
 
 def _fingerprint(*parts: object) -> str:

@@ -134,6 +134,14 @@ class _Suite:
             self.check(name, False, "the vendor accepted a request it must refuse")
 
 
+async def assert_conformant(vendor: SealVendor, **kwargs: Any) -> ConformanceReport:
+    """For a vendor's own test suite: run everything, fail with the full report."""
+    report = await run_conformance(vendor, **kwargs)
+    if not report.passed:
+        raise AssertionError(report.summary())
+    return report
+
+
 async def run_conformance(
     vendor: SealVendor,
     *,
@@ -276,6 +284,12 @@ async def _run(suite: _Suite, tenant: str, other_tenant: str, texts: Sequence[by
     await suite.expect_rejected(
         "another tenant's key is rejected",
         lambda: vendor.sign(SignRequest(other_tenant, made.key_handle, first_tbs, f"c-o-{run}")),
+    )
+    await suite.expect_rejected(
+        "invalid seal request is rejected",
+        lambda: vendor.make_seal(
+            replace(req, seal_type=99, idempotency_key=f"conformance-bad-{run}")
+        ),
     )
     await suite.expect_rejected(
         "idempotency key reuse is rejected",
