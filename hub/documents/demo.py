@@ -7,6 +7,7 @@ so the demo exercises the same path as the hub's signing service.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from hub.documents.ofd_sign import SignTbs
@@ -32,15 +33,33 @@ async def write_signed_documents(
     out_dir: Path, *, person: tuple[bytes, SignTbs], company: tuple[bytes, SignTbs],
     template_key: str = "epidemic-commitment",
 ) -> list[Path]:
-    """Sign the template's document as OFD and PDF (applicant, then employer); verify
-    both; write them to `out_dir`. Returns the written paths."""
+    """`signed_documents`, written to `out_dir`. Returns the written paths."""
+    documents = await signed_documents(person=person, company=company,
+                                       template_key=template_key)
+
+    def write() -> list[Path]:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name, data in documents.items():
+            (out_dir / name).write_bytes(data)
+            paths.append(out_dir / name)
+        return paths
+
+    return await asyncio.to_thread(write)
+
+
+async def signed_documents(
+    *, person: tuple[bytes, SignTbs], company: tuple[bytes, SignTbs],
+    template_key: str = "epidemic-commitment",
+) -> dict[str, bytes]:
+    """Sign the template's document as OFD and PDF (in the template's order), verify
+    both, and return {"signed-<template>.ofd": ..., "signed-<template>.pdf": ...}."""
     template = BUILTIN_TEMPLATES[template_key]
     values = {f.name: DEMO_VALUES[f.name] for f in template.fields if f.name in DEMO_VALUES}
     filled = fill(template, values)
     plan = SigningPlan.of(template)
     parties = {"personal": person, "official": company}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    written: dict[str, bytes] = {}
     for kind in ("ofd", "pdf"):
         document = render(filled, output=kind)
         pages = page_count(document, kind)
@@ -57,7 +76,5 @@ async def write_signed_documents(
                   if kind == "ofd" else verify_pdf(document))
         if not report.valid:
             raise SealHubError(f"demo {kind} does not verify: {report.to_text()}")
-        path = out_dir / f"signed-{template_key}.{kind}"
-        path.write_bytes(document)
-        written.append(path)
+        written[f"signed-{template_key}.{kind}"] = document
     return written

@@ -130,3 +130,15 @@ async def test_pdf_template_signed_in_parallel_group(company, person) -> None:
     report = verify_pdf(document)
     assert report.valid, report.to_text()
     assert len(report.children) == 2
+
+
+async def test_demo_writes_signed_ofd_and_pdf(tmp_path, company, person) -> None:
+    from hub.documents.demo import write_signed_documents
+
+    paths = await write_signed_documents(
+        tmp_path, person=(person.seal, person.sign_tbs),
+        company=(company.seal, company.sign_tbs))
+    assert [p.name for p in paths] == ["signed-epidemic-commitment.ofd",
+                                       "signed-epidemic-commitment.pdf"]
+    assert len(verify_ofd(paths[0].read_bytes(), **LIMITS).children) == 2
+    assert len(verify_pdf(paths[1].read_bytes()).children) == 2
