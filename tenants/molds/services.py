@@ -6,6 +6,7 @@ invisible to tenant B (NotFound, never Forbidden, so ids do not leak).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -66,7 +67,8 @@ class MoldRegistry:
     async def import_csv(self, tenant_id: uuid.UUID, csv_bytes: bytes,
                          images: Mapping[str, bytes]) -> ImportReport:
         """Bulk import: every good row is stored (one transaction), bad rows reported."""
-        report = parse_mold_csv(csv_bytes, images)
+        # Decoding and normalising images is CPU work: keep it off the event loop.
+        report = await asyncio.to_thread(parse_mold_csv, csv_bytes, images)
         if report.records:
             async with self.db.transaction():
                 for record in report.records:
@@ -151,8 +153,9 @@ class MoldRegistry:
                 f"seal picture is {width_mm}x{height_mm} mm, the mold is "
                 f"{row['width_mm']}x{row['height_mm']} mm"
             )
-        match = compare(picture, bytes(row["mold_png"]), width_mm=row["width_mm"],
-                        height_mm=row["height_mm"])
+        match = await asyncio.to_thread(
+            lambda: compare(picture, bytes(row["mold_png"]), width_mm=row["width_mm"],
+                            height_mm=row["height_mm"]))
         if not match.matched:
             raise PolicyDenied(f"the seal picture does not match the registered mold of "
                                f"{seal_code!r}: {match.detail}")
