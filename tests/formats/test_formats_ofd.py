@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 from formats_ofd_maker import NS_OLD, Dialect, make_ofd, zip_bytes
-from test_formats_roundtrip import make_seal
+from formats_support import make_seal
 
 from hub.errors import FormatError, PayloadTooLarge
 from hub.formats import verify_ofd

@@ -7,12 +7,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from formats_support import PNG, make_seal, make_signature
 
 from hub.crypto import DEFAULT_ID, sm3
 from hub.errors import FormatError
 from hub.formats import (
     assemble_signature_v4,
-    build_seal_v4,
     build_tbs_sign_v4,
     parse_seal,
     parse_signature,
@@ -20,43 +20,6 @@ from hub.formats import (
     verify_seal,
     verify_signature,
 )
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-def make_seal(pki, **over) -> bytes:
-    args = dict(
-        esid="11010000000001",
-        vid="SealHub",
-        seal_type=1,
-        name="北京市测试局公章",
-        signer_certs=[pki.signer_cert.der],
-        picture=PNG,
-        picture_type="png",
-        width_mm=40,
-        height_mm=40,
-        valid_start=pki.created - timedelta(hours=1),
-        valid_end=pki.created + timedelta(days=300),
-        maker_cert=pki.maker_cert.der,
-        maker_key=pki.maker_key,
-        create_date=pki.created - timedelta(minutes=30),
-    )
-    args.update(over)
-    return build_seal_v4(**args)
-
-
-def make_signature(pki, seal: bytes, document: bytes = b"contract", **over) -> tuple[bytes, bytes]:
-    tbs = build_tbs_sign_v4(
-        seal_der=seal,
-        time=over.pop("time", pki.created),
-        data_hash=sm3(document),
-        property_info="/Doc_0/Signs/Sign_0/Signature.xml",
-        ext_datas=over.pop("ext_datas", ()),
-    )
-    signature = over.pop("signature", None) or pki.signer_key.sign(tbs)
-    return tbs, assemble_signature_v4(
-        tbs_sign=tbs, signer_cert=over.pop("signer_cert", pki.signer_cert.der), signature=signature
-    )
 
 
 def test_seal_round_trip(pki) -> None:
