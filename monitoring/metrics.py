@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from prometheus_client import (
     CONTENT_TYPE_PLAIN_0_0_4,
@@ -245,10 +245,25 @@ def status_class(status: int) -> str:
 # -- helpers other packages call ----------------------------------------------------------
 
 
+# (route, method, status) -> (counter child, histogram child). Every request lands here,
+# so skip the label guards and prometheus-client's locked child lookup after the first
+# time. Bounded like the labels: route templates and methods are finite, and anything
+# the guards reject collapses onto `_invalid_` children.
+_HTTP_CHILDREN: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+_HTTP_CHILDREN_MAX = 4096
+
+
 def record_http_request(route: str, method: str, status: int, seconds: float) -> None:
-    labels = (route_label(route), _member(method, HTTP_METHODS, "method"), status_class(status))
-    HTTP_REQUESTS.labels(*labels).inc()
-    HTTP_REQUEST_DURATION.labels(*labels).observe(seconds)
+    key = (route, method, status)
+    children = _HTTP_CHILDREN.get(key)
+    if children is None:
+        labels = (route_label(route), _member(method, HTTP_METHODS, "method"),
+                  status_class(status))
+        children = (HTTP_REQUESTS.labels(*labels), HTTP_REQUEST_DURATION.labels(*labels))
+        if len(_HTTP_CHILDREN) < _HTTP_CHILDREN_MAX:
+            _HTTP_CHILDREN[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def record_vendor_call(vendor: str, operation: VendorOperation, outcome: VendorOutcome,
