@@ -91,7 +91,11 @@ class AdmissionService:
         quality: QualitySource | None = None,
         *,
         conformance: Conformance = run_conformance,
+        activate: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
+        """`activate(registration)` puts a newly registered vendor's adapter into service
+        (the hub builds it from the registry and adds it to its VendorDirectory)."""
+        self.activate = activate
         self.db = db
         self.vendors = vendors
         self.quality: QualitySource = quality or CallLog()
@@ -140,7 +144,10 @@ class AdmissionService:
             )
         if isinstance(self.quality, CallLog):
             self.quality.sla_p95_seconds[name] = sla_p95_ms / 1000
-        return await self.registration(name)
+        registration = await self.registration(name)
+        if self.activate is not None:
+            self.activate(registration)
+        return registration
 
     async def registration(self, name: str) -> dict[str, Any]:
         row = await VendorRegistration.select().where(VendorRegistration.name == name).first()
@@ -350,6 +357,31 @@ class AdmissionService:
             "conformance": json.loads(row["conformance"]),
             "history": await self.history(tenant_id, vendor),
         }
+
+    async def admissions(self, tenant_id: uuid.UUID) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = await Admission.select(
+            Admission.vendor, Admission.status, Admission.status_since, Admission.automatic,
+            Admission.conformance_passed,
+        ).where(Admission.tenant_id == tenant_id).order_by(Admission.vendor)  # fmt: skip
+        return rows
+
+    async def history_across_tenants(self, vendor: str) -> list[dict[str, Any]]:
+        """For regulators: every tenant's status history of one vendor (no personal data:
+        tenant slug, statuses, reasons, evidence, actor account ids)."""
+        slugs = {
+            r["tenant_id"]: r["tenant_slug"]
+            for r in await Admission.select(Admission.tenant_id, Admission.tenant_slug).where(
+                Admission.vendor == vendor
+            )
+        }
+        rows = await AdmissionEvent.select().where(AdmissionEvent.vendor == vendor).order_by(
+            AdmissionEvent.at
+        )  # fmt: skip
+        for row in rows:
+            row["tenant"] = slugs.get(row.pop("tenant_id"), "?")
+            row["evidence"] = json.loads(row["evidence"])
+            row.pop("id", None)
+        return rows
 
     async def history(self, tenant_id: uuid.UUID, vendor: str) -> list[dict[str, Any]]:
         rows = await AdmissionEvent.select(

@@ -1,0 +1,334 @@
+"""HTTP API of admission. Thin: validate, call one service method, return a schema.
+
+Needs `app.state.admission` (an `AdmissionService`, see `wiring.install`) and the hub's
+`principal` dependency and guards (hub.auth). The tenant always comes from the token.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, Request, get, post, put
+from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, JSONBody
+
+from adapters.admission.services import AdmissionService
+from hub.auth.guards import requires
+from hub.auth.principal import Principal, Role
+from hub.errors import ValidationFailed
+
+
+def _service(request: Request[Any, Any, Any]) -> AdmissionService:
+    service: AdmissionService = request.app.state.admission
+    return service
+
+
+def _problems(*codes: int) -> dict[int, ResponseSpec]:
+    text = {
+        401: "No or invalid access token",
+        403: "The caller lacks the role",
+        404: "Vendor not registered or not applied to this tenant",
+        409: "The status does not allow this change",
+        422: "Invalid field (named in the problem)",
+    }
+    return {c: ResponseSpec(None, description=text[c] + " (problem+json)") for c in codes}
+
+
+@dataclass
+class VendorRegistrationIn:
+    name: str
+    kind: str  # adapter kind: local, http, csc, or a third-party entry point
+    sla_p95_ms: int
+    endpoint: str | None = None
+    config: dict[str, str] = field(default_factory=dict)
+    product_certificate: str | None = None
+    maker_ca_cert: str | None = None  # base64 DER
+
+
+@dataclass
+class VendorRegistrationOut:
+    name: str
+    kind: str
+    endpoint: str | None
+    product_certificate: str | None
+    has_maker_ca_cert: bool
+    sla_p95_ms: int
+    registered_at: datetime
+
+
+@dataclass
+class ApplicationIn:
+    vendor: str
+
+
+@dataclass
+class ReasonIn:
+    reason: str
+
+
+@dataclass
+class AdmissionEventOut:
+    from_status: str | None
+    to_status: str
+    reason: str
+    evidence: dict[str, Any]
+    actor: str
+    at: datetime
+
+
+@dataclass
+class AdmissionOut:
+    vendor: str
+    status: str
+    since: datetime
+    automatic: bool
+    conformance_passed: bool | None
+    history: list[AdmissionEventOut]
+
+
+@dataclass
+class AdmissionSummaryOut:
+    vendor: str
+    status: str
+    status_since: datetime
+    automatic: bool
+    conformance_passed: bool | None
+
+
+@dataclass
+class TransitionOut:
+    vendor: str
+    from_status: str | None
+    to_status: str
+    reason: str
+
+
+def _registration_out(row: dict[str, Any]) -> VendorRegistrationOut:
+    return VendorRegistrationOut(
+        name=row["name"],
+        kind=row["kind"],
+        endpoint=row["endpoint"],
+        product_certificate=row["product_certificate"],
+        has_maker_ca_cert=bool(row["maker_ca_cert"]),
+        sla_p95_ms=row["sla_p95_ms"],
+        registered_at=row["registered_at"],
+    )
+
+
+def _admission_out(standing: dict[str, Any]) -> AdmissionOut:
+    return AdmissionOut(
+        vendor=standing["vendor"],
+        status=standing["status"],
+        since=standing["since"],
+        automatic=standing["automatic"],
+        conformance_passed=standing["conformance_passed"],
+        history=[AdmissionEventOut(**h) for h in standing["history"]],
+    )
+
+
+class VendorRegistryController(Controller):
+    """Hub-wide vendor registrations (hub operator) and cross-tenant history (regulator)."""
+
+    path = "/api/v1/vendors"
+    tags = ["admission"]  # noqa: RUF012
+
+    @post(
+        "",
+        operation_id="registerVendor",
+        summary="Register a vendor hub-wide (adapter kind, endpoint, credentials, SLA)",
+        guards=[requires(Role.HUB_OPERATOR)],
+        responses=_problems(401, 403, 409, 422),
+    )
+    async def register(
+        self, request: Request[Any, Any, Any], data: JSONBody[VendorRegistrationIn]
+    ) -> VendorRegistrationOut:
+        maker_ca = None
+        if data.maker_ca_cert:
+            try:
+                maker_ca = base64.b64decode(data.maker_ca_cert, validate=True)
+            except (binascii.Error, ValueError) as exc:
+                raise ValidationFailed(
+                    "maker_ca_cert must be base64 DER", field="maker_ca_cert"
+                ) from exc
+        row = await _service(request).register_vendor(
+            name=data.name,
+            kind=data.kind,
+            endpoint=data.endpoint,
+            config=data.config,
+            product_certificate=data.product_certificate,
+            maker_ca_cert=maker_ca,
+            sla_p95_ms=data.sla_p95_ms,
+        )
+        return _registration_out(row)
+
+    @get(
+        "",
+        operation_id="listVendors",
+        summary="Registered vendors",
+        guards=[requires(Role.HUB_OPERATOR, Role.REGULATOR, Role.TENANT_ADMIN)],
+        responses=_problems(401, 403),
+    )
+    async def list_vendors(self, request: Request[Any, Any, Any]) -> list[VendorRegistrationOut]:
+        return [_registration_out(r) for r in await _service(request).registrations()]
+
+    @get(
+        "/{vendor:str}/admission-history",
+        operation_id="vendorAdmissionHistory",
+        summary="A vendor's admission status history in every tenant (regulator view)",
+        guards=[requires(Role.REGULATOR, Role.HUB_OPERATOR)],
+        responses=_problems(401, 403),
+    )
+    async def history(
+        self, request: Request[Any, Any, Any], vendor: FromPath[str]
+    ) -> list[dict[str, Any]]:
+        return await _service(request).history_across_tenants(vendor)
+
+
+class AdmissionController(Controller):
+    """A tenant's admission rules and its vendors' standing (tenant admin)."""
+
+    path = "/api/v1/admission"
+    tags = ["admission"]  # noqa: RUF012
+    guards = [requires(Role.TENANT_ADMIN)]  # noqa: RUF012
+
+    @get(
+        "/rules",
+        operation_id="getAdmissionRules",
+        summary="This tenant's admission rules",
+        responses=_problems(401, 403),
+    )
+    async def get_rules(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+    ) -> dict[str, Any]:
+        return (await _service(request).rules(principal.tenant_id)).to_dict()
+
+    @put(
+        "/rules",
+        operation_id="setAdmissionRules",
+        summary="Replace this tenant's admission rules (unknown keys are refused)",
+        responses=_problems(401, 403, 422),
+    )
+    async def set_rules(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: JSONBody[dict[str, Any]],
+    ) -> dict[str, Any]:
+        rules = await _service(request).set_rules(
+            principal.tenant_id, data, tenant_slug=principal.tenant_slug
+        )
+        return rules.to_dict()
+
+    @post(
+        "/applications",
+        operation_id="applyForAdmission",
+        summary="File a vendor's application: conformance suite, rules, probation or refusal",
+        responses=_problems(401, 403, 404, 409),
+    )
+    async def apply(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: JSONBody[ApplicationIn],
+    ) -> AdmissionOut:
+        standing = await _service(request).apply(
+            principal.tenant_id, principal.tenant_slug, data.vendor, actor=str(principal.account_id)
+        )
+        return _admission_out(standing)
+
+    @get(
+        "/vendors",
+        operation_id="listAdmissions",
+        summary="Every vendor's status in this tenant",
+        responses=_problems(401, 403),
+    )
+    async def list_admissions(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+    ) -> list[AdmissionSummaryOut]:
+        rows = await _service(request).admissions(principal.tenant_id)
+        return [AdmissionSummaryOut(**r) for r in rows]
+
+    @get(
+        "/vendors/{vendor:str}",
+        operation_id="getAdmission",
+        summary="A vendor's status here, with its dated history, reasons and evidence",
+        responses=_problems(401, 403, 404),
+    )
+    async def get_admission(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        vendor: FromPath[str],
+    ) -> AdmissionOut:
+        return _admission_out(await _service(request).standing(principal.tenant_id, vendor))
+
+    @post(
+        "/vendors/{vendor:str}/suspend",
+        operation_id="suspendVendor",
+        summary="Suspend a vendor here (no new seals; signing per tenant policy)",
+        responses=_problems(401, 403, 404, 409),
+    )
+    async def suspend(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        vendor: FromPath[str],
+        data: JSONBody[ReasonIn],
+    ) -> AdmissionOut:
+        service = _service(request)
+        await service.suspend(principal.tenant_id, vendor, data.reason, str(principal.account_id))
+        return _admission_out(await service.standing(principal.tenant_id, vendor))
+
+    @post(
+        "/vendors/{vendor:str}/reinstate",
+        operation_id="reinstateVendor",
+        summary="Lift a suspension",
+        responses=_problems(401, 403, 404, 409),
+    )
+    async def reinstate(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        vendor: FromPath[str],
+        data: JSONBody[ReasonIn],
+    ) -> AdmissionOut:
+        service = _service(request)
+        await service.reinstate(principal.tenant_id, vendor, data.reason, str(principal.account_id))
+        return _admission_out(await service.standing(principal.tenant_id, vendor))
+
+    @post(
+        "/vendors/{vendor:str}/revoke",
+        operation_id="revokeVendor",
+        summary="Revoke a vendor's admission here (it may apply again)",
+        responses=_problems(401, 403, 404, 409),
+    )
+    async def revoke(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        vendor: FromPath[str],
+        data: JSONBody[ReasonIn],
+    ) -> AdmissionOut:
+        service = _service(request)
+        await service.revoke(principal.tenant_id, vendor, data.reason, str(principal.account_id))
+        return _admission_out(await service.standing(principal.tenant_id, vendor))
+
+    @post(
+        "/reevaluate",
+        operation_id="reevaluateAdmissions",
+        summary="Apply the live rules to this tenant's vendors now (the schedule does it too)",
+        responses=_problems(401, 403),
+    )
+    async def reevaluate(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+    ) -> list[TransitionOut]:
+        changes = await _service(request).reevaluate(principal.tenant_id)
+        return [TransitionOut(c.vendor, c.from_status, c.to_status, c.reason) for c in changes]
+
+
+CONTROLLERS = [VendorRegistryController, AdmissionController]

@@ -1,0 +1,86 @@
+"""How the hub puts admission in service (called from the app lifespan).
+
+    service, scheduler = await install(db, directory, context)
+
+* every registered vendor gets its adapter (from the entry-point registry, by kind),
+  wrapped in `RecordingVendor` so each call feeds the admission `CallLog`, and is added
+  to the hub's `VendorDirectory`; vendors registered later are added the same way;
+* the directory's `selector` becomes `AdmissionService.select` (new seals only go to
+  admitted/probation vendors, best first; signing stays with the seal's vendor);
+* the scheduler probes health and re-evaluates every admission every `interval` s.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Protocol
+
+from adapters.admission.live import CallLog, RecordingVendor
+from adapters.admission.services import AdmissionScheduler, AdmissionService
+from adapters.errors import AdapterError
+from adapters.protocol import AdapterContext, SealVendor
+from adapters.registry import AdapterRegistry
+from hub.db import Database
+
+log = logging.getLogger("sealhub.admission")
+
+
+class Directory(Protocol):
+    """What admission needs of the hub's `hub.vendors.directory.VendorDirectory`."""
+
+    selector: Any
+
+    def add(self, vendor: SealVendor) -> None: ...
+
+    def get(self, name: str) -> SealVendor: ...
+
+    def names(self) -> list[str]: ...
+
+
+def adapter_config(registration: dict[str, Any]) -> dict[str, str]:
+    config = dict(registration.get("config") or {})
+    if isinstance(config, str):
+        config = json.loads(config)
+    if registration.get("endpoint") and "url" not in config:
+        config["url"] = registration["endpoint"]
+    return {str(k): str(v) for k, v in config.items()}
+
+
+async def install(
+    db: Database,
+    directory: Directory,
+    context: AdapterContext,
+    *,
+    registry: AdapterRegistry | None = None,
+    interval_seconds: float = 60.0,
+) -> tuple[AdmissionService, AdmissionScheduler]:
+    registry = registry or AdapterRegistry.discover(
+        blocklist=context.settings.adapters.blocklist, strict=False
+    )
+    calls = CallLog()
+
+    def activate(registration: dict[str, Any]) -> None:
+        name = registration["name"]
+        try:
+            adapter = registry.create(
+                registration["kind"], name, adapter_config(registration), context
+            )
+        except AdapterError as exc:
+            # A broken registration must not stop the hub; admission will refuse it.
+            log.warning("vendor %s not activated: %s", name, exc.detail)
+            return
+        calls.sla_p95_seconds[name] = registration["sla_p95_ms"] / 1000
+        directory.add(RecordingVendor(adapter, calls))
+
+    service = AdmissionService(db, directory.get, calls, activate=activate)
+    for registration in await service.registrations():
+        if registration["name"] not in directory.names():
+            activate(registration)
+    directory.selector = service.select
+    scheduler = AdmissionScheduler(
+        service,
+        lambda: [directory.get(n) for n in directory.names()],
+        interval_seconds=interval_seconds,
+    )
+    return service, scheduler
