@@ -151,13 +151,16 @@ def _fold(pieces: Sequence[bytes]) -> bytes:
 
 
 class _Plan:
-    """Collects the ranges a proof needs, fetches their nodes in one batch, folds them."""
+    """The ranges a proof or tree head needs; their nodes are fetched in one batch."""
 
     def __init__(self) -> None:
         self.ranges: list[tuple[int, int]] = []
 
     def need(self, start: int, end: int) -> None:
         self.ranges.append((start, end))
+
+    def coords(self) -> list[Coord]:
+        return [c for a, b in self.ranges for c in _range_coords(a, b)]
 
     def resolve(self, store: HashStore) -> list[bytes]:
         per_range = [_range_coords(a, b) for a, b in self.ranges]
@@ -170,25 +173,14 @@ class _Plan:
         return out
 
 
-def _check_size(store: HashStore, size: int) -> None:
-    if size < 0 or size > store.size():
-        raise ValueError(f"tree size {size} outside 0..{store.size()}")
-
-
-def root_hash(store: HashStore, size: int | None = None) -> bytes:
-    """MTH of the first `size` leaves (default: all)."""
-    size = store.size() if size is None else size
-    _check_size(store, size)
-    if size == 0:
-        return EMPTY_ROOT
+def _root_plan(size: int) -> _Plan:
     plan = _Plan()
-    plan.need(0, size)
-    return plan.resolve(store)[0]
+    if size:
+        plan.need(0, size)
+    return plan
 
 
-def inclusion_proof(store: HashStore, index: int, size: int) -> list[bytes]:
-    """PATH(index, D[0:size]) (RFC 9162 2.1.3.1), leaf-side first."""
-    _check_size(store, size)
+def _inclusion_plan(index: int, size: int) -> _Plan:
     if not 0 <= index < size:
         raise ValueError(f"leaf index {index} outside 0..{size - 1}")
     plan = _Plan()
@@ -202,17 +194,15 @@ def inclusion_proof(store: HashStore, index: int, size: int) -> list[bytes]:
         else:
             plan.need(start, start + k)
             start = start + k
-    return list(reversed(plan.resolve(store)))
+    return plan
 
 
-def consistency_proof(store: HashStore, old_size: int, new_size: int) -> list[bytes]:
-    """PROOF(old_size, D[0:new_size]) (RFC 9162 2.1.4.1); empty when old is 0 or equal."""
-    _check_size(store, new_size)
+def _consistency_plan(old_size: int, new_size: int) -> _Plan:
     if not 0 <= old_size <= new_size:
         raise ValueError(f"old size {old_size} outside 0..{new_size}")
-    if old_size in (0, new_size):
-        return []
     plan = _Plan()
+    if old_size in (0, new_size):
+        return plan
     m, start, end, complete = old_size, 0, new_size, True
     # SUBPROOF(m, D[start:end], complete), unrolled: siblings collected top-down.
     while True:
@@ -227,7 +217,72 @@ def consistency_proof(store: HashStore, old_size: int, new_size: int) -> list[by
         else:
             plan.need(start, start + k)
             m, start, complete = m - k, start + k, False
-    return list(reversed(plan.resolve(store)))
+    return plan
+
+
+def _check_size(store: HashStore, size: int) -> None:
+    if size < 0 or size > store.size():
+        raise ValueError(f"tree size {size} outside 0..{store.size()}")
+
+
+def root_hash(store: HashStore, size: int | None = None) -> bytes:
+    """MTH of the first `size` leaves (default: all)."""
+    size = store.size() if size is None else size
+    _check_size(store, size)
+    if size == 0:
+        return EMPTY_ROOT
+    return _root_plan(size).resolve(store)[0]
+
+
+def inclusion_proof(store: HashStore, index: int, size: int) -> list[bytes]:
+    """PATH(index, D[0:size]) (RFC 9162 2.1.3.1), leaf-side first."""
+    _check_size(store, size)
+    return list(reversed(_inclusion_plan(index, size).resolve(store)))
+
+
+def consistency_proof(store: HashStore, old_size: int, new_size: int) -> list[bytes]:
+    """PROOF(old_size, D[0:new_size]) (RFC 9162 2.1.4.1); empty when old is 0 or equal."""
+    _check_size(store, new_size)
+    return list(reversed(_consistency_plan(old_size, new_size).resolve(store)))
+
+
+# --- for stores that must prefetch (async databases) ----------------------------------------
+
+def nodes_for_root(size: int) -> list[Coord]:
+    return _root_plan(size).coords()
+
+
+def nodes_for_inclusion(index: int, size: int) -> list[Coord]:
+    return _inclusion_plan(index, size).coords()
+
+
+def nodes_for_consistency(old_size: int, new_size: int) -> list[Coord]:
+    return _consistency_plan(old_size, new_size).coords()
+
+
+def frontier(size: int) -> list[Coord]:
+    """The complete subtrees a tree of `size` leaves ends with: what appending needs."""
+    return _range_coords(0, size) if size else []
+
+
+class PrefetchedStore:
+    """A HashStore over nodes fetched ahead (one query), for a fixed tree size."""
+
+    def __init__(self, size: int, nodes: dict[Coord, bytes]) -> None:
+        self._size = size
+        self._nodes = nodes
+
+    def size(self) -> int:
+        return self._size
+
+    def get_node(self, level: int, index: int) -> bytes:
+        return self._nodes[(level, index)]
+
+    def get_nodes(self, coords: Sequence[Coord]) -> list[bytes]:
+        return [self._nodes[c] for c in coords]
+
+    def put(self, level: int, index: int, value: bytes) -> None:
+        self._nodes[(level, index)] = value
 
 
 # --- verification (RFC 9162 2.1.3.2 and 2.1.4.2) -------------------------------------------

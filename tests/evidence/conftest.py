@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit, urlunsplit
+
 import pytest
 from evidence_support import Signing, sign_with_log
+
+from hub.db import Database, bind_tables, open_database
+from hub.evidence.tables import EvidenceEntry
+from hub.settings import DatabaseSettings
 
 
 @pytest.fixture(scope="module")
@@ -30,3 +39,65 @@ def openssl_cli():
                               check=False)
 
     return run
+
+
+# --- a database of our own for the service tests ------------------------------------------
+# Not tests/conftest.py's `db`: that one needs the whole app to start, and the evidence log
+# only needs its tables. hub.db binds tables globally, so the previous binding is put back
+# afterwards for whatever test runs next.
+
+POSTGRES_URL = os.environ.get("SEALHUB_TEST_POSTGRES_URL", "")
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not POSTGRES_URL, reason="SEALHUB_TEST_POSTGRES_URL not set"),
+        ]),
+    ],
+)
+async def evidence_db(request, tmp_path_factory) -> AsyncIterator[Database]:
+    previous = EvidenceEntry._meta.db
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('evidence') / 'evidence.db'}"
+    else:
+        url = await _create_pg_database(POSTGRES_URL)
+    db = await open_database(DatabaseSettings(url=url), migrate_now=True)
+    try:
+        yield db
+    finally:
+        await db.close()
+        bind_tables(previous)
+        if request.param == "postgres":
+            await _drop_pg_database(POSTGRES_URL, url)
+
+
+@pytest.fixture(scope="module")
+def master_key() -> bytes:
+    return secrets.token_bytes(16)
+
+
+async def _create_pg_database(base_url: str) -> str:
+    import asyncpg
+
+    name = f"sealhub_ev_{os.getpid()}_{secrets.token_hex(4)}"
+    conn = await asyncpg.connect(base_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return urlunsplit(urlsplit(base_url)._replace(path="/" + name))
+
+
+async def _drop_pg_database(base_url: str, url: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(base_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{urlsplit(url).path.lstrip("/")}" '
+                           "WITH (FORCE)")
+    finally:
+        await conn.close()

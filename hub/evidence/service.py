@@ -1,0 +1,360 @@
+"""The database-backed evidence log: one sequencer, group commit, proofs, checkpoints.
+
+Single writer, guarded by the database: every append batch runs in one write transaction
+that first takes the log's lock - `pg_advisory_xact_lock` on PostgreSQL, the database
+write lock of `BEGIN IMMEDIATE` on SQLite - then reads the tree size and the frontier
+(the O(log n) complete subtrees the next leaves hang off), and inserts the new leaves
+and node-table rows. So any number of hub processes or replicas append to one gap-free,
+fork-free log; `idx` is also UNIQUE, so even a broken lock could not duplicate a slot.
+
+Group commit: callers of `append` queue their leaf and wait; one flush task per process
+writes everything queued so far in one transaction (up to `max_batch`), then resolves
+every waiter. A call returns only after its transaction committed, so an acknowledged
+signing always has its entry on disk (SQLite WAL with synchronous=NORMAL survives a
+process kill; PostgreSQL's default synchronous_commit survives a crash).
+
+`EvidenceLog.record` implements the seals/signing services' `EventSink` protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from hub.crypto import SM2PrivateKey, sm3
+from hub.crypto import keystore as ks
+from hub.db import Database
+from hub.errors import FormatError, NotFound
+from hub.evidence.checkpoint import Checkpoint, SignedCheckpoint, sign_checkpoint
+from hub.evidence.events import Event, EventType
+from hub.evidence.merkle import (
+    Coord,
+    PrefetchedStore,
+    completed_nodes,
+    consistency_proof,
+    frontier,
+    inclusion_proof,
+    leaf_hash,
+    nodes_for_consistency,
+    nodes_for_inclusion,
+    nodes_for_root,
+    root_hash,
+)
+from hub.evidence.package import PackageEntry, build_package
+from hub.evidence.tables import EvidenceCheckpoint, EvidenceEntry, EvidenceLogKey, EvidenceNode
+
+# PostgreSQL advisory lock key of the log sequencer (any constant unique in the hub).
+LOG_LOCK_KEY = 0x5EA1_E71D
+LOG_KEY_NAME = "log-key"
+_LEVEL_SHIFT = 48
+
+
+def node_key(level: int, index: int) -> int:
+    return (level << _LEVEL_SHIFT) | index
+
+
+@dataclass(frozen=True)
+class Appended:
+    index: int
+    leaf_hash: bytes
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    index: int
+    tenant: str
+    leaf: bytes
+    leaf_hash: bytes
+
+
+# --- the hub's record(tenant_id, kind, fields) calls -> events ------------------------------
+
+_KIND_ALIASES = {
+    "use.approved": EventType.USE_REQUEST_APPROVED,
+    "use.rejected": EventType.USE_REQUEST_REJECTED,
+    "seal.password_lockout": EventType.PASSWORD_LOCKOUT,
+    "seal.resumed": EventType.SEAL_REACTIVATED,
+    "admission.changed": EventType.ADMISSION_STATUS_CHANGED,
+}
+_SUBJECT_NAMES = {"seal": "seal_id", "use_request": "use_request_id", "signature": "signature_id",
+                  "account": "account_id", "vendor": "vendor", "esid": "esid",
+                  "subject": "subject_id"}
+_DIGEST_NAMES = {"signature_sm3": "ses_signature_sm3", "approval_leaf": "approval_leaf_hash"}
+
+
+def event_from_record(
+    tenant_id: uuid.UUID | str, kind: str, fields: Mapping[str, Any], *, now: datetime | None = None
+) -> Event:
+    """Map a service's (kind, flat fields) onto the canonical event schema."""
+    try:
+        event_type = _KIND_ALIASES.get(kind) or EventType(kind)
+    except ValueError as exc:
+        raise FormatError(f"unknown evidence event kind {kind!r}") from exc
+    subject: dict[str, str] = {}
+    digests: dict[str, str] = {}
+    details: dict[str, Any] = {}
+    for name, value in fields.items():
+        if value is None:
+            continue
+        if isinstance(value, bytes | bytearray):
+            value = bytes(value).hex()
+        if name in _DIGEST_NAMES or name.endswith(("_sm3", "_hash")):
+            digests[_DIGEST_NAMES.get(name, name)] = str(value).lower()
+        elif name in _SUBJECT_NAMES or name.endswith("_id"):
+            subject[_SUBJECT_NAMES.get(name, name)] = str(value)
+        elif isinstance(value, str | int | bool):
+            details[name] = value
+        else:
+            details[name] = str(value)
+    return Event(event_type, str(tenant_id), now or datetime.now(UTC), subject=subject,
+                 digests=digests, details=details)
+
+
+def lookup_key(event: Event) -> str | None:
+    if event.type is EventType.SIGNATURE_MADE and "ses_signature_sm3" in event.digests:
+        return "sig:" + event.digests["ses_signature_sm3"]
+    return None
+
+
+# --- the log ------------------------------------------------------------------------------
+
+class EvidenceLog:
+    def __init__(
+        self, db: Database, *, origin: str, log_key: SM2PrivateKey, max_batch: int = 500
+    ) -> None:
+        self.db = db
+        self.origin = origin
+        self.log_key = log_key
+        self.max_batch = max_batch
+        self._pending: list[tuple[str, bytes, str | None, asyncio.Future[Appended]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    # -- opening: the sealed log key --------------------------------------------------------
+
+    @classmethod
+    async def open(
+        cls, db: Database, *, origin: str, master_key: bytes, max_batch: int = 500
+    ) -> EvidenceLog:
+        """Load the log key (creating it on first start; replicas agree on one)."""
+        return cls(db, origin=origin, log_key=await load_log_key(db, master_key),
+                   max_batch=max_batch)
+
+    # -- appending ----------------------------------------------------------------------------
+
+    async def append(self, event: Event) -> Appended:
+        """Append one event; returns once it is durable (group-committed)."""
+        leaf = event.encode()
+        return await self._enqueue(event.tenant, leaf, lookup_key(event))
+
+    async def record(
+        self, tenant_id: uuid.UUID, kind: str, fields: dict[str, Any]
+    ) -> str | None:
+        """EventSink for the seals and signing services: the durable entry's leaf hash (hex)."""
+        appended = await self.append(event_from_record(tenant_id, kind, fields))
+        return appended.leaf_hash.hex()
+
+    async def _enqueue(self, tenant: str, leaf: bytes, lookup: str | None) -> Appended:
+        future: asyncio.Future[Appended] = asyncio.get_running_loop().create_future()
+        self._pending.append((tenant, leaf, lookup, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await asyncio.shield(future)
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch = self._pending[: self.max_batch]
+            del self._pending[: self.max_batch]
+            try:
+                results = await self._write(batch)
+            except Exception as exc:  # every waiter of the failed batch hears about it
+                for *_, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (*_, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
+
+    async def _write(
+        self, batch: Sequence[tuple[str, bytes, str | None, asyncio.Future[Appended]]]
+    ) -> list[Appended]:
+        now = datetime.now(UTC)
+        async with self.db.transaction():
+            if self.db.is_postgres:
+                await self.db.engine.run_ddl(f"SELECT pg_advisory_xact_lock({LOG_LOCK_KEY})")
+            size = await self._size()
+            store = PrefetchedStore(size, await self._nodes(frontier(size)))
+            entry_rows: list[Any] = []
+            node_rows: list[Any] = []
+            results = []
+            for offset, (tenant, leaf, lookup, _) in enumerate(batch):
+                index = size + offset
+                lh = leaf_hash(leaf)
+                for level, idx, value in completed_nodes(index, lh, store.get_node):
+                    store.put(level, idx, value)
+                    node_rows += [node_key(level, idx), value]
+                entry_rows += [index, tenant, leaf, lh.hex(), lookup, now]
+                results.append(Appended(index, lh))
+            await _insert_many(EvidenceEntry, "idx, tenant, leaf, leaf_hash, lookup, created_at",
+                               6, entry_rows)
+            await _insert_many(EvidenceNode, "node_key, hash", 2, node_rows)
+        return results
+
+    # -- reading ------------------------------------------------------------------------------
+
+    async def _size(self) -> int:
+        rows = await EvidenceEntry.raw("SELECT max(idx) AS last_idx FROM evidence_entry")
+        top = rows[0]["last_idx"] if rows else None
+        return 0 if top is None else int(top) + 1
+
+    async def size(self) -> int:
+        return await self._size()
+
+    async def _nodes(self, coords: Iterable[Coord]) -> dict[Coord, bytes]:
+        wanted = {node_key(level, index): (level, index) for level, index in coords}
+        if not wanted:
+            return {}
+        keys = list(wanted)
+        placeholders = ", ".join(["{}"] * len(keys))
+        rows = await EvidenceNode.raw(
+            # Only "{}" placeholders are interpolated; the values go as parameters.
+            f"SELECT node_key, hash FROM evidence_node WHERE node_key IN ({placeholders})",  # noqa: S608
+            *keys,
+        )
+        return {wanted[int(r["node_key"])]: bytes(r["hash"]) for r in rows}
+
+    async def _store(self, size: int, coords: list[Coord]) -> PrefetchedStore:
+        current = await self._size()
+        if not 0 <= size <= current:
+            raise NotFound(f"tree size {size} not reached (log size {current})")
+        return PrefetchedStore(size, await self._nodes(coords))
+
+    async def root_hash(self, size: int) -> bytes:
+        return root_hash(await self._store(size, nodes_for_root(size)), size)
+
+    async def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        if not 0 <= index < size:
+            raise NotFound(f"entry {index} is not in a tree of size {size}")
+        store = await self._store(size, nodes_for_inclusion(index, size))
+        return inclusion_proof(store, index, size)
+
+    async def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
+        if not 0 <= old_size <= new_size:
+            raise NotFound(f"no consistency proof from {old_size} to {new_size}")
+        store = await self._store(new_size, nodes_for_consistency(old_size, new_size))
+        return consistency_proof(store, old_size, new_size)
+
+    async def entries(self, start: int, end: int) -> list[StoredEntry]:
+        rows = await EvidenceEntry.raw(
+            "SELECT idx, tenant, leaf, leaf_hash FROM evidence_entry "
+            "WHERE idx >= {} AND idx < {} ORDER BY idx", start, end
+        )
+        return [_stored(r) for r in rows]
+
+    async def find(self, *, leaf_hash_hex: str | None = None,
+                   lookup: str | None = None) -> StoredEntry:
+        if leaf_hash_hex is not None:
+            rows = await EvidenceEntry.raw(
+                "SELECT idx, tenant, leaf, leaf_hash FROM evidence_entry WHERE leaf_hash = {} "
+                "ORDER BY idx LIMIT 1", leaf_hash_hex)
+        else:
+            rows = await EvidenceEntry.raw(
+                "SELECT idx, tenant, leaf, leaf_hash FROM evidence_entry WHERE lookup = {} "
+                "ORDER BY idx LIMIT 1", lookup)
+        if not rows:
+            raise NotFound("no such evidence-log entry")
+        return _stored(rows[0])
+
+    # -- checkpoints and packages ----------------------------------------------------------------
+
+    async def checkpoint(self) -> SignedCheckpoint:
+        """Sign the current tree head (and keep it: checkpoints are evidence too)."""
+        size = await self._size()
+        signed = sign_checkpoint(Checkpoint(self.origin, size, await self.root_hash(size)),
+                                 self.log_key)
+        await EvidenceCheckpoint.raw(
+            "INSERT INTO evidence_checkpoint (size, text, signature, created_at) "
+            "VALUES ({}, {}, {}, {}) ON CONFLICT (size) DO NOTHING",
+            size, signed.text, signed.signature, datetime.now(UTC))
+        return signed
+
+    async def latest_stored_checkpoint(self) -> SignedCheckpoint | None:
+        rows = await EvidenceCheckpoint.raw(
+            "SELECT text, signature FROM evidence_checkpoint ORDER BY size DESC LIMIT 1")
+        return SignedCheckpoint(rows[0]["text"], rows[0]["signature"]) if rows else None
+
+    async def package(self, ses_signature: bytes, document_sm3: bytes) -> dict[str, Any]:
+        """The evidence package of a logged signing (hub.evidence.package format)."""
+        signature = await self.find(lookup="sig:" + sm3(ses_signature).hex())
+        event = Event.decode(signature.leaf)
+        approval = None
+        if "approval_leaf_hash" in event.digests:
+            approval = await self.find(leaf_hash_hex=event.digests["approval_leaf_hash"])
+        checkpoint = await self.checkpoint()
+        size = Checkpoint.parse(checkpoint.text).size
+
+        async def entry(stored: StoredEntry) -> PackageEntry:
+            return PackageEntry(stored.index, stored.leaf,
+                                await self.inclusion_proof(stored.index, size))
+
+        return build_package(
+            log_public_key=self.log_key.public_key,
+            checkpoint=checkpoint,
+            signature_entry=await entry(signature),
+            ses_signature=ses_signature,
+            document_sm3=document_sm3,
+            approval_entry=await entry(approval) if approval else None,
+        )
+
+    async def close(self) -> None:
+        """Let queued appends finish (a shutdown must not drop acknowledged work)."""
+        if self._flusher is not None:
+            with contextlib.suppress(Exception):
+                await self._flusher
+
+
+def _stored(row: Mapping[str, Any]) -> StoredEntry:
+    return StoredEntry(int(row["idx"]), row["tenant"], bytes(row["leaf"]),
+                       bytes.fromhex(row["leaf_hash"]))
+
+
+async def _insert_many(table: Any, columns: str, width: int, values: list[Any]) -> None:
+    """Multi-row INSERT in chunks under the drivers' parameter limits."""
+    per_statement = 4000 // width
+    for start in range(0, len(values) // width, per_statement):
+        chunk = values[start * width : (start + per_statement) * width]
+        rows = len(chunk) // width
+        row = "(" + ", ".join(["{}"] * width) + ")"
+        # Table and column names are this module's constants; values go as parameters.
+        sql = f"INSERT INTO {table._meta.tablename} ({columns}) VALUES " + ", ".join(  # noqa: S608
+            [row] * rows
+        )
+        await table.raw(sql, *chunk)
+
+
+async def load_log_key(db: Database, master_key: bytes) -> SM2PrivateKey:
+    """The hub's SM2 log key, sealed at rest (keystore, hub scope); created once."""
+    for _ in range(2):
+        rows = await EvidenceLogKey.raw(
+            "SELECT wrapped_data_key, sealed_private_key FROM evidence_log_key WHERE name = {}",
+            LOG_KEY_NAME)
+        if rows:
+            data_key = ks.unwrap_data_key(master_key, ks.HUB_SCOPE,
+                                          bytes(rows[0]["wrapped_data_key"]))
+            return ks.open_private_key(data_key, ks.HUB_SCOPE,
+                                       bytes(rows[0]["sealed_private_key"]), key_id=LOG_KEY_NAME)
+        key = SM2PrivateKey.generate()
+        data_key, wrapped = ks.create_data_key(master_key, ks.HUB_SCOPE)
+        sealed = ks.seal_private_key(data_key, ks.HUB_SCOPE, key, key_id=LOG_KEY_NAME)
+        # Replicas starting together: one insert wins, everyone reads the winner back.
+        await EvidenceLogKey.raw(
+            "INSERT INTO evidence_log_key (name, public_key_pem, wrapped_data_key, "
+            "sealed_private_key, created_at) VALUES ({}, {}, {}, {}, {}) "
+            "ON CONFLICT (name) DO NOTHING",
+            LOG_KEY_NAME, key.public_key.to_pem().decode(), wrapped, sealed, datetime.now(UTC))
+    raise RuntimeError("evidence log key could not be created")
