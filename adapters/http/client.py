@@ -83,7 +83,6 @@ class HttpVendor:
         self.breaker = breaker or CircuitBreaker(name)
         self.verify_answers = verify_answers
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._maker_cert: bytes | None = None
         self._certs: OrderedDict[bytes, Certificate] = OrderedDict()
 
     @classmethod
@@ -237,7 +236,6 @@ class HttpVendor:
             if not isinstance(ca_certs, list) or not isinstance(doc.get("name"), str):
                 raise self._bad("an info document of the wrong shape")
             cas = tuple(self._field({"c": c}, "c") for c in ca_certs)
-            self._maker_cert = maker
             return VendorInfo(
                 name=doc["name"],
                 kind=self.kind,
