@@ -21,6 +21,7 @@ APPS = [
     "tenants.molds.piccolo_app",
     "adapters.admission.piccolo_app",
     "hub.evidence.piccolo_app",
+    "monitoring.piccolo_app",
 ]
 
 APP_REGISTRY = AppRegistry(apps=APPS)
