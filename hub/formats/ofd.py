@@ -125,9 +125,8 @@ def _check_references(report: Report, ofd: OfdContainer, sx: SignatureXml, base_
     if not sx.references:
         report.check("references", False, "Signature.xml protects no file (no Reference)")
         return
-    method = (
-        sx.check_method.lower() or "sm3"
-    )  # GB/T 33190 default is the hash of the signature method
+    # An absent CheckMethod means the signature method's hash: SM3 for SM2 signatures.
+    method = sx.check_method.lower() or "sm3"
     if method not in SM3_CHECK_METHODS:
         report.check("references", False, f"unsupported CheckMethod {sx.check_method!r}")
         return
@@ -142,7 +141,11 @@ def _check_references(report: Report, ofd: OfdContainer, sx: SignatureXml, base_
         except (binascii.Error, ValueError):
             report.check(name, False, "CheckValue is not base64")
             continue
-        actual = sm3(ofd.read(member))
+        try:
+            actual = sm3(ofd.read(member))
+        except FormatError as exc:  # a damaged member is an integrity failure, not junk
+            report.check(name, False, exc.detail)
+            continue
         report.check(
             name,
             actual == expected,
@@ -158,16 +161,16 @@ def _verify_one(ofd: OfdContainer, sig_id: str, sig_type: str, loc: str, base_di
         report = Report(kind="signature", info={"id": sig_id, "type": sig_type, "path": loc})
         report.check("Signature.xml present", False, f"{loc} is not in the container")
         return report
-    xml_bytes = ofd.read(path)
     xml_dir = posixpath.dirname(path)
     try:
+        xml_bytes = ofd.read(path)
         sx = read_signature_xml(xml_bytes, path)
+        value_member = ofd.resolve(sx.signed_value_loc, xml_dir) if sx.signed_value_loc else None
+        signed_value = ofd.read(value_member) if value_member else None
     except FormatError as exc:
         report = Report(kind="signature", info={"id": sig_id, "type": sig_type, "path": "/" + path})
         report.check("Signature.xml readable", False, exc.detail)
         return report
-    value_member = ofd.resolve(sx.signed_value_loc, xml_dir) if sx.signed_value_loc else None
-    signed_value = ofd.read(value_member) if value_member else None
 
     if sig_type == "Seal":
         report = _seal_signature(signed_value, xml_bytes, path)
