@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from xml.sax.saxutils import quoteattr
@@ -38,6 +38,8 @@ from hub.documents.ofd_package import OFD_NS, OfdPackage, q, resolve
 from hub.documents.ofd_writer import zip_package
 from hub.errors import CryptoError, FormatError, ValidationFailed
 from hub.formats import (
+    Check,
+    Report,
     assemble_signature_v4,
     build_tbs_sign_v4,
     parse_seal,
@@ -260,7 +262,7 @@ def _refuse_if_existing_broken(
                 )
 
 
-def _all_failed(report):  # type: ignore[no-untyped-def]
+def _all_failed(report: Report) -> Iterator[Check]:
     yield from report.failed
     for child in report.children:
         yield from _all_failed(child)

@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from hub.errors import ValidationFailed
@@ -108,7 +109,9 @@ def text_to_pages(
     return pages
 
 
-def write_text_ofd(text: str, *, title: str = "", info: DocInfo | None = None, **layout) -> bytes:  # type: ignore[no-untyped-def]
+def write_text_ofd(
+    text: str, *, title: str = "", info: DocInfo | None = None, **layout: Any
+) -> bytes:
     """An OFD with `text` flowed onto A4 pages (the application center's default)."""
     info = info or DocInfo(title=title)
     return write_ofd(text_to_pages(text, title=title, **layout), info=info)

@@ -118,7 +118,9 @@ async def sign_pdf(
         n += 1
     field_name = f"{FIELD_PREFIX}{n}"
     box = (round(x, 3), round(top - h, 3), round(x + w, 3), round(top, 3))
-    append_signature_field(writer, SigFieldSpec(field_name, on_page=stamp.page, box=box))
+    append_signature_field(
+        writer, SigFieldSpec(field_name, on_page=stamp.page, box=box)  # type: ignore[arg-type]
+    )
     field = next(ref for name, _v, ref in enumerate_sig_fields(writer) if name == field_name)
     field_obj = field.get_object()
     widget = field_obj.annot_dict if hasattr(field_obj, "annot_dict") else field_obj
@@ -175,8 +177,7 @@ def _seal_appearance(writer: IncrementalPdfFileWriter, picture: bytes, w: float,
     except (UnidentifiedImageError, OSError) as exc:
         raise ValidationFailed(f"the seal's picture cannot be drawn: {exc}",
                                field="seal") from exc
-    img = img.convert("RGBA")
-    image_ref = pil_image(img, writer)
+    image_ref = pil_image(img.convert("RGBA"), writer)
     content = f"q {w:.3f} 0 0 {h:.3f} 0 0 cm /Seal Do Q".encode()
     form = generic.StreamObject(
         {

@@ -82,7 +82,7 @@ def ink_mask(picture: bytes, *, what: str = "picture") -> Image.Image:
     ink = ImageChops.multiply(ink, a)
     # Stretch so that ink at 85 % of the strongest is full strength: a pale scan is still
     # a seal, and JPEG noise inside solid areas does not read as partial ink.
-    hi = ink.getextrema()[1]
+    hi = int(ink.getextrema()[1])  # type: ignore[arg-type]  # "L" mode: (min, max) ints
     if hi < 32:
         raise ValidationFailed(f"the {what} has no visible ink", field=what)
     full = hi * 0.85

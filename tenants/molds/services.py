@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from hub.crypto import sm3
 from hub.db import Database
@@ -77,7 +78,7 @@ class MoldRegistry:
 
     async def _upsert(self, tenant_id: uuid.UUID, record: MoldRecord) -> None:
         now = datetime.now(UTC)
-        values = {
+        values: dict[Any, Any] = {
             Mold.unit_name: record.unit_name, Mold.credit_code: record.credit_code,
             Mold.seal_type: record.seal_type, Mold.width_mm: record.width_mm,
             Mold.height_mm: record.height_mm, Mold.status: record.status.value,
