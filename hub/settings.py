@@ -88,6 +88,8 @@ class LimitsSettings:
 class AdapterSettings:
     blocklist: tuple[str, ...] = ()
     timeout_seconds: float = 5.0
+    # How often admissions are re-evaluated from live results (0 = never, tests).
+    admission_interval_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,9 @@ class Settings:
                     x.strip() for x in env.get("SEALHUB_ADAPTER_BLOCKLIST", "").split(",") if x.strip()
                 ),
                 timeout_seconds=float(env.get("SEALHUB_VENDOR_TIMEOUT_SECONDS", "5")),
+                admission_interval_seconds=float(
+                    env.get("SEALHUB_ADMISSION_INTERVAL_SECONDS", "60")
+                ),
             ),
             metrics=MetricsSettings(
                 enabled=_bool(env.get("SEALHUB_METRICS"), True),

@@ -226,3 +226,29 @@ async def test_rules_are_validated_with_the_field_named(db):
     assert (await service.rules(tenant)) == rules
     with pytest.raises(NotFound):
         await service.apply(tenant, "t", "never-registered", actor="x")
+
+
+async def test_install_puts_registered_vendors_in_service(db, settings):
+    directory_module = pytest.importorskip("hub.vendors.directory")
+    from adapters.admission.wiring import install
+    from adapters.protocol import AdapterContext
+
+    directory = directory_module.VendorDirectory()
+    context = AdapterContext(settings=settings)
+    service, scheduler = await install(db, directory, context, interval_seconds=3600)
+    name = unique("wired")
+    await service.register_vendor(
+        name=name, kind="local", product_certificate="GM-1", sla_p95_ms=200
+    )
+    await service.register_vendor(name=unique("broken"), kind="no-such-kind", sla_p95_ms=200)
+    assert name in directory.names()  # activated on registration; the broken one is not
+    tenant = uuid.uuid4()
+    await service.set_rules(tenant, {"probation_min_calls": 0})
+    assert (await service.apply(tenant, "bureau-w", name, actor="op"))["status"] == "probation"
+    assert [v.name for v in await directory.candidates(tenant, None)] == [name]
+    await scheduler.tick()  # probes health, re-evaluates: probation -> admitted
+    assert await service.status(tenant, name) == "admitted"
+
+    again = directory_module.VendorDirectory()
+    await install(db, again, context)  # a restarted replica loads registrations
+    assert name in again.names()
