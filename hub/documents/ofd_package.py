@@ -23,9 +23,35 @@ _PARSER = etree.XMLParser(
 )
 
 
-def q(tag: str) -> str:
-    """Clark name of an element in the OFD namespace."""
-    return f"{{{OFD_NS}}}{tag}"
+def q(tag: str, ns: str = OFD_NS) -> str:
+    """Clark name of an element in the OFD namespace (or the package's own)."""
+    return f"{{{ns}}}{tag}" if ns else tag
+
+
+def local(el: etree._Element) -> str:
+    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+
+
+def namespace(el: etree._Element) -> str:
+    """The element's namespace: vendors write 2016's, the older one or none at all."""
+    return etree.QName(el).namespace or ""
+
+
+def child(el: etree._Element | None, *path: str) -> etree._Element | None:
+    """First descendant along `path` by local names (namespace-agnostic)."""
+    for name in path:
+        if el is None:
+            return None
+        el = next((c for c in el if local(c) == name), None)
+    return el
+
+
+def children(el: etree._Element | None, name: str) -> list[etree._Element]:
+    return [c for c in el if local(c) == name] if el is not None else []
+
+
+def descendants(el: etree._Element, name: str) -> list[etree._Element]:
+    return [c for c in el.iter() if local(c) == name]
 
 
 def parse_xml(data: bytes, name: str) -> etree._Element:

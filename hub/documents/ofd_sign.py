@@ -34,8 +34,17 @@ from xml.sax.saxutils import quoteattr
 from lxml import etree
 
 from hub.crypto import OID_SM2_SM3, OID_SM3, sm3
-from hub.documents.ofd_package import OFD_NS, OfdPackage, q, resolve
-from hub.documents.ofd_writer import zip_package
+from hub.documents.ofd_package import (
+    OfdPackage,
+    child,
+    children,
+    descendants,
+    local,
+    namespace,
+    q,
+    resolve,
+)
+from hub.documents.ofd_writer import OFD_NS, zip_package
 from hub.errors import CryptoError, FormatError, ValidationFailed
 from hub.formats import (
     Check,
@@ -127,12 +136,13 @@ async def sign_ofd(
     when = (time or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
 
     ofd_root = pkg.xml("OFD.xml")
-    body = ofd_root.find(q("DocBody"))
-    doc_root_el = body.find(q("DocRoot")) if body is not None else None
+    ns = namespace(ofd_root)  # new elements and files use the package's own namespace
+    body = child(ofd_root, "DocBody")
+    doc_root_el = child(body, "DocRoot")
     if body is None or doc_root_el is None or not (doc_root_el.text or "").strip():
         raise FormatError("OFD.xml has no DocBody/DocRoot")
     doc_path = resolve("OFD.xml", doc_root_el.text or "")
-    sigs_el = body.find(q("Signatures"))
+    sigs_el = child(body, "Signatures")
 
     changed: dict[str, bytes] = {}
     if sigs_el is not None and (sigs_el.text or "").strip():
@@ -142,7 +152,7 @@ async def sign_ofd(
     else:
         sigs_path = resolve(doc_path, "Signs/Signatures.xml")
         if sigs_el is None:
-            sigs_el = etree.Element(q("Signatures"))
+            sigs_el = etree.Element(q("Signatures", ns))
             doc_root_el.addnext(sigs_el)
         sigs_el.text = "/" + sigs_path
         changed["OFD.xml"] = etree.tostring(ofd_root, xml_declaration=True, encoding="UTF-8")
@@ -161,7 +171,7 @@ async def sign_ofd(
     if sigs_path in pkg.files:
         sigs_root = pkg.xml(sigs_path)
     else:
-        sigs_root = etree.Element(q("Signatures"), nsmap={"ofd": OFD_NS})
+        sigs_root = etree.Element(q("Signatures", ns), nsmap={"ofd": ns} if ns else None)
     next_id = _max_id(pkg, sigs_root) + 1
     sign_id = str(next_id)
     annots = []
@@ -173,12 +183,13 @@ async def sign_ofd(
                 f'<ofd:StampAnnot ID="{next_id}" PageRef="{page.id}" '
                 f"Boundary={quoteattr(box)}{clip_attr}/>"
             )
-    for old in sigs_root.findall(q("MaxSignId")):
+    sig_ns = namespace(sigs_root)
+    for old in children(sigs_root, "MaxSignId"):
         sigs_root.remove(old)
-    max_el = etree.Element(q("MaxSignId"))
+    max_el = etree.Element(q("MaxSignId", sig_ns))
     max_el.text = str(next_id)
     sigs_root.insert(0, max_el)
-    entry = etree.SubElement(sigs_root, q("Signature"))
+    entry = etree.SubElement(sigs_root, q("Signature", sig_ns))
     entry.set("ID", sign_id)
     entry.set("Type", "Seal")
     entry.set("BaseLoc", "/" + signature_path)
@@ -199,7 +210,7 @@ async def sign_ofd(
     signature_xml = (
         _XML_HEAD
         + (
-            f'<ofd:Signature xmlns:ofd="{OFD_NS}"><ofd:SignedInfo>'
+            f'<ofd:Signature xmlns:ofd="{ns or OFD_NS}"><ofd:SignedInfo>'
             f"<ofd:Provider ProviderName={quoteattr(provider.name)} "
             f"Company={quoteattr(provider.company)} Version={quoteattr(provider.version)}/>"
             f"<ofd:SignatureMethod>{OID_SM2_SM3}</ofd:SignatureMethod>"
@@ -236,15 +247,15 @@ def _refuse_if_existing_broken(
     ofd: bytes, pkg: OfdPackage, sigs_path: str, max_uncompressed: int, max_entries: int
 ) -> None:
     sigs_root = pkg.xml(sigs_path)
-    entries = sigs_root.findall(q("Signature"))
+    entries = children(sigs_root, "Signature")
     if not entries:
         return
     report = verify_ofd(ofd, max_uncompressed=max_uncompressed, max_entries=max_entries)
     if not report.valid:
         reasons = [f"{c.name}: {c.detail}" for c in report.failed]
-        for child in report.children:
-            where = child.info.get("path") or child.info.get("sign_path") or "signature"
-            reasons += [f"{where}: {c.name}: {c.detail}" for c in _all_failed(child)]
+        for sub in report.children:
+            where = sub.info.get("path") or "signature"
+            reasons += [f"{where}: {c.name}: {c.detail}" for c in _all_failed(sub)]
         raise ValidationFailed(
             "the OFD's existing signature does not verify, so it cannot be signed again: "
             + ("; ".join(reasons) or "invalid"),
@@ -254,7 +265,7 @@ def _refuse_if_existing_broken(
         path = resolve(sigs_path, entry.get("BaseLoc", ""))
         if path not in pkg.files:
             continue
-        for ref in pkg.xml(path).iter(q("Reference")):
+        for ref in descendants(pkg.xml(path), "Reference"):
             if resolve(path, ref.get("FileRef", "")) == sigs_path:
                 raise ValidationFailed(
                     f"{path} protects /{sigs_path}; adding a signature would break it",
@@ -264,21 +275,21 @@ def _refuse_if_existing_broken(
 
 def _all_failed(report: Report) -> Iterator[Check]:
     yield from report.failed
-    for child in report.children:
-        yield from _all_failed(child)
+    for sub in report.children:
+        yield from _all_failed(sub)
 
 
 def _pages(pkg: OfdPackage, doc_path: str) -> list[_Page]:
     doc = pkg.xml(doc_path)
-    box = doc.find(f"{q('CommonData')}/{q('PageArea')}/{q('PhysicalBox')}")
+    box = child(doc, "CommonData", "PageArea", "PhysicalBox")
     width, height = _box_size(box.text if box is not None else None, (210.0, 297.0))
     pages = []
-    for page in doc.iterfind(f"{q('Pages')}/{q('Page')}"):
+    for page in children(child(doc, "Pages"), "Page"):
         path = resolve(doc_path, page.get("BaseLoc", ""))
         w, h = width, height
         # Most pages inherit the document's page area; parse only those that say otherwise.
         if path in pkg.files and b"PhysicalBox" in pkg.files[path]:
-            own = pkg.xml(path).find(f"{q('Area')}/{q('PhysicalBox')}")
+            own = child(pkg.xml(path), "Area", "PhysicalBox")
             if own is not None:
                 w, h = _box_size(own.text, (w, h))
         pages.append(_Page(page.get("ID", ""), path, w, h))
@@ -299,7 +310,7 @@ def _max_id(pkg: OfdPackage, sigs_root: etree._Element) -> int:
     """Largest numeric part of any signature-side id, so ours never collide."""
     numbers = [0]
     for el in sigs_root.iter():
-        for value in (el.get("ID"), el.text if el.tag == q("MaxSignId") else None):
+        for value in (el.get("ID"), el.text if local(el) == "MaxSignId" else None):
             if value and (m := re.search(r"\d+", value)):
                 numbers.append(int(m.group()))
     for name, data in pkg.files.items():

@@ -24,7 +24,7 @@ SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples" / "real-ven
 
 def _members(data: bytes) -> dict[str, bytes]:
     zf = zipfile.ZipFile(io.BytesIO(data))
-    return {n: zf.read(n) for n in zf.namelist()}
+    return {i.filename: zf.read(i) for i in zf.infolist() if not i.is_dir()}
 
 
 def _rezip(files: dict[str, bytes]) -> bytes:
@@ -187,17 +187,42 @@ async def test_a_signature_protecting_signatures_xml_is_not_broken_by_us(company
     assert files  # the sample itself is untouched
 
 
-async def test_vendor_sample_can_be_countersigned(company) -> None:
-    """A valid vendor-signed OFD (KingGrid, relative BaseLoc) takes a second SealHub seal."""
-    sample = (SAMPLES / "kinggrid-v4-cq-test-invoice.ofd").read_bytes()
-    signed = await sign_ofd(sample, seal_der=company.seal, sign_tbs=company.sign_tbs,
-                            placements=[StampPosition(page=0, x_mm=100, y_mm=60)])
+@pytest.mark.parametrize("sample", [
+    "kinggrid-v4-cq-test-invoice.ofd",  # relative BaseLoc, no Seal element
+    "gomain-v4-zhejiang-tax-invoice.ofd",
+    "gomain-v4-guangdong-tax-invoice.ofd",
+    "gomain-bw-v4-cq-test-invoice.ofd",
+    "antchain-v4-zhejiang-einvoice.ofd",
+])
+async def test_vendor_samples_can_be_countersigned(company, sample) -> None:
+    """A valid vendor-signed OFD takes a SealHub seal and its own signature stays valid."""
+    data = (SAMPLES / sample).read_bytes()
+    before = verify_ofd(data, **LIMITS)
+    assert before.valid
+    signed = await sign_ofd(data, seal_der=company.seal, sign_tbs=company.sign_tbs,
+                            placements=[StampPosition(page=0, x_mm=10, y_mm=10, width_mm=20,
+                                                      height_mm=20)])
     report = verify_ofd(signed.data, **LIMITS)
-    assert len(report.children) == 2
-    assert report.children[1].valid, report.children[1].to_dict()
-    # KingGrid's own signature still verifies exactly as before (integrity + signature).
-    assert [c.ok for c in report.children[0].checks] == \
-        [c.ok for c in verify_ofd(sample, **LIMITS).children[0].checks]
+    assert report.valid, report.to_dict()
+    assert len(report.children) == len(before.children) + 1
+    old, new = _members(data), _members(signed.data)
+    changed = {n for n in old if old[n] != new[n]}
+    assert changed <= {"Doc_0/Signs/Signatures.xml"}  # nothing the vendor signed moved
+
+
+@pytest.mark.parametrize(("sample", "reason"), [
+    ("gomain-v4-yunnan-2seals-TAMPERED.ofd", "/Doc_0/Pages/Page_0/Content.xml"),
+    ("tongz-v4-rawsig-TAMPERED.ofd", "/OFD.xml"),  # Suwell namespace, relative locations
+    ("dms360-v1-REFORMATTED.ofd", "MISMATCH"),
+    ("gomain-typeSign-gmt0010-signeddata.ofd", "protects /Doc_0/Signs/Signatures.xml"),
+])
+async def test_broken_or_fragile_vendor_samples_are_refused(company, sample, reason) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        await sign_ofd((SAMPLES / sample).read_bytes(), seal_der=company.seal,
+                       sign_tbs=company.sign_tbs,
+                       placements=[StampPosition(page=0, x_mm=10, y_mm=10)])
+    assert err.value.field == "document"
+    assert reason in err.value.detail
 
 
 async def test_riding_seal_spans_pages_with_slices(document, company) -> None:
