@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hub.errors import FormatError, PayloadTooLarge
+from hub.errors import FormatError, PayloadTooLarge, SealHubError
 from hub.formats import Report, verify_any
 from hub.settings import LimitsSettings
+from monitoring import metrics
 
 
 def _evidence_package(data: bytes) -> dict[str, Any] | None:
@@ -26,7 +27,18 @@ def _evidence_package(data: bytes) -> dict[str, Any] | None:
 
 def verify_document(data: bytes, *, limits: LimitsSettings) -> Report:
     """One report for one uploaded object. Raises FormatError for unsupported input and
-    PayloadTooLarge past the configured limits; never returns a bare boolean."""
+    PayloadTooLarge past the configured limits; never returns a bare boolean. Every call
+    is counted in `sealhub_verifications{outcome}` (rejected input is "indeterminate")."""
+    try:
+        report = _verify(data, limits=limits)
+    except SealHubError:
+        metrics.verification("indeterminate")
+        raise
+    metrics.verification("valid" if report.valid else "invalid")
+    return report
+
+
+def _verify(data: bytes, *, limits: LimitsSettings) -> Report:
     if len(data) > limits.max_upload_bytes:
         raise PayloadTooLarge(f"{len(data)} bytes, limit {limits.max_upload_bytes}")
     if not data:
@@ -37,7 +49,10 @@ def verify_document(data: bytes, *, limits: LimitsSettings) -> Report:
             from hub.evidence.package import verify_package  # built by the evidence area
         except ImportError as exc:
             raise FormatError("evidence packages are not supported by this build") from exc
-        report: Report = verify_package(package)
+        try:
+            report: Report = verify_package(package)
+        except (KeyError, TypeError, ValueError) as exc:  # a package we cannot even read
+            raise FormatError(f"unreadable evidence package: {exc}") from exc
         return report
     return verify_any(
         data,
