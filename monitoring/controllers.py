@@ -1,0 +1,154 @@
+"""/api/v1/ratings (rate a completed operation), /api/v1/ranking (the ranking with its
+formula and inputs), /api/v1/regulator/* (read-only views across tenants)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from litestar import Controller, Litestar, Request, get, post
+from litestar.params import FromQuery, JSONBody
+from litestar.status_codes import HTTP_201_CREATED
+
+from hub.auth.guards import requires
+from hub.auth.openapi import errors
+from hub.auth.principal import CurrentPrincipal, Role
+from monitoring.services import (
+    NoLiveData,
+    QualityService,
+    RegulatorService,
+    conformance_by_vendor,
+    ranking_document,
+    registered_vendors,
+)
+
+log = logging.getLogger("sealhub.monitoring")
+PUBLISH_INTERVAL_SECONDS = 30.0
+
+
+class RateIn(msgspec.Struct, forbid_unknown_fields=True):
+    operation: str  # "seal" | "signature"
+    operation_id: uuid.UUID
+    stars: int
+    comment: str = ""
+
+
+class RatingOut(msgspec.Struct):
+    id: uuid.UUID
+    operation: str
+    operation_id: uuid.UUID
+    vendor: str
+    stars: int
+    comment: str
+    created_at: datetime
+
+
+def quality_service(app: Litestar) -> QualityService:
+    """The hub's QualityService. Whoever wires live vendor numbers (admission's CallLog)
+    sets `app.state.quality = QualityService(call_log)` and hands the same object to
+    AdmissionService(quality=...); until then vendors have no live data."""
+    service = getattr(app.state, "quality", None)
+    if service is None:
+        service = QualityService(NoLiveData())
+        app.state.quality = service
+    return service  # type: ignore[no-any-return]
+
+
+class RatingController(Controller):
+    path = "/api/v1/ratings"
+    tags = ["quality"]  # noqa: RUF012
+
+    @post("", operation_id="rateOperation", status_code=HTTP_201_CREATED,
+          summary="Rate the vendor's service for a seal you had made or a document you signed",
+          description="Once per operation, only by the user who did it, within 30 days; "
+                      "1-5 stars, comment up to 500 characters (stored, never in metrics).",
+          guards=[requires()], responses=errors(401, 403, 404, 409, 422))
+    async def rate(self, request: Request, principal: CurrentPrincipal,  # type: ignore[type-arg]
+                   data: JSONBody[RateIn]) -> RatingOut:
+        view = await quality_service(request.app).ratings.rate(
+            principal, data.operation, data.operation_id, data.stars, data.comment)
+        return RatingOut(id=view.id, operation=view.operation, operation_id=view.operation_id,
+                         vendor=view.vendor, stars=view.stars, comment=view.comment,
+                         created_at=view.created_at)
+
+
+class RankingController(Controller):
+    path = "/api/v1/ranking"
+    tags = ["quality"]  # noqa: RUF012
+
+    @get("", operation_id="getRanking",
+         summary="Vendor ranking with the formula and every input behind each score",
+         guards=[requires()], responses=errors(401))
+    async def ranking(self, request: Request) -> dict[str, Any]:  # type: ignore[type-arg]
+        service = quality_service(request.app)
+        ranked = await service.ranking(await registered_vendors(), await conformance_by_vendor())
+        return ranking_document(ranked)
+
+
+_REGULATOR = requires(Role.REGULATOR, Role.HUB_OPERATOR)
+
+
+class RegulatorController(Controller):
+    """Read-only across tenants; responses carry counts, slugs, vendor names and quality
+    numbers only (no account ids, names, ID numbers, comments or documents)."""
+
+    path = "/api/v1/regulator"
+    tags = ["regulator"]  # noqa: RUF012
+    guards = [_REGULATOR]  # noqa: RUF012
+
+    @get("/ranking", operation_id="regulatorRanking",
+         summary="Ranking with the inputs behind each score", responses=errors(401, 403))
+    async def ranking(self, request: Request) -> dict[str, Any]:  # type: ignore[type-arg]
+        return await RegulatorService(quality_service(request.app)).ranking()
+
+    @get("/admissions", operation_id="regulatorAdmissionHistory",
+         summary="Admission status history of vendors across tenants, newest first",
+         responses=errors(401, 403))
+    async def admissions(self, request: Request,  # type: ignore[type-arg]
+                         vendor: FromQuery[str | None] = None,
+                         tenant: FromQuery[str | None] = None,
+                         limit: FromQuery[int] = 200) -> list[dict[str, Any]]:
+        return await RegulatorService(quality_service(request.app)).admission_history(
+            vendor=vendor, tenant=tenant, limit=limit)
+
+    @get("/tenants", operation_id="regulatorTenantStatistics",
+         summary="Per-tenant statistics: seals by status and vendor, signatures, ratings",
+         responses=errors(401, 403))
+    async def tenants(self, request: Request) -> list[dict[str, Any]]:  # type: ignore[type-arg]
+        return await RegulatorService(quality_service(request.app)).tenant_statistics()
+
+    @get("/alerts", operation_id="regulatorRecentAlerts",
+         summary="Recent alerts: automatic admission changes, vendors below the quality floor",
+         responses=errors(401, 403))
+    async def alerts(self, request: Request,  # type: ignore[type-arg]
+                     days: FromQuery[int] = 7) -> list[dict[str, Any]]:
+        return await RegulatorService(quality_service(request.app)).recent_alerts(
+            days=max(1, min(days, 90)))
+
+
+@contextlib.asynccontextmanager
+async def ranking_publisher(app: Litestar) -> AsyncIterator[None]:
+    """Lifespan: re-rank every PUBLISH_INTERVAL_SECONDS and export the ranking as metrics."""
+
+    async def loop() -> None:
+        while True:
+            try:
+                await quality_service(app).publish(await registered_vendors(),
+                                                   await conformance_by_vendor())
+            except Exception:  # a failed round must not stop the next one
+                log.exception("publishing the vendor ranking failed")
+            await asyncio.sleep(PUBLISH_INTERVAL_SECONDS)
+
+    task = asyncio.create_task(loop())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,397 @@
+"""Ratings, the quality service behind the ranking, and the regulator's read-only views.
+
+* `RatingService.rate`: after a completed operation (a seal made, a document signed) the
+  user who did it may rate the vendor once, 1-5 stars and an optional comment, within
+  `window`. One rating per operation per user is enforced by a unique key in the
+  database, so racing requests on several replicas still store one.
+* `QualityService` is a `QualitySource` (what admission reads) and the ranking: live
+  numbers (calls, latency, health probes) come from a live source such as
+  `adapters.admission.live.CallLog`, ratings from the database, and both go through
+  `monitoring.quality.score`, so admission and the ranking cannot disagree.
+* `RegulatorService`: ranking with its inputs, admission status history across tenants,
+  per-tenant statistics and recent alerts, built only from counts, slugs, vendor names
+  and quality numbers. No account ids, names, ID numbers, comments or document data.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from hub.auth.principal import Principal
+from hub.auth.scope import not_found
+from hub.db import is_unique_violation
+from hub.errors import Conflict, Forbidden, PolicyDenied, ValidationFailed
+from monitoring import metrics, quality
+from monitoring.quality import QualityInputs, QualityResult, RankedVendor
+from monitoring.tables import VendorRating
+
+Operation = Literal["seal", "signature"]
+OPERATIONS: tuple[Operation, ...] = ("seal", "signature")
+RATING_WINDOW = timedelta(days=30)  # how long after the operation its user may rate it
+RATINGS_SCORE_WINDOW = timedelta(days=90)  # ratings that count in the quality score
+COMMENT_MAX_CHARS = 500
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class RatingView:
+    id: uuid.UUID
+    operation: str
+    operation_id: uuid.UUID
+    vendor: str
+    stars: int
+    comment: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class _Done:
+    """What was done, by whom, with which vendor, and when it completed."""
+
+    vendor: str
+    account_id: uuid.UUID
+    completed_at: datetime | None
+
+
+async def _completed_operation(principal: Principal, operation: Operation,
+                               operation_id: uuid.UUID) -> _Done:
+    from hub.seals.tables import Seal
+    from hub.signing.tables import SignatureRecord
+
+    if operation == "signature":
+        row = await SignatureRecord.select(
+            SignatureRecord.vendor, SignatureRecord.account_id, SignatureRecord.status,
+            SignatureRecord.signed_at,
+        ).where(
+            (SignatureRecord.id == operation_id)
+            & (SignatureRecord.tenant_id == principal.tenant_id)
+        ).first().run()
+        if row is None:
+            raise await not_found(SignatureRecord, operation_id, principal.tenant_id,
+                                  principal.tenant_slug, "signature")
+        done = row["status"] == "done"
+        return _Done(row["vendor"] or "", row["account_id"],
+                     row["signed_at"] if done else None)
+    row = await Seal.select(Seal.vendor, Seal.owner_account_id, Seal.made_at).where(
+        (Seal.id == operation_id) & (Seal.tenant_id == principal.tenant_id)
+    ).first().run()
+    if row is None:
+        raise await not_found(Seal, operation_id, principal.tenant_id, principal.tenant_slug,
+                              "seal")
+    return _Done(row["vendor"] or "", row["owner_account_id"], row["made_at"])
+
+
+class RatingService:
+    def __init__(self, *, window: timedelta = RATING_WINDOW,
+                 clock: Callable[[], datetime] = _utcnow) -> None:
+        self.window = window
+        self._clock = clock
+
+    async def rate(self, principal: Principal, operation: str, operation_id: uuid.UUID,
+                   stars: int, comment: str = "") -> RatingView:
+        if operation not in OPERATIONS:
+            raise ValidationFailed("operation must be 'seal' or 'signature'", field="operation")
+        if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
+            raise ValidationFailed("stars must be an integer from 1 to 5", field="stars")
+        comment = comment.strip()
+        if len(comment) > COMMENT_MAX_CHARS:
+            raise ValidationFailed(f"comment is limited to {COMMENT_MAX_CHARS} characters",
+                                   field="comment")
+        done = await _completed_operation(principal, operation, operation_id)  # type: ignore[arg-type]
+        if done.account_id != principal.account_id:
+            raise Forbidden(f"only the user who did this {operation} may rate it")
+        if done.completed_at is None or not done.vendor:
+            raise PolicyDenied(f"this {operation} is not completed; rate it once it is")
+        if self._clock() - done.completed_at > self.window:
+            raise PolicyDenied(f"ratings close {self.window.days} days after the {operation}")
+        row = VendorRating(
+            tenant_id=principal.tenant_id, vendor=done.vendor, operation=operation,
+            operation_id=operation_id, account_id=principal.account_id,
+            rating_key=f"{operation}:{operation_id}:{principal.account_id}",
+            stars=stars, comment=comment, created_at=self._clock(),
+        )
+        try:
+            await row.save().run()
+        except Exception as exc:
+            if is_unique_violation(exc):
+                raise Conflict(f"this {operation} has already been rated",
+                               field="operation_id") from exc
+            raise
+        metrics.rating_received(done.vendor, stars)
+        return RatingView(row.id, operation, operation_id, done.vendor, stars, comment,
+                          row.created_at)
+
+    async def stats(self, vendor: str, *, since: datetime | None = None,
+                    tenant_id: uuid.UUID | None = None) -> tuple[int, int]:
+        """(number of ratings, sum of stars) for `vendor` since `since`."""
+        where = VendorRating.vendor == vendor
+        if since is not None:
+            where &= VendorRating.created_at >= since
+        if tenant_id is not None:
+            where &= VendorRating.tenant_id == tenant_id
+        rows = await VendorRating.select(VendorRating.stars).where(where).run()
+        return len(rows), sum(r["stars"] for r in rows)
+
+    async def distribution(self, *, since: datetime | None = None) -> dict[str, dict[int, int]]:
+        """vendor -> {stars: count}, for the regulator and the dashboard."""
+        query = VendorRating.select(VendorRating.vendor, VendorRating.stars)
+        if since is not None:
+            query = query.where(VendorRating.created_at >= since)
+        out: dict[str, Counter[int]] = {}
+        for r in await query.run():
+            out.setdefault(r["vendor"], Counter())[r["stars"]] += 1
+        return {v: {s: c[s] for s in range(1, 6)} for v, c in sorted(out.items())}
+
+
+class LiveSource(Protocol):
+    """Live call/probe numbers; `adapters.admission.live.CallLog` is one."""
+
+    async def quality(self, vendor: str, *, since: float | None = None,
+                      conformance_passed: bool | None) -> QualityResult: ...
+
+
+class NoLiveData:
+    """A live source for a hub that has not wired its adapters yet: every vendor is
+    "no data" (neutral) for calls, latency and availability."""
+
+    def __init__(self, sla_p95_seconds: Mapping[str, float] | None = None,
+                 window_seconds: int = 3600) -> None:
+        self.sla = dict(sla_p95_seconds or {})
+        self.window_seconds = window_seconds
+
+    async def quality(self, vendor: str, *, since: float | None = None,
+                      conformance_passed: bool | None) -> QualityResult:
+        return quality.score(QualityInputs(
+            vendor=vendor, window_seconds=self.window_seconds, calls=0, successful_calls=0,
+            p95_latency_seconds=None, sla_p95_seconds=self.sla.get(vendor, 1.0),
+            health_probes=0, health_probes_up=0, ratings=0, rating_stars_sum=0,
+            conformance_passed=conformance_passed,
+        ))
+
+
+class QualityService:
+    """Scores vendors from live numbers + database ratings; ranks and publishes them."""
+
+    def __init__(self, live: LiveSource, ratings: RatingService | None = None, *,
+                 ratings_window: timedelta = RATINGS_SCORE_WINDOW,
+                 clock: Callable[[], datetime] = _utcnow) -> None:
+        self.live = live
+        self.ratings = ratings or RatingService()
+        self.ratings_window = ratings_window
+        self._clock = clock
+
+    async def quality(self, vendor: str, *, since: float | None = None,
+                      conformance_passed: bool | None,
+                      tenant_id: uuid.UUID | None = None,
+                      tenant: str | None = None) -> QualityResult:
+        live = await self.live.quality(vendor, since=since, conformance_passed=conformance_passed)
+        n, stars = await self.ratings.stats(
+            vendor, since=self._clock() - self.ratings_window, tenant_id=tenant_id)
+        return quality.score(replace(live.inputs, ratings=n, rating_stars_sum=stars,
+                                     tenant=tenant))
+
+    async def ranking(self, vendors: Iterable[str],
+                      conformance: Mapping[str, bool | None]) -> list[RankedVendor]:
+        results = [await self.quality(v, conformance_passed=conformance.get(v))
+                   for v in sorted(set(vendors))]
+        return quality.rank(results)
+
+    async def publish(self, vendors: Iterable[str],
+                      conformance: Mapping[str, bool | None]) -> list[RankedVendor]:
+        """Rank hub-wide and export score, rank and rating to Prometheus."""
+        ranked = await self.ranking(vendors, conformance)
+        quality.publish(ranked)
+        return ranked
+
+
+# -- what the API shows -------------------------------------------------------------------
+
+
+def ranked_to_dict(entry: RankedVendor) -> dict[str, Any]:
+    """A ranking entry with everything behind the score (no personal data exists here)."""
+    r = entry.result
+    return {
+        "rank": entry.rank,
+        "vendor": r.vendor,
+        "score": r.score,
+        "success_rate": r.success_rate,
+        "error_rate": r.error_rate,
+        "availability": r.availability,
+        "bayesian_rating": r.bayesian_rating,
+        "components": [asdict(c) for c in r.components],
+        "inputs": asdict(r.inputs),
+    }
+
+
+def ranking_document(ranked: list[RankedVendor]) -> dict[str, Any]:
+    return {"formula": quality.formula(), "ranking": [ranked_to_dict(e) for e in ranked]}
+
+
+async def registered_vendors() -> list[str]:
+    from adapters.admission.tables import VendorRegistration
+
+    return sorted(r["name"] for r in await VendorRegistration.select(VendorRegistration.name).run())
+
+
+async def conformance_by_vendor() -> dict[str, bool | None]:
+    """Hub-wide conformance: passed if it passed for any tenant, failed if it only failed."""
+    from adapters.admission.tables import Admission
+
+    out: dict[str, bool | None] = {}
+    rows = await Admission.select(Admission.vendor, Admission.conformance_passed).run()
+    for r in rows:
+        seen = r["conformance_passed"]
+        if seen is True or out.get(r["vendor"]) is True:
+            out[r["vendor"]] = True
+        elif seen is False:
+            out[r["vendor"]] = False
+        else:
+            out.setdefault(r["vendor"], None)
+    return out
+
+
+class RegulatorService:
+    """Read-only views across tenants for the regulator role."""
+
+    def __init__(self, quality_service: QualityService,
+                 clock: Callable[[], datetime] = _utcnow) -> None:
+        self.quality = quality_service
+        self._clock = clock
+
+    async def ranking(self) -> dict[str, Any]:
+        vendors = await registered_vendors()
+        ranked = await self.quality.ranking(vendors, await conformance_by_vendor())
+        return ranking_document(ranked)
+
+    async def _tenant_slugs(self) -> dict[uuid.UUID, str]:
+        from tenants.tables import Tenant
+
+        return {r["id"]: r["slug"] for r in await Tenant.select(Tenant.id, Tenant.slug).run()}
+
+    async def admission_history(self, *, vendor: str | None = None, tenant: str | None = None,
+                                limit: int = 200) -> list[dict[str, Any]]:
+        from adapters.admission.tables import AdmissionEvent
+
+        slugs = await self._tenant_slugs()
+        query = AdmissionEvent.select(
+            AdmissionEvent.tenant_id, AdmissionEvent.vendor, AdmissionEvent.from_status,
+            AdmissionEvent.to_status, AdmissionEvent.reason, AdmissionEvent.evidence,
+            AdmissionEvent.actor, AdmissionEvent.at,
+        ).order_by(AdmissionEvent.at, ascending=False).limit(max(1, min(limit, 1000)))
+        if vendor:
+            query = query.where(AdmissionEvent.vendor == vendor)
+        if tenant:
+            wanted = [tid for tid, slug in slugs.items() if slug == tenant]
+            query = query.where(AdmissionEvent.tenant_id.is_in(wanted or [uuid.uuid4()]))
+        out = []
+        for r in await query.run():
+            out.append({
+                "tenant": slugs.get(r["tenant_id"], "unknown"),
+                "vendor": r["vendor"],
+                "from_status": r["from_status"],
+                "to_status": r["to_status"],
+                "reason": r["reason"],
+                # who decided, by kind only: an account id says nothing a regulator needs
+                "decided_by": "rules" if r["actor"] == "rules" else "staff",
+                "evidence": _vendor_evidence(r["evidence"]),
+                "at": r["at"],
+            })
+        return out
+
+    async def tenant_statistics(self) -> list[dict[str, Any]]:
+        from hub.seals.tables import Seal
+        from hub.signing.tables import SignatureRecord
+        from tenants.tables import Tenant
+
+        tenants = await Tenant.select(Tenant.id, Tenant.slug, Tenant.region_code,
+                                      Tenant.status).order_by(Tenant.slug).run()
+        seals = await Seal.select(Seal.tenant_id, Seal.status, Seal.vendor).run()
+        signatures = await SignatureRecord.select(
+            SignatureRecord.tenant_id, SignatureRecord.vendor
+        ).where(SignatureRecord.status == "done").run()
+        ratings = await VendorRating.select(VendorRating.tenant_id, VendorRating.stars).run()
+        out = []
+        for t in tenants:
+            mine_seals = [s for s in seals if s["tenant_id"] == t["id"]]
+            mine_sigs = [s for s in signatures if s["tenant_id"] == t["id"]]
+            mine_ratings = [r["stars"] for r in ratings if r["tenant_id"] == t["id"]]
+            out.append({
+                "tenant": t["slug"],
+                "region_code": t["region_code"],
+                "status": t["status"],
+                "seals_by_status": dict(sorted(Counter(s["status"] for s in mine_seals).items())),
+                "seals_by_vendor": dict(sorted(Counter(s["vendor"] or "none"
+                                                       for s in mine_seals).items())),
+                "signatures": len(mine_sigs),
+                "signatures_by_vendor": dict(sorted(Counter(s["vendor"] or "none"
+                                                            for s in mine_sigs).items())),
+                "ratings": len(mine_ratings),
+                "average_stars": (round(sum(mine_ratings) / len(mine_ratings), 2)
+                                  if mine_ratings else None),
+            })
+        return out
+
+    async def recent_alerts(self, *, days: int = 7) -> list[dict[str, Any]]:
+        """Automatic admission changes (suspensions and restorations by the rules) and
+        vendors whose quality is below the strictest tenant floor right now."""
+        since = self._clock() - timedelta(days=days)
+        alerts: list[dict[str, Any]] = []
+        for event in await self.admission_history(limit=1000):
+            if event["decided_by"] == "rules" and event["at"] >= since:
+                alerts.append({"kind": f"admission_{event['to_status']}", "vendor": event["vendor"],
+                               "tenant": event["tenant"], "detail": event["reason"],
+                               "at": event["at"]})
+        floor = await _strictest_floor()
+        if floor is not None:
+            for entry in (await self.ranking())["ranking"]:
+                if entry["score"] < floor:
+                    alerts.append({"kind": "quality_below_floor", "vendor": entry["vendor"],
+                                   "tenant": None,
+                                   "detail": f"quality {entry['score']:.2f} < floor {floor:g}",
+                                   "at": self._clock()})
+        return sorted(alerts, key=lambda a: a["at"], reverse=True)
+
+
+def _vendor_evidence(raw: str | None) -> Any:
+    """Admission evidence is vendor quality numbers and conformance checks; parse it, and
+    drop any key that could name a person should a future writer add one."""
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return _scrub(data)
+
+
+_PERSONAL_KEYS = {"account_id", "actor", "username", "display_name", "id_number",
+                  "mobile", "comment", "person", "subject_id"}
+
+
+def _scrub(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _scrub(v) for k, v in data.items() if k not in _PERSONAL_KEYS}
+    if isinstance(data, list):
+        return [_scrub(v) for v in data]
+    return data
+
+
+async def _strictest_floor() -> float | None:
+    from adapters.admission.tables import AdmissionRuleSet
+
+    floors = []
+    for r in await AdmissionRuleSet.select(AdmissionRuleSet.rules).run():
+        try:
+            value = json.loads(r["rules"] or "{}").get("min_quality_score")
+        except ValueError:
+            continue
+        if isinstance(value, int | float):
+            floors.append(float(value))
+    return max(floors) if floors else None
