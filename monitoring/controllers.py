@@ -50,12 +50,14 @@ class RatingOut(msgspec.Struct):
 
 
 def quality_service(app: Litestar) -> QualityService:
-    """The hub's QualityService. Whoever wires live vendor numbers (admission's CallLog)
-    sets `app.state.quality = QualityService(call_log)` and hands the same object to
-    AdmissionService(quality=...); until then vendors have no live data."""
+    """The hub's QualityService: `app.state.quality` if the app set one, else one over the
+    live numbers admission already gathers (`app.state.admission.quality`, its CallLog),
+    else one without live data (calls, latency and availability count as "no data")."""
     service = getattr(app.state, "quality", None)
     if service is None:
-        service = QualityService(NoLiveData())
+        admission = getattr(app.state, "admission", None)
+        live = getattr(admission, "quality", None) if admission is not None else None
+        service = QualityService(live if live is not None else NoLiveData())
         app.state.quality = service
     return service  # type: ignore[no-any-return]
 
