@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from litestar import Litestar
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Server
 
+from hub.auth.controllers import AuthController
+from hub.auth.guards import provide_principal
 from hub.db import database_lifespan
 from hub.health.controllers import HealthController
 from hub.problems import EXCEPTION_HANDLERS
 from hub.settings import Settings
 from hub.verification.controllers import VerificationController
 from monitoring.http import MetricsController, MetricsMiddleware
+from tenants.controllers import AccountController, MyTenantController, TenantController
+from tenants.lifespan import hub_tenant_lifespan
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -19,11 +24,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             HealthController,
+            AuthController,
+            TenantController,
+            MyTenantController,
+            AccountController,
             VerificationController,
             *([MetricsController] if settings.metrics.enabled else []),
         ],
         # Off (SEALHUB_METRICS=0) for the overhead benchmark's baseline.
         middleware=[MetricsMiddleware] if settings.metrics.enabled else [],
+        # `principal: Principal` in a handler = a verified access token is required.
+        dependencies={"principal": Provide(provide_principal)},
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="SealHub",
@@ -32,7 +43,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             servers=[Server(url="/")],
         ),
         request_max_body_size=settings.limits.max_upload_bytes,
-        lifespan=[database_lifespan],  # opens app.state.db from app.state.settings
+        lifespan=[
+            database_lifespan,  # app.state.db
+            hub_tenant_lifespan,  # then the hub tenant
+        ],
         debug=False,
     )
     app.state.settings = settings

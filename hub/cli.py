@@ -44,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     from adapters.http.cli import add_vendor_server_command
 
     add_vendor_server_command(sub)
+    from hub.db import add_migrate_command
+
+    add_migrate_command(sub)
+    from hub.auth.cli import add_admin_command
+
+    add_admin_command(sub)
     return parser
 
 

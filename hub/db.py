@@ -215,6 +215,18 @@ def bind_tables(engine: Engine[Any]) -> None:
         table._meta.db = engine
 
 
+def is_unique_violation(exc: BaseException) -> bool:
+    """True if `exc` (from either driver) is a UNIQUE constraint violation."""
+    try:
+        import asyncpg
+
+        if isinstance(exc, asyncpg.UniqueViolationError):
+            return True
+    except ImportError:  # pragma: no cover - asyncpg is a dependency
+        pass
+    return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE constraint failed" in str(exc)
+
+
 # --------------------------------------------------------------------------- Database
 
 
@@ -342,6 +354,24 @@ async def database_lifespan(app: Any) -> AsyncIterator[None]:
         await close_database(db)
 
 
+def _migrate_command(args: Any) -> int:
+    """`sealhub migrate`: apply pending migrations (the helm chart's pre-upgrade Job)."""
+    from hub.settings import Settings
+
+    async def run() -> None:
+        db = await open_database(Settings.from_env(), migrate_now=True)
+        await db.close()
+
+    asyncio.run(run())
+    print("migrations applied")
+    return 0
+
+
+def add_migrate_command(sub: Any) -> None:
+    cmd = sub.add_parser("migrate", help="apply pending database migrations (DATABASE_URL)")
+    cmd.set_defaults(func=_migrate_command)
+
+
 def get_db(app: Any) -> Database:
     db = getattr(app.state, "db", None)
     if db is None:
@@ -352,11 +382,13 @@ def get_db(app: Any) -> Database:
 __all__ = [
     "Database",
     "PooledSQLiteEngine",
+    "add_migrate_command",
     "all_tables",
     "bind_tables",
     "close_database",
     "database_lifespan",
     "get_db",
+    "is_unique_violation",
     "make_engine",
     "migrate",
     "open_database",

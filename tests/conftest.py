@@ -26,7 +26,9 @@ import contextlib
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -172,3 +174,78 @@ def db(client: httpx.AsyncClient, app: Litestar) -> Database:
 @pytest.fixture
 def master_key_b64(settings: Settings) -> Iterator[str]:
     yield base64.b64encode(settings.security.master_key).decode()
+
+
+# --------------------------------------------------------------------------- tenants & logins
+
+OPERATOR_PASSWORD = "operator-password-1"
+ADMIN_PASSWORD = "admin-password-1"
+
+
+async def login(client: httpx.AsyncClient, tenant: str, username: str,
+                password: str) -> dict[str, str]:
+    """Log in through the API; returns the Authorization header for the access token."""
+    r = await client.post("/api/v1/auth/login",
+                          json={"tenant": tenant, "username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": "Bearer " + r.json()["access_token"]}
+
+
+@dataclass
+class TenantHandle:
+    """A tenant made for one test, its first admin logged in."""
+
+    client: httpx.AsyncClient
+    id: str
+    slug: str
+    name: str
+    admin_username: str
+    admin_id: str
+    admin_headers: dict[str, str]
+
+    async def add_account(self, roles: list[str], username: str | None = None,
+                          password: str = ADMIN_PASSWORD) -> dict[str, str]:
+        """Create a staff account (tenant_admin/clerk) and return its auth headers."""
+        username = username or f"{roles[0]}-{secrets.token_hex(3)}"
+        r = await self.client.post("/api/v1/accounts", headers=self.admin_headers,
+                                   json={"username": username, "password": password,
+                                         "roles": roles})
+        assert r.status_code == 201, r.text
+        return await login(self.client, self.slug, username, password)
+
+    async def login(self, username: str, password: str) -> dict[str, str]:
+        return await login(self.client, self.slug, username, password)
+
+
+@pytest.fixture(scope="session")
+async def operator_headers(client: httpx.AsyncClient, db: Database,
+                           settings: Settings) -> dict[str, str]:
+    """A hub operator (created like `sealhub admin create-operator`), logged in."""
+    from tenants.services import create_account, ensure_hub_tenant
+
+    hub_id = await ensure_hub_tenant(db, settings.security.master_key)
+    username = "operator-" + secrets.token_hex(3)
+    await create_account(db, hub_id, username=username, password=OPERATOR_PASSWORD,
+                         roles=["hub_operator"])
+    return await login(client, "hub", username, OPERATOR_PASSWORD)
+
+
+@pytest.fixture
+def make_tenant(client: httpx.AsyncClient, operator_headers: dict[str, str]) -> Any:
+    """`t = await make_tenant()`: a fresh tenant (unique slug) with a logged-in admin."""
+
+    async def make(name: str = "Test Bureau", region_code: str = "150102") -> TenantHandle:
+        slug = "t-" + secrets.token_hex(5)
+        admin = "admin-" + secrets.token_hex(3)
+        r = await client.post("/api/v1/tenants", headers=operator_headers, json={
+            "name": name, "slug": slug, "region_code": region_code,
+            "admin": {"username": admin, "password": ADMIN_PASSWORD},
+        })
+        assert r.status_code == 201, r.text
+        body = r.json()
+        headers = await login(client, slug, admin, ADMIN_PASSWORD)
+        return TenantHandle(client=client, id=body["tenant"]["id"], slug=slug, name=name,
+                            admin_username=admin, admin_id=body["admin"]["id"],
+                            admin_headers=headers)
+
+    return make

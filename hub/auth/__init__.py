@@ -1,1 +1,13 @@
-"""Authentication: per-tenant JWTs, the verified Principal, guards, login/refresh."""
+"""Authentication: per-tenant JWTs, the verified Principal, guards, login/refresh.
+
+    from hub.auth import CurrentPrincipal, Principal, Role, requires
+
+    @get(..., guards=[requires(Role.CLERK)])
+    async def handler(self, principal: CurrentPrincipal) -> ...: ...
+"""
+
+from hub.auth.guards import authenticate, provide_principal, requires, tokens_of
+from hub.auth.principal import HUB_TENANT_SLUG, CurrentPrincipal, Principal, Role
+
+__all__ = ["HUB_TENANT_SLUG", "CurrentPrincipal", "Principal", "Role", "authenticate",
+           "provide_principal", "requires", "tokens_of"]

@@ -67,7 +67,8 @@ async def test_reopen_same_sqlite_file_keeps_data(db: Database, settings, engine
     await Tenant.insert(_tenant(slug)).run()
     second = await open_database(settings)  # a second process-like handle on the file
     try:
-        rows = await second.engine.run_ddl(f"SELECT count(*) AS n FROM tenant WHERE slug = '{slug}'")
+        sql = f"SELECT count(*) AS n FROM tenant WHERE slug = '{slug}'"
+        rows = await second.engine.run_ddl(sql)
         assert rows == [{"n": 1}]
     finally:
         await second.close()

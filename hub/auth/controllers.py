@@ -1,0 +1,90 @@
+"""/api/v1/auth: login, refresh, who am I, change my password."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.params import JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+
+from hub.auth import services
+from hub.auth.guards import requires, tokens_of
+from hub.auth.openapi import errors
+from hub.auth.principal import CurrentPrincipal
+from hub.db import get_db
+from tenants import services as accounts
+
+
+class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
+    tenant: str  # the tenant's slug ("hub" for hub operators and regulators)
+    username: str
+    password: str
+
+
+class RefreshRequest(msgspec.Struct, forbid_unknown_fields=True):
+    refresh_token: str
+
+
+class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
+    old_password: str
+    new_password: str
+
+
+class TokenResponse(msgspec.Struct):
+    access_token: str
+    refresh_token: str
+    token_type: str
+    expires_in: int
+    refresh_expires_in: int
+    password_change_required: bool
+
+
+class Me(msgspec.Struct):
+    tenant_id: str
+    tenant: str
+    account_id: str
+    roles: list[str]
+
+
+def _tokens(pair: services.TokenPair) -> TokenResponse:
+    return TokenResponse(access_token=pair.access_token, refresh_token=pair.refresh_token,
+                         token_type="Bearer", expires_in=pair.expires_in,  # noqa: S106
+                         refresh_expires_in=pair.refresh_expires_in,
+                         password_change_required=pair.password_change_required)
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["auth"]  # noqa: RUF012
+
+    @post("/login", operation_id="login", status_code=HTTP_200_OK,
+          summary="Log in with tenant slug, username and password; get access + refresh tokens",
+          responses=errors(401, 422, 423))
+    async def login(self, request: Request, data: JSONBody[LoginRequest]) -> TokenResponse:  # type: ignore[type-arg]
+        pair = await services.login(get_db(request.app), tokens_of(request.app.state),
+                                    tenant=data.tenant, username=data.username,
+                                    password=data.password)
+        return _tokens(pair)
+
+    @post("/refresh", operation_id="refreshToken", status_code=HTTP_200_OK,
+          summary="Trade a refresh token (single use) for a new token pair",
+          responses=errors(401, 422))
+    async def refresh(self, request: Request, data: JSONBody[RefreshRequest]) -> TokenResponse:  # type: ignore[type-arg]
+        pair = await services.refresh(get_db(request.app), tokens_of(request.app.state),
+                                      data.refresh_token)
+        return _tokens(pair)
+
+    @get("/me", operation_id="whoAmI", summary="The verified caller: tenant, account, roles",
+         guards=[requires()], responses=errors(401))
+    async def me(self, principal: CurrentPrincipal) -> Me:
+        return Me(tenant_id=str(principal.tenant_id), tenant=principal.tenant_slug,
+                  account_id=str(principal.account_id), roles=sorted(principal.roles))
+
+    @post("/password", operation_id="changePassword", status_code=HTTP_204_NO_CONTENT,
+          summary="Change my password (needs the old one; length from tenant policy)",
+          guards=[requires()], responses=errors(401, 422))
+    async def change_password(self, request: Request, principal: CurrentPrincipal,  # type: ignore[type-arg]
+                              data: JSONBody[PasswordChange]) -> None:
+        await accounts.change_password(get_db(request.app), principal.tenant_id,
+                                       principal.account_id, old_password=data.old_password,
+                                       new_password=data.new_password)

@@ -1,0 +1,150 @@
+"""/api/v1/tenants (hub operator), /api/v1/tenant (my tenant), /api/v1/accounts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.status_codes import HTTP_201_CREATED
+
+from hub.auth.guards import requires
+from hub.auth.openapi import errors
+from hub.auth.principal import CurrentPrincipal, Role
+from hub.auth.scope import not_found
+from hub.db import get_db
+from hub.errors import NotFound
+from tenants import services
+from tenants.tables import Account
+
+
+class NewAdmin(msgspec.Struct, forbid_unknown_fields=True):
+    username: str
+    password: str
+    display_name: str = ""
+
+
+class CreateTenant(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    slug: str
+    region_code: str
+    admin: NewAdmin
+
+
+class TenantOut(msgspec.Struct):
+    id: uuid.UUID
+    slug: str
+    name: str
+    region_code: str
+    status: str
+    created_at: datetime
+
+
+class AccountOut(msgspec.Struct):
+    id: uuid.UUID
+    username: str
+    display_name: str
+    roles: list[str]
+    status: str
+    locked_until: datetime | None
+    password_changed_at: datetime
+    created_at: datetime
+
+
+class TenantCreated(msgspec.Struct):
+    tenant: TenantOut
+    admin: AccountOut
+
+
+class CreateAccount(msgspec.Struct, forbid_unknown_fields=True):
+    username: str
+    password: str
+    roles: list[str]
+    display_name: str = ""
+
+
+def tenant_out(v: services.TenantView) -> TenantOut:
+    return TenantOut(id=v.id, slug=v.slug, name=v.name, region_code=v.region_code,
+                     status=v.status, created_at=v.created_at)
+
+
+def account_out(v: services.AccountView) -> AccountOut:
+    return AccountOut(id=v.id, username=v.username, display_name=v.display_name,
+                      roles=list(v.roles), status=v.status, locked_until=v.locked_until,
+                      password_changed_at=v.password_changed_at, created_at=v.created_at)
+
+
+class TenantController(Controller):
+    path = "/api/v1/tenants"
+    tags = ["tenants"]  # noqa: RUF012
+
+    @post("", operation_id="createTenant", status_code=HTTP_201_CREATED,
+          summary="Onboard a bureau: a tenant with its keys and first tenant admin",
+          guards=[requires(Role.HUB_OPERATOR)], responses=errors(401, 403, 409, 422))
+    async def create(self, request: Request, data: JSONBody[CreateTenant]) -> TenantCreated:  # type: ignore[type-arg]
+        tenant, admin = await services.create_tenant(
+            get_db(request.app), request.app.state.settings.security.master_key,
+            name=data.name, slug=data.slug, region_code=data.region_code,
+            admin_username=data.admin.username, admin_password=data.admin.password,
+            admin_display_name=data.admin.display_name,
+        )
+        return TenantCreated(tenant=tenant_out(tenant), admin=account_out(admin))
+
+    @get("", operation_id="listTenants", summary="List tenants (hub operator, regulator)",
+         guards=[requires(Role.HUB_OPERATOR, Role.REGULATOR)], responses=errors(401, 403))
+    async def list(self) -> list[TenantOut]:
+        return [tenant_out(t) for t in await services.list_tenants()]
+
+    @get("/{tenant_id:uuid}", operation_id="getTenant",
+         summary="One tenant (hub operator, regulator)",
+         guards=[requires(Role.HUB_OPERATOR, Role.REGULATOR)], responses=errors(401, 403, 404))
+    async def get(self, tenant_id: FromPath[uuid.UUID]) -> TenantOut:
+        return tenant_out(await services.get_tenant(tenant_id))
+
+
+class MyTenantController(Controller):
+    path = "/api/v1/tenant"
+    tags = ["tenants"]  # noqa: RUF012
+
+    @get("", operation_id="getMyTenant", summary="The caller's own tenant",
+         guards=[requires()], responses=errors(401))
+    async def mine(self, principal: CurrentPrincipal) -> TenantOut:
+        return tenant_out(await services.get_tenant(principal.tenant_id))
+
+
+class AccountController(Controller):
+    path = "/api/v1/accounts"
+    tags = ["accounts"]  # noqa: RUF012
+
+    @post("", operation_id="createAccount", status_code=HTTP_201_CREATED,
+          summary="Create an account in my tenant (admin: tenant_admin/clerk; "
+                  "hub operator: hub_operator/regulator)",
+          guards=[requires(Role.TENANT_ADMIN, Role.HUB_OPERATOR)],
+          responses=errors(401, 403, 409, 422))
+    async def create(self, request: Request, principal: CurrentPrincipal,  # type: ignore[type-arg]
+                     data: JSONBody[CreateAccount]) -> AccountOut:
+        view = await services.create_account(
+            get_db(request.app), principal.tenant_id, username=data.username,
+            password=data.password, roles=data.roles, display_name=data.display_name,
+            creator=principal,
+        )
+        return account_out(view)
+
+    @get("", operation_id="listAccounts", summary="List my tenant's accounts",
+         guards=[requires(Role.TENANT_ADMIN, Role.HUB_OPERATOR)], responses=errors(401, 403))
+    async def list(self, principal: CurrentPrincipal, limit: FromQuery[int] = 100,
+                   offset: FromQuery[int] = 0) -> list[AccountOut]:
+        views = await services.list_accounts(principal.tenant_id, limit=max(1, min(limit, 500)),
+                                             offset=max(0, offset))
+        return [account_out(v) for v in views]
+
+    @get("/{account_id:uuid}", operation_id="getAccount", summary="One account of my tenant",
+         guards=[requires(Role.TENANT_ADMIN, Role.HUB_OPERATOR)], responses=errors(401, 403, 404))
+    async def get(self, principal: CurrentPrincipal, account_id: FromPath[uuid.UUID]) -> AccountOut:
+        try:
+            return account_out(await services.get_account(principal.tenant_id, account_id))
+        except NotFound:
+            raise await not_found(Account, account_id, principal.tenant_id,
+                                  principal.tenant_slug, "account") from None

@@ -1,0 +1,1 @@
+"""Per-tenant policy (approval, password rules) and tenant statistics."""
