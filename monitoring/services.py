@@ -21,15 +21,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from hub.auth.principal import Principal
-from hub.auth.scope import not_found
 from hub.db import is_unique_violation
 from hub.errors import Conflict, Forbidden, PolicyDenied, ValidationFailed
 from monitoring import metrics, quality
 from monitoring.quality import QualityInputs, QualityResult, RankedVendor
 from monitoring.tables import VendorRating
+
+if TYPE_CHECKING:
+    from hub.auth.principal import Principal
 
 Operation = Literal["seal", "signature"]
 OPERATIONS: tuple[Operation, ...] = ("seal", "signature")
@@ -64,6 +65,8 @@ class _Done:
 
 async def _completed_operation(principal: Principal, operation: Operation,
                                operation_id: uuid.UUID) -> _Done:
+    # Imported here: ratings need the auth and seal layers, the quality service does not.
+    from hub.auth.scope import not_found
     from hub.seals.tables import Seal
     from hub.signing.tables import SignatureRecord
 
