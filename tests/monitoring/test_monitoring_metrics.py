@@ -62,7 +62,7 @@ def test_scrape_parses_and_names_every_issue_metric() -> None:
     metrics.evidence_log_size(17)
     metrics.password_lockout("bureau-a")
     metrics.cross_tenant_denied("bureau-a")
-    with TestClient(create_app(Settings())) as client:
+    with TestClient(_hub_like_app()) as client:
         client.get("/health/live")
         response = client.get("/metrics")
     assert response.status_code == 200
@@ -91,6 +91,17 @@ def thing(thing_id: FromPath[int]) -> dict[str, int]:
     if thing_id == 404:
         raise NotFound("no such thing")
     return {"id": thing_id}
+
+
+def _hub_like_app() -> Litestar:
+    """The hub's health and metrics wiring without its lifespans (which would bind every
+    table to a database of this test's own and disturb the session database)."""
+    from hub.health.controllers import HealthController
+
+    app = Litestar([HealthController, MetricsController], middleware=[MetricsMiddleware],
+                   exception_handlers=EXCEPTION_HANDLERS)
+    app.state.settings = Settings()
+    return app
 
 
 def _probe_app() -> Litestar:
@@ -125,12 +136,13 @@ def test_middleware_labels_by_route_template_and_status_class() -> None:
     assert count is not None and count >= 3
 
 
-def test_metrics_switch_off_removes_route_and_middleware() -> None:
-    app = create_app(Settings(metrics=MetricsSettings(enabled=False)))
-    paths = {route.path for route in app.routes}
-    assert "/metrics" not in paths
-    with TestClient(app) as client:
-        assert client.get("/metrics").status_code == 404
+def test_create_app_wires_metrics_and_the_switch_removes_them() -> None:
+    on = create_app(Settings())
+    assert "/metrics" in {route.path for route in on.routes}
+    assert MetricsMiddleware in on.middleware
+    off = create_app(Settings(metrics=MetricsSettings(enabled=False)))
+    assert "/metrics" not in {route.path for route in off.routes}
+    assert MetricsMiddleware not in off.middleware
 
 
 def test_cardinality_guard_every_label_is_bounded() -> None:
