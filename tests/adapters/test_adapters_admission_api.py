@@ -9,10 +9,10 @@ import secrets
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 from litestar import Litestar, Request
 from litestar.di import Provide
-from litestar.testing import AsyncTestClient
 
 guards = pytest.importorskip("hub.auth.guards")
 tenant_services = pytest.importorskip("tenants.services")
@@ -43,7 +43,9 @@ async def api(db, settings):
     app.state.settings = settings
     app.state.admission = service
     vendors["ref-local"] = LocalVendor("ref-local", MemoryKeyStore(), secrets.token_bytes(16))
-    async with AsyncTestClient(app=app) as client:
+    # In this loop (the session's, where the database pool lives): no portal thread.
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
         yield client, app
 
 
