@@ -15,8 +15,8 @@ from hub.problems import EXCEPTION_HANDLERS
 from hub.settings import Settings
 from hub.verification.controllers import VerificationController
 from monitoring.http import MetricsController, MetricsMiddleware
-from tenants.controllers import AccountController, MyTenantController, TenantController
 from tenants.lifespan import hub_tenant_lifespan
+from tenants.routes import TENANT_ROUTES
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -25,9 +25,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             HealthController,
             AuthController,
-            TenantController,
-            MyTenantController,
-            AccountController,
+            *TENANT_ROUTES,  # tenants, accounts, identity, policy, statistics
             VerificationController,
             *([MetricsController] if settings.metrics.enabled else []),
         ],

@@ -93,6 +93,14 @@ class AdapterSettings:
 
 
 @dataclass(frozen=True)
+class IdentitySettings:
+    # Real-name check provider. Only "simulated" ships (deterministic, for tests and the
+    # demo); a deployment registers its government identity-service client under a name.
+    verifier: str = "simulated"
+    face_match_threshold: float = 0.80
+
+
+@dataclass(frozen=True)
 class MetricsSettings:
     enabled: bool = True
     multiprocess_dir: str | None = None
@@ -106,6 +114,7 @@ class Settings:
     limits: LimitsSettings = field(default_factory=LimitsSettings)
     adapters: AdapterSettings = field(default_factory=AdapterSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    identity: IdentitySettings = field(default_factory=IdentitySettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -144,6 +153,10 @@ class Settings:
             metrics=MetricsSettings(
                 enabled=_bool(env.get("SEALHUB_METRICS"), True),
                 multiprocess_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
+            ),
+            identity=IdentitySettings(
+                verifier=env.get("SEALHUB_IDENTITY_VERIFIER", "simulated"),
+                face_match_threshold=float(env.get("SEALHUB_FACE_MATCH_THRESHOLD", "0.80")),
             ),
         )
 

@@ -180,6 +180,7 @@ def master_key_b64(settings: Settings) -> Iterator[str]:
 
 OPERATOR_PASSWORD = "operator-password-1"
 ADMIN_PASSWORD = "admin-password-1"
+PERSON_PASSWORD = "person-password-1"
 
 
 async def login(client: httpx.AsyncClient, tenant: str, username: str,
@@ -215,6 +216,77 @@ class TenantHandle:
 
     async def login(self, username: str, password: str) -> dict[str, str]:
         return await login(self.client, self.slug, username, password)
+
+    async def add_person(self, name: str = "张三", password: str = PERSON_PASSWORD) -> PersonHandle:
+        """Register a real-name verified person (simulated face check) and log them in."""
+        id_number = new_resident_id()
+        username = "p-" + secrets.token_hex(4)
+        r = await self.client.post("/api/v1/identity/persons", headers=self.admin_headers, json={
+            "name": name, "id_number": id_number, "mobile": "13800138000",
+            "face_image": base64.b64encode(b"face-photo-" + id_number.encode()).decode(),
+            "username": username, "password": password,
+        })
+        assert r.status_code == 201, r.text
+        body = r.json()
+        headers = await self.login(username, password)
+        return PersonHandle(id=body["id"], account_id=body["account_id"], username=username,
+                            id_number=id_number, name=name, headers=headers)
+
+    async def add_enterprise(self, name: str = "某某科技有限公司",
+                             legal_rep: PersonHandle | None = None,
+                             agent: PersonHandle | None = None) -> EnterpriseHandle:
+        """Register an enterprise; its agent logs in again to carry enterprise_agent."""
+        legal_rep = legal_rep or await self.add_person("李四")
+        agent = agent or legal_rep
+        r = await self.client.post("/api/v1/identity/enterprises", headers=self.admin_headers,
+                                   json={"name": name, "credit_code": new_credit_code(),
+                                         "legal_representative_id": legal_rep.id,
+                                         "agent_person_id": agent.id})
+        assert r.status_code == 201, r.text
+        body = r.json()
+        agent_headers = await self.login(agent.username, PERSON_PASSWORD)
+        return EnterpriseHandle(id=body["id"], name=name, credit_code=body["credit_code"],
+                                legal_rep=legal_rep, agent=agent, agent_headers=agent_headers)
+
+
+@dataclass
+class PersonHandle:
+    id: str
+    account_id: str
+    username: str
+    id_number: str
+    name: str
+    headers: dict[str, str]
+
+
+@dataclass
+class EnterpriseHandle:
+    id: str
+    name: str
+    credit_code: str
+    legal_rep: PersonHandle
+    agent: PersonHandle
+    agent_headers: dict[str, str]  # the agent's token, with the enterprise_agent role
+
+
+def new_resident_id(region: str = "150102", born: str | None = None) -> str:
+    """A fresh valid 18-digit resident ID (GB 11643 check digit computed)."""
+    from tenants.identity.validation import resident_id_check_char
+
+    born = born or f"{1950 + secrets.randbelow(50)}{1 + secrets.randbelow(12):02d}" \
+                   f"{1 + secrets.randbelow(28):02d}"
+    first17 = region + born + f"{secrets.randbelow(1000):03d}"
+    return first17 + resident_id_check_char(first17)
+
+
+def new_credit_code(region: str = "150102") -> str:
+    """A fresh valid unified social credit code (GB 32100 check character computed)."""
+    from tenants.identity.validation import credit_code_check_char
+
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    body = "".join(alphabet[secrets.randbelow(31)] for _ in range(9))
+    first17 = "91" + region + body
+    return first17 + credit_code_check_char(first17)
 
 
 @pytest.fixture(scope="session")

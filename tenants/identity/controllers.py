@@ -1,0 +1,220 @@
+"""/api/v1/identity: persons and enterprises of the caller's tenant (real-name registration).
+
+Staff (tenant admin, clerk) register and list; a person sees their own record, an
+enterprise agent the enterprises they act for. Anything else answers 404.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.status_codes import HTTP_201_CREATED
+
+from hub.auth.guards import requires
+from hub.auth.openapi import errors
+from hub.auth.principal import CurrentPrincipal, Principal, Role
+from hub.auth.scope import not_found
+from hub.db import get_db
+from hub.errors import NotFound, ValidationFailed
+from tenants.identity.services import (
+    EnterpriseView,
+    IdentityService,
+    PersonView,
+    enterprise_change_hooks,
+)
+from tenants.identity.tables import Enterprise, Person
+from tenants.identity.verifier import make_verifier
+from tenants.keys import keyring_of
+
+_MAX_FACE_BYTES = 2 * 1024 * 1024
+_STAFF = (Role.TENANT_ADMIN, Role.CLERK)
+
+
+class RegisterPerson(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    id_number: str
+    mobile: str
+    face_image: str  # base64 of the live photo (JPEG/PNG), at most 2 MiB
+    username: str
+    password: str
+
+
+class PersonOut(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    id_number_masked: str
+    birth_date: date
+    region_code: str
+    mobile_masked: str
+    account_id: uuid.UUID | None
+    verifier: str
+    face_score: float
+    verified_at: datetime
+
+
+class RegisterEnterprise(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    credit_code: str
+    legal_representative_id: uuid.UUID
+    agent_person_id: uuid.UUID
+
+
+class ChangeEnterprise(msgspec.Struct, forbid_unknown_fields=True):
+    name: str | None = None
+    legal_representative_id: uuid.UUID | None = None
+
+
+class EnterpriseOut(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    credit_code: str
+    legal_representative_id: uuid.UUID
+    legal_representative_name: str
+    agent_person_id: uuid.UUID
+    agent_account_id: uuid.UUID | None
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    revoked_seals: list[uuid.UUID]
+
+
+def person_out(v: PersonView) -> PersonOut:
+    return PersonOut(**v.__dict__)
+
+
+def enterprise_out(v: EnterpriseView) -> EnterpriseOut:
+    return EnterpriseOut(**v.__dict__)
+
+
+def identity_service(request: Request[Any, Any, Any]) -> IdentityService:
+    state = request.app.state
+    verifier = getattr(state, "identity_verifier", None)
+    if verifier is None:
+        verifier = make_verifier(state.settings.identity.verifier)
+        state.identity_verifier = verifier
+    return IdentityService(get_db(request.app), keyring_of(state), verifier,
+                           face_match_threshold=state.settings.identity.face_match_threshold,
+                           enterprise_hooks=enterprise_change_hooks(state))
+
+
+def _face(b64: str) -> bytes:
+    try:
+        raw = base64.b64decode(b64, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed("face_image must be base64", field="face_image") from None
+    if len(raw) > _MAX_FACE_BYTES:
+        raise ValidationFailed("face_image is larger than 2 MiB", field="face_image")
+    return raw
+
+
+def _is_staff(p: Principal) -> bool:
+    return p.has(*_STAFF)
+
+
+class PersonController(Controller):
+    path = "/api/v1/identity/persons"
+    tags = ["identity"]  # noqa: RUF012
+
+    @post("", operation_id="registerPerson", status_code=HTTP_201_CREATED,
+          summary="Register a citizen after real-name and face checks; creates their login",
+          guards=[requires(*_STAFF)], responses=errors(401, 403, 409, 422))
+    async def register(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                       data: JSONBody[RegisterPerson]) -> PersonOut:
+        view = await identity_service(request).register_person(
+            principal.tenant_id, name=data.name, id_number=data.id_number, mobile=data.mobile,
+            face_image=_face(data.face_image), username=data.username, password=data.password)
+        return person_out(view)
+
+    @get("", operation_id="listPersons", summary="List my tenant's registered persons (masked)",
+         guards=[requires(*_STAFF)], responses=errors(401, 403))
+    async def list(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                   limit: FromQuery[int] = 100, offset: FromQuery[int] = 0) -> list[PersonOut]:
+        views = await identity_service(request).list_persons(
+            principal.tenant_id, limit=max(1, min(limit, 500)), offset=max(0, offset))
+        return [person_out(v) for v in views]
+
+    @get("/me", operation_id="getMyPerson", summary="My own verified identity (masked)",
+         guards=[requires(Role.PERSON, Role.ENTERPRISE_AGENT)], responses=errors(401, 403, 404))
+    async def me(self, request: Request[Any, Any, Any], principal: CurrentPrincipal) -> PersonOut:
+        view = await identity_service(request).person_for_account(principal.tenant_id,
+                                                                  principal.account_id)
+        return person_out(view)
+
+    @get("/{person_id:uuid}", operation_id="getPerson",
+         summary="One person (staff, or the person themself)",
+         guards=[requires()], responses=errors(401, 404))
+    async def get(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                  person_id: FromPath[uuid.UUID]) -> PersonOut:
+        try:
+            view = await identity_service(request).get_person(principal.tenant_id, person_id)
+            if not _is_staff(principal) and view.account_id != principal.account_id:
+                raise NotFound("person not found")
+        except NotFound:
+            raise await not_found(Person, person_id, principal.tenant_id,
+                                  principal.tenant_slug, "person") from None
+        return person_out(view)
+
+
+class EnterpriseController(Controller):
+    path = "/api/v1/identity/enterprises"
+    tags = ["identity"]  # noqa: RUF012
+
+    @post("", operation_id="registerEnterprise", status_code=HTTP_201_CREATED,
+          summary="Register an enterprise (credit code, verified legal representative, agent)",
+          guards=[requires(*_STAFF)], responses=errors(401, 403, 409, 422))
+    async def register(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                       data: JSONBody[RegisterEnterprise]) -> EnterpriseOut:
+        view = await identity_service(request).register_enterprise(
+            principal.tenant_id, name=data.name, credit_code=data.credit_code,
+            legal_representative_id=data.legal_representative_id,
+            agent_person_id=data.agent_person_id)
+        return enterprise_out(view)
+
+    @get("", operation_id="listEnterprises",
+         summary="List enterprises (staff: all of my tenant; agents: the ones they act for)",
+         guards=[requires(*_STAFF, Role.ENTERPRISE_AGENT)], responses=errors(401, 403))
+    async def list(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                   limit: FromQuery[int] = 100, offset: FromQuery[int] = 0) -> list[EnterpriseOut]:
+        views = await identity_service(request).list_enterprises(
+            principal.tenant_id,
+            agent_account_id=None if _is_staff(principal) else principal.account_id,
+            limit=max(1, min(limit, 500)), offset=max(0, offset))
+        return [enterprise_out(v) for v in views]
+
+    @get("/{enterprise_id:uuid}", operation_id="getEnterprise",
+         summary="One enterprise (staff, or its agent)",
+         guards=[requires()], responses=errors(401, 404))
+    async def get(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                  enterprise_id: FromPath[uuid.UUID]) -> EnterpriseOut:
+        try:
+            view = await identity_service(request).get_enterprise(principal.tenant_id,
+                                                                  enterprise_id)
+            if not _is_staff(principal) and view.agent_account_id != principal.account_id:
+                raise NotFound("enterprise not found")
+        except NotFound:
+            raise await not_found(Enterprise, enterprise_id, principal.tenant_id,
+                                  principal.tenant_slug, "enterprise") from None
+        return enterprise_out(view)
+
+    @patch("/{enterprise_id:uuid}", operation_id="changeEnterprise",
+           summary="Change name or legal representative (revokes the enterprise's seals; "
+                   "the answer lists them)",
+           guards=[requires(*_STAFF)], responses=errors(401, 403, 404, 422))
+    async def change(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                     enterprise_id: FromPath[uuid.UUID],
+                     data: JSONBody[ChangeEnterprise]) -> EnterpriseOut:
+        try:
+            view = await identity_service(request).change_enterprise(
+                principal.tenant_id, enterprise_id, actor=principal.account_id, name=data.name,
+                legal_representative_id=data.legal_representative_id)
+        except NotFound:
+            raise await not_found(Enterprise, enterprise_id, principal.tenant_id,
+                                  principal.tenant_slug, "enterprise") from None
+        return enterprise_out(view)
