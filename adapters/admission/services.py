@@ -394,6 +394,13 @@ class AdmissionService:
             row["evidence"] = json.loads(row["evidence"])
         return rows
 
+    async def publish_statuses(self) -> None:
+        """Set sealhub_vendor_admission_status for every admission (e.g. at start)."""
+        for row in await Admission.select(
+            Admission.vendor, Admission.tenant_slug, Admission.status
+        ):  # fmt: skip
+            metrics.admission_status(row["vendor"], row["tenant_slug"], row["status"])
+
     async def select(self, tenant_id: uuid.UUID, names: list[str]) -> list[str]:
         """`VendorDirectory.selector`: the vendors that may make this tenant's new seals,
         admitted before probation, each group by quality score (best first) when the

@@ -83,6 +83,7 @@ async def install(
         if registration["name"] not in directory.names():
             activate(registration)
     directory.selector = service.select
+    await service.publish_statuses()  # gauges are per process: fill them after a restart
     scheduler = AdmissionScheduler(
         service,
         lambda: [directory.get(n) for n in directory.names()],
