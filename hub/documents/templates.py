@@ -28,6 +28,7 @@ from hub.documents.ofd_writer import DocInfo, write_text_ofd
 from hub.documents.pdf_sign import PdfStamp, sign_pdf
 from hub.documents.pdf_writer import write_text_pdf
 from hub.errors import PolicyDenied, ValidationFailed
+from tenants.identity.validation import check_mobile, parse_resident_id
 
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
@@ -98,22 +99,6 @@ class FilledDocument:
     text: str
 
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def _valid_id_number(value: str) -> bool:
-    if not re.fullmatch(r"\d{17}[\dX]", value):
-        return False
-    total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True))
-    if "10X98765432"[total % 11] != value[17]:
-        return False
-    try:
-        date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        return False
-    return True
-
-
 def _check(field_def: TemplateField, raw: str) -> str:
     value = raw.strip()
     if len(value) > field_def.max_length:
@@ -126,13 +111,9 @@ def _check(field_def: TemplateField, raw: str) -> str:
             raise ValidationFailed(f"{field_def.label} must be a date YYYY-MM-DD",
                                    field=field_def.name) from None
     elif field_def.kind is FieldKind.ID_NUMBER:
-        value = value.upper()
-        if not _valid_id_number(value):
-            raise ValidationFailed(f"{field_def.label} is not a valid resident ID number",
-                                   field=field_def.name)
-    elif field_def.kind is FieldKind.PHONE and not re.fullmatch(r"1[3-9]\d{9}", value):
-        raise ValidationFailed(f"{field_def.label} is not a mobile number",
-                               field=field_def.name)
+        value = parse_resident_id(value, field=field_def.name).number
+    elif field_def.kind is FieldKind.PHONE:
+        value = check_mobile(value, field=field_def.name)
     if any(ord(c) < 32 and c not in "\n" for c in value):
         raise ValidationFailed(f"{field_def.label} has control characters",
                                field=field_def.name)

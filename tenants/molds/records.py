@@ -24,6 +24,7 @@ from enum import StrEnum
 
 from adapters.protocol import SEAL_TYPES
 from hub.errors import PayloadTooLarge, SealHubError, ValidationFailed
+from tenants.identity.validation import parse_credit_code
 from tenants.molds.pictures import normalise_mold
 
 
@@ -65,17 +66,16 @@ _HEADERS = {
 REQUIRED = ("seal_code", "unit_name", "credit_code", "seal_type", "image", "status")
 
 _SEAL_CODE = re.compile(r"^[0-9A-Za-z]{6,32}$")
-_CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 MAX_ROWS = 10_000
 
 
 def valid_credit_code(code: str) -> bool:
-    """GB 32100-2015 unified social credit code: 18 characters, mod-31 check character."""
-    if len(code) != 18 or any(c not in _CREDIT_CHARS for c in code):
+    """GB 32100-2015 unified social credit code (the identity module's rules)."""
+    try:
+        parse_credit_code(code)
+    except ValidationFailed:
         return False
-    total = sum(_CREDIT_CHARS.index(c) * w for c, w in zip(code, _CREDIT_WEIGHTS, strict=False))
-    return _CREDIT_CHARS[(31 - total % 31) % 31] == code[17]
+    return True
 
 
 def seal_type_code(value: str) -> int:
@@ -142,12 +142,7 @@ def make_record(
     unit_name = unit_name.strip()
     if not unit_name or len(unit_name) > 100:
         raise ValidationFailed("the unit name must be 1-100 characters", field="unit_name")
-    credit_code = credit_code.strip().upper()
-    if not valid_credit_code(credit_code):
-        raise ValidationFailed(
-            "not a valid unified social credit code (GB 32100 check character)",
-            field="credit_code",
-        )
+    credit_code = parse_credit_code(credit_code, field="credit_code")
     try:
         type_code = seal_type if isinstance(seal_type, int) else seal_type_code(seal_type)
         if type_code not in SEAL_TYPES.values():
