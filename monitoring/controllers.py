@@ -59,7 +59,7 @@ def quality_service(app: Litestar) -> QualityService:
         live = getattr(admission, "quality", None) if admission is not None else None
         service = QualityService(live if live is not None else NoLiveData())
         app.state.quality = service
-    return service  # type: ignore[no-any-return]
+    return service
 
 
 class RatingController(Controller):
@@ -71,7 +71,7 @@ class RatingController(Controller):
           description="Once per operation, only by the user who did it, within 30 days; "
                       "1-5 stars, comment up to 500 characters (stored, never in metrics).",
           guards=[requires()], responses=errors(401, 403, 404, 409, 422))
-    async def rate(self, request: Request, principal: CurrentPrincipal,  # type: ignore[type-arg]
+    async def rate(self, request: Request, principal: CurrentPrincipal,
                    data: JSONBody[RateIn]) -> RatingOut:
         view = await quality_service(request.app).ratings.rate(
             principal, data.operation, data.operation_id, data.stars, data.comment)
@@ -87,7 +87,7 @@ class RankingController(Controller):
     @get("", operation_id="getRanking",
          summary="Vendor ranking with the formula and every input behind each score",
          guards=[requires()], responses=errors(401))
-    async def ranking(self, request: Request) -> dict[str, Any]:  # type: ignore[type-arg]
+    async def ranking(self, request: Request) -> dict[str, Any]:
         service = quality_service(request.app)
         ranked = await service.ranking(await registered_vendors(), await conformance_by_vendor())
         return ranking_document(ranked)
@@ -106,13 +106,13 @@ class RegulatorController(Controller):
 
     @get("/ranking", operation_id="regulatorRanking",
          summary="Ranking with the inputs behind each score", responses=errors(401, 403))
-    async def ranking(self, request: Request) -> dict[str, Any]:  # type: ignore[type-arg]
+    async def ranking(self, request: Request) -> dict[str, Any]:
         return await RegulatorService(quality_service(request.app)).ranking()
 
     @get("/admissions", operation_id="regulatorAdmissionHistory",
          summary="Admission status history of vendors across tenants, newest first",
          responses=errors(401, 403))
-    async def admissions(self, request: Request,  # type: ignore[type-arg]
+    async def admissions(self, request: Request,
                          vendor: FromQuery[str | None] = None,
                          tenant: FromQuery[str | None] = None,
                          limit: FromQuery[int] = 200) -> list[dict[str, Any]]:
@@ -122,13 +122,13 @@ class RegulatorController(Controller):
     @get("/tenants", operation_id="regulatorTenantStatistics",
          summary="Per-tenant statistics: seals by status and vendor, signatures, ratings",
          responses=errors(401, 403))
-    async def tenants(self, request: Request) -> list[dict[str, Any]]:  # type: ignore[type-arg]
+    async def tenants(self, request: Request) -> list[dict[str, Any]]:
         return await RegulatorService(quality_service(request.app)).tenant_statistics()
 
     @get("/alerts", operation_id="regulatorRecentAlerts",
          summary="Recent alerts: automatic admission changes, vendors below the quality floor",
          responses=errors(401, 403))
-    async def alerts(self, request: Request,  # type: ignore[type-arg]
+    async def alerts(self, request: Request,
                      days: FromQuery[int] = 7) -> list[dict[str, Any]]:
         return await RegulatorService(quality_service(request.app)).recent_alerts(
             days=max(1, min(days, 90)))

@@ -5,7 +5,6 @@ the `/metrics` scrape endpoint. Both are wired in `hub.app.create_app` when
 from __future__ import annotations
 
 import time
-from typing import ClassVar
 
 from litestar import Controller, Request, get
 from litestar.enums import ScopeType
@@ -43,8 +42,8 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_wrapper)
         finally:
             metrics.record_http_request(
-                scope.get("path_template") or "_unmatched_",  # type: ignore[arg-type]
-                scope["method"],  # type: ignore[typeddict-item]
+                scope.get("path_template") or "_unmatched_",
+                scope["method"],
                 status,
                 time.perf_counter() - started,
             )
@@ -52,7 +51,7 @@ class MetricsMiddleware:
 
 class MetricsController(Controller):
     path = "/metrics"
-    tags: ClassVar[list[str]] = ["monitoring"]
+    tags = ["monitoring"]  # noqa: RUF012
 
     @get(
         "/",

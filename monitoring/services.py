@@ -109,7 +109,7 @@ class RatingService:
         if len(comment) > COMMENT_MAX_CHARS:
             raise ValidationFailed(f"comment is limited to {COMMENT_MAX_CHARS} characters",
                                    field="comment")
-        done = await _completed_operation(principal, operation, operation_id)  # type: ignore[arg-type]
+        done = await _completed_operation(principal, operation, operation_id)
         if done.account_id != principal.account_id:
             raise Forbidden(f"only the user who did this {operation} may rate it")
         if done.completed_at is None or not done.vendor:
@@ -136,12 +136,12 @@ class RatingService:
     async def stats(self, vendor: str, *, since: datetime | None = None,
                     tenant_id: uuid.UUID | None = None) -> tuple[int, int]:
         """(number of ratings, sum of stars) for `vendor` since `since`."""
-        where = VendorRating.vendor == vendor
+        query = VendorRating.select(VendorRating.stars).where(VendorRating.vendor == vendor)
         if since is not None:
-            where &= VendorRating.created_at >= since
+            query = query.where(VendorRating.created_at >= since)
         if tenant_id is not None:
-            where &= VendorRating.tenant_id == tenant_id
-        rows = await VendorRating.select(VendorRating.stars).where(where).run()
+            query = query.where(VendorRating.tenant_id == tenant_id)
+        rows = await query.run()
         return len(rows), sum(r["stars"] for r in rows)
 
     async def distribution(self, *, since: datetime | None = None) -> dict[str, dict[int, int]]:
