@@ -193,6 +193,18 @@ def publish(ranked: Sequence[RankedVendor]) -> None:
         metrics.set_vendor_rating(r.result.vendor, r.result.bayesian_rating)
 
 
+def ranking_text(ranked: Sequence[RankedVendor]) -> str:
+    """The ranking for people (`sealhub demo` prints it): each vendor's score, and the
+    inputs and points behind it, so a vendor can see why it ranks where it does."""
+    lines = ["Vendor ranking (quality score 0-100; formula: monitoring/quality.py)"]
+    for entry in ranked:
+        r = entry.result
+        lines.append(f"{entry.rank:>2}. {r.vendor:<20} {r.score:6.2f}")
+        for c in r.components:
+            lines.append(f"      {c.name:<12} {c.points:6.2f} of {c.weight:4.0f}  {c.explanation}")
+    return "\n".join(lines)
+
+
 def formula() -> dict[str, object]:
     """The formula as data, for the API and `sealhub demo`."""
     return {
@@ -294,5 +306,6 @@ __all__ = [
     "percentile",
     "publish",
     "rank",
+    "ranking_text",
     "score",
 ]

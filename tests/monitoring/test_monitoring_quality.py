@@ -166,3 +166,15 @@ def test_score_is_always_between_0_and_100(calls: int, ok_share: float, p95: flo
     assert 0 <= result.score <= 100
     better = quality.score(replace(inputs, conformance_passed=True))
     assert better.score >= result.score
+
+
+def test_ranking_text_shows_scores_and_inputs() -> None:
+    ranked = quality.rank([quality.score(PERFECT),
+                           quality.score(replace(PERFECT, vendor="slowco",
+                                                 p95_latency_seconds=0.75))])
+    text = quality.ranking_text(ranked)
+    lines = text.splitlines()
+    assert lines[1].split()[:2] == ["1.", "refa"]
+    assert any(line.split()[:2] == ["2.", "slowco"] for line in lines)
+    assert "p95 0.750s vs SLA 0.500s" in text
+    assert "1000/1000 calls succeeded" in text
