@@ -32,7 +32,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT.parent / "shared/samples/real-vendors/signedvalue/ofdrw-SignedValueV4.dat"
 CONCURRENCY = 8
-ROUNDS = 12  # each round: on, off, off, on (ABBA) bursts per endpoint
+ROUNDS = 10  # each round: on, off, off, on (ABBA) bursts per endpoint
 BURST_WORKLOAD = 0.6  # seconds
 BURST_LIVE = 0.4
 

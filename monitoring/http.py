@@ -4,9 +4,12 @@ the `/metrics` scrape endpoint. Both are wired in `hub.app.create_app` when
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
+from collections.abc import AsyncIterator
 
-from litestar import Controller, Request, get
+from litestar import Controller, Litestar, Request, get
 from litestar.enums import ScopeType
 from litestar.response import Response
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -66,3 +69,13 @@ class MetricsController(Controller):
         # Litestar appends the charset itself.
         media_type = content_type.removesuffix("; charset=utf-8")
         return Response(body, media_type=media_type, headers={"Cache-Control": "no-store"})
+
+
+@contextlib.asynccontextmanager
+async def metrics_lifespan(app: Litestar) -> AsyncIterator[None]:
+    """On worker exit, drop its live* gauge files (circuit state), so a restarted worker's
+    stale "open" never outlives it; counters and histograms are kept, as they must be."""
+    try:
+        yield
+    finally:
+        metrics.mark_process_dead(os.getpid(), app.state.settings.metrics.multiprocess_dir)

@@ -139,3 +139,28 @@ def test_sealhub_serve_with_two_workers_scrapes_the_sum(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+DYING_WRITER = """
+import os, sys
+from monitoring import metrics
+metrics.set_circuit_state("refa", sys.argv[1])
+metrics.seal_issued("bureau-a", "refa")
+if sys.argv[2] == "exit":
+    metrics.mark_process_dead(os.getpid(), sys.argv[3])
+"""
+
+
+def test_a_finished_worker_no_longer_holds_the_circuit_open(tmp_path: Path) -> None:
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    for args in (("open", "exit", str(tmp_path)), ("closed", "stay", str(tmp_path))):
+        w = _run(DYING_WRITER, env, *args)
+        _, err = w.communicate(timeout=60)
+        assert w.returncode == 0, err
+    reader = _run(READER, env, str(tmp_path))
+    out, err = reader.communicate(timeout=60)
+    assert reader.returncode == 0, err
+    samples = _samples(out)
+    assert _value(samples, "sealhub_vendor_circuit_state", vendor="refa") == 0
+    # Its counters still count: a finished worker's work happened.
+    assert _value(samples, "sealhub_seals_issued_total", tenant="bureau-a", vendor="refa") == 2
