@@ -16,6 +16,7 @@ from hub.settings import Settings
 from hub.verification.controllers import VerificationController
 from monitoring.http import MetricsController, MetricsMiddleware
 from tenants.lifespan import hub_tenant_lifespan
+from tenants.molds.controllers import MoldController
 from tenants.routes import TENANT_ROUTES
 
 
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HealthController,
             AuthController,
             *TENANT_ROUTES,  # tenants, accounts, identity, policy, statistics
+            MoldController,  # the seal-mold registry (印模库)
             VerificationController,
             *([MetricsController] if settings.metrics.enabled else []),
         ],
