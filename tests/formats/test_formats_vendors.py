@@ -7,6 +7,7 @@ README (certificates judged at the signing time), the entry says so.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -118,6 +119,18 @@ EXPECTED: dict[str, tuple[bool, set[str], set[str]]] = {
 }
 
 
+@pytest.fixture(scope="module")
+def cli_reports() -> dict[str, tuple[int, dict | None, str]]:
+    """`sealhub verify --json` on every sample, two processes at a time (the CLI is the
+    contract under test, and each run is a fresh interpreter)."""
+    rels = _sample_files("esl", "signedvalue", "ofd", "certs")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(lambda rel: run_cli(SAMPLES / rel, "--json"), rels))
+    return {
+        rel: (code, report, err) for rel, (code, report, _, err) in zip(rels, runs, strict=True)
+    }
+
+
 def _sample_files(*dirs: str) -> list[str]:
     return sorted(
         str(p.relative_to(SAMPLES)) for d in dirs for p in (SAMPLES / d).iterdir() if p.is_file()
@@ -137,9 +150,9 @@ def test_every_sample_has_an_expectation() -> None:
 
 
 @pytest.mark.parametrize("rel", _sample_files("esl", "signedvalue", "ofd"))
-def test_vendor_sample_verdict(rel: str) -> None:
+def test_vendor_sample_verdict(rel: str, cli_reports) -> None:
     valid, failures, variants = EXPECTED[rel]
-    code, report, _, err = run_cli(SAMPLES / rel, "--json")
+    code, report, err = cli_reports[rel]
     assert report is not None, err
     assert code == (0 if valid else 1)
     assert report["valid"] is valid
@@ -152,10 +165,10 @@ def test_vendor_sample_verdict(rel: str) -> None:
 
 
 @pytest.mark.parametrize("rel", _sample_files("certs"))
-def test_vendor_certificates_parse_and_are_not_verifiable_objects(rel: str) -> None:
+def test_vendor_certificates_parse_and_are_not_verifiable_objects(rel: str, cli_reports) -> None:
     cert = Certificate.load((SAMPLES / rel).read_bytes())
     assert cert.public_key.point[:1] == b"\x04"
-    code, report, _, err = run_cli(SAMPLES / rel, "--json")
+    code, report, err = cli_reports[rel]
     assert code == 2 and report is None
     assert len(err.strip().splitlines()) == 1 and "not a seal" in err
 
@@ -164,36 +177,34 @@ def _checks(report: dict) -> dict[str, dict]:
     return {c["name"]: c for c in report["checks"]}
 
 
-def test_ofdrw_2026_samples_signatures_verify_as_the_readme_says() -> None:
+def test_ofdrw_2026_samples_signatures_verify_as_the_readme_says(cli_reports) -> None:
     """The README's VALID for these rests on their signatures: those do verify."""
     for rel in ("esl/ofdrw-UserV5.esl", "esl/ofdrw-UserV5_ts.esl"):
-        _, report, _, _ = run_cli(SAMPLES / rel, "--json")
+        _, report, _ = cli_reports[rel]
         assert report and _checks(report)["seal maker signature"]["ok"]
-    _, report, _, _ = run_cli(SAMPLES / "signedvalue/ofdrw-SignedValueV5.dat", "--json")
+    _, report, _ = cli_reports["signedvalue/ofdrw-SignedValueV5.dat"]
     assert report and _checks(report)["signer signature"]["ok"]
     assert _checks(report["seal"])["seal maker signature"]["ok"]
     assert report["version"] == 5 and report["seal"]["version"] == 5
 
 
-def test_hebei_gede_names_its_bad_maker_signature() -> None:
-    _, report, _, _ = run_cli(SAMPLES / "esl/hebeigede-v4-SESealData.der", "--json")
+def test_hebei_gede_names_its_bad_maker_signature(cli_reports) -> None:
+    _, report, _ = cli_reports["esl/hebeigede-v4-SESealData.der"]
     assert report is not None
     check = _checks(report)["seal maker signature"]
     assert not check["ok"] and "does NOT verify" in check["detail"]
 
 
-def test_dms360_signature_names_the_raw_e_variant_and_is_not_valid() -> None:
-    _, report, _, _ = run_cli(SAMPLES / "signedvalue/dms360-v1-SignedValue.dat", "--json")
+def test_dms360_signature_names_the_raw_e_variant_and_is_not_valid(cli_reports) -> None:
+    _, report, _ = cli_reports["signedvalue/dms360-v1-SignedValue.dat"]
     assert report is not None
     check = _checks(report)["signer signature"]
     assert not check["ok"] and "e=dataHash" in check["detail"]
     assert report["seal"]["valid"] and report["seal"]["version"] == 1
 
 
-def test_ofdrw_two_seals_sign1_is_valid() -> None:
-    _, report, _, _ = run_cli(
-        SAMPLES / "ofd/ofdrw-v4-two-seals-sign0-protects-Signatures.ofd", "--json"
-    )
+def test_ofdrw_two_seals_sign1_is_valid(cli_reports) -> None:
+    _, report, _ = cli_reports["ofd/ofdrw-v4-two-seals-sign0-protects-Signatures.ofd"]
     assert report is not None
     by_path = {s["info"]["path"]: s for s in report["signatures"]}
     assert by_path["/Doc_0/Signs/Sign_1/Signature.xml"]["valid"] is True
@@ -201,8 +212,8 @@ def test_ofdrw_two_seals_sign1_is_valid() -> None:
     assert sign0["signer signature"]["ok"] and sign0["document digest"]["ok"]
 
 
-def test_type_sign_signatures_dispatch_to_signed_data() -> None:
-    _, report, _, _ = run_cli(SAMPLES / "ofd/gomain-typeSign-gmt0010-signeddata.ofd", "--json")
+def test_type_sign_signatures_dispatch_to_signed_data(cli_reports) -> None:
+    _, report, _ = cli_reports["ofd/gomain-typeSign-gmt0010-signeddata.ofd"]
     assert report is not None and len(report["signatures"]) == 2
     for sig in report["signatures"]:
         assert sig["info"]["type"] == "Sign"
