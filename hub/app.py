@@ -14,9 +14,14 @@ from hub.health.controllers import HealthController
 from hub.problems import EXCEPTION_HANDLERS
 from hub.settings import Settings
 from hub.verification.controllers import VerificationController
-from monitoring.http import MetricsController, MetricsMiddleware
+from monitoring.controllers import (
+    RankingController,
+    RatingController,
+    RegulatorController,
+    ranking_publisher,
+)
+from monitoring.http import MetricsController, MetricsMiddleware, metrics_lifespan
 from tenants.lifespan import hub_tenant_lifespan
-from tenants.molds.controllers import MoldController
 from tenants.routes import TENANT_ROUTES
 
 
@@ -27,8 +32,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HealthController,
             AuthController,
             *TENANT_ROUTES,  # tenants, accounts, identity, policy, statistics
-            MoldController,  # the seal-mold registry (印模库)
             VerificationController,
+            RatingController,
+            RankingController,
+            RegulatorController,
             *([MetricsController] if settings.metrics.enabled else []),
         ],
         # Off (SEALHUB_METRICS=0) for the overhead benchmark's baseline.
@@ -46,6 +53,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[
             database_lifespan,  # app.state.db
             hub_tenant_lifespan,  # then the hub tenant
+            # re-ranks vendors and exports the ranking as metrics
+            *([ranking_publisher, metrics_lifespan] if settings.metrics.enabled else []),
         ],
         debug=False,
     )
