@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from conftest import seal_request
+from adapters_test_helpers import seal_request
 
 from adapters.admission import AdmissionRules, AdmissionService, CallLog, RecordingVendor
 from adapters.errors import VendorError, VendorUnavailable

@@ -51,7 +51,7 @@ async def test_a_vendor_answering_garbage_fails_named_checks(http_client):
 async def test_the_http_adapter_itself_refuses_garbage_signatures(http_client):
     with VendorProcess("garbage-sigs") as proc:
         good = HttpVendor("garbage-sigs", proc.url, http_client)
-        from conftest import seal_request
+        from adapters_test_helpers import seal_request
 
         made = await good.make_seal(seal_request())
         proc.knobs(garbage_rate=1.0)

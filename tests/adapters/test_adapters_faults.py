@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from conftest import seal_request
+from adapters_test_helpers import seal_request
 
 from adapters.csc import CscVendor
 from adapters.errors import (

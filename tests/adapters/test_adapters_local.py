@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from conftest import seal_request
+from adapters_test_helpers import seal_request
 
 from adapters.errors import VendorRejected
 from adapters.local import LocalVendor

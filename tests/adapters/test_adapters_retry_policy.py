@@ -6,7 +6,7 @@ import base64
 
 import httpx
 import pytest
-from conftest import seal_request
+from adapters_test_helpers import seal_request
 
 from adapters.csc import CscVendor
 from adapters.errors import VendorBadAnswer, VendorMisconfigured, VendorRejected, VendorUnavailable

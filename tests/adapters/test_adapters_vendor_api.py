@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import seal_request
+from adapters_test_helpers import seal_request
 from openapi_spec_validator import validate
 
 import adapters.http
