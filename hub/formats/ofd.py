@@ -12,10 +12,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from hub.crypto import sm3
 from hub.errors import FormatError
+from hub.formats import asn1
 from hub.formats.container import OfdContainer
 from hub.formats.report import Report
 from hub.formats.signature import parse_signature
 from hub.formats.signeddata import verify_signed_data
+from hub.formats.variants import describe
 from hub.formats.verify import signature_report
 
 # CheckMethod values seen for SM3: the name, the OID, and the OID with a ".2" suffix.
@@ -172,17 +174,22 @@ def _verify_one(ofd: OfdContainer, sig_id: str, sig_type: str, loc: str, base_di
         report.check("Signature.xml readable", False, exc.detail)
         return report
 
-    if sig_type == "Seal":
+    # Dispatch on Signature@Type; a value whose structure says the other kind is read as
+    # what it is, and the mismatch is reported as a variant.
+    kind = _value_kind(signed_value) or sig_type
+    if kind == "Seal":
         report = _seal_signature(signed_value, xml_bytes, path)
     else:
         report = Report(kind="signature")
-        if sig_type == "Sign":
+        if kind == "Sign":
             if signed_value is None:
                 report.check("signer signature", False, "SignedValue file is missing")
             else:
                 verify_signed_data(report, signed_value, xml_bytes, "/" + path, sx.time)
         else:
             report.check("signature type", False, f"unsupported Signature Type {sig_type!r}")
+    if kind != sig_type:
+        report.variant(describe("signature-type-mismatch"))
     report.info.update(id=sig_id, type=sig_type, path="/" + path)
     if sx.provider:
         report.info["provider"] = sx.provider
@@ -192,6 +199,20 @@ def _verify_one(ofd: OfdContainer, sig_id: str, sig_type: str, loc: str, base_di
     _check_references(refs, ofd, sx, xml_dir)
     report.checks[:0] = refs.checks  # document integrity first, then the cryptography
     return report
+
+
+def _value_kind(value: bytes | None) -> str | None:
+    """'Seal' for an SES_Signature, 'Sign' for a (GM/T 0010) ContentInfo, else None.
+
+    SES_Signature starts with TBS_Sign (a SEQUENCE); ContentInfo with its contentType OID.
+    """
+    if not value or value[0] != 0x30:
+        return None
+    try:
+        first = asn1.children(value[: asn1.tlv_end(value, 0)])[0][0]
+    except (FormatError, IndexError):
+        return None
+    return {0x30: "Seal", asn1.TAG_OID: "Sign"}.get(first)
 
 
 def _seal_signature(signed_value: bytes | None, xml_bytes: bytes, path: str) -> Report:

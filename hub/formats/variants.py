@@ -63,6 +63,12 @@ VARIANTS: dict[str, Variant] = {
             "dms360 / iOFD V1 SignedValue.dat",
         ),
         Variant(
+            "signature-type-mismatch",
+            "Signature@Type names the other kind of SignedValue (Seal vs Sign); read as what it is",
+            True,
+            "defensive: writers that label every signature the same way",
+        ),
+        Variant(
             "timeinfo-ascii-bitstring",
             "TBS_Sign.timeInfo is ASCII text in a BIT STRING",
             True,

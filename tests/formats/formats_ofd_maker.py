@@ -21,6 +21,7 @@ class Dialect:
     check_method: str = "1.2.156.10197.1.401"
     relative_base_loc: bool = False
     signatures_outside_signs: bool = False
+    sig_type: str = "Seal"
 
 
 def make_ofd(pki, seal: bytes, dialect: Dialect | None = None, *, tamper: bool = False) -> bytes:
@@ -80,7 +81,7 @@ def make_ofd(pki, seal: bytes, dialect: Dialect | None = None, *, tamper: bool =
     sig_loc = base if d.relative_base_loc else "/Doc_0/Signs/Sign_0/Signature.xml"
     files[sig_list] = (
         f'<ofd:Signatures xmlns:ofd="{ns}"><ofd:MaxSignId>1</ofd:MaxSignId>'
-        f'<ofd:Signature ID="1" Type="Seal" BaseLoc="{sig_loc}"/></ofd:Signatures>'
+        f'<ofd:Signature ID="1" Type="{d.sig_type}" BaseLoc="{sig_loc}"/></ofd:Signatures>'
     ).encode()
     files["Doc_0/Signs/Sign_0/Signature.xml"] = signature_xml
     files["Doc_0/Signs/Sign_0/SignedValue.dat"] = signed_value

@@ -37,6 +37,23 @@ def test_ofd_dialects_verify(pki, name: str) -> None:
     assert {"signer signature", "document digest", "reference /OFD.xml"} <= names
 
 
+def test_ses_signature_labelled_sign_is_read_as_what_it_is(pki) -> None:
+    report = verify_ofd(make_ofd(pki, make_seal(pki), Dialect(sig_type="Sign")), **LIMITS)
+    sig = report.children[0]
+    assert report.valid and sig.info["type"] == "Sign" and sig.version == 4
+    assert any("Signature@Type" in v for v in sig.variants)
+
+
+def test_unlabelled_junk_signed_value_is_not_valid(pki) -> None:
+    ofd = make_ofd(pki, make_seal(pki), Dialect(sig_type="Stamp"))
+    with zipfile.ZipFile(io.BytesIO(ofd)) as zf:
+        files = {i.filename: zf.read(i) for i in zf.infolist()}
+    files["Doc_0/Signs/Sign_0/SignedValue.dat"] = b"\x04\x02junk"
+    report = verify_ofd(zip_bytes(files), **LIMITS)
+    assert not report.valid
+    assert "signature type" in {c.name for c in report.children[0].failed}
+
+
 def test_tampered_page_is_named(pki) -> None:
     report = verify_ofd(make_ofd(pki, make_seal(pki), tamper=True), **LIMITS)
     assert not report.valid
