@@ -123,7 +123,8 @@ def _parse_signature(data: bytes) -> SignatureInfo:
     return SignatureInfo(
         version=version,
         seal=seal,
-        time=_time_info(tbs[2][1], variants),
+        # GM/T 0031-2014 itself writes timeInfo as a BIT STRING: a variant only after V1.
+        time=_time_info(tbs[2][1], variants if len(top) != 2 else []),
         data_hash=asn1.bits(tbs[3][1], "TBS_Sign.dataHash"),
         property_info=asn1.text(tbs[4][1], "TBS_Sign.propertyInfo"),
         signer_cert=signer_cert,

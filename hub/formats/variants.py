@@ -70,9 +70,9 @@ VARIANTS: dict[str, Variant] = {
         ),
         Variant(
             "timeinfo-ascii-bitstring",
-            "TBS_Sign.timeInfo is ASCII text in a BIT STRING",
+            "TBS_Sign.timeInfo is ASCII text in a BIT STRING (the V1 encoding, in a V4/V5)",
             True,
-            "GM/T 0031-2014 V1 signatures",
+            "standard in GM/T 0031-2014 V1; a variant only in later versions",
         ),
     )
 }
