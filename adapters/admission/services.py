@@ -92,13 +92,18 @@ class AdmissionService:
         *,
         conformance: Conformance = run_conformance,
         activate: Callable[[dict[str, Any]], None] | None = None,
+        scorer: QualitySource | None = None,
     ) -> None:
-        """`activate(registration)` puts a newly registered vendor's adapter into service
+        """`quality` is the live source (calls, probes); `scorer` what decisions read, by
+        default the same. The hub passes monitoring's QualityService over `quality`
+        (live numbers + ratings), so admission and the ranking score alike.
+        `activate(registration)` puts a newly registered vendor's adapter into service
         (the hub builds it from the registry and adds it to its VendorDirectory)."""
         self.activate = activate
         self.db = db
         self.vendors = vendors
         self.quality: QualitySource = quality or CallLog()
+        self.scorer: QualitySource = scorer or self.quality
         self.conformance = conformance
         self._turn = itertools.count()
 
@@ -282,7 +287,7 @@ class AdmissionService:
     async def _live(self, row: dict[str, Any]) -> tuple[QualityResult, Verdict, dict[str, Any]]:
         rules = await self.rules(row["tenant_id"])
         since = row["status_since"].timestamp()
-        q = await self.quality.quality(
+        q = await self.scorer.quality(
             row["vendor"], since=since, conformance_passed=row["conformance_passed"]
         )
         check = admission_check(
@@ -411,7 +416,7 @@ class AdmissionService:
         serving = {r["vendor"]: r["status"] for r in rows if r["vendor"] in names}
         scores: dict[str, float | None] = {}
         for name in serving:
-            q = await self.quality.quality(name, conformance_passed=None)
+            q = await self.scorer.quality(name, conformance_passed=None)
             scores[name] = q.score if q.inputs.calls else None
         turn = next(self._turn)
         ordered: list[str] = []

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
-from adapters.admission.live import CallLog, RecordingVendor
+from adapters.admission.live import CallLog, QualitySource, RecordingVendor
 from adapters.admission.services import AdmissionScheduler, AdmissionService
 from adapters.errors import AdapterError
 from adapters.protocol import AdapterContext, SealVendor
@@ -78,7 +78,14 @@ async def install(
         calls.sla_p95_seconds[name] = registration["sla_p95_ms"] / 1000
         directory.add(RecordingVendor(adapter, calls))
 
-    service = AdmissionService(db, directory.get, calls, activate=activate)
+    scorer: QualitySource = calls
+    try:  # live numbers + ratings, the very score the ranking shows
+        from monitoring.services import QualityService
+
+        scorer = QualityService(calls)
+    except ImportError:  # monitoring is optional for the adapters package
+        pass
+    service = AdmissionService(db, directory.get, calls, activate=activate, scorer=scorer)
     for registration in await service.registrations():
         if registration["name"] not in directory.names():
             activate(registration)
