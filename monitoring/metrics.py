@@ -78,6 +78,8 @@ STARS: Final = ("1", "2", "3", "4", "5")
 # a phone number or a document serial, which must never become a label.
 _SLUG = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 _DIGIT_RUN = re.compile(r"\d{6,}")
+# A row id is never a tenant or vendor slug, even when it happens to look like one.
+_UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
 # A route template from the router ("/tenants/{tenant:str}/seals/{seal_id:uuid}"):
 # placeholders only, never a concrete id.
 _ROUTE = re.compile(r"^/[A-Za-z0-9_./{}:-]{0,200}$")
@@ -226,7 +228,8 @@ def _guard(value: str, ok: bool, label: str) -> str:
 
 def slug_label(value: str, label: str = "slug") -> str:
     """A tenant or vendor slug, or `_invalid_`."""
-    return _guard(value, bool(_SLUG.match(value)) and not _DIGIT_RUN.search(value), label)
+    ok = bool(_SLUG.match(value)) and not _DIGIT_RUN.search(value) and not _UUID.search(value)
+    return _guard(value, ok, label)
 
 
 def _member(value: str, allowed: Iterable[str], label: str) -> str:

@@ -163,6 +163,8 @@ def test_personal_data_and_ids_never_become_label_values() -> None:
         "张三",  # a name
         "Zhang San",
         "5f0c6f4e-9a1b-4c2d-8e3f-001122334455",  # a row id
+        "ab0c6f4e-9a1b-4c2d-8e3f-0a1b22c34d55",  # a row id that starts like a slug
+        "ab0c6f4e9a1b4c2d8e3f0a1b22c34d55",  # the same, as hex
         "bureau-a/../x",
         "x" * 80,
     ]
