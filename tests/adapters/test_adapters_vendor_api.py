@@ -107,3 +107,19 @@ async def test_vendor_api_requires_idempotency_key_and_well_formed_bodies(
     response = await http_client.post(url + "/v1/seals", content=b"not json",
                                       headers={"Idempotency-Key": "3"})  # fmt: skip
     assert response.status_code == 400
+
+
+async def test_bearer_token_is_required_when_configured(http_client):
+    from adapters.errors import VendorMisconfigured
+    from adapters.testing import VendorProcess
+
+    with VendorProcess("guarded", token="s3cret-token") as proc:
+        anonymous = HttpVendor("guarded", proc.url, http_client)
+        with pytest.raises(VendorMisconfigured, match="credentials"):
+            await anonymous.info()
+        assert not (await anonymous.health()).up
+        wrong = HttpVendor("guarded", proc.url, http_client, token="guess")
+        with pytest.raises(VendorMisconfigured):
+            await wrong.make_seal(seal_request())
+        right = HttpVendor("guarded", proc.url, http_client, token="s3cret-token")
+        assert (await right.make_seal(seal_request())).key_handle
