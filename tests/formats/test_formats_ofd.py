@@ -134,3 +134,30 @@ def test_zip_bomb_with_lying_sizes_stops_at_the_declared_size(pki) -> None:
     liar = _lie_about_sizes(zip_bytes(files), b"Doc_0/Pages/Page_0/Content.xml", 100)
     with pytest.raises((FormatError, PayloadTooLarge)):
         verify_ofd(liar, max_uncompressed=50 * 1024 * 1024, max_entries=100)
+
+
+def test_type_sign_with_changed_signature_xml_fails_its_digest() -> None:
+    from formats_support import SAMPLES
+
+    data = (SAMPLES / "ofd/gomain-typeSign-gmt0010-signeddata.ofd").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        files = {i.filename: zf.read(i) for i in zf.infolist() if not i.is_dir()}
+    name = "Doc_0/Signs/Sign_0/Signature.xml"
+    files[name] = files[name].replace(b"gomain_eseal", b"gomain_esea1", 1)
+    report = verify_ofd(zip_bytes(files), **LIMITS)
+    sign0, sign1 = report.children
+    assert [c.name for c in sign0.failed] == ["document digest"]
+    # The later signature protects the earlier one's Signature.xml, and says so.
+    assert [c.name for c in sign1.failed] == ["reference /Doc_0/Signs/Sign_0/Signature.xml"]
+
+
+def test_type_sign_with_foreign_signature_value_fails() -> None:
+    from formats_support import SAMPLES
+
+    data = (SAMPLES / "ofd/gomain-typeSign-gmt0010-signeddata.ofd").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        files = {i.filename: zf.read(i) for i in zf.infolist() if not i.is_dir()}
+    # Sign_1's SignedData under Sign_0: its messageDigest binds the other Signature.xml.
+    files["Doc_0/Signs/Sign_0/SignedValue.dat"] = files["Doc_0/Signs/Sign_1/SignedValue.dat"]
+    report = verify_ofd(zip_bytes(files), **LIMITS)
+    assert "document digest" in {c.name for c in report.children[0].failed}
