@@ -19,6 +19,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from hub.auth.guards import requires
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
+from hub.errors import ValidationFailed
 from monitoring.services import (
     NoLiveData,
     QualityService,
@@ -86,11 +87,19 @@ class RankingController(Controller):
 
     @get("", operation_id="getRanking",
          summary="Vendor ranking with the formula and every input behind each score",
-         guards=[requires()], responses=errors(401))
-    async def ranking(self, request: Request) -> dict[str, Any]:
-        service = quality_service(request.app)
-        ranked = await service.ranking(await registered_vendors(), await conformance_by_vendor())
-        return ranking_document(ranked)
+         description="`view=hub` (default) counts every tenant's ratings; `view=tenant` "
+                     "only ratings from the caller's tenant. Live numbers are hub-wide.",
+         guards=[requires()], responses=errors(401, 422))
+    async def ranking(self, request: Request, principal: CurrentPrincipal,
+                      view: FromQuery[str] = "hub") -> dict[str, Any]:
+        if view not in ("hub", "tenant"):
+            raise ValidationFailed("view must be 'hub' or 'tenant'", field="view")
+        mine = view == "tenant"
+        ranked = await quality_service(request.app).ranking(
+            await registered_vendors(), await conformance_by_vendor(),
+            tenant_id=principal.tenant_id if mine else None,
+            tenant=principal.tenant_slug if mine else None)
+        return {"view": view, **ranking_document(ranked)}
 
 
 _REGULATOR = requires(Role.REGULATOR, Role.HUB_OPERATOR)

@@ -202,9 +202,12 @@ class QualityService:
         return quality.score(replace(live.inputs, ratings=n, rating_stars_sum=stars,
                                      tenant=tenant))
 
-    async def ranking(self, vendors: Iterable[str],
-                      conformance: Mapping[str, bool | None]) -> list[RankedVendor]:
-        results = [await self.quality(v, conformance_passed=conformance.get(v))
+    async def ranking(self, vendors: Iterable[str], conformance: Mapping[str, bool | None], *,
+                      tenant_id: uuid.UUID | None = None,
+                      tenant: str | None = None) -> list[RankedVendor]:
+        """Hub-wide, or for one tenant (its own users' ratings; live numbers are hub-wide)."""
+        results = [await self.quality(v, conformance_passed=conformance.get(v),
+                                      tenant_id=tenant_id, tenant=tenant)
                    for v in sorted(set(vendors))]
         return quality.rank(results)
 
