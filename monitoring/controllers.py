@@ -51,14 +51,19 @@ class RatingOut(msgspec.Struct):
 
 
 def quality_service(app: Litestar) -> QualityService:
-    """The hub's QualityService: `app.state.quality` if the app set one, else one over the
-    live numbers admission already gathers (`app.state.admission.quality`, its CallLog),
-    else one without live data (calls, latency and availability count as "no data")."""
+    """The hub's QualityService: `app.state.quality` if the app set one, else admission's
+    scorer (so the ranking and admission decisions are one computation), else one over
+    admission's CallLog, else one without live data (calls, latency and availability
+    count as "no data")."""
     service = getattr(app.state, "quality", None)
     if service is None:
         admission = getattr(app.state, "admission", None)
-        live = getattr(admission, "quality", None) if admission is not None else None
-        service = QualityService(live if live is not None else NoLiveData())
+        scorer = getattr(admission, "scorer", None)
+        live = getattr(admission, "quality", None)
+        if isinstance(scorer, QualityService):  # the very object admission decides with
+            service = scorer
+        else:
+            service = QualityService(live if live is not None else NoLiveData())
         app.state.quality = service
     return service
 
