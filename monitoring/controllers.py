@@ -62,8 +62,10 @@ def quality_service(app: Litestar) -> QualityService:
         live = getattr(admission, "quality", None)
         if isinstance(scorer, QualityService):  # the very object admission decides with
             service = scorer
-        else:
-            service = QualityService(live if live is not None else NoLiveData())
+        elif live is not None:
+            service = QualityService(live)
+        else:  # admission may still be starting (lifespan order): do not remember this
+            return QualityService(NoLiveData())
         app.state.quality = service
     return service
 
