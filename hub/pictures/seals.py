@@ -61,16 +61,22 @@ def render_official_seal(
     name_radius = inner - big * 1.3 / 42 - name_size / 2
     span = math.radians(min(250.0, 30.0 * len(unit_name)))
     step_arc = name_radius * span / max(1, len(unit_name) - 1) if len(unit_name) > 1 else 0
-    if len(unit_name) > 1 and step_arc < name_size * _CONDENSE:
-        name_size = step_arc / _CONDENSE
-        name_radius = inner - big * 1.3 / 42 - name_size / 2
-        step_arc = name_radius * span / (len(unit_name) - 1)
+    # Long names: first make the glyphs narrower (down to half width, as carved seals
+    # do), and only then smaller.
+    condense = _CONDENSE
+    if len(unit_name) > 1 and step_arc < name_size * condense:
+        condense = max(0.5, step_arc * 0.66 / name_size)
+        if step_arc * 0.66 < name_size * condense:
+            name_size = step_arc * 0.66 / condense
+            name_radius = inner - big * 1.3 / 42 - name_size / 2
+            step_arc = name_radius * span / (len(unit_name) - 1)
     font = cjk_font(round(name_size))
     step = step_arc / name_radius if len(unit_name) > 1 else 0.0
     start = -step * (len(unit_name) - 1) / 2
     for i, ch in enumerate(unit_name):
         theta = start + i * step
-        _place_glyph(mask, ch, font, c, c, name_radius, theta, math.degrees(theta))
+        _place_glyph(mask, ch, font, c, c, name_radius, theta, math.degrees(theta),
+                     condense=condense)
 
     # Seal code: small digits on the lower arc, reading left to right, feet outwards.
     code = seal_code.strip()
@@ -93,15 +99,15 @@ def render_personal_seal(name: str, size_mm: int = 20, *, dpi: int = DEFAULT_DPI
     """A square personal name seal (名章): red PNG, transparent background.
 
     Characters are set in columns read right to left, top to bottom, as on a carved
-    seal; two-character names get 之印 and three-character names get 印 so that the
-    face is a full 2 x 2 grid.
+    seal; one- and three-character names get 印 and two-character names 之印, so the
+    face is a full grid (1 x 2 or 2 x 2).
     """
     name = name.strip()
     if not name:
         raise ValidationFailed("the name is empty", field="name")
     if not 8 <= size_mm <= 60:
         raise ValidationFailed("size must be 8..60 mm", field="size_mm")
-    text = name + {1: "之印", 2: "之印", 3: "印"}.get(len(name), "")
+    text = name + {1: "印", 2: "之印", 3: "印"}.get(len(name), "")
     size = mm_to_px(size_mm, dpi)
     big = size * _SUPERSAMPLE
     mask = Image.new("L", (big, big), 0)
@@ -110,8 +116,9 @@ def render_personal_seal(name: str, size_mm: int = 20, *, dpi: int = DEFAULT_DPI
     draw.rectangle((0, 0, big - 1, big - 1), fill=255)
     draw.rectangle((border, border, big - 1 - border, big - 1 - border), fill=0)
 
-    rows = max(1, math.ceil(math.sqrt(len(text))))
-    cols = max(1, math.ceil(len(text) / rows))
+    # Two columns of tall characters (three for long names), read right to left.
+    cols = 2 if len(text) <= 6 else 3
+    rows = max(1, math.ceil(len(text) / cols))
     pad = border * 1.6
     cell_w = (big - 2 * pad) / cols
     cell_h = (big - 2 * pad) / rows
