@@ -71,6 +71,8 @@ class CircuitBreaker:
         self.failures = 0
         self._opened_at = 0.0
         self._probe_in_flight = False
+        if on_change is not None:
+            on_change(vendor, self.state)  # export "closed" from the start, not only changes
 
     def _move(self, state: CircuitState) -> None:
         if state is not self.state:

@@ -159,6 +159,7 @@ async def test_circuit_breaker_opens_fails_fast_half_opens_and_closes(http_clien
         assert breaker.state is CircuitState.CLOSED
         await vendor.sign(SignRequest("bureau-a", made.key_handle, tbs, "after"))
     assert changes == [
+        CircuitState.CLOSED,  # published at creation
         CircuitState.OPEN, CircuitState.HALF_OPEN, CircuitState.OPEN,
         CircuitState.HALF_OPEN, CircuitState.CLOSED,
     ]  # fmt: skip
