@@ -31,7 +31,12 @@ from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.images import pil_image
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
-from pyhanko.sign.fields import SigFieldSpec, append_signature_field, enumerate_sig_fields
+from pyhanko.sign.fields import (
+    SigFieldSpec,
+    append_signature_field,
+    ensure_sig_flags,
+    enumerate_sig_fields,
+)
 from pyhanko.sign.signers.pdf_byterange import PdfByteRangeDigest
 
 from hub.crypto import sm3
@@ -121,6 +126,9 @@ async def sign_pdf(
     append_signature_field(
         writer, SigFieldSpec(field_name, on_page=stamp.page, box=box)  # type: ignore[arg-type]
     )
+    # SigFlags 3 (SignaturesExist | AppendOnly), as every PAdES signer sets it: readers
+    # then save incrementally, and later signers see no flag change to object to.
+    ensure_sig_flags(writer, lock_sig_flags=True)
     field = next(ref for name, _v, ref in enumerate_sig_fields(writer) if name == field_name)
     field_obj = field.get_object()
     widget = field_obj.annot_dict if hasattr(field_obj, "annot_dict") else field_obj

@@ -170,3 +170,49 @@ async def test_a_wrong_signer_answer_is_not_embedded(document, company, person) 
 def test_unsigned_pdf_is_reported_unsigned(document) -> None:
     report = verify_pdf(document)
     assert not report.valid and report.children == []
+
+
+async def _cms_signed(pdf: bytes) -> bytes:
+    """`pdf` with an ordinary PAdES/CMS signature (ECDSA P-256) made by pyHanko."""
+    from datetime import UTC, datetime, timedelta
+
+    from asn1crypto import keys, x509
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "foreign signer")])
+    now = datetime.now(UTC)
+    cert = (cx509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(1)
+            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=9))
+            .sign(key, hashes.SHA256()))
+    signer = signers.SimpleSigner(
+        signing_cert=x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+        signing_key=keys.PrivateKeyInfo.load(key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption())),
+        cert_registry=SimpleCertificateStore(),
+    )
+    out = await signers.async_sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(pdf)),
+        signers.PdfSignatureMetadata(field_name="Foreign"), signer=signer)
+    return out.getvalue()
+
+
+async def test_a_foreign_cms_signature_is_listed_but_not_passed(document, company) -> None:
+    signed = await sign_pdf(document, seal_der=company.seal, sign_tbs=company.sign_tbs,
+                            stamp=PdfStamp(page=0, x_mm=140, y_mm=200))
+    both = await _cms_signed(signed.data)
+    report = verify_pdf(both)
+    ours, foreign = report.children
+    assert foreign.info["field"] == "Foreign"
+    assert foreign.info["sub_filter"] == "/adbe.pkcs7.detached"
+    assert not foreign.valid and "GB/T 38540" in foreign.checks[0].detail
+    # Our seal still verifies; the later CMS signature only added a signature.
+    assert ours.valid, ours.to_text()
+    assert not report.valid  # one signature could not be verified here
