@@ -20,11 +20,13 @@ from litestar.params import FromPath, JSONBody
 from adapters.admission.services import AdmissionService
 from hub.auth.guards import requires
 from hub.auth.principal import Principal, Role
-from hub.errors import ValidationFailed
+from hub.errors import ValidationFailed, VendorMisconfigured
 
 
 def _service(request: Request[Any, Any, Any]) -> AdmissionService:
-    service: AdmissionService = request.app.state.admission
+    service: AdmissionService | None = getattr(request.app.state, "admission", None)
+    if service is None:  # lifespan not run or no vendor directory: say so, typed
+        raise VendorMisconfigured("vendor admission is not installed on this hub", vendor="-")
     return service
 
 

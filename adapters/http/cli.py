@@ -1,4 +1,6 @@
-"""`sealhub vendor-server`: run the reference vendor as its own process."""
+"""`sealhub vendor-server` (the reference vendor as its own process) and
+`sealhub vendor-conformance` (the conformance suite against any vendor API endpoint,
+for vendors who implement the API in another language)."""
 
 from __future__ import annotations
 
@@ -41,6 +43,18 @@ def add_vendor_server_command(sub: Any) -> None:
     )
     cmd.set_defaults(func=_run)
 
+    check = sub.add_parser(
+        "vendor-conformance",
+        help="run the SealHub conformance suite against a vendor API endpoint",
+    )
+    check.add_argument("--url", required=True, help="vendor API base URL")
+    check.add_argument("--kind", choices=("http", "csc"), default="http")
+    check.add_argument("--name", default="vendor-under-test")
+    check.add_argument("--token", help="bearer token the vendor expects")
+    check.add_argument("--timeout", type=float, default=10.0, help="seconds per call")
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.set_defaults(func=_conformance)
+
 
 def _run(args: argparse.Namespace) -> int:
     from adapters.http.server import Knobs, serve
@@ -54,3 +68,32 @@ def _run(args: argparse.Namespace) -> int:
         token=args.token,
         control=args.control,
     )
+
+
+def _conformance(args: argparse.Namespace) -> int:
+    """Exit 0 if every check passed, 1 otherwise (the report says which failed)."""
+    import asyncio
+    import json
+
+    import httpx
+
+    from adapters.csc import CscVendor
+    from adapters.http.client import HttpVendor
+    from adapters.protocol import SealVendor
+    from adapters.testing import run_conformance
+
+    async def run() -> int:
+        async with httpx.AsyncClient() as client:
+            vendor: SealVendor
+            if args.kind == "csc":
+                vendor = CscVendor(args.name, args.url, client, token=args.token,
+                                   timeout=args.timeout)  # fmt: skip
+            else:
+                vendor = HttpVendor(args.name, args.url, client, token=args.token,
+                                    timeout=args.timeout)  # fmt: skip
+            report = await run_conformance(vendor, step_timeout=3 * args.timeout)
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json
+              else report.summary())  # fmt: skip
+        return 0 if report.passed else 1
+
+    return asyncio.run(run())

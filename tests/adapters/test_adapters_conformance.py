@@ -60,3 +60,24 @@ async def test_the_http_adapter_itself_refuses_garbage_signatures(http_client):
     assert any(c.name.startswith(("make seal", "sign known digest")) for c in report.failed)
     assert "VendorBadAnswer" in report.summary()
     assert made.key_handle
+
+
+def test_vendor_conformance_cli_judges_any_endpoint(vendor_process):
+    import json
+    import subprocess
+    import sys
+
+    def run(url: str, *extra: str) -> tuple[int, dict]:
+        done = subprocess.run(
+            [sys.executable, "-m", "hub.cli", "vendor-conformance", "--url", url, "--json", *extra],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        return done.returncode, json.loads(done.stdout)
+
+    code, report = run(vendor_process.url)
+    assert code == 0 and report["passed"] and report["failed"] == []
+    code, report = run(vendor_process.url, "--kind", "csc")
+    assert code == 0 and report["passed"]
+    with VendorProcess("cli-forger", garbage_rate=1.0, garbage_ops="sign") as forger:
+        code, report = run(forger.url)
+    assert code == 1 and "sign known digest 1" in report["failed"]
