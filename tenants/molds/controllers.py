@@ -6,6 +6,8 @@ simply not found.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
@@ -17,9 +19,10 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 
 from hub.auth.guards import requires
-from hub.auth.principal import CurrentPrincipal, Role
+from hub.auth.principal import CurrentPrincipal, Principal, Role
 from hub.db import get_db
-from hub.errors import ValidationFailed
+from hub.errors import NotFound, ValidationFailed
+from monitoring.metrics import cross_tenant_denied
 from tenants.molds.records import images_from_zip
 from tenants.molds.services import MoldRegistry, MoldView
 
@@ -54,6 +57,18 @@ def _out(view: MoldView) -> dict[str, Any]:
 
 def _registry(request: Request[Any, Any, Any]) -> MoldRegistry:
     return MoldRegistry(get_db(request.app))
+
+
+@asynccontextmanager
+async def _counting_probes(registry: MoldRegistry, principal: Principal,
+                           seal_code: str) -> AsyncIterator[None]:
+    """A 404 stays a 404; if the code belongs to another tenant the attempt is counted."""
+    try:
+        yield
+    except NotFound:
+        if await registry.held_elsewhere(principal.tenant_id, seal_code):
+            cross_tenant_denied(principal.tenant_slug)
+        raise
 
 
 class MoldController(Controller):
@@ -96,7 +111,9 @@ class MoldController(Controller):
          guards=[requires(Role.TENANT_ADMIN, Role.CLERK)], responses={**_ERRORS, **_NOT_FOUND})
     async def get_mold(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
                        seal_code: FromPath[str]) -> dict[str, Any]:
-        return _out(await _registry(request).get(principal.tenant_id, seal_code))
+        registry = _registry(request)
+        async with _counting_probes(registry, principal, seal_code):
+            return _out(await registry.get(principal.tenant_id, seal_code))
 
     @get("/{seal_code:str}/picture", operation_id="getMoldPicture",
          summary="The normalised mold picture (red PNG, transparent, the record's size)",
@@ -104,7 +121,9 @@ class MoldController(Controller):
          responses={**_ERRORS, **_NOT_FOUND})
     async def get_picture(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
                           seal_code: FromPath[str]) -> Response[bytes]:
-        png = await _registry(request).picture(principal.tenant_id, seal_code)
+        registry = _registry(request)
+        async with _counting_probes(registry, principal, seal_code):
+            png = await registry.picture(principal.tenant_id, seal_code)
         return Response(png, media_type="image/png")
 
     @put("/{seal_code:str}/status", operation_id="setMoldStatus",
@@ -114,7 +133,9 @@ class MoldController(Controller):
                     422: ResponseSpec(None, description="Unknown status")})
     async def set_status(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
                          seal_code: FromPath[str], data: JSONBody[StatusChange]) -> dict[str, Any]:
-        view = await _registry(request).set_status(principal.tenant_id, seal_code, data.status)
+        registry = _registry(request)
+        async with _counting_probes(registry, principal, seal_code):
+            view = await registry.set_status(principal.tenant_id, seal_code, data.status)
         return _out(view)
 
     @post("/{seal_code:str}/check", operation_id="checkSealAgainstMold",

@@ -100,6 +100,11 @@ class MoldRegistry:
             raise NotFound(f"no mold with seal code {seal_code!r}")
         return _view(row)
 
+    async def held_elsewhere(self, tenant_id: uuid.UUID, seal_code: str) -> bool:
+        """Whether another tenant has this seal code (only to count probing, never to tell)."""
+        return bool(await Mold.exists().where(
+            (Mold.tenant_id != tenant_id) & (Mold.seal_code == seal_code)).run())
+
     async def picture(self, tenant_id: uuid.UUID, seal_code: str) -> bytes:
         """The normalised mold PNG: what an official seal's picture must be."""
         row = await Mold.select(Mold.mold_png).where(

@@ -7,6 +7,8 @@ import io
 import zipfile
 from datetime import UTC, datetime, timedelta
 
+from prometheus_client import REGISTRY
+
 from hub.crypto import Name, SM2PrivateKey, build_certificate
 from hub.formats import build_seal_v4
 from hub.pictures import render_official_seal
@@ -69,10 +71,19 @@ async def test_mold_registry_api(make_tenant) -> None:
     assert r.status_code == 403, r.text
     assert "does not match the registered mold" in r.json()["detail"]
 
-    # Another tenant's admin sees nothing and cannot change anything.
+    # Another tenant's admin sees nothing and cannot change anything; probing a code
+    # that exists elsewhere looks like any missing code but is counted.
     oh = other.admin_headers
     assert (await client.get("/api/v1/molds", headers=oh)).json() == []
-    assert (await client.get(f"/api/v1/molds/{CODE}", headers=oh)).status_code == 404
+    before = REGISTRY.get_sample_value("sealhub_cross_tenant_denied_total",
+                                       {"tenant": other.slug}) or 0
+    foreign = await client.get(f"/api/v1/molds/{CODE}", headers=oh)
+    missing = await client.get("/api/v1/molds/9999999999999", headers=oh)
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.json()["detail"].replace(CODE, "X") == \
+        missing.json()["detail"].replace("9999999999999", "X")
+    assert REGISTRY.get_sample_value("sealhub_cross_tenant_denied_total",
+                                     {"tenant": other.slug}) == before + 1
     r = await client.put(f"/api/v1/molds/{CODE}/status", headers=oh, json={"status": "revoked"})
     assert r.status_code == 404
 
