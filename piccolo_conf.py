@@ -19,6 +19,7 @@ APPS = [
     "hub.piccolo_app",
     "tenants.piccolo_app",
     "tenants.molds.piccolo_app",
+    "hub.seals.piccolo_app",
     "adapters.admission.piccolo_app",
     "hub.evidence.piccolo_app",
     "monitoring.piccolo_app",

@@ -12,7 +12,10 @@ from hub.auth.guards import provide_principal
 from hub.db import database_lifespan
 from hub.health.controllers import HealthController
 from hub.problems import EXCEPTION_HANDLERS
+from hub.seals.controllers import SealController
+from hub.seals.lifespan import sealing_lifespan
 from hub.settings import Settings
+from hub.signing.controllers import SignatureController, UseRequestController
 from hub.verification.controllers import VerificationController
 from monitoring.controllers import (
     RankingController,
@@ -22,6 +25,7 @@ from monitoring.controllers import (
 )
 from monitoring.http import MetricsController, MetricsMiddleware, metrics_lifespan
 from tenants.lifespan import hub_tenant_lifespan
+from tenants.molds.controllers import MoldController
 from tenants.routes import TENANT_ROUTES
 
 
@@ -32,6 +36,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HealthController,
             AuthController,
             *TENANT_ROUTES,  # tenants, accounts, identity, policy, statistics
+            MoldController,  # the seal-mold registry (印模库)
+            SealController,  # seal lifecycle and protection password
+            UseRequestController,  # 用印审批
+            SignatureController,  # cloud signing
             VerificationController,
             RatingController,
             RankingController,
@@ -53,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[
             database_lifespan,  # app.state.db
             hub_tenant_lifespan,  # then the hub tenant
+            sealing_lifespan,  # vendors, seal and signing services
             # re-ranks vendors and exports the ranking as metrics
             *([ranking_publisher, metrics_lifespan] if settings.metrics.enabled else []),
         ],

@@ -13,7 +13,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body
 
 from hub.settings import Settings
-from hub.verification.services import verify_document
+from hub.verification.services import add_hub_record, verify_document
 
 
 @dataclass
@@ -60,4 +60,6 @@ class VerificationController(Controller):
         report = await anyio.to_thread.run_sync(
             lambda: verify_document(content, limits=settings.limits)
         )
+        if getattr(request.app.state, "db", None) is not None:
+            report = await add_hub_record(report, content)
         return report.to_dict()

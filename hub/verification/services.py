@@ -59,3 +59,23 @@ def _verify(data: bytes, *, limits: LimitsSettings) -> Report:
         max_uncompressed=limits.ofd_max_uncompressed_bytes,
         max_entries=limits.ofd_max_entries,
     )
+
+
+async def add_hub_record(report: Report, data: bytes) -> Report:
+    """If SealHub itself made this detached signature, add the seal's status at signing
+    time from the hub's records: a signature made before a revocation stays valid and
+    says so. Unknown signatures are left as they are (verification never needs the hub)."""
+    if report.kind != "signature":
+        return report
+    from hub.signing.services import seal_status_at_signing
+
+    statuses = await seal_status_at_signing(data)
+    if statuses is None:
+        return report
+    then, now = statuses
+    report.check(
+        "seal status at signing time",
+        then == "active",
+        f"seal was {then} when it signed (now {now})",
+    )
+    return report

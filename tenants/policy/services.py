@@ -6,11 +6,12 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from adapters.protocol import SEAL_TYPES as _SEAL_TYPE_CODES
 from hub.db import Database
 from hub.errors import ValidationFailed
 from tenants.policy.tables import TenantPolicy
 
-SEAL_TYPES = ("personal", "official", "contract", "finance", "legal_representative")
+SEAL_TYPES = tuple(_SEAL_TYPE_CODES)  # one list of seal types, the vendor protocol's
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,282 @@
+"""/api/v1/seals: apply for, approve, make, suspend, resume, revoke seals; set the
+seal's protection password. Thin: each handler calls one SealService method."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from hub.auth.guards import requires
+from hub.auth.openapi import errors
+from hub.auth.principal import CurrentPrincipal, Role
+from hub.seals.lifespan import seal_service
+from hub.seals.services import SealApplication
+
+
+class ApplySeal(msgspec.Struct, forbid_unknown_fields=True):
+    seal_type: str  # personal | official | contract | finance | legal-representative
+    enterprise_id: uuid.UUID | None = None  # required for enterprise seal types
+    vendor: str | None = None  # None: the hub chooses among admitted vendors
+    valid_days: int = 3 * 365
+    size_mm: int | None = None
+    seal_code: str | None = None
+
+
+class Reason(msgspec.Struct, forbid_unknown_fields=True):
+    reason: str = ""
+
+
+class SetPassword(msgspec.Struct, forbid_unknown_fields=True):
+    password: str
+    old_password: str | None = None
+
+
+class SealOut(msgspec.Struct):
+    id: uuid.UUID
+    esid: str
+    seal_type: str
+    name: str
+    owner_kind: str
+    status: str
+    vendor: str | None
+    valid_start: datetime | None
+    valid_end: datetime | None
+    width_mm: int
+    height_mm: int
+    password_set: bool
+    made_at: datetime | None
+    seal: str | None  # base64 DER SES_Seal (GB/T 38540 V4), once made
+    signer_cert: str | None  # base64 DER
+
+
+class SealEventOut(msgspec.Struct):
+    from_status: str | None
+    to_status: str
+    actor_account_id: uuid.UUID | None
+    reason: str
+    at: datetime
+
+
+def _b64(value: Any) -> str | None:
+    return None if value is None else base64.b64encode(bytes(value)).decode()
+
+
+def seal_out(row: dict[str, Any]) -> SealOut:
+    return SealOut(
+        id=row["id"],
+        esid=row["esid"],
+        seal_type=row["seal_type"],
+        name=row["name"],
+        owner_kind=row["owner_kind"],
+        status=row["status"],
+        vendor=row["vendor"],
+        valid_start=row["valid_start"],
+        valid_end=row["valid_end"],
+        width_mm=row["width_mm"],
+        height_mm=row["height_mm"],
+        password_set=row["password_hash"] is not None,
+        made_at=row["made_at"],
+        seal=_b64(row["seal_der"]),
+        signer_cert=_b64(row["signer_cert"]),
+    )
+
+
+_TENANT_ROLES = (Role.PERSON, Role.ENTERPRISE_AGENT, Role.CLERK, Role.TENANT_ADMIN)
+
+
+class SealController(Controller):
+    path = "/api/v1/seals"
+    tags = ["seals"]  # noqa: RUF012
+
+    @post(
+        "",
+        operation_id="applySeal",
+        summary="Apply for a seal (personal: made at once; enterprise: after a clerk approves)",
+        status_code=HTTP_201_CREATED,
+        guards=[requires(Role.PERSON, Role.ENTERPRISE_AGENT)],
+        responses=errors(401, 403, 404, 409, 422, 502, 503, 504),
+    )
+    async def apply(
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, data: JSONBody[ApplySeal]
+    ) -> SealOut:
+        row = await seal_service(request.app.state).apply(
+            principal, SealApplication(**msgspec.structs.asdict(data))
+        )
+        return seal_out(row)
+
+    @get(
+        "",
+        operation_id="listSeals",
+        summary="My seals (clerks and tenant admins: the tenant's seals)",
+        guards=[requires(*_TENANT_ROLES)],
+        responses=errors(401, 403),
+    )
+    async def list_all(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        status: FromQuery[str | None] = None,
+    ) -> list[SealOut]:
+        rows = await seal_service(request.app.state).list(principal, status=status)
+        return [seal_out(r) for r in rows]
+
+    @get(
+        "/{seal_id:uuid}",
+        operation_id="getSeal",
+        summary="One seal",
+        guards=[requires(*_TENANT_ROLES)],
+        responses=errors(401, 403, 404),
+    )
+    async def get_one(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        seal_id: FromPath[uuid.UUID],
+    ) -> SealOut:
+        return seal_out(await seal_service(request.app.state).get(principal, seal_id))
+
+    @get(
+        "/{seal_id:uuid}/history",
+        operation_id="getSealHistory",
+        summary="Every status change of a seal: who, when, why",
+        guards=[requires(*_TENANT_ROLES)],
+        responses=errors(401, 403, 404),
+    )
+    async def history(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        seal_id: FromPath[uuid.UUID],
+    ) -> list[SealEventOut]:
+        rows = await seal_service(request.app.state).history(principal, seal_id)
+        return [
+            SealEventOut(
+                from_status=r["from_status"],
+                to_status=r["to_status"],
+                actor_account_id=r["actor_account_id"],
+                reason=r["reason"],
+                at=r["at"],
+            )
+            for r in rows
+        ]
+
+    @post(
+        "/{seal_id:uuid}/approve",
+        operation_id="approveSeal",
+        summary="Clerk approves an enterprise seal application; the vendor makes it",
+        status_code=200,
+        guards=[requires(Role.CLERK, Role.TENANT_ADMIN)],
+        responses=errors(401, 403, 404, 409, 502, 503, 504),
+    )
+    async def approve(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        seal_id: FromPath[uuid.UUID],
+        data: JSONBody[Reason],
+    ) -> SealOut:
+        return seal_out(
+            await seal_service(request.app.state).approve(principal, seal_id, data.reason)
+        )
+
+    @post(
+        "/{seal_id:uuid}/reject",
+        operation_id="rejectSeal",
+        summary="Clerk rejects a seal application",
+        status_code=200,
+        guards=[requires(Role.CLERK, Role.TENANT_ADMIN)],
+        responses=errors(401, 403, 404, 409),
+    )
+    async def reject(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        seal_id: FromPath[uuid.UUID],
+        data: JSONBody[Reason],
+    ) -> SealOut:
+        return seal_out(
+            await seal_service(request.app.state).reject(principal, seal_id, data.reason)
+        )
+
+    @post(
+        "/{seal_id:uuid}/suspend",
+        operation_id="suspendSeal",
+        summary="Suspend a seal (owner, clerk or tenant admin)",
+        status_code=200,
+        guards=[requires(*_TENANT_ROLES)],
+        responses=errors(401, 403, 404, 409),
+    )
+    async def suspend(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        seal_id: FromPath[uuid.UUID],
+        data: JSONBody[Reason],
+    ) -> SealOut:
+        return seal_out(
+            await seal_service(request.app.state).suspend(principal, seal_id, data.reason)
+        )
+
+    @post(
+        "/{seal_id:uuid}/resume",
+        operation_id="resumeSeal",
+        summary="Resume a suspended seal",
+        status_code=200,
+        guards=[requires(*_TENANT_ROLES)],
+        responses=errors(401, 403, 404, 409),
+    )
+    async def resume(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        seal_id: FromPath[uuid.UUID],
+        data: JSONBody[Reason],
+    ) -> SealOut:
+        return seal_out(
+            await seal_service(request.app.state).resume(principal, seal_id, data.reason)
+        )
+
+    @post(
+        "/{seal_id:uuid}/revoke",
+        operation_id="revokeSeal",
+        summary="Revoke a seal for good (its past signatures stay valid)",
+        status_code=200,
+        guards=[requires(*_TENANT_ROLES)],
+        responses=errors(401, 403, 404, 409),
+    )
+    async def revoke(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        seal_id: FromPath[uuid.UUID],
+        data: JSONBody[Reason],
+    ) -> SealOut:
+        return seal_out(
+            await seal_service(request.app.state).revoke(principal, seal_id, data.reason)
+        )
+
+    @put(
+        "/{seal_id:uuid}/password",
+        operation_id="setSealPassword",
+        summary="Set or change the seal's protection password (口令); a change needs the old one",
+        status_code=HTTP_204_NO_CONTENT,
+        guards=[requires(Role.PERSON, Role.ENTERPRISE_AGENT)],
+        responses=errors(401, 403, 404, 422, 423),
+    )
+    async def set_password(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        seal_id: FromPath[uuid.UUID],
+        data: JSONBody[SetPassword],
+    ) -> None:
+        await seal_service(request.app.state).set_password(
+            principal, seal_id, data.password, data.old_password
+        )

@@ -1,0 +1,20 @@
+"""Piccolo app `seals`: seals, their history, use requests, signatures, local vendor store.
+
+Add a table: list it in `table_classes`, then `piccolo migrations new seals --auto`.
+"""
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from hub.seals.tables import Seal, SealEvent
+from hub.signing.tables import SignatureRecord, UseRequest
+from hub.vendors.tables import VendorRecord
+
+APP_CONFIG = AppConfig(
+    app_name="seals",
+    migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
+    table_classes=[Seal, SealEvent, UseRequest, SignatureRecord, VendorRecord],
+    migration_dependencies=["tenants.piccolo_app"],
+    commands=[],
+)

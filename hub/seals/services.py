@@ -1,0 +1,634 @@
+"""Seal lifecycle: apply, approve, make (through a vendor), suspend, resume, revoke,
+expire, and the protection password (口令).
+
+Every method takes the caller's `Scope` first; every query filters on its tenant, so a
+seal id from another tenant is simply not found (404, no existence oracle).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import secrets
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from adapters.protocol import SEAL_TYPES, MakeSealRequest, RevokeRequest, SignerSubject
+from hub.crypto import Certificate
+from hub.db import Database
+from hub.errors import (
+    Conflict,
+    Forbidden,
+    Locked,
+    NotFound,
+    PolicyDenied,
+    SealHubError,
+    ValidationFailed,
+    VendorBadAnswer,
+    VendorError,
+)
+from hub.formats import parse_seal, verify_seal
+from hub.pictures.seals import render_official_seal, render_personal_seal
+from hub.seals import rules
+from hub.seals.tables import Seal, SealEvent
+from hub.vendors.directory import VendorDirectory
+from monitoring import metrics
+from tenants.identity.tables import Enterprise, Person
+from tenants.policy.services import Policy, get_policy
+
+PolicyLookup = Callable[[uuid.UUID], Awaitable[Policy]]
+
+_hasher = PasswordHasher()  # argon2id, library defaults (~50 ms, 64 MiB)
+
+
+class _VerifiedPasswords:
+    """Per-process memory of passwords that verified recently, so a burst of signings
+    pays the slow hash once, not per signature. Entries are HMAC-SM3 tags under a
+    process-random key over (seal, stored hash, password): no password is held, and a
+    password change (new stored hash) invalidates them. Wrong guesses are never cached,
+    so lockout counting is unaffected."""
+
+    def __init__(self, ttl_seconds: float = 300.0, size: int = 10_000) -> None:
+        self._key = secrets.token_bytes(32)
+        self._ttl = ttl_seconds
+        self._size = size
+        self._seen: OrderedDict[bytes, float] = OrderedDict()
+
+    def _tag(self, seal_id: uuid.UUID, stored_hash: str, password: str) -> bytes:
+        msg = b"|".join([seal_id.bytes, stored_hash.encode(), password.encode()])
+        return hmac.new(self._key, msg, "sm3").digest()
+
+    def known(self, seal_id: uuid.UUID, stored_hash: str, password: str) -> bool:
+        tag = self._tag(seal_id, stored_hash, password)
+        expiry = self._seen.get(tag)
+        return expiry is not None and expiry > time.monotonic()
+
+    def remember(self, seal_id: uuid.UUID, stored_hash: str, password: str) -> None:
+        self._seen[self._tag(seal_id, stored_hash, password)] = time.monotonic() + self._ttl
+        while len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+
+
+class Scope(Protocol):
+    """The verified caller (from the token, never from the body)."""
+
+    @property
+    def tenant_id(self) -> uuid.UUID: ...
+    @property
+    def tenant_slug(self) -> str: ...
+    @property
+    def account_id(self) -> uuid.UUID: ...
+    @property
+    def roles(self) -> frozenset[str] | tuple[str, ...] | list[str]: ...
+
+
+class EventSink(Protocol):
+    """Where seal events go (the evidence log). Returns the entry's leaf hash (hex)."""
+
+    async def record(
+        self, tenant_id: uuid.UUID, kind: str, fields: dict[str, Any]
+    ) -> str | None: ...
+
+
+class NoEvents:
+    async def record(self, tenant_id: uuid.UUID, kind: str, fields: dict[str, Any]) -> str | None:
+        return None
+
+
+@dataclass(frozen=True)
+class SealApplication:
+    """What the applicant chooses. Who the seal is for (and so its name) comes from the
+    verified identity: the caller's own person record, or an enterprise they are the
+    agent of."""
+
+    seal_type: str
+    enterprise_id: uuid.UUID | None = None
+    vendor: str | None = None
+    valid_days: int = 3 * 365
+    size_mm: int | None = None
+    seal_code: str | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _has(scope: Scope, *roles: str) -> bool:
+    return any(r in scope.roles for r in roles)
+
+
+class SealService:
+    def __init__(
+        self,
+        db: Database,
+        vendors: VendorDirectory,
+        *,
+        events: EventSink | None = None,
+        policy_of: PolicyLookup = get_policy,
+    ) -> None:
+        self.db = db
+        self.vendors = vendors
+        self.events = events or NoEvents()
+        self.policy_of = policy_of
+        self._verified = _VerifiedPasswords()
+
+    # --- reads -----------------------------------------------------------------------
+
+    async def get(self, scope: Scope, seal_id: uuid.UUID) -> dict[str, Any]:
+        row = (
+            await Seal.select()
+            .where((Seal.tenant_id == scope.tenant_id) & (Seal.id == seal_id))
+            .first()
+        )
+        if row is None or not self._may_see(scope, row):
+            raise NotFound("seal not found")
+        return row
+
+    async def list(self, scope: Scope, *, status: str | None = None) -> list[dict[str, Any]]:
+        query = Seal.select().where(Seal.tenant_id == scope.tenant_id)
+        if not _has(scope, "tenant_admin", "clerk"):
+            query = query.where(Seal.owner_account_id == scope.account_id)
+        if status is not None:
+            query = query.where(Seal.status == status)
+        return await query.order_by(Seal.created_at)
+
+    async def history(self, scope: Scope, seal_id: uuid.UUID) -> list[dict[str, Any]]:
+        await self.get(scope, seal_id)
+        return (
+            await SealEvent.select()
+            .where((SealEvent.tenant_id == scope.tenant_id) & (SealEvent.seal_id == seal_id))
+            .order_by(SealEvent.at)
+        )
+
+    async def status_at(
+        self, tenant_id: uuid.UUID, seal_id: uuid.UUID, when: datetime
+    ) -> str | None:
+        """The seal's status at `when`, from its history (None before it existed)."""
+        rows = (
+            await SealEvent.select(SealEvent.to_status, SealEvent.at)
+            .where(
+                (SealEvent.tenant_id == tenant_id)
+                & (SealEvent.seal_id == seal_id)
+                & (SealEvent.at <= when)
+            )
+            .order_by(SealEvent.at, ascending=False)
+            .first()
+        )
+        return None if rows is None else rows["to_status"]
+
+    def _may_see(self, scope: Scope, row: dict[str, Any]) -> bool:
+        return row["owner_account_id"] == scope.account_id or _has(scope, "tenant_admin", "clerk")
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    async def apply(self, scope: Scope, app: SealApplication) -> dict[str, Any]:
+        if app.seal_type not in SEAL_TYPES:
+            raise ValidationFailed(
+                f"seal_type must be one of {', '.join(SEAL_TYPES)}", field="seal_type"
+            )
+        kind, subject_id, name, organization = await self._subject(scope, app)
+        if not 1 <= app.valid_days <= 10 * 365:
+            raise ValidationFailed("valid_days must be 1..3650", field="valid_days")
+        if app.vendor is not None:
+            self.vendors.get(app.vendor)  # unknown vendor -> 404 before anything is written
+        official = app.seal_type != "personal"
+        size = app.size_mm or (42 if official else 20)
+        if not 10 <= size <= 80:
+            raise ValidationFailed("size_mm must be 10..80", field="size_mm")
+        picture = (
+            render_official_seal(name, app.seal_code or "", size)
+            if official
+            else render_personal_seal(name, size)
+        )
+        seal_id = uuid.uuid4()
+        start = _now().replace(microsecond=0)
+        row = Seal(
+            id=seal_id,
+            tenant_id=scope.tenant_id,
+            esid=_esid(scope.tenant_slug, seal_id),
+            owner_account_id=scope.account_id,
+            owner_kind=kind,
+            subject_id=subject_id,
+            seal_type=app.seal_type,
+            name=name,
+            status="applied",
+            vendor=app.vendor,
+            picture=picture,
+            width_mm=size,
+            height_mm=size,
+            valid_start=start,
+            valid_end=start + timedelta(days=app.valid_days),
+        )
+        async with self.db.transaction():
+            await row.save()
+            await self._event(
+                scope.tenant_id, seal_id, None, "applied", scope.account_id, "applied"
+            )
+        await self.events.record(
+            scope.tenant_id, "seal.applied", {"seal": str(seal_id), "type": app.seal_type}
+        )
+        if app.seal_type in rules.ENTERPRISE_TYPES:  # a clerk approves enterprise seals
+            return await self.get(scope, seal_id)
+        return await self._make(scope, seal_id, organization=organization)
+
+    async def approve(self, scope: Scope, seal_id: uuid.UUID, reason: str = "") -> dict[str, Any]:
+        self._require(scope, "clerk", "tenant_admin")
+        await self._transition(scope, seal_id, "approved", reason or "approved by clerk")
+        await self.events.record(scope.tenant_id, "seal.approved", {"seal": str(seal_id)})
+        return await self._make(scope, seal_id)
+
+    async def reject(self, scope: Scope, seal_id: uuid.UUID, reason: str) -> dict[str, Any]:
+        self._require(scope, "clerk", "tenant_admin")
+        await self._transition(scope, seal_id, "rejected", reason or "rejected by clerk")
+        return await self.get(scope, seal_id)
+
+    async def suspend(self, scope: Scope, seal_id: uuid.UUID, reason: str) -> dict[str, Any]:
+        await self._owner_or_admin(scope, seal_id)
+        await self._transition(scope, seal_id, "suspended", reason or "suspended")
+        await self.events.record(scope.tenant_id, "seal.suspended", {"seal": str(seal_id)})
+        return await self.get(scope, seal_id)
+
+    async def resume(self, scope: Scope, seal_id: uuid.UUID, reason: str) -> dict[str, Any]:
+        await self._owner_or_admin(scope, seal_id)
+        row = await self.get(scope, seal_id)
+        if row["valid_end"] is not None and row["valid_end"] < _now():
+            await self._transition(scope, seal_id, "expired", "validity ended")
+            raise PolicyDenied("the seal's validity has ended; it is now expired")
+        await self._transition(scope, seal_id, "active", reason or "resumed")
+        return await self.get(scope, seal_id)
+
+    async def revoke(self, scope: Scope, seal_id: uuid.UUID, reason: str) -> dict[str, Any]:
+        row = await self._owner_or_admin(scope, seal_id)
+        await self._transition(scope, seal_id, "revoked", reason or "revoked")
+        await self.events.record(
+            scope.tenant_id, "seal.revoked", {"seal": str(seal_id), "reason": reason}
+        )
+        if row["vendor"] and row["key_handle"]:
+            await self._revoke_at_vendor(scope, row, reason)
+        return await self.get(scope, seal_id)
+
+    async def revoke_for_subject(
+        self, tenant_id: uuid.UUID, subject_id: uuid.UUID, reason: str, actor: uuid.UUID | None
+    ) -> list[uuid.UUID]:
+        """A change of name or legal representative revokes the subject's live seals."""
+        rows = await Seal.select(Seal.id, Seal.status).where(
+            (Seal.tenant_id == tenant_id)
+            & (Seal.subject_id == subject_id)
+            & Seal.status.is_in(["applied", "approved", "active", "suspended"])
+        )
+        revoked = []
+        async with self.db.transaction():
+            for r in rows:
+                target = "revoked" if rules.can_move(r["status"], "revoked") else "rejected"
+                await Seal.update({Seal.status: target}).where(
+                    (Seal.tenant_id == tenant_id) & (Seal.id == r["id"])
+                )
+                await self._event(tenant_id, r["id"], r["status"], target, actor, reason)
+                revoked.append(r["id"])
+        for seal_id in revoked:
+            await self.events.record(
+                tenant_id, "seal.revoked", {"seal": str(seal_id), "reason": reason}
+            )
+        return revoked
+
+    async def expire_due(self, tenant_id: uuid.UUID) -> int:
+        """Move seals whose validity ended to `expired` (run on a schedule)."""
+        rows = await Seal.select(Seal.id, Seal.status).where(
+            (Seal.tenant_id == tenant_id)
+            & Seal.status.is_in(["active", "suspended"])
+            & (Seal.valid_end < _now())
+        )
+        async with self.db.transaction():
+            for r in rows:
+                await Seal.update({Seal.status: "expired"}).where(Seal.id == r["id"])
+                await self._event(
+                    tenant_id, r["id"], r["status"], "expired", None, "validity ended"
+                )
+        return len(rows)
+
+    async def _subject(
+        self, scope: Scope, app: SealApplication
+    ) -> tuple[str, uuid.UUID, str, str | None]:
+        """(owner kind, subject id, seal name, organization) from verified identity."""
+        if app.enterprise_id is None:
+            if app.seal_type not in rules.PERSON_TYPES:
+                raise ValidationFailed(
+                    f"a '{app.seal_type}' seal belongs to an enterprise: give enterprise_id",
+                    field="enterprise_id",
+                )
+            person = (
+                await Person.select(Person.id, Person.name)
+                .where(
+                    (Person.tenant_id == scope.tenant_id) & (Person.account_id == scope.account_id)
+                )
+                .first()
+            )
+            if person is None:
+                raise PolicyDenied("register and pass the real-name check before applying")
+            return "person", person["id"], person["name"], None
+        if not _has(scope, "enterprise_agent"):
+            raise Forbidden("only the enterprise's agent applies for its seals")
+        ent = (
+            await Enterprise.select(Enterprise.id, Enterprise.name, Enterprise.status)
+            .where(
+                (Enterprise.tenant_id == scope.tenant_id)
+                & (Enterprise.id == app.enterprise_id)
+                & (Enterprise.agent_account_id == scope.account_id)
+            )
+            .first()
+        )
+        if ent is None:
+            raise NotFound("enterprise not found")
+        if ent["status"] != "active":
+            raise PolicyDenied(f"the enterprise is {ent['status']}")
+        if app.seal_type not in rules.ENTERPRISE_TYPES:
+            raise ValidationFailed(
+                f"an enterprise seal cannot be of type '{app.seal_type}'", field="seal_type"
+            )
+        return "enterprise", ent["id"], ent["name"], ent["name"]
+
+    # --- password (口令) ---------------------------------------------------------------
+
+    async def set_password(
+        self, scope: Scope, seal_id: uuid.UUID, new: str, old: str | None = None
+    ) -> None:
+        row = await self.get(scope, seal_id)
+        if row["owner_account_id"] != scope.account_id:
+            raise NotFound("seal not found")
+        if row["password_hash"] is not None:
+            if old is None:
+                raise ValidationFailed(
+                    "changing the password needs the old one", field="old_password"
+                )
+            await self.check_password(scope, seal_id, old)
+        policy = await self.policy_of(scope.tenant_id)
+        if len(new) < policy.password_min_length:
+            raise ValidationFailed(
+                f"password must be at least {policy.password_min_length} characters",
+                field="password",
+            )
+        if new.isdigit() or new.isalpha():
+            raise ValidationFailed("password must mix letters and digits", field="password")
+        await Seal.update(
+            {
+                Seal.password_hash: await asyncio.to_thread(_hasher.hash, new),
+                Seal.password_changed_at: _now(),
+                Seal.password_failures: 0,
+                Seal.password_locked_until: None,
+            }
+        ).where((Seal.tenant_id == scope.tenant_id) & (Seal.id == seal_id))
+
+    async def check_password(self, scope: Scope, seal_id: uuid.UUID, password: str) -> None:
+        """Raise unless `password` opens the seal. Failures are counted in the row (so
+        replicas agree) and lock the seal after `max_failures`."""
+        tenant_id = scope.tenant_id
+        row = (
+            await Seal.select(
+                Seal.password_hash,
+                Seal.password_failures,
+                Seal.password_locked_until,
+                Seal.password_changed_at,
+            )
+            .where((Seal.tenant_id == tenant_id) & (Seal.id == seal_id))
+            .first()
+        )
+        if row is None:
+            raise NotFound("seal not found")
+        policy = await self.policy_of(tenant_id)
+        now = _now()
+        if row["password_hash"] is None:
+            raise PolicyDenied("set the seal's protection password before using it")
+        locked = row["password_locked_until"]
+        if locked is not None and locked > now:
+            raise Locked(
+                "seal locked after repeated wrong passwords",
+                retry_after=int((locked - now).total_seconds()) + 1,
+            )
+        if not self._verified.known(seal_id, row["password_hash"], password):
+            try:
+                await asyncio.to_thread(_hasher.verify, row["password_hash"], password)
+            except (VerificationError, InvalidHashError):
+                await self._count_failure(scope, seal_id, policy)
+                raise Forbidden("wrong seal password") from None
+            self._verified.remember(seal_id, row["password_hash"], password)
+        if row["password_failures"]:
+            await Seal.update({Seal.password_failures: 0, Seal.password_locked_until: None}).where(
+                (Seal.tenant_id == tenant_id) & (Seal.id == seal_id)
+            )
+        changed = row["password_changed_at"]
+        days = policy.password_rotation_days
+        if days and changed is not None and now - changed > timedelta(days=days):
+            raise PolicyDenied(f"the seal password is older than {days} days; change it first")
+
+    async def _count_failure(self, scope: Scope, seal_id: uuid.UUID, policy: Policy) -> None:
+        tenant_id = scope.tenant_id
+        async with self.db.transaction():
+            # Increment in SQL, not read-modify-write: concurrent wrong guesses on several
+            # replicas all count.
+            await Seal.update({Seal.password_failures: Seal.password_failures + 1}).where(
+                (Seal.tenant_id == tenant_id) & (Seal.id == seal_id)
+            )
+            row = (
+                await Seal.select(Seal.password_failures)
+                .where((Seal.tenant_id == tenant_id) & (Seal.id == seal_id))
+                .first()
+            )
+            if row and row["password_failures"] >= policy.password_max_failures:
+                await Seal.update(
+                    {
+                        Seal.password_locked_until: _now()
+                        + timedelta(seconds=policy.lockout_seconds),
+                        Seal.password_failures: 0,
+                    }
+                ).where((Seal.tenant_id == tenant_id) & (Seal.id == seal_id))
+                locked = True
+            else:
+                locked = False
+        if locked:
+            metrics.password_lockout(scope.tenant_slug)
+            await self.events.record(tenant_id, "seal.password_lockout", {"seal": str(seal_id)})
+
+    # --- internals -------------------------------------------------------------------
+
+    async def _revoke_at_vendor(self, scope: Scope, row: dict[str, Any], reason: str) -> None:
+        """Tell the vendor to revoke the signer key. The hub's revocation already holds
+        (the seal no longer signs here); a vendor that is down is recorded, not fatal."""
+        vendor = self.vendors.get(row["vendor"])
+        try:
+            await self.vendors.call(
+                vendor.name,
+                "revoke",
+                vendor.revoke(
+                    RevokeRequest(
+                        tenant=scope.tenant_slug,
+                        key_handle=row["key_handle"],
+                        reason=reason or "revoked",
+                        idempotency_key=f"revoke-{row['id']}",
+                    )
+                ),
+            )
+        except VendorError as exc:
+            await self._event(
+                scope.tenant_id,
+                row["id"],
+                "revoked",
+                "revoked",
+                scope.account_id,
+                f"vendor {vendor.name} not told of the revocation yet: {exc.detail}",
+            )
+
+    def _require(self, scope: Scope, *roles: str) -> None:
+        if not _has(scope, *roles):
+            raise Forbidden(f"needs role {' or '.join(roles)}")
+
+    async def _owner_or_admin(self, scope: Scope, seal_id: uuid.UUID) -> dict[str, Any]:
+        row = await self.get(scope, seal_id)
+        if row["owner_account_id"] != scope.account_id and not _has(scope, "tenant_admin", "clerk"):
+            raise NotFound("seal not found")
+        return row
+
+    async def _event(
+        self,
+        tenant_id: uuid.UUID,
+        seal_id: uuid.UUID,
+        old: str | None,
+        new: str,
+        actor: uuid.UUID | None,
+        reason: str,
+    ) -> None:
+        await SealEvent(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            seal_id=seal_id,
+            from_status=old,
+            to_status=new,
+            actor_account_id=actor,
+            reason=reason[:1000],
+            at=_now(),
+        ).save()
+
+    async def _transition(self, scope: Scope, seal_id: uuid.UUID, target: str, reason: str) -> None:
+        async with self.db.transaction():
+            row = (
+                await Seal.select(Seal.status)
+                .where((Seal.tenant_id == scope.tenant_id) & (Seal.id == seal_id))
+                .first()
+            )
+            if row is None:
+                raise NotFound("seal not found")
+            current = row["status"]
+            if not rules.can_move(current, target):
+                raise Conflict(f"a seal in status '{current}' cannot become '{target}'")
+            # Conditional update: a concurrent transition on another replica loses cleanly.
+            await Seal.update({Seal.status: target}).where(
+                (Seal.tenant_id == scope.tenant_id)
+                & (Seal.id == seal_id)
+                & (Seal.status == current)
+            )
+            await self._event(scope.tenant_id, seal_id, current, target, scope.account_id, reason)
+
+    async def _make(
+        self, scope: Scope, seal_id: uuid.UUID, organization: str | None = None
+    ) -> dict[str, Any]:
+        """Have a vendor make the seal, check it, and activate it. Failover: the next
+        candidate vendor is tried when one is unavailable; nothing is stored until a seal
+        passed every check."""
+        row = await self.get(scope, seal_id)
+        candidates = await self.vendors.candidates(scope.tenant_id, row["vendor"])
+        official = row["seal_type"] != "personal"
+        request = MakeSealRequest(
+            tenant=scope.tenant_slug,
+            esid=row["esid"],
+            seal_type=SEAL_TYPES[row["seal_type"]],
+            name=row["name"],
+            picture=bytes(row["picture"]),
+            width_mm=row["width_mm"],
+            height_mm=row["height_mm"],
+            valid_start=row["valid_start"],
+            valid_end=row["valid_end"],
+            signer=SignerSubject(
+                common_name=row["name"],
+                organization=organization if official else None,
+            ),
+            idempotency_key=f"seal-{seal_id}",
+        )
+        last: VendorError | None = None
+        for vendor in candidates:
+            try:
+                made = await self.vendors.call(vendor.name, "make_seal", vendor.make_seal(request))
+                self._check_made(vendor.name, request, made.seal_der, made.signer_cert)
+            except VendorError as exc:
+                last = exc
+                continue
+            now = _now()
+            async with self.db.transaction():
+                await Seal.update(
+                    {
+                        Seal.status: "active",
+                        Seal.vendor: vendor.name,
+                        Seal.key_handle: made.key_handle,
+                        Seal.seal_der: made.seal_der,
+                        Seal.signer_cert: made.signer_cert,
+                        Seal.made_at: now,
+                    }
+                ).where(
+                    (Seal.tenant_id == scope.tenant_id)
+                    & (Seal.id == seal_id)
+                    & Seal.status.is_in(["applied", "approved"])
+                )
+                await self._event(
+                    scope.tenant_id,
+                    seal_id,
+                    row["status"],
+                    "active",
+                    scope.account_id,
+                    f"made by vendor {vendor.name}",
+                )
+            metrics.seal_issued(scope.tenant_slug, vendor.name)
+            await self.events.record(
+                scope.tenant_id,
+                "seal.made",
+                {"seal": str(seal_id), "vendor": vendor.name, "esid": row["esid"]},
+            )
+            return await self.get(scope, seal_id)
+        assert last is not None
+        raise last
+
+    def _check_made(
+        self, vendor: str, req: MakeSealRequest, seal_der: bytes, signer_cert: bytes
+    ) -> None:
+        """The hub never accepts a seal it cannot verify, or one that is not what it asked."""
+        try:
+            report = verify_seal(seal_der)
+            info = parse_seal(seal_der)
+            Certificate.load(signer_cert)
+        except SealHubError as exc:
+            raise VendorBadAnswer(
+                f"vendor {vendor} returned an unreadable seal: {exc.detail}", vendor=vendor
+            ) from exc
+        if not report.valid:
+            failed = ", ".join(c.name for c in report.checks if not c.ok)
+            raise VendorBadAnswer(
+                f"vendor {vendor} returned a seal that fails: {failed}", vendor=vendor
+            )
+        if info.version != 4 or info.esid != req.esid or info.name != req.name:
+            raise VendorBadAnswer(
+                f"vendor {vendor} returned another seal than requested (esid, name, version)",
+                vendor=vendor,
+            )
+        if signer_cert not in info.signer_certs:
+            raise VendorBadAnswer(
+                f"vendor {vendor}: signer certificate not in the seal's certList", vendor=vendor
+            )
+
+
+def _esid(tenant_slug: str, seal_id: uuid.UUID) -> str:
+    return f"{tenant_slug[:20]}-{seal_id.hex[:24]}"

@@ -1,0 +1,475 @@
+"""Cloud signing: use requests (用印审批), idempotent signing through the seal's vendor,
+and the signature records the verifier consults for the seal's status at signing time.
+
+The hub builds `TBS_Sign` itself, the vendor only signs its exact bytes, and the hub
+verifies the assembled `SES_Signature` before it answers: it never hands out a signature
+it cannot verify.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from adapters.protocol import SignRequest
+from hub.crypto import sm3
+from hub.db import Database
+from hub.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PolicyDenied,
+    SealHubError,
+    ValidationFailed,
+    VendorBadAnswer,
+)
+from hub.formats import Report, assemble_signature_v4, build_tbs_sign_v4, verify_signature
+from hub.seals import rules
+from hub.seals.services import EventSink, NoEvents, Scope, SealService
+from hub.seals.tables import Seal
+from hub.signing.tables import SignatureRecord, UseRequest
+from hub.vendors.directory import VendorDirectory
+from monitoring import metrics
+from tenants.policy.services import get_policy
+
+#: TBS_Sign.extDatas OID carrying the approval's evidence-log leaf hash (SealHub arc).
+OID_APPROVAL_LEAF = "1.2.156.10197.6.999.1"
+
+#: (tenant id, seal type) -> must a use of such a seal be approved first?
+UseApprovalPolicy = Callable[[uuid.UUID, str], Awaitable[bool]]
+
+
+async def default_use_approval(tenant_id: uuid.UUID, seal_type: str) -> bool:
+    """Tenant policy: uses of the seal types it lists need an approved use request."""
+    return (await get_policy(tenant_id)).approval_required(seal_type)
+
+
+@dataclass(frozen=True)
+class SignCommand:
+    seal_id: uuid.UUID
+    password: str
+    document_sm3: bytes
+    idempotency_key: str
+    property_info: str = "sealhub:document"
+    use_request_id: uuid.UUID | None = None
+
+
+@dataclass
+class SignOutcome:
+    record_id: uuid.UUID
+    signature_der: bytes
+    document_sm3: bytes
+    vendor: str
+    signed_at: datetime
+    replayed: bool
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _is_unique_violation(exc: BaseException) -> bool:
+    text = f"{type(exc).__name__} {exc}".lower()
+    return "unique" in text or "duplicate key" in text
+
+
+class SigningService:
+    def __init__(
+        self,
+        db: Database,
+        seals: SealService,
+        vendors: VendorDirectory,
+        *,
+        events: EventSink | None = None,
+        needs_use_approval: UseApprovalPolicy = default_use_approval,
+    ) -> None:
+        self.db = db
+        self.seals = seals
+        self.vendors = vendors
+        self.events = events or NoEvents()
+        self.needs_use_approval = needs_use_approval
+
+    # --- use requests (用印审批) -------------------------------------------------------
+
+    async def request_use(
+        self, scope: Scope, seal_id: uuid.UUID, document_sm3: bytes, purpose: str
+    ) -> dict[str, Any]:
+        seal = await self.seals.get(scope, seal_id)
+        if seal["owner_account_id"] != scope.account_id:
+            raise NotFound("seal not found")
+        if seal["status"] not in rules.SIGNING_STATUSES:
+            raise PolicyDenied(f"the seal is {seal['status']}; it cannot be used")
+        purpose = purpose.strip()
+        if not 1 <= len(purpose) <= 500:
+            raise ValidationFailed("purpose must be 1-500 characters", field="purpose")
+        row = UseRequest(
+            id=uuid.uuid4(),
+            tenant_id=scope.tenant_id,
+            seal_id=seal_id,
+            requester_account_id=scope.account_id,
+            document_sm3=document_sm3.hex(),
+            purpose=purpose,
+            status="pending",
+        )
+        await row.save()
+        return await self.get_use_request(scope, row.id)
+
+    async def get_use_request(self, scope: Scope, request_id: uuid.UUID) -> dict[str, Any]:
+        row = (
+            await UseRequest.select()
+            .where((UseRequest.tenant_id == scope.tenant_id) & (UseRequest.id == request_id))
+            .first()
+        )
+        mine = row is not None and row["requester_account_id"] == scope.account_id
+        if row is None or not (mine or any(r in scope.roles for r in ("clerk", "tenant_admin"))):
+            raise NotFound("use request not found")
+        return row
+
+    async def list_use_requests(
+        self, scope: Scope, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        query = UseRequest.select().where(UseRequest.tenant_id == scope.tenant_id)
+        if not any(r in scope.roles for r in ("clerk", "tenant_admin")):
+            query = query.where(UseRequest.requester_account_id == scope.account_id)
+        if status:
+            query = query.where(UseRequest.status == status)
+        return await query.order_by(UseRequest.created_at)
+
+    async def decide_use(
+        self, scope: Scope, request_id: uuid.UUID, *, approve: bool, reason: str = ""
+    ) -> dict[str, Any]:
+        if not any(r in scope.roles for r in ("clerk", "tenant_admin")):
+            raise Forbidden("needs role clerk")
+        row = await self.get_use_request(scope, request_id)
+        if row["requester_account_id"] == scope.account_id:
+            raise Forbidden("a clerk cannot approve their own use request")
+        status = "approved" if approve else "rejected"
+        async with self.db.transaction():
+            updated = (
+                await UseRequest.update(
+                    {
+                        UseRequest.status: status,
+                        UseRequest.decided_by: scope.account_id,
+                        UseRequest.decided_at: _now(),
+                        UseRequest.reason: reason[:1000],
+                    }
+                )
+                .where(
+                    (UseRequest.tenant_id == scope.tenant_id)
+                    & (UseRequest.id == request_id)
+                    & (UseRequest.status == "pending")
+                )
+                .returning(UseRequest.id)
+            )
+            if not updated:
+                raise Conflict(f"the use request is already {row['status']}")
+        leaf = await self.events.record(
+            scope.tenant_id,
+            f"use.{status}",
+            {
+                "use_request": str(request_id),
+                "seal": str(row["seal_id"]),
+                "document_sm3": row["document_sm3"],
+            },
+        )
+        if leaf:
+            await UseRequest.update({UseRequest.evidence_leaf_hash: leaf}).where(
+                (UseRequest.tenant_id == scope.tenant_id) & (UseRequest.id == request_id)
+            )
+        return await self.get_use_request(scope, request_id)
+
+    # --- signing -------------------------------------------------------------------
+
+    async def sign(self, scope: Scope, cmd: SignCommand) -> SignOutcome:
+        if len(cmd.document_sm3) != 32:
+            raise ValidationFailed("document digest must be 32 bytes of SM3", field="document_sm3")
+        key = cmd.idempotency_key.strip()
+        if not 8 <= len(key) <= 128:
+            raise ValidationFailed(
+                "Idempotency-Key must be 8-128 characters", field="Idempotency-Key"
+            )
+        fingerprint = sm3(
+            "|".join(
+                [
+                    str(cmd.seal_id),
+                    cmd.document_sm3.hex(),
+                    cmd.property_info,
+                    str(cmd.use_request_id),
+                ]
+            ).encode()
+        ).hex()
+        replay = await self._replay(scope, key, fingerprint)
+        if replay is not None:
+            return replay
+
+        seal = await self.seals.get(scope, cmd.seal_id)
+        if seal["owner_account_id"] != scope.account_id:
+            raise NotFound("seal not found")
+        if seal["status"] not in rules.SIGNING_STATUSES:
+            raise PolicyDenied(f"the seal is {seal['status']}; it cannot sign")
+        now = _now()
+        if seal["valid_end"] is not None and seal["valid_end"] < now:
+            raise PolicyDenied("the seal's validity has ended")
+        await self.seals.check_password(scope, cmd.seal_id, cmd.password)
+        approval = await self._approval(scope, seal, cmd)
+
+        record_id = uuid.uuid4()
+        try:
+            async with self.db.transaction():
+                await SignatureRecord(
+                    id=record_id,
+                    tenant_id=scope.tenant_id,
+                    seal_id=cmd.seal_id,
+                    account_id=scope.account_id,
+                    idempotency_key=key,
+                    request_fingerprint=fingerprint,
+                    status="pending",
+                    vendor=seal["vendor"],
+                    document_sm3=cmd.document_sm3.hex(),
+                    property_info=cmd.property_info,
+                    use_request_id=cmd.use_request_id,
+                ).save()
+        except Exception as exc:
+            if not _is_unique_violation(exc):
+                raise
+            replay = await self._replay(scope, key, fingerprint)
+            if replay is not None:
+                return replay
+            raise Conflict("a request with this Idempotency-Key is in progress") from exc
+
+        try:
+            outcome = await self._sign_at_vendor(scope, seal, cmd, approval, record_id, now)
+        except BaseException:
+            # Nothing half-written: the reservation goes, the client may retry with the key.
+            await SignatureRecord.delete().where(
+                (SignatureRecord.tenant_id == scope.tenant_id) & (SignatureRecord.id == record_id)
+            )
+            raise
+        return outcome
+
+    async def _sign_at_vendor(
+        self,
+        scope: Scope,
+        seal: dict[str, Any],
+        cmd: SignCommand,
+        approval: dict[str, Any] | None,
+        record_id: uuid.UUID,
+        now: datetime,
+    ) -> SignOutcome:
+        vendor_name = seal["vendor"]
+        vendor = self.vendors.get(vendor_name)
+        ext: list[tuple[str, bool, bytes]] = []
+        if approval is not None and approval["evidence_leaf_hash"]:
+            ext.append((OID_APPROVAL_LEAF, False, bytes.fromhex(approval["evidence_leaf_hash"])))
+        tbs = build_tbs_sign_v4(
+            seal_der=bytes(seal["seal_der"]),
+            time=now.replace(microsecond=0),
+            data_hash=cmd.document_sm3,
+            property_info=cmd.property_info,
+            ext_datas=ext,
+        )
+        result = await self.vendors.call(
+            vendor_name,
+            "sign",
+            vendor.sign(
+                SignRequest(
+                    tenant=scope.tenant_slug,
+                    key_handle=seal["key_handle"],
+                    tbs_sign=tbs,
+                    idempotency_key=f"sig-{record_id}",
+                )
+            ),
+        )
+        signature_der, report = self._check_signed(
+            vendor_name, seal, tbs, result.signature, result.signer_cert, cmd
+        )
+        signed_at = now
+        async with self.db.transaction():
+            await SignatureRecord.update(
+                {
+                    SignatureRecord.status: "done",
+                    SignatureRecord.signature_der: signature_der,
+                    SignatureRecord.signature_sm3: sm3(signature_der).hex(),
+                    SignatureRecord.signed_at: signed_at,
+                }
+            ).where(
+                (SignatureRecord.tenant_id == scope.tenant_id) & (SignatureRecord.id == record_id)
+            )
+            if approval is not None:
+                await UseRequest.update({UseRequest.status: "used"}).where(
+                    (UseRequest.tenant_id == scope.tenant_id) & (UseRequest.id == approval["id"])
+                )
+        metrics.signature_made(scope.tenant_slug, vendor_name)
+        await self.events.record(
+            scope.tenant_id,
+            "signature.made",
+            {
+                "signature": str(record_id),
+                "seal": str(seal["id"]),
+                "document_sm3": cmd.document_sm3.hex(),
+                "signature_sm3": sm3(signature_der).hex(),
+                "approval_leaf": approval["evidence_leaf_hash"] if approval else None,
+            },
+        )
+        return SignOutcome(
+            record_id=record_id,
+            signature_der=signature_der,
+            document_sm3=cmd.document_sm3,
+            vendor=vendor_name,
+            signed_at=signed_at,
+            replayed=False,
+            report=report.to_dict(),
+        )
+
+    def _check_signed(
+        self,
+        vendor: str,
+        seal: dict[str, Any],
+        tbs: bytes,
+        signature: bytes,
+        signer_cert: bytes,
+        cmd: SignCommand,
+    ) -> tuple[bytes, Report]:
+        if signer_cert != bytes(seal["signer_cert"]):
+            raise VendorBadAnswer(
+                f"vendor {vendor} signed with another certificate than the seal's", vendor=vendor
+            )
+        try:
+            der = assemble_signature_v4(tbs_sign=tbs, signer_cert=signer_cert, signature=signature)
+            report = verify_signature(der, document_digest=cmd.document_sm3)
+        except SealHubError as exc:
+            raise VendorBadAnswer(
+                f"vendor {vendor} returned an unusable signature: {exc.detail}", vendor=vendor
+            ) from exc
+        if not report.valid:
+            failed = ", ".join(c.name for c in report.checks if not c.ok) or "nested checks"
+            raise VendorBadAnswer(
+                f"vendor {vendor} returned a signature that fails: {failed}", vendor=vendor
+            )
+        return der, report
+
+    async def _approval(
+        self, scope: Scope, seal: dict[str, Any], cmd: SignCommand
+    ) -> dict[str, Any] | None:
+        required = await self.needs_use_approval(scope.tenant_id, seal["seal_type"])
+        if cmd.use_request_id is None:
+            if required:
+                raise PolicyDenied("this seal's use needs an approved use request (use_request_id)")
+            return None
+        row = (
+            await UseRequest.select()
+            .where(
+                (UseRequest.tenant_id == scope.tenant_id) & (UseRequest.id == cmd.use_request_id)
+            )
+            .first()
+        )
+        if row is None or row["requester_account_id"] != scope.account_id:
+            raise NotFound("use request not found")
+        if row["seal_id"] != cmd.seal_id or row["document_sm3"] != cmd.document_sm3.hex():
+            raise PolicyDenied("the use request was approved for another seal or document")
+        if row["status"] != "approved":
+            raise PolicyDenied(f"the use request is {row['status']}, not approved")
+        return row
+
+    async def _replay(self, scope: Scope, key: str, fingerprint: str) -> SignOutcome | None:
+        row = (
+            await SignatureRecord.select()
+            .where(
+                (SignatureRecord.tenant_id == scope.tenant_id)
+                & (SignatureRecord.account_id == scope.account_id)
+                & (SignatureRecord.idempotency_key == key)
+            )
+            .first()
+        )
+        if row is None:
+            return None
+        if row["request_fingerprint"] != fingerprint:
+            raise Conflict("Idempotency-Key was already used for a different request")
+        if row["status"] != "done":
+            raise Conflict("a request with this Idempotency-Key is in progress")
+        der = bytes(row["signature_der"])
+        return SignOutcome(
+            record_id=row["id"],
+            signature_der=der,
+            document_sm3=bytes.fromhex(row["document_sm3"]),
+            vendor=row["vendor"],
+            signed_at=row["signed_at"],
+            replayed=True,
+            report=verify_signature(
+                der, document_digest=bytes.fromhex(row["document_sm3"])
+            ).to_dict(),
+        )
+
+    # --- reads ---------------------------------------------------------------------
+
+    async def get_signature(self, scope: Scope, record_id: uuid.UUID) -> dict[str, Any]:
+        row = (
+            await SignatureRecord.select()
+            .where(
+                (SignatureRecord.tenant_id == scope.tenant_id)
+                & (SignatureRecord.id == record_id)
+                & (SignatureRecord.status == "done")
+            )
+            .first()
+        )
+        if row is None or not (
+            row["account_id"] == scope.account_id
+            or any(r in scope.roles for r in ("clerk", "tenant_admin"))
+        ):
+            raise NotFound("signature not found")
+        return row
+
+    async def list_signatures(
+        self, scope: Scope, seal_id: uuid.UUID | None = None
+    ) -> list[dict[str, Any]]:
+        query = SignatureRecord.select(
+            SignatureRecord.id,
+            SignatureRecord.seal_id,
+            SignatureRecord.vendor,
+            SignatureRecord.document_sm3,
+            SignatureRecord.signed_at,
+            SignatureRecord.use_request_id,
+        ).where((SignatureRecord.tenant_id == scope.tenant_id) & (SignatureRecord.status == "done"))
+        if not any(r in scope.roles for r in ("clerk", "tenant_admin")):
+            query = query.where(SignatureRecord.account_id == scope.account_id)
+        if seal_id is not None:
+            query = query.where(SignatureRecord.seal_id == seal_id)
+        return await query.order_by(SignatureRecord.signed_at)
+
+
+async def seal_status_at_signing(signature_der: bytes) -> tuple[str, str] | None:
+    """For the public verifier: if SealHub made this signature, the seal's status when it
+    signed and now, as ("active", "revoked"). None when the hub does not know it.
+    Lookup by SM3 of the exact signature bytes, across tenants: it reveals only statuses."""
+    from hub.seals.tables import SealEvent
+
+    digest = sm3(signature_der).hex()
+    row = (
+        await SignatureRecord.select(
+            SignatureRecord.tenant_id, SignatureRecord.seal_id, SignatureRecord.signed_at
+        )
+        .where((SignatureRecord.signature_sm3 == digest) & (SignatureRecord.status == "done"))
+        .first()
+    )
+    if row is None:
+        return None
+    then = (
+        await SealEvent.select(SealEvent.to_status)
+        .where(
+            (SealEvent.tenant_id == row["tenant_id"])
+            & (SealEvent.seal_id == row["seal_id"])
+            & (SealEvent.at <= row["signed_at"])
+        )
+        .order_by(SealEvent.at, ascending=False)
+        .first()
+    )
+    now = (
+        await Seal.select(Seal.status)
+        .where((Seal.tenant_id == row["tenant_id"]) & (Seal.id == row["seal_id"]))
+        .first()
+    )
+    return (then["to_status"] if then else "unknown", now["status"] if now else "unknown")
