@@ -72,7 +72,7 @@ class Report:
         for c in self.checks:
             lines.append(f"{indent}  [{'ok' if c.ok else 'FAIL'}] {c.name}: {c.detail}")
         for v in self.variants:
-            lines.append(f"{indent}  [note] non-standard: {v}")
+            lines.append(f"{indent}  [variant] {v}")
         for child in self.children:
             lines.append(child.to_text(indent + "  "))
         return "\n".join(lines)
