@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
+
 from hub.errors import FormatError
 from hub.formats import asn1
 from hub.formats.ofd import verify_ofd
 from hub.formats.report import Report
 from hub.formats.seal import TAG_INTEGER_OR_NONE, TAG_SEQUENCE
+from hub.formats.variants import describe
 from hub.formats.verify import verify_seal, verify_signature
 
 ZIP_MAGIC = b"PK\x03\x04"
+_BASE64_TEXT = re.compile(rb"^[A-Za-z0-9+/=\s]+$")
 DEFAULT_MAX_UNCOMPRESSED = 200 * 1024 * 1024
 DEFAULT_MAX_ENTRIES = 10_000
 
@@ -37,15 +43,28 @@ def sniff(data: bytes) -> str:
     raise FormatError("not a seal or signature: unexpected structure")
 
 
+def unwrap_base64(data: bytes) -> bytes | None:
+    """DER carried as base64 text (how many tools save a .sig): the DER, else None."""
+    if not data or data[:1] == b"\x30" or not _BASE64_TEXT.match(data):
+        return None
+    try:
+        der = base64.b64decode(b"".join(data.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return der if der[:1] == b"\x30" else None
+
+
 def verify_any(
     data: bytes,
     *,
     max_uncompressed: int = DEFAULT_MAX_UNCOMPRESSED,
     max_entries: int = DEFAULT_MAX_ENTRIES,
 ) -> Report:
-    kind = sniff(data)
+    der = unwrap_base64(data)
+    kind = sniff(der if der is not None else data)
     if kind == "ofd":
         return verify_ofd(data, max_uncompressed=max_uncompressed, max_entries=max_entries)
-    if kind == "signature":
-        return verify_signature(data)
-    return verify_seal(data)
+    report = verify_signature(der or data) if kind == "signature" else verify_seal(der or data)
+    if der is not None:
+        report.variant(describe("base64-text"))
+    return report

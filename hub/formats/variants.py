@@ -63,6 +63,12 @@ VARIANTS: dict[str, Variant] = {
             "dms360 / iOFD V1 SignedValue.dat",
         ),
         Variant(
+            "base64-text",
+            "DER carried as base64 text, not binary",
+            True,
+            "detached .sig files saved by web tools",
+        ),
+        Variant(
             "signature-type-mismatch",
             "Signature@Type names the other kind of SignedValue (Seal vs Sign); read as what it is",
             True,

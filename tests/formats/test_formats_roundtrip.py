@@ -145,3 +145,15 @@ def test_openssl_verifies_maker_signature_over_stored_seal_info(pki, tmp_path: P
     info = parse_seal(make_seal(pki))
     pub = pki.maker_cert.public_key.to_pem()
     assert _openssl_verify(tmp_path, pub, info.signature, info.info_bytes)
+
+
+def test_base64_text_signature_is_verified_and_reported(pki) -> None:
+    import base64
+
+    _, der = make_signature(pki, make_seal(pki))
+    text = base64.encodebytes(der)  # wrapped at 76 columns, as tools write .sig files
+    report = verify_any(text)
+    assert report.kind == "signature" and report.valid
+    assert any("base64" in v for v in report.variants)
+    with pytest.raises(FormatError):
+        verify_any(base64.b64encode(b"not DER at all"))
