@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from hub.crypto import OID_SM2_SM3, Certificate, sm3
@@ -120,15 +121,24 @@ def verify_seal(data: bytes, *, at: datetime | None = None) -> Report:
     return seal_report(parse_seal(data), at=at, at_label="requested time")
 
 
+def _cert_digest(kind: str, cert: bytes) -> bytes:
+    """CertDigestObj.type names the hash: SM3 (name or OID) unless it says SHA-1/SHA-256."""
+    name = kind.lower().replace("-", "")
+    if name in ("sha1", "1.3.14.3.2.26"):
+        return hashlib.sha1(cert, usedforsecurity=False).digest()
+    if name in ("sha256", "2.16.840.1.101.3.4.2.1"):
+        return hashlib.sha256(cert).digest()
+    return sm3(cert)
+
+
 def _signer_in_cert_list(report: Report, sig: SignatureInfo) -> None:
     seal = sig.seal
     if seal.cert_list_type == 2 and seal.cert_digests:
-        digest = sm3(sig.signer_cert)
-        ok = any(value == digest for _, value in seal.cert_digests)
+        ok = any(value == _cert_digest(kind, sig.signer_cert) for kind, value in seal.cert_digests)
         report.check(
             "signer cert in seal certList",
             ok,
-            f"SM3 of the signer certificate {'matches' if ok else 'matches none of'} "
+            f"the signer certificate's digest {'matches' if ok else 'matches none of'} "
             f"{len(seal.cert_digests)} certDigestList entries",
         )
         return

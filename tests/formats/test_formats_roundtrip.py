@@ -157,3 +157,63 @@ def test_base64_text_signature_is_verified_and_reported(pki) -> None:
     assert any("base64" in v for v in report.variants)
     with pytest.raises(FormatError):
         verify_any(base64.b64encode(b"not DER at all"))
+
+
+def _seal_with_digest_list(pki, digest_type: str, digest: bytes) -> bytes:
+    """A V4 seal whose certList is a certDigestList (certListType 2)."""
+    from asn1crypto import core
+
+    from hub.crypto import OID_SM2_SM3
+    from hub.formats import asn1
+
+    class DigestObj(core.Sequence):
+        _fields = [("type", core.PrintableString), ("value", core.OctetString)]  # noqa: RUF012
+
+    class DigestList(core.SequenceOf):
+        _child_spec = DigestObj
+
+    def when(delta: timedelta) -> core.Any:
+        return core.Any.load(core.GeneralizedTime(pki.created + delta).dump())
+
+    info = asn1.SealInfoV4(
+        {
+            "header": asn1.Header({"id": "ES", "version": 4, "vid": "SealHub"}),
+            "es_id": "digest-list",
+            "property": asn1.PropertyInfoV4(
+                {
+                    "type": 1,
+                    "name": "摘要列表章",
+                    "cert_list_type": 2,
+                    "cert_list": core.Any.load(
+                        DigestList([{"type": digest_type, "value": digest}]).dump()
+                    ),
+                    "create_date": when(timedelta(minutes=-5)),
+                    "valid_start": when(timedelta(minutes=-5)),
+                    "valid_end": when(timedelta(days=30)),
+                }
+            ),
+            "picture": asn1.PictureInfo({"type": "png", "data": PNG, "width": 40, "height": 40}),
+        }
+    ).dump()
+    return asn1.der_sequence(
+        info,
+        core.OctetString(pki.maker_cert.der).dump(),
+        core.ObjectIdentifier(OID_SM2_SM3).dump(),
+        core.OctetBitString(pki.maker_key.sign(info)).dump(),
+    )
+
+
+@pytest.mark.parametrize("digest_type", ["SM3", "SHA1", "SHA256"])
+def test_cert_digest_list_matches_the_signer(pki, digest_type: str) -> None:
+    import hashlib
+
+    hashers = {"SM3": sm3, "SHA1": lambda b: hashlib.sha1(b).digest(),
+               "SHA256": lambda b: hashlib.sha256(b).digest()}  # fmt: skip
+    seal = _seal_with_digest_list(pki, digest_type, hashers[digest_type](pki.signer_cert.der))
+    assert parse_seal(seal).cert_list_type == 2 and verify_seal(seal).valid
+    _, der = make_signature(pki, seal)
+    report = verify_signature(der)
+    assert report.valid, report.to_text()
+    other = _seal_with_digest_list(pki, digest_type, hashers[digest_type](b"someone else"))
+    _, der = make_signature(pki, other)
+    assert [c.name for c in verify_signature(der).failed] == ["signer cert in seal certList"]
