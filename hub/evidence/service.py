@@ -125,7 +125,7 @@ def lookup_key(event: Event) -> str | None:
 
 class EvidenceLog:
     def __init__(
-        self, db: Database, *, origin: str, log_key: SM2PrivateKey, max_batch: int = 500
+        self, db: Database, *, origin: str, log_key: SM2PrivateKey, max_batch: int = 1000
     ) -> None:
         self.db = db
         self.origin = origin
@@ -138,7 +138,7 @@ class EvidenceLog:
 
     @classmethod
     async def open(
-        cls, db: Database, *, origin: str, master_key: bytes, max_batch: int = 500
+        cls, db: Database, *, origin: str, master_key: bytes, max_batch: int = 1000
     ) -> EvidenceLog:
         """Load the log key (creating it on first start; replicas agree on one)."""
         return cls(db, origin=origin, log_key=await load_log_key(db, master_key),
@@ -163,7 +163,7 @@ class EvidenceLog:
         self._pending.append((tenant, leaf, lookup, future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
-        return await asyncio.shield(future)
+        return await future
 
     async def _flush(self) -> None:
         while self._pending:
@@ -189,20 +189,20 @@ class EvidenceLog:
                 await self.db.engine.run_ddl(f"SELECT pg_advisory_xact_lock({LOG_LOCK_KEY})")
             size = await self._size()
             store = PrefetchedStore(size, await self._nodes(frontier(size)))
-            entry_rows: list[Any] = []
-            node_rows: list[Any] = []
+            entry_rows: list[tuple[Any, ...]] = []
+            node_rows: list[tuple[Any, ...]] = []
             results = []
             for offset, (tenant, leaf, lookup, _) in enumerate(batch):
                 index = size + offset
                 lh = leaf_hash(leaf)
                 for level, idx, value in completed_nodes(index, lh, store.get_node):
                     store.put(level, idx, value)
-                    node_rows += [node_key(level, idx), value]
-                entry_rows += [index, tenant, leaf, lh.hex(), lookup, now]
+                    if level:  # level 0 = the leaf hash, already in evidence_entry
+                        node_rows.append((node_key(level, idx), value))
+                entry_rows.append((index, tenant, leaf, lh.hex(), lookup, now))
                 results.append(Appended(index, lh))
-            await _insert_many(EvidenceEntry, "idx, tenant, leaf, leaf_hash, lookup, created_at",
-                               6, entry_rows)
-            await _insert_many(EvidenceNode, "node_key, hash", 2, node_rows)
+            await _bulk_insert(self.db, _ENTRY_INSERT, entry_rows)
+            await _bulk_insert(self.db, _NODE_INSERT, node_rows)
         return results
 
     # -- reading ------------------------------------------------------------------------------
@@ -216,17 +216,27 @@ class EvidenceLog:
         return await self._size()
 
     async def _nodes(self, coords: Iterable[Coord]) -> dict[Coord, bytes]:
-        wanted = {node_key(level, index): (level, index) for level, index in coords}
-        if not wanted:
-            return {}
-        keys = list(wanted)
-        placeholders = ", ".join(["{}"] * len(keys))
-        rows = await EvidenceNode.raw(
+        """Stored subtree hashes: level 0 from evidence_entry, the rest from evidence_node."""
+        coords = list(coords)
+        leaves = [index for level, index in coords if level == 0]
+        wanted = {node_key(level, index): (level, index) for level, index in coords if level}
+        found: dict[Coord, bytes] = {}
+        if leaves:
             # Only "{}" placeholders are interpolated; the values go as parameters.
-            f"SELECT node_key, hash FROM evidence_node WHERE node_key IN ({placeholders})",  # noqa: S608
-            *keys,
-        )
-        return {wanted[int(r["node_key"])]: bytes(r["hash"]) for r in rows}
+            rows = await EvidenceEntry.raw(
+                "SELECT idx, leaf_hash FROM evidence_entry WHERE idx IN "  # noqa: S608
+                f"({', '.join(['{}'] * len(leaves))})",
+                *leaves,
+            )
+            found.update({(0, int(r["idx"])): bytes.fromhex(r["leaf_hash"]) for r in rows})
+        if wanted:
+            rows = await EvidenceNode.raw(
+                "SELECT node_key, hash FROM evidence_node WHERE node_key IN "  # noqa: S608
+                f"({', '.join(['{}'] * len(wanted))})",
+                *wanted,
+            )
+            found.update({wanted[int(r["node_key"])]: bytes(r["hash"]) for r in rows})
+        return found
 
     async def _store(self, size: int, coords: list[Coord]) -> PrefetchedStore:
         current = await self._size()
@@ -323,18 +333,49 @@ def _stored(row: Mapping[str, Any]) -> StoredEntry:
                        bytes.fromhex(row["leaf_hash"]))
 
 
-async def _insert_many(table: Any, columns: str, width: int, values: list[Any]) -> None:
-    """Multi-row INSERT in chunks under the drivers' parameter limits."""
-    per_statement = 4000 // width
-    for start in range(0, len(values) // width, per_statement):
-        chunk = values[start * width : (start + per_statement) * width]
-        rows = len(chunk) // width
-        row = "(" + ", ".join(["{}"] * width) + ")"
-        # Table and column names are this module's constants; values go as parameters.
-        sql = f"INSERT INTO {table._meta.tablename} ({columns}) VALUES " + ", ".join(  # noqa: S608
-            [row] * rows
-        )
-        await table.raw(sql, *chunk)
+@dataclass(frozen=True)
+class _BulkInsert:
+    table: str
+    columns: tuple[tuple[str, str], ...]  # (name, PostgreSQL array element type)
+
+    @property
+    def sqlite_sql(self) -> str:
+        names = ", ".join(c for c, _ in self.columns)
+        marks = ", ".join("?" for _ in self.columns)
+        return f"INSERT INTO {self.table} ({names}) VALUES ({marks})"  # noqa: S608 (constants)
+
+    @property
+    def postgres_sql(self) -> str:
+        names = ", ".join(c for c, _ in self.columns)
+        arrays = ", ".join(f"${i}::{t}[]" for i, (_, t) in enumerate(self.columns, 1))
+        return f"INSERT INTO {self.table} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608
+
+
+_ENTRY_INSERT = _BulkInsert("evidence_entry", (
+    ("idx", "bigint"), ("tenant", "text"), ("leaf", "bytea"), ("leaf_hash", "text"),
+    ("lookup", "text"), ("created_at", "timestamptz"),
+))
+_NODE_INSERT = _BulkInsert("evidence_node", (("node_key", "bigint"), ("hash", "bytea")))
+
+
+async def _bulk_insert(db: Database, insert: _BulkInsert, rows: list[tuple[Any, ...]]) -> None:
+    """Insert many rows on the current transaction's own connection.
+
+    The hot path of every append batch, so it skips Piccolo's per-argument query building:
+    PostgreSQL gets one statement with one array per column (unnest), SQLite an
+    executemany of one prepared statement.
+    """
+    if not rows:
+        return
+    transaction = db.engine.current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("bulk insert outside a transaction")
+    connection = transaction.connection
+    if db.is_postgres:
+        columns = [list(col) for col in zip(*rows, strict=True)]
+        await connection.execute(insert.postgres_sql, *columns)
+    else:
+        await connection.executemany(insert.sqlite_sql, rows)
 
 
 async def load_log_key(db: Database, master_key: bytes) -> SM2PrivateKey:

@@ -25,7 +25,10 @@ class EvidenceEntry(Table, tablename="evidence_entry"):
 
 
 class EvidenceNode(Table, tablename="evidence_node"):
-    """Hash of a complete subtree: node_key = level << 48 | index (level 0 = leaf hashes)."""
+    """Hash of a complete subtree of 2**level leaves: node_key = level << 48 | index.
+
+    Level >= 1 only: a level-0 node is a leaf hash, read from evidence_entry.leaf_hash.
+    """
 
     node_key = BigInt(unique=True)
     hash = Bytea()
