@@ -7,9 +7,13 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Server
 
+from adapters.admission.controllers import CONTROLLERS as ADMISSION_ROUTES
+from adapters.admission.wiring import admission_lifespan
 from hub.auth.controllers import AuthController
 from hub.auth.guards import provide_principal
 from hub.db import database_lifespan
+from hub.evidence.controllers import EvidenceController
+from hub.evidence.lifespan import evidence_lifespan
 from hub.health.controllers import HealthController
 from hub.problems import EXCEPTION_HANDLERS
 from hub.seals.controllers import SealController
@@ -40,7 +44,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SealController,  # seal lifecycle and protection password
             UseRequestController,  # 用印审批
             SignatureController,  # cloud signing
+            *ADMISSION_ROUTES,  # vendor registration and admission (准入)
             VerificationController,
+            EvidenceController,  # the evidence log: checkpoint, entries, proofs (存证)
             RatingController,
             RankingController,
             RegulatorController,
@@ -61,7 +67,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[
             database_lifespan,  # app.state.db
             hub_tenant_lifespan,  # then the hub tenant
+            evidence_lifespan,  # app.state.evidence: the log the services record into
             sealing_lifespan,  # vendors, seal and signing services
+            admission_lifespan,  # registered vendors' adapters, selector, re-evaluation
             # re-ranks vendors and exports the ranking as metrics
             *([ranking_publisher, metrics_lifespan] if settings.metrics.enabled else []),
         ],

@@ -22,11 +22,13 @@ from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from adapters.admission.live import CallLog, QualitySource, RecordingVendor
-from adapters.admission.services import AdmissionScheduler, AdmissionService
+from adapters.admission.services import SERVING, AdmissionScheduler, AdmissionService
+from adapters.admission.tables import Admission
 from adapters.errors import AdapterError
 from adapters.protocol import AdapterContext, SealVendor
 from adapters.registry import AdapterRegistry
 from hub.db import Database
+from tenants.policy.stats import register_counter
 
 log = logging.getLogger("sealhub.admission")
 
@@ -90,6 +92,7 @@ async def install(
         if registration["name"] not in directory.names():
             activate(registration)
     directory.selector = service.select
+    register_counter("vendors", _serving_vendors)
     await service.publish_statuses()  # gauges are per process: fill them after a restart
     scheduler = AdmissionScheduler(
         service,
@@ -97,6 +100,15 @@ async def install(
         interval_seconds=interval_seconds,
     )
     return service, scheduler
+
+
+async def _serving_vendors(tenant_id: Any) -> int:
+    """Tenant statistics: vendors admitted (or on probation) to serve this tenant."""
+    return int(
+        await Admission.count().where(
+            (Admission.tenant_id == tenant_id) & Admission.status.is_in(list(SERVING))
+        )
+    )
 
 
 @asynccontextmanager

@@ -104,7 +104,10 @@ class SealController(Controller):
         responses=errors(401, 403, 404, 409, 422, 502, 503, 504),
     )
     async def apply(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, data: JSONBody[ApplySeal]
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        data: JSONBody[ApplySeal],
     ) -> SealOut:
         row = await seal_service(request.app.state).apply(
             principal, SealApplication(**msgspec.structs.asdict(data))

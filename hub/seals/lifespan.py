@@ -7,10 +7,13 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
+
 from adapters.local import LocalVendor
 from adapters.protocol import AdapterContext
 from hub.db import Database, get_db
 from hub.seals.services import SealService
+from hub.seals.stats import register_counters
 from hub.signing.services import SigningService
 from hub.vendors.directory import VendorDirectory
 from hub.vendors.store import DbKeyStore
@@ -22,7 +25,9 @@ LOCAL_VENDOR = "local"
 @contextlib.asynccontextmanager
 async def sealing_lifespan(app: Any) -> AsyncIterator[None]:
     state = app.state
-    directory = VendorDirectory()
+    # One pooled client for every http/csc vendor adapter (admission builds them).
+    state.http_client = httpx.AsyncClient(timeout=state.settings.adapters.timeout_seconds)
+    directory = VendorDirectory(fallback=LOCAL_VENDOR)
     directory.add(
         LocalVendor.from_config(
             LOCAL_VENDOR,
@@ -33,7 +38,9 @@ async def sealing_lifespan(app: Any) -> AsyncIterator[None]:
     seals = SealService(get_db(app), directory, events=getattr(state, "evidence", None))
     state.vendors = directory
     state.seals = seals
-    state.signing = SigningService(get_db(app), seals, directory, events=seals.events)
+    state.signing = SigningService(
+        get_db(app), seals, directory, events=seals.events, may_sign=_admission_may_sign(state)
+    )
 
     async def revoke_on_change(
         db: Database, tenant_id: Any, enterprise_id: Any, reason: str, actor: Any
@@ -41,7 +48,22 @@ async def sealing_lifespan(app: Any) -> AsyncIterator[None]:
         return await seals.revoke_for_subject(tenant_id, enterprise_id, reason, actor)
 
     enterprise_change_hooks(state).append(revoke_on_change)
-    yield
+    register_counters()
+    try:
+        yield
+    finally:
+        await state.http_client.aclose()
+
+
+def _admission_may_sign(state: Any) -> Any:
+    """Admission (installed by a later lifespan) decides whether a suspended vendor's
+    seals may still sign; before it is installed every vendor may."""
+
+    async def may_sign(tenant_id: Any, vendor: str) -> bool:
+        admission = getattr(state, "admission", None)
+        return True if admission is None else bool(await admission.may_sign(tenant_id, vendor))
+
+    return may_sign
 
 
 def seal_service(state: Any) -> SealService:

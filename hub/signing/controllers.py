@@ -138,7 +138,10 @@ class UseRequestController(Controller):
         responses=errors(401, 403, 404, 422),
     )
     async def create(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, data: JSONBody[NewUseRequest]
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        data: JSONBody[NewUseRequest],
     ) -> UseRequestOut:
         row = await signing_service(request.app.state).request_use(
             principal, data.seal_id, _digest(data.document_sm3, None), data.purpose

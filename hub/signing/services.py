@@ -86,7 +86,9 @@ class SigningService:
         *,
         events: EventSink | None = None,
         needs_use_approval: UseApprovalPolicy = default_use_approval,
+        may_sign: Callable[[uuid.UUID, str], Awaitable[bool]] | None = None,
     ) -> None:
+        self.may_sign = may_sign
         self.db = db
         self.seals = seals
         self.vendors = vendors
@@ -214,6 +216,11 @@ class SigningService:
         now = _now()
         if seal["valid_end"] is not None and seal["valid_end"] < now:
             raise PolicyDenied("the seal's validity has ended")
+        if self.may_sign is not None and not await self.may_sign(scope.tenant_id, seal["vendor"]):
+            raise PolicyDenied(
+                f"vendor {seal['vendor']} is not admitted to sign for this tenant now",
+                vendor=seal["vendor"],
+            )
         await self.seals.check_password(scope, cmd.seal_id, cmd.password)
         approval = await self._approval(scope, seal, cmd)
 

@@ -2,8 +2,13 @@
 vendor call is measured.
 
 Seals keep the vendor that made them (signing never moves); making a new seal may fail
-over to the next candidate. The candidate order comes from a `VendorSelector`: until the
-admission service is wired in, every registered vendor in round-robin order.
+over to the next candidate. The candidate order comes from a `VendorSelector` (admission:
+admitted vendors, best quality first); without one, every registered vendor in
+round-robin order.
+
+The built-in `local` reference vendor is the *fallback*: it makes seals for a tenant that
+has admitted no vendor at all (a new bureau can work on day one). Once a tenant admits
+any vendor, only admitted vendors make its seals.
 """
 
 from __future__ import annotations
@@ -25,10 +30,11 @@ VendorSelector = Callable[[UUID, list[str]], Awaitable[list[str]]]
 
 
 class VendorDirectory:
-    def __init__(self) -> None:
+    def __init__(self, fallback: str | None = None) -> None:
         self._vendors: dict[str, SealVendor] = {}
         self._turn = itertools.count()
         self.selector: VendorSelector | None = None
+        self.fallback = fallback
 
     def add(self, vendor: SealVendor) -> None:
         self._vendors[vendor.name] = vendor
@@ -44,15 +50,13 @@ class VendorDirectory:
 
     async def candidates(self, tenant_id: UUID, requested: str | None) -> list[SealVendor]:
         if requested is not None:
-            if self.selector is not None and requested not in await self.selector(
-                tenant_id, self.names()
-            ):
+            if requested not in await self._serving(tenant_id):
                 raise VendorUnavailable(
                     f"vendor '{requested}' is not admitted for this tenant", vendor=requested
                 )
             return [self.get(requested)]
         if self.selector is not None:
-            names = await self.selector(tenant_id, self.names())
+            names = await self._serving(tenant_id)
         else:
             names = self.names()
             if names:
@@ -61,6 +65,14 @@ class VendorDirectory:
         if not names:
             raise VendorUnavailable("no admitted vendor can make seals for this tenant", vendor="-")
         return [self.get(n) for n in names]
+
+    async def _serving(self, tenant_id: UUID) -> list[str]:
+        if self.selector is None:
+            return self.names()
+        names = await self.selector(tenant_id, self.names())
+        if not names and self.fallback in self._vendors:
+            return [self.fallback]  # type: ignore[list-item]
+        return names
 
     async def call(self, vendor: str, operation: str, call: Awaitable[T]) -> T:
         """Await a vendor call, recording its outcome and duration."""

@@ -1,0 +1,312 @@
+"""The demo drives a real hub (and real vendor processes) over HTTP, the way a bureau,
+its citizens and a regulator would, and writes every artifact to `--out` so they can be
+checked offline with `sealhub verify`.
+
+Progress goes to stderr; stdout carries the walk-through, or one JSON summary with --json.
+Any failed step exits non-zero with the step named.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from hub.crypto import sm3
+from hub.process import HubProcess
+
+PERSON_PASSWORD = "Demo-person-2026"
+SEAL_PASSWORD = "Seal-pass-2026"
+
+
+def _resident_id(first17: str) -> str:
+    from tenants.identity.validation import resident_id_check_char
+
+    return first17 + resident_id_check_char(first17)
+
+
+def _credit_code(first17: str) -> str:
+    from tenants.identity.validation import credit_code_check_char
+
+    return first17 + credit_code_check_char(first17)
+
+
+class StepFailed(Exception):
+    pass
+
+
+class Demo:
+    def __init__(self, out: Path, *, as_json: bool) -> None:
+        self.out = out
+        self.as_json = as_json
+        self.summary: dict[str, Any] = {"steps": [], "artifacts": []}
+        self.lines: list[str] = []
+        self.http: httpx.Client | None = None
+
+    # --- output ---------------------------------------------------------------------
+
+    def say(self, text: str) -> None:
+        self.lines.append(text)
+        if not self.as_json:
+            print(text, flush=True)
+
+    @contextmanager
+    def step(self, title: str) -> Iterator[None]:
+        print(f"[demo] {title} ...", file=sys.stderr, flush=True)
+        start = time.perf_counter()
+        try:
+            yield
+        except StepFailed:
+            raise
+        except Exception as exc:
+            raise StepFailed(f"{title}: {type(exc).__name__}: {exc}") from exc
+        ms = (time.perf_counter() - start) * 1000
+        self.summary["steps"].append({"step": title, "ok": True, "ms": round(ms, 1)})
+
+    def write(self, name: str, data: bytes) -> Path:
+        path = self.out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        self.summary["artifacts"].append(name)
+        return path
+
+    # --- HTTP -------------------------------------------------------------------------
+
+    def call(self, method: str, url: str, expect: int | tuple[int, ...] = (200, 201, 204),
+             **kw: Any) -> Any:
+        assert self.http is not None
+        r = self.http.request(method, url, **kw)
+        wanted = (expect,) if isinstance(expect, int) else expect
+        if r.status_code not in wanted:
+            raise StepFailed(f"{method} {url} -> {r.status_code}: {r.text[:500]}")
+        if r.status_code == 204 or not r.content:
+            return None
+        if r.headers.get("content-type", "").startswith("application/json"):
+            return r.json()
+        return r.content
+
+    def login(self, tenant: str, username: str, password: str) -> dict[str, str]:
+        body = self.call("POST", "/api/v1/auth/login",
+                         json={"tenant": tenant, "username": username, "password": password})
+        return {"Authorization": "Bearer " + body["access_token"]}
+
+    # --- the story ----------------------------------------------------------------------
+
+    def run(self, hub: HubProcess, vendors: list[Any]) -> None:
+        with self.step("bootstrap a hub operator and a regulator (sealhub admin)"):
+            hub.cli("admin", "create-operator", "--username", "operator", "--password-file", "-",
+                    stdin="Operator-pass-2026\n")
+            hub.cli("admin", "create-operator", "--username", "regulator", "--role", "regulator",
+                    "--password-file", "-", stdin="Regulator-pass-2026\n")
+            operator = self.login("hub", "operator", "Operator-pass-2026")
+            self.regulator = self.login("hub", "regulator", "Regulator-pass-2026")
+        self.say(f"Hub running at {hub.url} (OpenAPI at {hub.url}/schema)")
+
+        slug = "gaj-" + secrets.token_hex(2)
+        with self.step("onboard a bureau (tenant) and its staff"):
+            self.call("POST", "/api/v1/tenants", headers=operator, json={
+                "name": "示范市公安局", "slug": slug, "region_code": "150102",
+                "admin": {"username": "admin", "password": "Admin-pass-2026"}})
+            admin = self.login(slug, "admin", "Admin-pass-2026")
+            self.call("POST", "/api/v1/accounts", headers=admin, json={
+                "username": "clerk", "password": "Clerk-pass-2026", "roles": ["clerk"]})
+            clerk = self.login(slug, "clerk", "Clerk-pass-2026")
+        self.say(f"Bureau '示范市公安局' onboarded as tenant '{slug}', with an admin and a clerk")
+
+        if vendors:
+            self.vendor_admission(operator, admin, vendors)
+
+        with self.step("real-name registration of a citizen and an enterprise"):
+            person = self.register_person(admin, "张三", _resident_id("11010519900307123"), "zhangsan")
+            self.register_person(admin, "李四", _resident_id("15010219850715001"), "lisi")
+            lisi = self.call("GET", "/api/v1/identity/persons", headers=admin)
+            lisi_id = next(p["id"] for p in lisi if p["name"] == "李四")
+            ent = self.call("POST", "/api/v1/identity/enterprises", headers=admin, json={
+                "name": "示范科技有限公司", "credit_code": _credit_code("91150102MA0N4GRX8"),
+                "legal_representative_id": lisi_id, "agent_person_id": lisi_id})
+            zhang = self.login(slug, "zhangsan", PERSON_PASSWORD)
+            agent = self.login(slug, "lisi", PERSON_PASSWORD)
+        self.say(f"Registered 张三 (ID {person['id_number_masked']}) and 示范科技有限公司 "
+                 f"(USCC {ent['credit_code']}, legal representative and agent 李四)")
+
+        with self.step("apply for seals; the clerk approves the enterprise seal; set passwords"):
+            personal = self.call("POST", "/api/v1/seals", headers=zhang, json={"seal_type": "personal"})
+            official = self.call("POST", "/api/v1/seals", headers=agent,
+                                 json={"seal_type": "official", "enterprise_id": ent["id"]})
+            assert official["status"] == "applied"
+            official = self.call("POST", f"/api/v1/seals/{official['id']}/approve", headers=clerk,
+                                 json={"reason": "documents checked at the counter"})
+            for seal, who in ((personal, zhang), (official, agent)):
+                self.call("PUT", f"/api/v1/seals/{seal['id']}/password", headers=who,
+                          json={"password": SEAL_PASSWORD})
+        for seal in (personal, official):
+            self.write(f"seal-{seal['seal_type']}.esl", base64.b64decode(seal["seal"]))
+            self.write(f"certs/signer-{seal['seal_type']}.cer", base64.b64decode(seal["signer_cert"]))
+            self.say(f"Seal '{seal['name']}' ({seal['seal_type']}) made by vendor {seal['vendor']}: "
+                     f"{seal['status']}, esID {seal['esid']}")
+        self.summary["seals"] = [{k: s[k] for k in ("esid", "seal_type", "name", "vendor", "status")}
+                                 for s in (personal, official)]
+
+        document = ("示范科技有限公司 与 张三 签订的服务合同\n"
+                    "甲方：示范科技有限公司\n乙方：张三\n" + time.strftime("%Y-%m-%d")).encode()
+        self.write("document.txt", document)
+        digest = sm3(document).hex()
+        signatures: list[dict[str, Any]] = []
+        with self.step("the citizen signs the document in the cloud"):
+            signatures.append(self.sign(zhang, personal, document, None))
+        with self.step("the enterprise asks for approval to use its official seal; clerk approves; it signs"):
+            use = self.call("POST", "/api/v1/use-requests", headers=agent, json={
+                "seal_id": official["id"], "document_sm3": digest, "purpose": "服务合同盖章"})
+            self.call("POST", f"/api/v1/use-requests/{use['id']}/approve", headers=clerk,
+                      json={"reason": "contract reviewed"})
+            signatures.append(self.sign(agent, official, document, use["id"]))
+
+        with self.step("anyone verifies the signatures (public endpoint)"):
+            for sig in signatures:
+                der = base64.b64decode(sig["signature"])
+                report = self.call("POST", "/api/v1/verify", files={"file": ("s.dat", der)})
+                if not report["valid"]:
+                    raise StepFailed(f"signature {sig['id']} did not verify: {report}")
+                failed = [c["name"] for c in report["checks"] if not c["ok"]]
+                self.say(f"Signature {sig['name']}: VALID ({len(report['checks'])} checks"
+                         f"{', failed: ' + ', '.join(failed) if failed else ''})")
+        self.summary["signatures"] = [{"file": s["name"], "vendor": s["vendor"]} for s in signatures]
+
+        for extra in EXTRA_STEPS:
+            extra(self, {"hub": hub, "admin": admin, "clerk": clerk, "zhang": zhang, "agent": agent,
+                         "personal": personal, "official": official, "signatures": signatures,
+                         "document": document, "operator": operator, "slug": slug})
+
+        with self.step("tenant statistics"):
+            stats = self.call("GET", "/api/v1/statistics", headers=admin)
+        self.summary["statistics"] = stats["counters"]
+        self.say("Statistics: " + ", ".join(f"{k}={v}" for k, v in stats["counters"].items()))
+
+        with self.step("offline verification of the artifacts (sealhub verify)"):
+            for name in self.summary["artifacts"]:
+                if name.endswith((".esl", ".dat", ".json", ".ofd")):
+                    done = subprocess.run([sys.executable, "-m", "hub.cli", "verify", "--json",
+                                           str(self.out / name)], capture_output=True, text=True,
+                                          timeout=120)
+                    if done.returncode != 0:
+                        raise StepFailed(f"sealhub verify {name}: exit {done.returncode} "
+                                         f"{done.stdout[-400:]} {done.stderr[-400:]}")
+        self.say(f"Artifacts in {self.out}: " + ", ".join(self.summary["artifacts"]))
+
+    def register_person(self, admin: dict[str, str], name: str, id_number: str,
+                        username: str) -> dict[str, Any]:
+        return self.call("POST", "/api/v1/identity/persons", headers=admin, json={  # type: ignore[no-any-return]
+            "name": name, "id_number": id_number, "mobile": "13912345678",
+            "face_image": base64.b64encode(f"live-photo-of-{id_number}".encode()).decode(),
+            "username": username, "password": PERSON_PASSWORD})
+
+    def sign(self, who: dict[str, str], seal: dict[str, Any], document: bytes,
+             use_request: str | None) -> dict[str, Any]:
+        key = secrets.token_hex(12)
+        body = {"seal_id": seal["id"], "password": SEAL_PASSWORD,
+                "document_sm3": sm3(document).hex(), "property_info": "document.txt"}
+        if use_request:
+            body["use_request_id"] = use_request
+        sig = self.call("POST", "/api/v1/signatures", headers={**who, "Idempotency-Key": key}, json=body)
+        again = self.call("POST", "/api/v1/signatures", headers={**who, "Idempotency-Key": key}, json=body)
+        if not again["replayed"] or again["signature"] != sig["signature"]:
+            raise StepFailed("a retry with the same Idempotency-Key signed twice")
+        name = f"signature-{seal['seal_type']}.dat"
+        self.write(name, base64.b64decode(sig["signature"]))
+        sig["name"] = name
+        self.say(f"{seal['name']} signed document.txt (SM3 {sig['document_sm3'][:16]}...) "
+                 f"via vendor {sig['vendor']}; retry with the same key returned the same signature")
+        return sig  # type: ignore[no-any-return]
+
+    def vendor_admission(self, operator: dict[str, str], admin: dict[str, str],
+                         vendors: list[Any]) -> None:
+        with self.step("register two reference vendors hub-wide and admit them to the bureau"):
+            for v in vendors:
+                self.call("POST", "/api/v1/vendors", headers=operator, json={
+                    "name": v.name, "kind": "http", "endpoint": v.url, "sla_p95_ms": 500,
+                    "product_certificate": f"GM-DEMO-{v.name}"})
+                self.call("POST", "/api/v1/admission/applications", headers=admin,
+                          json={"vendor": v.name})
+            self.call("POST", "/api/v1/admission/reevaluate", headers=admin, json={})
+            standings = [self.call("GET", f"/api/v1/admission/vendors/{v.name}", headers=admin)
+                         for v in vendors]
+        self.summary["vendors"] = []
+        for s in standings:
+            history = [f"{h['from_status'] or '-'} -> {h['to_status']} ({h['reason']})"
+                       for h in s["history"]]
+            self.summary["vendors"].append({"vendor": s["vendor"], "status": s["status"],
+                                            "history": history})
+            self.say(f"Vendor {s['vendor']}: {s['status']}; history: " + "; ".join(history))
+
+
+#: Later stages of the story (evidence packages, ranking, documents) register here:
+#: each gets the demo and a context dict, and adds its own steps.
+EXTRA_STEPS: list[Callable[[Demo, dict[str, Any]], None]] = []
+
+
+def add_demo_command(sub: Any) -> None:
+    demo = sub.add_parser("demo", help="run the whole job end to end against a real hub process")
+    demo.add_argument("--out", default="demo-out", help="directory for the artifacts")
+    demo.add_argument("--json", action="store_true", help="print one JSON summary")
+    demo.add_argument("--no-vendors", action="store_true",
+                      help="only the built-in local vendor (no vendor processes)")
+    demo.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    demo = Demo(out, as_json=args.json)
+    work = Path(tempfile.mkdtemp(prefix="sealhub-demo-"))
+    env = {
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{work}/demo.db",
+        "SEALHUB_MASTER_KEY": base64.b64encode(secrets.token_bytes(16)).decode(),
+        "SEALHUB_DATA_DIR": str(work),
+        "PROMETHEUS_MULTIPROC_DIR": "",
+    }
+    code = 0
+    try:
+        with ExitStack() as stack:
+            vendors: list[Any] = []
+            if not args.no_vendors:
+                from adapters.testing.process import VendorProcess
+
+                with demo.step("start two reference vendor processes of different quality"):
+                    vendors = [
+                        stack.enter_context(VendorProcess("vendor-swift", latency_ms=2)),
+                        stack.enter_context(VendorProcess("vendor-slow", latency_ms=120,
+                                                          error_rate=0.02)),
+                    ]
+            with demo.step("start the hub"):
+                hub = stack.enter_context(HubProcess(env, log=work / "hub.log"))
+            demo.http = stack.enter_context(httpx.Client(base_url=hub.url, timeout=60))
+            demo.run(hub, vendors)
+    except StepFailed as exc:
+        demo.summary["error"] = str(exc)
+        print(f"[demo] FAILED: {exc}", file=sys.stderr)
+        log = work / "hub.log"
+        if log.exists():
+            print(log.read_text()[-3000:], file=sys.stderr)
+        code = 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    demo.summary["ok"] = code == 0
+    demo.summary["out"] = str(out)
+    if args.json:
+        print(json.dumps(demo.summary, ensure_ascii=False, indent=2))
+    elif code == 0:
+        print("Demo complete: every step passed.")
+    return code
