@@ -140,7 +140,9 @@ class OfdContainer:
                 return folded
         return None
 
-    def read(self, name: str) -> bytes:
+    def read(self, name: str, *, check_crc: bool = True) -> bytes:
+        """A member's bytes. `check_crc=False` when the caller checks a stronger digest
+        (a Reference's SM3) over exactly these bytes anyway."""
         cached = self._cache.get(name)
         if cached is not None:
             return cached
@@ -148,14 +150,14 @@ class OfdContainer:
         if info is None:
             raise FormatError(f"OFD member {name} is missing")
         try:
-            data = self._inflate(name, info)
+            data = self._inflate(name, info, check_crc)
         except (zlib.error, struct.error, ValueError) as exc:
             raise FormatError(f"OFD member {name} is unreadable: {exc}") from exc
         self._budget -= len(data)
         self._cache[name] = data
         return data
 
-    def _inflate(self, name: str, info: Entry) -> bytes:
+    def _inflate(self, name: str, info: Entry, check_crc: bool) -> bytes:
         if info.flag_bits & FLAG_ENCRYPTED:
             raise FormatError(f"OFD member {name} is encrypted")
         at = info.header_offset
@@ -176,12 +178,22 @@ class OfdContainer:
             raise FormatError(f"OFD member {name} uses unsupported compression")
         if len(out) > limit:
             raise PayloadTooLarge(f"OFD member {name} inflates past its declared size or the limit")
-        if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
+        if len(out) != info.file_size or (check_crc and zlib.crc32(out) != info.CRC):
             raise FormatError(f"OFD member {name} is damaged (size or CRC mismatch)")
         return bytes(out)
 
 
 def normalise(path: str) -> str:
+    """'/Doc_0/./a\\b.xml' -> 'Doc_0/a/b.xml'; already-normal names (nearly all) as they are."""
+    if (
+        path == path.strip()
+        and not path.startswith((".", "/"))
+        and not path.endswith("/")
+        and "\\" not in path
+        and "/." not in path
+        and "//" not in path
+    ):
+        return path
     path = path.replace("\\", "/").strip()
     norm = posixpath.normpath("/" + path.lstrip("/"))
     return norm.lstrip("/")
