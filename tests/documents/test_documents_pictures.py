@@ -92,3 +92,24 @@ def test_cjk_font_is_available_from_pypi() -> None:
     # The font ships in a PyPI dependency, so a fresh `make test` machine has it.
     path = cjk_font_path()
     assert path is not None and path.is_file()
+
+
+def test_without_a_cjk_font_pictures_still_render(monkeypatch) -> None:
+    """A machine with no CJK font gets boxes for the characters, not a crash."""
+    from hub.pictures import fonts
+
+    monkeypatch.setattr(fonts, "_DEBIAN_CJK_FONTS", ())
+    monkeypatch.setattr(fonts.resources, "files", lambda _pkg: (_ for _ in ()).throw(
+        ModuleNotFoundError("no font package")))
+    fonts.cjk_font_path.cache_clear()
+    fonts.cjk_font.cache_clear()
+    try:
+        assert fonts.cjk_font_path() is None
+        img = _open(render_official_seal("某单位", "123"))
+        assert img.getpixel((img.width // 2, img.height // 2))[3] == 255  # the star
+        assert _open(render_personal_seal("张三")).size == (mm_to_px(20),) * 2
+    finally:
+        monkeypatch.undo()
+        fonts.cjk_font_path.cache_clear()
+        fonts.cjk_font.cache_clear()
+    assert fonts.cjk_font_path() is not None
