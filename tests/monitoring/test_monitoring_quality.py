@@ -178,3 +178,19 @@ def test_ranking_text_shows_scores_and_inputs() -> None:
     assert any(line.split()[:2] == ["2.", "slowco"] for line in lines)
     assert "p95 0.750s vs SLA 0.500s" in text
     assert "1000/1000 calls succeeded" in text
+
+
+def test_demo_prints_the_api_ranking_with_its_inputs() -> None:
+    from monitoring.demo import ranking_lines
+    from monitoring.services import ranking_document
+
+    ranked = quality.rank([quality.score(PERFECT),
+                           quality.score(replace(PERFECT, vendor="slowco",
+                                                 p95_latency_seconds=0.75))])
+    import json
+
+    document = json.loads(json.dumps(ranking_document(ranked)))  # as the API sends it
+    lines = ranking_lines(document)
+    assert "35% success" in lines[0] and "m=3.5" in lines[0]
+    assert lines[1].split()[:2] == ["1.", "refa"]
+    assert any("p95 0.750s vs SLA 0.500s" in line for line in lines)
