@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -187,8 +188,6 @@ def test_demo_prints_the_api_ranking_with_its_inputs() -> None:
     ranked = quality.rank([quality.score(PERFECT),
                            quality.score(replace(PERFECT, vendor="slowco",
                                                  p95_latency_seconds=0.75))])
-    import json
-
     document = json.loads(json.dumps(ranking_document(ranked)))  # as the API sends it
     lines = ranking_lines(document)
     assert "35% success" in lines[0] and "m=3.5" in lines[0]
