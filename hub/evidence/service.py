@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -160,9 +161,16 @@ class EvidenceLog:
 
     async def _enqueue(self, tenant: str, leaf: bytes, lookup: str | None) -> Appended:
         future: asyncio.Future[Appended] = asyncio.get_running_loop().create_future()
+        if self.db.engine.current_transaction.get() is not None:
+            # Called inside the caller's transaction: append right there, so the entry
+            # commits (or rolls back) with the change it records. (Queueing it would
+            # deadlock on SQLite, whose one writer is the caller.)
+            return (await self._write([(tenant, leaf, lookup, future)]))[0]
         self._pending.append((tenant, leaf, lookup, future))
         if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush())
+            # A fresh context: the flush must never join whatever transaction the first
+            # caller's context happens to carry.
+            self._flusher = asyncio.create_task(self._flush(), context=contextvars.Context())
         return await future
 
     async def _flush(self) -> None:

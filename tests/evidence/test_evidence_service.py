@@ -210,3 +210,18 @@ def test_unknown_record_kind_is_a_format_error():
     with pytest.raises(FormatError):
         event_from_record("t", "seal.eaten", {})
     assert SM2PrivateKey  # imported for the key tests above
+
+
+async def test_record_inside_a_transaction_commits_with_it(evidence_db, log):
+    before = await log.size()
+    async with evidence_db.transaction():
+        leaf = await log.record("tenant-tx", "seal.suspended", {"seal": "in-tx"})
+    entry = await log.find(leaf_hash_hex=leaf)
+    assert entry.index == before
+    with pytest.raises(RuntimeError, match="boom"):
+        async with evidence_db.transaction():
+            await log.record("tenant-tx", "seal.suspended", {"seal": "rolled-back"})
+            raise RuntimeError("boom")
+    assert await log.size() == before + 1  # the rolled-back event left no entry
+    appended = await log.append(event("after-rollback", 0))
+    assert appended.index == before + 1

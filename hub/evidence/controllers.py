@@ -1,0 +1,98 @@
+"""Public evidence-log endpoints: log key, checkpoint, entry hashes, RFC 9162 proofs.
+
+Proofs and leaf hashes are public (anyone can check the log); event contents are not
+served here (they belong to their tenant, and reach a relying party in an evidence
+package).
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromQuery
+
+from hub.crypto import sm3
+from hub.errors import ValidationFailed
+from hub.evidence.lifespan import evidence_log
+
+MAX_ENTRIES = 1000
+_NOT_FOUND = {404: ResponseSpec(None, description="Entry or tree size not in the log "
+                                                  "(problem+json)")}
+_BAD = {422: ResponseSpec(None, description="Invalid query parameter (problem+json)")}
+
+
+def _b64(hashes: list[bytes]) -> list[str]:
+    return [base64.b64encode(h).decode() for h in hashes]
+
+
+class EvidenceController(Controller):
+    path = "/api/v1/evidence/log"
+    tags = ["evidence"]  # noqa: RUF012
+    security = []  # noqa: RUF012  (a transparency log is public)
+
+    @get("", operation_id="getEvidenceLog", summary="The log's origin, size and public key")
+    async def log_info(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
+        log = evidence_log(request.app.state)
+        key = log.log_key.public_key
+        return {
+            "origin": log.origin,
+            "size": await log.size(),
+            "public_key_pem": key.to_pem().decode(),
+            "public_key_sm3": sm3(key.to_der()).hex(),
+            "signature_algorithm": "SM2-with-SM3, ID 1234567812345678, DER, base64",
+        }
+
+    @get("/checkpoint", operation_id="getEvidenceCheckpoint",
+         summary="The latest checkpoint (C2SP tlog-checkpoint text + SM2 signature)")
+    async def checkpoint(self, request: Request[Any, Any, Any]) -> dict[str, str]:
+        return (await evidence_log(request.app.state).checkpoint()).to_dict()
+
+    @get("/entries", operation_id="listEvidenceEntries",
+         summary="Leaf hashes of entries [start, end)", responses=_BAD)
+    async def entries(
+        self, request: Request[Any, Any, Any], start: FromQuery[int] = 0,
+        end: FromQuery[int | None] = None,
+    ) -> dict[str, Any]:
+        log = evidence_log(request.app.state)
+        end = min(await log.size(), start + MAX_ENTRIES if end is None else end)
+        if start < 0 or end - start > MAX_ENTRIES:
+            raise ValidationFailed(f"0 <= start, at most {MAX_ENTRIES} entries", field="start")
+        rows = await log.entries(start, end)
+        return {"start": start, "entries": [
+            {"index": e.index, "leaf_hash": base64.b64encode(e.leaf_hash).decode()} for e in rows
+        ]}
+
+    @get("/proof/inclusion", operation_id="getEvidenceInclusionProof",
+         summary="RFC 9162 inclusion proof of an entry (by index or leaf hash)",
+         responses={**_NOT_FOUND, **_BAD})
+    async def inclusion(
+        self, request: Request[Any, Any, Any], tree_size: FromQuery[int],
+        index: FromQuery[int | None] = None, leaf_hash: FromQuery[str | None] = None,
+    ) -> dict[str, Any]:
+        log = evidence_log(request.app.state)
+        if (index is None) == (leaf_hash is None):
+            raise ValidationFailed("give exactly one of index and leaf_hash", field="index")
+        if leaf_hash is not None:
+            try:
+                raw = base64.b64decode(leaf_hash, validate=True)
+            except ValueError:
+                raw = b""
+            if len(raw) != 32:
+                raise ValidationFailed("leaf_hash must be a base64 SM3 hash", field="leaf_hash")
+            entry = await log.find(leaf_hash_hex=raw.hex())
+            index = entry.index
+        assert index is not None
+        proof = await log.inclusion_proof(index, tree_size)
+        return {"index": index, "tree_size": tree_size, "inclusion_proof": _b64(proof)}
+
+    @get("/proof/consistency", operation_id="getEvidenceConsistencyProof",
+         summary="RFC 9162 consistency proof between two tree sizes",
+         responses={**_NOT_FOUND, **_BAD})
+    async def consistency(
+        self, request: Request[Any, Any, Any], first: FromQuery[int], second: FromQuery[int]
+    ) -> dict[str, Any]:
+        proof = await evidence_log(request.app.state).consistency_proof(first, second)
+        return {"first": first, "second": second, "consistency_proof": _b64(proof)}
