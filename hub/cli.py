@@ -11,14 +11,12 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from hub.settings import Settings
-    from monitoring.multiproc import prepare_multiprocess_dir
+    from monitoring.multiproc import configure_environment
 
     settings = Settings.from_env()
     workers = args.workers or settings.server.workers
-    metrics_dir = prepare_multiprocess_dir(settings.metrics.multiprocess_dir, workers)
-    if metrics_dir:
-        # prometheus-client reads this variable in each worker, at import time.
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    # prometheus-client reads PROMETHEUS_MULTIPROC_DIR in each worker, at import time.
+    configure_environment(os.environ, settings.metrics.multiprocess_dir, workers)
     uvicorn.run(
         "hub.asgi:app",
         host=args.host or settings.server.host,

@@ -164,3 +164,23 @@ def test_a_finished_worker_no_longer_holds_the_circuit_open(tmp_path: Path) -> N
     assert _value(samples, "sealhub_vendor_circuit_state", vendor="refa") == 0
     # Its counters still count: a finished worker's work happened.
     assert _value(samples, "sealhub_seals_issued_total", tenant="bureau-a", vendor="refa") == 2
+
+
+def test_serve_environment_for_one_and_many_workers(tmp_path: Path) -> None:
+    from monitoring.multiproc import configure_environment
+
+    # An empty variable would still switch prometheus-client to multiprocess mode (files
+    # in the working directory): one worker without a directory clears it.
+    env = {"PROMETHEUS_MULTIPROC_DIR": ""}
+    assert configure_environment(env, None, 1) is None
+    assert "PROMETHEUS_MULTIPROC_DIR" not in env
+    # Several workers get a fresh directory of their own.
+    env = {}
+    made = configure_environment(env, None, 3)
+    assert made and env["PROMETHEUS_MULTIPROC_DIR"] == made and Path(made).is_dir()
+    # A configured directory is used and emptied of a previous run's files.
+    (tmp_path / "counter_1.db").write_bytes(b"stale")
+    (tmp_path / "keep.txt").write_text("not ours")
+    env = {}
+    assert configure_environment(env, str(tmp_path), 1) == str(tmp_path)
+    assert not list(tmp_path.glob("*.db")) and (tmp_path / "keep.txt").exists()
