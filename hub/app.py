@@ -12,7 +12,7 @@ from adapters.admission.wiring import admission_lifespan
 from hub.auth.controllers import AuthController
 from hub.auth.guards import provide_principal
 from hub.db import database_lifespan
-from hub.evidence.controllers import EvidenceController
+from hub.evidence.controllers import EvidenceController, EvidencePackageController
 from hub.evidence.lifespan import evidence_lifespan
 from hub.health.controllers import HealthController
 from hub.problems import EXCEPTION_HANDLERS
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *ADMISSION_ROUTES,  # vendor registration and admission (准入)
             VerificationController,
             EvidenceController,  # the evidence log: checkpoint, entries, proofs (存证)
+            EvidencePackageController,  # evidence packages of a tenant's signings (出证)
             RatingController,
             RankingController,
             RegulatorController,

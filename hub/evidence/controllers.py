@@ -1,4 +1,5 @@
-"""Public evidence-log endpoints: log key, checkpoint, entry hashes, RFC 9162 proofs.
+"""Evidence-log endpoints: the public log (key, checkpoint, entry hashes, RFC 9162
+proofs) and, for a tenant's own signings, evidence packages.
 
 Proofs and leaf hashes are public (anyone can check the log); event contents are not
 served here (they belong to their tenant, and reach a relying party in an evidence
@@ -8,15 +9,20 @@ package).
 from __future__ import annotations
 
 import base64
+import uuid
 from typing import Any
 
 from litestar import Controller, Request, get
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery
 
+from hub.auth.guards import requires
+from hub.auth.openapi import errors
+from hub.auth.principal import CurrentPrincipal, Role
 from hub.crypto import sm3
 from hub.errors import ValidationFailed
 from hub.evidence.lifespan import evidence_log
+from hub.seals.lifespan import signing_service
 
 MAX_ENTRIES = 1000
 _NOT_FOUND = {404: ResponseSpec(None, description="Entry or tree size not in the log "
@@ -96,3 +102,34 @@ class EvidenceController(Controller):
     ) -> dict[str, Any]:
         proof = await evidence_log(request.app.state).consistency_proof(first, second)
         return {"first": first, "second": second, "consistency_proof": _b64(proof)}
+
+
+class EvidencePackageController(Controller):
+    """出证: the evidence package of one of the caller's signings (tenant-scoped)."""
+
+    path = "/api/v1/evidence/signatures"
+    tags = ["evidence"]  # noqa: RUF012
+
+    @get(
+        "/{signature_id:uuid}",
+        operation_id="getEvidencePackage",
+        summary="Evidence package of a signing: entries, proofs, signed checkpoint, signature",
+        description=(
+            "Verifies offline with `sealhub verify PACKAGE.json` (no database): checkpoint "
+            "signature, inclusion proofs, the SES_Signature over document_sm3, the seal, and "
+            "approval-before-signing. The caller must see the signature (its signer, a clerk "
+            "or a tenant admin of the same tenant)."
+        ),
+        guards=[requires(Role.PERSON, Role.ENTERPRISE_AGENT, Role.CLERK, Role.TENANT_ADMIN)],
+        responses=errors(401, 403, 404),
+    )
+    async def package(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        signature_id: FromPath[uuid.UUID],
+    ) -> dict[str, Any]:
+        record = await signing_service(request.app.state).get_signature(principal, signature_id)
+        return await evidence_log(request.app.state).package(
+            bytes(record["signature_der"]), bytes.fromhex(record["document_sm3"])
+        )

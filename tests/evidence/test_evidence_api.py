@@ -99,13 +99,25 @@ async def test_signing_through_the_hub_has_a_verifying_package(make_tenant, app)
     doc = b"evidence end to end"
     r = await _sign(t, person.headers, seal["id"], doc)
     assert r.status_code == 201, r.text
-    der = base64.b64decode(r.json()["signature"])
+    signature_id = r.json()["id"]
+    got = await t.client.get(f"/api/v1/evidence/signatures/{signature_id}",
+                             headers=person.headers)
+    assert got.status_code == 200, got.text
+    package = got.json()
     log = app.state.evidence
-    package = await log.package(der, sm3(doc))
     report = verify_package(package, log_public_key=log.log_key.public_key)
     assert report.valid, report.to_text()
+    assert package["document_sm3"] == sm3(doc).hex()
     event = package["entries"][-1]["event"]
     assert event["type"] == "signature.made" and event["subject"]["seal_id"] == seal["id"]
+    # Another tenant (or no token) cannot fetch it: no existence oracle.
+    other = await make_tenant()
+    stranger = await other.add_person("钱七")
+    r = await other.client.get(f"/api/v1/evidence/signatures/{signature_id}",
+                               headers=stranger.headers)
+    assert r.status_code == 404
+    r = await t.client.get(f"/api/v1/evidence/signatures/{signature_id}")
+    assert r.status_code == 401
 
 
 async def _approved_signing(make_tenant, app):
