@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from hub.documents.ofd_sign import SignTbs
 from hub.documents.pdf_verify import verify_pdf
+from hub.documents.signer import SignTbs
 from hub.documents.templates import (
     BUILTIN_TEMPLATES,
     SigningPlan,

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from xml.sax.saxutils import quoteattr
@@ -45,20 +45,14 @@ from hub.documents.ofd_package import (
     resolve,
 )
 from hub.documents.ofd_writer import OFD_NS, zip_package
-from hub.errors import CryptoError, FormatError, ValidationFailed
+from hub.documents.signer import SignDigest, SignTbs, produce_signature
+from hub.errors import FormatError, ValidationFailed
 from hub.formats import (
     Check,
     Report,
-    assemble_signature_v4,
-    build_tbs_sign_v4,
     parse_seal,
     verify_ofd,
-    verify_signature,
 )
-
-# The hub routes this to the seal's vendor: TBS_Sign bytes in, (SM2 signature DER,
-# signer certificate DER) out.
-SignTbs = Callable[[bytes], Awaitable[tuple[bytes, bytes]]]
 
 _XML_HEAD = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -121,14 +115,19 @@ async def sign_ofd(
     ofd: bytes,
     *,
     seal_der: bytes,
-    sign_tbs: SignTbs,
+    sign_tbs: SignTbs | None = None,
+    sign_digest: SignDigest | None = None,
     placements: Sequence[Placement],
     time: datetime | None = None,
     provider: Provider = Provider(),
     max_uncompressed: int = 200 * 1024 * 1024,
     max_entries: int = 10_000,
 ) -> SignedOfd:
-    """Add one seal signature to `ofd` and return the new package."""
+    """Add one seal signature to `ofd` and return the new package.
+
+    Give `sign_tbs` or `sign_digest` (see `hub.documents.signer`); the vendor is only
+    asked after the existing signatures were checked and the placements accepted.
+    """
     if not placements:
         raise ValidationFailed("at least one stamp position is needed", field="placements")
     pkg = OfdPackage.read(ofd, max_uncompressed=max_uncompressed, max_entries=max_entries)
@@ -224,17 +223,10 @@ async def sign_ofd(
     )
 
     data_hash = sm3(signature_xml)
-    tbs = build_tbs_sign_v4(
-        seal_der=seal_der, time=when, data_hash=data_hash, property_info="/" + signature_path
+    signed_value = await produce_signature(
+        seal_der=seal_der, data_hash=data_hash, property_info="/" + signature_path, when=when,
+        sign_tbs=sign_tbs, sign_digest=sign_digest,
     )
-    raw_signature, signer_cert = await sign_tbs(tbs)
-    signed_value = assemble_signature_v4(
-        tbs_sign=tbs, signer_cert=signer_cert, signature=raw_signature
-    )
-    report = verify_signature(signed_value, document_digest=data_hash)
-    if not report.valid:
-        reasons = "; ".join(f"{c.name}: {c.detail}" for c in report.failed) or "invalid"
-        raise CryptoError(f"the signature returned for the document does not verify: {reasons}")
 
     files = [(name, changed.get(name, pkg.files[name])) for name in pkg.names]
     files += [(name, data) for name, data in changed.items() if name not in pkg.files]

@@ -40,9 +40,9 @@ from pyhanko.sign.fields import (
 from pyhanko.sign.signers.pdf_byterange import PdfByteRangeDigest
 
 from hub.crypto import sm3
-from hub.documents.ofd_sign import SignTbs
+from hub.documents.signer import SignDigest, SignTbs, produce_signature
 from hub.errors import CryptoError, FormatError, ValidationFailed
-from hub.formats import assemble_signature_v4, build_tbs_sign_v4, parse_seal, verify_signature
+from hub.formats import parse_seal
 
 SUBFILTER = "/GBT38540.SES_Signature"
 FILTER = "/SealHub.SES"
@@ -89,7 +89,8 @@ async def sign_pdf(
     pdf: bytes,
     *,
     seal_der: bytes,
-    sign_tbs: SignTbs,
+    sign_tbs: SignTbs | None = None,
+    sign_digest: SignDigest | None = None,
     stamp: PdfStamp,
     time: datetime | None = None,
     reason: str | None = None,
@@ -161,15 +162,12 @@ async def sign_pdf(
     data_hash = sm3(bytes(buffer[:start]) + bytes(buffer[end:eof]))
     buffer.release()
 
-    tbs = build_tbs_sign_v4(seal_der=seal_der, time=when, data_hash=data_hash,
-                            property_info=f"pdf:{field_name}")
-    raw_signature, signer_cert = await sign_tbs(tbs)
-    signed_value = assemble_signature_v4(tbs_sign=tbs, signer_cert=signer_cert,
-                                         signature=raw_signature)
-    report = verify_signature(signed_value, document_digest=data_hash)
-    if not report.valid:
-        reasons = "; ".join(f"{c.name}: {c.detail}" for c in report.failed) or "invalid"
-        raise CryptoError(f"the signature returned for the document does not verify: {reasons}")
+    signed_value = await produce_signature(
+        seal_der=seal_der, data_hash=data_hash, property_info=f"pdf:{field_name}", when=when,
+        sign_tbs=sign_tbs, sign_digest=sign_digest,
+    )
+    if 2 * len(signed_value) > reserve:
+        raise CryptoError(f"the signature is {len(signed_value)} bytes, more than reserved")
     filling.send(signed_value)
     data = output.getvalue()
     return SignedPdf(data, field_name, signed_value, data_hash,

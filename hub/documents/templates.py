@@ -23,10 +23,11 @@ from enum import StrEnum
 
 import pikepdf
 
-from hub.documents.ofd_sign import SignTbs, StampPosition, sign_ofd
+from hub.documents.ofd_sign import StampPosition, sign_ofd
 from hub.documents.ofd_writer import DocInfo, write_text_ofd
 from hub.documents.pdf_sign import PdfStamp, sign_pdf
 from hub.documents.pdf_writer import write_text_pdf
+from hub.documents.signer import SignDigest, SignTbs
 from hub.errors import PolicyDenied, ValidationFailed
 from tenants.identity.validation import check_mobile, parse_resident_id
 
@@ -212,19 +213,23 @@ class SigningPlan:
 
 async def sign_step(
     plan: SigningPlan, key: str, document: bytes, *, kind: str, page_count: int,
-    signed: Iterable[str], approved: Iterable[str], seal_der: bytes, sign_tbs: SignTbs,
+    signed: Iterable[str], approved: Iterable[str], seal_der: bytes,
+    sign_tbs: SignTbs | None = None, sign_digest: SignDigest | None = None,
 ) -> bytes:
     """Sign `document` (OFD or PDF bytes) as step `key`, if the plan allows it now."""
     step = plan.require_can_sign(key, signed, approved)
     page = step.page_index(page_count)
     if kind == "ofd":
-        result = await sign_ofd(document, seal_der=seal_der, sign_tbs=sign_tbs,
-                                placements=[StampPosition(page, step.x_mm, step.y_mm)])
+        result = await sign_ofd(
+            document, seal_der=seal_der, sign_tbs=sign_tbs, sign_digest=sign_digest,
+            placements=[StampPosition(page, step.x_mm, step.y_mm)],
+        )
         return result.data
     if kind == "pdf":
-        signed_pdf = await sign_pdf(document, seal_der=seal_der, sign_tbs=sign_tbs,
-                                    stamp=PdfStamp(page, step.x_mm, step.y_mm),
-                                    reason=step.label)
+        signed_pdf = await sign_pdf(
+            document, seal_der=seal_der, sign_tbs=sign_tbs, sign_digest=sign_digest,
+            stamp=PdfStamp(page, step.x_mm, step.y_mm), reason=step.label,
+        )
         return signed_pdf.data
     raise ValidationFailed("document kind must be ofd or pdf", field="kind")
 

@@ -85,3 +85,28 @@ def person(make_signer: SignerFactory) -> Signer:
 
 
 SignTbs = Callable[[bytes], Awaitable[tuple[bytes, bytes]]]
+
+
+@pytest.fixture(scope="session")
+def digest_signer() -> Callable[..., Callable[[bytes, str], Awaitable[bytes]]]:
+    return _digest_signer
+
+
+def _digest_signer(signer: Signer, *, property_info: str | None = None,
+                   seal: bytes | None = None,
+                   ext_datas: list[tuple[str, bool, bytes]] | None = None,
+                   ) -> Callable[[bytes, str], Awaitable[bytes]]:
+    """A `SignDigest` like the hub's signing service: it builds the TBS_Sign itself (its
+    own time, optional extDatas such as an approval leaf) and returns the SES_Signature.
+    `property_info` / `seal` override what it signs, to test the document's checks."""
+    from hub.formats import assemble_signature_v4, build_tbs_sign_v4
+
+    async def sign_digest(data_hash: bytes, wanted_property: str) -> bytes:
+        tbs = build_tbs_sign_v4(
+            seal_der=seal or signer.seal, time=datetime.now(UTC), data_hash=data_hash,
+            property_info=property_info or wanted_property, ext_datas=ext_datas or [],
+        )
+        return assemble_signature_v4(tbs_sign=tbs, signer_cert=signer.cert.der,
+                                     signature=signer.key.sign(tbs))
+
+    return sign_digest
