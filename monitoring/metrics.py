@@ -19,9 +19,16 @@ Call the helpers (`record_vendor_call`, `seal_issued`, ...) rather than the obje
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final, Literal
+
+# prometheus-client's own variable, read by prometheus-client at import: it enters
+# multiprocess mode when the variable merely exists, and an empty one (how callers say
+# "no multiprocess") would write its files into the working directory. Drop it first.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR") == "":
+    del os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 from prometheus_client import (
     CONTENT_TYPE_PLAIN_0_0_4,
