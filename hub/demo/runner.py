@@ -32,6 +32,11 @@ PERSON_PASSWORD = "Demo-person-2026"
 SEAL_PASSWORD = "Seal-pass-2026"
 
 
+def _pem(der: bytes) -> str:
+    body = base64.encodebytes(der).decode()
+    return f"-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----\n"
+
+
 def _resident_id(first17: str) -> str:
     from tenants.identity.validation import resident_id_check_char
 
@@ -152,9 +157,9 @@ class Demo:
             for seal, who in ((personal, zhang), (official, agent)):
                 self.call("PUT", f"/api/v1/seals/{seal['id']}/password", headers=who,
                           json={"password": SEAL_PASSWORD})
-        for seal in (personal, official):
+        for seal, who in ((personal, zhang), (official, agent)):
             self.write(f"seal-{seal['seal_type']}.esl", base64.b64decode(seal["seal"]))
-            self.write(f"certs/signer-{seal['seal_type']}.cer", base64.b64decode(seal["signer_cert"]))
+            self.write_certificates(seal, who)
             self.say(f"Seal '{seal['name']}' ({seal['seal_type']}) made by vendor {seal['vendor']}: "
                      f"{seal['status']}, esID {seal['esid']}")
         self.summary["seals"] = [{k: s[k] for k in ("esid", "seal_type", "name", "vendor", "status")}
@@ -205,6 +210,32 @@ class Demo:
                         raise StepFailed(f"sealhub verify {name}: exit {done.returncode} "
                                          f"{done.stdout[-400:]} {done.stderr[-400:]}")
         self.say(f"Artifacts in {self.out}: " + ", ".join(self.summary["artifacts"]))
+
+    def write_certificates(self, seal: dict[str, Any], who: dict[str, str]) -> None:
+        """certs/*.cer for the seal, and an `openssl verify` of the signer and maker
+        certificates against the vendor's root (SM2 with the default ID)."""
+        certs = self.call("GET", f"/api/v1/seals/{seal['id']}/certificates", headers=who)
+        kind = seal["seal_type"]
+        signer = self.write(f"certs/signer-{kind}.cer", base64.b64decode(certs["signer_cert"]))
+        maker = self.write(f"certs/maker-{seal['vendor']}.cer", base64.b64decode(certs["maker_cert"]))
+        cas = [self.write(f"certs/ca-{seal['vendor']}-{i}.cer", base64.b64decode(c))
+               for i, c in enumerate(certs["ca_certs"])]
+        if not cas or shutil.which("openssl") is None:
+            return
+        pem = self.out / "certs" / f"ca-{seal['vendor']}.pem"
+        pem.write_text("".join(_pem(c.read_bytes()) for c in cas))
+        for cert in (signer, maker):
+            as_pem = cert.with_suffix(".pem")
+            as_pem.write_text(_pem(cert.read_bytes()))
+            done = subprocess.run(
+                ["openssl", "verify", "-vfyopt", "distid:1234567812345678",
+                 "-CAfile", str(pem), str(as_pem)],
+                capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+            if done.returncode != 0:
+                raise StepFailed(f"openssl verify {cert.name}: {done.stdout}{done.stderr}")
+        self.say(f"openssl verify -vfyopt distid:1234567812345678: signer and maker certificates of "
+                 f"the {kind} seal chain to {seal['vendor']}'s root: OK")
 
     def register_person(self, admin: dict[str, str], name: str, id_number: str,
                         username: str) -> dict[str, Any]:

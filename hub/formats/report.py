@@ -24,6 +24,11 @@ class Report:
     variants: list[str] = field(default_factory=list)  # non-standard encodings seen
     children: list[Report] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
+    # Findings that do not decide the verdict (see hub.formats.verify on claimed times).
+    warnings: list[Check] = field(default_factory=list)
+
+    def warn(self, name: str, detail: str) -> None:
+        self.warnings.append(Check(name, False, detail))
 
     def check(self, name: str, ok: bool, detail: str) -> bool:
         self.checks.append(Check(name, bool(ok), detail))
@@ -50,6 +55,7 @@ class Report:
             "valid": self.valid,
             "checks": [c.to_dict() for c in self.checks],
             "variants": list(self.variants),
+            "warnings": [{"name": w.name, "detail": w.detail} for w in self.warnings],
             "info": dict(self.info),
         }
         if self.kind == "signature":
@@ -71,6 +77,8 @@ class Report:
         lines = [f"{head}: {'VALID' if self.valid else 'INVALID'}"]
         for c in self.checks:
             lines.append(f"{indent}  [{'ok' if c.ok else 'FAIL'}] {c.name}: {c.detail}")
+        for w in self.warnings:
+            lines.append(f"{indent}  [warn] {w.name}: {w.detail}")
         for v in self.variants:
             lines.append(f"{indent}  [variant] {v}")
         for child in self.children:

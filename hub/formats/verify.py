@@ -32,6 +32,18 @@ def _cert(report: Report, name: str, der: bytes, role: str) -> Certificate | Non
         return None
 
 
+# Times inside a seal or signature (createDate, TBS_Sign.timeInfo) are claims of the
+# maker or signer, not proof: without a verified timestamp token nothing shows when the
+# signing happened, and a signer with an old key can claim any time. So a certificate or
+# seal validity period that does not cover the *claimed* time is reported as a warning
+# ("no proof of existence", the ETSI EN 319 102-1 notion), not as a failed check; the
+# signature verdict rests on what the bytes prove. The hub's own signatures get a
+# decided check from its records ("seal status at signing time"), where the time is the
+# hub's. The real-vendor README agrees: ofdrw's 2026 samples with 2022 test
+# certificates are VALID there.
+CLAIMED_TIME = "no proof of existence: the time is the signer's claim, not a timestamp"
+
+
 def _validity(
     report: Report, name: str, cert: Certificate | None, when: datetime, what: str
 ) -> None:
@@ -39,12 +51,14 @@ def _validity(
         report.check(name, False, "certificate unreadable")
         return
     ok = cert.valid_at(when)
-    report.check(
-        name,
-        ok,
+    detail = (
         f"'{cert.subject}' valid {_day(cert.not_before)} .. {_day(cert.not_after)}; "
-        f"{what} {_day(when)} is {'inside' if ok else 'OUTSIDE'} that period",
+        f"{what} {_day(when)} is {'inside' if ok else 'OUTSIDE'} that period"
     )
+    if ok:
+        report.check(name, True, detail)
+    else:
+        report.warn(name, f"{detail} ({CLAIMED_TIME})")
 
 
 def _add_variants(report: Report, keys: tuple[str, ...] | list[str]) -> None:
@@ -106,12 +120,14 @@ def seal_report(
     )
     if at is not None:
         inside = seal.valid_start <= at <= seal.valid_end
-        report.check(
-            f"seal validity at {at_label}",
-            inside,
+        detail = (
             f"{at_label} {_day(at)} is {'inside' if inside else 'OUTSIDE'} "
-            f"{_day(seal.valid_start)} .. {_day(seal.valid_end)}",
+            f"{_day(seal.valid_start)} .. {_day(seal.valid_end)}"
         )
+        if inside:
+            report.check(f"seal validity at {at_label}", True, detail)
+        else:
+            report.warn(f"seal validity at {at_label}", f"{detail} ({CLAIMED_TIME})")
     return report
 
 

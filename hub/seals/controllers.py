@@ -56,6 +56,12 @@ class SealOut(msgspec.Struct):
     signer_cert: str | None  # base64 DER
 
 
+class CertificatesOut(msgspec.Struct):
+    signer_cert: str  # base64 DER
+    maker_cert: str  # base64 DER: signs the seal
+    ca_certs: list[str]  # base64 DER: the vendor's CA chain, root last
+
+
 class SealEventOut(msgspec.Struct):
     from_status: str | None
     to_status: str
@@ -169,6 +175,23 @@ class SealController(Controller):
             )
             for r in rows
         ]
+
+    @get(
+        "/{seal_id:uuid}/certificates",
+        operation_id="getSealCertificates",
+        summary="The seal's signer and maker certificates and the vendor's CA chain",
+        guards=[requires(*_TENANT_ROLES)],
+        responses=errors(401, 403, 404, 409, 502, 503, 504),
+    )
+    async def certificates(
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, seal_id: FromPath[uuid.UUID]
+    ) -> CertificatesOut:
+        certs = await seal_service(request.app.state).certificates(principal, seal_id)
+        return CertificatesOut(
+            signer_cert=_b64(certs["signer_cert"]) or "",
+            maker_cert=_b64(certs["maker_cert"]) or "",
+            ca_certs=[_b64(c) or "" for c in certs["ca_certs"]],
+        )
 
     @post(
         "/{seal_id:uuid}/approve",

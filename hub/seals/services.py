@@ -168,6 +168,20 @@ class SealService:
             .order_by(SealEvent.at)
         )
 
+    async def certificates(self, scope: Scope, seal_id: uuid.UUID) -> dict[str, Any]:
+        """The seal's certificates for offline checks: signer, maker, and the vendor's CA
+        chain (asked of the vendor that made the seal)."""
+        row = await self.get(scope, seal_id)
+        if row["seal_der"] is None:
+            raise Conflict(f"the seal is {row['status']}; it has no certificates yet")
+        vendor = self.vendors.get(row["vendor"])
+        info = await self.vendors.call(vendor.name, "info", vendor.info())
+        return {
+            "signer_cert": bytes(row["signer_cert"]),
+            "maker_cert": parse_seal(bytes(row["seal_der"])).maker_cert,
+            "ca_certs": list(info.ca_certs),
+        }
+
     async def status_at(
         self, tenant_id: uuid.UUID, seal_id: uuid.UUID, when: datetime
     ) -> str | None:

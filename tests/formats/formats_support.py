@@ -42,6 +42,16 @@ def failing(report: dict[str, Any], prefix: str = "") -> set[str]:
     return names
 
 
+def warned(report: dict[str, Any], prefix: str = "") -> set[str]:
+    """Every warning in a report dict (findings that do not decide the verdict)."""
+    names = {prefix + w["name"] for w in report.get("warnings", [])}
+    if report.get("seal"):
+        names |= warned(report["seal"], prefix + "seal: ")
+    for sig in report.get("signatures", []):
+        names |= warned(sig, prefix + sig["info"].get("path", "?") + ": ")
+    return names
+
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 

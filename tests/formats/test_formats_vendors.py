@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from formats_support import SAMPLES, failing, run_cli
+from formats_support import SAMPLES, failing, run_cli, warned
 
 from hub.crypto import Certificate
 
@@ -24,11 +24,26 @@ RAW_E = "signature valid only as raw e=dataHash, non-standard"
 EXPLICIT_BOOL = "ExtData.critical FALSE encoded explicitly"
 JUNK = "certList holds entries that are not certificates"
 
-# ofdrw made these in 2026 with its 2020-2022 test certificates and seal: the README
-# calls them VALID because their SM2 signatures verify (asserted below), but the
-# certificates (and, for the OFD, the seal) had expired at the signing / making time,
-# which this verifier checks as the README itself prescribes.
+# ofdrw made these in 2026 with its 2020-2022 test certificates and seal. The README
+# calls them VALID: their SM2 signatures verify (asserted below), and the times they
+# claim are only claims (no timestamp), so validity periods that miss those times are
+# warnings ("no proof of existence"), not failed checks. See hub.formats.verify.
 OFDRW_2026_SEAL = {"seal maker cert validity at seal creation"}
+
+# path -> warnings that must be reported (claimed times outside validity periods)
+WARNINGS: dict[str, set[str]] = {
+    "esl/hebeigede-v4-SESealData.der": {"seal maker cert validity at seal creation"},
+    "esl/ofdrw-UserV5.esl": OFDRW_2026_SEAL,
+    "esl/ofdrw-UserV5_ts.esl": OFDRW_2026_SEAL,
+    "signedvalue/ofdrw-SignedValueV5.dat": {
+        "signer cert validity at signing time",
+        "seal: seal maker cert validity at seal creation",
+    },
+    "ofd/ofdrw-v4-selfmade.ofd": {
+        "/Doc_0/Signs/Sign_0/Signature.xml: signer cert validity at signing time",
+        "/Doc_0/Signs/Sign_0/Signature.xml: seal: seal validity at signing time",
+    },
+}
 
 # path -> (valid, exact failing checks, variants that must be reported)
 EXPECTED: dict[str, tuple[bool, set[str], set[str]]] = {
@@ -36,16 +51,12 @@ EXPECTED: dict[str, tuple[bool, set[str], set[str]]] = {
     "esl/dms360-v1-seal.esl": (True, set(), {JUNK}),
     "esl/gomain-v4-guangdong-tax-seal.esl": (True, set(), {EXPLICIT_BOOL}),
     "esl/gomain-v4-zhejiang-tax-seal.esl": (True, set(), {EXPLICIT_BOOL}),
-    "esl/hebeigede-v4-SESealData.der": (
-        False,
-        {"seal maker signature", "seal maker cert validity at seal creation"},
-        set(),
-    ),
+    "esl/hebeigede-v4-SESealData.der": (False, {"seal maker signature"}, set()),
     "esl/kinggrid-v4-seal.esl": (True, set(), {EXPLICIT_BOOL}),
     "esl/ofdrw-UserV1.esl": (True, set(), set()),
     "esl/ofdrw-UserV4.esl": (True, set(), set()),
-    "esl/ofdrw-UserV5.esl": (False, OFDRW_2026_SEAL, set()),
-    "esl/ofdrw-UserV5_ts.esl": (False, OFDRW_2026_SEAL, set()),
+    "esl/ofdrw-UserV5.esl": (True, set(), set()),
+    "esl/ofdrw-UserV5_ts.esl": (True, set(), set()),
     "esl/tongz-v4-seal.esl": (True, set(), set()),
     "signedvalue/antchain-v4-SignedValue.dat": (True, set(), set()),
     "signedvalue/dms360-v1-SignedValue.dat": (
@@ -56,11 +67,7 @@ EXPECTED: dict[str, tuple[bool, set[str], set[str]]] = {
     "signedvalue/gomain-v4-zhejiang-SignedValue.dat": (True, set(), set()),
     "signedvalue/kinggrid-v4-SignedValue.dat": (True, set(), set()),
     "signedvalue/ofdrw-SignedValueV4.dat": (True, set(), set()),
-    "signedvalue/ofdrw-SignedValueV5.dat": (
-        False,
-        {"signer cert validity at signing time", "seal: seal maker cert validity at seal creation"},
-        set(),
-    ),
+    "signedvalue/ofdrw-SignedValueV5.dat": (True, set(), set()),
     "signedvalue/tongz-v4-rawsig-SignedValue.dat": (True, set(), {RAW_RS}),
     "ofd/kinggrid-v4-cq-test-invoice.ofd": (True, set(), set()),
     "ofd/gomain-v4-zhejiang-tax-invoice.ofd": (True, set(), set()),
@@ -106,11 +113,7 @@ EXPECTED: dict[str, tuple[bool, set[str], set[str]]] = {
         },
         {RAW_E},
     ),
-    "ofd/ofdrw-v4-selfmade.ofd": (
-        False,
-        {S0 + "signer cert validity at signing time", S0 + "seal: seal validity at signing time"},
-        set(),
-    ),
+    "ofd/ofdrw-v4-selfmade.ofd": (True, set(), set()),
     "ofd/ofdrw-v4-two-seals-sign0-protects-Signatures.ofd": (
         False,
         {S0 + "reference /Doc_0/Signs/Signatures.xml"},
@@ -157,6 +160,7 @@ def test_vendor_sample_verdict(rel: str, cli_reports) -> None:
     assert code == (0 if valid else 1)
     assert report["valid"] is valid
     assert failing(report) == failures
+    assert warned(report) == WARNINGS.get(rel, set())
     seen = _variants(report)
     for want in variants:
         assert any(want in v for v in seen), (want, seen)
