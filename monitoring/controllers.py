@@ -25,6 +25,7 @@ from monitoring.services import (
     QualityService,
     RegulatorService,
     conformance_by_vendor,
+    publish_database_gauges,
     ranking_document,
     registered_vendors,
 )
@@ -152,13 +153,15 @@ class RegulatorController(Controller):
 
 @contextlib.asynccontextmanager
 async def ranking_publisher(app: Litestar) -> AsyncIterator[None]:
-    """Lifespan: re-rank every PUBLISH_INTERVAL_SECONDS and export the ranking as metrics."""
+    """Lifespan: every PUBLISH_INTERVAL_SECONDS re-rank the vendors and export the ranking,
+    the evidence log size and the declared SLAs as metrics."""
 
     async def loop() -> None:
         while True:
             try:
                 await quality_service(app).publish(await registered_vendors(),
                                                    await conformance_by_vendor())
+                await publish_database_gauges()
             except Exception:  # a failed round must not stop the next one
                 log.exception("publishing the vendor ranking failed")
             await asyncio.sleep(PUBLISH_INTERVAL_SECONDS)

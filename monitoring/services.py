@@ -242,6 +242,25 @@ def ranking_document(ranked: list[RankedVendor]) -> dict[str, Any]:
     return {"formula": quality.formula(), "ranking": [ranked_to_dict(e) for e in ranked]}
 
 
+async def publish_database_gauges() -> dict[str, Any]:
+    """Gauges whose truth is in the database, so every replica exports the same numbers:
+    the evidence log size (the EvidenceLogStalled alert watches it) and each vendor's
+    declared p95 SLA (the latency alert compares against it)."""
+    from adapters.admission.tables import VendorRegistration
+    from hub.evidence.tables import EvidenceEntry
+
+    rows = await EvidenceEntry.raw("SELECT max(idx) AS top FROM evidence_entry").run()
+    top = rows[0]["top"] if rows else None
+    size = 0 if top is None else int(top) + 1
+    metrics.evidence_log_size(size)
+    slas = {}
+    for r in await VendorRegistration.select(VendorRegistration.name,
+                                             VendorRegistration.sla_p95_ms).run():
+        slas[r["name"]] = r["sla_p95_ms"] / 1000
+        metrics.set_vendor_sla(r["name"], slas[r["name"]])
+    return {"evidence_log_size": size, "sla_p95_seconds": slas}
+
+
 async def registered_vendors() -> list[str]:
     from adapters.admission.tables import VendorRegistration
 

@@ -223,3 +223,16 @@ async def test_regulator_sees_everything_but_personal_data(make_tenant, client,
         assert secret not in everything, secret
     for pattern in PERSONAL:
         assert not pattern.search(everything), pattern.pattern
+
+
+async def test_database_gauges_match_the_database(db) -> None:
+    from hub.evidence.tables import EvidenceEntry
+    from monitoring.services import publish_database_gauges
+
+    vendor = _vendor()
+    await VendorRegistration(name=vendor, kind="local", sla_p95_ms=750).save().run()
+    published = await publish_database_gauges()
+    entries = await EvidenceEntry.count().run()  # gap-free log: size == rows
+    assert published["evidence_log_size"] == entries
+    assert REGISTRY.get_sample_value("sealhub_evidence_log_size") == entries
+    assert REGISTRY.get_sample_value("sealhub_vendor_sla_p95_seconds", {"vendor": vendor}) == 0.75
