@@ -55,6 +55,15 @@ class SignCommand:
     idempotency_key: str
     property_info: str = "sealhub:document"
     use_request_id: uuid.UUID | None = None
+    # For a signature placed inside a document (OFD, PDF) the signed dataHash is derived
+    # from the document at signing time (SM3 of Signature.xml / of the ByteRange) and
+    # changes on every attempt. `subject_sm3` is then the SM3 of the document the client
+    # submitted: approvals are granted for it and retries are recognised by it.
+    subject_sm3: bytes | None = None
+
+    @property
+    def request_sm3(self) -> bytes:
+        return self.subject_sm3 or self.document_sm3
 
 
 @dataclass
@@ -198,7 +207,7 @@ class SigningService:
             "|".join(
                 [
                     str(cmd.seal_id),
-                    cmd.document_sm3.hex(),
+                    cmd.request_sm3.hex(),
                     cmd.property_info,
                     str(cmd.use_request_id),
                 ]
@@ -376,7 +385,7 @@ class SigningService:
         )
         if row is None or row["requester_account_id"] != scope.account_id:
             raise NotFound("use request not found")
-        if row["seal_id"] != cmd.seal_id or row["document_sm3"] != cmd.document_sm3.hex():
+        if row["seal_id"] != cmd.seal_id or row["document_sm3"] != cmd.request_sm3.hex():
             raise PolicyDenied("the use request was approved for another seal or document")
         if row["status"] != "approved":
             raise PolicyDenied(f"the use request is {row['status']}, not approved")
