@@ -115,3 +115,18 @@ def test_the_installed_package_set_has_every_package() -> None:
     for module in project["tool"].get("setuptools", {}).get("py-modules", []):
         assert (ROOT / f"{module}.py").exists() and not _ignored(f"{module}.py")
         assert f"{module}.py" in copied, module
+
+
+def test_every_piccolo_app_and_its_migrations_are_installed() -> None:
+    """`sealhub migrate` in the image finds only what `pip install .` installed."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    include = project["tool"]["setuptools"]["packages"]["find"]["include"]
+    found = set(find_packages(where=str(ROOT), include=include))
+    conf = (ROOT / "piccolo_conf.py").read_text()
+    apps = re.findall(r'"([a-z_.]+)\.piccolo_app"', conf)
+    assert "monitoring" in apps
+    for app in apps:
+        assert app in found, app
+        migrations = ROOT / app.replace(".", "/") / "piccolo_migrations"
+        assert migrations.is_dir() and list(migrations.glob("*.py")), app
+        assert f"{app}.piccolo_migrations" in found, f"{app}: migrations not a package"
