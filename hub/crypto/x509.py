@@ -20,7 +20,7 @@ from hub.errors import CryptoError
 
 # asn1crypto does not know the Chinese OIDs; teach it once so names round-trip.
 algos.SignedDigestAlgorithmId._map.setdefault(OID_SM2_SM3, "sm2_sm3")
-algos.SignedDigestAlgorithmId._reverse_map = None  # type: ignore[attr-defined]
+algos.SignedDigestAlgorithmId._reverse_map = None
 try:
     keys.NamedCurve.register("sm2p256v1", OID_SM2_CURVE, 32)
 except ValueError:  # already registered by an earlier import
