@@ -303,6 +303,7 @@ class RegulatorService:
         return {r["id"]: r["slug"] for r in await Tenant.select(Tenant.id, Tenant.slug).run()}
 
     async def admission_history(self, *, vendor: str | None = None, tenant: str | None = None,
+                                since: datetime | None = None,
                                 limit: int = 200) -> list[dict[str, Any]]:
         from adapters.admission.tables import AdmissionEvent
 
@@ -314,6 +315,8 @@ class RegulatorService:
         ).order_by(AdmissionEvent.at, ascending=False).limit(max(1, min(limit, 1000)))
         if vendor:
             query = query.where(AdmissionEvent.vendor == vendor)
+        if since is not None:
+            query = query.where(AdmissionEvent.at >= since)
         if tenant:
             wanted = [tid for tid, slug in slugs.items() if slug == tenant]
             query = query.where(AdmissionEvent.tenant_id.is_in(wanted or [uuid.uuid4()]))
@@ -333,35 +336,48 @@ class RegulatorService:
         return out
 
     async def tenant_statistics(self) -> list[dict[str, Any]]:
+        """Counts per tenant, computed by the database (GROUP BY), never row by row."""
+        from piccolo.query.functions.aggregate import Count, Sum
+
         from hub.seals.tables import Seal
         from hub.signing.tables import SignatureRecord
         from tenants.tables import Tenant
 
         tenants = await Tenant.select(Tenant.id, Tenant.slug, Tenant.region_code,
                                       Tenant.status).order_by(Tenant.slug).run()
-        seals = await Seal.select(Seal.tenant_id, Seal.status, Seal.vendor).run()
+        seals = await Seal.select(Seal.tenant_id, Seal.status, Seal.vendor,
+                                  Count(alias="n")).group_by(
+            Seal.tenant_id, Seal.status, Seal.vendor).run()
         signatures = await SignatureRecord.select(
-            SignatureRecord.tenant_id, SignatureRecord.vendor
-        ).where(SignatureRecord.status == "done").run()
-        ratings = await VendorRating.select(VendorRating.tenant_id, VendorRating.stars).run()
+            SignatureRecord.tenant_id, SignatureRecord.vendor, Count(alias="n")
+        ).where(SignatureRecord.status == "done").group_by(
+            SignatureRecord.tenant_id, SignatureRecord.vendor).run()
+        ratings = await VendorRating.select(
+            VendorRating.tenant_id, Count(alias="n"), Sum(VendorRating.stars, alias="stars")
+        ).group_by(VendorRating.tenant_id).run()
+        seal_status: dict[uuid.UUID, Counter[str]] = {}
+        seal_vendor: dict[uuid.UUID, Counter[str]] = {}
+        for r in seals:
+            seal_status.setdefault(r["tenant_id"], Counter())[r["status"]] += r["n"]
+            seal_vendor.setdefault(r["tenant_id"], Counter())[r["vendor"] or "none"] += r["n"]
+        sig_vendor: dict[uuid.UUID, Counter[str]] = {}
+        for r in signatures:
+            sig_vendor.setdefault(r["tenant_id"], Counter())[r["vendor"] or "none"] += r["n"]
+        rated = {r["tenant_id"]: (int(r["n"]), int(r["stars"] or 0)) for r in ratings}
         out = []
         for t in tenants:
-            mine_seals = [s for s in seals if s["tenant_id"] == t["id"]]
-            mine_sigs = [s for s in signatures if s["tenant_id"] == t["id"]]
-            mine_ratings = [r["stars"] for r in ratings if r["tenant_id"] == t["id"]]
+            n_ratings, stars = rated.get(t["id"], (0, 0))
+            by_vendor = sig_vendor.get(t["id"], Counter())
             out.append({
                 "tenant": t["slug"],
                 "region_code": t["region_code"],
                 "status": t["status"],
-                "seals_by_status": dict(sorted(Counter(s["status"] for s in mine_seals).items())),
-                "seals_by_vendor": dict(sorted(Counter(s["vendor"] or "none"
-                                                       for s in mine_seals).items())),
-                "signatures": len(mine_sigs),
-                "signatures_by_vendor": dict(sorted(Counter(s["vendor"] or "none"
-                                                            for s in mine_sigs).items())),
-                "ratings": len(mine_ratings),
-                "average_stars": (round(sum(mine_ratings) / len(mine_ratings), 2)
-                                  if mine_ratings else None),
+                "seals_by_status": dict(sorted(seal_status.get(t["id"], Counter()).items())),
+                "seals_by_vendor": dict(sorted(seal_vendor.get(t["id"], Counter()).items())),
+                "signatures": sum(by_vendor.values()),
+                "signatures_by_vendor": dict(sorted(by_vendor.items())),
+                "ratings": n_ratings,
+                "average_stars": round(stars / n_ratings, 2) if n_ratings else None,
             })
         return out
 
@@ -370,8 +386,8 @@ class RegulatorService:
         vendors whose quality is below the strictest tenant floor right now."""
         since = self._clock() - timedelta(days=days)
         alerts: list[dict[str, Any]] = []
-        for event in await self.admission_history(limit=1000):
-            if event["decided_by"] == "rules" and event["at"] >= since:
+        for event in await self.admission_history(since=since, limit=1000):
+            if event["decided_by"] == "rules":
                 alerts.append({"kind": f"admission_{event['to_status']}", "vendor": event["vendor"],
                                "tenant": event["tenant"], "detail": event["reason"],
                                "at": event["at"]})
