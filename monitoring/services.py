@@ -136,13 +136,16 @@ class RatingService:
     async def stats(self, vendor: str, *, since: datetime | None = None,
                     tenant_id: uuid.UUID | None = None) -> tuple[int, int]:
         """(number of ratings, sum of stars) for `vendor` since `since`."""
-        query = VendorRating.select(VendorRating.stars).where(VendorRating.vendor == vendor)
+        from piccolo.query.functions.aggregate import Count, Sum
+
+        query = VendorRating.select(Count(alias="n"), Sum(VendorRating.stars, alias="stars"))
+        query = query.where(VendorRating.vendor == vendor)
         if since is not None:
             query = query.where(VendorRating.created_at >= since)
         if tenant_id is not None:
             query = query.where(VendorRating.tenant_id == tenant_id)
-        rows = await query.run()
-        return len(rows), sum(r["stars"] for r in rows)
+        row = await query.first().run()
+        return (int(row["n"]), int(row["stars"] or 0)) if row else (0, 0)
 
     async def distribution(self, *, since: datetime | None = None) -> dict[str, dict[int, int]]:
         """vendor -> {stars: count}, for the regulator and the dashboard."""
