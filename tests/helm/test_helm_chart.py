@@ -295,3 +295,17 @@ def test_every_value_is_documented_and_in_the_schema() -> None:
         for part in path.split("."):
             assert isinstance(node, dict) and part in node, f"@param {path} documents nothing"
             node = node[part]
+
+
+@VARIANTS
+def test_secrets_appear_only_in_secrets(variant: Path) -> None:
+    values = load_values(variant)
+    rendered = render(values)
+    secrets = [values.get("masterKey"), values.get("database", {}).get("url"),
+               values.get("postgresql", {}).get("auth", {}).get("password")]
+    for path, text in rendered.items():
+        docs = [d for d in yaml.safe_load_all(text) if d] if not path.endswith("NOTES.txt") else []
+        if docs and all(d["kind"] == "Secret" for d in docs):
+            continue
+        for secret in filter(None, secrets):
+            assert secret not in text, (path, "holds a secret value")
