@@ -23,6 +23,7 @@ APPS = [
     "adapters.admission.piccolo_app",
     "hub.evidence.piccolo_app",
     "monitoring.piccolo_app",
+    "hub.documents.piccolo_app",
 ]
 
 APP_REGISTRY = AppRegistry(apps=APPS)

@@ -12,6 +12,8 @@ from adapters.admission.wiring import admission_lifespan
 from hub.auth.controllers import AuthController
 from hub.auth.guards import provide_principal
 from hub.db import database_lifespan
+from hub.documents.controllers import CONTROLLERS as DOCUMENT_ROUTES
+from hub.documents.lifespan import documents_lifespan
 from hub.evidence.controllers import EvidenceController, EvidencePackageController
 from hub.evidence.lifespan import evidence_lifespan
 from hub.health.controllers import HealthController
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SealController,  # seal lifecycle and protection password
             UseRequestController,  # 用印审批
             SignatureController,  # cloud signing
+            *DOCUMENT_ROUTES,  # sign OFD/PDF; application center (应用中心)
             *ADMISSION_ROUTES,  # vendor registration and admission (准入)
             VerificationController,
             EvidenceController,  # the evidence log: checkpoint, entries, proofs (存证)
@@ -70,6 +73,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             hub_tenant_lifespan,  # then the hub tenant
             evidence_lifespan,  # app.state.evidence: the log the services record into
             sealing_lifespan,  # vendors, seal and signing services
+            documents_lifespan,  # document signing through the signing service
             admission_lifespan,  # registered vendors' adapters, selector, re-evaluation
             # re-ranks vendors and exports the ranking as metrics
             *([ranking_publisher, metrics_lifespan] if settings.metrics.enabled else []),

@@ -22,7 +22,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from adapters.protocol import SEAL_TYPES, MakeSealRequest, RevokeRequest, SignerSubject
-from hub.crypto import Certificate
+from hub.crypto import Certificate, sm3
 from hub.db import Database
 from hub.errors import (
     Conflict,
@@ -42,9 +42,29 @@ from hub.seals.tables import Seal, SealEvent
 from hub.vendors.directory import VendorDirectory
 from monitoring import metrics
 from tenants.identity.tables import Enterprise, Person
+from tenants.molds.services import MoldRegistry
+from tenants.molds.tables import Mold
 from tenants.policy.services import Policy, get_policy
 
 PolicyLookup = Callable[[uuid.UUID], Awaitable[Policy]]
+
+
+def cached_policy(lookup: PolicyLookup = get_policy, ttl_seconds: float = 5.0) -> PolicyLookup:
+    """Tenant policy read at most every `ttl_seconds` per process: a policy change takes
+    effect on every replica within that time, and signing does not re-read it per call."""
+    seen: dict[uuid.UUID, tuple[float, Policy]] = {}
+
+    async def policy(tenant_id: uuid.UUID) -> Policy:
+        hit = seen.get(tenant_id)
+        now = time.monotonic()
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = await lookup(tenant_id)
+        seen[tenant_id] = (now + ttl_seconds, value)
+        return value
+
+    return policy
+
 
 _hasher = PasswordHasher()  # argon2id, library defaults (~50 ms, 64 MiB)
 
@@ -132,12 +152,12 @@ class SealService:
         vendors: VendorDirectory,
         *,
         events: EventSink | None = None,
-        policy_of: PolicyLookup = get_policy,
+        policy_of: PolicyLookup | None = None,
     ) -> None:
         self.db = db
         self.vendors = vendors
         self.events = events or NoEvents()
-        self.policy_of = policy_of
+        self.policy_of = policy_of or cached_policy()
         self._verified = _VerifiedPasswords()
 
     # --- reads -----------------------------------------------------------------------
@@ -217,11 +237,15 @@ class SealService:
         size = app.size_mm or (42 if official else 20)
         if not 10 <= size <= 80:
             raise ValidationFailed("size_mm must be 10..80", field="size_mm")
-        picture = (
-            render_official_seal(name, app.seal_code or "", size)
-            if official
-            else render_personal_seal(name, size)
-        )
+        mold = await self._mold_for(scope, app.seal_code) if official and app.seal_code else None
+        if mold is not None:  # 同模同轨: the registered mold is the picture, at its size
+            picture, size = mold
+        else:
+            picture = (
+                render_official_seal(name, app.seal_code or "", size)
+                if official
+                else render_personal_seal(name, size)
+            )
         seal_id = uuid.uuid4()
         start = _now().replace(microsecond=0)
         row = Seal(
@@ -252,6 +276,38 @@ class SealService:
         if app.seal_type in rules.ENTERPRISE_TYPES:  # a clerk approves enterprise seals
             return await self.get(scope, seal_id)
         return await self._make(scope, seal_id, organization=organization)
+
+    async def _mold_for(self, scope: Scope, seal_code: str) -> tuple[bytes, int] | None:
+        """(mold picture, size mm) when the tenant keeps a mold registry; None when it has
+        none (then the hub draws the picture). A code the registry lacks is refused."""
+        if not await Mold.exists().where(Mold.tenant_id == scope.tenant_id).run():
+            return None
+        registry = MoldRegistry(self.db)
+        try:
+            view = await registry.get(scope.tenant_id, seal_code)
+        except NotFound:
+            raise ValidationFailed(
+                f"seal code {seal_code!r} is not in this tenant's mold registry", field="seal_code"
+            ) from None
+        if view.status != "active":
+            raise ValidationFailed(
+                f"the mold of seal code {seal_code!r} is {view.status}", field="seal_code"
+            )
+        return await registry.picture(scope.tenant_id, seal_code), view.width_mm
+
+    async def _bound_mold(self, tenant_id: uuid.UUID, picture: bytes) -> str | None:
+        """The seal code whose mold this seal's picture is (set at apply), if any."""
+        row = (
+            await Mold.select(Mold.seal_code, Mold.status)
+            .where((Mold.tenant_id == tenant_id) & (Mold.mold_sm3 == sm3(picture).hex()))
+            .first()
+            .run()
+        )
+        if row is None:
+            return None
+        if row["status"] != "active":
+            raise PolicyDenied(f"the mold of seal code {row['seal_code']!r} is {row['status']}")
+        return str(row["seal_code"])
 
     async def approve(self, scope: Scope, seal_id: uuid.UUID, reason: str = "") -> dict[str, Any]:
         self._require(scope, "clerk", "tenant_admin")
@@ -400,11 +456,29 @@ class SealService:
             }
         ).where((Seal.tenant_id == scope.tenant_id) & (Seal.id == seal_id))
 
-    async def check_password(self, scope: Scope, seal_id: uuid.UUID, password: str) -> None:
+    async def for_signing(self, scope: Scope, seal_id: uuid.UUID) -> dict[str, Any]:
+        """The caller's own seal with what signing needs (one read, no picture)."""
+        row = (
+            await Seal.select(
+                Seal.id, Seal.owner_account_id, Seal.status, Seal.seal_type, Seal.vendor,
+                Seal.key_handle, Seal.seal_der, Seal.signer_cert, Seal.valid_end,
+                Seal.password_hash, Seal.password_failures, Seal.password_locked_until,
+                Seal.password_changed_at,
+            )
+            .where((Seal.tenant_id == scope.tenant_id) & (Seal.id == seal_id))
+            .first()
+        )  # fmt: skip
+        if row is None or row["owner_account_id"] != scope.account_id:
+            raise NotFound("seal not found")
+        return row
+
+    async def check_password(
+        self, scope: Scope, seal_id: uuid.UUID, password: str, row: dict[str, Any] | None = None
+    ) -> None:
         """Raise unless `password` opens the seal. Failures are counted in the row (so
         replicas agree) and lock the seal after `max_failures`."""
         tenant_id = scope.tenant_id
-        row = (
+        row = row or (
             await Seal.select(
                 Seal.password_hash,
                 Seal.password_failures,
@@ -574,11 +648,14 @@ class SealService:
             ),
             idempotency_key=f"seal-{seal_id}",
         )
+        mold_code = await self._bound_mold(scope.tenant_id, request.picture) if official else None
         last: VendorError | None = None
         for vendor in candidates:
             try:
                 made = await self.vendors.call(vendor.name, "make_seal", vendor.make_seal(request))
                 self._check_made(vendor.name, request, made.seal_der, made.signer_cert)
+                if mold_code is not None:
+                    await self._check_mold(scope, vendor.name, made.seal_der, mold_code)
             except VendorError as exc:
                 last = exc
                 continue
@@ -615,6 +692,16 @@ class SealService:
             return await self.get(scope, seal_id)
         assert last is not None
         raise last
+
+    async def _check_mold(self, scope: Scope, vendor: str, seal_der: bytes, seal_code: str) -> None:
+        """同模同轨: a vendor's seal must show the registered mold, or it is refused."""
+        try:
+            await MoldRegistry(self.db).check_seal(scope.tenant_id, seal_der, seal_code=seal_code)
+        except PolicyDenied as exc:
+            raise VendorBadAnswer(
+                f"vendor {vendor} returned a seal that is not the registered mold: {exc.detail}",
+                vendor=vendor,
+            ) from exc
 
     def _check_made(
         self, vendor: str, req: MakeSealRequest, seal_der: bytes, signer_cert: bytes

@@ -54,6 +54,10 @@ def _verify(data: bytes, *, limits: LimitsSettings) -> Report:
         except (KeyError, TypeError, ValueError) as exc:  # a package we cannot even read
             raise FormatError(f"unreadable evidence package: {exc}") from exc
         return report
+    if b"%PDF-" in data[:1024]:  # a PDF with GB/T 38540 seals (hub.documents.pdf_sign)
+        from hub.documents.pdf_verify import verify_pdf
+
+        return verify_pdf(data)
     return verify_any(
         data,
         max_uncompressed=limits.ofd_max_uncompressed_bytes,

@@ -1,0 +1,355 @@
+"""/api/v1/documents (sign an OFD or PDF with a visible seal) and /api/v1/applications
+(the application center: templates, filled documents, multi-party signing).
+
+Thin: parse the edge, call one `DocumentService` method, shape the answer. Signing needs
+the `Idempotency-Key` header; a retry returns the first signed document.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from hub.auth.guards import requires
+from hub.auth.openapi import errors
+from hub.auth.principal import CurrentPrincipal, Role
+from hub.documents.lifespan import document_service
+from hub.documents.service import MEDIA_TYPES, SignDocumentRequest
+from hub.errors import ValidationFailed
+from hub.signing.controllers import IdempotencyKey
+
+_STAFF = (Role.CLERK, Role.TENANT_ADMIN)
+_SIGNERS = (Role.PERSON, Role.ENTERPRISE_AGENT)
+_ALL = (*_SIGNERS, *_STAFF)
+_SIGN_ERRORS = (401, 403, 404, 409, 413, 422, 423, 502, 503, 504)
+
+
+class SignedDocumentOut(msgspec.Struct):
+    id: uuid.UUID  # = the signature record id (GET /api/v1/signatures/{id}/ses)
+    kind: str  # ofd | pdf
+    seal_id: uuid.UUID
+    subject_sm3: str  # SM3 of the uploaded document
+    document_sm3: str  # SM3 of the signed document
+    property_info: str  # the Signature.xml path or pdf:<field>
+    filename: str
+    created_at: datetime
+    replayed: bool
+
+
+class TemplateFieldIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    label: str = ""
+    kind: str = "text"  # text | date | id_number | phone
+    required: bool = True
+    max_length: int = 200
+
+
+class SignerStepIn(msgspec.Struct, forbid_unknown_fields=True):
+    key: str
+    seal_kind: str  # personal | official | contract | finance | legal-representative
+    label: str = ""
+    order: int = 1  # equal orders sign in parallel
+    needs_approval: bool = False
+    page: int = -1  # -1: the last page
+    x_mm: float = 130.0
+    y_mm: float = 230.0
+
+
+class TemplateIn(msgspec.Struct, forbid_unknown_fields=True):
+    key: str
+    title: str
+    body: str  # text with {field} placeholders
+    fields: list[TemplateFieldIn]
+    signers: list[SignerStepIn]
+    output: str = "ofd"
+
+
+class TemplateOut(msgspec.Struct):
+    id: uuid.UUID
+    key: str
+    title: str
+    body: str
+    fields: list[dict[str, Any]]
+    signers: list[dict[str, Any]]
+    output: str
+    created_at: datetime
+
+
+class FillIn(msgspec.Struct, forbid_unknown_fields=True):
+    template_id: uuid.UUID
+    values: dict[str, str]
+    parties: dict[str, uuid.UUID] = msgspec.field(default_factory=dict)  # step -> account
+    output: str | None = None  # ofd | pdf (default: the template's)
+
+
+class StepOut(msgspec.Struct):
+    key: str
+    label: str
+    seal_kind: str
+    order: int
+    needs_approval: bool
+    party_account_id: str | None
+    state: str  # waiting | needs_approval | ready | signed
+    signed_at: datetime | None
+    signature_id: uuid.UUID | None
+    seal_id: uuid.UUID | None
+
+
+class InstanceOut(msgspec.Struct):
+    id: uuid.UUID
+    template_id: uuid.UUID
+    template_key: str
+    title: str
+    kind: str
+    status: str  # signing | completed
+    document_sm3: str  # of the current document: what a use request (用印审批) names
+    values: dict[str, str]
+    created_by: uuid.UUID
+    created_at: datetime
+    completed_at: datetime | None
+    steps: list[StepOut]
+    replayed: bool
+
+
+class InstanceSummary(msgspec.Struct):
+    id: uuid.UUID
+    template_key: str
+    title: str
+    kind: str
+    status: str
+    created_at: datetime
+    completed_at: datetime | None
+
+
+class SignStepIn(msgspec.Struct, forbid_unknown_fields=True):
+    step: str
+    seal_id: uuid.UUID
+    password: str
+    use_request_id: uuid.UUID | None = None
+
+
+def _instance_out(view: dict[str, Any]) -> InstanceOut:
+    return msgspec.convert(view, InstanceOut, from_attributes=True)
+
+
+def _file(data: bytes, kind: str, filename: str) -> Response[bytes]:
+    return Response(data, media_type=MEDIA_TYPES[kind],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _form_uuid(form: dict[str, Any], name: str, *, required: bool) -> uuid.UUID | None:
+    raw = form.get(name)
+    if raw in (None, ""):
+        if required:
+            raise ValidationFailed(f"{name} is required", field=name)
+        return None
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        raise ValidationFailed(f"{name} must be a UUID", field=name) from None
+
+
+def _form_number(form: dict[str, Any], name: str, kind: type[int] | type[float]) -> Any:
+    raw = form.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return kind(str(raw))
+    except ValueError:
+        raise ValidationFailed(f"{name} must be a number", field=name) from None
+
+
+class DocumentController(Controller):
+    path = "/api/v1/documents"
+    tags = ["documents"]  # noqa: RUF012
+
+    @post(
+        "/sign",
+        operation_id="signOfdOrPdf",
+        summary="Sign an uploaded OFD or PDF with a visible seal (multipart: file, seal_id, "
+        "password, page, x_mm, y_mm or riding=true, use_request_id)",
+        status_code=HTTP_201_CREATED,
+        guards=[requires(*_SIGNERS)],
+        responses=errors(*_SIGN_ERRORS),
+    )
+    async def sign(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+        idempotency_key: IdempotencyKey,
+    ) -> SignedDocumentOut:
+        upload = data.get("file")
+        if not isinstance(upload, UploadFile):
+            raise ValidationFailed("upload the document as the multipart field 'file'",
+                                   field="file")
+        riding = str(data.get("riding", "")).lower() in ("1", "true", "yes", "on")
+        seal_id = _form_uuid(data, "seal_id", required=True)
+        assert seal_id is not None
+        view = await document_service(request.app.state).sign_document(
+            principal,
+            SignDocumentRequest(
+                data=await upload.read(), filename=upload.filename or "document",
+                seal_id=seal_id, password=str(data.get("password", "")),
+                idempotency_key=idempotency_key, page=_form_number(data, "page", int),
+                x_mm=_form_number(data, "x_mm", float), y_mm=_form_number(data, "y_mm", float),
+                width_mm=_form_number(data, "width_mm", float),
+                height_mm=_form_number(data, "height_mm", float), riding=riding,
+                use_request_id=_form_uuid(data, "use_request_id", required=False),
+            ),
+        )
+        return msgspec.convert(view, SignedDocumentOut, from_attributes=True)
+
+    @get(
+        "/{document_id:uuid}",
+        operation_id="downloadSignedDocument",
+        summary="Download a signed OFD or PDF (the signer's own; staff: the tenant's)",
+        guards=[requires(*_ALL)],
+        responses=errors(401, 403, 404),
+        media_type="application/octet-stream",
+    )
+    async def download(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        document_id: FromPath[uuid.UUID],
+    ) -> Response[bytes]:
+        row = await document_service(request.app.state).signed_document(principal, document_id)
+        return _file(bytes(row["data"]), row["kind"], row["filename"])
+
+
+class ApplicationController(Controller):
+    path = "/api/v1/applications"
+    tags = ["application center"]  # noqa: RUF012
+
+    @post(
+        "/templates",
+        operation_id="defineDocumentTemplate",
+        summary="Tenant admin defines a document template (fields, body, signing order)",
+        status_code=HTTP_201_CREATED,
+        guards=[requires(Role.TENANT_ADMIN)],
+        responses=errors(401, 403, 409, 422),
+    )
+    async def define(
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+        data: JSONBody[TemplateIn],
+    ) -> TemplateOut:
+        view = await document_service(request.app.state).define_template(
+            principal, msgspec.to_builtins(data))
+        return msgspec.convert(view, TemplateOut, from_attributes=True)
+
+    @post(
+        "/templates/builtin",
+        operation_id="seedBuiltinTemplates",
+        summary="Tenant admin adds the four starter templates (承诺书, 居住证明, 隔离通知, 复工)",
+        status_code=HTTP_200_OK,
+        guards=[requires(Role.TENANT_ADMIN)],
+        responses=errors(401, 403),
+    )
+    async def seed(self, request: Request[Any, Any, Any],
+                   principal: CurrentPrincipal) -> list[TemplateOut]:
+        views = await document_service(request.app.state).seed_builtin(principal)
+        return [msgspec.convert(v, TemplateOut, from_attributes=True) for v in views]
+
+    @get(
+        "/templates",
+        operation_id="listDocumentTemplates",
+        summary="The tenant's document templates",
+        guards=[requires(*_ALL)],
+        responses=errors(401, 403),
+    )
+    async def templates(self, request: Request[Any, Any, Any],
+                        principal: CurrentPrincipal) -> list[TemplateOut]:
+        views = await document_service(request.app.state).list_templates(principal)
+        return [msgspec.convert(v, TemplateOut, from_attributes=True) for v in views]
+
+    @get(
+        "/templates/{template_id:uuid}",
+        operation_id="getDocumentTemplate",
+        summary="One document template",
+        guards=[requires(*_ALL)],
+        responses=errors(401, 403, 404),
+    )
+    async def template(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                       template_id: FromPath[uuid.UUID]) -> TemplateOut:
+        view = await document_service(request.app.state).get_template(principal, template_id)
+        return msgspec.convert(view, TemplateOut, from_attributes=True)
+
+    @post(
+        "/documents",
+        operation_id="fillDocumentTemplate",
+        summary="Fill a template into an OFD or PDF document and assign its signers",
+        status_code=HTTP_201_CREATED,
+        guards=[requires(*_ALL)],
+        responses=errors(401, 403, 404, 422),
+    )
+    async def fill(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                   data: JSONBody[FillIn]) -> InstanceOut:
+        view = await document_service(request.app.state).fill(
+            principal, data.template_id, data.values, data.parties, data.output)
+        return _instance_out(view)
+
+    @get(
+        "/documents",
+        operation_id="listApplicationDocuments",
+        summary="Documents I filled or sign (staff: the tenant's)",
+        guards=[requires(*_ALL)],
+        responses=errors(401, 403),
+    )
+    async def documents(self, request: Request[Any, Any, Any],
+                        principal: CurrentPrincipal) -> list[InstanceSummary]:
+        rows = await document_service(request.app.state).list_instances(principal)
+        return [msgspec.convert(r, InstanceSummary, from_attributes=True) for r in rows]
+
+    @get(
+        "/documents/{instance_id:uuid}",
+        operation_id="getApplicationDocument",
+        summary="A filled document and every party's signing status",
+        guards=[requires(*_ALL)],
+        responses=errors(401, 403, 404),
+    )
+    async def document(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                       instance_id: FromPath[uuid.UUID]) -> InstanceOut:
+        return _instance_out(
+            await document_service(request.app.state).instance(principal, instance_id))
+
+    @get(
+        "/documents/{instance_id:uuid}/file",
+        operation_id="downloadApplicationDocument",
+        summary="Download the document as it is now (completed: with every signature)",
+        guards=[requires(*_ALL)],
+        responses=errors(401, 403, 404),
+        media_type="application/octet-stream",
+    )
+    async def file(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                   instance_id: FromPath[uuid.UUID]) -> Response[bytes]:
+        got = await document_service(request.app.state).download(principal, instance_id)
+        return _file(got["data"], got["kind"], got["filename"])
+
+    @post(
+        "/documents/{instance_id:uuid}/sign",
+        operation_id="signApplicationDocument",
+        summary="Sign my step of a filled document, in the template's order",
+        status_code=HTTP_200_OK,
+        guards=[requires(*_SIGNERS)],
+        responses=errors(*_SIGN_ERRORS),
+    )
+    async def sign(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                   instance_id: FromPath[uuid.UUID], data: JSONBody[SignStepIn],
+                   idempotency_key: IdempotencyKey) -> InstanceOut:
+        view = await document_service(request.app.state).sign_instance(
+            principal, instance_id, step_key=data.step, seal_id=data.seal_id,
+            password=data.password, idempotency_key=idempotency_key,
+            use_request_id=data.use_request_id)
+        return _instance_out(view)
+
+
+CONTROLLERS = [DocumentController, ApplicationController]
