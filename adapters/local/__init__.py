@@ -38,7 +38,14 @@ class LocalVendor(ReferenceVendorCore):
             store = FileKeyStore(spec.removeprefix("file:"))
         else:
             raise VendorMisconfigured(f"unknown key_store {spec!r}", vendor=name)
-        return cls(name, store, master)
+        vendor = cls(name, store, master)
+        # In the hub, every signing is already reserved under the client's key before the
+        # vendor is called (hub.signing), so a persisted second record per signature is
+        # pure cost on the hot path: sign answers are remembered in memory (idempotent
+        # within the process, as the Protocol asks; retries across processes are the
+        # hub's job).
+        vendor.sign_answers = MemoryKeyStore(max_entries=100_000)
+        return vendor
 
     async def info(self) -> VendorInfo:
         base = await super().info()

@@ -48,6 +48,8 @@ class ReferenceVendorCore:
         self.name = name
         self.vault = KeyVault(store, master_key, name)
         self.store = store
+        # Where sign answers are remembered for idempotency (the store by default).
+        self.sign_answers: KeyStore = store
         self._ca: VendorCA | None = None
         self._ca_lock = asyncio.Lock()
         self._index_lock = asyncio.Lock()
@@ -232,7 +234,8 @@ class ReferenceVendorCore:
     async def _replay(
         self, ns: str, tenant: str, idem: str, fingerprint: str
     ) -> dict[str, Any] | None:
-        raw = await self.store.get(ns, _idem_key(tenant, idem))
+        store = self.sign_answers if ns == "idem-sign" else self.store
+        raw = await store.get(ns, _idem_key(tenant, idem))
         if raw is None:
             return None
         return self._same_request(json.loads(raw), fingerprint, idem)
@@ -241,7 +244,8 @@ class ReferenceVendorCore:
         self, ns: str, tenant: str, idem: str, fingerprint: str, answer: dict[str, Any]
     ) -> dict[str, Any]:
         record = dumps({"fingerprint": fingerprint, "answer": answer})
-        existing = await self.store.put_if_absent(ns, _idem_key(tenant, idem), record)
+        store = self.sign_answers if ns == "idem-sign" else self.store
+        existing = await store.put_if_absent(ns, _idem_key(tenant, idem), record)
         if existing is None:
             return answer
         # A concurrent request with the same key won; answer what it answered.

@@ -19,6 +19,7 @@ import base64
 import json
 import os
 import secrets
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -37,18 +38,27 @@ class KeyStore(Protocol):
 
 
 class MemoryKeyStore:
-    def __init__(self) -> None:
-        self._data: dict[tuple[str, str], bytes] = {}
+    """In memory; with `max_entries`, the oldest records are forgotten (a bounded cache)."""
+
+    def __init__(self, max_entries: int | None = None) -> None:
+        self._data: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._max = max_entries
 
     async def get(self, namespace: str, key: str) -> bytes | None:
         return self._data.get((namespace, key))
 
     async def put(self, namespace: str, key: str, value: bytes) -> None:
         self._data[(namespace, key)] = value
+        self._trim()
 
     async def put_if_absent(self, namespace: str, key: str, value: bytes) -> bytes | None:
         existing = self._data.setdefault((namespace, key), value)
+        self._trim()
         return None if existing is value else existing
+
+    def _trim(self) -> None:
+        while self._max is not None and len(self._data) > self._max:
+            self._data.popitem(last=False)
 
 
 class FileKeyStore:

@@ -184,7 +184,10 @@ class SealController(Controller):
         responses=errors(401, 403, 404, 409, 502, 503, 504),
     )
     async def certificates(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, seal_id: FromPath[uuid.UUID]
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        seal_id: FromPath[uuid.UUID],
     ) -> CertificatesOut:
         certs = await seal_service(request.app.state).certificates(principal, seal_id)
         return CertificatesOut(

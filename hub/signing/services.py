@@ -8,6 +8,7 @@ it cannot verify.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -26,25 +27,25 @@ from hub.errors import (
     ValidationFailed,
     VendorBadAnswer,
 )
+from hub.evidence.events import approval_ext_data
 from hub.formats import Report, assemble_signature_v4, build_tbs_sign_v4, verify_signature
 from hub.seals import rules
-from hub.seals.services import EventSink, NoEvents, Scope, SealService
+from hub.seals.services import EventSink, NoEvents, Scope, SealService, cached_policy
 from hub.seals.tables import Seal
 from hub.signing.tables import SignatureRecord, UseRequest
 from hub.vendors.directory import VendorDirectory
 from monitoring import metrics
-from tenants.policy.services import get_policy
-
-#: TBS_Sign.extDatas OID carrying the approval's evidence-log leaf hash (SealHub arc).
-OID_APPROVAL_LEAF = "1.2.156.10197.6.999.1"
 
 #: (tenant id, seal type) -> must a use of such a seal be approved first?
 UseApprovalPolicy = Callable[[uuid.UUID, str], Awaitable[bool]]
 
 
+_policy = cached_policy()
+
+
 async def default_use_approval(tenant_id: uuid.UUID, seal_type: str) -> bool:
     """Tenant policy: uses of the seal types it lists need an approved use request."""
-    return (await get_policy(tenant_id)).approval_required(seal_type)
+    return (await _policy(tenant_id)).approval_required(seal_type)
 
 
 @dataclass(frozen=True)
@@ -213,13 +214,9 @@ class SigningService:
                 ]
             ).encode()
         ).hex()
-        replay = await self._replay(scope, key, fingerprint)
-        if replay is not None:
-            return replay
-
-        seal = await self.seals.get(scope, cmd.seal_id)
-        if seal["owner_account_id"] != scope.account_id:
-            raise NotFound("seal not found")
+        # Every check runs on a retry too (a retry presents the same password); the
+        # reservation below then finds the first attempt and answers with its result.
+        seal = await self.seals.for_signing(scope, cmd.seal_id)
         if seal["status"] not in rules.SIGNING_STATUSES:
             raise PolicyDenied(f"the seal is {seal['status']}; it cannot sign")
         now = _now()
@@ -230,25 +227,33 @@ class SigningService:
                 f"vendor {seal['vendor']} is not admitted to sign for this tenant now",
                 vendor=seal["vendor"],
             )
-        await self.seals.check_password(scope, cmd.seal_id, cmd.password)
-        approval = await self._approval(scope, seal, cmd)
+        await self.seals.check_password(scope, cmd.seal_id, cmd.password, row=seal)
+        try:
+            approval = await self._approval(scope, seal, cmd)
+        except PolicyDenied:
+            # An approval is used once, by its signing; a retry of that signing replays it.
+            replay = await self._replay(scope, key, fingerprint)
+            if replay is not None:
+                return replay
+            raise
 
         record_id = uuid.uuid4()
         try:
-            async with self.db.transaction():
-                await SignatureRecord(
-                    id=record_id,
-                    tenant_id=scope.tenant_id,
-                    seal_id=cmd.seal_id,
-                    account_id=scope.account_id,
-                    idempotency_key=key,
-                    request_fingerprint=fingerprint,
-                    status="pending",
-                    vendor=seal["vendor"],
-                    document_sm3=cmd.document_sm3.hex(),
-                    property_info=cmd.property_info,
-                    use_request_id=cmd.use_request_id,
-                ).save()
+            # One INSERT (its own transaction): the unique (tenant, account, key) index
+            # makes it the lock that stops a retry or a racing duplicate from signing twice.
+            await SignatureRecord(
+                id=record_id,
+                tenant_id=scope.tenant_id,
+                seal_id=cmd.seal_id,
+                account_id=scope.account_id,
+                idempotency_key=key,
+                request_fingerprint=fingerprint,
+                status="pending",
+                vendor=seal["vendor"],
+                document_sm3=cmd.document_sm3.hex(),
+                property_info=cmd.property_info,
+                use_request_id=cmd.use_request_id,
+            ).save()
         except Exception as exc:
             if not _is_unique_violation(exc):
                 raise
@@ -280,7 +285,8 @@ class SigningService:
         vendor = self.vendors.get(vendor_name)
         ext: list[tuple[str, bool, bytes]] = []
         if approval is not None and approval["evidence_leaf_hash"]:
-            ext.append((OID_APPROVAL_LEAF, False, bytes.fromhex(approval["evidence_leaf_hash"])))
+            # The approval's log entry, bound into what is signed (hub.evidence.events).
+            ext.append(approval_ext_data(bytes.fromhex(approval["evidence_leaf_hash"])))
         tbs = build_tbs_sign_v4(
             seal_der=bytes(seal["seal_der"]),
             time=now.replace(microsecond=0),
@@ -304,7 +310,7 @@ class SigningService:
             vendor_name, seal, tbs, result.signature, result.signer_cert, cmd
         )
         signed_at = now
-        async with self.db.transaction():
+        async with self._maybe_transaction(approval is not None):
             await SignatureRecord.update(
                 {
                     SignatureRecord.status: "done",
@@ -340,6 +346,10 @@ class SigningService:
             replayed=False,
             report=report.to_dict(),
         )
+
+    def _maybe_transaction(self, needed: bool) -> Any:
+        """A transaction when several rows change together; a lone UPDATE commits alone."""
+        return self.db.transaction() if needed else contextlib.nullcontext()
 
     def _check_signed(
         self,

@@ -1,0 +1,214 @@
+"""Shared by the HTTP benchmarks: bring a hub to the point where a citizen can sign,
+a raw SM2 baseline, and a lean keep-alive HTTP/1.1 load client.
+
+The load client is hand-rolled on asyncio streams (not httpx) and runs in its own
+process, so that on a small machine the client's cost does not hide the hub's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import multiprocessing as mp
+import os
+import secrets
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from hub.crypto import SM2PrivateKey  # noqa: E402
+from hub.process import HubProcess  # noqa: E402
+
+PASSWORD = "Bench-pass-2026"
+SEAL_PASSWORD = "Seal-bench-2026"
+
+
+def resident_id(first17: str) -> str:
+    from tenants.identity.validation import resident_id_check_char
+
+    return first17 + resident_id_check_char(first17)
+
+
+def call(client: httpx.Client, method: str, url: str, **kw: Any) -> Any:
+    r = client.request(method, url, **kw)
+    if r.status_code >= 400:
+        raise RuntimeError(f"{method} {url} -> {r.status_code} {r.text[:300]}")
+    return r.json() if r.content else None
+
+
+@dataclass
+class Signer:
+    headers: dict[str, str]
+    seal_id: str
+    tenant: str
+
+
+def operator(hub: HubProcess) -> dict[str, str]:
+    hub.cli("admin", "create-operator", "--username", "bench-op", "--password-file", "-",
+            stdin=PASSWORD + "\n")  # fmt: skip
+    with httpx.Client(base_url=hub.url, timeout=60) as c:
+        tok = call(c, "POST", "/api/v1/auth/login",
+                   json={"tenant": "hub", "username": "bench-op", "password": PASSWORD})
+    return {"Authorization": "Bearer " + tok["access_token"]}
+
+
+def make_signer(hub: HubProcess, op: dict[str, str], n: int = 0) -> Signer:
+    """A tenant, a real-name citizen with a personal seal and its password."""
+    slug = f"bench-{n}-{secrets.token_hex(3)}"
+    with httpx.Client(base_url=hub.url, timeout=60) as c:
+        call(c, "POST", "/api/v1/tenants", headers=op, json={
+            "name": f"Bench bureau {n}", "slug": slug, "region_code": "150102",
+            "admin": {"username": "admin", "password": PASSWORD}})  # fmt: skip
+        tok = call(c, "POST", "/api/v1/auth/login",
+                   json={"tenant": slug, "username": "admin", "password": PASSWORD})
+        admin = {"Authorization": "Bearer " + tok["access_token"]}
+        call(c, "POST", "/api/v1/identity/persons", headers=admin, json={
+            "name": "测试", "id_number": resident_id(f"15010219900101{secrets.randbelow(1000):03d}"),
+            "mobile": "13912345678", "face_image": base64.b64encode(b"face").decode(),
+            "username": "signer", "password": PASSWORD})  # fmt: skip
+        tok = call(c, "POST", "/api/v1/auth/login",
+                   json={"tenant": slug, "username": "signer", "password": PASSWORD})
+        headers = {"Authorization": "Bearer " + tok["access_token"]}
+        seal = call(c, "POST", "/api/v1/seals", headers=headers, json={"seal_type": "personal"})
+        call(c, "PUT", f"/api/v1/seals/{seal['id']}/password", headers=headers,
+             json={"password": SEAL_PASSWORD})
+    return Signer(headers=headers, seal_id=seal["id"], tenant=slug)
+
+
+def raw_sm2_signs_per_second(seconds: float = 2.0) -> float:
+    """The baseline: tongsuopy SM2 signs of 32 bytes, one core, same run."""
+    from tongsuopy.crypto import hashes
+    from tongsuopy.crypto.asymciphers import ec
+
+    key = ec.generate_private_key(ec.SM2())
+    alg = ec.ECDSA(hashes.SM3())
+    n, end = 0, time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        for _ in range(50):
+            key.sign(b"x" * 32, alg)
+        n += 50
+    return n / seconds
+
+
+_ = SM2PrivateKey  # the facade is what the hub uses; the baseline is raw tongsuopy
+
+
+# --- the load client -------------------------------------------------------------------
+
+
+def _request(path: str, headers: dict[str, str], body: bytes, port: int) -> bytes:
+    lines = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}",
+             "Content-Type: application/json", f"Content-Length: {len(body)}"]  # fmt: skip
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def _worker(port: int, make: Any, until: float, lat: list[float], errors: list[int]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.perf_counter() < until:
+            path, headers, body = make()
+            start = time.perf_counter()
+            writer.write(_request(path, headers, body, port))
+            status_line = await reader.readline()
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            await reader.readexactly(length)
+            status = int(status_line.split()[1])
+            if status >= 400:
+                errors.append(status)
+            else:
+                lat.append(time.perf_counter() - start)
+    except (ConnectionError, asyncio.IncompleteReadError):
+        errors.append(-1)
+    finally:
+        writer.close()
+
+
+def _sign_maker(signer: Signer) -> Any:
+    def make() -> tuple[str, dict[str, str], bytes]:
+        body = json.dumps({"seal_id": signer.seal_id, "password": SEAL_PASSWORD,
+                           "document_sm3": secrets.token_hex(32)}).encode()  # fmt: skip
+        return "/api/v1/signatures", {**signer.headers, "Idempotency-Key": secrets.token_hex(12)}, body
+
+    return make
+
+
+def _client_process(port: int, signers: list[Signer], conns: int, seconds: float,
+                    q: Any) -> None:
+    async def run() -> tuple[list[float], list[int]]:
+        lat: list[float] = []
+        errors: list[int] = []
+        until = time.perf_counter() + seconds
+        await asyncio.gather(*(
+            _worker(port, _sign_maker(signers[i % len(signers)]), until, lat, errors)
+            for i in range(conns)
+        ))  # fmt: skip
+        return lat, errors
+
+    q.put(asyncio.run(run()))
+
+
+@dataclass
+class LoadResult:
+    ok: int
+    errors: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def per_second(self) -> float:
+        return self.ok / self.seconds
+
+
+def sign_load(port: int, signers: list[Signer], *, conns: int, seconds: float,
+              processes: int = 1) -> LoadResult:
+    """`conns` keep-alive connections signing for `seconds`, from `processes` client
+    processes; returns throughput and latency percentiles."""
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    per = max(1, conns // processes)
+    procs = [ctx.Process(target=_client_process, args=(port, signers, per, seconds, q))
+             for _ in range(processes)]  # fmt: skip
+    for p in procs:
+        p.start()
+    lat: list[float] = []
+    errors: list[int] = []
+    for _ in procs:
+        got_lat, got_err = q.get(timeout=seconds + 120)
+        lat += got_lat
+        errors += got_err
+    for p in procs:
+        p.join()
+    lat.sort()
+
+    def pct(p: float) -> float:
+        return lat[min(len(lat) - 1, int(p * len(lat)))] * 1000 if lat else float("nan")
+
+    return LoadResult(ok=len(lat), errors=len(errors), seconds=seconds,
+                      p50_ms=pct(0.50), p99_ms=pct(0.99))  # fmt: skip
+
+
+def hub_env(database_url: str, work: Path) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database_url,
+        "SEALHUB_MASTER_KEY": base64.b64encode(os.urandom(16)).decode(),
+        "SEALHUB_DATA_DIR": str(work),
+        "SEALHUB_ACCESS_TOKEN_SECONDS": "3600",
+    }
+
+
+__all__ = ["LoadResult", "Signer", "hub_env", "make_signer", "operator",
+           "raw_sm2_signs_per_second", "sign_load", "statistics"]
