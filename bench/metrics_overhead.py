@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from hub.process import HubProcess  # noqa: E402
 
-SAMPLE = ROOT.parent / "shared/samples/real-vendors/signedvalue/ofdrw-SignedValueV4.dat"
+SAMPLE = ROOT / "tests/samples/real-vendors/signedvalue/ofdrw-SignedValueV4.dat"
 CONCURRENCY = 6
 ROUNDS = 6  # each round: on, off, off, on (ABBA)
 BURST_SECONDS = 1.5

@@ -181,7 +181,7 @@ def test_genuine_leaf_still_verifies():
 
 
 REAL_CERTS = sorted(
-    (Path(__file__).resolve().parents[3] / "shared" / "samples" / "real-vendors" / "certs").glob(
+    (Path(__file__).resolve().parents[1] / "samples" / "real-vendors" / "certs").glob(
         "*.cer"
     )
 )

@@ -19,7 +19,7 @@ from hub.formats import parse_signature, verify_ofd
 
 NS = {"ofd": "http://www.ofdspec.org/2016"}
 LIMITS = {"max_uncompressed": 50 * 1024 * 1024, "max_entries": 1000}
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples" / "real-vendors" / "ofd"
+SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "real-vendors" / "ofd"
 
 
 def _members(data: bytes) -> dict[str, bytes]:

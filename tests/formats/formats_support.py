@@ -13,7 +13,7 @@ from hub.crypto import sm3
 from hub.formats import assemble_signature_v4, build_seal_v4, build_tbs_sign_v4
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO.parent / "shared" / "samples" / "real-vendors"
+SAMPLES = REPO / "tests" / "samples" / "real-vendors"  # copied from ../shared/samples
 
 
 def run_cli(path: Path | str, *extra: str) -> tuple[int, dict[str, Any] | None, str, str]:
