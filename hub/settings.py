@@ -107,6 +107,18 @@ class MetricsSettings:
 
 
 @dataclass(frozen=True)
+class WebhookSettings:
+    # SSRF guard: the only hosts a webhook URL may name (exact names or "*.example.org"
+    # for subdomains). The default suits a sandbox; a deployment lists its receivers.
+    allow_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")
+    max_attempts: int = 8
+    retry_base_seconds: float = 10.0  # back-off: base * 2**(attempt-1), capped below
+    retry_max_seconds: float = 3600.0
+    timeout_seconds: float = 10.0
+    poll_seconds: float = 2.0  # how often the delivery worker looks for due deliveries
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -115,6 +127,7 @@ class Settings:
     adapters: AdapterSettings = field(default_factory=AdapterSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     identity: IdentitySettings = field(default_factory=IdentitySettings)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -157,6 +170,16 @@ class Settings:
             identity=IdentitySettings(
                 verifier=env.get("SEALHUB_IDENTITY_VERIFIER", "simulated"),
                 face_match_threshold=float(env.get("SEALHUB_FACE_MATCH_THRESHOLD", "0.80")),
+            ),
+            webhooks=WebhookSettings(
+                allow_hosts=tuple(
+                    h.strip().lower()
+                    for h in env.get("SEALHUB_WEBHOOK_ALLOW_HOSTS", "127.0.0.1,localhost").split(",")
+                    if h.strip()
+                ),
+                max_attempts=_int(env, "SEALHUB_WEBHOOK_MAX_ATTEMPTS", 8),
+                retry_base_seconds=float(env.get("SEALHUB_WEBHOOK_RETRY_BASE_SECONDS", "10")),
+                timeout_seconds=float(env.get("SEALHUB_WEBHOOK_TIMEOUT_SECONDS", "10")),
             ),
         )
 
