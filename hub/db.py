@@ -101,7 +101,7 @@ class PooledSQLiteEngine(SQLiteEngine):
 
     __slots__ = ("_idle", "_lock", "_open", "busy_timeout_ms", "pool_size")
 
-    def __init__(self, path: str, *, busy_timeout_ms: int = 10_000, pool_size: int = 8) -> None:
+    def __init__(self, path: str, *, busy_timeout_ms: int = 10_000, pool_size: int = 64) -> None:
         super().__init__(path=path, timeout=busy_timeout_ms / 1000)
         self.busy_timeout_ms = busy_timeout_ms
         self.pool_size = pool_size
@@ -161,6 +161,14 @@ class PooledSQLiteEngine(SQLiteEngine):
         query_type: str = "generic",
         table: type[Table] | None = None,
     ) -> Any:
+        if query.lstrip()[:6].upper() in ("SELECT", "PRAGMA"):
+            return await self._execute_pooled(query, args)
+        # An autocommit write queues behind this process's writers instead of spinning in
+        # SQLite's busy handler (which sleeps up to 100 ms per retry).
+        async with self.writer_lock:
+            return await self._execute_pooled(query, args)
+
+    async def _execute_pooled(self, query: str, args: list[Any] | None) -> Any:
         conn = await self.acquire()
         broken = False
         try:
@@ -173,6 +181,19 @@ class PooledSQLiteEngine(SQLiteEngine):
             raise
         finally:
             await self.release(conn, broken=broken)
+
+    async def _run_in_existing_connection(
+        self,
+        connection: Any,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: type[Table] | None = None,
+    ) -> Any:
+        # Piccolo re-sends "PRAGMA foreign_keys = 1" before every statement in a
+        # transaction (a thread round trip each); pooled connections set it once.
+        async with connection.execute(query, args or []) as cursor:
+            return await cursor.fetchall()
 
     def transaction(
         self,
