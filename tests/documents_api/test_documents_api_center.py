@@ -4,6 +4,7 @@ signing through the signing service, status per party, download, statistics."""
 from __future__ import annotations
 
 import secrets
+import uuid
 from typing import Any
 
 from conftest import SEAL_PASSWORD, official_seal, personal_seal
@@ -198,3 +199,51 @@ async def test_other_tenant_sees_no_templates_or_documents(make_tenant: Any) -> 
     stranger = await a.add_person()
     assert (await a.client.get(f"/api/v1/applications/documents/{doc_id}",
                                headers=stranger.headers)).status_code == 404
+
+
+async def test_parallel_signers_at_the_same_moment_both_land(make_tenant: Any,
+                                                            limits: dict[str, int]) -> None:
+    import asyncio
+
+    t = await make_tenant()
+    a, b = await t.add_person("甲"), await t.add_person("乙")
+    seal_a, seal_b = await personal_seal(t, a), await personal_seal(t, b)
+    r = await t.client.post("/api/v1/applications/templates", headers=t.admin_headers, json={
+        "key": "joint", "title": "共同确认书", "body": "{x}",
+        "fields": [{"name": "x", "label": "内容"}],
+        "signers": [{"key": "a", "seal_kind": "personal", "x_mm": 20},
+                    {"key": "b", "seal_kind": "personal", "x_mm": 110}]})
+    assert r.status_code == 201, r.text
+    r = await t.client.post("/api/v1/applications/documents", headers=a.headers, json={
+        "template_id": r.json()["id"], "values": {"x": "确认"}, "parties": {"b": b.account_id}})
+    doc_id = r.json()["id"]
+    ra, rb = await asyncio.gather(_sign(t, a.headers, doc_id, "a", seal_a["id"]),
+                                  _sign(t, b.headers, doc_id, "b", seal_b["id"]))
+    assert ra.status_code == rb.status_code == 200, (ra.text, rb.text)
+    final = (await t.client.get(f"/api/v1/applications/documents/{doc_id}",
+                                headers=a.headers)).json()
+    assert final["status"] == "completed"
+    ofd = (await t.client.get(f"/api/v1/applications/documents/{doc_id}/file",
+                              headers=a.headers)).content
+    report = verify_ofd(ofd, **limits)
+    assert report.valid and len(report.children) == 2, report.to_text()
+
+
+async def test_a_step_signs_only_with_its_kind_of_seal(make_tenant: Any) -> None:
+    t = await make_tenant()
+    person = await t.add_person()
+    seal = await personal_seal(t, person)
+    template = await _template(t, "residence-certificate")
+    r = await t.client.post("/api/v1/applications/documents", headers=person.headers, json={
+        "template_id": template["id"], "values": {
+            "name": "张三", "id_number": VALUES["id_number"], "since": "2019-01-01",
+            "address": "某路1号", "committee": "某居委会", "date": "2020-02-10"}})
+    doc_id = r.json()["id"]
+    # Without a use request the committee's step is not approved yet.
+    r = await _sign(t, person.headers, doc_id, "committee", seal["id"])
+    assert r.status_code == 403 and "approval" in r.json()["detail"]
+    r = await _sign(t, person.headers, doc_id, "committee", seal["id"],
+                    use_request_id=str(uuid.uuid4()))
+    assert r.status_code == 422 and r.json()["field"] == "seal_id", r.text
+    r = await _sign(t, person.headers, doc_id, "nobody", seal["id"])
+    assert r.status_code == 422 and r.json()["field"] == "step", r.text
