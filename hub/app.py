@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         # Off (SEALHUB_METRICS=0) for the overhead benchmark's baseline.
         middleware=[MetricsMiddleware] if settings.metrics.enabled else [],
-        # `principal: Principal` in a handler = a verified access token is required.
+        # `principal: CurrentPrincipal` in a handler = a verified access token is required.
         dependencies={"principal": Provide(provide_principal)},
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(

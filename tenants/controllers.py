@@ -83,7 +83,7 @@ class TenantController(Controller):
     @post("", operation_id="createTenant", status_code=HTTP_201_CREATED,
           summary="Onboard a bureau: a tenant with its keys and first tenant admin",
           guards=[requires(Role.HUB_OPERATOR)], responses=errors(401, 403, 409, 422))
-    async def create(self, request: Request, data: JSONBody[CreateTenant]) -> TenantCreated:  # type: ignore[type-arg]
+    async def create(self, request: Request, data: JSONBody[CreateTenant]) -> TenantCreated:
         tenant, admin = await services.create_tenant(
             get_db(request.app), request.app.state.settings.security.master_key,
             name=data.name, slug=data.slug, region_code=data.region_code,
@@ -94,7 +94,7 @@ class TenantController(Controller):
 
     @get("", operation_id="listTenants", summary="List tenants (hub operator, regulator)",
          guards=[requires(Role.HUB_OPERATOR, Role.REGULATOR)], responses=errors(401, 403))
-    async def list(self) -> list[TenantOut]:
+    async def all_tenants(self) -> list[TenantOut]:
         return [tenant_out(t) for t in await services.list_tenants()]
 
     @get("/{tenant_id:uuid}", operation_id="getTenant",
@@ -123,7 +123,7 @@ class AccountController(Controller):
                   "hub operator: hub_operator/regulator)",
           guards=[requires(Role.TENANT_ADMIN, Role.HUB_OPERATOR)],
           responses=errors(401, 403, 409, 422))
-    async def create(self, request: Request, principal: CurrentPrincipal,  # type: ignore[type-arg]
+    async def create(self, request: Request, principal: CurrentPrincipal,
                      data: JSONBody[CreateAccount]) -> AccountOut:
         view = await services.create_account(
             get_db(request.app), principal.tenant_id, username=data.username,
@@ -134,7 +134,7 @@ class AccountController(Controller):
 
     @get("", operation_id="listAccounts", summary="List my tenant's accounts",
          guards=[requires(Role.TENANT_ADMIN, Role.HUB_OPERATOR)], responses=errors(401, 403))
-    async def list(self, principal: CurrentPrincipal, limit: FromQuery[int] = 100,
+    async def all_accounts(self, principal: CurrentPrincipal, limit: FromQuery[int] = 100,
                    offset: FromQuery[int] = 0) -> list[AccountOut]:
         views = await services.list_accounts(principal.tenant_id, limit=max(1, min(limit, 500)),
                                              offset=max(0, offset))

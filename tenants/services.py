@@ -324,7 +324,7 @@ async def _count_failure(db: Database, tenant_id: uuid.UUID, account_id: uuid.UU
 async def principal_for_account(tenant_id: uuid.UUID, account_id: uuid.UUID) -> Principal:
     """A fresh Principal from the database (refresh re-reads roles and status)."""
     row = await (Account.select(Account.id, Account.roles, Account.status,
-                                Account.tenant_id.slug)  # type: ignore[attr-defined]
+                                Account.tenant_id.slug)
                  .where((Account.tenant_id == tenant_id) & (Account.id == account_id))
                  .first().run())
     if row is None or row["status"] != "active":

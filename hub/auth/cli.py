@@ -52,7 +52,7 @@ def _admin_create_operator(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_admin_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_admin_command(sub: argparse._SubParsersAction) -> None:
     admin = sub.add_parser("admin", help="hub administration (bootstrap operators)")
     admin_sub = admin.add_subparsers(dest="admin_command", required=True)
     create = admin_sub.add_parser(

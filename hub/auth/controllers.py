@@ -60,7 +60,7 @@ class AuthController(Controller):
     @post("/login", operation_id="login", status_code=HTTP_200_OK,
           summary="Log in with tenant slug, username and password; get access + refresh tokens",
           responses=errors(401, 422, 423))
-    async def login(self, request: Request, data: JSONBody[LoginRequest]) -> TokenResponse:  # type: ignore[type-arg]
+    async def login(self, request: Request, data: JSONBody[LoginRequest]) -> TokenResponse:
         pair = await services.login(get_db(request.app), tokens_of(request.app.state),
                                     tenant=data.tenant, username=data.username,
                                     password=data.password)
@@ -69,7 +69,7 @@ class AuthController(Controller):
     @post("/refresh", operation_id="refreshToken", status_code=HTTP_200_OK,
           summary="Trade a refresh token (single use) for a new token pair",
           responses=errors(401, 422))
-    async def refresh(self, request: Request, data: JSONBody[RefreshRequest]) -> TokenResponse:  # type: ignore[type-arg]
+    async def refresh(self, request: Request, data: JSONBody[RefreshRequest]) -> TokenResponse:
         pair = await services.refresh(get_db(request.app), tokens_of(request.app.state),
                                       data.refresh_token)
         return _tokens(pair)
@@ -83,7 +83,7 @@ class AuthController(Controller):
     @post("/password", operation_id="changePassword", status_code=HTTP_204_NO_CONTENT,
           summary="Change my password (needs the old one; length from tenant policy)",
           guards=[requires()], responses=errors(401, 422))
-    async def change_password(self, request: Request, principal: CurrentPrincipal,  # type: ignore[type-arg]
+    async def change_password(self, request: Request, principal: CurrentPrincipal,
                               data: JSONBody[PasswordChange]) -> None:
         await accounts.change_password(get_db(request.app), principal.tenant_id,
                                        principal.account_id, old_password=data.old_password,

@@ -49,7 +49,7 @@ def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 
 async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     """The verified caller of this request (cached in the ASGI scope)."""
-    cached = connection.scope.get(_SCOPE_KEY)  # type: ignore[misc]
+    cached = connection.scope.get(_SCOPE_KEY)
     if isinstance(cached, Principal):
         return cached
     verified = await tokens_of(connection.app.state).verify(bearer_token(connection), ACCESS)

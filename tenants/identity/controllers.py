@@ -134,7 +134,7 @@ class PersonController(Controller):
 
     @get("", operation_id="listPersons", summary="List my tenant's registered persons (masked)",
          guards=[requires(*_STAFF)], responses=errors(401, 403))
-    async def list(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+    async def list_persons(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
                    limit: FromQuery[int] = 100, offset: FromQuery[int] = 0) -> list[PersonOut]:
         views = await identity_service(request).list_persons(
             principal.tenant_id, limit=max(1, min(limit, 500)), offset=max(0, offset))
@@ -180,7 +180,7 @@ class EnterpriseController(Controller):
     @get("", operation_id="listEnterprises",
          summary="List enterprises (staff: all of my tenant; agents: the ones they act for)",
          guards=[requires(*_STAFF, Role.ENTERPRISE_AGENT)], responses=errors(401, 403))
-    async def list(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+    async def list_enterprises(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
                    limit: FromQuery[int] = 100, offset: FromQuery[int] = 0) -> list[EnterpriseOut]:
         views = await identity_service(request).list_enterprises(
             principal.tenant_id,

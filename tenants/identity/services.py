@@ -47,7 +47,7 @@ def enterprise_change_hooks(state: Any) -> list[EnterpriseChangeHook]:
     if hooks is None:
         hooks = []
         state.enterprise_change_hooks = hooks
-    return hooks  # type: ignore[no-any-return]
+    return hooks
 
 
 @dataclass(frozen=True)
@@ -221,7 +221,7 @@ class IdentityService:
         if row is None:  # same answer for "no such id" and "another tenant's id"
             raise ValidationFailed("no verified person with this id in your tenant",
                                    field=field_name)
-        return row  # type: ignore[no-any-return]
+        return row
 
     async def register_enterprise(self, tenant_id: uuid.UUID, *, name: str, credit_code: str,
                                   legal_representative_id: uuid.UUID,
@@ -271,7 +271,7 @@ class IdentityService:
         rows = await (Enterprise.select(
             Enterprise.id, Enterprise.name, Enterprise.credit_code,
             Enterprise.legal_representative_id,
-            Enterprise.legal_representative_id.name.as_alias("legal_rep_name"),  # type: ignore[attr-defined]
+            Enterprise.legal_representative_id.name.as_alias("legal_rep_name"),
             Enterprise.agent_person_id, Enterprise.agent_account_id, Enterprise.status,
             Enterprise.created_at, Enterprise.updated_at,
         ).where(where).order_by(Enterprise.created_at).limit(limit).offset(offset).run())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from adapters.protocol import SEAL_TYPES as _SEAL_TYPE_CODES
 from hub.db import Database
@@ -70,7 +71,7 @@ async def update_policy(db: Database, tenant_id: uuid.UUID, **changes: object) -
         if "approval_required_seal_types" in fields:
             fields["approval_required_seal_types"] = tuple(fields["approval_required_seal_types"])  # type: ignore[arg-type]
         new = validate_policy(replace(current, **fields))  # type: ignore[arg-type]
-        values = {
+        values: dict[Any, Any] = {
             TenantPolicy.approval_required_seal_types: list(new.approval_required_seal_types),
             TenantPolicy.password_min_length: new.password_min_length,
             TenantPolicy.password_rotation_days: new.password_rotation_days,
