@@ -22,4 +22,4 @@ async def documents_lifespan(app: Any) -> AsyncIterator[None]:
 
 
 def document_service(state: Any) -> DocumentService:
-    return state.documents  # type: ignore[no-any-return]
+    return state.documents

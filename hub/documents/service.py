@@ -229,7 +229,7 @@ class DocumentService:
         ).first()
         if row is None or not (row["account_id"] == scope.account_id or _has(scope, *_STAFF)):
             return None
-        return row  # type: ignore[no-any-return]
+        return row
 
     async def signed_document(self, scope: Scope, doc_id: uuid.UUID) -> dict[str, Any]:
         row = await self._signed_row(scope, doc_id, with_data=True)
@@ -313,7 +313,7 @@ class DocumentService:
         ).first()
         if row is None:
             raise NotFound("template not found")
-        return row  # type: ignore[no-any-return]
+        return row
 
     # --- instances: fill, see, sign, download -------------------------------------------
 
@@ -363,7 +363,7 @@ class DocumentService:
         ).first()
         if row is None or not _may_see(scope, row):
             raise NotFound("document not found")
-        return row  # type: ignore[no-any-return]
+        return row
 
     async def instance(self, scope: Scope, instance_id: uuid.UUID,
                        *, replayed: bool = False) -> dict[str, Any]:
