@@ -188,3 +188,46 @@ async def test_cli_bootstraps_operator(client, database_url, settings, tmp_path)
     headers = {"Authorization": "Bearer " + r.json()["access_token"]}
     r = await client.post("/api/v1/tenants", headers=headers, json=_tenant_body())
     assert r.status_code == 201
+
+
+async def test_regulator_reads_across_tenants_but_no_personal_data(client, operator_headers,
+                                                                   make_tenant):
+    t = await make_tenant()
+    await t.add_person()
+    username = "reg-" + secrets.token_hex(3)
+    r = await client.post("/api/v1/accounts", headers=operator_headers, json={
+        "username": username, "password": "regulator-pass-1", "roles": ["regulator"]})
+    assert r.status_code == 201, r.text
+    r = await client.post("/api/v1/auth/login", json={
+        "tenant": "hub", "username": username, "password": "regulator-pass-1"})
+    reg = {"Authorization": "Bearer " + r.json()["access_token"]}
+    assert t.slug in [x["slug"] for x in (await client.get("/api/v1/tenants", headers=reg)).json()]
+    r = await client.get(f"/api/v1/tenants/{t.id}/statistics", headers=reg)
+    assert r.status_code == 200 and r.json()["counters"]["registered_persons"] == 1
+    r = await client.post("/api/v1/tenants", headers=reg, json=_tenant_body())
+    assert r.status_code == 403
+    for url in ("/api/v1/identity/persons", "/api/v1/identity/enterprises", "/api/v1/accounts"):
+        assert (await client.get(url, headers=reg)).status_code == 403, url
+    # A tenant admin cannot mint hub roles, and an operator cannot mint tenant roles at the hub.
+    r = await client.post("/api/v1/accounts", headers=operator_headers, json={
+        "username": "x-" + secrets.token_hex(3), "password": "regulator-pass-1",
+        "roles": ["tenant_admin"]})
+    assert r.status_code == 422 and r.json()["field"] == "roles"
+
+
+async def test_password_rotation_flag(client, make_tenant):
+    from datetime import UTC, datetime, timedelta
+
+    from tenants.tables import Account
+
+    t = await make_tenant()
+    await Account.update({Account.password_changed_at: datetime.now(UTC) - timedelta(days=181)}
+                         ).where(Account.id == uuid.UUID(t.admin_id)).run()
+    r = await client.post("/api/v1/auth/login", json={
+        "tenant": t.slug, "username": t.admin_username, "password": PASSWORD})
+    assert r.status_code == 200 and r.json()["password_change_required"] is True
+    r = await client.put("/api/v1/policy", headers=t.admin_headers,
+                         json={"password_rotation_days": 0})  # 0 = never
+    r = await client.post("/api/v1/auth/login", json={
+        "tenant": t.slug, "username": t.admin_username, "password": PASSWORD})
+    assert r.json()["password_change_required"] is False
