@@ -24,6 +24,7 @@ APPS = [
     "hub.evidence.piccolo_app",
     "monitoring.piccolo_app",
     "hub.documents.piccolo_app",
+    "hub.webhooks.piccolo_app",
 ]
 
 APP_REGISTRY = AppRegistry(apps=APPS)

@@ -16,6 +16,7 @@ from hub.documents.controllers import CONTROLLERS as DOCUMENT_ROUTES
 from hub.documents.lifespan import documents_lifespan
 from hub.evidence.controllers import EvidenceController, EvidencePackageController
 from hub.evidence.lifespan import evidence_lifespan
+from hub.evidence.uses_controller import SealUsesController
 from hub.health.controllers import HealthController
 from hub.problems import EXCEPTION_HANDLERS
 from hub.seals.controllers import SealController
@@ -23,6 +24,8 @@ from hub.seals.lifespan import sealing_lifespan
 from hub.settings import Settings
 from hub.signing.controllers import SignatureController, UseRequestController
 from hub.verification.controllers import VerificationController
+from hub.webhooks.controllers import WebhookController
+from hub.webhooks.lifespan import webhooks_lifespan
 from monitoring.controllers import (
     RankingController,
     RatingController,
@@ -51,6 +54,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             VerificationController,
             EvidenceController,  # the evidence log: checkpoint, entries, proofs (存证)
             EvidencePackageController,  # evidence packages of a tenant's signings (出证)
+            SealUsesController,  # a seal owner sees every use of the seal, with log proofs
+            WebhookController,  # ... and is told of each use (signed webhooks, retried)
             RatingController,
             RankingController,
             RegulatorController,
@@ -74,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             evidence_lifespan,  # app.state.evidence: the log the services record into
             sealing_lifespan,  # vendors, seal and signing services
             documents_lifespan,  # document signing through the signing service
+            webhooks_lifespan,  # app.state.webhooks + the delivery worker (after signing)
             admission_lifespan,  # registered vendors' adapters, selector, re-evaluation
             # re-ranks vendors and exports the ranking as metrics
             *([ranking_publisher, metrics_lifespan] if settings.metrics.enabled else []),

@@ -174,7 +174,8 @@ class Settings:
             webhooks=WebhookSettings(
                 allow_hosts=tuple(
                     h.strip().lower()
-                    for h in env.get("SEALHUB_WEBHOOK_ALLOW_HOSTS", "127.0.0.1,localhost").split(",")
+                    for h in env.get("SEALHUB_WEBHOOK_ALLOW_HOSTS", "127.0.0.1,localhost")
+                    .split(",")
                     if h.strip()
                 ),
                 max_attempts=_int(env, "SEALHUB_WEBHOOK_MAX_ATTEMPTS", 8),

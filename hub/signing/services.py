@@ -78,6 +78,20 @@ class SignOutcome:
     report: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class SignatureMade:
+    """Handed to `SigningService.after_signing` hooks once a signing and its evidence
+    entry are durable (e.g. hub.webhooks queues deliveries to the seal owner)."""
+
+    tenant_id: uuid.UUID
+    seal_id: uuid.UUID
+    signature_id: uuid.UUID
+    document_sm3: str  # hex
+    vendor: str
+    signed_at: datetime
+    evidence_leaf_hash: str | None  # hex
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -104,6 +118,7 @@ class SigningService:
         self.vendors = vendors
         self.events = events or NoEvents()
         self.needs_use_approval = needs_use_approval
+        self.after_signing: list[Callable[[SignatureMade], Awaitable[None]]] = []
 
     # --- use requests (用印审批) -------------------------------------------------------
 
@@ -326,7 +341,7 @@ class SigningService:
                     (UseRequest.tenant_id == scope.tenant_id) & (UseRequest.id == approval["id"])
                 )
         metrics.signature_made(scope.tenant_slug, vendor_name)
-        await self.events.record(
+        leaf = await self.events.record(
             scope.tenant_id,
             "signature.made",
             {
@@ -337,6 +352,9 @@ class SigningService:
                 "approval_leaf": approval["evidence_leaf_hash"] if approval else None,
             },
         )
+        for hook in self.after_signing:
+            await hook(SignatureMade(scope.tenant_id, seal["id"], record_id,
+                                     cmd.document_sm3.hex(), vendor_name, signed_at, leaf))
         return SignOutcome(
             record_id=record_id,
             signature_der=signature_der,

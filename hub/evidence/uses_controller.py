@@ -1,0 +1,46 @@
+"""GET /api/v1/seals/{seal_id}/uses: the seal owner's view of every use, with log proofs."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.params import FromPath, FromQuery
+
+from hub.auth.guards import requires
+from hub.auth.openapi import errors
+from hub.auth.principal import CurrentPrincipal, Role
+from hub.evidence.lifespan import evidence_log
+from hub.evidence.uses import list_seal_uses
+
+
+class SealUsesController(Controller):
+    path = "/api/v1/seals/{seal_id:uuid}/uses"
+    tags = ["evidence"]  # noqa: RUF012
+
+    @get(
+        "",
+        operation_id="listSealUses",
+        summary="Every use of my seal, each with its log entry and inclusion proof",
+        description=(
+            "Owner only (anyone else gets 404). Each signature made with the seal comes "
+            "with its `signature.made` log entry (index, leaf, leaf hash, decoded event) and "
+            "an RFC 9162 inclusion proof against `checkpoint` (freshly signed, C2SP text); "
+            "check offline with hub.evidence.checkpoint.verify_checkpoint(text, signature, "
+            "log_public_key) and hub.evidence.merkle.verify_inclusion(SM3(0x00||leaf), index, "
+            "tree_size, proof, root). Ordered by signing time; page with limit/offset."
+        ),
+        guards=[requires(Role.PERSON, Role.ENTERPRISE_AGENT, Role.CLERK, Role.TENANT_ADMIN)],
+        responses=errors(401, 403, 404, 422),
+    )
+    async def uses(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        seal_id: FromPath[uuid.UUID],
+        limit: FromQuery[int] = 100,
+        offset: FromQuery[int] = 0,
+    ) -> dict[str, Any]:
+        return await list_seal_uses(
+            evidence_log(request.app.state), principal, seal_id, limit=limit, offset=offset)

@@ -1,0 +1,133 @@
+"""/api/v1/seals/{seal_id}/webhooks: the seal owner's webhook subscriptions and their
+delivery log. Thin: each handler calls one WebhookService method. Owner only: anyone
+else (another person, staff, another tenant) gets 404."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from hub.auth.guards import requires
+from hub.auth.openapi import errors
+from hub.auth.principal import CurrentPrincipal, Role
+from hub.webhooks.lifespan import webhook_service
+
+_ROLES = (Role.PERSON, Role.ENTERPRISE_AGENT, Role.CLERK, Role.TENANT_ADMIN)
+_URL_RULE = ("http(s) URL whose host is in SEALHUB_WEBHOOK_ALLOW_HOSTS (SSRF guard); "
+             "422 with field=url otherwise")
+
+
+class NewWebhook(msgspec.Struct, forbid_unknown_fields=True):
+    url: str
+    description: str = ""
+
+
+class ChangeWebhook(msgspec.Struct, forbid_unknown_fields=True):
+    url: str | None = None
+    active: bool | None = None
+    description: str | None = None
+
+
+class WebhookOut(msgspec.Struct):
+    id: uuid.UUID
+    seal_id: uuid.UUID
+    url: str
+    description: str
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class CreatedWebhookOut(WebhookOut):
+    secret: str  # shown once: the HMAC-SM3 key of SealHub-Signature (see hub.webhooks)
+
+
+class AttemptOut(msgspec.Struct):
+    number: int
+    started_at: datetime
+    duration_ms: int
+    status_code: int | None
+    error: str
+    outcome: str  # delivered | retry | failed
+
+
+class DeliveryOut(msgspec.Struct):
+    id: uuid.UUID
+    signature_id: uuid.UUID
+    event: str
+    status: str  # pending | sending | delivered | failed
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str
+    delivered_at: datetime | None
+    created_at: datetime
+    attempt_log: list[AttemptOut]
+
+
+def _webhook(row: dict[str, Any]) -> WebhookOut:
+    return msgspec.convert(row, WebhookOut, from_attributes=False, strict=False)
+
+
+class WebhookController(Controller):
+    path = "/api/v1/seals/{seal_id:uuid}/webhooks"
+    tags = ["webhooks"]  # noqa: RUF012
+    guards = [requires(*_ROLES)]  # noqa: RUF012
+
+    @post("", operation_id="createSealWebhook", status_code=HTTP_201_CREATED,
+          summary="Subscribe a URL to every use of my seal (the secret is shown only now)",
+          description="POSTs a signed `seal.used` payload per signing; " + _URL_RULE + ".",
+          responses=errors(401, 403, 404, 422))
+    async def create(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                     seal_id: FromPath[uuid.UUID], data: JSONBody[NewWebhook]) -> CreatedWebhookOut:
+        row, secret = await webhook_service(request.app.state).create(
+            principal, seal_id, data.url, data.description)
+        return msgspec.convert({**row, "secret": secret}, CreatedWebhookOut, strict=False)
+
+    @get("", operation_id="listSealWebhooks", summary="My webhooks for this seal",
+         responses=errors(401, 403, 404))
+    async def list_all(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                       seal_id: FromPath[uuid.UUID]) -> list[WebhookOut]:
+        rows = await webhook_service(request.app.state).subscriptions(principal, seal_id)
+        return [_webhook(r) for r in rows]
+
+    @get("/{webhook_id:uuid}", operation_id="getSealWebhook", summary="One of my webhooks",
+         responses=errors(401, 403, 404))
+    async def get_one(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                      seal_id: FromPath[uuid.UUID], webhook_id: FromPath[uuid.UUID]) -> WebhookOut:
+        row = await webhook_service(request.app.state).get(principal, seal_id, webhook_id)
+        return _webhook(row)
+
+    @patch("/{webhook_id:uuid}", operation_id="changeSealWebhook",
+           summary="Change a webhook's URL, description, or pause/resume it",
+           description="url: " + _URL_RULE + ".", responses=errors(401, 403, 404, 422))
+    async def change(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                     seal_id: FromPath[uuid.UUID], webhook_id: FromPath[uuid.UUID],
+                     data: JSONBody[ChangeWebhook]) -> WebhookOut:
+        row = await webhook_service(request.app.state).update(
+            principal, seal_id, webhook_id, url=data.url, active=data.active,
+            description=data.description)
+        return _webhook(row)
+
+    @delete("/{webhook_id:uuid}", operation_id="deleteSealWebhook", status_code=HTTP_204_NO_CONTENT,
+            summary="Delete a webhook with its queued deliveries and delivery log",
+            responses=errors(401, 403, 404))
+    async def remove(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                     seal_id: FromPath[uuid.UUID], webhook_id: FromPath[uuid.UUID]) -> None:
+        await webhook_service(request.app.state).delete(principal, seal_id, webhook_id)
+
+    @get("/{webhook_id:uuid}/deliveries", operation_id="listSealWebhookDeliveries",
+         summary="Delivery log: each delivery's status, attempts, status codes, next retry",
+         responses=errors(401, 403, 404, 422))
+    async def deliveries(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                         seal_id: FromPath[uuid.UUID], webhook_id: FromPath[uuid.UUID],
+                         limit: FromQuery[int] = 50) -> list[DeliveryOut]:
+        rows = await webhook_service(request.app.state).deliveries(
+            principal, seal_id, webhook_id, limit=limit)
+        return [msgspec.convert(r, DeliveryOut, strict=False) for r in rows]
