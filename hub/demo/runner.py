@@ -391,7 +391,7 @@ class Demo:
             "POST",
             "/api/v1/identity/persons",
             headers=admin,
-            json={  # type: ignore[no-any-return]
+            json={
                 "name": name,
                 "id_number": id_number,
                 "mobile": "13912345678",
@@ -428,7 +428,7 @@ class Demo:
             f"{seal['name']} signed document.txt (SM3 {sig['document_sm3'][:16]}...) "
             f"via vendor {sig['vendor']}; retry with the same key returned the same signature"
         )
-        return sig  # type: ignore[no-any-return]
+        return sig
 
     def vendor_admission(
         self, operator: dict[str, str], admin: dict[str, str], vendors: list[Any]

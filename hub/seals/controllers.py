@@ -133,7 +133,7 @@ class SealController(Controller):
         principal: CurrentPrincipal,
         status: FromQuery[str | None] = None,
     ) -> list[SealOut]:
-        rows = await seal_service(request.app.state).list(principal, status=status)
+        rows = await seal_service(request.app.state).list_seals(principal, status=status)
         return [seal_out(r) for r in rows]
 
     @get(

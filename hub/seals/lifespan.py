@@ -67,8 +67,8 @@ def _admission_may_sign(state: Any) -> Any:
 
 
 def seal_service(state: Any) -> SealService:
-    return state.seals  # type: ignore[no-any-return]
+    return state.seals
 
 
 def signing_service(state: Any) -> SigningService:
-    return state.signing  # type: ignore[no-any-return]
+    return state.signing

@@ -172,7 +172,7 @@ class SealService:
             raise NotFound("seal not found")
         return row
 
-    async def list(self, scope: Scope, *, status: str | None = None) -> list[dict[str, Any]]:
+    async def list_seals(self, scope: Scope, *, status: str | None = None) -> list[dict[str, Any]]:
         query = Seal.select().where(Seal.tenant_id == scope.tenant_id)
         if not _has(scope, "tenant_admin", "clerk"):
             query = query.where(Seal.owner_account_id == scope.account_id)

@@ -22,6 +22,7 @@ from uuid import UUID
 from adapters.protocol import SealVendor
 from hub.errors import NotFound, VendorUnavailable
 from monitoring import metrics
+from monitoring.metrics import VendorOperation
 
 T = TypeVar("T")
 
@@ -71,10 +72,10 @@ class VendorDirectory:
             return self.names()
         names = await self.selector(tenant_id, self.names())
         if not names and self.fallback in self._vendors:
-            return [self.fallback]  # type: ignore[list-item]
+            return [self.fallback]
         return names
 
-    async def call(self, vendor: str, operation: str, call: Awaitable[T]) -> T:
+    async def call(self, vendor: str, operation: VendorOperation, call: Awaitable[T]) -> T:
         """Await a vendor call, recording its outcome and duration."""
         start = time.perf_counter()
         error: BaseException | None = None
@@ -88,5 +89,5 @@ class VendorDirectory:
                 vendor,
                 operation,
                 metrics.vendor_outcome(error),
-                time.perf_counter() - start,  # type: ignore[arg-type]
+                time.perf_counter() - start,
             )
