@@ -18,7 +18,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -72,7 +72,8 @@ def make_signer(hub: HubProcess, op: dict[str, str], n: int = 0) -> Signer:
                    json={"tenant": slug, "username": "admin", "password": PASSWORD})
         admin = {"Authorization": "Bearer " + tok["access_token"]}
         call(c, "POST", "/api/v1/identity/persons", headers=admin, json={
-            "name": "测试", "id_number": resident_id(f"15010219900101{secrets.randbelow(1000):03d}"),
+            "name": "测试",
+            "id_number": resident_id(f"15010219900101{secrets.randbelow(1000):03d}"),
             "mobile": "13912345678", "face_image": base64.b64encode(b"face").decode(),
             "username": "signer", "password": PASSWORD})  # fmt: skip
         tok = call(c, "POST", "/api/v1/auth/login",
@@ -140,7 +141,8 @@ def _sign_maker(signer: Signer) -> Any:
     def make() -> tuple[str, dict[str, str], bytes]:
         body = json.dumps({"seal_id": signer.seal_id, "password": SEAL_PASSWORD,
                            "document_sm3": secrets.token_hex(32)}).encode()  # fmt: skip
-        return "/api/v1/signatures", {**signer.headers, "Idempotency-Key": secrets.token_hex(12)}, body
+        headers = {**signer.headers, "Idempotency-Key": secrets.token_hex(12)}
+        return "/api/v1/signatures", headers, body
 
     return make
 
@@ -201,6 +203,150 @@ def sign_load(port: int, signers: list[Signer], *, conns: int, seconds: float,
                       p50_ms=pct(0.50), p99_ms=pct(0.99))  # fmt: skip
 
 
+# --- the mixed-workload client (bench/load.py) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    """One HTTP request of an operation."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes = b""
+    content_type: str = "application/json"
+
+    def encode(self, port: int) -> bytes:
+        lines = [f"{self.method} {self.path} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
+        if self.body or self.method in ("POST", "PUT", "PATCH"):
+            lines += [f"Content-Type: {self.content_type}", f"Content-Length: {len(self.body)}"]
+        lines += [f"{k}: {v}" for k, v in self.headers.items()]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode() + self.body
+
+
+class Ops(Protocol):
+    """Picklable source of operations for one connection: `ops()` -> (name, calls).
+    An operation succeeds when every call answers < 400; its latency is all calls'."""
+
+    def __call__(self) -> tuple[str, list[Call]]: ...
+
+
+async def _read_status(reader: asyncio.StreamReader) -> int:
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionResetError("server closed the connection")
+    length, chunked = 0, False
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"transfer-encoding" and b"chunked" in value.lower():
+            chunked = True
+    if chunked:
+        while size := int((await reader.readline()).split(b";")[0], 16):
+            await reader.readexactly(size + 2)
+        await reader.readline()
+    else:
+        await reader.readexactly(length)
+    return int(status_line.split()[1])
+
+
+async def _mix_worker(port: int, ops: Ops, until: float,
+                      lat: dict[str, list[float]], errors: dict[str, dict[int, int]]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.perf_counter() < until:
+            name, calls = ops()
+            start = time.perf_counter()
+            failed = 0
+            try:
+                for call in calls:
+                    writer.write(call.encode(port))
+                    status = await _read_status(reader)
+                    if status >= 400:
+                        failed = status
+                        break
+            except (ConnectionError, asyncio.IncompleteReadError):
+                failed = -1  # counted, then a fresh connection
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            if failed:
+                bucket = errors.setdefault(name, {})
+                bucket[failed] = bucket.get(failed, 0) + 1
+            else:
+                lat.setdefault(name, []).append(time.perf_counter() - start)
+    finally:
+        writer.close()
+
+
+def _mix_client_process(lanes: list[tuple[int, Ops]], seconds: float, q: Any) -> None:
+    async def run() -> tuple[dict[str, list[float]], dict[str, dict[int, int]]]:
+        lat: dict[str, list[float]] = {}
+        errors: dict[str, dict[int, int]] = {}
+        until = time.perf_counter() + seconds
+        await asyncio.gather(*(_mix_worker(port, ops, until, lat, errors)
+                               for port, ops in lanes))  # fmt: skip
+        return lat, errors
+
+    q.put(asyncio.run(run()))
+
+
+@dataclass
+class OpResult:
+    ok: int
+    errors: dict[int, int]  # HTTP status (or -1: connection lost) -> count
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+
+    @property
+    def per_second(self) -> float:
+        return self.ok / self.seconds
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
+
+
+def _percentile(sorted_lat: list[float], p: float) -> float:
+    if not sorted_lat:
+        return float("nan")
+    return sorted_lat[min(len(sorted_lat) - 1, int(p * len(sorted_lat)))] * 1000
+
+
+def mix_load(lanes: list[tuple[int, Ops]], *, seconds: float,
+             processes: int = 1) -> dict[str, OpResult]:
+    """One keep-alive connection per (port, ops) lane for `seconds`, the lanes spread over
+    `processes` client processes; per-operation throughput, percentiles and errors."""
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    groups = [lanes[i::processes] for i in range(processes) if lanes[i::processes]]
+    procs = [ctx.Process(target=_mix_client_process, args=(g, seconds, q)) for g in groups]
+    for p in procs:
+        p.start()
+    lat: dict[str, list[float]] = {}
+    errors: dict[str, dict[int, int]] = {}
+    for _ in procs:
+        got_lat, got_err = q.get(timeout=seconds + 120)
+        for name, values in got_lat.items():
+            lat.setdefault(name, []).extend(values)
+        for name, counts in got_err.items():
+            for status, n in counts.items():
+                errors.setdefault(name, {})[status] = errors.get(name, {}).get(status, 0) + n
+    for p in procs:
+        p.join()
+    results = {}
+    for name in sorted(set(lat) | set(errors)):
+        values = sorted(lat.get(name, []))
+        results[name] = OpResult(ok=len(values), errors=errors.get(name, {}), seconds=seconds,
+                                 p50_ms=_percentile(values, 0.50),
+                                 p95_ms=_percentile(values, 0.95),
+                                 p99_ms=_percentile(values, 0.99))  # fmt: skip
+    return results
+
+
 def hub_env(database_url: str, work: Path) -> dict[str, str]:
     return {
         "DATABASE_URL": database_url,
@@ -210,5 +356,5 @@ def hub_env(database_url: str, work: Path) -> dict[str, str]:
     }
 
 
-__all__ = ["LoadResult", "Signer", "hub_env", "make_signer", "operator",
-           "raw_sm2_signs_per_second", "sign_load", "statistics"]
+__all__ = ["Call", "LoadResult", "OpResult", "Ops", "Signer", "hub_env", "make_signer",
+           "mix_load", "operator", "raw_sm2_signs_per_second", "sign_load", "statistics"]
