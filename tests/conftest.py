@@ -88,7 +88,10 @@ def make_test_settings(database_url: str, **security: object) -> Settings:
     """Settings for a test hub on `database_url` with a fresh master key."""
     return Settings(
         server=ServerSettings(origin=TEST_ORIGIN),
-        database=DatabaseSettings(url=database_url, migrate_on_start=True),
+        # A small pool: several engineers' test runs and CI share one PostgreSQL
+        # (max_connections 100).
+        database=DatabaseSettings(url=database_url, migrate_on_start=True, pool_min_size=1,
+                                  pool_max_size=6),
         security=SecuritySettings(master_key=secrets.token_bytes(16), **security),  # type: ignore[arg-type]
     )
 

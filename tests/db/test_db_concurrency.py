@@ -27,7 +27,8 @@ _OTHER_PROCESS = textwrap.dedent(
     from tenants.tables import Tenant
 
     async def main(url, prefix, n):
-        db = await open_database(DatabaseSettings(url=url), migrate_now=False)
+        db = await open_database(DatabaseSettings(url=url, pool_min_size=1, pool_max_size=4),
+                                 migrate_now=False)
         async def one(i):
             async with db.transaction():
                 await Tenant.count().where(Tenant.slug.like(prefix + "%")).run()
