@@ -21,8 +21,8 @@ large values live in PostgreSQL's TOAST storage, outside the heap and the indexe
 signing path reads, so leaving them out changes the disk footprint, not the lookups.
 
 Needs SEALHUB_BENCH_POSTGRES_URL or SEALHUB_TEST_POSTGRES_URL (skips with a message).
-Env: LOAD_SECONDS (per point, 12), LOAD_CONNS (24), LOAD_SIGNERS (4), LOAD_HUB_WORKERS
-(workers per hub process, 1), LOAD_CLIENT_PROCESSES (1), LOAD_COST_SECONDS (6),
+Env: LOAD_SECONDS (per point, 10), LOAD_CONNS (24), LOAD_SIGNERS (4), LOAD_HUB_WORKERS
+(workers per hub process, 1), LOAD_CLIENT_PROCESSES (1), LOAD_COST_SECONDS (5),
 LOAD_COST_CONNS (8), LOAD_TENANTS (1000), LOAD_SEALS (100000), LOAD_SKIP_SCALING,
 LOAD_SKIP_COST (set to 1 to skip a part). Databases it creates are dropped at the end.
 """
@@ -66,12 +66,12 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-SECONDS = float(os.environ.get("LOAD_SECONDS", "12"))
+SECONDS = float(os.environ.get("LOAD_SECONDS", "10"))
 CONNS = _env_int("LOAD_CONNS", 24)
 SIGNERS = _env_int("LOAD_SIGNERS", 4)
 HUB_WORKERS = _env_int("LOAD_HUB_WORKERS", 1)
 CLIENT_PROCESSES = _env_int("LOAD_CLIENT_PROCESSES", 1)
-COST_SECONDS = float(os.environ.get("LOAD_COST_SECONDS", "6"))
+COST_SECONDS = float(os.environ.get("LOAD_COST_SECONDS", "5"))
 COST_CONNS = _env_int("LOAD_COST_CONNS", 8)
 TENANTS = _env_int("LOAD_TENANTS", 1000)
 SEALS = _env_int("LOAD_SEALS", 100_000)
@@ -229,6 +229,23 @@ async def seed_seals(url: str, signer: Signer, count: int,
 
     await _copy_rows(url, "seal", "SELECT * FROM seal WHERE id = $1", count,
                      uuid.UUID(signer.seal_id), make)
+
+
+async def storage_per_signing(url: str) -> float:
+    """Bytes on disk (tables, indexes, TOAST) of signature records and the evidence log,
+    per signing made."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("VACUUM ANALYZE signature_record, evidence_entry, evidence_node")
+        size = await conn.fetchval(
+            "SELECT sum(pg_total_relation_size(t)) FROM unnest(ARRAY['signature_record', "
+            "'evidence_entry', 'evidence_node']) AS t")  # fmt: skip
+        signings = await conn.fetchval("SELECT count(*) FROM signature_record")
+    finally:
+        await conn.close()
+    return float(size) / max(signings, 1)
 
 
 async def count_rows(url: str) -> tuple[int, int]:
@@ -411,6 +428,9 @@ def cost_growth(base: str, work: Path) -> None:
             noise = abs(rows[0][col] - rows[1][col]) / base_value
             growth = ", ".join(f"{row[0]}: {row[col] / base_value:.2f}x" for row in rows[2:])
             print(f"  {name} vs baseline: {growth}  (baseline-to-baseline spread {noise:.0%})")
+        per = asyncio.run(storage_per_signing(url))
+        print(f"  storage per signing (signature record + evidence log, with indexes): "
+              f"{per / 1024:.1f} KiB")
     finally:
         hub.stop()
         asyncio.run(drop_database(base, url))
