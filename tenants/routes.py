@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from tenants.controllers import AccountController, MyTenantController, TenantController
-from tenants.identity.controllers import EnterpriseController, PersonController
+from tenants.identity.controllers import (
+    EnterpriseController,
+    PersonController,
+    RegistrationController,
+)
 from tenants.policy.controllers import PolicyController, StatisticsController
 
 TENANT_ROUTES = [
@@ -11,6 +15,7 @@ TENANT_ROUTES = [
     MyTenantController,
     AccountController,
     PersonController,
+    RegistrationController,
     EnterpriseController,
     PolicyController,
     StatisticsController,

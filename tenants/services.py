@@ -165,6 +165,15 @@ async def get_tenant(tenant_id: uuid.UUID) -> TenantView:
     return _tenant_view(row)
 
 
+async def tenant_for_registration(slug: str) -> uuid.UUID:
+    """The active bureau a citizen self-registers with (never the hub tenant)."""
+    row = await (Tenant.select(Tenant.id, Tenant.status)
+                 .where(Tenant.slug == (slug or "").strip()).first().run())
+    if row is None or row["status"] != "active" or slug == HUB_TENANT_SLUG:
+        raise ValidationFailed("no bureau with this slug accepts registrations", field="tenant")
+    return _uuid(row["id"])
+
+
 async def list_tenants(*, include_hub: bool = False) -> list[TenantView]:
     query = Tenant.select(*_TENANT_COLS).order_by(Tenant.created_at)
     if not include_hub:

@@ -23,6 +23,7 @@ from hub.auth.principal import CurrentPrincipal, Principal, Role
 from hub.auth.scope import not_found
 from hub.db import get_db
 from hub.errors import NotFound, ValidationFailed
+from tenants import services as tenant_services
 from tenants.identity.services import (
     EnterpriseView,
     IdentityService,
@@ -38,6 +39,16 @@ _STAFF = (Role.TENANT_ADMIN, Role.CLERK)
 
 
 class RegisterPerson(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    id_number: str
+    mobile: str
+    face_image: str  # base64 of the live photo (JPEG/PNG), at most 2 MiB
+    username: str
+    password: str
+
+
+class SelfRegisterPerson(msgspec.Struct, forbid_unknown_fields=True):
+    tenant: str  # slug of the bureau the citizen registers with
     name: str
     id_number: str
     mobile: str
@@ -218,3 +229,21 @@ class EnterpriseController(Controller):
             raise await not_found(Enterprise, enterprise_id, principal.tenant_id,
                                   principal.tenant_slug, "enterprise") from None
         return enterprise_out(view)
+
+
+class RegistrationController(Controller):
+    """Citizens register themselves (no token yet): the bureau is named by its public slug."""
+
+    path = "/api/v1/register"
+    tags = ["identity"]  # noqa: RUF012
+
+    @post("/person", operation_id="selfRegisterPerson", status_code=HTTP_201_CREATED,
+          summary="A citizen registers with a bureau: real-name and face checks, own login",
+          responses=errors(409, 422))
+    async def register(self, request: Request[Any, Any, Any],
+                       data: JSONBody[SelfRegisterPerson]) -> PersonOut:
+        tenant_id = await tenant_services.tenant_for_registration(data.tenant)
+        view = await identity_service(request).register_person(
+            tenant_id, name=data.name, id_number=data.id_number, mobile=data.mobile,
+            face_image=_face(data.face_image), username=data.username, password=data.password)
+        return person_out(view)

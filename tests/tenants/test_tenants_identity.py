@@ -240,3 +240,19 @@ async def test_cross_tenant_identity_is_404(client, make_tenant):
     other = await a.add_person()
     r = await client.get(f"/api/v1/identity/persons/{ent.legal_rep.id}", headers=other.headers)
     assert r.status_code == 404
+
+
+async def test_citizen_self_registration(client, make_tenant):
+    t = await make_tenant()
+    body = {**_person_body(), "tenant": t.slug}
+    r = await client.post("/api/v1/register/person", json=body)
+    assert r.status_code == 201, r.text
+    assert r.json()["id_number_masked"] == mask_resident_id(body["id_number"])
+    headers = await t.login(body["username"], PASSWORD)
+    assert (await client.get("/api/v1/identity/persons/me", headers=headers)).status_code == 200
+    r = await client.post("/api/v1/register/person",
+                          json={**_person_body(id_number=body["id_number"]), "tenant": t.slug})
+    assert r.status_code == 409 and r.json()["field"] == "id_number"
+    for slug in ("hub", "no-such-bureau"):
+        r = await client.post("/api/v1/register/person", json={**_person_body(), "tenant": slug})
+        assert r.status_code == 422 and r.json()["field"] == "tenant"
