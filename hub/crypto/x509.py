@@ -150,8 +150,10 @@ class Certificate:
     @cached_property
     def public_key(self) -> SM2PublicKey:
         spki = self._asn1["tbs_certificate"]["subject_public_key_info"]
-        params = spki["algorithm"]["parameters"]
-        curve = params.chosen.dotted if isinstance(params.chosen, core.ObjectIdentifier) else None
+        # Parameters that are not an ECParameters CHOICE (e.g. a mangled tag parsed as Any)
+        # have no `chosen`: that is simply "not a named SM2 curve".
+        chosen = getattr(spki["algorithm"]["parameters"], "chosen", None)
+        curve = chosen.dotted if isinstance(chosen, core.ObjectIdentifier) else None
         if curve not in (None, OID_SM2_CURVE):
             raise CryptoError(f"certificate key is not SM2 (curve {curve})")
         bits = spki["public_key"].contents
