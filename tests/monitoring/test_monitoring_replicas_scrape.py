@@ -36,7 +36,7 @@ def _query(base: str, promql: str) -> list[dict]:
         return json.loads(answer.read())["data"]["result"]
 
 
-def _wait_live(base: str, proc: subprocess.Popen[str], timeout: float = 60) -> None:
+def _wait_live(base: str, proc: subprocess.Popen[str], timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
