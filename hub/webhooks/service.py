@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -33,6 +34,8 @@ log = logging.getLogger("sealhub.webhooks")
 
 DataKeys = Callable[[uuid.UUID], Awaitable[bytes]]
 MAX_SUBSCRIPTIONS_PER_SEAL = 10
+NO_SUBSCRIPTION_TTL = 2.0  # seconds
+_NEGATIVE_CACHE_MAX = 10_000
 SWEEP_WINDOW = timedelta(days=2)
 
 
@@ -133,6 +136,11 @@ class WebhookService:
         self.data_key = data_key
         # Set when this process queues a delivery, so the worker sends it at once.
         self.wakeup = asyncio.Event()
+        # Seals recently seen with no active subscription: (tenant, seal) -> expiry. Spares
+        # the signing hot path a read per signing. Local changes clear it; a subscription
+        # made on another replica is missed for at most NO_SUBSCRIPTION_TTL, and the sweep
+        # then queues that use anyway.
+        self._unsubscribed: dict[tuple[uuid.UUID, uuid.UUID], float] = {}
 
     # --- subscriptions (owner only) ------------------------------------------------------
 
@@ -169,6 +177,7 @@ class WebhookService:
             url=url, description=description, sealed_secret=sealed, active=True,
             created_at=now, updated_at=now,
         ).save()
+        self._unsubscribed.pop((scope.tenant_id, seal_id), None)
         return await self.get(scope, seal_id, sub_id), secret
 
     async def subscriptions(self, scope: Scope, seal_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -205,6 +214,7 @@ class WebhookService:
             changes[WebhookSubscription.description] = _description(description)
         await WebhookSubscription.update(changes).where(
             (WebhookSubscription.tenant_id == scope.tenant_id) & (WebhookSubscription.id == sub_id))
+        self._unsubscribed.pop((scope.tenant_id, seal_id), None)
         return await self.get(scope, seal_id, sub_id)
 
     async def delete(self, scope: Scope, seal_id: uuid.UUID, sub_id: uuid.UUID) -> None:
@@ -267,13 +277,21 @@ class WebhookService:
         Never raises into the signing (which is already durable): a failure is logged and
         the sweep queues the delivery later.
         """
+        key = (use.tenant_id, use.seal_id)
+        if self._unsubscribed.get(key, 0.0) > time.monotonic():
+            return
         try:
             subs = await WebhookSubscription.select(WebhookSubscription.id).where(
                 (WebhookSubscription.tenant_id == use.tenant_id)
                 & (WebhookSubscription.seal_id == use.seal_id)
                 & (WebhookSubscription.active == True)  # noqa: E712 (a column expression)
             )
-            if subs and await self._queue(use, [s["id"] for s in subs]):
+            if not subs:
+                if len(self._unsubscribed) >= _NEGATIVE_CACHE_MAX:
+                    self._unsubscribed.clear()
+                self._unsubscribed[key] = time.monotonic() + NO_SUBSCRIPTION_TTL
+                return
+            if await self._queue(use, [s["id"] for s in subs]):
                 self.wakeup.set()
         except Exception:
             log.exception("could not queue webhook deliveries for a signature; the sweep will")
