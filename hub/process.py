@@ -39,7 +39,7 @@ class HubProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60.0) -> HubProcess:
+    def start(self, timeout: float = 180.0) -> HubProcess:
         argv = [sys.executable, "-m", "hub.cli", "serve", "--host", "127.0.0.1",
                 "--port", str(self.port), "--workers", str(self.workers)]  # fmt: skip
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
