@@ -21,8 +21,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest -q
 
+BENCHES := $(filter-out bench/common.py,$(wildcard bench/*.py))
+
 bench: $(STAMP)
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in $(BENCHES); do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
