@@ -16,6 +16,7 @@ import secrets
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -280,7 +281,7 @@ async def _mix_worker(port: int, ops: Ops, until: float,
         writer.close()
 
 
-def _mix_client_process(lanes: list[tuple[int, Ops]], seconds: float, q: Any) -> None:
+def _mix_client_process(lanes: Sequence[tuple[int, Ops]], seconds: float, q: Any) -> None:
     async def run() -> tuple[dict[str, list[float]], dict[str, dict[int, int]]]:
         lat: dict[str, list[float]] = {}
         errors: dict[str, dict[int, int]] = {}
@@ -316,7 +317,7 @@ def _percentile(sorted_lat: list[float], p: float) -> float:
     return sorted_lat[min(len(sorted_lat) - 1, int(p * len(sorted_lat)))] * 1000
 
 
-def mix_load(lanes: list[tuple[int, Ops]], *, seconds: float,
+def mix_load(lanes: Sequence[tuple[int, Ops]], *, seconds: float,
              processes: int = 1) -> dict[str, OpResult]:
     """One keep-alive connection per (port, ops) lane for `seconds`, the lanes spread over
     `processes` client processes; per-operation throughput, percentiles and errors."""

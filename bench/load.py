@@ -399,7 +399,8 @@ def cost_growth(base: str, work: Path) -> None:
         sign_load(hub.port, [signer], conns=COST_CONNS, seconds=2)  # warm up
         print(f"\n== cost growth: signing, {COST_CONNS} connections, {COST_SECONDS:.0f} s "
               "per point, one hub process")
-        rows = []
+        labels: list[str] = []
+        series: dict[str, list[float]] = {"p50 latency": [], "CPU per signing": []}
 
         def measure(label: str) -> None:
             tenants, seals = asyncio.run(count_rows(url))
@@ -408,7 +409,9 @@ def cost_growth(base: str, work: Path) -> None:
             r = sign_load(hub.port, [signer], conns=COST_CONNS, seconds=COST_SECONDS)
             hub_cpu, pg_cpu = meter.stop()
             cpu_ms = 1000 * (hub_cpu + pg_cpu) / max(r.ok, 1)
-            rows.append((label, r.p50_ms, cpu_ms))
+            labels.append(label)
+            series["p50 latency"].append(r.p50_ms)
+            series["CPU per signing"].append(cpu_ms)
             print(f"  {label:28s} tenants {tenants:5d}  seals {seals:6d}  "
                   f"{r.per_second:6.1f} signings/s  p50 {r.p50_ms:6.1f}  p99 {r.p99_ms:6.1f} ms  "
                   f"CPU/signing {cpu_ms:5.1f} ms  errors {r.errors}", flush=True)
@@ -423,10 +426,11 @@ def cost_growth(base: str, work: Path) -> None:
         asyncio.run(seed_seals(url, signer, SEALS - 10, seeded))
         print(f"  (seeded {SEALS - 10} seals in {time.monotonic() - started:.1f} s)")
         measure(f"{TENANTS} tenants, {SEALS} seals")
-        for name, col in (("p50 latency", 1), ("CPU per signing", 2)):
-            base_value = (rows[0][col] + rows[1][col]) / 2
-            noise = abs(rows[0][col] - rows[1][col]) / base_value
-            growth = ", ".join(f"{row[0]}: {row[col] / base_value:.2f}x" for row in rows[2:])
+        for name, values in series.items():
+            base_value = (values[0] + values[1]) / 2
+            noise = abs(values[0] - values[1]) / base_value
+            growth = ", ".join(f"{label}: {value / base_value:.2f}x"
+                               for label, value in zip(labels[2:], values[2:], strict=True))
             print(f"  {name} vs baseline: {growth}  (baseline-to-baseline spread {noise:.0%})")
         per = asyncio.run(storage_per_signing(url))
         print(f"  storage per signing (signature record + evidence log, with indexes): "
