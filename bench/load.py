@@ -356,6 +356,7 @@ def scaling(base: str, work: Path) -> None:
               f"{SECONDS:.0f} s per point, hub processes x {HUB_WORKERS} worker(s)")
         totals: dict[int, float] = {}
         signs: dict[int, float] = {}
+        cpu_per_op: dict[int, float] = {}
         for k in HUBS:
             ports = [h.port for h in hubs[:k]]
             pairs = [(ports[i % k], lane) for i, lane in enumerate(lanes)]
@@ -369,17 +370,24 @@ def scaling(base: str, work: Path) -> None:
             totals[k] = sum(r.per_second for r in results.values())
             signs[k] = results["sign"].per_second if "sign" in results else 0.0
             errors = sum(r.error_count for r in results.values())
+            cpu_per_op[k] = (hub_cpu + pg_cpu) / max(ops, 1)
             print(f"{k} hub process(es): {totals[k]:.1f} ops/s total "
                   f"({signs[k]:.1f} signings/s), errors {errors}, "
                   f"scaling efficiency {totals[k] / (k * totals[1]):.2f}", flush=True)
             print(f"  CPU per op: hub {1000 * hub_cpu / max(ops, 1):.1f} ms + PostgreSQL "
                   f"{1000 * pg_cpu / max(ops, 1):.1f} ms; hub processes busy "
-                  f"{hub_cpu / SECONDS:.2f} cores; load average {load_before:.1f}")
+                  f"{hub_cpu / SECONDS:.2f} cores; load average {load_before:.1f}; "
+                  f"CPU efficiency vs 1 process {cpu_per_op[1] / cpu_per_op[k]:.2f}")
             for name, _ in MIX:
                 if name in results:
                     print(_fmt(name, results[name]))
         print("speed-up vs 1 process: " + ", ".join(
             f"{k}: {totals[k] / totals[1]:.2f}x" for k in HUBS))  # fmt: skip
+        # On a machine whose cores are already busy, processes cannot add throughput; the
+        # CPU each operation costs then says whether more replicas add overhead (lock
+        # waits, cold caches, more connections) - 1.00 = none.
+        print("CPU per op vs 1 process (1.00 = replicas add no overhead): " + ", ".join(
+            f"{k}: {cpu_per_op[k] / cpu_per_op[1]:.2f}x" for k in HUBS))  # fmt: skip
     finally:
         for hub in hubs:
             hub.stop()
