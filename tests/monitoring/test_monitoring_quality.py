@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 
 import pytest
@@ -180,16 +179,3 @@ def test_ranking_text_shows_scores_and_inputs() -> None:
     assert "p95 0.750s vs SLA 0.500s" in text
     assert "1000/1000 calls succeeded" in text
 
-
-def test_demo_prints_the_api_ranking_with_its_inputs() -> None:
-    from monitoring.demo import ranking_lines
-    from monitoring.services import ranking_document
-
-    ranked = quality.rank([quality.score(PERFECT),
-                           quality.score(replace(PERFECT, vendor="slowco",
-                                                 p95_latency_seconds=0.75))])
-    document = json.loads(json.dumps(ranking_document(ranked)))  # as the API sends it
-    lines = ranking_lines(document)
-    assert "35% success" in lines[0] and "m=3.5" in lines[0]
-    assert lines[1].split()[:2] == ["1.", "refa"]
-    assert any("p95 0.750s vs SLA 0.500s" in line for line in lines)
