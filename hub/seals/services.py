@@ -7,7 +7,6 @@ seal id from another tenant is simply not found (404, no existence oracle).
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import secrets
 import time
@@ -18,10 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
 from adapters.protocol import SEAL_TYPES, MakeSealRequest, RevokeRequest, SignerSubject
+from hub.auth.passwords import hash_password, verify_password
 from hub.crypto import Certificate, sm3
 from hub.db import Database
 from hub.errors import (
@@ -66,7 +63,6 @@ def cached_policy(lookup: PolicyLookup = get_policy, ttl_seconds: float = 5.0) -
     return policy
 
 
-_hasher = PasswordHasher()  # argon2id, library defaults (~50 ms, 64 MiB)
 
 
 class _VerifiedPasswords:
@@ -449,7 +445,7 @@ class SealService:
             raise ValidationFailed("password must mix letters and digits", field="password")
         await Seal.update(
             {
-                Seal.password_hash: await asyncio.to_thread(_hasher.hash, new),
+                Seal.password_hash: await hash_password(new),
                 Seal.password_changed_at: _now(),
                 Seal.password_failures: 0,
                 Seal.password_locked_until: None,
@@ -501,11 +497,9 @@ class SealService:
                 retry_after=int((locked - now).total_seconds()) + 1,
             )
         if not self._verified.known(seal_id, row["password_hash"], password):
-            try:
-                await asyncio.to_thread(_hasher.verify, row["password_hash"], password)
-            except (VerificationError, InvalidHashError):
+            if not await verify_password(row["password_hash"], password):
                 await self._count_failure(scope, seal_id, policy)
-                raise Forbidden("wrong seal password") from None
+                raise Forbidden("wrong seal password")
             self._verified.remember(seal_id, row["password_hash"], password)
         if row["password_failures"]:
             await Seal.update({Seal.password_failures: 0, Seal.password_locked_until: None}).where(
