@@ -26,6 +26,7 @@ from replicas_support import REPLICAS, SEAL_PASSWORD, Cluster
 from hub.crypto import SM2PublicKey, sm3
 from hub.evidence.checkpoint import Checkpoint, verify_checkpoint
 from hub.evidence.merkle import MemoryHashStore, leaf_hash, verify_consistency, verify_inclusion
+from hub.evidence.package import verify_package
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -84,7 +85,7 @@ async def test_concurrent_signing_on_three_replicas_makes_one_log(cluster: Clust
                              "Idempotency-Key": secrets.token_hex(12)})  # fmt: skip
                 _count(cluster, replica, r)
                 if r.status_code == 201:
-                    acknowledged.append(r.json())
+                    acknowledged.append({**r.json(), "made_on": replica})
                 else:
                     failures.append(f"replica {replica}: {r.status_code} {r.text[:200]}")
 
@@ -161,6 +162,15 @@ async def test_concurrent_signing_on_three_replicas_makes_one_log(cluster: Clust
             assert verify_inclusion(bytes.fromhex(rows[index]["leaf_hash"]), index, size,
                                     proof, root)  # fmt: skip
             assert json.loads(bytes(rows[index]["leaf"]))["type"] == "signature.made"
+
+        # A signing made on one replica, its evidence package fetched from another:
+        # verifies offline against the log key every replica published.
+        made_on_0 = next(a for a in acknowledged if a["made_on"] == 0)
+        r = await clients[2].get(f"/api/v1/evidence/signatures/{made_on_0['id']}",
+                                 headers=cluster.citizen.headers)  # fmt: skip
+        assert r.status_code == 200, r.text
+        report = verify_package(r.json(), log_public_key=key)
+        assert report.valid, report.to_dict()
     finally:
         for c in clients:
             await c.aclose()
