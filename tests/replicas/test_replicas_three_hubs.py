@@ -2,9 +2,10 @@
 
 Concurrent signing spread over the three gives one evidence log (entries 0..n-1 once
 each, one tree every replica's checkpoint is consistent with, an inclusion proof for
-every acknowledged signing); an Idempotency-Key signs once whichever replicas see it;
-wrong seal passwords count in the database and the lockout holds on every replica; and
-the replicas' own /metrics add up to what was sent.
+every acknowledged signing, evidence packages served by any replica); an
+Idempotency-Key signs once whichever replicas see it; wrong seal passwords count in the
+database and the lockout holds on every replica; and the replicas' own /metrics add up
+to what was sent.
 """
 
 from __future__ import annotations
