@@ -90,6 +90,10 @@ class AdapterSettings:
     timeout_seconds: float = 5.0
     # How often admissions are re-evaluated from live results (0 = never, tests).
     admission_interval_seconds: float = 60.0
+    # A signing reservation still pending after this long was abandoned by a process that
+    # died mid-signing; a retry with its Idempotency-Key takes it over. Must exceed any
+    # vendor call (timeouts and retries included).
+    stale_reservation_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,9 @@ class Settings:
                 timeout_seconds=float(env.get("SEALHUB_VENDOR_TIMEOUT_SECONDS", "5")),
                 admission_interval_seconds=float(
                     env.get("SEALHUB_ADMISSION_INTERVAL_SECONDS", "60")
+                ),
+                stale_reservation_seconds=float(
+                    env.get("SEALHUB_STALE_RESERVATION_SECONDS", "60")
                 ),
             ),
             metrics=MetricsSettings(

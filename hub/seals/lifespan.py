@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -39,7 +40,12 @@ async def sealing_lifespan(app: Any) -> AsyncIterator[None]:
     state.vendors = directory
     state.seals = seals
     state.signing = SigningService(
-        get_db(app), seals, directory, events=seals.events, may_sign=_admission_may_sign(state)
+        get_db(app),
+        seals,
+        directory,
+        events=seals.events,
+        may_sign=_admission_may_sign(state),
+        stale_reservation=timedelta(seconds=state.settings.adapters.stale_reservation_seconds),
     )
 
     async def revoke_on_change(

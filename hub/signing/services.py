@@ -12,7 +12,7 @@ import contextlib
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adapters.protocol import SignRequest
@@ -96,6 +96,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+#: Default age after which a pending reservation counts as abandoned (settings:
+#: adapters.stale_reservation_seconds): far longer than any vendor call may take.
+STALE_RESERVATION = timedelta(seconds=60)
+
+
 def _is_unique_violation(exc: BaseException) -> bool:
     text = f"{type(exc).__name__} {exc}".lower()
     return "unique" in text or "duplicate key" in text
@@ -111,7 +116,9 @@ class SigningService:
         events: EventSink | None = None,
         needs_use_approval: UseApprovalPolicy = default_use_approval,
         may_sign: Callable[[uuid.UUID, str], Awaitable[bool]] | None = None,
+        stale_reservation: timedelta = STALE_RESERVATION,
     ) -> None:
+        self.stale_reservation = stale_reservation
         self.may_sign = may_sign
         self.db = db
         self.seals = seals
@@ -275,7 +282,9 @@ class SigningService:
             replay = await self._replay(scope, key, fingerprint)
             if replay is not None:
                 return replay
-            raise Conflict("a request with this Idempotency-Key is in progress") from exc
+            if not await self._reclaim_stale(scope, key):
+                raise Conflict("a request with this Idempotency-Key is in progress") from exc
+            return await self.sign(scope, cmd)  # the abandoned attempt is gone: start over
 
         try:
             outcome = await self._sign_at_vendor(scope, seal, cmd, approval, record_id, now)
@@ -325,22 +334,10 @@ class SigningService:
             vendor_name, seal, tbs, result.signature, result.signer_cert, cmd
         )
         signed_at = now
-        async with self._maybe_transaction(approval is not None):
-            await SignatureRecord.update(
-                {
-                    SignatureRecord.status: "done",
-                    SignatureRecord.signature_der: signature_der,
-                    SignatureRecord.signature_sm3: sm3(signature_der).hex(),
-                    SignatureRecord.signed_at: signed_at,
-                }
-            ).where(
-                (SignatureRecord.tenant_id == scope.tenant_id) & (SignatureRecord.id == record_id)
-            )
-            if approval is not None:
-                await UseRequest.update({UseRequest.status: "used"}).where(
-                    (UseRequest.tenant_id == scope.tenant_id) & (UseRequest.id == approval["id"])
-                )
-        metrics.signature_made(scope.tenant_slug, vendor_name)
+        # The log entry first (group-committed, durable when `record` returns), then the
+        # record: a crash in between leaves a logged signature nobody received (true: the
+        # vendor did sign it) and a stale reservation a retry reclaims, never a delivered
+        # signature without an inclusion proof.
         leaf = await self.events.record(
             scope.tenant_id,
             "signature.made",
@@ -352,9 +349,44 @@ class SigningService:
                 "approval_leaf": approval["evidence_leaf_hash"] if approval else None,
             },
         )
+        async with self._maybe_transaction(approval is not None):
+            completed = await (
+                SignatureRecord.update(
+                    {
+                        SignatureRecord.status: "done",
+                        SignatureRecord.signature_der: signature_der,
+                        SignatureRecord.signature_sm3: sm3(signature_der).hex(),
+                        SignatureRecord.signed_at: signed_at,
+                    }
+                )
+                .where(
+                    (SignatureRecord.tenant_id == scope.tenant_id)
+                    & (SignatureRecord.id == record_id)
+                    & (SignatureRecord.status == "pending")
+                )
+                .returning(SignatureRecord.id)
+            )
+            if not completed:
+                # Our reservation was taken over as stale (this call outlived the limit):
+                # the retry that took it answers the client; this signature is not handed out.
+                raise Conflict("this signing took too long and was superseded by a retry")
+            if approval is not None:
+                await UseRequest.update({UseRequest.status: "used"}).where(
+                    (UseRequest.tenant_id == scope.tenant_id) & (UseRequest.id == approval["id"])
+                )
+        metrics.signature_made(scope.tenant_slug, vendor_name)
         for hook in self.after_signing:
-            await hook(SignatureMade(scope.tenant_id, seal["id"], record_id,
-                                     cmd.document_sm3.hex(), vendor_name, signed_at, leaf))
+            await hook(
+                SignatureMade(
+                    scope.tenant_id,
+                    seal["id"],
+                    record_id,
+                    cmd.document_sm3.hex(),
+                    vendor_name,
+                    signed_at,
+                    leaf,
+                )
+            )
         return SignOutcome(
             record_id=record_id,
             signature_der=signature_der,
@@ -419,6 +451,24 @@ class SigningService:
             raise PolicyDenied(f"the use request is {row['status']}, not approved")
         return row
 
+    async def _reclaim_stale(self, scope: Scope, key: str) -> bool:
+        """A reservation still pending after `stale_reservation` was abandoned (its process
+        died between reserving and completing: no client ever got its signature). Delete
+        it, conditionally, so exactly one retry on any replica takes it over."""
+        cutoff = _now() - self.stale_reservation
+        gone = (
+            await SignatureRecord.delete()
+            .where(
+                (SignatureRecord.tenant_id == scope.tenant_id)
+                & (SignatureRecord.account_id == scope.account_id)
+                & (SignatureRecord.idempotency_key == key)
+                & (SignatureRecord.status == "pending")
+                & (SignatureRecord.created_at < cutoff)
+            )
+            .returning(SignatureRecord.id)
+        )
+        return bool(gone)
+
     async def _replay(self, scope: Scope, key: str, fingerprint: str) -> SignOutcome | None:
         row = (
             await SignatureRecord.select()
@@ -434,7 +484,7 @@ class SigningService:
         if row["request_fingerprint"] != fingerprint:
             raise Conflict("Idempotency-Key was already used for a different request")
         if row["status"] != "done":
-            raise Conflict("a request with this Idempotency-Key is in progress")
+            return None  # in progress, or abandoned: the caller decides
         der = bytes(row["signature_der"])
         return SignOutcome(
             record_id=row["id"],

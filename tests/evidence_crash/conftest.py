@@ -10,21 +10,26 @@ from collections.abc import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from crash_support import ORIGIN, POSTGRES_URL, HubSetup
+from crash_support import ORIGIN, POSTGRES_URL, STALE_SECONDS, HubSetup
 
 
 @pytest.fixture(
     scope="module",
     params=[
         pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=[
-            pytest.mark.postgres,
-            pytest.mark.skipif(not POSTGRES_URL, reason="SEALHUB_TEST_POSTGRES_URL not set"),
-        ]),
+        pytest.param(
+            "postgres",
+            id="postgres",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(not POSTGRES_URL, reason="SEALHUB_TEST_POSTGRES_URL not set"),
+            ],
+        ),
     ],
 )
-async def hub_setup(request: pytest.FixtureRequest,
-                    tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[HubSetup]:
+async def hub_setup(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[HubSetup]:
     """A fresh, empty database on the engine (the first hub migrates it)."""
     tmp_path = tmp_path_factory.mktemp("crash-" + request.param)
     name = ""
@@ -49,6 +54,8 @@ async def hub_setup(request: pytest.FixtureRequest,
         # One worker, its own in-memory metrics: the pid we kill is the whole hub.
         "SEALHUB_WORKERS": "1",
         "PROMETHEUS_MULTIPROC_DIR": "",
+        # Reservations the kill abandons are reclaimable after this (production: 60 s).
+        "SEALHUB_STALE_RESERVATION_SECONDS": str(STALE_SECONDS),
     }
     try:
         yield HubSetup(engine=request.param, database_url=url, env=env, work=tmp_path)

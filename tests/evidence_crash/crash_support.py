@@ -23,6 +23,8 @@ from hub.process import HubProcess
 
 POSTGRES_URL = os.environ.get("SEALHUB_TEST_POSTGRES_URL", "")
 ORIGIN = "crash.sealhub.test"
+# The restarted hub reclaims a reservation the kill abandoned after this many seconds.
+STALE_SECONDS = 4
 PASSWORD = "Crash-pass-2026"
 SEAL_PASSWORD = "Seal-crash-2026"
 SIGN = "/api/v1/signatures"
@@ -60,14 +62,31 @@ def setup_citizen(hub: HubProcess) -> Citizen:
     hub.cli("admin", "create-operator", "--username", "crash-op", "--password-file", "-",
             stdin=PASSWORD + "\n")  # fmt: skip
     with httpx.Client(base_url=hub.url, timeout=60) as c:
-        op = _ok(c.post("/api/v1/auth/login",
-                        json={"tenant": "hub", "username": "crash-op", "password": PASSWORD}))
+        op = _ok(
+            c.post(
+                "/api/v1/auth/login",
+                json={"tenant": "hub", "username": "crash-op", "password": PASSWORD},
+            )
+        )
         slug = "crash-" + secrets.token_hex(3)
-        _ok(c.post("/api/v1/tenants", headers={"Authorization": "Bearer " + op["access_token"]},
-                   json={"name": "Crash bureau", "slug": slug, "region_code": "150102",
-                         "admin": {"username": "admin", "password": PASSWORD}}))
-        tok = _ok(c.post("/api/v1/auth/login",
-                         json={"tenant": slug, "username": "admin", "password": PASSWORD}))
+        _ok(
+            c.post(
+                "/api/v1/tenants",
+                headers={"Authorization": "Bearer " + op["access_token"]},
+                json={
+                    "name": "Crash bureau",
+                    "slug": slug,
+                    "region_code": "150102",
+                    "admin": {"username": "admin", "password": PASSWORD},
+                },
+            )
+        )
+        tok = _ok(
+            c.post(
+                "/api/v1/auth/login",
+                json={"tenant": slug, "username": "admin", "password": PASSWORD},
+            )
+        )
         admin = {"Authorization": "Bearer " + tok["access_token"]}
         _ok(c.post("/api/v1/identity/persons", headers=admin, json={
             "name": "赵六", "id_number": _resident_id(), "mobile": "13912345678",
@@ -75,14 +94,22 @@ def setup_citizen(hub: HubProcess) -> Citizen:
             "username": "citizen", "password": PASSWORD}))  # fmt: skip
         headers = citizen_login(c, slug)
         seal = _ok(c.post("/api/v1/seals", headers=headers, json={"seal_type": "personal"}))
-        _ok(c.put(f"/api/v1/seals/{seal['id']}/password", headers=headers,
-                  json={"password": SEAL_PASSWORD}))
+        _ok(
+            c.put(
+                f"/api/v1/seals/{seal['id']}/password",
+                headers=headers,
+                json={"password": SEAL_PASSWORD},
+            )
+        )
     return Citizen(slug=slug, headers=headers, seal_id=seal["id"])
 
 
 def citizen_login(c: httpx.Client, slug: str) -> dict[str, str]:
-    tok = _ok(c.post("/api/v1/auth/login",
-                     json={"tenant": slug, "username": "citizen", "password": PASSWORD}))
+    tok = _ok(
+        c.post(
+            "/api/v1/auth/login", json={"tenant": slug, "username": "citizen", "password": PASSWORD}
+        )
+    )
     return {"Authorization": "Bearer " + tok["access_token"]}
 
 
@@ -134,8 +161,11 @@ async def sign_once(client: httpx.AsyncClient, citizen: Citizen, load: Load) -> 
     load.attempts.append(attempt)
     attempt.sent = time.monotonic()
     try:
-        r = await client.post(SIGN, json=attempt.body(citizen.seal_id),
-                              headers={**citizen.headers, "Idempotency-Key": attempt.key})
+        r = await client.post(
+            SIGN,
+            json=attempt.body(citizen.seal_id),
+            headers={**citizen.headers, "Idempotency-Key": attempt.key},
+        )
     except httpx.TransportError as exc:
         attempt.error = type(exc).__name__
         raise
@@ -170,8 +200,10 @@ class Rows:
 
 async def read_rows(database_url: str, tenant_slug: str) -> Rows:
     entry_sql = "SELECT idx, leaf, leaf_hash, lookup FROM evidence_entry ORDER BY idx"
-    record_sql = ("SELECT r.id, r.status, r.signature_sm3, r.document_sm3 FROM signature_record r "
-                  "JOIN tenant t ON t.id = r.tenant_id WHERE t.slug = {}")
+    record_sql = (
+        "SELECT r.id, r.status, r.signature_sm3, r.document_sm3 FROM signature_record r "
+        "JOIN tenant t ON t.id = r.tenant_id WHERE t.slug = {}"
+    )
     if database_url.startswith("sqlite"):
         path = database_url.removeprefix("sqlite:///")
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
@@ -191,6 +223,7 @@ async def read_rows(database_url: str, tenant_slug: str) -> Rows:
         await conn.close()
     return Rows(
         entries=[(r["idx"], bytes(r["leaf"]), r["leaf_hash"], r["lookup"]) for r in pg_entries],
-        records=[(str(r["id"]), r["status"], r["signature_sm3"], r["document_sm3"])
-                 for r in pg_records],
+        records=[
+            (str(r["id"]), r["status"], r["signature_sm3"], r["document_sm3"]) for r in pg_records
+        ],
     )

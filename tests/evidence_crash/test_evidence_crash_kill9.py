@@ -35,6 +35,7 @@ import pytest
 from crash_support import (
     ORIGIN,
     SIGN,
+    STALE_SECONDS,
     Attempt,
     Citizen,
     HubSetup,
@@ -104,15 +105,15 @@ def _b64list(values: list[str]) -> list[bytes]:
 
 
 async def _consistent(client: httpx.AsyncClient, old: Checkpoint, new: Checkpoint) -> bool:
-    r = await client.get(LOG + "/proof/consistency",
-                         params={"first": old.size, "second": new.size})
+    r = await client.get(LOG + "/proof/consistency", params={"first": old.size, "second": new.size})
     assert r.status_code == 200, r.text
     proof = _b64list(r.json()["consistency_proof"])
     return verify_consistency(old.size, new.size, old.root_hash, new.root_hash, proof)
 
 
-async def _load_and_kill(hub: HubProcess, citizen: Citizen, key: SM2PublicKey,
-                         load: Load) -> list[Checkpoint]:
+async def _load_and_kill(
+    hub: HubProcess, citizen: Citizen, key: SM2PublicKey, load: Load
+) -> list[Checkpoint]:
     """~8 signings in flight and a watcher taking checkpoints; SIGKILL after LOAD_SECONDS.
     Returns the checkpoints the watcher verified before the kill."""
     seen: list[Checkpoint] = []
@@ -185,30 +186,33 @@ async def crash(hub_setup: HubSetup) -> AsyncIterator[Crash]:
         in_load = len(acknowledged) - WARM_UP
         latencies = sorted((a.answered or 0) - a.sent for a in acknowledged[WARM_UP:])
         logged = {e[3].removeprefix("sig:") for e in rows.entries if e[3]}
-        print(f"\n[{hub_setup.engine}] {in_load} signings acknowledged in "
-              f"{timings['load until SIGKILL']:.2f} s of load ({in_load / LOAD_SECONDS:.0f}/s, "
-              f"p50 {latencies[len(latencies) // 2] * 1000:.0f} ms) + {WARM_UP} warm-up; "
-              f"{len(unanswered)} in flight unanswered at SIGKILL; log size "
-              f"{result.last_before_kill.size} at the last checkpoint before the kill "
-              f"({len(during)} taken during the load), {after.size} after restart; "
-              f"signature records left: "
-              f"{sum(r[1] == 'done' and r[2] not in logged for r in rows.records)} "
-              f"done-but-unlogged, {sum(r[1] == 'pending' for r in rows.records)} pending; "
-              f"first start {timings['first start']:.1f} s, restart {timings['restart']:.1f} s")
+        print(
+            f"\n[{hub_setup.engine}] {in_load} signings acknowledged in "
+            f"{timings['load until SIGKILL']:.2f} s of load ({in_load / LOAD_SECONDS:.0f}/s, "
+            f"p50 {latencies[len(latencies) // 2] * 1000:.0f} ms) + {WARM_UP} warm-up; "
+            f"{len(unanswered)} in flight unanswered at SIGKILL; log size "
+            f"{result.last_before_kill.size} at the last checkpoint before the kill "
+            f"({len(during)} taken during the load), {after.size} after restart; "
+            f"signature records left: "
+            f"{sum(r[1] == 'done' and r[2] not in logged for r in rows.records)} "
+            f"done-but-unlogged, {sum(r[1] == 'pending' for r in rows.records)} pending; "
+            f"first start {timings['first start']:.1f} s, restart {timings['restart']:.1f} s"
+        )
         yield result
     finally:
         second.stop()
-        print(f"[{hub_setup.engine}] crash scenario and checks: "
-              f"{time.monotonic() - started:.1f} s")
+        print(f"[{hub_setup.engine}] crash scenario and checks: {time.monotonic() - started:.1f} s")
 
 
-async def _verify_signing(client: httpx.AsyncClient, crash: Crash, attempt: Attempt,
-                          cp: Checkpoint) -> int:
+async def _verify_signing(
+    client: httpx.AsyncClient, crash: Crash, attempt: Attempt, cp: Checkpoint
+) -> int:
     """An acknowledged signing's evidence: its package verifies offline, and its
     signature.made entry is in the tree of `cp`. Returns the entry's index."""
     assert attempt.answer is not None
-    r = await client.get(f"/api/v1/evidence/signatures/{attempt.answer['id']}",
-                         headers=crash.citizen.headers)
+    r = await client.get(
+        f"/api/v1/evidence/signatures/{attempt.answer['id']}", headers=crash.citizen.headers
+    )
     assert r.status_code == 200, f"acknowledged signing {attempt.answer['id']}: {r.text}"
     package = r.json()
     report = verify_package(package, log_public_key=crash.key)
@@ -232,8 +236,10 @@ async def test_every_acknowledged_signing_has_verifying_evidence(crash: Crash) -
         indices = [await _verify_signing(client, crash, a, crash.after)
                    for a in crash.acknowledged]  # fmt: skip
     assert len(set(indices)) == len(indices), "two signings share an entry"
-    print(f"[{crash.setup.engine}] {len(indices)} evidence packages verified offline "
-          f"+ inclusion proofs in {time.monotonic() - started:.1f} s")
+    print(
+        f"[{crash.setup.engine}] {len(indices)} evidence packages verified offline "
+        f"+ inclusion proofs in {time.monotonic() - started:.1f} s"
+    )
 
 
 async def test_checkpoints_before_the_kill_are_consistent_with_after(crash: Crash) -> None:
@@ -262,8 +268,11 @@ def test_log_has_no_gaps_or_duplicates(crash: Crash) -> None:
 
 
 async def _retry(client: httpx.AsyncClient, crash: Crash, attempt: Attempt) -> httpx.Response:
-    return await client.post(SIGN, json=attempt.body(crash.citizen.seal_id),
-                             headers={**crash.citizen.headers, "Idempotency-Key": attempt.key})
+    return await client.post(
+        SIGN,
+        json=attempt.body(crash.citizen.seal_id),
+        headers={**crash.citizen.headers, "Idempotency-Key": attempt.key},
+    )
 
 
 async def test_retry_of_an_unanswered_signing_never_fails(crash: Crash) -> None:
@@ -274,8 +283,11 @@ async def test_retry_of_an_unanswered_signing_never_fails(crash: Crash) -> None:
     async with crash.client() as client:
         for attempt in crash.unanswered:
             r = await _retry(client, crash, attempt)
-            outcome = (("replayed" if r.json()["replayed"] else "fresh")
-                       if r.status_code == 201 else str(r.status_code))
+            outcome = (
+                ("replayed" if r.json()["replayed"] else "fresh")
+                if r.status_code == 201
+                else str(r.status_code)
+            )
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
             assert r.status_code in (201, 409), f"retry -> {r.status_code} {r.text[:300]}"
             if r.status_code == 409:
@@ -290,26 +302,18 @@ async def test_retry_of_an_unanswered_signing_never_fails(crash: Crash) -> None:
     print(f"[{crash.setup.engine}] retries of the {len(crash.unanswered)} unanswered: {outcomes}")
 
 
-@pytest.mark.xfail(
-    strict=False,  # whether the kill lands in the window is timing: sometimes it passes
-    reason="hub/signing/services.py: the 'pending' signature_record reserved before the "
-           "vendor call outlives a kill; nothing expires it, so every retry with that "
-           "Idempotency-Key answers 409 'in progress' forever; reported to the lead",
-)
 async def test_no_reservation_is_stuck_after_the_kill(crash: Crash) -> None:
+    """Once the stale limit has passed, a retry takes over what the kill abandoned."""
+    assert crash.load.killed_at is not None
+    wait = crash.load.killed_at + STALE_SECONDS + 1 - time.monotonic()
+    if wait > 0:
+        await asyncio.sleep(wait)
     async with crash.client() as client:
         stuck = [a.key for a in crash.unanswered
                  if (await _retry(client, crash, a)).status_code == 409]  # fmt: skip
     assert not stuck, f"{len(stuck)} Idempotency-Keys answer 409 'in progress' for good"
 
 
-@pytest.mark.xfail(
-    strict=False,  # whether the kill lands in the window is timing: sometimes it passes
-    reason="hub/signing/services.py sets signature_record.status='done' before the "
-           "signature.made entry is appended: a kill in between leaves a signature that "
-           "GET /signatures lists and an Idempotency-Key retry replays (201) with no "
-           "evidence-log entry (package 404); reported to the lead",
-)
 async def test_no_listed_or_replayed_signature_lacks_evidence(crash: Crash) -> None:
     async with crash.client() as client:
         r = await client.get(SIGN, headers=crash.citizen.headers)
@@ -333,12 +337,14 @@ async def test_no_listed_or_replayed_signature_lacks_evidence(crash: Crash) -> N
             try:
                 await _verify_signing(client, crash, attempt, final)
             except AssertionError as exc:
-                missing.append(f"replayed/retried {attempt.answer and attempt.answer['id']}: "
-                               f"{str(exc)[:160]}")
+                missing.append(
+                    f"replayed/retried {attempt.answer and attempt.answer['id']}: {str(exc)[:160]}"
+                )
         retried = {a.answer["id"] for a in retried_ok if a.answer}
         for signature_id in sorted(listed - known - retried):
-            r = await client.get(f"/api/v1/evidence/signatures/{signature_id}",
-                                 headers=crash.citizen.headers)
+            r = await client.get(
+                f"/api/v1/evidence/signatures/{signature_id}", headers=crash.citizen.headers
+            )
             if r.status_code != 200:
                 missing.append(f"listed {signature_id}: {r.status_code}")
             elif not verify_package(r.json(), log_public_key=crash.key).valid:

@@ -213,3 +213,31 @@ async def test_bad_signing_inputs(make_tenant: Any) -> None:
     r = await t.client.post("/api/v1/signatures", headers={**person.headers, "Idempotency-Key": "short"},
                             json={"seal_id": seal["id"], "password": SEAL_PASSWORD, "document_sm3": "00" * 32})
     assert r.status_code == 422 and r.json()["field"] == "Idempotency-Key"
+
+
+async def test_a_reservation_abandoned_by_a_dead_process_is_reclaimed(make_tenant: Any) -> None:
+    """A hub killed between reserving and completing leaves a pending row; a retry with
+    the key after the stale limit signs (instead of answering 409 forever)."""
+    from datetime import UTC, datetime, timedelta
+
+    from hub.signing.services import STALE_RESERVATION
+    from hub.signing.tables import SignatureRecord
+
+    t = await make_tenant()
+    person, seal = await personal_seal(t)
+    r = await sign(t.client, person.headers, seal["id"], b"doc", key="dead-process-key")
+    assert r.status_code == 201
+    # Make it look like the process died mid-signing, long ago.
+    await SignatureRecord.update(
+        {SignatureRecord.status: "pending",
+         SignatureRecord.created_at: datetime.now(UTC) - STALE_RESERVATION - timedelta(seconds=5)}
+    ).where(SignatureRecord.id == r.json()["id"])
+    again = await sign(t.client, person.headers, seal["id"], b"doc", key="dead-process-key")
+    assert again.status_code == 201, again.text
+    assert again.json()["replayed"] is False and again.json()["id"] != r.json()["id"]
+    # A fresh pending row (a signing in progress) is not taken over.
+    await SignatureRecord.update({SignatureRecord.status: "pending"}).where(
+        SignatureRecord.id == again.json()["id"]
+    )
+    busy = await sign(t.client, person.headers, seal["id"], b"doc", key="dead-process-key")
+    assert busy.status_code == 409
