@@ -31,7 +31,9 @@ def _serve(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sealhub", description="SealHub electronic seal hub")
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the hub (SQLite by default, DATABASE_URL for PostgreSQL)")
+    serve = sub.add_parser(
+        "serve", help="run the hub (SQLite by default, DATABASE_URL for PostgreSQL)"
+    )
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int)

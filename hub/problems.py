@@ -21,7 +21,9 @@ PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://sealhub.dev/problems/"
 
 
-def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> Response[dict[str, Any]]:
+def problem(
+    status: int, slug: str, title: str, detail: str, **extra: Any
+) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {
         "type": TYPE_BASE + slug,
         "title": title,
@@ -35,13 +37,19 @@ def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> Re
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def domain_error_handler(request: Request[Any, Any, Any], exc: SealHubError) -> Response[dict[str, Any]]:
+def domain_error_handler(
+    request: Request[Any, Any, Any], exc: SealHubError
+) -> Response[dict[str, Any]]:
     if exc.status >= 500 and not exc.type_slug.startswith("vendor"):
         log.error("internal error on %s: %s", request.scope.get("path"), exc.detail)
-    return problem(exc.status, exc.type_slug, exc.title, exc.detail, instance=request.url.path, **exc.extra)
+    return problem(
+        exc.status, exc.type_slug, exc.title, exc.detail, instance=request.url.path, **exc.extra
+    )
 
 
-def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+def http_error_handler(
+    request: Request[Any, Any, Any], exc: HTTPException
+) -> Response[dict[str, Any]]:
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationException):
         errors = exc.extra if isinstance(exc.extra, list) else []
@@ -49,17 +57,46 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
         if fields:
             extra["field"] = fields[0]
         extra["errors"] = [
-            {"field": e.get("key"), "detail": e.get("message")} for e in errors if isinstance(e, dict)
+            {"field": e.get("key"), "detail": e.get("message")}
+            for e in errors
+            if isinstance(e, dict)
         ] or None
-        return problem(exc.status_code, "validation", "Invalid request", str(exc.detail), instance=request.url.path, **extra)
-    slug = {401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
-            413: "too-large", 429: "rate-limited"}.get(exc.status_code, "http")
-    return problem(exc.status_code, slug, slug.replace("-", " ").capitalize(), str(exc.detail), instance=request.url.path)
+        return problem(
+            exc.status_code,
+            "validation",
+            "Invalid request",
+            str(exc.detail),
+            instance=request.url.path,
+            **extra,
+        )
+    slug = {
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not-found",
+        405: "method-not-allowed",
+        413: "too-large",
+        429: "rate-limited",
+    }.get(exc.status_code, "http")
+    return problem(
+        exc.status_code,
+        slug,
+        slug.replace("-", " ").capitalize(),
+        str(exc.detail),
+        instance=request.url.path,
+    )
 
 
-def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+def unexpected_error_handler(
+    request: Request[Any, Any, Any], exc: Exception
+) -> Response[dict[str, Any]]:
     log.exception("unhandled error on %s", request.scope.get("path"))
-    return problem(500, "internal", "Internal error", "The hub hit an unexpected error; it has been logged.", instance=request.url.path)
+    return problem(
+        500,
+        "internal",
+        "Internal error",
+        "The hub hit an unexpected error; it has been logged.",
+        instance=request.url.path,
+    )
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

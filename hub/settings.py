@@ -160,7 +160,9 @@ class Settings:
             ),
             adapters=AdapterSettings(
                 blocklist=tuple(
-                    x.strip() for x in env.get("SEALHUB_ADAPTER_BLOCKLIST", "").split(",") if x.strip()
+                    x.strip()
+                    for x in env.get("SEALHUB_ADAPTER_BLOCKLIST", "").split(",")
+                    if x.strip()
                 ),
                 timeout_seconds=float(env.get("SEALHUB_VENDOR_TIMEOUT_SECONDS", "5")),
                 admission_interval_seconds=float(
@@ -209,7 +211,8 @@ def _master_key(env: Mapping[str, str]) -> bytes:
             dev.write_text(base64.b64encode(secrets.token_bytes(16)).decode())
             dev.chmod(0o600)
         raw = dev.read_text().strip()
-    key = bytes.fromhex(raw) if len(raw) == 32 and all(c in "0123456789abcdefABCDEF" for c in raw) else base64.b64decode(raw)
+    is_hex = len(raw) == 32 and all(c in "0123456789abcdefABCDEF" for c in raw)
+    key = bytes.fromhex(raw) if is_hex else base64.b64decode(raw)
     if len(key) != 16:
         raise ValueError("SEALHUB_MASTER_KEY must decode to 16 bytes (an SM4 key)")
     return key

@@ -115,7 +115,9 @@ def seal_report(
         if seal.sign_alg != OID_SM2_SM3:
             report.check("seal maker signature", False, f"unsupported algorithm {seal.sign_alg}")
         else:
-            ok, variant = _maker_signature(maker.public_key, seal.signature, seal.maker_signed_bytes)
+            ok, variant = _maker_signature(
+                maker.public_key, seal.signature, seal.maker_signed_bytes
+            )
             if variant:
                 report.variant(describe(variant))
             report.check(

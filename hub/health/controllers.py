@@ -22,7 +22,7 @@ class Health:
 
 class HealthController(Controller):
     path = "/health"
-    tags = ["health"]
+    tags = ["health"]  # noqa: RUF012  (Litestar reads it as a class attribute)
 
     @get("/live", operation_id="healthLive", summary="Process is alive")
     async def live(self) -> Health:

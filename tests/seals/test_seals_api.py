@@ -21,19 +21,27 @@ async def personal_seal(t: Any) -> tuple[Any, dict[str, Any]]:
     assert r.status_code == 201, r.text
     seal = r.json()
     r = await t.client.put(
-        f"/api/v1/seals/{seal['id']}/password", headers=person.headers, json={"password": SEAL_PASSWORD}
+        f"/api/v1/seals/{seal['id']}/password",
+        headers=person.headers,
+        json={"password": SEAL_PASSWORD},
     )
     assert r.status_code == 204, r.text
     return person, seal
 
 
-async def sign(client: httpx.AsyncClient, headers: dict[str, str], seal_id: str, doc: bytes,
-               key: str | None = None, password: str = SEAL_PASSWORD, **extra: Any) -> httpx.Response:
+async def sign(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    seal_id: str,
+    doc: bytes,
+    key: str | None = None,
+    password: str = SEAL_PASSWORD,
+    **extra: Any,
+) -> httpx.Response:
     return await client.post(
         "/api/v1/signatures",
         headers={**headers, "Idempotency-Key": key or secrets.token_hex(8)},
-        json={"seal_id": seal_id, "password": password,
-              "document_sm3": sm3(doc).hex(), **extra},
+        json={"seal_id": seal_id, "password": password, "document_sm3": sm3(doc).hex(), **extra},
     )
 
 
@@ -43,7 +51,9 @@ async def test_personal_seal_is_made_at_once_and_verifies(make_tenant: Any) -> N
     assert seal["status"] == "active" and seal["vendor"] == "local"
     info = parse_seal(base64.b64decode(seal["seal"]))
     assert info.version == 4 and info.name == "王五" and info.esid == seal["esid"]
-    hist = (await t.client.get(f"/api/v1/seals/{seal['id']}/history", headers=person.headers)).json()
+    hist = (
+        await t.client.get(f"/api/v1/seals/{seal['id']}/history", headers=person.headers)
+    ).json()
     assert [h["to_status"] for h in hist] == ["applied", "active"]
 
 
@@ -62,7 +72,9 @@ async def test_sign_verify_and_idempotency(make_tenant: Any) -> None:
     assert again.status_code == 201 and again.json()["replayed"] is True
     assert again.json()["signature"] == body["signature"]
 
-    other = await sign(t.client, person.headers, seal["id"], b"another document", key="idem-key-0001")
+    other = await sign(
+        t.client, person.headers, seal["id"], b"another document", key="idem-key-0001"
+    )
     assert other.status_code == 409
     assert other.headers["content-type"].startswith("application/problem+json")
 
@@ -110,13 +122,19 @@ async def test_password_change_needs_old_one_and_policy(make_tenant: Any) -> Non
     url = f"/api/v1/seals/{seal['id']}/password"
     r = await t.client.put(url, headers=person.headers, json={"password": "new-pass-2027"})
     assert r.status_code == 422 and r.json()["field"] == "old_password"
-    r = await t.client.put(url, headers=person.headers, json={"password": "short1", "old_password": SEAL_PASSWORD})
+    r = await t.client.put(
+        url, headers=person.headers, json={"password": "short1", "old_password": SEAL_PASSWORD}
+    )
     assert r.status_code == 422 and r.json()["field"] == "password"
     r = await t.client.put(
-        url, headers=person.headers, json={"password": "new-pass-2027", "old_password": SEAL_PASSWORD}
+        url,
+        headers=person.headers,
+        json={"password": "new-pass-2027", "old_password": SEAL_PASSWORD},
     )
     assert r.status_code == 204
-    assert (await sign(t.client, person.headers, seal["id"], b"d", password="new-pass-2027")).status_code == 201
+    assert (
+        await sign(t.client, person.headers, seal["id"], b"d", password="new-pass-2027")
+    ).status_code == 201
 
 
 async def test_revoked_seal_refuses_signing_but_old_signature_stays_valid(make_tenant: Any) -> None:
@@ -124,7 +142,9 @@ async def test_revoked_seal_refuses_signing_but_old_signature_stays_valid(make_t
     person, seal = await personal_seal(t)
     r = await sign(t.client, person.headers, seal["id"], b"before revocation")
     der = base64.b64decode(r.json()["signature"])
-    r = await t.client.post(f"/api/v1/seals/{seal['id']}/revoke", headers=person.headers, json={"reason": "lost"})
+    r = await t.client.post(
+        f"/api/v1/seals/{seal['id']}/revoke", headers=person.headers, json={"reason": "lost"}
+    )
     assert r.status_code == 200 and r.json()["status"] == "revoked"
     r = await sign(t.client, person.headers, seal["id"], b"after revocation")
     assert r.status_code == 403 and "revoked" in r.json()["detail"]
@@ -140,29 +160,42 @@ async def test_enterprise_seal_needs_clerk_and_use_approval(make_tenant: Any) ->
     t = await make_tenant()
     ent = await t.add_enterprise("某某科技有限公司")
     clerk = await t.add_account(["clerk"])
-    r = await t.client.post("/api/v1/seals", headers=ent.agent_headers,
-                            json={"seal_type": "official", "enterprise_id": ent.id})
+    r = await t.client.post(
+        "/api/v1/seals",
+        headers=ent.agent_headers,
+        json={"seal_type": "official", "enterprise_id": ent.id},
+    )
     assert r.status_code == 201 and r.json()["status"] == "applied", r.text
     seal = r.json()
     # The applicant cannot approve; the clerk can.
-    r = await t.client.post(f"/api/v1/seals/{seal['id']}/approve", headers=ent.agent_headers, json={})
+    r = await t.client.post(
+        f"/api/v1/seals/{seal['id']}/approve", headers=ent.agent_headers, json={}
+    )
     assert r.status_code == 403
     r = await t.client.post(f"/api/v1/seals/{seal['id']}/approve", headers=clerk, json={})
     assert r.status_code == 200 and r.json()["status"] == "active", r.text
-    await t.client.put(f"/api/v1/seals/{seal['id']}/password", headers=ent.agent_headers,
-                       json={"password": SEAL_PASSWORD})
+    await t.client.put(
+        f"/api/v1/seals/{seal['id']}/password",
+        headers=ent.agent_headers,
+        json={"password": SEAL_PASSWORD},
+    )
     doc = b"official letter"
     r = await sign(t.client, ent.agent_headers, seal["id"], doc)
     assert r.status_code == 403 and "use request" in r.json()["detail"]
-    r = await t.client.post("/api/v1/use-requests", headers=ent.agent_headers,
-                            json={"seal_id": seal["id"], "document_sm3": sm3(doc).hex(), "purpose": "notice"})
+    r = await t.client.post(
+        "/api/v1/use-requests",
+        headers=ent.agent_headers,
+        json={"seal_id": seal["id"], "document_sm3": sm3(doc).hex(), "purpose": "notice"},
+    )
     assert r.status_code == 201
     use = r.json()
     r = await sign(t.client, ent.agent_headers, seal["id"], doc, use_request_id=use["id"])
     assert r.status_code == 403 and "pending" in r.json()["detail"]
     r = await t.client.post(f"/api/v1/use-requests/{use['id']}/approve", headers=clerk, json={})
     assert r.status_code == 200 and r.json()["status"] == "approved"
-    r = await sign(t.client, ent.agent_headers, seal["id"], b"another doc", use_request_id=use["id"])
+    r = await sign(
+        t.client, ent.agent_headers, seal["id"], b"another doc", use_request_id=use["id"]
+    )
     assert r.status_code == 403  # approved for another document
     r = await sign(t.client, ent.agent_headers, seal["id"], doc, use_request_id=use["id"])
     assert r.status_code == 201, r.text
@@ -182,7 +215,9 @@ async def test_other_tenant_sees_nothing(make_tenant: Any) -> None:
         assert r.status_code in (403, 404)
     r = await sign(b.client, intruder.headers, seal["id"], b"doc")
     assert r.status_code == 404
-    assert (await a.client.get(f"/api/v1/seals/{seal['id']}", headers=person.headers)).json()["status"] == "active"
+    assert (await a.client.get(f"/api/v1/seals/{seal['id']}", headers=person.headers)).json()[
+        "status"
+    ] == "active"
 
 
 @pytest.mark.parametrize(
@@ -193,7 +228,9 @@ async def test_other_tenant_sees_nothing(make_tenant: Any) -> None:
         ({"seal_type": "personal", "valid_days": 0}, "valid_days"),
     ],
 )
-async def test_bad_applications_name_the_field(make_tenant: Any, body: dict[str, Any], field: str) -> None:
+async def test_bad_applications_name_the_field(
+    make_tenant: Any, body: dict[str, Any], field: str
+) -> None:
     t = await make_tenant()
     person = await t.add_person()
     r = await t.client.post("/api/v1/seals", headers=person.headers, json=body)
@@ -204,14 +241,23 @@ async def test_bad_applications_name_the_field(make_tenant: Any, body: dict[str,
 async def test_bad_signing_inputs(make_tenant: Any) -> None:
     t = await make_tenant()
     person, seal = await personal_seal(t)
-    r = await t.client.post("/api/v1/signatures", headers={**person.headers, "Idempotency-Key": "k" * 10},
-                            json={"seal_id": seal["id"], "password": SEAL_PASSWORD, "document_sm3": "zz"})
+    r = await t.client.post(
+        "/api/v1/signatures",
+        headers={**person.headers, "Idempotency-Key": "k" * 10},
+        json={"seal_id": seal["id"], "password": SEAL_PASSWORD, "document_sm3": "zz"},
+    )
     assert r.status_code == 422 and r.json()["field"] == "document_sm3"
-    r = await t.client.post("/api/v1/signatures", headers=person.headers,
-                            json={"seal_id": seal["id"], "password": SEAL_PASSWORD, "document_sm3": "00" * 32})
+    r = await t.client.post(
+        "/api/v1/signatures",
+        headers=person.headers,
+        json={"seal_id": seal["id"], "password": SEAL_PASSWORD, "document_sm3": "00" * 32},
+    )
     assert r.status_code == 400  # Idempotency-Key header missing
-    r = await t.client.post("/api/v1/signatures", headers={**person.headers, "Idempotency-Key": "short"},
-                            json={"seal_id": seal["id"], "password": SEAL_PASSWORD, "document_sm3": "00" * 32})
+    r = await t.client.post(
+        "/api/v1/signatures",
+        headers={**person.headers, "Idempotency-Key": "short"},
+        json={"seal_id": seal["id"], "password": SEAL_PASSWORD, "document_sm3": "00" * 32},
+    )
     assert r.status_code == 422 and r.json()["field"] == "Idempotency-Key"
 
 
@@ -229,8 +275,12 @@ async def test_a_reservation_abandoned_by_a_dead_process_is_reclaimed(make_tenan
     assert r.status_code == 201
     # Make it look like the process died mid-signing, long ago.
     await SignatureRecord.update(
-        {SignatureRecord.status: "pending",
-         SignatureRecord.created_at: datetime.now(UTC) - STALE_RESERVATION - timedelta(seconds=5)}
+        {
+            SignatureRecord.status: "pending",
+            SignatureRecord.created_at: datetime.now(UTC)
+            - STALE_RESERVATION
+            - timedelta(seconds=5),
+        }
     ).where(SignatureRecord.id == r.json()["id"])
     again = await sign(t.client, person.headers, seal["id"], b"doc", key="dead-process-key")
     assert again.status_code == 201, again.text
