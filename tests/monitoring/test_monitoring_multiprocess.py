@@ -86,6 +86,17 @@ def test_three_writer_processes_add_up_in_one_scrape(tmp_path: Path) -> None:
     assert _value(samples, "sealhub_vendor_circuit_state", vendor="refa") == 2
 
 
+def _stop(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    """SIGTERM, and SIGKILL if a loaded machine makes graceful shutdown slow."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -137,8 +148,7 @@ def test_sealhub_serve_with_two_workers_scrapes_the_sum(tmp_path: Path) -> None:
         assert len(pids) >= 2, "both workers wrote metrics"
         assert totals == {float(sent)}, totals
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        _stop(server)
 
 
 DYING_WRITER = """

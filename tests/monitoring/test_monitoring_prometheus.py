@@ -23,6 +23,17 @@ ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "helm/sealhub/files/rules/sealhub-rules.yaml"
 
 
+def _stop(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    """SIGTERM, and SIGKILL if a loaded machine makes graceful shutdown slow."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -108,5 +119,5 @@ def test_prometheus_ranks_the_better_vendor_first(tmp_path: Path) -> None:
         finally:
             prometheus.terminate()
             hub.terminate()
-            prometheus.wait(timeout=30)
-            hub.wait(timeout=30)
+            _stop(prometheus)
+            _stop(hub)
