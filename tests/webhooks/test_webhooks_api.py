@@ -292,8 +292,11 @@ async def test_subscription_crud_and_url_policy(make_tenant: Any) -> None:
         assert r.status_code == 422, bad
         assert r.headers["content-type"].startswith("application/problem+json")
         assert r.json()["field"] == "url"
-    r = await t.client.post(hooks_url(seal), headers=person.headers, json={"nope": 1})
-    assert r.status_code == 400
+    for body, named in (({"nope": 1}, "nope"), ({}, "url"), ({"url": 5}, "url")):
+        r = await t.client.post(hooks_url(seal), headers=person.headers, json=body)
+        assert r.status_code == 400 and r.headers["content-type"].startswith(
+            "application/problem+json")
+        assert named in r.text  # the problem names the offending field
     hook = await subscribe(t, person.headers, seal, "http://localhost:9/one")
     r = await t.client.patch(f"{hooks_url(seal)}/{hook['id']}", headers=person.headers,
                              json={"url": "http://10.1.2.3/"})
