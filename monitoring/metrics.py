@@ -81,10 +81,11 @@ STATUS_CLASSES: Final = frozenset({"1xx", "2xx", "3xx", "4xx", "5xx"})
 
 STARS: Final = ("1", "2", "3", "4", "5")
 
-# Tenant and vendor slugs: short, lowercase. Six digits in a row look like an ID number,
-# a phone number or a document serial, which must never become a label.
+# Tenant and vendor slugs: short, lowercase. Eleven or more digits in a row look like a
+# mobile number (11), a resident ID (18) or a card number, which must never become a label;
+# shorter runs are ordinary (a region code such as 150102 in a bureau's slug).
 _SLUG = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
-_DIGIT_RUN = re.compile(r"\d{6,}")
+_DIGIT_RUN = re.compile(r"\d{11,}")
 # A row id is never a tenant or vendor slug, even when it happens to look like one.
 _UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
 # A route template from the router ("/tenants/{tenant:str}/seals/{seal_id:uuid}"):

@@ -185,6 +185,15 @@ def test_personal_data_and_ids_never_become_label_values() -> None:
                    vendor="_invalid_") is not None
 
 
+def test_slugs_with_region_codes_are_fine() -> None:
+    metrics.seal_issued("gaj-150102", "vendor-2026")
+    metrics.cross_tenant_denied("t-0817526e06")
+    text = metrics.render(None)[0].decode()
+    assert _sample(text, "sealhub_seals_issued_total", tenant="gaj-150102",
+                   vendor="vendor-2026") is not None
+    assert _sample(text, "sealhub_cross_tenant_denied_total", tenant="t-0817526e06") is not None
+
+
 def test_bad_enums_raise_instead_of_guessing() -> None:
     import pytest
 
