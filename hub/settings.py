@@ -115,7 +115,7 @@ class WebhookSettings:
     # SSRF guard: the only hosts a webhook URL may name (exact names or "*.example.org"
     # for subdomains). The default suits a sandbox; a deployment lists its receivers.
     allow_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")
-    max_attempts: int = 8
+    max_attempts: int = 16  # ~7.4 h of retries with the defaults below
     retry_base_seconds: float = 10.0  # back-off: base * 2**(attempt-1), capped below
     retry_max_seconds: float = 3600.0
     timeout_seconds: float = 10.0
@@ -187,7 +187,7 @@ class Settings:
                     .split(",")
                     if h.strip()
                 ),
-                max_attempts=_int(env, "SEALHUB_WEBHOOK_MAX_ATTEMPTS", 8),
+                max_attempts=_int(env, "SEALHUB_WEBHOOK_MAX_ATTEMPTS", 16),
                 retry_base_seconds=float(env.get("SEALHUB_WEBHOOK_RETRY_BASE_SECONDS", "10")),
                 timeout_seconds=float(env.get("SEALHUB_WEBHOOK_TIMEOUT_SECONDS", "10")),
             ),

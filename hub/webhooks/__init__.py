@@ -28,7 +28,9 @@ receiver answered 2xx but the answer was lost) and `SealHub-Event: seal.used`.
 
 Delivery: a 2xx answer within the timeout delivers; anything else (non-2xx, timeout,
 connection refused) schedules a retry after `retry_base_seconds * 2**(attempt-1)`
-(capped at `retry_max_seconds`), until `max_attempts`, then the delivery is `failed`.
+(capped at `retry_max_seconds`), until `max_attempts` (defaults: 10 s doubling, capped
+at 1 h, 16 attempts: about 7.4 hours), then the delivery is `failed`; it stays in the log
+with its payload, and its owner may ask for one more attempt (`.../redeliver`).
 Redirects are not followed. Every attempt is logged (number, time, status code, error,
 duration). Replica-safe: a worker claims a due delivery with one conditional UPDATE
 (status/lease check + a fresh claim token); only the claim holder may record the

@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from hub.auth.guards import requires
 from hub.auth.openapi import errors
@@ -131,3 +131,14 @@ class WebhookController(Controller):
         rows = await webhook_service(request.app.state).deliveries(
             principal, seal_id, webhook_id, limit=limit)
         return [msgspec.convert(r, DeliveryOut, strict=False) for r in rows]
+
+    @post("/{webhook_id:uuid}/deliveries/{delivery_id:uuid}/redeliver",
+          operation_id="redeliverSealWebhookDelivery", status_code=HTTP_202_ACCEPTED,
+          summary="One more attempt, now, for a failed delivery (same payload)",
+          responses=errors(401, 403, 404, 409, e409="The delivery has not failed"))
+    async def redeliver(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                        seal_id: FromPath[uuid.UUID], webhook_id: FromPath[uuid.UUID],
+                        delivery_id: FromPath[uuid.UUID]) -> DeliveryOut:
+        row = await webhook_service(request.app.state).redeliver(
+            principal, seal_id, webhook_id, delivery_id)
+        return msgspec.convert(row, DeliveryOut, strict=False)

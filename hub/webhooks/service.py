@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from hub.crypto import keystore
 from hub.db import Database, is_unique_violation
-from hub.errors import NotFound, ValidationFailed
+from hub.errors import Conflict, NotFound, ValidationFailed
 from hub.seals.tables import Seal
 from hub.settings import WebhookSettings
 from hub.signing.tables import SignatureRecord
@@ -241,7 +241,32 @@ class WebhookService:
         if not 1 <= limit <= 200:
             raise ValidationFailed("limit must be 1-200", field="limit")
         await self.get(scope, seal_id, sub_id)
-        rows = await WebhookDelivery.select(
+        return await self._log(scope, sub_id, limit=limit)
+
+    async def redeliver(
+        self, scope: Scope, seal_id: uuid.UUID, sub_id: uuid.UUID, delivery_id: uuid.UUID
+    ) -> dict[str, Any]:
+        """One more attempt, now, for a delivery that failed (its payload is unchanged)."""
+        await self.get(scope, seal_id, sub_id)
+        rows = await WebhookDelivery.raw(
+            "UPDATE webhook_delivery SET status = 'pending', next_attempt_at = {} "
+            "WHERE status = 'failed' AND tenant_id = {} AND subscription_id = {} AND id = {} "
+            "RETURNING id",
+            _now(), scope.tenant_id, sub_id, delivery_id)
+        found = await self._log(scope, sub_id, limit=1, delivery_id=delivery_id)
+        if not found:
+            raise NotFound("delivery not found")
+        if not rows:
+            raise Conflict(f"the delivery is {found[0]['status']}; only a failed one is "
+                           "redelivered")
+        self.wakeup.set()
+        return found[0]
+
+    async def _log(
+        self, scope: Scope, sub_id: uuid.UUID, *, limit: int,
+        delivery_id: uuid.UUID | None = None,
+    ) -> list[dict[str, Any]]:
+        query = WebhookDelivery.select(
             WebhookDelivery.id, WebhookDelivery.signature_id, WebhookDelivery.event,
             WebhookDelivery.status, WebhookDelivery.attempts, WebhookDelivery.next_attempt_at,
             WebhookDelivery.last_status_code, WebhookDelivery.last_error,
@@ -249,7 +274,10 @@ class WebhookService:
         ).where(
             (WebhookDelivery.tenant_id == scope.tenant_id)
             & (WebhookDelivery.subscription_id == sub_id)
-        ).order_by(WebhookDelivery.created_at, ascending=False).limit(limit)
+        )
+        if delivery_id is not None:
+            query = query.where(WebhookDelivery.id == delivery_id)
+        rows = await query.order_by(WebhookDelivery.created_at, ascending=False).limit(limit)
         if not rows:
             return []
         attempts = await WebhookAttempt.select(

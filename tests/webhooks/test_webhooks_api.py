@@ -204,6 +204,37 @@ async def test_500_twice_then_200_delivers_on_the_third_attempt(
                for r in receiver.received)
 
 
+async def test_failed_delivery_can_be_redelivered(
+    make_tenant: Any, receiver: Receiver, fast_retries: WebhookService
+) -> None:
+    t = await make_tenant()
+    person, seal = await personal_seal(t)
+    hook = await subscribe(t, person.headers, seal, receiver.url)
+    fast_retries.policy = fast_retries.policy.shortened(max_attempts=2)
+    receiver.script = [503, 503]
+    await sign(t.client, person.headers, seal["id"], b"gives up after two")
+
+    async def failed() -> list[dict[str, Any]] | None:
+        log = await delivery_log(t, person.headers, seal, hook)
+        return log if log and log[0]["status"] == "failed" else None
+
+    d = (await wait_for(failed))[0]
+    assert d["attempts"] == 2 and d["next_attempt_at"] is None
+    assert [a["outcome"] for a in d["attempt_log"]] == ["retry", "failed"]
+    url = f"{hooks_url(seal)}/{hook['id']}/deliveries/{d['id']}/redeliver"
+    r = await t.client.post(url, headers=person.headers)
+    assert r.status_code == 202, r.text
+    log = await wait_for(lambda: _delivered(t, person.headers, seal, hook))
+    assert [a["number"] for a in log[0]["attempt_log"]] == [1, 2, 3]
+    assert [a["status_code"] for a in log[0]["attempt_log"]] == [503, 503, 200]
+    r = await t.client.post(url, headers=person.headers)  # delivered: nothing to redo
+    assert r.status_code == 409
+    other = await t.add_person("旁人")
+    assert (await t.client.post(url, headers=other.headers)).status_code == 404
+    bad = f"{hooks_url(seal)}/{hook['id']}/deliveries/{uuid.uuid4()}/redeliver"
+    assert (await t.client.post(bad, headers=person.headers)).status_code == 404
+
+
 async def test_receiver_down_keeps_the_delivery_queued_with_next_retry(
     make_tenant: Any, fast_retries: WebhookService
 ) -> None:
@@ -317,6 +348,6 @@ async def test_openapi_documents_every_route(client: httpx.AsyncClient) -> None:
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
     ops = [op for p, item in paths.items() if "/webhooks" in p or p.endswith("/uses")
            for op in item.values() if isinstance(op, dict) and "responses" in op]
-    assert len(ops) == 7
+    assert len(ops) == 8
     for op in ops:
         assert op["operationId"] and op["summary"] and "404" in op["responses"]
