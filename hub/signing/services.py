@@ -289,9 +289,13 @@ class SigningService:
         try:
             outcome = await self._sign_at_vendor(scope, seal, cmd, approval, record_id, now)
         except BaseException:
-            # Nothing half-written: the reservation goes, the client may retry with the key.
+            # Nothing half-written: a reservation that never completed goes, and the client
+            # may retry with the key. A completed one (signed and logged; only the answer was
+            # lost, e.g. a cancelled request) stays, and a retry replays it.
             await SignatureRecord.delete().where(
-                (SignatureRecord.tenant_id == scope.tenant_id) & (SignatureRecord.id == record_id)
+                (SignatureRecord.tenant_id == scope.tenant_id)
+                & (SignatureRecord.id == record_id)
+                & (SignatureRecord.status == "pending")
             )
             raise
         return outcome
