@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -23,7 +22,7 @@ from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.documents.lifespan import document_service
 from hub.documents.service import MEDIA_TYPES, SignDocumentRequest
-from hub.errors import ValidationFailed
+from hub.forms import form_file, form_number, form_uuid
 from hub.signing.controllers import IdempotencyKey
 
 _STAFF = (Role.CLERK, Role.TENANT_ADMIN)
@@ -145,28 +144,6 @@ def _file(data: bytes, kind: str, filename: str) -> Response[bytes]:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _form_uuid(form: dict[str, Any], name: str, *, required: bool) -> uuid.UUID | None:
-    raw = form.get(name)
-    if raw in (None, ""):
-        if required:
-            raise ValidationFailed(f"{name} is required", field=name)
-        return None
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError:
-        raise ValidationFailed(f"{name} must be a UUID", field=name) from None
-
-
-def _form_number(form: dict[str, Any], name: str, kind: type[int] | type[float]) -> Any:
-    raw = form.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return kind(str(raw))
-    except ValueError:
-        raise ValidationFailed(f"{name} must be a number", field=name) from None
-
-
 class DocumentController(Controller):
     path = "/api/v1/documents"
     tags = ["documents"]  # noqa: RUF012
@@ -187,23 +164,20 @@ class DocumentController(Controller):
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
         idempotency_key: IdempotencyKey,
     ) -> SignedDocumentOut:
-        upload = data.get("file")
-        if not isinstance(upload, UploadFile):
-            raise ValidationFailed("upload the document as the multipart field 'file'",
-                                   field="file")
+        upload = form_file(data)
         riding = str(data.get("riding", "")).lower() in ("1", "true", "yes", "on")
-        seal_id = _form_uuid(data, "seal_id", required=True)
+        seal_id = form_uuid(data, "seal_id", required=True)
         assert seal_id is not None
         view = await document_service(request.app.state).sign_document(
             principal,
             SignDocumentRequest(
                 data=await upload.read(), filename=upload.filename or "document",
                 seal_id=seal_id, password=str(data.get("password", "")),
-                idempotency_key=idempotency_key, page=_form_number(data, "page", int),
-                x_mm=_form_number(data, "x_mm", float), y_mm=_form_number(data, "y_mm", float),
-                width_mm=_form_number(data, "width_mm", float),
-                height_mm=_form_number(data, "height_mm", float), riding=riding,
-                use_request_id=_form_uuid(data, "use_request_id", required=False),
+                idempotency_key=idempotency_key, page=form_number(data, "page", int),
+                x_mm=form_number(data, "x_mm", float), y_mm=form_number(data, "y_mm", float),
+                width_mm=form_number(data, "width_mm", float),
+                height_mm=form_number(data, "height_mm", float), riding=riding,
+                use_request_id=form_uuid(data, "use_request_id", required=False),
             ),
         )
         return msgspec.convert(view, SignedDocumentOut, from_attributes=True)

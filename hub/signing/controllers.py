@@ -14,7 +14,6 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
@@ -24,6 +23,7 @@ from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.crypto import SM3, sm3
 from hub.errors import ValidationFailed
+from hub.forms import form_file, form_uuid
 from hub.seals.lifespan import signing_service
 from hub.signing.services import SignCommand, SignOutcome
 
@@ -269,25 +269,13 @@ class SignatureController(Controller):
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
         idempotency_key: IdempotencyKey,
     ) -> SignatureOut:
-        upload = data.get("file")
-        if not isinstance(upload, UploadFile):
-            raise ValidationFailed(
-                "upload the document as the multipart field 'file'", field="file"
-            )
+        upload = form_file(data)
         digest = SM3()
         while chunk := await upload.read(1 << 20):
             digest.update(chunk)
-        try:
-            seal_id = uuid.UUID(str(data.get("seal_id", "")))
-        except ValueError:
-            raise ValidationFailed("seal_id must be a UUID", field="seal_id") from None
-        use_request = data.get("use_request_id")
-        try:
-            use_request_id = uuid.UUID(str(use_request)) if use_request else None
-        except ValueError:
-            raise ValidationFailed(
-                "use_request_id must be a UUID", field="use_request_id"
-            ) from None
+        seal_id = form_uuid(data, "seal_id", required=True)
+        assert seal_id is not None
+        use_request_id = form_uuid(data, "use_request_id", required=False)
         outcome = await signing_service(request.app.state).sign(
             principal,
             SignCommand(
