@@ -17,7 +17,7 @@ from typing import Any
 
 from adapters.protocol import SignRequest
 from hub.crypto import sm3
-from hub.db import Database
+from hub.db import Database, is_unique_violation
 from hub.errors import (
     Conflict,
     Forbidden,
@@ -99,11 +99,6 @@ def _now() -> datetime:
 #: Default age after which a pending reservation counts as abandoned (settings:
 #: adapters.stale_reservation_seconds): far longer than any vendor call may take.
 STALE_RESERVATION = timedelta(seconds=60)
-
-
-def _is_unique_violation(exc: BaseException) -> bool:
-    text = f"{type(exc).__name__} {exc}".lower()
-    return "unique" in text or "duplicate key" in text
 
 
 class SigningService:
@@ -277,7 +272,7 @@ class SigningService:
                 use_request_id=cmd.use_request_id,
             ).save()
         except Exception as exc:
-            if not _is_unique_violation(exc):
+            if not is_unique_violation(exc):
                 raise
             replay = await self._replay(scope, key, fingerprint)
             if replay is not None:
