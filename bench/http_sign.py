@@ -21,6 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (
     HubProcess,
+    create_database,
+    drop_database,
     hub_env,
     make_signer,
     operator,
@@ -30,20 +32,6 @@ from common import (
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
-
-
-async def _fresh_postgres(base: str) -> str:
-    import secrets
-
-    import asyncpg
-
-    name = "sealhub_bench_" + secrets.token_hex(4)
-    conn = await asyncpg.connect(base)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return base.rsplit("/", 1)[0] + "/" + name
 
 
 def run(engine: str, url: str, raw: float) -> None:
@@ -69,7 +57,11 @@ def main() -> int:
         run("sqlite", f"sqlite:///{d}/bench.db", raw)
     pg = os.environ.get("SEALHUB_BENCH_POSTGRES_URL") or os.environ.get("SEALHUB_TEST_POSTGRES_URL")
     if pg:
-        run("postgresql", asyncio.run(_fresh_postgres(pg)), raw)
+        url = asyncio.run(create_database(pg, "sealhub_http_sign"))
+        try:
+            run("postgresql", url, raw)
+        finally:
+            asyncio.run(drop_database(pg, url))
     else:
         print("postgresql: skipped (set SEALHUB_BENCH_POSTGRES_URL)")
     return 0

@@ -41,7 +41,6 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -53,6 +52,8 @@ from common import (
     HubProcess,
     OpResult,
     Signer,
+    create_database,
+    drop_database,
     hub_env,
     make_signer,
     mix_load,
@@ -155,29 +156,6 @@ def make_lanes(hub: HubProcess, signers: list[Signer], conns: int) -> list[Lane]
 
 
 # --- databases -----------------------------------------------------------------------------
-
-
-async def create_database(base: str) -> str:
-    import asyncpg
-
-    name = f"sealhub_load_{os.getpid()}_{secrets.token_hex(3)}"
-    conn = await asyncpg.connect(base)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return urlunsplit(urlsplit(base)._replace(path="/" + name))
-
-
-async def drop_database(base: str, url: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(base)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{urlsplit(url).path.lstrip("/")}" '
-                           "WITH (FORCE)")  # fmt: skip
-    finally:
-        await conn.close()
 
 
 async def _copy_rows(url: str, table: str, template_sql: str, count: int, arg: Any,
@@ -347,7 +325,7 @@ def _fmt(name: str, r: OpResult) -> str:
 
 
 def scaling(base: str, work: Path) -> None:
-    url = asyncio.run(create_database(base))
+    url = asyncio.run(create_database(base, "sealhub_load"))
     env = hub_env(url, work)
     env["PROMETHEUS_MULTIPROC_DIR"] = ""  # one in-memory registry per process
     hubs = [HubProcess(env, workers=HUB_WORKERS, log=work / f"hub-{i}.log") for i in HUBS]
@@ -400,7 +378,7 @@ def scaling(base: str, work: Path) -> None:
 
 
 def cost_growth(base: str, work: Path) -> None:
-    url = asyncio.run(create_database(base))
+    url = asyncio.run(create_database(base, "sealhub_load"))
     env = hub_env(url, work)
     env["PROMETHEUS_MULTIPROC_DIR"] = ""
     hub = HubProcess(env, workers=HUB_WORKERS, log=work / "hub-cost.log")

@@ -33,20 +33,16 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import SEAL_PASSWORD, make_signer, operator  # noqa: E402
+
 from hub.process import HubProcess  # noqa: E402
 
 SAMPLE = ROOT / "tests/samples/real-vendors/signedvalue/ofdrw-SignedValueV4.dat"
 CONCURRENCY = 6
 ROUNDS = 6  # each round: on, off, off, on (ABBA)
 BURST_SECONDS = 1.5
-PASSWORD = "Bench-pass-2026"
-SEAL_PASSWORD = "Seal-bench-2026"
-
-
-def _resident_id(first17: str) -> str:
-    from tenants.identity.validation import resident_id_check_char
-
-    return first17 + resident_id_check_char(first17)
 
 
 class Workload:
@@ -57,46 +53,16 @@ class Workload:
         self.label, self.method, self.path, self.make = label, method, path, make
 
 
-def _call(client: httpx.Client, method: str, url: str, **kw: Any) -> Any:
-    r = client.request(method, url, **kw)
-    if r.status_code >= 300:
-        raise RuntimeError(f"{method} {url} -> {r.status_code}: {r.text[:300]}")
-    return r.json() if r.content else None
-
-
-def _login(client: httpx.Client, tenant: str, username: str, password: str) -> dict[str, str]:
-    body = _call(client, "POST", "/api/v1/auth/login",
-                 json={"tenant": tenant, "username": username, "password": password})
-    return {"Authorization": "Bearer " + body["access_token"]}
-
-
 def _signing(hub: HubProcess) -> Workload:
     """A citizen with an active personal seal, ready to sign, on `hub`."""
-    hub.cli("admin", "create-operator", "--username", "operator", "--password-file", "-",
-            stdin=PASSWORD + "\n")
-    with httpx.Client(base_url=hub.url, timeout=60) as client:
-        operator = _login(client, "hub", "operator", PASSWORD)
-        _call(client, "POST", "/api/v1/tenants", headers=operator, json={
-            "name": "Bench Bureau", "slug": "bench", "region_code": "150102",
-            "admin": {"username": "admin", "password": PASSWORD}})
-        admin = _login(client, "bench", "admin", PASSWORD)
-        id_number = _resident_id("11010519900307123")
-        _call(client, "POST", "/api/v1/identity/persons", headers=admin, json={
-            "name": "张三", "id_number": id_number, "mobile": "13912345678",
-            "face_image": base64.b64encode(f"live-photo-of-{id_number}".encode()).decode(),
-            "username": "citizen", "password": PASSWORD})
-        citizen = _login(client, "bench", "citizen", PASSWORD)
-        seal = _call(client, "POST", "/api/v1/seals", headers=citizen,
-                     json={"seal_type": "personal"})
-        _call(client, "PUT", f"/api/v1/seals/{seal['id']}/password", headers=citizen,
-              json={"password": SEAL_PASSWORD})
+    signer = make_signer(hub, operator(hub))
 
     def make() -> dict[str, Any]:
-        return {"headers": {**citizen, "Idempotency-Key": secrets.token_hex(12)},
-                "json": {"seal_id": seal["id"], "password": SEAL_PASSWORD,
+        return {"headers": {**signer.headers, "Idempotency-Key": secrets.token_hex(12)},
+                "json": {"seal_id": signer.seal_id, "password": SEAL_PASSWORD,
                          "document_sm3": secrets.token_hex(32), "property_info": "bench.txt"}}
 
-    return Workload(f"sign (POST /api/v1/signatures, seal by vendor {seal['vendor']})",
+    return Workload("sign (POST /api/v1/signatures, personal seal, local vendor)",
                     "POST", "/api/v1/signatures", make)
 
 
