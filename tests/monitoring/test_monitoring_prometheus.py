@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,36 +15,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from prometheus_support import free_port, query, stop
 
 from adapters.testing.process import VendorProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "helm/sealhub/files/rules/sealhub-rules.yaml"
-
-
-def _stop(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
-    """SIGTERM, and SIGKILL if a loaded machine makes graceful shutdown slow."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _query(prometheus: str, promql: str) -> list[dict]:
-    url = f"{prometheus}/api/v1/query?" + urllib.parse.urlencode({"query": promql})
-    with urllib.request.urlopen(url, timeout=5) as answer:
-        body = json.loads(answer.read())
-    assert body["status"] == "success", body
-    return body["data"]["result"]
 
 
 @pytest.mark.slow
@@ -56,7 +31,7 @@ def test_prometheus_ranks_the_better_vendor_first(tmp_path: Path) -> None:
             pytest.fail("prometheus missing in CI (.ci/run installs it)")
         pytest.skip("prometheus not installed (apt-get install prometheus)")
 
-    hub_port, prom_port = _free_port(), _free_port()
+    hub_port, prom_port = free_port(), free_port()
     with VendorProcess("goodvendor") as good, \
             VendorProcess("poorvendor", latency_ms=200, error_rate=0.4) as poor:
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}",
@@ -95,7 +70,7 @@ def test_prometheus_ranks_the_better_vendor_first(tmp_path: Path) -> None:
             ranks: list[dict] = []
             while time.monotonic() < deadline:
                 try:
-                    ranks = _query(base, "sort(sealhub_vendor_rank)")
+                    ranks = query(base, "sort(sealhub_vendor_rank)")
                 except OSError:
                     ranks = []
                 if len(ranks) == 2:
@@ -106,11 +81,11 @@ def test_prometheus_ranks_the_better_vendor_first(tmp_path: Path) -> None:
             assert ranks[0]["metric"]["job"] == "sealhub"
 
             scores = {r["metric"]["vendor"]: float(r["value"][1])
-                      for r in _query(base, "sealhub_vendor_quality_score")}
+                      for r in query(base, "sealhub_vendor_quality_score")}
             assert scores["goodvendor"] > scores["poorvendor"], (scores, ranking_lines)
-            best = _query(base, "topk(1, sealhub_vendor_quality_score)")
+            best = query(base, "topk(1, sealhub_vendor_quality_score)")
             assert best[0]["metric"]["vendor"] == "goodvendor"
-            ratings = {r["metric"]["vendor"] for r in _query(base, "sealhub_vendor_rating")}
+            ratings = {r["metric"]["vendor"] for r in query(base, "sealhub_vendor_rating")}
             assert ratings == {"goodvendor", "poorvendor"}
             # The shipped rules load into this real Prometheus.
             with urllib.request.urlopen(f"{base}/api/v1/rules", timeout=5) as answer:
@@ -119,5 +94,5 @@ def test_prometheus_ranks_the_better_vendor_first(tmp_path: Path) -> None:
         finally:
             prometheus.terminate()
             hub.terminate()
-            _stop(prometheus)
-            _stop(hub)
+            stop(prometheus)
+            stop(hub)

@@ -6,45 +6,19 @@ and `sum()` over the replicas equals exactly the requests sent."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_support import free_port, query, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 SENT = (11, 17, 23)  # requests to replica 1, 2, 3
-
-
-def _stop(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
-    """SIGTERM, and SIGKILL if a loaded machine makes graceful shutdown slow."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _query(base: str, promql: str) -> list[dict]:
-    url = f"{base}/api/v1/query?" + urllib.parse.urlencode({"query": promql})
-    with urllib.request.urlopen(url, timeout=5) as answer:
-        return json.loads(answer.read())["data"]["result"]
 
 
 def _wait_live(base: str, proc: subprocess.Popen[str], timeout: float = 180) -> None:
@@ -70,7 +44,7 @@ def test_three_replicas_add_up_in_one_prometheus(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}",
            "SEALHUB_MASTER_KEY": "MDEyMzQ1Njc4OWFiY2RlZg==", "SEALHUB_ORIGIN": "replicas.test"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # each replica makes its own
-    ports = [_free_port() for _ in SENT]
+    ports = [free_port() for _ in SENT]
     replicas = []
     prometheus = None
     try:
@@ -98,7 +72,7 @@ def test_three_replicas_add_up_in_one_prometheus(tmp_path: Path) -> None:
         for count, seen in zip(SENT, own, strict=True):
             assert count + warmup <= seen <= count + 5 * warmup, own  # retries while starting
 
-        prom_port = _free_port()
+        prom_port = free_port()
         config = tmp_path / "prometheus.yml"
         targets = ", ".join(f"'127.0.0.1:{p}'" for p in ports)
         config.write_text("global:\n  scrape_interval: 1s\nscrape_configs:\n"
@@ -115,8 +89,8 @@ def test_three_replicas_add_up_in_one_prometheus(tmp_path: Path) -> None:
         total, instances = None, 0
         while time.monotonic() < deadline:
             try:
-                up = _query(prom, 'up{job="sealhub"} == 1')
-                result = _query(prom, expr)
+                up = query(prom, 'up{job="sealhub"} == 1')
+                result = query(prom, expr)
             except OSError:
                 time.sleep(0.5)
                 continue
@@ -127,13 +101,13 @@ def test_three_replicas_add_up_in_one_prometheus(tmp_path: Path) -> None:
             time.sleep(0.5)
         assert instances == 3
         assert total == sum(own), (total, own)
-        per_instance = _query(prom, 'sum by (instance) '
+        per_instance = query(prom, 'sum by (instance) '
                                     '(sealhub_http_requests_total{route="/health/live"})')
         assert sorted(float(r["value"][1]) for r in per_instance) == sorted(own)
     finally:
         if prometheus is not None:
-            _stop(prometheus)
+            stop(prometheus)
         for proc in replicas:
             proc.terminate()
         for proc in replicas:
-            _stop(proc)
+            stop(proc)
