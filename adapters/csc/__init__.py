@@ -34,7 +34,7 @@ from typing import Any
 import httpx
 
 from adapters.errors import VendorMisconfigured, VendorRejected
-from adapters.http.breaker import CircuitBreaker, publish_state
+from adapters.http.breaker import CircuitBreaker
 from adapters.http.client import HttpVendor
 from adapters.http.wire import b64e
 from adapters.protocol import (
@@ -101,12 +101,7 @@ class CscVendor:
                 token=config.get("token") or None,
                 timeout=float(config.get("timeout", context.settings.adapters.timeout_seconds)),
                 retries=int(config.get("retries", 2)),
-                breaker=CircuitBreaker(
-                    name,
-                    failure_threshold=int(config.get("failure_threshold", 5)),
-                    reset_timeout=float(config.get("reset_timeout", 10)),
-                    on_change=publish_state,
-                ),
+                breaker=CircuitBreaker.from_config(name, config),
             )
         except ValueError as exc:
             raise VendorMisconfigured(f"bad csc adapter setting: {exc}", vendor=name) from exc

@@ -20,7 +20,7 @@ signing path. `on_change` lets monitoring export the state (sealhub_vendor_circu
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from enum import StrEnum
 
@@ -73,6 +73,17 @@ class CircuitBreaker:
         self._probe_in_flight = False
         if on_change is not None:
             on_change(vendor, self.state)  # export "closed" from the start, not only changes
+
+    @classmethod
+    def from_config(cls, vendor: str, config: Mapping[str, str]) -> CircuitBreaker:
+        """The breaker of a hub-built adapter: thresholds from the vendor's registration
+        config, state exported as sealhub_vendor_circuit_state. Raises ValueError."""
+        return cls(
+            vendor,
+            failure_threshold=int(config.get("failure_threshold", 5)),
+            reset_timeout=float(config.get("reset_timeout", 10)),
+            on_change=publish_state,
+        )
 
     def _move(self, state: CircuitState) -> None:
         if state is not self.state:

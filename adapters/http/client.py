@@ -35,7 +35,7 @@ from adapters.errors import (
     VendorTimeout,
     VendorUnavailable,
 )
-from adapters.http.breaker import CircuitBreaker, publish_state
+from adapters.http.breaker import CircuitBreaker
 from adapters.http.wire import IDEMPOTENCY_HEADER, WireError, b64d, b64e, seal_request_to_json
 from adapters.protocol import (
     AdapterContext,
@@ -106,12 +106,7 @@ class HttpVendor:
                 timeout=timeout,
                 deadline=float(config["deadline"]) if "deadline" in config else None,
                 retries=int(config.get("retries", 2)),
-                breaker=CircuitBreaker(
-                    name,
-                    failure_threshold=int(config.get("failure_threshold", 5)),
-                    reset_timeout=float(config.get("reset_timeout", 10)),
-                    on_change=publish_state,
-                ),
+                breaker=CircuitBreaker.from_config(name, config),
             )
         except ValueError as exc:
             raise VendorMisconfigured(f"bad http adapter setting: {exc}", vendor=name) from exc
