@@ -63,8 +63,6 @@ def cached_policy(lookup: PolicyLookup = get_policy, ttl_seconds: float = 5.0) -
     return policy
 
 
-
-
 class _VerifiedPasswords:
     """Per-process memory of passwords that verified recently, so a burst of signings
     pays the slow hash once, not per signature. Entries are HMAC-SM3 tags under a
@@ -197,22 +195,6 @@ class SealService:
             "maker_cert": parse_seal(bytes(row["seal_der"])).maker_cert,
             "ca_certs": list(info.ca_certs),
         }
-
-    async def status_at(
-        self, tenant_id: uuid.UUID, seal_id: uuid.UUID, when: datetime
-    ) -> str | None:
-        """The seal's status at `when`, from its history (None before it existed)."""
-        rows = (
-            await SealEvent.select(SealEvent.to_status, SealEvent.at)
-            .where(
-                (SealEvent.tenant_id == tenant_id)
-                & (SealEvent.seal_id == seal_id)
-                & (SealEvent.at <= when)
-            )
-            .order_by(SealEvent.at, ascending=False)
-            .first()
-        )
-        return None if rows is None else rows["to_status"]
 
     def _may_see(self, scope: Scope, row: dict[str, Any]) -> bool:
         return row["owner_account_id"] == scope.account_id or _has(scope, "tenant_admin", "clerk")
@@ -723,6 +705,21 @@ class SealService:
             raise VendorBadAnswer(
                 f"vendor {vendor}: signer certificate not in the seal's certList", vendor=vendor
             )
+
+
+async def seal_status_at(tenant_id: uuid.UUID, seal_id: uuid.UUID, when: datetime) -> str | None:
+    """The seal's status at `when`, from its history (None before it existed)."""
+    row = (
+        await SealEvent.select(SealEvent.to_status)
+        .where(
+            (SealEvent.tenant_id == tenant_id)
+            & (SealEvent.seal_id == seal_id)
+            & (SealEvent.at <= when)
+        )
+        .order_by(SealEvent.at, ascending=False)
+        .first()
+    )
+    return None if row is None else str(row["to_status"])
 
 
 def _esid(tenant_slug: str, seal_id: uuid.UUID) -> str:

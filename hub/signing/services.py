@@ -30,7 +30,14 @@ from hub.errors import (
 from hub.evidence.events import approval_ext_data
 from hub.formats import Report, assemble_signature_v4, build_tbs_sign_v4, verify_signature
 from hub.seals import rules
-from hub.seals.services import EventSink, NoEvents, Scope, SealService, cached_policy
+from hub.seals.services import (
+    EventSink,
+    NoEvents,
+    Scope,
+    SealService,
+    cached_policy,
+    seal_status_at,
+)
 from hub.seals.tables import Seal
 from hub.signing.tables import SignatureRecord, UseRequest
 from hub.vendors.directory import VendorDirectory
@@ -538,8 +545,6 @@ async def seal_status_at_signing(signature_der: bytes) -> tuple[str, str] | None
     """For the public verifier: if SealHub made this signature, the seal's status when it
     signed and now, as ("active", "revoked"). None when the hub does not know it.
     Lookup by SM3 of the exact signature bytes, across tenants: it reveals only statuses."""
-    from hub.seals.tables import SealEvent
-
     digest = sm3(signature_der).hex()
     row = (
         await SignatureRecord.select(
@@ -550,19 +555,10 @@ async def seal_status_at_signing(signature_der: bytes) -> tuple[str, str] | None
     )
     if row is None:
         return None
-    then = (
-        await SealEvent.select(SealEvent.to_status)
-        .where(
-            (SealEvent.tenant_id == row["tenant_id"])
-            & (SealEvent.seal_id == row["seal_id"])
-            & (SealEvent.at <= row["signed_at"])
-        )
-        .order_by(SealEvent.at, ascending=False)
-        .first()
-    )
+    then = await seal_status_at(row["tenant_id"], row["seal_id"], row["signed_at"])
     now = (
         await Seal.select(Seal.status)
         .where((Seal.tenant_id == row["tenant_id"]) & (Seal.id == row["seal_id"]))
         .first()
     )
-    return (then["to_status"] if then else "unknown", now["status"] if now else "unknown")
+    return (then or "unknown", now["status"] if now else "unknown")
