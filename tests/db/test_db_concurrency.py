@@ -75,3 +75,30 @@ async def test_concurrent_read_then_write_transactions(
     assert await Tenant.count().where(Tenant.slug.like(there + "%")).run() == TASKS
     print(f"\n[{engine}] {TASKS} concurrent read+write transactions (with a second writer "
           f"process): {TASKS / elapsed:.0f}/s, 0 errors")
+
+
+async def test_concurrent_autocommit_writes_keep_their_own_outcome(db: Database) -> None:
+    """Autocommit writes issued together (on SQLite: one group commit, one savepoint each)
+    each succeed or fail alone: a duplicate fails with a unique violation, its neighbours
+    are written, and each caller sees its row as soon as its await returns."""
+    from hub.db import is_unique_violation
+
+    prefix = "gc-" + uuid.uuid4().hex[:6] + "-"
+
+    def row(i: int) -> Tenant:
+        return Tenant(slug=f"{prefix}{i}", name="g", region_code="110000",
+                      jwt_private_wrapped=b"x", jwt_public=b"x", data_key_wrapped=b"x")  # fmt: skip
+
+    async def write(i: int) -> bool:
+        await Tenant.insert(row(i)).run()
+        return await Tenant.exists().where(Tenant.slug == f"{prefix}{i}").run()
+
+    # 0..59 once, and 0..9 a second time in the same burst: exactly ten must fail.
+    outcomes = await asyncio.gather(
+        *(write(i) for i in [*range(60), *range(10)]), return_exceptions=True
+    )
+    failed = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(failed) == 10
+    assert all(is_unique_violation(e) for e in failed), failed
+    assert all(o is True for o in outcomes if not isinstance(o, BaseException))
+    assert await Tenant.count().where(Tenant.slug.like(prefix + "%")).run() == 60
