@@ -12,6 +12,11 @@ Claims: iss = hub origin, aud = tenant slug, sub = account id, tid = tenant id, 
 typ = "access" | "refresh", iat/nbf/exp, jti. The key is chosen by the (unverified)
 `aud`, then the signature, audience, issuer and times are all checked against it, so a
 token naming tenant B can only ever be verified with B's key.
+
+A verified access token is remembered (by its exact text, until it expires) so that a
+client's next requests with it skip the decode and signature check: the same bytes
+verify the same way, access tokens are not revocable before expiry (refresh tokens are,
+and are never cached), and tenant keys are cached for the process's life anyway.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ ACCESS = "access"
 REFRESH = "refresh"
 _LEEWAY_SECONDS = 5  # clock skew between replicas
 _REQUIRED = ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"]
+_VERIFIED_CACHE = 4096  # access tokens remembered per process
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,7 @@ class TokenService:
         self.issuer = issuer
         self.access_seconds = access_seconds
         self.refresh_seconds = refresh_seconds
+        self._verified: dict[str, VerifiedToken] = {}  # insertion-ordered: oldest first
 
     async def issue(self, principal: Principal, typ: str = ACCESS,
                     *, now: float | None = None) -> IssuedToken:
@@ -82,6 +89,20 @@ class TokenService:
     async def verify(self, token: str, typ: str = ACCESS) -> VerifiedToken:
         """Verify `token` completely or raise Unauthorized (never says which check failed
         beyond a short reason, and never which tenants exist)."""
+        if typ == ACCESS:
+            seen = self._verified.get(token)
+            if seen is not None and time.time() <= seen.expires_at + _LEEWAY_SECONDS:
+                return seen
+        verified = await self._verify(token, typ)
+        if typ == ACCESS:
+            if len(self._verified) >= _VERIFIED_CACHE:
+                # Drop the oldest entries (expired ones are among them) in one sweep.
+                for old in list(self._verified)[: _VERIFIED_CACHE // 4]:
+                    del self._verified[old]
+            self._verified[token] = verified
+        return verified
+
+    async def _verify(self, token: str, typ: str) -> VerifiedToken:
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})

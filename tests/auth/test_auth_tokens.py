@@ -7,8 +7,10 @@ import json
 import secrets
 import time
 import uuid
+from datetime import datetime
 
 import jwt
+import jwt.api_jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
@@ -217,3 +219,30 @@ async def test_refresh_token_issue_roundtrip(app, make_tenant):
     issued = await tokens.issue(p, REFRESH)
     verified = await tokens.verify(issued.token, REFRESH)
     assert verified.principal == p and verified.jti == issued.jti
+
+
+async def test_remembered_access_token_still_expires(client, app, make_tenant, monkeypatch):
+    """A verified access token is remembered, but only until its exp (+ leeway); a
+    refresh token is never taken for an access token through that memory."""
+    t = await make_tenant()
+    tokens = tokens_of(app.state)
+    p = Principal(tenant_id=uuid.UUID(t.id), tenant_slug=t.slug, account_id=uuid.UUID(t.admin_id),
+                  roles=frozenset({"tenant_admin"}))
+    issued = await tokens.issue(p, ACCESS)
+    assert (await _me(client, issued.token)).status_code == 200
+    assert (await _me(client, issued.token)).status_code == 200  # from memory
+    later = time.time() + tokens.access_seconds + 60
+
+    class Later(datetime):  # pyjwt's clock
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[override]
+            return datetime.fromtimestamp(later, tz)
+
+    monkeypatch.setattr(time, "time", lambda: later)  # the memory's clock
+    monkeypatch.setattr(jwt.api_jwt, "datetime", Later)
+    r = await _me(client, issued.token)
+    assert r.status_code == 401 and "expired" in r.json()["detail"]
+    monkeypatch.undo()
+    refresh = await tokens.issue(p, REFRESH)
+    await tokens.verify(refresh.token, REFRESH)
+    assert (await _me(client, refresh.token)).status_code == 401
