@@ -23,6 +23,7 @@ import asyncio
 import itertools
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ log = logging.getLogger("sealhub.admission")
 
 STATUSES = ("applied", "probation", "admitted", "suspended", "revoked")
 SERVING = ("admitted", "probation")  # may make new seals, admitted first
+MAY_SIGN_TTL = 2.0  # seconds; see AdmissionService.__init__
 RULES_ACTOR = "rules"
 
 VendorLookup = Callable[[str], SealVendor]
@@ -106,6 +108,10 @@ class AdmissionService:
         self.scorer: QualitySource = scorer or self.quality
         self.conformance = conformance
         self._turn = itertools.count()
+        # may_sign answers, per (tenant, vendor), for MAY_SIGN_TTL seconds: asked on every
+        # signing, changed a few times a day. This process forgets them on its own
+        # transitions; another replica's take effect here within the TTL.
+        self._may_sign: dict[tuple[uuid.UUID, str], tuple[float, bool]] = {}
 
     # --- registration (hub operator) ---------------------------------------------------
 
@@ -195,6 +201,7 @@ class AdmissionService:
                 await AdmissionRuleSet.insert(
                     AdmissionRuleSet(id=uuid.uuid4(), tenant_id=tenant_id, rules=text)
                 )
+        self._may_sign.clear()
         if tenant_slug:
             metrics.set_admission_floors(
                 tenant_slug, rules.min_quality_score or 0.0, rules.max_error_rate or 1.0
@@ -231,6 +238,7 @@ class AdmissionService:
                 tenant_id, vendor, row["status"] if row else None, "applied",
                 "application received", {"registration": _public(registration)}, actor,
             )  # fmt: skip
+        self._may_sign.clear()
         metrics.admission_status(vendor, tenant_slug, "applied")
 
         rules = await self.rules(tenant_id)
@@ -434,12 +442,19 @@ class AdmissionService:
         """Seals keep their vendor. Signing with a suspended vendor is tenant policy; a
         revoked vendor never signs. A vendor never admitted to a tenant (e.g. the only
         built-in one before admission existed) is left to the caller: True."""
+        hit = self._may_sign.get((tenant_id, vendor))
+        now = time.monotonic()
+        if hit is not None and hit[0] > now:
+            return hit[1]
         status = await self.status(tenant_id, vendor)
         if status is None or status in SERVING:
-            return True
-        if status == "suspended":
-            return (await self.rules(tenant_id)).suspended_vendor_may_sign
-        return False
+            answer = True
+        elif status == "suspended":
+            answer = (await self.rules(tenant_id)).suspended_vendor_may_sign
+        else:
+            answer = False
+        self._may_sign[(tenant_id, vendor)] = (now + MAY_SIGN_TTL, answer)
+        return answer
 
     # --- internals ---------------------------------------------------------------------
 
@@ -509,6 +524,7 @@ class AdmissionService:
             ).returning(Admission.tenant_slug)  # fmt: skip
             if not moved:
                 return None  # another replica changed it first; it recorded its own event
+            self._may_sign.clear()
             await self._event(tenant_id, vendor, from_status, to_status, reason, evidence, actor)
         metrics.admission_status(vendor, moved[0]["tenant_slug"], to_status)  # type: ignore[arg-type]
         log.info("vendor %s in tenant %s: %s -> %s (%s)", vendor, tenant_id, from_status,
