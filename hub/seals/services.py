@@ -63,6 +63,15 @@ def cached_policy(lookup: PolicyLookup = get_policy, ttl_seconds: float = 5.0) -
     return policy
 
 
+# On every signing: raw SQL skips Piccolo's query building, which cost more CPU than the
+# query itself (0.73 vs 0.21 ms a read; bench/http_sign.py). Same row types on both engines.
+_FOR_SIGNING = (
+    "SELECT id, owner_account_id, status, seal_type, vendor, key_handle, seal_der, signer_cert,"
+    " valid_end, password_hash, password_failures, password_locked_until, password_changed_at"
+    " FROM seal WHERE tenant_id = {} AND id = {}"
+)
+
+
 class _VerifiedPasswords:
     """Per-process memory of passwords that verified recently, so a burst of signings
     pays the slow hash once, not per signature. Entries are HMAC-SM3 tags under a
@@ -436,16 +445,8 @@ class SealService:
 
     async def for_signing(self, scope: Scope, seal_id: uuid.UUID) -> dict[str, Any]:
         """The caller's own seal with what signing needs (one read, no picture)."""
-        row = (
-            await Seal.select(
-                Seal.id, Seal.owner_account_id, Seal.status, Seal.seal_type, Seal.vendor,
-                Seal.key_handle, Seal.seal_der, Seal.signer_cert, Seal.valid_end,
-                Seal.password_hash, Seal.password_failures, Seal.password_locked_until,
-                Seal.password_changed_at,
-            )
-            .where((Seal.tenant_id == scope.tenant_id) & (Seal.id == seal_id))
-            .first()
-        )  # fmt: skip
+        rows = await Seal.raw(_FOR_SIGNING, scope.tenant_id, seal_id)
+        row = rows[0] if rows else None
         if row is None or row["owner_account_id"] != scope.account_id:
             raise NotFound("seal not found")
         return row
