@@ -210,7 +210,13 @@ class PooledSQLiteEngine(SQLiteEngine):
         return self._lock
 
     async def _connect(self) -> aiosqlite.Connection:
-        conn = await aiosqlite.connect(**self.connection_kwargs)
+        pending = aiosqlite.connect(**self.connection_kwargs)
+        # aiosqlite's worker thread is not a daemon, so one connection never closed (a
+        # pool whose event loop is gone, a test's engine) kept the interpreter from
+        # exiting: `make test` printed its result and then hung. Between statements a
+        # pooled connection holds no uncommitted work, so exit may simply end it.
+        pending._thread.daemon = True
+        conn = await pending
         conn.row_factory = dict_factory  # type: ignore[assignment]
         await conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
         await conn.execute("PRAGMA journal_mode = WAL")

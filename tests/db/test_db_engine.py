@@ -75,3 +75,32 @@ async def test_reopen_same_sqlite_file_keeps_data(db: Database, settings, engine
         from hub.db import bind_tables
 
         bind_tables(db.engine)  # point the tables back at the session database
+
+
+def test_process_with_an_unclosed_engine_still_exits(tmp_path):
+    """A pool left open (never closed) must not keep the interpreter alive: the whole
+    suite once printed its result and then hung at exit on aiosqlite's worker threads."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        f"""
+        import asyncio
+        from hub.db import PooledSQLiteEngine
+
+        async def main():
+            engine = PooledSQLiteEngine({str(tmp_path / "open.db")!r})
+            await engine.run_ddl("CREATE TABLE t (x INTEGER)")
+            await engine.run_ddl("INSERT INTO t VALUES (1)")
+            assert (await engine.run_ddl("SELECT x FROM t"))[0]["x"] == 1
+            globals()["kept"] = engine  # never closed, still referenced at exit
+
+        asyncio.run(main())
+        print("done")
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "done"
