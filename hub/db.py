@@ -437,7 +437,9 @@ async def open_database(
     engine = make_engine(db_settings)
     if isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(
-            min_size=db_settings.pool_min_size, max_size=db_settings.pool_max_size
+            min_size=db_settings.pool_min_size,
+            max_size=db_settings.pool_max_size,
+            reset=_keep_session,
         )
     else:
         parent = Path(db_settings.sqlite_path).parent
@@ -451,6 +453,17 @@ async def open_database(
         await close_database(db)
         raise
     return db
+
+
+async def _keep_session(connection: Any) -> None:
+    """asyncpg pool `reset`: nothing beyond asyncpg's own rollback of an open transaction.
+
+    The default reset sends `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`
+    on every release, and Piccolo releases after every statement outside a transaction:
+    one extra round trip per statement (measured: 2,900 of them in a 3 s signing load).
+    The hub leaves no session state to reset: advisory locks are transaction-scoped
+    (`pg_advisory_xact_lock`), and it never LISTENs, SETs or DECLAREs outside a transaction.
+    """
 
 
 async def close_database(db: Database) -> None:
