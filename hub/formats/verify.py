@@ -22,7 +22,11 @@ MAKER_SIGNED_LAYOUT = {
 
 
 def _day(when: datetime) -> str:
-    return when.strftime("%Y-%m-%d %H:%M:%SZ")
+    # As strftime("%Y-%m-%d %H:%M:%SZ"), at a fraction of its cost (a dozen per report).
+    return (
+        f"{when.year:04d}-{when.month:02d}-{when.day:02d} "
+        f"{when.hour:02d}:{when.minute:02d}:{when.second:02d}Z"
+    )
 
 
 def _cert(report: Report, name: str, der: bytes, role: str) -> Certificate | None:
