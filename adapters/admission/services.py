@@ -23,7 +23,6 @@ import asyncio
 import itertools
 import json
 import logging
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ from adapters.testing import ConformanceReport, run_conformance
 from hub.crypto import Certificate
 from hub.db import Database
 from hub.errors import Conflict, NotFound, SealHubError, ValidationFailed
+from hub.memo import Memo
 from monitoring import metrics
 from monitoring.quality import QualityResult, admission_check
 
@@ -111,7 +111,7 @@ class AdmissionService:
         # may_sign answers, per (tenant, vendor), for MAY_SIGN_TTL seconds: asked on every
         # signing, changed a few times a day. This process forgets them on its own
         # transitions; another replica's take effect here within the TTL.
-        self._may_sign: dict[tuple[uuid.UUID, str], tuple[float, bool]] = {}
+        self._may_sign: Memo[tuple[uuid.UUID, str], bool] = Memo(MAY_SIGN_TTL)
 
     # --- registration (hub operator) ---------------------------------------------------
 
@@ -201,7 +201,7 @@ class AdmissionService:
                 await AdmissionRuleSet.insert(
                     AdmissionRuleSet(id=uuid.uuid4(), tenant_id=tenant_id, rules=text)
                 )
-        self._may_sign.clear()
+        self._may_sign.forget()
         if tenant_slug:
             metrics.set_admission_floors(
                 tenant_slug, rules.min_quality_score or 0.0, rules.max_error_rate or 1.0
@@ -238,7 +238,7 @@ class AdmissionService:
                 tenant_id, vendor, row["status"] if row else None, "applied",
                 "application received", {"registration": _public(registration)}, actor,
             )  # fmt: skip
-        self._may_sign.clear()
+        self._may_sign.forget()
         metrics.admission_status(vendor, tenant_slug, "applied")
 
         rules = await self.rules(tenant_id)
@@ -442,19 +442,17 @@ class AdmissionService:
         """Seals keep their vendor. Signing with a suspended vendor is tenant policy; a
         revoked vendor never signs. A vendor never admitted to a tenant (e.g. the only
         built-in one before admission existed) is left to the caller: True."""
-        hit = self._may_sign.get((tenant_id, vendor))
-        now = time.monotonic()
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        return await self._may_sign.get(
+            (tenant_id, vendor), lambda: self._decide_may_sign(tenant_id, vendor)
+        )
+
+    async def _decide_may_sign(self, tenant_id: uuid.UUID, vendor: str) -> bool:
         status = await self.status(tenant_id, vendor)
         if status is None or status in SERVING:
-            answer = True
-        elif status == "suspended":
-            answer = (await self.rules(tenant_id)).suspended_vendor_may_sign
-        else:
-            answer = False
-        self._may_sign[(tenant_id, vendor)] = (now + MAY_SIGN_TTL, answer)
-        return answer
+            return True
+        if status == "suspended":
+            return (await self.rules(tenant_id)).suspended_vendor_may_sign
+        return False
 
     # --- internals ---------------------------------------------------------------------
 
@@ -524,7 +522,7 @@ class AdmissionService:
             ).returning(Admission.tenant_slug)  # fmt: skip
             if not moved:
                 return None  # another replica changed it first; it recorded its own event
-            self._may_sign.clear()
+            self._may_sign.forget()
             await self._event(tenant_id, vendor, from_status, to_status, reason, evidence, actor)
         metrics.admission_status(vendor, moved[0]["tenant_slug"], to_status)  # type: ignore[arg-type]
         log.info("vendor %s in tenant %s: %s -> %s (%s)", vendor, tenant_id, from_status,

@@ -33,6 +33,7 @@ from hub.errors import (
     VendorError,
 )
 from hub.formats import parse_seal, verify_seal
+from hub.memo import Memo
 from hub.pictures.seals import render_official_seal, render_personal_seal
 from hub.seals import rules
 from hub.seals.tables import Seal, SealEvent
@@ -49,16 +50,10 @@ PolicyLookup = Callable[[uuid.UUID], Awaitable[Policy]]
 def cached_policy(lookup: PolicyLookup = get_policy, ttl_seconds: float = 5.0) -> PolicyLookup:
     """Tenant policy read at most every `ttl_seconds` per process: a policy change takes
     effect on every replica within that time, and signing does not re-read it per call."""
-    seen: dict[uuid.UUID, tuple[float, Policy]] = {}
+    seen: Memo[uuid.UUID, Policy] = Memo(ttl_seconds)
 
     async def policy(tenant_id: uuid.UUID) -> Policy:
-        hit = seen.get(tenant_id)
-        now = time.monotonic()
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        value = await lookup(tenant_id)
-        seen[tenant_id] = (now + ttl_seconds, value)
-        return value
+        return await seen.get(tenant_id, lambda: lookup(tenant_id))
 
     return policy
 

@@ -1,0 +1,92 @@
+"""hub.memo.Memo: concurrent misses share one load; failures and forget() behave."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from hub.memo import Memo
+
+
+async def test_concurrent_misses_share_one_load():
+    memo: Memo[str, int] = Memo(60)
+    loads = 0
+
+    async def load() -> int:
+        nonlocal loads
+        loads += 1
+        await asyncio.sleep(0.01)
+        return 42
+
+    values = await asyncio.gather(*(memo.get("k", load) for _ in range(50)))
+    assert values == [42] * 50
+    assert loads == 1
+    assert await memo.get("k", load) == 42 and loads == 1  # still fresh
+
+
+async def test_expired_value_is_loaded_again():
+    memo: Memo[str, int] = Memo(0)  # expires at once
+    calls = iter(range(10))
+
+    async def load() -> int:
+        return next(calls)
+
+    assert await memo.get("k", load) == 0
+    assert await memo.get("k", load) == 1
+
+
+async def test_a_failed_load_is_not_kept_and_waiters_load_themselves():
+    memo: Memo[str, int] = Memo(60)
+    attempts = 0
+
+    async def flaky() -> int:
+        nonlocal attempts
+        attempts += 1
+        await asyncio.sleep(0.01)
+        if attempts == 1:
+            raise RuntimeError("database down")
+        return 7
+
+    results = await asyncio.gather(*(memo.get("k", flaky) for _ in range(3)),
+                                   return_exceptions=True)  # fmt: skip
+    assert isinstance(results[0], RuntimeError)
+    assert results[1:] == [7, 7]
+    assert await memo.get("k", flaky) == 7
+
+
+async def test_forget_during_a_load_discards_what_it_read():
+    memo: Memo[str, str] = Memo(60)
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow_old() -> str:
+        started.set()
+        await release.wait()
+        return "old"
+
+    task = asyncio.create_task(memo.get("k", slow_old))
+    await started.wait()
+    memo.forget()  # this process changed the value while the old one was being read
+    release.set()
+    assert await task == "old"  # its caller gets what it read ...
+
+    async def fresh() -> str:
+        return "new"
+
+    assert await memo.get("k", fresh) == "new"  # ... but it was not kept
+
+
+@pytest.mark.parametrize("key", ["a", ("tenant", "vendor")])
+async def test_forget_one_key(key):
+    memo: Memo[object, int] = Memo(60)
+
+    async def one() -> int:
+        return 1
+
+    async def two() -> int:
+        return 2
+
+    assert await memo.get(key, one) == 1
+    memo.forget(key)
+    assert await memo.get(key, two) == 2
