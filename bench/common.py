@@ -384,3 +384,80 @@ def hub_env(database_url: str, work: Path) -> dict[str, str]:
 
 __all__ = ["Call", "LoadResult", "OpResult", "Ops", "Signer", "hub_env", "make_signer",
            "mix_load", "operator", "raw_sm2_signs_per_second", "sign_load", "statistics"]
+
+
+# --- CPU accounting: the figure that survives a busy machine -------------------------------
+#
+# Latency and throughput here move with whatever else the shared cores run. The CPU time
+# the hub processes and their PostgreSQL backends burn per operation does not (much): it
+# is what a dedicated machine's capacity follows from (cores / CPU seconds per op).
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(v) for v in fields[11:15]) / _TICK  # utime stime cutime cstime
+
+
+def _process_tree(roots: list[int]) -> set[int]:
+    parent: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parent[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+    tree, frontier = set(roots), list(roots)
+    while frontier:
+        pid = frontier.pop()
+        kids = [c for c, p in parent.items() if p == pid and c not in tree]
+        tree.update(kids)
+        frontier += kids
+    return tree
+
+
+async def _backends(url: str) -> set[int]:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        # Client backends only: an autovacuum worker is the database's housekeeping,
+        # not the cost of the requests being measured.
+        rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = "
+                                "current_database() AND pid <> pg_backend_pid() "
+                                "AND backend_type = 'client backend'")  # fmt: skip
+    finally:
+        await conn.close()
+    return {int(r["pid"]) for r in rows}
+
+
+class CpuMeter:
+    """CPU seconds used by the hub processes (and their workers) and by the PostgreSQL
+    backends serving the database, between start() and stop()."""
+
+    def __init__(self, hubs: list[HubProcess], url: str) -> None:
+        self.roots = [h.proc.pid for h in hubs if h.proc is not None]
+        self.url = url
+
+    def _snapshot(self) -> tuple[dict[int, float], dict[int, float]]:
+        hub = {pid: _cpu_seconds(pid) for pid in _process_tree(self.roots)}
+        backends = asyncio.run(_backends(self.url)) if self.url.startswith("postgres") else set()
+        pg = {pid: _cpu_seconds(pid) for pid in backends}
+        return hub, pg
+
+    def start(self) -> None:
+        self.before = self._snapshot()
+
+    def stop(self) -> tuple[float, float]:
+        hub, pg = self._snapshot()
+
+        def used(before: dict[int, float], now: dict[int, float]) -> float:
+            return sum(cpu - before.get(pid, 0.0) for pid, cpu in now.items())
+
+        return used(self.before[0], hub), used(self.before[1], pg)

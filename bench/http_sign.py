@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (
+    CpuMeter,
     HubProcess,
     create_database,
     drop_database,
@@ -41,11 +42,17 @@ def run(engine: str, url: str, raw: float) -> None:
             op = operator(hub)
             signers = [make_signer(hub, op, n) for n in range(4)]
             sign_load(hub.port, signers, conns=8, seconds=2)  # warm up (pools, caches)
+            meter = CpuMeter([hub], url)
             for conns in (16, 64):
+                meter.start()
                 r = sign_load(hub.port, signers, conns=conns, seconds=SECONDS, processes=1)
+                hub_cpu, db_cpu = meter.stop()
+                cpu = f"{1000 * hub_cpu / max(r.ok, 1):4.1f} ms hub"
+                if url.startswith("postgres"):
+                    cpu += f" + {1000 * db_cpu / max(r.ok, 1):3.1f} ms PostgreSQL"
                 print(f"{engine:10s} conns={conns:3d}  {r.per_second:7.1f} signings/s  "
                       f"p50 {r.p50_ms:6.1f} ms  p99 {r.p99_ms:6.1f} ms  errors {r.errors:4d}  "
-                      f"ratio to raw SM2 {r.per_second / raw:.3f}", flush=True)
+                      f"ratio to raw SM2 {r.per_second / raw:.3f}  CPU/signing {cpu}", flush=True)
 
 
 def main() -> int:
