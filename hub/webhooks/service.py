@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -23,6 +22,7 @@ from typing import Any, Protocol
 from hub.crypto import keystore
 from hub.db import Database, is_unique_violation
 from hub.errors import Conflict, NotFound, ValidationFailed
+from hub.memo import Memo
 from hub.seals.tables import Seal
 from hub.settings import WebhookSettings
 from hub.signing.tables import SignatureRecord
@@ -34,8 +34,7 @@ log = logging.getLogger("sealhub.webhooks")
 
 DataKeys = Callable[[uuid.UUID], Awaitable[bytes]]
 MAX_SUBSCRIPTIONS_PER_SEAL = 10
-NO_SUBSCRIPTION_TTL = 2.0  # seconds
-_NEGATIVE_CACHE_MAX = 10_000
+SUBSCRIPTIONS_TTL = 2.0  # seconds
 SWEEP_WINDOW = timedelta(days=2)
 
 
@@ -136,11 +135,13 @@ class WebhookService:
         self.data_key = data_key
         # Set when this process queues a delivery, so the worker sends it at once.
         self.wakeup = asyncio.Event()
-        # Seals recently seen with no active subscription: (tenant, seal) -> expiry. Spares
-        # the signing hot path a read per signing. Local changes clear it; a subscription
-        # made on another replica is missed for at most NO_SUBSCRIPTION_TTL, and the sweep
-        # then queues that use anyway.
-        self._unsubscribed: dict[tuple[uuid.UUID, uuid.UUID], float] = {}
+        # Each seal's active subscription ids, read at most every SUBSCRIPTIONS_TTL (a
+        # read per signing otherwise). Local changes forget them; a subscription made on
+        # another replica is missed for at most that long, and the sweep then queues that
+        # use anyway; one deactivated there is checked again when a delivery is sent.
+        self._subscriptions: Memo[tuple[uuid.UUID, uuid.UUID], list[uuid.UUID]] = Memo(
+            SUBSCRIPTIONS_TTL
+        )
 
     # --- subscriptions (owner only) ------------------------------------------------------
 
@@ -177,7 +178,7 @@ class WebhookService:
             url=url, description=description, sealed_secret=sealed, active=True,
             created_at=now, updated_at=now,
         ).save()
-        self._unsubscribed.pop((scope.tenant_id, seal_id), None)
+        self._subscriptions.forget((scope.tenant_id, seal_id))
         return await self.get(scope, seal_id, sub_id), secret
 
     async def subscriptions(self, scope: Scope, seal_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -214,7 +215,7 @@ class WebhookService:
             changes[WebhookSubscription.description] = _description(description)
         await WebhookSubscription.update(changes).where(
             (WebhookSubscription.tenant_id == scope.tenant_id) & (WebhookSubscription.id == sub_id))
-        self._unsubscribed.pop((scope.tenant_id, seal_id), None)
+        self._subscriptions.forget((scope.tenant_id, seal_id))
         return await self.get(scope, seal_id, sub_id)
 
     async def delete(self, scope: Scope, seal_id: uuid.UUID, sub_id: uuid.UUID) -> None:
@@ -233,6 +234,7 @@ class WebhookService:
             await WebhookSubscription.delete().where(
                 (WebhookSubscription.tenant_id == scope.tenant_id)
                 & (WebhookSubscription.id == sub_id))
+        self._subscriptions.forget((scope.tenant_id, seal_id))
 
     async def deliveries(
         self, scope: Scope, seal_id: uuid.UUID, sub_id: uuid.UUID, *, limit: int = 50
@@ -305,21 +307,17 @@ class WebhookService:
         Never raises into the signing (which is already durable): a failure is logged and
         the sweep queues the delivery later.
         """
-        key = (use.tenant_id, use.seal_id)
-        if self._unsubscribed.get(key, 0.0) > time.monotonic():
-            return
-        try:
-            subs = await WebhookSubscription.select(WebhookSubscription.id).where(
+        async def active() -> list[uuid.UUID]:
+            rows = await WebhookSubscription.select(WebhookSubscription.id).where(
                 (WebhookSubscription.tenant_id == use.tenant_id)
                 & (WebhookSubscription.seal_id == use.seal_id)
                 & (WebhookSubscription.active == True)  # noqa: E712 (a column expression)
             )
-            if not subs:
-                if len(self._unsubscribed) >= _NEGATIVE_CACHE_MAX:
-                    self._unsubscribed.clear()
-                self._unsubscribed[key] = time.monotonic() + NO_SUBSCRIPTION_TTL
-                return
-            if await self._queue(use, [s["id"] for s in subs]):
+            return [r["id"] for r in rows]
+
+        try:
+            subs = await self._subscriptions.get((use.tenant_id, use.seal_id), active)
+            if subs and await self._queue(use, subs):
                 self.wakeup.set()
         except Exception:
             log.exception("could not queue webhook deliveries for a signature; the sweep will")
