@@ -17,7 +17,7 @@ from typing import Any
 
 from adapters.protocol import SignRequest
 from hub.crypto import sm3
-from hub.db import Database, is_unique_violation
+from hub.db import Database, Statement, is_unique_violation
 from hub.errors import (
     Conflict,
     Forbidden,
@@ -110,12 +110,12 @@ STALE_RESERVATION = timedelta(seconds=60)
 # The two writes of every signing, as raw SQL: Piccolo's query building cost more CPU
 # than the statements (bench/http_sign.py). The reservation's unique (tenant, account,
 # idempotency_key) index is what stops a second signing with the same key.
-_RESERVE = (
+_RESERVE = Statement(
     "INSERT INTO signature_record (id, tenant_id, seal_id, account_id, idempotency_key,"
     " request_fingerprint, status, vendor, document_sm3, property_info, use_request_id,"
     " created_at) VALUES ({}, {}, {}, {}, {}, {}, 'pending', {}, {}, {}, {}, {})"
 )
-_COMPLETE = (
+_COMPLETE = Statement(
     "UPDATE signature_record SET status = 'done', signature_der = {}, signature_sm3 = {},"
     " signed_at = {} WHERE tenant_id = {} AND id = {} AND status = 'pending' RETURNING id"
 )
@@ -278,7 +278,7 @@ class SigningService:
         try:
             # One INSERT (its own transaction): the unique (tenant, account, key) index
             # makes it the lock that stops a retry or a racing duplicate from signing twice.
-            await SignatureRecord.raw(
+            await self.db.fetch(
                 _RESERVE, record_id, scope.tenant_id, cmd.seal_id, scope.account_id, key,
                 fingerprint, seal["vendor"], cmd.document_sm3.hex(), cmd.property_info,
                 cmd.use_request_id, now,
@@ -362,7 +362,7 @@ class SigningService:
             },
         )
         async with self._maybe_transaction(approval is not None):
-            completed = await SignatureRecord.raw(
+            completed = await self.db.fetch(
                 _COMPLETE, signature_der, signature_sm3, signed_at, scope.tenant_id, record_id
             )
             if not completed:

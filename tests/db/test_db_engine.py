@@ -104,3 +104,33 @@ def test_process_with_an_unclosed_engine_still_exits(tmp_path):
                           timeout=60, check=False)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "done"
+
+
+async def test_precompiled_statement_types_match_piccolo(db: Database):
+    """Database.fetch (the signing path's statements) returns the row types a Piccolo
+    select does, on both engines, inside and outside a transaction."""
+    from datetime import UTC, datetime
+
+    from hub.db import Statement
+    from hub.signing.tables import SignatureRecord
+
+    insert = Statement(
+        "INSERT INTO signature_record (id, tenant_id, seal_id, account_id, idempotency_key,"
+        " request_fingerprint, status, vendor, document_sm3, property_info, use_request_id,"
+        " created_at) VALUES ({}, {}, {}, {}, {}, {}, 'pending', {}, {}, {}, {}, {})"
+        " RETURNING id"
+    )
+    assert insert.postgres.endswith("$10, $11) RETURNING id") and "?" not in insert.postgres
+    assert insert.sqlite.count("?") == 11
+    rid = uuid.uuid4()
+    args = (rid, uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), "key-" + rid.hex, "f" * 64,
+            "local", "d" * 64, "prop", None, datetime.now(UTC))  # fmt: skip
+    assert await db.fetch(insert, *args) == [{"id": rid}]
+    select = Statement("SELECT * FROM signature_record WHERE id = {}")
+    mine = (await db.fetch(select, rid))[0]
+    theirs = await SignatureRecord.select().where(SignatureRecord.id == rid).first()
+    assert mine == theirs
+    assert {k: type(v) for k, v in mine.items()} == {k: type(v) for k, v in theirs.items()}
+    async with db.transaction():
+        inside = (await db.fetch(select, rid))[0]
+    assert inside == theirs
