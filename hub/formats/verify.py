@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from dataclasses import replace
 from datetime import datetime
 
 from hub.crypto import OID_SM2_SM3, SM3, Certificate, SM2PublicKey, sm3
@@ -91,9 +92,31 @@ def _add_variants(report: Report, keys: tuple[str, ...] | list[str]) -> None:
         report.variant(describe(key))
 
 
+# Every signature a seal makes carries the seal, judged at the signing time (seconds): a
+# burst of signings with one seal asks for the same seal report many times a second. The
+# report is a pure function of the seal's bytes and the time; callers get a copy.
+_SEAL_REPORTS: OrderedDict[tuple[bytes, tuple[str, ...], datetime | None, str], Report] = (
+    OrderedDict()
+)
+_SEAL_REPORTS_SIZE = 256
+
+
 def seal_report(
     seal: SealInfo, *, at: datetime | None = None, at_label: str = "signing time"
 ) -> Report:
+    key = (seal.seal_der, seal.variants, at, at_label)
+    hit = _SEAL_REPORTS.get(key)
+    if hit is None:
+        hit = _SEAL_REPORTS[key] = _seal_report(seal, at, at_label)
+        if len(_SEAL_REPORTS) > _SEAL_REPORTS_SIZE:
+            _SEAL_REPORTS.popitem(last=False)
+    return replace(
+        hit, checks=list(hit.checks), variants=list(hit.variants), children=list(hit.children),
+        info=dict(hit.info), warnings=list(hit.warnings),
+    )  # fmt: skip
+
+
+def _seal_report(seal: SealInfo, at: datetime | None, at_label: str) -> Report:
     report = Report(kind="seal", version=seal.version)
     report.info.update(
         esid=seal.esid,
