@@ -78,6 +78,7 @@ CircuitState = Literal["closed", "half_open", "open"]
 
 HTTP_METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 STATUS_CLASSES: Final = frozenset({"1xx", "2xx", "3xx", "4xx", "5xx"})
+LOCKOUT_KINDS: Final = frozenset({"seal", "account"})
 
 STARS: Final = ("1", "2", "3", "4", "5")
 
@@ -95,7 +96,7 @@ _ROUTE = re.compile(r"^/[A-Za-z0-9_./{}:-]{0,200}$")
 # Labels any metric may carry. The cardinality test walks the registry against this.
 ALLOWED_LABELS: Final = frozenset(
     {"tenant", "vendor", "operation", "outcome", "route", "method", "status_class",
-     "status", "stars"}
+     "status", "stars", "kind"}
 )
 
 LATENCY_BUCKETS: Final = (
@@ -214,7 +215,10 @@ EVIDENCE_LOG_SIZE = Gauge(
     multiprocess_mode="max",
 )
 PASSWORD_LOCKOUTS = Counter(
-    "sealhub_password_lockouts", "Seal protection passwords locked after failures.", ["tenant"]
+    "sealhub_password_lockouts",
+    "Passwords locked after too many failures: kind=seal (a seal's protection password) "
+    "or kind=account (a login).",
+    ["tenant", "kind"],
 )
 CROSS_TENANT_DENIED = Counter(
     "sealhub_cross_tenant_denied",
@@ -369,8 +373,10 @@ def evidence_log_size(entries: int) -> None:
     EVIDENCE_LOG_SIZE.set(entries)
 
 
-def password_lockout(tenant: str) -> None:
-    PASSWORD_LOCKOUTS.labels(slug_label(tenant, "tenant")).inc()
+def password_lockout(tenant: str, kind: Literal["seal", "account"] = "seal") -> None:
+    if kind not in LOCKOUT_KINDS:
+        raise ValueError(f"lockout kind {kind!r} is not one of {sorted(LOCKOUT_KINDS)}")
+    PASSWORD_LOCKOUTS.labels(slug_label(tenant, "tenant"), kind).inc()
 
 
 def cross_tenant_denied(tenant: str) -> None:

@@ -15,6 +15,7 @@ from hub.auth.passwords import hash_password, verify_password
 from hub.auth.principal import HUB_ROLES, HUB_TENANT_SLUG, TENANT_ROLES, Principal, Role
 from hub.db import Database, is_unique_violation
 from hub.errors import Conflict, Locked, NotFound, Unauthorized, ValidationFailed
+from monitoring import metrics
 from tenants.identity.validation import check_name, check_region_code
 from tenants.keys import new_tenant_keys
 from tenants.policy.services import Policy, get_policy
@@ -299,6 +300,7 @@ async def authenticate(db: Database, tenant_slug: str, username: str, password: 
     if not await verify_password(account["password_hash"], password or ""):
         locked_until = await _count_failure(db, tenant_id, account_id, policy, now)
         if locked_until is not None:
+            metrics.password_lockout(tenant["slug"], "account")  # type: ignore[index]
             raise Locked("too many failed logins; the account is locked",
                          retry_after=policy.lockout_seconds)
         raise Unauthorized(BAD_LOGIN)

@@ -36,6 +36,15 @@ def _claims(t, *, aud: str | None = None, **over) -> dict:
     return c
 
 
+def _lockouts(tenant: str) -> float:
+    from prometheus_client import REGISTRY
+
+    value = REGISTRY.get_sample_value(
+        "sealhub_password_lockouts_total", {"tenant": tenant, "kind": "account"}
+    )
+    return value or 0.0
+
+
 async def _me(client, token: str):
     return await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
 
@@ -81,9 +90,11 @@ async def test_lockout_after_max_failures_counted_in_db(client, make_tenant):
     row = await Account.select(Account.failed_logins).where(
         (Account.tenant_id == uuid.UUID(t.id)) & (Account.username == "clerk-lock")).first().run()
     assert row["failed_logins"] == 4
+    before = _lockouts(t.slug)
     r = await client.post("/api/v1/auth/login", json=bad)
     assert r.status_code == 423
     assert int(r.headers["Retry-After"]) > 0
+    assert _lockouts(t.slug) == before + 1  # sealhub_password_lockouts_total{kind="account"}
     good = {**bad, "password": ADMIN_PASSWORD}
     r = await client.post("/api/v1/auth/login", json=good)
     assert r.status_code == 423  # the right password does not open a locked account
