@@ -139,6 +139,16 @@ async def _worker(port: int, make: Any, until: float, lat: list[float], errors: 
         writer.close()
 
 
+def _run_client(main: Any) -> Any:
+    """Run a load client's event loop on uvloop (as the hub's, uvicorn[standard]): the
+    client shares the cores with the hub, and its cost should not hide the hub's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
+
+
 def _sign_maker(signer: Signer) -> Any:
     def make() -> tuple[str, dict[str, str], bytes]:
         body = json.dumps({"seal_id": signer.seal_id, "password": SEAL_PASSWORD,
@@ -161,7 +171,7 @@ def _client_process(port: int, signers: list[Signer], conns: int, seconds: float
         ))  # fmt: skip
         return lat, errors
 
-    q.put(asyncio.run(run()))
+    q.put(_run_client(run()))
 
 
 @dataclass
@@ -291,7 +301,7 @@ def _mix_client_process(lanes: Sequence[tuple[int, Ops]], seconds: float, q: Any
                                for port, ops in lanes))  # fmt: skip
         return lat, errors
 
-    q.put(asyncio.run(run()))
+    q.put(_run_client(run()))
 
 
 @dataclass
