@@ -37,10 +37,10 @@ import io
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 from piccolo.apps.migrations.commands.forwards import run_forwards
@@ -53,6 +53,7 @@ from piccolo.table import Table
 from hub.settings import DatabaseSettings, Settings
 
 log = logging.getLogger("sealhub.db")
+T = TypeVar("T")
 
 # A PostgreSQL advisory lock key shared by every replica: only one runs migrations at a time.
 _MIGRATION_LOCK_KEY = 0x5EA1_4B0B
@@ -135,6 +136,24 @@ def _begin_write(conn: sqlite3.Connection, engine: PooledSQLiteEngine, sql: str)
     except BaseException:
         engine.unlock_file()
         raise
+
+
+def _in_write_transaction(
+    conn: sqlite3.Connection, engine: PooledSQLiteEngine, work: Callable[[sqlite3.Connection], T]
+) -> T:
+    engine.lock_file()
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return result
+    finally:
+        engine.unlock_file()
 
 
 def _group_commit(
@@ -299,6 +318,26 @@ class PooledSQLiteEngine(SQLiteEngine):
                     write.future.set_exception(outcome)
                 else:
                     write.future.set_result(outcome)
+
+    async def run_write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work(connection)` on a pooled connection's thread inside one write
+        transaction (this process's writer lock, the cross-process flock, `BEGIN
+        IMMEDIATE` ... `COMMIT`, or ROLLBACK if it raises), in a single hop.
+
+        For a writer that would otherwise hold the write lock across several round trips
+        to a busy event loop (the evidence log's append batch: read the tree size and
+        frontier, then insert), stalling every other writer of every process meanwhile.
+        """
+        async with self.writer_lock:
+            conn = await self.acquire()
+            broken = False
+            try:
+                return await conn._execute(_in_write_transaction, conn._conn, self, work)
+            except BaseException:
+                broken = conn.in_transaction
+                raise
+            finally:
+                await self.release(conn, broken=broken)
 
     async def _execute_pooled(self, query: str, args: list[Any] | None) -> Any:
         conn = await self.acquire()

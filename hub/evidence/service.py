@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import sqlite3
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from typing import Any
 
 from hub.crypto import SM2PrivateKey, sm3
 from hub.crypto import keystore as ks
-from hub.db import Database
+from hub.db import Database, PooledSQLiteEngine
 from hub.errors import FormatError, NotFound
 from hub.evidence.checkpoint import Checkpoint, SignedCheckpoint, sign_checkpoint
 from hub.evidence.events import Event, EventType
@@ -192,23 +193,18 @@ class EvidenceLog:
         self, batch: Sequence[tuple[str, bytes, str | None, asyncio.Future[Appended]]]
     ) -> list[Appended]:
         now = datetime.now(UTC)
+        items = [(tenant, leaf, lookup) for tenant, leaf, lookup, _ in batch]
+        engine = self.db.engine
+        if isinstance(engine, PooledSQLiteEngine) and engine.current_transaction.get() is None:
+            # One hop on the writer's thread: the write lock is held for the batch's
+            # statements only, not across round trips to a busy event loop.
+            return await engine.run_write(lambda conn: _append_sqlite(conn, items, now))
         async with self.db.transaction():
             if self.db.is_postgres:
                 await self.db.engine.run_ddl(f"SELECT pg_advisory_xact_lock({LOG_LOCK_KEY})")
             size = await self._size()
             store = PrefetchedStore(size, await self._nodes(frontier(size)))
-            entry_rows: list[tuple[Any, ...]] = []
-            node_rows: list[tuple[Any, ...]] = []
-            results = []
-            for offset, (tenant, leaf, lookup, _) in enumerate(batch):
-                index = size + offset
-                lh = leaf_hash(leaf)
-                for level, idx, value in completed_nodes(index, lh, store.get_node):
-                    store.put(level, idx, value)
-                    if level:  # level 0 = the leaf hash, already in evidence_entry
-                        node_rows.append((node_key(level, idx), value))
-                entry_rows.append((index, tenant, leaf, lh.hex(), lookup, now))
-                results.append(Appended(index, lh))
+            entry_rows, node_rows, results = _extend(store, size, items, now)
             await _bulk_insert(self.db, _ENTRY_INSERT, entry_rows)
             await _bulk_insert(self.db, _NODE_INSERT, node_rows)
         return results
@@ -364,6 +360,62 @@ _ENTRY_INSERT = _BulkInsert("evidence_entry", (
     ("lookup", "text"), ("created_at", "timestamptz"),
 ))
 _NODE_INSERT = _BulkInsert("evidence_node", (("node_key", "bigint"), ("hash", "bytea")))
+
+
+_Rows = list[tuple[Any, ...]]
+
+
+def _extend(
+    store: PrefetchedStore, size: int, items: Sequence[tuple[str, bytes, str | None]],
+    now: datetime,
+) -> tuple[_Rows, _Rows, list[Appended]]:
+    """The rows that append `items` to a tree of `size` leaves whose frontier `store`
+    holds: evidence_entry rows, evidence_node rows (levels above the leaves), results."""
+    entry_rows: _Rows = []
+    node_rows: _Rows = []
+    results = []
+    for offset, (tenant, leaf, lookup) in enumerate(items):
+        index = size + offset
+        lh = leaf_hash(leaf)
+        for level, idx, value in completed_nodes(index, lh, store.get_node):
+            store.put(level, idx, value)
+            if level:  # level 0 = the leaf hash, already in evidence_entry
+                node_rows.append((node_key(level, idx), value))
+        entry_rows.append((index, tenant, leaf, lh.hex(), lookup, now))
+        results.append(Appended(index, lh))
+    return entry_rows, node_rows, results
+
+
+def _append_sqlite(
+    conn: sqlite3.Connection, items: Sequence[tuple[str, bytes, str | None]], now: datetime
+) -> list[Appended]:
+    """An append batch on SQLite, run by `PooledSQLiteEngine.run_write` on the writer's
+    thread inside its BEGIN IMMEDIATE transaction: the same reads and inserts as the
+    async path, as plain sqlite3 calls."""
+    top = conn.execute("SELECT max(idx) AS last_idx FROM evidence_entry").fetchone()
+    size = 0 if top["last_idx"] is None else int(top["last_idx"]) + 1
+    coords = frontier(size)
+    nodes: dict[Coord, bytes] = {}
+    leaves = [index for level, index in coords if level == 0]
+    wanted = {node_key(level, index): (level, index) for level, index in coords if level}
+    if leaves:
+        marks = ", ".join("?" * len(leaves))
+        for r in conn.execute(
+            f"SELECT idx, leaf_hash FROM evidence_entry WHERE idx IN ({marks})", leaves  # noqa: S608
+        ):
+            nodes[(0, int(r["idx"]))] = bytes.fromhex(r["leaf_hash"])
+    if wanted:
+        marks = ", ".join("?" * len(wanted))
+        for r in conn.execute(
+            f"SELECT node_key, hash FROM evidence_node WHERE node_key IN ({marks})",  # noqa: S608
+            list(wanted),
+        ):
+            nodes[wanted[int(r["node_key"])]] = bytes(r["hash"])
+    entry_rows, node_rows, results = _extend(PrefetchedStore(size, nodes), size, items, now)
+    conn.executemany(_ENTRY_INSERT.sqlite_sql, entry_rows)
+    if node_rows:
+        conn.executemany(_NODE_INSERT.sqlite_sql, node_rows)
+    return results
 
 
 async def _bulk_insert(db: Database, insert: _BulkInsert, rows: list[tuple[Any, ...]]) -> None:

@@ -134,3 +134,33 @@ async def test_precompiled_statement_types_match_piccolo(db: Database):
     async with db.transaction():
         inside = (await db.fetch(select, rid))[0]
     assert inside == theirs
+
+
+async def test_sqlite_run_write_commits_or_rolls_back_whole(db: Database, engine: str):
+    """PooledSQLiteEngine.run_write (the evidence log's one-hop append on SQLite): one
+    transaction, undone entirely when the work raises, and the write lock released."""
+    if engine != "sqlite":
+        pytest.skip("SQLite engine primitive")
+    assert isinstance(db.engine, PooledSQLiteEngine)
+    slug = "rw-" + uuid.uuid4().hex[:8]
+    cols = "(id, slug, name, region_code, jwt_private_wrapped, jwt_public, data_key_wrapped)"
+
+    def insert(conn, suffix: str) -> None:
+        conn.execute(f"INSERT INTO tenant {cols} VALUES (?, ?, 't', '110000', ?, ?, ?)",
+                     (str(uuid.uuid4()), slug + suffix, b"x", b"x", b"x"))  # fmt: skip
+
+    def half_then_fail(conn) -> None:
+        insert(conn, "-a")
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await db.engine.run_write(half_then_fail)
+    assert not await Tenant.exists().where(Tenant.slug == slug + "-a").run()
+
+    def two(conn) -> int:
+        insert(conn, "-b")
+        insert(conn, "-c")
+        return 2
+
+    assert await db.engine.run_write(two) == 2  # the lock was released by the failure
+    assert await Tenant.count().where(Tenant.slug.like(slug + "-%")).run() == 2
