@@ -301,16 +301,16 @@ class PooledSQLiteEngine(SQLiteEngine):
                 del self._writes[: self.MAX_GROUP]
                 statements = [(w.query, w.args) for w in group]
                 conn = await self.acquire()
-                broken = False
+                failure: BaseException | None = None
                 try:
                     # aiosqlite has no public "run this function on the connection's
                     # thread"; `_execute` is that (tests/db covers it on every run).
                     outcomes = await conn._execute(_group_commit, conn._conn, self, statements)
                 except BaseException as exc:
-                    broken = True
+                    failure = exc
                     outcomes = [exc] * len(group)
                 finally:
-                    await self.release(conn, broken=broken)
+                    await self.release(conn, broken=failure is not None)
             for write, outcome in zip(group, outcomes, strict=True):
                 if write.future.done():  # its caller was cancelled; the write stands
                     continue
@@ -318,6 +318,8 @@ class PooledSQLiteEngine(SQLiteEngine):
                     write.future.set_exception(outcome)
                 else:
                     write.future.set_result(outcome)
+            if isinstance(failure, asyncio.CancelledError):
+                raise failure  # the loop is shutting down: its waiters have heard
 
     async def run_write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work(connection)` on a pooled connection's thread inside one write
