@@ -121,6 +121,24 @@ class _PooledSQLiteTransaction(SQLiteTransaction):
         self._locked_file = True
 
 
+async def _use_wal(conn: aiosqlite.Connection, attempts: int = 50) -> None:
+    """WAL mode is a property of the file, set once by its first connection. Connections
+    opening a fresh file together (the workers of a first `sealhub serve`) race to set
+    it, and the switch can fail with "database is locked" without waiting for the busy
+    timeout: retry briefly, and skip the switch once the file is in WAL mode."""
+    for attempt in range(attempts):
+        try:
+            rows: list[Any] = list(await conn.execute_fetchall("PRAGMA journal_mode"))
+            if rows and str(rows[0]["journal_mode"]).lower() == "wal":
+                return
+            await conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.005 * (attempt + 1))
+
+
 @dataclass(frozen=True)
 class _QueuedWrite:
     query: str
@@ -238,7 +256,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         conn = await pending
         conn.row_factory = dict_factory  # type: ignore[assignment]
         await conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-        await conn.execute("PRAGMA journal_mode = WAL")
+        await _use_wal(conn)
         # NORMAL is durable across process crashes in WAL mode (only an OS crash can lose
         # the last commits); FULL would fsync on every commit.
         await conn.execute("PRAGMA synchronous = NORMAL")
