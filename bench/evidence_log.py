@@ -26,7 +26,11 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
-from urllib.parse import urlsplit, urlunsplit
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import create_database, drop_database
 
 from hub.evidence.merkle import (
     MemoryHashStore,
@@ -149,30 +153,6 @@ async def _bench_db(
         await db.close()
 
 
-async def _pg_scratch(base_url: str) -> str:
-    import asyncpg
-
-    name = f"sealhub_bench_{os.getpid()}"
-    conn = await asyncpg.connect(base_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return urlunsplit(urlsplit(base_url)._replace(path="/" + name))
-
-
-async def _pg_drop(base_url: str, url: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(base_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{urlsplit(url).path.lstrip("/")}" '
-                           "WITH (FORCE)")
-    finally:
-        await conn.close()
-
-
 def bench_appends(appends: int, in_flight: int, postgres: str | None) -> list[str]:
     verdicts = []
     rounds = 5
@@ -187,12 +167,12 @@ def bench_appends(appends: int, in_flight: int, postgres: str | None) -> list[st
     if not postgres:
         print("PostgreSQL skipped: pass --postgres URL or set SEALHUB_TEST_POSTGRES_URL")
         return verdicts
-    url = asyncio.run(_pg_scratch(postgres))
+    url = asyncio.run(create_database(postgres, "sealhub_bench_log"))
     try:
         log_rate, bare, ratio, batch, proof_ms = asyncio.run(
             _bench_db(url, appends, in_flight, rounds))
     finally:
-        asyncio.run(_pg_drop(postgres, url))
+        asyncio.run(drop_database(postgres, url))
     print(f"PostgreSQL appends {log_rate:8,.0f}/s   bare insert loop {bare:8,.0f} rows/s   "
           f"ratio {log_rate / bare:.2f} (median of rounds {ratio:.2f})   "
           f"mean group-commit batch {batch:.0f}   inclusion proof from DB {proof_ms:.2f} ms")
