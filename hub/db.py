@@ -179,33 +179,29 @@ def _group_commit(
 ) -> list[Any]:
     """On the connection's thread: run `statements` in one write transaction, each in
     its own savepoint. Returns each statement's rows, or the sqlite3 error that undid it."""
-    engine.lock_file()
-    try:
-        if len(statements) == 1:  # nothing to group: plain autocommit
-            query, args = statements[0]
-            try:
-                return [conn.execute(query, args).fetchall()]
-            except sqlite3.Error as exc:
-                return [exc]
-        outcomes: list[Any] = []
-        conn.execute("BEGIN IMMEDIATE")
+    if len(statements) == 1:  # nothing to group: plain autocommit
+        query, args = statements[0]
+        engine.lock_file()
         try:
-            for query, args in statements:
-                conn.execute("SAVEPOINT sealhub_write")
-                try:
-                    outcomes.append(conn.execute(query, args).fetchall())
-                except sqlite3.Error as exc:
-                    conn.execute("ROLLBACK TO sealhub_write")
-                    outcomes.append(exc)
-                conn.execute("RELEASE sealhub_write")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+            return [conn.execute(query, args).fetchall()]
+        except sqlite3.Error as exc:
+            return [exc]
+        finally:
+            engine.unlock_file()
+
+    def each_in_a_savepoint(conn: sqlite3.Connection) -> list[Any]:
+        outcomes: list[Any] = []
+        for query, args in statements:
+            conn.execute("SAVEPOINT sealhub_write")
+            try:
+                outcomes.append(conn.execute(query, args).fetchall())
+            except sqlite3.Error as exc:
+                conn.execute("ROLLBACK TO sealhub_write")
+                outcomes.append(exc)
+            conn.execute("RELEASE sealhub_write")
         return outcomes
-    finally:
-        engine.unlock_file()
+
+    return _in_write_transaction(conn, engine, each_in_a_savepoint)
 
 
 class PooledSQLiteEngine(SQLiteEngine):
@@ -315,20 +311,17 @@ class PooledSQLiteEngine(SQLiteEngine):
     async def _flush_writes(self) -> None:
         while self._writes:
             async with self.writer_lock:
+                # Taken under the lock: writes queued while it was busy join this group.
                 group = self._writes[: self.MAX_GROUP]
                 del self._writes[: self.MAX_GROUP]
-                statements = [(w.query, w.args) for w in group]
-                conn = await self.acquire()
                 failure: BaseException | None = None
                 try:
-                    # aiosqlite has no public "run this function on the connection's
-                    # thread"; `_execute` is that (tests/db covers it on every run).
-                    outcomes = await conn._execute(_group_commit, conn._conn, self, statements)
+                    outcomes = await self._on_thread(
+                        _group_commit, [(w.query, w.args) for w in group]
+                    )
                 except BaseException as exc:
                     failure = exc
                     outcomes = [exc] * len(group)
-                finally:
-                    await self.release(conn, broken=failure is not None)
             for write, outcome in zip(group, outcomes, strict=True):
                 if write.future.done():  # its caller was cancelled; the write stands
                     continue
@@ -349,15 +342,21 @@ class PooledSQLiteEngine(SQLiteEngine):
         frontier, then insert), stalling every other writer of every process meanwhile.
         """
         async with self.writer_lock:
-            conn = await self.acquire()
+            return await self._on_thread(_in_write_transaction, work)
+
+    async def _on_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(connection, self, *args)` on a pooled connection's thread, in one hop (the
+        caller holds the writer lock). A connection whose call failed is not reused."""
+        conn = await self.acquire()
+        broken = True
+        try:
+            # aiosqlite has no public "run this function on the connection's thread";
+            # `_execute` is that (tests/db covers it on every run).
+            result = await conn._execute(fn, conn._conn, self, *args)
             broken = False
-            try:
-                return await conn._execute(_in_write_transaction, conn._conn, self, work)
-            except BaseException:
-                broken = conn.in_transaction
-                raise
-            finally:
-                await self.release(conn, broken=broken)
+            return result
+        finally:
+            await self.release(conn, broken=broken)
 
     async def _execute_pooled(self, query: str, args: list[Any] | None) -> Any:
         conn = await self.acquire()
@@ -504,9 +503,10 @@ class Database:
                     rows = await conn.fetch(statement.postgres, *args)
             return [dict(r) for r in rows]
         # Piccolo registers sqlite3 adapters for UUID, datetime, ... so values pass as is.
-        if transaction is not None:
-            return list(await transaction.connection.execute_fetchall(statement.sqlite, args))
         assert isinstance(self.engine, PooledSQLiteEngine)
+        if transaction is not None:
+            return list(await self.engine._run_in_existing_connection(
+                transaction.connection, statement.sqlite, list(args)))  # fmt: skip
         return list(await self.engine._run_in_new_connection(statement.sqlite, list(args)))
 
     async def ping(self) -> None:
