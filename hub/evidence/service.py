@@ -221,26 +221,15 @@ class EvidenceLog:
 
     async def _nodes(self, coords: Iterable[Coord]) -> dict[Coord, bytes]:
         """Stored subtree hashes: level 0 from evidence_entry, the rest from evidence_node."""
-        coords = list(coords)
-        leaves = [index for level, index in coords if level == 0]
-        wanted = {node_key(level, index): (level, index) for level, index in coords if level}
-        found: dict[Coord, bytes] = {}
+        leaves, wanted = _split_coords(coords)
+        leaf_rows: list[dict[str, Any]] = []
+        node_rows: list[dict[str, Any]] = []
+        # Only "{}" placeholders are interpolated; the values go as parameters.
         if leaves:
-            # Only "{}" placeholders are interpolated; the values go as parameters.
-            rows = await EvidenceEntry.raw(
-                "SELECT idx, leaf_hash FROM evidence_entry WHERE idx IN "  # noqa: S608
-                f"({', '.join(['{}'] * len(leaves))})",
-                *leaves,
-            )
-            found.update({(0, int(r["idx"])): bytes.fromhex(r["leaf_hash"]) for r in rows})
+            leaf_rows = await EvidenceEntry.raw(_leaf_hashes_sql(len(leaves), "{}"), *leaves)
         if wanted:
-            rows = await EvidenceNode.raw(
-                "SELECT node_key, hash FROM evidence_node WHERE node_key IN "  # noqa: S608
-                f"({', '.join(['{}'] * len(wanted))})",
-                *wanted,
-            )
-            found.update({wanted[int(r["node_key"])]: bytes(r["hash"]) for r in rows})
-        return found
+            node_rows = await EvidenceNode.raw(_node_hashes_sql(len(wanted), "{}"), *wanted)
+        return _found(leaf_rows, node_rows, wanted)
 
     async def _store(self, size: int, coords: list[Coord]) -> PrefetchedStore:
         current = await self._size()
@@ -365,6 +354,34 @@ _NODE_INSERT = _BulkInsert("evidence_node", (("node_key", "bigint"), ("hash", "b
 _Rows = list[tuple[Any, ...]]
 
 
+def _split_coords(coords: Iterable[Coord]) -> tuple[list[int], dict[int, Coord]]:
+    """Stored hashes to read for `coords`: leaf indexes (level 0 lives in evidence_entry)
+    and evidence_node keys (mapped back to their coordinates)."""
+    coords = list(coords)
+    leaves = [index for level, index in coords if level == 0]
+    wanted = {node_key(level, index): (level, index) for level, index in coords if level}
+    return leaves, wanted
+
+
+def _leaf_hashes_sql(count: int, mark: str) -> str:
+    marks = ", ".join([mark] * count)
+    return f"SELECT idx, leaf_hash FROM evidence_entry WHERE idx IN ({marks})"  # noqa: S608
+
+
+def _node_hashes_sql(count: int, mark: str) -> str:
+    marks = ", ".join([mark] * count)
+    return f"SELECT node_key, hash FROM evidence_node WHERE node_key IN ({marks})"  # noqa: S608
+
+
+def _found(
+    leaf_rows: Iterable[Mapping[str, Any]], node_rows: Iterable[Mapping[str, Any]],
+    wanted: Mapping[int, Coord],
+) -> dict[Coord, bytes]:
+    found = {(0, int(r["idx"])): bytes.fromhex(r["leaf_hash"]) for r in leaf_rows}
+    found.update({wanted[int(r["node_key"])]: bytes(r["hash"]) for r in node_rows})
+    return found
+
+
 def _extend(
     store: PrefetchedStore, size: int, items: Sequence[tuple[str, bytes, str | None]],
     now: datetime,
@@ -394,23 +411,13 @@ def _append_sqlite(
     async path, as plain sqlite3 calls."""
     top = conn.execute("SELECT max(idx) AS last_idx FROM evidence_entry").fetchone()
     size = 0 if top["last_idx"] is None else int(top["last_idx"]) + 1
-    coords = frontier(size)
-    nodes: dict[Coord, bytes] = {}
-    leaves = [index for level, index in coords if level == 0]
-    wanted = {node_key(level, index): (level, index) for level, index in coords if level}
+    leaves, wanted = _split_coords(frontier(size))
+    stored_leaves = stored_nodes = []
     if leaves:
-        marks = ", ".join("?" * len(leaves))
-        for r in conn.execute(
-            f"SELECT idx, leaf_hash FROM evidence_entry WHERE idx IN ({marks})", leaves  # noqa: S608
-        ):
-            nodes[(0, int(r["idx"]))] = bytes.fromhex(r["leaf_hash"])
+        stored_leaves = conn.execute(_leaf_hashes_sql(len(leaves), "?"), leaves).fetchall()
     if wanted:
-        marks = ", ".join("?" * len(wanted))
-        for r in conn.execute(
-            f"SELECT node_key, hash FROM evidence_node WHERE node_key IN ({marks})",  # noqa: S608
-            list(wanted),
-        ):
-            nodes[wanted[int(r["node_key"])]] = bytes(r["hash"])
+        stored_nodes = conn.execute(_node_hashes_sql(len(wanted), "?"), list(wanted)).fetchall()
+    nodes = _found(stored_leaves, stored_nodes, wanted)
     entry_rows, node_rows, results = _extend(PrefetchedStore(size, nodes), size, items, now)
     conn.executemany(_ENTRY_INSERT.sqlite_sql, entry_rows)
     if node_rows:
