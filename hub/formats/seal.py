@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from asn1crypto import core
 
@@ -137,29 +137,29 @@ def _cert_list(
 # A seal is parsed again inside every signature it makes (the hub verifies each one it
 # hands out): the last few parsed seals are kept, keyed by their exact bytes. SealInfo
 # is frozen and nothing mutates its lists, so sharing one is safe.
-_PARSED: OrderedDict[bytes, SealInfo] = OrderedDict()
-_PARSED_SIZE = 128
-_PARSED_MAX_BYTES = 256 * 1024  # larger seals (big pictures) are parsed each time
+_CACHED_MAX_BYTES = 256 * 1024  # larger seals (big pictures) are parsed each time
 
 
 def parse_seal(data: bytes) -> SealInfo:
     """Parse an SES_Seal of any supported version. Raises FormatError on anything else."""
     data = bytes(data)
-    hit = _PARSED.get(data)
-    if hit is not None:
-        _PARSED.move_to_end(data)
-        return hit
+    if len(data) <= _CACHED_MAX_BYTES:
+        return _parse_seal_cached(data)
+    return _parse_seal_checked(data)
+
+
+@lru_cache(maxsize=128)  # errors are raised, never cached
+def _parse_seal_cached(data: bytes) -> SealInfo:
+    return _parse_seal_checked(data)
+
+
+def _parse_seal_checked(data: bytes) -> SealInfo:
     try:
-        seal = _parse_seal(data)
+        return _parse_seal(data)
     except FormatError:
         raise
     except PARSE_ERRORS as exc:
         raise FormatError(f"not a readable SES_Seal: {exc}") from exc
-    if len(data) <= _PARSED_MAX_BYTES:
-        _PARSED[data] = seal
-        if len(_PARSED) > _PARSED_SIZE:
-            _PARSED.popitem(last=False)
-    return seal
 
 
 def _parse_seal(data: bytes) -> SealInfo:
