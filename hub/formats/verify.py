@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from typing import TypeVar
 
 from hub.crypto import OID_SM2_SM3, SM3, Certificate, SM2PublicKey, sm3
 from hub.errors import CryptoError
@@ -74,17 +76,25 @@ _MAKER_CACHE: OrderedDict[bytes, tuple[bool, str | None]] = OrderedDict()
 _MAKER_CACHE_SIZE = 4096
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _lru(cache: OrderedDict[K, V], size: int, key: K, compute: Callable[[], V]) -> V:
+    """`cache[key]`, computed on a miss; the least recently used entry goes past `size`."""
+    hit = cache.get(key)
+    if hit is not None:
+        cache.move_to_end(key)
+        return hit
+    value = cache[key] = compute()
+    if len(cache) > size:
+        cache.popitem(last=False)
+    return value
+
+
 def _maker_signature(key: SM2PublicKey, signature: bytes, data: bytes) -> tuple[bool, str | None]:
     tag = SM3().update(key.point).update(signature).update(data).digest()
-    hit = _MAKER_CACHE.get(tag)
-    if hit is not None:
-        _MAKER_CACHE.move_to_end(tag)
-        return hit
-    result = verify_sm2(key, signature, data)
-    _MAKER_CACHE[tag] = result
-    if len(_MAKER_CACHE) > _MAKER_CACHE_SIZE:
-        _MAKER_CACHE.popitem(last=False)
-    return result
+    return _lru(_MAKER_CACHE, _MAKER_CACHE_SIZE, tag, lambda: verify_sm2(key, signature, data))
 
 
 def _add_variants(report: Report, keys: tuple[str, ...] | list[str]) -> None:
@@ -105,11 +115,7 @@ def seal_report(
     seal: SealInfo, *, at: datetime | None = None, at_label: str = "signing time"
 ) -> Report:
     key = (seal.seal_der, seal.variants, at, at_label)
-    hit = _SEAL_REPORTS.get(key)
-    if hit is None:
-        hit = _SEAL_REPORTS[key] = _seal_report(seal, at, at_label)
-        if len(_SEAL_REPORTS) > _SEAL_REPORTS_SIZE:
-            _SEAL_REPORTS.popitem(last=False)
+    hit = _lru(_SEAL_REPORTS, _SEAL_REPORTS_SIZE, key, lambda: _seal_report(seal, at, at_label))
     return replace(
         hit, checks=list(hit.checks), variants=list(hit.variants), children=list(hit.children),
         info=dict(hit.info), warnings=list(hit.warnings),
