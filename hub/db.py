@@ -37,7 +37,7 @@ import io
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -456,6 +456,20 @@ class Statement:
         self.postgres = parts[0] + "".join(f"${i}{p}" for i, p in enumerate(parts[1:], 1))
 
 
+@dataclass(frozen=True)
+class Write:
+    """A statement queued to run inside someone else's write transaction (an evidence
+    append batch): it commits, or rolls back, with that transaction, and its rows go back
+    to whoever queued it. Keep it to a conditional single-row statement: a write that
+    fails fails the whole transaction it joined."""
+
+    statement: Statement
+    args: tuple[Any, ...]
+
+    def run_sqlite(self, conn: sqlite3.Connection) -> list[dict[str, Any]]:
+        return [dict(row) for row in conn.execute(self.statement.sqlite, self.args).fetchall()]
+
+
 @dataclass
 class Database:
     """The open database of this process. Get it from `app.state.db` or `open_database`."""
@@ -508,6 +522,11 @@ class Database:
             return list(await self.engine._run_in_existing_connection(
                 transaction.connection, statement.sqlite, list(args)))  # fmt: skip
         return list(await self.engine._run_in_new_connection(statement.sqlite, list(args)))
+
+    async def run_writes(self, writes: Sequence[Write]) -> list[list[dict[str, Any]]]:
+        """The writes in one transaction (the current one, if any); each one's rows."""
+        async with self.transaction():
+            return [await self.fetch(w.statement, *w.args) for w in writes]
 
     async def ping(self) -> None:
         """Raise if the database does not answer (used by /health/ready)."""

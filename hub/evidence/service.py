@@ -30,7 +30,7 @@ from typing import Any
 
 from hub.crypto import SM2PrivateKey, sm3
 from hub.crypto import keystore as ks
-from hub.db import Database, PooledSQLiteEngine
+from hub.db import Database, PooledSQLiteEngine, Write
 from hub.errors import FormatError, NotFound
 from hub.evidence.checkpoint import Checkpoint, SignedCheckpoint, sign_checkpoint
 from hub.evidence.events import Event, EventType
@@ -64,6 +64,27 @@ def node_key(level: int, index: int) -> int:
 class Appended:
     index: int
     leaf_hash: bytes
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """An appended entry, and the rows of the writes that committed with it."""
+
+    appended: Appended
+    rows: list[list[dict[str, Any]]]
+
+
+@dataclass
+class _Queued:
+    tenant: str
+    leaf: bytes
+    lookup: str | None
+    writes: Sequence[Write]
+    future: asyncio.Future[Recorded]
+
+    @property
+    def item(self) -> tuple[str, bytes, str | None]:
+        return self.tenant, self.leaf, self.lookup
 
 
 @dataclass(frozen=True)
@@ -133,7 +154,7 @@ class EvidenceLog:
         self.origin = origin
         self.log_key = log_key
         self.max_batch = max_batch
-        self._pending: list[tuple[str, bytes, str | None, asyncio.Future[Appended]]] = []
+        self._pending: list[_Queued] = []
         self._flusher: asyncio.Task[None] | None = None
 
     # -- opening: the sealed log key --------------------------------------------------------
@@ -150,24 +171,37 @@ class EvidenceLog:
 
     async def append(self, event: Event) -> Appended:
         """Append one event; returns once it is durable (group-committed)."""
-        leaf = event.encode()
-        return await self._enqueue(event.tenant, leaf, lookup_key(event))
+        return (await self.append_with(event, ())).appended
+
+    async def append_with(self, event: Event, writes: Sequence[Write]) -> Recorded:
+        """`append`, with `writes` run in the same transaction after the batch's inserts:
+        the change the entry records commits with it and costs no commit of its own."""
+        return await self._enqueue(event.tenant, event.encode(), lookup_key(event), writes)
 
     async def record(
         self, tenant_id: uuid.UUID, kind: str, fields: dict[str, Any]
     ) -> str | None:
         """EventSink for the seals and signing services: the durable entry's leaf hash (hex)."""
-        appended = await self.append(event_from_record(tenant_id, kind, fields))
-        return appended.leaf_hash.hex()
+        return (await self.append(event_from_record(tenant_id, kind, fields))).leaf_hash.hex()
 
-    async def _enqueue(self, tenant: str, leaf: bytes, lookup: str | None) -> Appended:
-        future: asyncio.Future[Appended] = asyncio.get_running_loop().create_future()
+    async def record_with(
+        self, tenant_id: uuid.UUID, kind: str, fields: dict[str, Any], writes: Sequence[Write]
+    ) -> tuple[str | None, list[list[dict[str, Any]]]]:
+        """`record`, with `writes` committed in the entry's transaction (WritesAlong)."""
+        recorded = await self.append_with(event_from_record(tenant_id, kind, fields), writes)
+        return recorded.appended.leaf_hash.hex(), recorded.rows
+
+    async def _enqueue(
+        self, tenant: str, leaf: bytes, lookup: str | None, writes: Sequence[Write]
+    ) -> Recorded:
+        future: asyncio.Future[Recorded] = asyncio.get_running_loop().create_future()
+        queued = _Queued(tenant, leaf, lookup, writes, future)
         if self.db.engine.current_transaction.get() is not None:
             # Called inside the caller's transaction: append right there, so the entry
             # commits (or rolls back) with the change it records. (Queueing it would
             # deadlock on SQLite, whose one writer is the caller.)
-            return (await self._write([(tenant, leaf, lookup, future)]))[0]
-        self._pending.append((tenant, leaf, lookup, future))
+            return (await self._write([queued]))[0]
+        self._pending.append(queued)
         if self._flusher is None or self._flusher.done():
             # A fresh context: the flush must never join whatever transaction the first
             # caller's context happens to carry.
@@ -181,24 +215,27 @@ class EvidenceLog:
             try:
                 results = await self._write(batch)
             except Exception as exc:  # every waiter of the failed batch hears about it
-                for *_, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
+                for queued in batch:
+                    if not queued.future.done():
+                        queued.future.set_exception(exc)
                 continue
-            for (*_, future), result in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(result)
+            for queued, result in zip(batch, results, strict=True):
+                if not queued.future.done():
+                    queued.future.set_result(result)
 
-    async def _write(
-        self, batch: Sequence[tuple[str, bytes, str | None, asyncio.Future[Appended]]]
-    ) -> list[Appended]:
+    async def _write(self, batch: Sequence[_Queued]) -> list[Recorded]:
         now = datetime.now(UTC)
-        items = [(tenant, leaf, lookup) for tenant, leaf, lookup, _ in batch]
+        items = [queued.item for queued in batch]
         engine = self.db.engine
         if isinstance(engine, PooledSQLiteEngine) and engine.current_transaction.get() is None:
             # One hop on the writer's thread: the write lock is held for the batch's
             # statements only, not across round trips to a busy event loop.
-            return await engine.run_write(lambda conn: _append_sqlite(conn, items, now))
+            def on_thread(conn: sqlite3.Connection) -> list[Recorded]:
+                appended = _append_sqlite(conn, items, now)
+                return [Recorded(a, [w.run_sqlite(conn) for w in queued.writes])
+                        for a, queued in zip(appended, batch, strict=True)]
+
+            return await engine.run_write(on_thread)
         async with self.db.transaction():
             if self.db.is_postgres:
                 await self.db.engine.run_ddl(f"SELECT pg_advisory_xact_lock({LOG_LOCK_KEY})")
@@ -207,7 +244,8 @@ class EvidenceLog:
             entry_rows, node_rows, results = _extend(store, size, items, now)
             await _bulk_insert(self.db, _ENTRY_INSERT, entry_rows)
             await _bulk_insert(self.db, _NODE_INSERT, node_rows)
-        return results
+            return [Recorded(a, [await self.db.fetch(w.statement, *w.args) for w in q.writes])
+                    for a, q in zip(results, batch, strict=True)]
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -12,15 +12,15 @@ import secrets
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from adapters.protocol import SEAL_TYPES, MakeSealRequest, RevokeRequest, SignerSubject
 from hub.auth.passwords import hash_password, verify_password
 from hub.crypto import Certificate, sm3
-from hub.db import Database, Statement
+from hub.db import Database, Statement, Write
 from hub.errors import (
     Conflict,
     Forbidden,
@@ -114,6 +114,17 @@ class EventSink(Protocol):
     async def record(
         self, tenant_id: uuid.UUID, kind: str, fields: dict[str, Any]
     ) -> str | None: ...
+
+
+@runtime_checkable
+class WritesAlong(Protocol):
+    """An event sink that can commit the recorded change in the entry's own transaction
+    (the evidence log: its append batch). Signing uses it to complete the signature
+    record and log it in one commit."""
+
+    async def record_with(
+        self, tenant_id: uuid.UUID, kind: str, fields: dict[str, Any], writes: Sequence[Write]
+    ) -> tuple[str | None, list[list[dict[str, Any]]]]: ...
 
 
 class NoEvents:

@@ -8,7 +8,6 @@ it cannot verify.
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from typing import Any
 
 from adapters.protocol import SignRequest
 from hub.crypto import sm3
-from hub.db import Database, Statement, is_unique_violation
+from hub.db import Database, Statement, Write, is_unique_violation
 from hub.errors import (
     Conflict,
     Forbidden,
@@ -35,6 +34,7 @@ from hub.seals.services import (
     NoEvents,
     Scope,
     SealService,
+    WritesAlong,
     cached_policy,
     seal_status_at,
 )
@@ -118,6 +118,12 @@ _RESERVE = Statement(
 _COMPLETE = Statement(
     "UPDATE signature_record SET status = 'done', signature_der = {}, signature_sm3 = {},"
     " signed_at = {} WHERE tenant_id = {} AND id = {} AND status = 'pending' RETURNING id"
+)
+# Runs after _COMPLETE in the same transaction: the approval is used only by a signing
+# that completed (a superseded one's record is gone).
+_APPROVAL_USED = Statement(
+    "UPDATE use_request SET status = 'used' WHERE tenant_id = {} AND id = {} AND EXISTS"
+    " (SELECT 1 FROM signature_record WHERE tenant_id = {} AND id = {} AND status = 'done')"
 )
 
 
@@ -345,14 +351,16 @@ class SigningService:
             vendor_name, seal, tbs, result.signature, result.signer_cert, cmd
         )
         signed_at = now
-        # The log entry first (group-committed, durable when `record` returns), then the
-        # record: a crash in between leaves a logged signature nobody received (true: the
-        # vendor did sign it) and a stale reservation a retry reclaims, never a delivered
-        # signature without an inclusion proof.
         signature_sm3 = sm3(signature_der).hex()
-        leaf = await self.events.record(
-            scope.tenant_id,
-            "signature.made",
+        writes = [
+            Write(_COMPLETE, (signature_der, signature_sm3, signed_at, scope.tenant_id, record_id))
+        ]
+        if approval is not None:
+            writes.append(
+                Write(_APPROVAL_USED, (scope.tenant_id, approval["id"], scope.tenant_id, record_id))
+            )
+        leaf, completed = await self._log_and_complete(
+            scope,
             {
                 "signature": str(record_id),
                 "seal": str(seal["id"]),
@@ -360,19 +368,12 @@ class SigningService:
                 "signature_sm3": signature_sm3,
                 "approval_leaf": approval["evidence_leaf_hash"] if approval else None,
             },
+            writes,
         )
-        async with self._maybe_transaction(approval is not None):
-            completed = await self.db.fetch(
-                _COMPLETE, signature_der, signature_sm3, signed_at, scope.tenant_id, record_id
-            )
-            if not completed:
-                # Our reservation was taken over as stale (this call outlived the limit):
-                # the retry that took it answers the client; this signature is not handed out.
-                raise Conflict("this signing took too long and was superseded by a retry")
-            if approval is not None:
-                await UseRequest.update({UseRequest.status: "used"}).where(
-                    (UseRequest.tenant_id == scope.tenant_id) & (UseRequest.id == approval["id"])
-                )
+        if not completed:
+            # Our reservation was taken over as stale (this call outlived the limit): the
+            # retry that took it answers the client; this signature is not handed out.
+            raise Conflict("this signing took too long and was superseded by a retry")
         metrics.signature_made(scope.tenant_slug, vendor_name)
         for hook in self.after_signing:
             await hook(
@@ -396,9 +397,20 @@ class SigningService:
             report=report.to_dict(),
         )
 
-    def _maybe_transaction(self, needed: bool) -> Any:
-        """A transaction when several rows change together; a lone UPDATE commits alone."""
-        return self.db.transaction() if needed else contextlib.nullcontext()
+    async def _log_and_complete(
+        self, scope: Scope, fields: dict[str, Any], writes: list[Write]
+    ) -> tuple[str | None, bool]:
+        """Log the signing and complete its record (and use its approval) in one commit:
+        the evidence log's append batch carries the writes. Nothing is ever done but not
+        logged, nor logged as done but left pending. Returns (leaf hash, completed)."""
+        if isinstance(self.events, WritesAlong):
+            leaf, rows = await self.events.record_with(
+                scope.tenant_id, "signature.made", fields, writes
+            )
+        else:
+            leaf = await self.events.record(scope.tenant_id, "signature.made", fields)
+            rows = await self.db.run_writes(writes)
+        return leaf, bool(rows[0])
 
     def _check_signed(
         self,

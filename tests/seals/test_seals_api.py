@@ -291,3 +291,50 @@ async def test_a_reservation_abandoned_by_a_dead_process_is_reclaimed(make_tenan
     )
     busy = await sign(t.client, person.headers, seal["id"], b"doc", key="dead-process-key")
     assert busy.status_code == 409
+
+
+async def test_a_signing_superseded_mid_flight_is_not_handed_out_nor_uses_its_approval(
+    make_tenant: Any, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Completion, approval use and the log entry commit together, and only for the
+    reservation that is still ours: if a retry took it over while the vendor signed (it
+    deleted the pending row, as `_reclaim_stale` does), this signing answers 409 and the
+    approval stays unused for the retry."""
+    from hub.signing.tables import SignatureRecord, UseRequest
+
+    t = await make_tenant()
+    ent = await t.add_enterprise("某某材料有限公司")
+    clerk = await t.add_account(["clerk"])
+    r = await t.client.post(
+        "/api/v1/seals", headers=ent.agent_headers,
+        json={"seal_type": "official", "enterprise_id": ent.id},
+    )  # fmt: skip
+    r = await t.client.post(f"/api/v1/seals/{r.json()['id']}/approve", headers=clerk, json={})
+    seal = r.json()  # made by its vendor now
+    await t.client.put(f"/api/v1/seals/{seal['id']}/password", headers=ent.agent_headers,
+                       json={"password": SEAL_PASSWORD})  # fmt: skip
+    doc = b"tender"
+    r = await t.client.post("/api/v1/use-requests", headers=ent.agent_headers, json={
+        "seal_id": seal["id"], "document_sm3": sm3(doc).hex(), "purpose": "bid"})  # fmt: skip
+    use = r.json()
+    await t.client.post(f"/api/v1/use-requests/{use['id']}/approve", headers=clerk, json={})
+
+    vendor = app.state.vendors.get(seal["vendor"])
+    real_sign = vendor.sign
+
+    async def sign_then_lose_the_reservation(req: Any) -> Any:
+        answer = await real_sign(req)
+        await SignatureRecord.delete().where(SignatureRecord.status == "pending")
+        return answer
+
+    monkeypatch.setattr(vendor, "sign", sign_then_lose_the_reservation)
+    r = await sign(t.client, ent.agent_headers, seal["id"], doc, use_request_id=use["id"])
+    assert r.status_code == 409 and "superseded" in r.json()["detail"], r.text
+    row = await UseRequest.select(UseRequest.status).where(UseRequest.id == use["id"]).first()
+    assert row is not None and row["status"] == "approved"
+
+    monkeypatch.setattr(vendor, "sign", real_sign)
+    r = await sign(t.client, ent.agent_headers, seal["id"], doc, use_request_id=use["id"])
+    assert r.status_code == 201, r.text
+    row = await UseRequest.select(UseRequest.status).where(UseRequest.id == use["id"]).first()
+    assert row is not None and row["status"] == "used"
