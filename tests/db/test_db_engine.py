@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 
 import pytest
@@ -164,3 +165,28 @@ async def test_sqlite_run_write_commits_or_rolls_back_whole(db: Database, engine
 
     assert await db.engine.run_write(two) == 2  # the lock was released by the failure
     assert await Tenant.count().where(Tenant.slug.like(slug + "-%")).run() == 2
+
+
+async def test_sqlite_point_reads_on_the_loop_thread_see_every_commit(db: Database, engine: str):
+    """`PooledSQLiteEngine.read_here` (Database.fetch's reads): no snapshot outlives a
+    statement, so a commit by any connection is seen by the next read; and the reader
+    connection cannot write."""
+    if engine != "sqlite":
+        pytest.skip("SQLite engine primitive")
+    from hub.db import Statement
+
+    assert isinstance(db.engine, PooledSQLiteEngine)
+    slug = "rh-" + uuid.uuid4().hex[:8]
+    read = Statement("SELECT name FROM tenant WHERE slug = {}")
+    assert await db.fetch(read, slug) == []
+    for name in ("first", "second"):
+        if name == "first":
+            await Tenant.insert(Tenant(slug=slug, name=name, region_code="110000",
+                                       jwt_private_wrapped=b"x", jwt_public=b"x",
+                                       data_key_wrapped=b"x")).run()  # fmt: skip
+        else:
+            await Tenant.update({Tenant.name: name}).where(Tenant.slug == slug).run()
+        assert await db.fetch(read, slug) == [{"name": name}]
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        db.engine.read_here("DELETE FROM tenant WHERE slug = ?", [slug])
+    assert await db.fetch(read, slug) == [{"name": "second"}]
