@@ -18,6 +18,7 @@ from hub.evidence.controllers import EvidenceController, EvidencePackageControll
 from hub.evidence.lifespan import evidence_lifespan
 from hub.evidence.uses_controller import SealUsesController
 from hub.health.controllers import HealthController
+from hub.heap import settled_heap
 from hub.problems import EXCEPTION_HANDLERS
 from hub.seals.controllers import SealController
 from hub.seals.lifespan import sealing_lifespan
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             admission_lifespan,  # registered vendors' adapters, selector, re-evaluation
             # re-ranks vendors and exports the ranking as metrics
             *([ranking_publisher, metrics_lifespan] if settings.metrics.enabled else []),
+            settled_heap,  # last: what startup built is left out of garbage collection
         ],
         debug=False,
     )
