@@ -178,8 +178,13 @@ def _in_write_transaction(
 def _group_commit(
     conn: sqlite3.Connection, engine: PooledSQLiteEngine, statements: list[tuple[str, list[Any]]]
 ) -> list[Any]:
-    """On the connection's thread: run `statements` in one write transaction, each in
-    its own savepoint. Returns each statement's rows, or the sqlite3 error that undid it."""
+    """On the connection's thread: run `statements` in one write transaction. Returns
+    each statement's rows, or the sqlite3 error that undid it.
+
+    No savepoint per statement: a statement that fails a constraint (SQLite's default
+    ABORT) backs out only its own changes and leaves the transaction open. An error that
+    ends the whole transaction (I/O error, disk full) undid every statement, so it fails
+    the group."""
     if len(statements) == 1:  # nothing to group: plain autocommit
         query, args = statements[0]
         engine.lock_file()
@@ -190,19 +195,18 @@ def _group_commit(
         finally:
             engine.unlock_file()
 
-    def each_in_a_savepoint(conn: sqlite3.Connection) -> list[Any]:
+    def each_on_its_own(conn: sqlite3.Connection) -> list[Any]:
         outcomes: list[Any] = []
         for query, args in statements:
-            conn.execute("SAVEPOINT sealhub_write")
             try:
                 outcomes.append(conn.execute(query, args).fetchall())
             except sqlite3.Error as exc:
-                conn.execute("ROLLBACK TO sealhub_write")
+                if not conn.in_transaction:
+                    raise
                 outcomes.append(exc)
-            conn.execute("RELEASE sealhub_write")
         return outcomes
 
-    return _in_write_transaction(conn, engine, each_in_a_savepoint)
+    return _in_write_transaction(conn, engine, each_on_its_own)
 
 
 class PooledSQLiteEngine(SQLiteEngine):

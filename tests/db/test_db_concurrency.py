@@ -78,7 +78,7 @@ async def test_concurrent_read_then_write_transactions(
 
 
 async def test_concurrent_autocommit_writes_keep_their_own_outcome(db: Database) -> None:
-    """Autocommit writes issued together (on SQLite: one group commit, one savepoint each)
+    """Autocommit writes issued together (on SQLite: one group commit, no savepoints)
     each succeed or fail alone: a duplicate fails with a unique violation, its neighbours
     are written, and each caller sees its row as soon as its await returns."""
     from hub.db import is_unique_violation
