@@ -491,6 +491,10 @@ class Write:
 
     statement: Statement
     args: tuple[Any, ...]
+    #: The value the statement's `RETURNING` gives back (first column) when it matched.
+    #: A keyed write is pipelined with others of its statement on PostgreSQL; its rows
+    #: are then `[{"key": key}]` or `[]`.
+    key: Any = None
 
     def run_sqlite(self, conn: sqlite3.Connection) -> list[dict[str, Any]]:
         return [dict(row) for row in conn.execute(self.statement.sqlite, self.args).fetchall()]

@@ -30,7 +30,7 @@ from typing import Any
 
 from hub.crypto import SM2PrivateKey, sm3
 from hub.crypto import keystore as ks
-from hub.db import Database, PooledSQLiteEngine, Write
+from hub.db import Database, PooledSQLiteEngine, Statement, Write
 from hub.errors import FormatError, NotFound
 from hub.evidence.checkpoint import Checkpoint, SignedCheckpoint, sign_checkpoint
 from hub.evidence.events import Event, EventType
@@ -236,6 +236,8 @@ class EvidenceLog:
                         for a, queued in zip(appended, batch, strict=True)]
 
             return await engine.run_write(on_thread)
+        if self.db.is_postgres and engine.current_transaction.get() is None:
+            return await self._append_postgres(batch, items, now)
         async with self.db.transaction():
             if self.db.is_postgres:
                 await self.db.engine.run_ddl(f"SELECT pg_advisory_xact_lock({LOG_LOCK_KEY})")
@@ -246,6 +248,20 @@ class EvidenceLog:
             await _bulk_insert(self.db, _NODE_INSERT, node_rows)
             return [Recorded(a, [await self.db.fetch(w.statement, *w.args) for w in q.writes])
                     for a, q in zip(results, batch, strict=True)]
+
+    async def _append_postgres(
+        self, batch: Sequence[_Queued], items: list[tuple[str, bytes, str | None]],
+        now: datetime,
+    ) -> list[Recorded]:
+        """An append batch on PostgreSQL in six round trips on one pooled connection
+        (BEGIN, lock, size, frontier, both inserts, COMMIT) plus one per kind of write,
+        where the generic path took ~20 for a batch of eight. Each await inside the
+        transaction waits its turn on a busy event loop while the log's lock is held,
+        stalling every other process's appends (at 64 connections: ~23 ms held, ~5 ms of
+        it per round trip; COMMIT's WAL flush is part of it)."""
+        pool = self.db.engine.pool  # type: ignore[attr-defined]
+        async with pool.acquire() as conn:
+            return await _append_postgres(conn, batch, items, now)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -390,6 +406,67 @@ _NODE_INSERT = _BulkInsert("evidence_node", (("node_key", "bigint"), ("hash", "b
 
 
 _Rows = list[tuple[Any, ...]]
+
+# The frontier's stored hashes in one query: leaves from evidence_entry, nodes above them.
+_FRONTIER_SQL = (
+    "SELECT idx AS key, decode(leaf_hash, 'hex') AS hash, true AS leaf FROM evidence_entry"
+    " WHERE idx = ANY($1::bigint[]) UNION ALL"
+    " SELECT node_key, hash, false FROM evidence_node WHERE node_key = ANY($2::bigint[])"
+)
+# Both inserts of a batch as one statement (a data-modifying WITH).
+_INSERTS_SQL = (
+    f"WITH entries AS ({_ENTRY_INSERT.postgres_sql}) "
+    + _NODE_INSERT.postgres_sql.replace("$1", "$7").replace("$2", "$8")
+)
+
+
+def _columns(rows: _Rows, width: int) -> list[list[Any]]:
+    return [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
+
+
+async def _append_postgres(
+    conn: Any, batch: Sequence[_Queued], items: list[tuple[str, bytes, str | None]],
+    now: datetime,
+) -> list[Recorded]:
+    async with conn.transaction():
+        await conn.execute(f"SELECT pg_advisory_xact_lock({LOG_LOCK_KEY})")
+        top = await conn.fetchval("SELECT max(idx) FROM evidence_entry")
+        size = 0 if top is None else int(top) + 1
+        leaves, wanted = _split_coords(frontier(size))
+        rows = await conn.fetch(_FRONTIER_SQL, leaves, list(wanted)) if size else []
+        nodes = {(0, r["key"]) if r["leaf"] else wanted[r["key"]]: bytes(r["hash"])
+                 for r in rows}
+        entry_rows, node_rows, results = _extend(
+            PrefetchedStore(size, nodes), size, items, now)  # fmt: skip
+        await conn.execute(_INSERTS_SQL, *_columns(entry_rows, 6), *_columns(node_rows, 2))
+        done = await _run_writes_postgres(conn, [q.writes for q in batch])
+    return [Recorded(a, rows) for a, rows in zip(results, done, strict=True)]
+
+
+async def _run_writes_postgres(
+    conn: Any, writes_of: Sequence[Sequence[Write]]
+) -> list[list[list[dict[str, Any]]]]:
+    """Each queued write's rows. Writes that name the key their RETURNING gives back are
+    pipelined, one round trip per statement (asyncpg fetchmany); others run one by one."""
+    keyed: dict[Statement, list[Write]] = {}
+    for writes in writes_of:
+        for w in writes:
+            if w.key is not None:
+                keyed.setdefault(w.statement, []).append(w)
+    returned: set[Any] = set()
+    for statement, group in keyed.items():
+        rows = await conn.fetchmany(statement.postgres, [w.args for w in group])
+        returned.update(r[0] for r in rows)
+    done = []
+    for writes in writes_of:
+        out = []
+        for w in writes:
+            if w.key is None:
+                out.append([dict(r) for r in await conn.fetch(w.statement.postgres, *w.args)])
+            else:
+                out.append([{"key": w.key}] if w.key in returned else [])
+        done.append(out)
+    return done
 
 
 def _split_coords(coords: Iterable[Coord]) -> tuple[list[int], dict[int, Coord]]:

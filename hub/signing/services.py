@@ -353,7 +353,11 @@ class SigningService:
         signed_at = now
         signature_sm3 = sm3(signature_der).hex()
         writes = [
-            Write(_COMPLETE, (signature_der, signature_sm3, signed_at, scope.tenant_id, record_id))
+            Write(
+                _COMPLETE,
+                (signature_der, signature_sm3, signed_at, scope.tenant_id, record_id),
+                key=record_id,
+            )
         ]
         if approval is not None:
             writes.append(

@@ -225,3 +225,38 @@ async def test_record_inside_a_transaction_commits_with_it(evidence_db, log):
     assert await log.size() == before + 1  # the rolled-back event left no entry
     appended = await log.append(event("after-rollback", 0))
     assert appended.index == before + 1
+
+
+async def test_writes_commit_with_their_entry_and_each_gets_its_own_rows(log):
+    """`append_with`: a batch's writes run in its transaction (pipelined per statement
+    on PostgreSQL when keyed), and each caller gets the rows of its own writes: here
+    every other insert conflicts with a row made before, so it matched nothing."""
+    import uuid
+
+    from hub.db import Statement, Write
+
+    insert = Statement(
+        "INSERT INTO evidence_log_key (name, public_key_pem, wrapped_data_key,"
+        " sealed_private_key, created_at) VALUES ({}, 'pem', {}, {}, {})"
+        " ON CONFLICT (name) DO NOTHING RETURNING name"
+    )
+    tag = uuid.uuid4().hex[:8]
+    names = [f"test-{tag}-{i}" for i in range(40)]
+    now = datetime.now(UTC)
+
+    def made(name: str) -> list[Write]:
+        return [Write(insert, (name, b"w", b"s", now), key=name)]
+
+    await asyncio.gather(*(log.append_with(event(tag, i), made(names[i]))
+                           for i in range(0, 40, 2)))  # fmt: skip
+    recorded = await asyncio.gather(*(log.append_with(event(tag, 100 + i), made(n))
+                                      for i, n in enumerate(names)))  # fmt: skip
+    for i, r in enumerate(recorded):
+        assert bool(r.rows[0]) is (i % 2 == 1), (i, r.rows)
+    size = await log.size()
+    mine = {r.appended.index for r in recorded}
+    assert len(mine) == 40 and max(mine) < size
+    rows = await EvidenceLogKey.raw(
+        "SELECT count(*) AS n FROM evidence_log_key WHERE name LIKE {}", f"test-{tag}-%"
+    )
+    assert rows[0]["n"] == 40
