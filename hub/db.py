@@ -140,6 +140,12 @@ async def _use_wal(conn: aiosqlite.Connection, attempts: int = 50) -> None:
             await asyncio.sleep(0.005 * (attempt + 1))
 
 
+# Read the database file through a memory map: every commit (by any connection) empties
+# each connection's page cache, and re-reading pages by mmap instead of read() calls cut
+# ~6% of the CPU per signing with two workers (bench/http_sign.py).
+_MMAP = f"PRAGMA mmap_size = {256 << 20}"
+
+
 @dataclass(frozen=True)
 class _QueuedWrite:
     query: str
@@ -262,6 +268,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         # NORMAL is durable across process crashes in WAL mode (only an OS crash can lose
         # the last commits); FULL would fsync on every commit.
         await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute(_MMAP)
         await conn.execute("PRAGMA foreign_keys = 1")
         return conn
 
@@ -278,6 +285,7 @@ class PooledSQLiteEngine(SQLiteEngine):
             conn.row_factory = dict_factory
             conn.execute("PRAGMA busy_timeout = 1000")
             conn.execute("PRAGMA query_only = 1")
+            conn.execute(_MMAP)
             self._readers[threading.get_ident()] = conn
         return conn.execute(query, args).fetchall()
 
