@@ -14,14 +14,15 @@ mode with a busy timeout, and write transactions are `BEGIN IMMEDIATE` behind on
 in-process writer lock (so writers of one process queue fairly in asyncio instead of
 sleeping in SQLite's busy handler; the busy timeout covers writers in other processes).
 
-Two things make it fast under concurrent load (bench/http_sign.py), because the cost of a
-query here is not SQLite's (tens of microseconds) but the hop to the connection's thread
+Three things make it fast under concurrent load (bench/http_sign.py), because the cost of
+a query here is not SQLite's (tens of microseconds) but the hop to the connection's thread
 and back, which waits for a busy event loop:
 - every statement is one hop (`execute_fetchall`), not three (execute, fetch, close);
+- `Database.fetch`'s point reads take no hop at all (`PooledSQLiteEngine.read_here`);
 - autocommit writes are group-committed: statements queued while the writer is busy run
-  together in one hop and one `BEGIN IMMEDIATE ... COMMIT`, each inside its own SAVEPOINT,
-  so each keeps its own outcome (a UNIQUE violation fails only its statement) and each
-  caller resumes only after the COMMIT that made its write durable.
+  together in one hop and one `BEGIN IMMEDIATE ... COMMIT`, each keeping its own outcome
+  (a UNIQUE violation backs out only its statement), and each caller resumes only after
+  the COMMIT that made its write durable.
 Between processes (`sealhub serve --workers N`), writers queue on an flock of
 `<db>-write-lock` taken on the connection's thread before `BEGIN IMMEDIATE`: the kernel
 wakes the next writer the moment the lock is free, where SQLite's busy handler would have
@@ -500,8 +501,9 @@ class Write:
     statement: Statement
     args: tuple[Any, ...]
     #: The value the statement's `RETURNING` gives back (first column) when it matched.
-    #: A keyed write is pipelined with others of its statement on PostgreSQL; its rows
-    #: are then `[{"key": key}]` or `[]`.
+    #: On PostgreSQL a batch's keyed writes run first, pipelined per statement (one round
+    #: trip each), then the others in order; a keyed write's rows then say only whether
+    #: it matched: `[{"key": key}]` or `[]`.
     key: Any = None
 
     def run_sqlite(self, conn: sqlite3.Connection) -> list[dict[str, Any]]:
