@@ -324,7 +324,7 @@ def cost_growth(base: str, work: Path) -> None:
             meter.start()
             r = sign_load(hub.port, [signer], conns=COST_CONNS, seconds=COST_SECONDS)
             hub_cpu, pg_cpu = meter.stop()
-            cpu_ms = 1000 * (hub_cpu + pg_cpu) / max(r.ok, 1)
+            cpu_ms = 1000 * (hub_cpu + pg_cpu) / max(r.all_ok, 1)
             labels.append(label)
             series["p50 latency"].append(r.p50_ms)
             series["CPU per signing"].append(cpu_ms)
