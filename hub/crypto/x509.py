@@ -54,7 +54,8 @@ class Name:
 
 @dataclass(frozen=True)
 class Certificate:
-    """A parsed certificate that remembers its exact bytes."""
+    """A parsed certificate that remembers its exact bytes. Names and validity are
+    worked out once: parsed certificates are cached and read on every verification."""
 
     der: bytes
     _asn1: x509.Certificate = field(repr=False, compare=False)
@@ -110,11 +111,11 @@ class Certificate:
     def serial_number(self) -> int:
         return self._asn1["tbs_certificate"]["serial_number"].native
 
-    @property
+    @cached_property
     def subject(self) -> str:
         return _name_text(self._asn1.subject)
 
-    @property
+    @cached_property
     def issuer(self) -> str:
         return _name_text(self._asn1.issuer)
 
@@ -126,11 +127,11 @@ class Certificate:
     def issuer_name_der(self) -> bytes:
         return self._asn1.issuer.dump()
 
-    @property
+    @cached_property
     def not_before(self) -> datetime:
         return self._asn1["tbs_certificate"]["validity"]["not_before"].native
 
-    @property
+    @cached_property
     def not_after(self) -> datetime:
         return self._asn1["tbs_certificate"]["validity"]["not_after"].native
 

@@ -48,8 +48,12 @@ class SealInfo:
     variants: tuple[str, ...] = ()  # keys of hub.formats.variants.VARIANTS
 
 
+@lru_cache(maxsize=256)
 def decode_time(value: bytes) -> datetime:
-    """GeneralizedTime or UTCTime TLV -> aware datetime (UTC when no zone is written)."""
+    """GeneralizedTime or UTCTime TLV -> aware datetime (UTC when no zone is written).
+
+    Remembered: asn1crypto's parse costs ~50 µs, and every signing made in the same
+    second carries the same timeInfo bytes (datetimes are immutable)."""
     if not value:
         raise FormatError("missing time")
     tag = value[0]
