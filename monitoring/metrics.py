@@ -281,13 +281,23 @@ def record_http_request(route: str, method: str, status: int, seconds: float) ->
     children[1].observe(seconds)
 
 
+_VENDOR_CHILDREN: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+
+
 def record_vendor_call(vendor: str, operation: VendorOperation, outcome: VendorOutcome,
                        seconds: float) -> None:
     """One call to a vendor adapter: count it by outcome and time it."""
-    v = slug_label(vendor, "vendor")
-    op = _member(operation, VENDOR_OPERATIONS, "operation")
-    VENDOR_REQUESTS.labels(v, op, _member(outcome, VENDOR_OUTCOMES, "outcome")).inc()
-    VENDOR_REQUEST_DURATION.labels(v, op).observe(max(seconds, 0.0))
+    key = (vendor, operation, outcome)
+    children = _VENDOR_CHILDREN.get(key)
+    if children is None:  # label checks once per (vendor, operation, outcome), as above
+        v = slug_label(vendor, "vendor")
+        op = _member(operation, VENDOR_OPERATIONS, "operation")
+        children = (VENDOR_REQUESTS.labels(v, op, _member(outcome, VENDOR_OUTCOMES, "outcome")),
+                    VENDOR_REQUEST_DURATION.labels(v, op))  # fmt: skip
+        if len(_VENDOR_CHILDREN) < _HTTP_CHILDREN_MAX:
+            _VENDOR_CHILDREN[key] = children
+    children[0].inc()
+    children[1].observe(max(seconds, 0.0))
 
 
 def vendor_outcome(exc: BaseException | None) -> VendorOutcome:
