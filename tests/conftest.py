@@ -29,11 +29,11 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
 from litestar import Litestar
+from scratch_db import create_postgres_database, drop_postgres_database
 
 from hub.app import create_app
 from hub.db import Database
@@ -53,35 +53,6 @@ ENGINES = [
         ],
     ),
 ]
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
-
-
-async def create_postgres_database(base_url: str) -> str:
-    """Create a uniquely named database on the server of `base_url`; return its URL."""
-    import asyncpg
-
-    name = f"sealhub_t_{os.getpid()}_{secrets.token_hex(4)}"
-    conn = await asyncpg.connect(base_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return _with_database(base_url, name)
-
-
-async def drop_postgres_database(base_url: str, url: str) -> None:
-    import asyncpg
-
-    name = urlsplit(url).path.lstrip("/")
-    conn = await asyncpg.connect(base_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 def make_test_settings(database_url: str, **security: object) -> Settings:

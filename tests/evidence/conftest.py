@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from evidence_support import Signing, sign_with_log
+from scratch_db import create_postgres_database, drop_postgres_database
 
 from hub.db import Database, bind_tables, open_database
 from hub.evidence.tables import EvidenceEntry
@@ -64,7 +64,7 @@ async def evidence_db(request, tmp_path_factory) -> AsyncIterator[Database]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('evidence') / 'evidence.db'}"
     else:
-        url = await _create_pg_database(POSTGRES_URL)
+        url = await create_postgres_database(POSTGRES_URL, "sealhub_ev")
     db = await open_database(DatabaseSettings(url=url), migrate_now=True)
     try:
         yield db
@@ -72,32 +72,9 @@ async def evidence_db(request, tmp_path_factory) -> AsyncIterator[Database]:
         await db.close()
         bind_tables(previous)
         if request.param == "postgres":
-            await _drop_pg_database(POSTGRES_URL, url)
+            await drop_postgres_database(POSTGRES_URL, url)
 
 
 @pytest.fixture(scope="module")
 def master_key() -> bytes:
     return secrets.token_bytes(16)
-
-
-async def _create_pg_database(base_url: str) -> str:
-    import asyncpg
-
-    name = f"sealhub_ev_{os.getpid()}_{secrets.token_hex(4)}"
-    conn = await asyncpg.connect(base_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return urlunsplit(urlsplit(base_url)._replace(path="/" + name))
-
-
-async def _drop_pg_database(base_url: str, url: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(base_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{urlsplit(url).path.lstrip("/")}" '
-                           "WITH (FORCE)")
-    finally:
-        await conn.close()

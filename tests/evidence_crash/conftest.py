@@ -4,13 +4,12 @@ process (and its successor after the crash) runs with; helpers in crash_support.
 from __future__ import annotations
 
 import base64
-import os
 import secrets
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from crash_support import ORIGIN, POSTGRES_URL, STALE_SECONDS, HubSetup
+from scratch_db import create_postgres_database, drop_postgres_database
 
 
 @pytest.fixture(
@@ -32,19 +31,10 @@ async def hub_setup(
 ) -> AsyncIterator[HubSetup]:
     """A fresh, empty database on the engine (the first hub migrates it)."""
     tmp_path = tmp_path_factory.mktemp("crash-" + request.param)
-    name = ""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'sealhub.db'}"
     else:
-        import asyncpg
-
-        name = f"sealhub_crash_{os.getpid()}_{secrets.token_hex(3)}"
-        conn = await asyncpg.connect(POSTGRES_URL)
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-        url = urlunsplit(urlsplit(POSTGRES_URL)._replace(path="/" + name))
+        url = await create_postgres_database(POSTGRES_URL, "sealhub_crash")
     env = {
         "DATABASE_URL": url,
         "SEALHUB_MASTER_KEY": base64.b64encode(secrets.token_bytes(16)).decode(),
@@ -60,11 +50,5 @@ async def hub_setup(
     try:
         yield HubSetup(engine=request.param, database_url=url, env=env, work=tmp_path)
     finally:
-        if name:
-            import asyncpg
-
-            conn = await asyncpg.connect(POSTGRES_URL)
-            try:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            finally:
-                await conn.close()
+        if request.param != "sqlite":
+            await drop_postgres_database(POSTGRES_URL, url)

@@ -1,0 +1,42 @@
+"""Scratch PostgreSQL databases for tests: one per fixture, dropped afterwards.
+
+Shared by the session database (tests/conftest.py), the evidence log's own database
+(tests/evidence) and the crash tests' hubs (tests/evidence_crash). Importable as
+`scratch_db` because tests/ is on sys.path (pytest's prepend import mode).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from urllib.parse import urlsplit, urlunsplit
+
+
+def with_database(url: str, name: str) -> str:
+    """`url` pointing at database `name` on the same server."""
+    return urlunsplit(urlsplit(url)._replace(path="/" + name))
+
+
+async def create_postgres_database(base_url: str, prefix: str = "sealhub_t") -> str:
+    """Create a uniquely named database on the server of `base_url`; return its URL."""
+    import asyncpg
+
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
+    conn = await asyncpg.connect(base_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return with_database(base_url, name)
+
+
+async def drop_postgres_database(base_url: str, url: str) -> None:
+    """Drop the database `url` names (connections to it are closed by force)."""
+    import asyncpg
+
+    name = urlsplit(url).path.lstrip("/")
+    conn = await asyncpg.connect(base_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
