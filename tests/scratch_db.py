@@ -1,7 +1,8 @@
 """Scratch PostgreSQL databases for tests: one per fixture, dropped afterwards.
 
 Shared by the session database (tests/conftest.py), the evidence log's own database
-(tests/evidence) and the crash tests' hubs (tests/evidence_crash). Importable as
+(tests/evidence), the crash tests' hubs (tests/evidence_crash) and the replicas'
+cluster (tests/replicas). Importable as
 `scratch_db` because tests/ is on sys.path (pytest's prepend import mode).
 """
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import base64
-import os
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from replicas_support import POSTGRES_URL, REPLICAS, Cluster, setup_citizen
+from scratch_db import create_postgres_database, drop_postgres_database
 
 from hub.process import HubProcess
 
@@ -19,13 +18,7 @@ from hub.process import HubProcess
 async def cluster(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Cluster]:
     if not POSTGRES_URL:
         pytest.skip("SEALHUB_TEST_POSTGRES_URL not set (replicas need PostgreSQL)")
-    import asyncpg
-
-    name = f"sealhub_replicas_{os.getpid()}_{secrets.token_hex(3)}"
-    conn = await asyncpg.connect(POSTGRES_URL)
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    url = urlunsplit(urlsplit(POSTGRES_URL)._replace(path="/" + name))
+    url = await create_postgres_database(POSTGRES_URL, "sealhub_replicas")
     work: Path = tmp_path_factory.mktemp("replicas")
     env = {
         "DATABASE_URL": url,
@@ -47,6 +40,4 @@ async def cluster(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clu
     finally:
         for hub in hubs:
             hub.stop()
-        conn = await asyncpg.connect(POSTGRES_URL)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
+        await drop_postgres_database(POSTGRES_URL, url)
