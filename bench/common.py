@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -377,30 +376,6 @@ def mix_load(lanes: Sequence[tuple[int, Ops]], *, seconds: float,
                                  p95_ms=_percentile(values, 0.95),
                                  p99_ms=_percentile(values, 0.99))  # fmt: skip
     return results
-
-
-async def create_database(base: str, prefix: str = "sealhub_bench") -> str:
-    """A fresh PostgreSQL database next to the one `base` names; returns its URL."""
-    import asyncpg
-
-    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
-    conn = await asyncpg.connect(base)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return urlunsplit(urlsplit(base)._replace(path="/" + name))
-
-
-async def drop_database(base: str, url: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(base)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{urlsplit(url).path.lstrip("/")}" '
-                           "WITH (FORCE)")  # fmt: skip
-    finally:
-        await conn.close()
 
 
 def hub_env(database_url: str, work: Path) -> dict[str, str]:

@@ -23,14 +23,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
     CpuMeter,
     HubProcess,
-    create_database,
-    drop_database,
     hub_env,
     make_signer,
     operator,
     raw_sm2_signs_per_second,
     sign_load,
 )
+
+from hub.scratchdb import create_database, drop_database
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))

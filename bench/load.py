@@ -53,8 +53,6 @@ from common import (
     HubProcess,
     OpResult,
     Signer,
-    create_database,
-    drop_database,
     hub_env,
     make_signer,
     mix_load,
@@ -62,6 +60,8 @@ from common import (
     raw_sm2_signs_per_second,
     sign_load,
 )
+
+from hub.scratchdb import create_database, drop_database
 
 
 def _env_int(name: str, default: int) -> int:

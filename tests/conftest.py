@@ -33,10 +33,10 @@ from typing import Any
 import httpx
 import pytest
 from litestar import Litestar
-from scratch_db import create_postgres_database, drop_postgres_database
 
 from hub.app import create_app
 from hub.db import Database
+from hub.scratchdb import create_database, drop_database
 from hub.settings import DatabaseSettings, SecuritySettings, ServerSettings, Settings
 
 POSTGRES_URL = os.environ.get("SEALHUB_TEST_POSTGRES_URL", "")
@@ -108,11 +108,11 @@ async def database_url(engine: str, tmp_path_factory: pytest.TempPathFactory) ->
         path: Path = tmp_path_factory.mktemp("sqlite") / "sealhub.db"
         yield f"sqlite:///{path}"
         return
-    url = await create_postgres_database(POSTGRES_URL)
+    url = await create_database(POSTGRES_URL)
     try:
         yield url
     finally:
-        await drop_postgres_database(POSTGRES_URL, url)
+        await drop_database(POSTGRES_URL, url)
 
 
 @pytest.fixture(scope="session")

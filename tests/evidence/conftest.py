@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 from evidence_support import Signing, sign_with_log
-from scratch_db import create_postgres_database, drop_postgres_database
 
 from hub.db import Database, bind_tables, open_database
 from hub.evidence.tables import EvidenceEntry
+from hub.scratchdb import create_database, drop_database
 from hub.settings import DatabaseSettings
 
 
@@ -64,7 +64,7 @@ async def evidence_db(request, tmp_path_factory) -> AsyncIterator[Database]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('evidence') / 'evidence.db'}"
     else:
-        url = await create_postgres_database(POSTGRES_URL, "sealhub_ev")
+        url = await create_database(POSTGRES_URL, "sealhub_ev")
     db = await open_database(DatabaseSettings(url=url), migrate_now=True)
     try:
         yield db
@@ -72,7 +72,7 @@ async def evidence_db(request, tmp_path_factory) -> AsyncIterator[Database]:
         await db.close()
         bind_tables(previous)
         if request.param == "postgres":
-            await drop_postgres_database(POSTGRES_URL, url)
+            await drop_database(POSTGRES_URL, url)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 from crash_support import ORIGIN, POSTGRES_URL, STALE_SECONDS, HubSetup
-from scratch_db import create_postgres_database, drop_postgres_database
+
+from hub.scratchdb import create_database, drop_database
 
 
 @pytest.fixture(
@@ -34,7 +35,7 @@ async def hub_setup(
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'sealhub.db'}"
     else:
-        url = await create_postgres_database(POSTGRES_URL, "sealhub_crash")
+        url = await create_database(POSTGRES_URL, "sealhub_crash")
     env = {
         "DATABASE_URL": url,
         "SEALHUB_MASTER_KEY": base64.b64encode(secrets.token_bytes(16)).decode(),
@@ -51,4 +52,4 @@ async def hub_setup(
         yield HubSetup(engine=request.param, database_url=url, env=env, work=tmp_path)
     finally:
         if request.param != "sqlite":
-            await drop_postgres_database(POSTGRES_URL, url)
+            await drop_database(POSTGRES_URL, url)

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 from replicas_support import POSTGRES_URL, REPLICAS, Cluster, setup_citizen
-from scratch_db import create_postgres_database, drop_postgres_database
 
 from hub.process import HubProcess
+from hub.scratchdb import create_database, drop_database
 
 
 @pytest.fixture(scope="module")
 async def cluster(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Cluster]:
     if not POSTGRES_URL:
         pytest.skip("SEALHUB_TEST_POSTGRES_URL not set (replicas need PostgreSQL)")
-    url = await create_postgres_database(POSTGRES_URL, "sealhub_replicas")
+    url = await create_database(POSTGRES_URL, "sealhub_replicas")
     work: Path = tmp_path_factory.mktemp("replicas")
     env = {
         "DATABASE_URL": url,
@@ -40,4 +40,4 @@ async def cluster(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clu
     finally:
         for hub in hubs:
             hub.stop()
-        await drop_postgres_database(POSTGRES_URL, url)
+        await drop_database(POSTGRES_URL, url)

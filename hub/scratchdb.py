@@ -1,10 +1,6 @@
-"""Scratch PostgreSQL databases for tests: one per fixture, dropped afterwards.
-
-Shared by the session database (tests/conftest.py), the evidence log's own database
-(tests/evidence), the crash tests' hubs (tests/evidence_crash) and the replicas'
-cluster (tests/replicas). Importable as
-`scratch_db` because tests/ is on sys.path (pytest's prepend import mode).
-"""
+"""Scratch PostgreSQL databases next to a given one, for tests and benchmarks: created
+with a unique name, dropped afterwards (tests/conftest.py, tests/evidence,
+tests/evidence_crash, tests/replicas, bench/common.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +14,7 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path="/" + name))
 
 
-async def create_postgres_database(base_url: str, prefix: str = "sealhub_t") -> str:
+async def create_database(base_url: str, prefix: str = "sealhub_t") -> str:
     """Create a uniquely named database on the server of `base_url`; return its URL."""
     import asyncpg
 
@@ -31,7 +27,7 @@ async def create_postgres_database(base_url: str, prefix: str = "sealhub_t") -> 
     return with_database(base_url, name)
 
 
-async def drop_postgres_database(base_url: str, url: str) -> None:
+async def drop_database(base_url: str, url: str) -> None:
     """Drop the database `url` names (connections to it are closed by force)."""
     import asyncpg
 
