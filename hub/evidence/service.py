@@ -227,7 +227,8 @@ class EvidenceLog:
         now = datetime.now(UTC)
         items = [queued.item for queued in batch]
         engine = self.db.engine
-        if isinstance(engine, PooledSQLiteEngine) and engine.current_transaction.get() is None:
+        alone = engine.current_transaction.get() is None  # not inside a caller's transaction
+        if alone and isinstance(engine, PooledSQLiteEngine):
             # One hop on the writer's thread: the write lock is held for the batch's
             # statements only, not across round trips to a busy event loop.
             def on_thread(conn: sqlite3.Connection) -> list[Recorded]:
@@ -236,8 +237,10 @@ class EvidenceLog:
                         for a, queued in zip(appended, batch, strict=True)]
 
             return await engine.run_write(on_thread)
-        if self.db.is_postgres and engine.current_transaction.get() is None:
-            return await self._append_postgres(batch, items, now)
+        if alone and self.db.is_postgres:
+            async with engine.pool.acquire() as conn:  # type: ignore[attr-defined]
+                return await _append_postgres(conn, batch, items, now)
+        # Inside the caller's transaction (either engine): append on its connection.
         async with self.db.transaction():
             if self.db.is_postgres:
                 await self.db.engine.run_ddl(f"SELECT pg_advisory_xact_lock({LOG_LOCK_KEY})")
@@ -248,20 +251,6 @@ class EvidenceLog:
             await _bulk_insert(self.db, _NODE_INSERT, node_rows)
             return [Recorded(a, [await self.db.fetch(w.statement, *w.args) for w in q.writes])
                     for a, q in zip(results, batch, strict=True)]
-
-    async def _append_postgres(
-        self, batch: Sequence[_Queued], items: list[tuple[str, bytes, str | None]],
-        now: datetime,
-    ) -> list[Recorded]:
-        """An append batch on PostgreSQL in six round trips on one pooled connection
-        (BEGIN, lock, size, frontier, both inserts, COMMIT) plus one per kind of write,
-        where the generic path took ~20 for a batch of eight. Each await inside the
-        transaction waits its turn on a busy event loop while the log's lock is held,
-        stalling every other process's appends (at 64 connections: ~23 ms held, ~5 ms of
-        it per round trip; COMMIT's WAL flush is part of it)."""
-        pool = self.db.engine.pool  # type: ignore[attr-defined]
-        async with pool.acquire() as conn:
-            return await _append_postgres(conn, batch, items, now)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -428,6 +417,12 @@ async def _append_postgres(
     conn: Any, batch: Sequence[_Queued], items: list[tuple[str, bytes, str | None]],
     now: datetime,
 ) -> list[Recorded]:
+    """An append batch on PostgreSQL in six round trips on one pooled connection
+    (BEGIN, lock, size, frontier, both inserts, COMMIT) plus one per kind of write,
+    where the generic path took ~20 for a batch of eight. Each await inside the
+    transaction waits its turn on a busy event loop while the log's lock is held,
+    stalling every other process's appends (at 64 connections: ~23 ms held, ~5 ms of
+    it per round trip; COMMIT's WAL flush is part of it)."""
     async with conn.transaction():
         await conn.execute(f"SELECT pg_advisory_xact_lock({LOG_LOCK_KEY})")
         top = await conn.fetchval("SELECT max(idx) FROM evidence_entry")
