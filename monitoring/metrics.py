@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, Literal
 
 # prometheus-client's own variable, read by prometheus-client at import: it enters
@@ -264,40 +264,46 @@ def status_class(status: int) -> str:
 # so skip the label guards and prometheus-client's locked child lookup after the first
 # time. Bounded like the labels: route templates and methods are finite, and anything
 # the guards reject collapses onto `_invalid_` children.
-_HTTP_CHILDREN: dict[tuple[str, str, int], tuple[Any, Any]] = {}
-_HTTP_CHILDREN_MAX = 4096
+# Label children per raw (unchecked) key: the label checks and `labels()` lookups run
+# once per distinct key, not on every request. Bounded, so odd keys cannot grow it.
+_CHILDREN_MAX = 4096
+_Children = tuple[Any, Any]
+_HTTP_CHILDREN: dict[tuple[str, str, int], _Children] = {}
+_VENDOR_CHILDREN: dict[tuple[str, str, str], _Children] = {}
+
+
+def _children(cache: dict[Any, _Children], key: Any, make: Callable[[], _Children]) -> _Children:
+    children = cache.get(key)
+    if children is None:
+        children = make()
+        if len(cache) < _CHILDREN_MAX:
+            cache[key] = children
+    return children
 
 
 def record_http_request(route: str, method: str, status: int, seconds: float) -> None:
-    key = (route, method, status)
-    children = _HTTP_CHILDREN.get(key)
-    if children is None:
+    def make() -> _Children:
         labels = (route_label(route), _member(method, HTTP_METHODS, "method"),
                   status_class(status))
-        children = (HTTP_REQUESTS.labels(*labels), HTTP_REQUEST_DURATION.labels(*labels))
-        if len(_HTTP_CHILDREN) < _HTTP_CHILDREN_MAX:
-            _HTTP_CHILDREN[key] = children
-    children[0].inc()
-    children[1].observe(seconds)
+        return HTTP_REQUESTS.labels(*labels), HTTP_REQUEST_DURATION.labels(*labels)
 
-
-_VENDOR_CHILDREN: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+    counter, histogram = _children(_HTTP_CHILDREN, (route, method, status), make)
+    counter.inc()
+    histogram.observe(seconds)
 
 
 def record_vendor_call(vendor: str, operation: VendorOperation, outcome: VendorOutcome,
                        seconds: float) -> None:
     """One call to a vendor adapter: count it by outcome and time it."""
-    key = (vendor, operation, outcome)
-    children = _VENDOR_CHILDREN.get(key)
-    if children is None:  # label checks once per (vendor, operation, outcome), as above
+    def make() -> _Children:
         v = slug_label(vendor, "vendor")
         op = _member(operation, VENDOR_OPERATIONS, "operation")
-        children = (VENDOR_REQUESTS.labels(v, op, _member(outcome, VENDOR_OUTCOMES, "outcome")),
-                    VENDOR_REQUEST_DURATION.labels(v, op))  # fmt: skip
-        if len(_VENDOR_CHILDREN) < _HTTP_CHILDREN_MAX:
-            _VENDOR_CHILDREN[key] = children
-    children[0].inc()
-    children[1].observe(max(seconds, 0.0))
+        return (VENDOR_REQUESTS.labels(v, op, _member(outcome, VENDOR_OUTCOMES, "outcome")),
+                VENDOR_REQUEST_DURATION.labels(v, op))  # fmt: skip
+
+    counter, histogram = _children(_VENDOR_CHILDREN, (vendor, operation, outcome), make)
+    counter.inc()
+    histogram.observe(max(seconds, 0.0))
 
 
 def vendor_outcome(exc: BaseException | None) -> VendorOutcome:
