@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import datetime
 
@@ -10,13 +11,14 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
-from hub.auth.guards import requires
+from hub.auth.guards import requires, tokens_of
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.auth.scope import not_found
 from hub.db import get_db
 from hub.errors import NotFound
-from tenants import services
+from tenants import services, token_keys
+from tenants.keys import keyring_of
 from tenants.tables import Account
 
 
@@ -65,6 +67,42 @@ class CreateAccount(msgspec.Struct, forbid_unknown_fields=True):
     display_name: str = ""
 
 
+class RotateTokenKey(msgspec.Struct, forbid_unknown_fields=True):
+    # True when the key leaked: every token it signed is refused from now on (all users
+    # log in again). False: they stay valid until they expire.
+    revoke_previous: bool = False
+
+
+class TokenKeyRotated(msgspec.Struct):
+    kid: str
+    previous_kid: str
+    previous_valid_until: datetime | None
+
+
+class Jwk(msgspec.Struct):
+    kty: str
+    crv: str
+    x: str
+    kid: str
+    alg: str
+    use: str
+
+
+class Jwks(msgspec.Struct):
+    keys: list[Jwk]
+
+
+async def _rotate(request: Request, tenant_id: uuid.UUID, data: RotateTokenKey,
+                  by: str) -> TokenKeyRotated:
+    state = request.app.state
+    done = await token_keys.rotate_token_key(
+        keyring_of(state), tenant_id, keep_previous_seconds=tokens_of(state).longest_lifetime,
+        revoke_previous=data.revoke_previous, by=by,
+    )
+    return TokenKeyRotated(kid=done.kid, previous_kid=done.previous_kid,
+                           previous_valid_until=done.previous_valid_until)
+
+
 def tenant_out(v: services.TenantView) -> TenantOut:
     return TenantOut(id=v.id, slug=v.slug, name=v.name, region_code=v.region_code,
                      status=v.status, created_at=v.created_at)
@@ -103,6 +141,15 @@ class TenantController(Controller):
     async def get(self, tenant_id: FromPath[uuid.UUID]) -> TenantOut:
         return tenant_out(await services.get_tenant(tenant_id))
 
+    @post("/{tenant_id:uuid}/token-key", operation_id="rotateTenantTokenKey",
+          summary="Rotate a tenant's token-signing key (hub operator); revoke_previous "
+                  "refuses every token the old key signed",
+          guards=[requires(Role.HUB_OPERATOR)], responses=errors(401, 403, 404, 409, 422))
+    async def rotate_token_key(self, request: Request, principal: CurrentPrincipal,
+                               tenant_id: FromPath[uuid.UUID],
+                               data: JSONBody[RotateTokenKey]) -> TokenKeyRotated:
+        return await _rotate(request, tenant_id, data, by=f"hub/{principal.account_id}")
+
 
 class MyTenantController(Controller):
     path = "/api/v1/tenant"
@@ -112,6 +159,24 @@ class MyTenantController(Controller):
          guards=[requires()], responses=errors(401))
     async def mine(self, principal: CurrentPrincipal) -> TenantOut:
         return tenant_out(await services.get_tenant(principal.tenant_id))
+
+    @post("/token-key", operation_id="rotateMyTokenKey",
+          summary="Rotate my tenant's token-signing key (tenant admin; hub operator for the "
+                  "hub); revoke_previous refuses every token the old key signed",
+          guards=[requires(Role.TENANT_ADMIN, Role.HUB_OPERATOR)],
+          responses=errors(401, 403, 409, 422))
+    async def rotate_my_token_key(self, request: Request, principal: CurrentPrincipal,
+                                  data: JSONBody[RotateTokenKey]) -> TokenKeyRotated:
+        return await _rotate(request, principal.tenant_id, data,
+                             by=f"{principal.tenant_slug}/{principal.account_id}")
+
+    @get("/token-keys", operation_id="getMyTokenKeys",
+         summary="The public keys that verify my tenant's tokens now (JWKS, RFC 7517)",
+         guards=[requires()], responses=errors(401))
+    async def my_token_keys(self, request: Request, principal: CurrentPrincipal) -> Jwks:
+        found = await token_keys.jwks(keyring_of(request.app.state), principal.tenant_slug,
+                                      time.time())
+        return Jwks(keys=[Jwk(**k) for k in found["keys"]])
 
 
 class AccountController(Controller):

@@ -5,8 +5,14 @@
                                    -> everything else the tenant seals (ID numbers, vendor keys)
 
 Wrapping uses `hub.crypto.keystore` (SM4-GCM, AAD bound to purpose and tenant id).
-Keys never change once a tenant exists, so unwrapped keys are cached per process;
-only the wrapped forms are in the database.
+Only the wrapped forms are in the database. The data key never changes once a tenant
+exists, so it is cached for the process's life.
+
+The token key rotates (`rotate_token_key`): `tenant.key_version` numbers it (a token's
+`kid` is "<slug>/<version>"), and the key it replaced stays valid for verification until
+`jwt_previous_until` (every token it signed has expired by then) unless the rotation
+revoked it (a leaked key). Token keys are therefore cached for `token_key_ttl` (30 s): a
+rotation on one replica reaches every other within that bound, and at once on its own.
 
 Services get the data key with `await keyring.data_key(tenant_id)`; the keyring lives
 on `app.state.keyring` (see `keyring_of`).
@@ -14,8 +20,10 @@ on `app.state.keyring` (see `keyring_of`).
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -35,34 +43,64 @@ class NewTenantKeys:
 
 
 @dataclass(frozen=True)
+class TokenSigningKey:
+    version: int
+    private_key: Ed25519PrivateKey
+    loaded_at: float  # time.monotonic()
+
+
+@dataclass(frozen=True)
 class TenantVerifyKey:
+    """A tenant's token verification keys as last read: the current one and, until
+    `previous_until` (unix seconds), the one it replaced."""
+
     tenant_id: uuid.UUID
     slug: str
+    version: int
     public_key: Ed25519PublicKey
+    previous_key: Ed25519PublicKey | None
+    previous_until: float | None
+    loaded_at: float  # time.monotonic()
+
+    def key_for(self, version: int, now: float) -> Ed25519PublicKey | None:
+        """The key that verifies tokens of key `version` at `now`, if any still does."""
+        if version == self.version:
+            return self.public_key
+        if (version == self.version - 1 and self.previous_key is not None
+                and self.previous_until is not None and now <= self.previous_until):
+            return self.previous_key
+        return None
 
 
 def new_tenant_keys(master_key: bytes, tenant_id: uuid.UUID) -> NewTenantKeys:
     data_key, wrapped = keystore.create_data_key(master_key, str(tenant_id))
-    signing = Ed25519PrivateKey.generate()
-    jwt_private_wrapped = keystore.seal_secret(
-        data_key, str(tenant_id), signing.private_bytes_raw(),
-        purpose=keystore.Purpose.PRIVATE_KEY, context=_JWT_KEY_SLOT,
-    )
+    private_wrapped, public = new_token_key(data_key, tenant_id)
     return NewTenantKeys(
         data_key=data_key,
         data_key_wrapped=wrapped,
-        jwt_private_wrapped=jwt_private_wrapped,
-        jwt_public=signing.public_key().public_bytes_raw(),
+        jwt_private_wrapped=private_wrapped,
+        jwt_public=public,
     )
+
+
+def new_token_key(data_key: bytes, tenant_id: uuid.UUID) -> tuple[bytes, bytes]:
+    """A fresh Ed25519 token key: (private half sealed under the data key, public half)."""
+    signing = Ed25519PrivateKey.generate()
+    private_wrapped = keystore.seal_secret(
+        data_key, str(tenant_id), signing.private_bytes_raw(),
+        purpose=keystore.Purpose.PRIVATE_KEY, context=_JWT_KEY_SLOT,
+    )
+    return private_wrapped, signing.public_key().public_bytes_raw()
 
 
 class TenantKeyring:
     """Unwraps and caches tenant keys. One per process (`app.state.keyring`)."""
 
-    def __init__(self, master_key: bytes) -> None:
+    def __init__(self, master_key: bytes, *, token_key_ttl: float = 30.0) -> None:
         self._master_key = master_key
+        self.token_key_ttl = token_key_ttl
         self._data_keys: dict[uuid.UUID, bytes] = {}
-        self._signing: dict[uuid.UUID, Ed25519PrivateKey] = {}
+        self._signing: dict[uuid.UUID, TokenSigningKey] = {}
         self._verify: dict[str, TenantVerifyKey] = {}
 
     async def data_key(self, tenant_id: uuid.UUID) -> bytes:
@@ -80,12 +118,13 @@ class TenantKeyring:
             self._data_keys[tenant_id] = key
         return key
 
-    async def signing_key(self, tenant_id: uuid.UUID) -> Ed25519PrivateKey:
-        key = self._signing.get(tenant_id)
-        if key is None:
+    async def signing_key(self, tenant_id: uuid.UUID) -> TokenSigningKey:
+        """The tenant's current token key (re-read after `token_key_ttl` seconds)."""
+        found = self._signing.get(tenant_id)
+        if found is None or time.monotonic() - found.loaded_at > self.token_key_ttl:
             from tenants.tables import Tenant
 
-            row = await (Tenant.select(Tenant.jwt_private_wrapped)
+            row = await (Tenant.select(Tenant.jwt_private_wrapped, Tenant.key_version)
                          .where(Tenant.id == tenant_id).first().run())
             if row is None:
                 raise NotFound("no such tenant")
@@ -93,27 +132,44 @@ class TenantKeyring:
                 await self.data_key(tenant_id), str(tenant_id), bytes(row["jwt_private_wrapped"]),
                 purpose=keystore.Purpose.PRIVATE_KEY, context=_JWT_KEY_SLOT,
             )
-            key = Ed25519PrivateKey.from_private_bytes(raw)
-            self._signing[tenant_id] = key
-        return key
+            found = TokenSigningKey(version=int(row["key_version"]),
+                                    private_key=Ed25519PrivateKey.from_private_bytes(raw),
+                                    loaded_at=time.monotonic())
+            self._signing[tenant_id] = found
+        return found
 
-    async def verify_key(self, slug: str) -> TenantVerifyKey | None:
-        """The public token key of the tenant with `slug`, or None if there is none."""
+    async def verify_key(self, slug: str, *, reload: bool = False) -> TenantVerifyKey | None:
+        """The token verification keys of the tenant with `slug`, or None if there is
+        none. Re-read after `token_key_ttl` seconds, or now with `reload`."""
         found = self._verify.get(slug)
-        if found is None:
+        if found is None or reload or time.monotonic() - found.loaded_at > self.token_key_ttl:
             from tenants.tables import Tenant
 
             row = await (
-                Tenant.select(Tenant.id, Tenant.jwt_public).where(Tenant.slug == slug).first().run()
+                Tenant.select(Tenant.id, Tenant.jwt_public, Tenant.key_version,
+                              Tenant.jwt_previous_public, Tenant.jwt_previous_until)
+                .where(Tenant.slug == slug).first().run()
             )
             if row is None:
+                self._verify.pop(slug, None)
                 return None
+            previous = row["jwt_previous_public"]
+            until: datetime | None = row["jwt_previous_until"]
             found = TenantVerifyKey(
-                tenant_id=_as_uuid(row["id"]), slug=slug,
+                tenant_id=_as_uuid(row["id"]), slug=slug, version=int(row["key_version"]),
                 public_key=Ed25519PublicKey.from_public_bytes(bytes(row["jwt_public"])),
+                previous_key=(Ed25519PublicKey.from_public_bytes(bytes(previous))
+                              if previous else None),
+                previous_until=until.timestamp() if until is not None else None,
+                loaded_at=time.monotonic(),
             )
             self._verify[slug] = found
         return found
+
+    def forget_token_keys(self, tenant_id: uuid.UUID, slug: str) -> None:
+        """Drop the cached token keys of a tenant (after rotating them here)."""
+        self._signing.pop(tenant_id, None)
+        self._verify.pop(slug, None)
 
 
 def _as_uuid(value: Any) -> uuid.UUID:

@@ -29,10 +29,13 @@ class Tenant(Table, tablename="tenant"):
     # Ed25519 token-signing key: private half SM4-GCM wrapped by the hub master key.
     jwt_private_wrapped = Bytea()
     jwt_public = Bytea()
+    # After a rotation: the key it replaced verifies (never signs) tokens until then.
+    jwt_previous_public = Bytea(null=True, default=None)
+    jwt_previous_until = Timestamptz(null=True, default=None)
     # The tenant data key (SM4) that encrypts this tenant's secrets at rest, wrapped by
     # the hub master key.
     data_key_wrapped = Bytea()
-    key_version = Integer(default=1)
+    key_version = Integer(default=1)  # of the token key: a token's kid is "<slug>/<version>"
     created_at = Timestamptz(default=TimestamptzNow())
 
 

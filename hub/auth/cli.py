@@ -1,4 +1,5 @@
-"""`sealhub admin ...`: bootstrap hub operators (and regulators) without editing the DB."""
+"""`sealhub admin ...`: bootstrap hub operators (and regulators) and rotate a tenant's token
+key without editing the database (or without any account that still works)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import getpass
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def _read_password(path: str | None) -> str:
@@ -39,11 +41,44 @@ async def _create_operator(username: str, password: str, role: str) -> dict[str,
 
 
 def _admin_create_operator(args: argparse.Namespace) -> int:
+    password = _read_password(args.password_file)
+    return _report(lambda: _create_operator(args.username, password, args.role))
+
+
+async def _rotate_token_key(slug: str, revoke_previous: bool) -> dict[str, str | None]:
+    from hub.auth.tokens import longest_token_lifetime
+    from hub.db import open_database
+    from hub.settings import Settings
+    from tenants.keys import TenantKeyring
+    from tenants.token_keys import rotate_token_key, tenant_id_by_slug
+
+    settings = Settings.from_env()
+    sec = settings.security
+    db = await open_database(settings)
+    try:
+        done = await rotate_token_key(
+            TenantKeyring(sec.master_key), await tenant_id_by_slug(slug),
+            keep_previous_seconds=longest_token_lifetime(sec.access_token_seconds,
+                                                         sec.refresh_token_seconds),
+            revoke_previous=revoke_previous, by="cli",
+        )
+    finally:
+        await db.close()
+    until = done.previous_valid_until
+    return {"tenant": slug, "kid": done.kid, "previous_kid": done.previous_kid,
+            "previous_valid_until": until.isoformat() if until else None}
+
+
+def _admin_rotate_token_key(args: argparse.Namespace) -> int:
+    return _report(lambda: _rotate_token_key(args.tenant, args.revoke_previous))
+
+
+def _report(run: Any) -> int:
+    """Run an admin coroutine; print its JSON result, or the error (exit 1)."""
     from hub.errors import SealHubError
 
-    password = _read_password(args.password_file)
     try:
-        out = asyncio.run(_create_operator(args.username, password, args.role))
+        out = asyncio.run(run())
     except SealHubError as exc:
         field = getattr(exc, "extra", {}).get("field")
         print(f"error: {exc.detail}" + (f" ({field})" if field else ""), file=sys.stderr)
@@ -53,7 +88,8 @@ def _admin_create_operator(args: argparse.Namespace) -> int:
 
 
 def add_admin_command(sub: argparse._SubParsersAction) -> None:
-    admin = sub.add_parser("admin", help="hub administration (bootstrap operators)")
+    admin = sub.add_parser("admin", help="hub administration (bootstrap operators, rotate "
+                                         "token keys)")
     admin_sub = admin.add_subparsers(dest="admin_command", required=True)
     create = admin_sub.add_parser(
         "create-operator",
@@ -65,3 +101,12 @@ def add_admin_command(sub: argparse._SubParsersAction) -> None:
                                                 "prompted for if omitted")
     create.add_argument("--role", choices=["hub_operator", "regulator"], default="hub_operator")
     create.set_defaults(func=_admin_create_operator)
+    rotate = admin_sub.add_parser(
+        "rotate-token-key",
+        help="give a tenant a new token-signing key; the old one verifies its tokens until "
+             "they expire, or not at all with --revoke-previous (a leaked key)",
+    )
+    rotate.add_argument("--tenant", required=True, help="tenant slug ('hub' for the hub)")
+    rotate.add_argument("--revoke-previous", action="store_true",
+                        help="refuse every token the old key signed, now")
+    rotate.set_defaults(func=_admin_rotate_token_key)

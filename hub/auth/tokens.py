@@ -9,14 +9,17 @@ Algorithm: EdDSA (Ed25519), one key pair per tenant.
   none` and HMAC-with-the-public-key forgeries (algorithm confusion) are refused.
 
 Claims: iss = hub origin, aud = tenant slug, sub = account id, tid = tenant id, roles,
-typ = "access" | "refresh", iat/nbf/exp, jti. The key is chosen by the (unverified)
-`aud`, then the signature, audience, issuer and times are all checked against it, so a
-token naming tenant B can only ever be verified with B's key.
+typ = "access" | "refresh", iat/nbf/exp, jti. Header kid = "<slug>/<key version>". The
+key is chosen by the (unverified) `aud` and the kid's version (the tenant's current key,
+or the one a rotation replaced while it still verifies: `tenants.keys`), then the
+signature, audience, issuer and times are all checked against it, so a token naming
+tenant B can only ever be verified with B's key.
 
 A verified access token is remembered (by its exact text, until it expires) so that a
 client's next requests with it skip the decode and signature check: the same bytes
-verify the same way, access tokens are not revocable before expiry (refresh tokens are,
-and are never cached), and tenant keys are cached for the process's life anyway.
+verify the same way. Each use still asks the keyring whether the token's key version is
+accepted, so revoking a key (a rotation with `revoke_previous`) ends its tokens here at
+once and on other replicas within the keyring's `token_key_ttl`.
 """
 
 from __future__ import annotations
@@ -40,6 +43,12 @@ _REQUIRED = ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"]
 _VERIFIED_CACHE = 4096  # access tokens remembered per process
 
 
+def longest_token_lifetime(access_seconds: int, refresh_seconds: int) -> int:
+    """Seconds after which every token signed now has expired (clock skew included):
+    how long a replaced token key must keep verifying."""
+    return max(access_seconds, refresh_seconds) + _LEEWAY_SECONDS
+
+
 @dataclass(frozen=True)
 class IssuedToken:
     token: str
@@ -53,6 +62,7 @@ class VerifiedToken:
     typ: str
     jti: uuid.UUID
     expires_at: float
+    key_version: int
 
 
 class TokenService:
@@ -63,6 +73,10 @@ class TokenService:
         self.access_seconds = access_seconds
         self.refresh_seconds = refresh_seconds
         self._verified: dict[str, VerifiedToken] = {}  # insertion-ordered: oldest first
+
+    @property
+    def longest_lifetime(self) -> int:
+        return longest_token_lifetime(self.access_seconds, self.refresh_seconds)
 
     async def issue(self, principal: Principal, typ: str = ACCESS,
                     *, now: float | None = None) -> IssuedToken:
@@ -82,8 +96,8 @@ class TokenService:
             "jti": str(jti),
         }
         key = await self.keyring.signing_key(principal.tenant_id)
-        token = jwt.encode(claims, key, algorithm=ALGORITHM,
-                           headers={"kid": f"{principal.tenant_slug}/1"})
+        token = jwt.encode(claims, key.private_key, algorithm=ALGORITHM,
+                           headers={"kid": f"{principal.tenant_slug}/{key.version}"})
         return IssuedToken(token=token, jti=jti, expires_at=claims["exp"])
 
     async def verify(self, token: str, typ: str = ACCESS) -> VerifiedToken:
@@ -91,8 +105,13 @@ class TokenService:
         beyond a short reason, and never which tenants exist)."""
         if typ == ACCESS:
             seen = self._verified.get(token)
-            if seen is not None and time.time() <= seen.expires_at + _LEEWAY_SECONDS:
-                return seen
+            now = time.time()
+            if seen is not None and now <= seen.expires_at + _LEEWAY_SECONDS:
+                keys = await self.keyring.verify_key(seen.principal.tenant_slug)
+                if keys is not None and keys.key_for(seen.key_version, now) is not None:
+                    return seen
+                del self._verified[token]
+                raise Unauthorized("token key revoked")
         verified = await self._verify(token, typ)
         if typ == ACCESS:
             if len(self._verified) >= _VERIFIED_CACHE:
@@ -113,13 +132,19 @@ class TokenService:
         slug = unverified.get("aud")
         if not isinstance(slug, str) or not slug:
             raise Unauthorized("token audience missing")
+        version = _kid_version(header.get("kid"), slug)
         tenant = await self.keyring.verify_key(slug)
+        if tenant is not None and version > tenant.version:
+            tenant = await self.keyring.verify_key(slug, reload=True)  # rotated elsewhere
         if tenant is None:
+            raise Unauthorized("invalid token")
+        public_key = tenant.key_for(version, time.time())
+        if public_key is None:  # retired or revoked; said as vaguely as "no such tenant"
             raise Unauthorized("invalid token")
         try:
             claims = jwt.decode(
                 token,
-                key=tenant.public_key,
+                key=public_key,
                 algorithms=[ALGORITHM],
                 audience=slug,
                 issuer=self.issuer,
@@ -147,4 +172,15 @@ class TokenService:
             tenant_id=tenant_id, tenant_slug=slug, account_id=account_id,
             roles=frozenset(str(r) for r in roles),
         )
-        return VerifiedToken(principal=principal, typ=typ, jti=jti, expires_at=float(claims["exp"]))
+        return VerifiedToken(principal=principal, typ=typ, jti=jti,
+                             expires_at=float(claims["exp"]), key_version=version)
+
+
+def _kid_version(kid: object, slug: str) -> int:
+    """The key version a token's kid names; the kid must name the token's own tenant."""
+    if not isinstance(kid, str):
+        raise Unauthorized("token key id missing")
+    kid_slug, _, version = kid.rpartition("/")
+    if kid_slug != slug or not version.isdigit() or len(version) > 9:
+        raise Unauthorized("token key id does not match its tenant")
+    return int(version)

@@ -166,9 +166,11 @@ async def test_hmac_with_public_key_refused(client, app, make_tenant):
         assert r.status_code == 401
 
 
-async def _signed(app, t, **claims) -> str:
+async def _signed(app, t, kid: str | None = None, **claims) -> str:
     key = await tokens_of(app.state).keyring.signing_key(uuid.UUID(t.id))
-    return jwt.encode(_claims(t, **claims), key, algorithm="EdDSA")
+    c = _claims(t, **claims)
+    return jwt.encode(c, key.private_key, algorithm="EdDSA",
+                      headers={"kid": kid or f"{c['aud']}/{key.version}"})
 
 
 async def test_properly_signed_control_token_is_accepted(client, app, make_tenant):
