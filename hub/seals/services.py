@@ -61,10 +61,37 @@ def cached_policy(lookup: PolicyLookup = get_policy, ttl_seconds: float = 5.0) -
 # On every signing: a precompiled statement skips Piccolo's query building, which cost
 # more CPU than the query itself (bench/http_sign.py). Same row types on both engines.
 _FOR_SIGNING = Statement(
-    "SELECT id, owner_account_id, status, seal_type, vendor, key_handle, seal_der, signer_cert,"
+    "SELECT id, owner_account_id, status, seal_type, vendor, key_handle,"
     " valid_end, password_hash, password_failures, password_locked_until, password_changed_at"
     " FROM seal WHERE tenant_id = {} AND id = {}"
 )
+# Written once, when the vendor has made the seal, and never changed after: read once per
+# process (`_MadeSeals`), not on every signing (~7 KB: the picture is inside the seal).
+_MADE = Statement("SELECT seal_der, signer_cert FROM seal WHERE tenant_id = {} AND id = {}")
+_MADE_CACHE = 4096
+
+
+class _MadeSeals:
+    """seal id -> (seal DER, signer certificate DER) of made seals, least recently used
+    dropped first. Tenant-scoped by the caller's read of the seal row before it."""
+
+    def __init__(self) -> None:
+        self._bytes: OrderedDict[uuid.UUID, tuple[bytes, bytes]] = OrderedDict()
+
+    async def get(self, db: Database, tenant_id: uuid.UUID,
+                  seal_id: uuid.UUID) -> tuple[bytes | None, bytes | None]:
+        found = self._bytes.get(seal_id)
+        if found is not None:
+            self._bytes.move_to_end(seal_id)
+            return found
+        rows = await db.fetch(_MADE, tenant_id, seal_id)
+        der, cert = (rows[0]["seal_der"], rows[0]["signer_cert"]) if rows else (None, None)
+        if der is None or cert is None:
+            return None, None  # not made yet: nothing to remember
+        self._bytes[seal_id] = made = (bytes(der), bytes(cert))
+        if len(self._bytes) > _MADE_CACHE:
+            self._bytes.popitem(last=False)
+        return made
 
 
 class _VerifiedPasswords:
@@ -168,6 +195,7 @@ class SealService:
         self.events = events or NoEvents()
         self.policy_of = policy_of or cached_policy()
         self._verified = _VerifiedPasswords()
+        self._made = _MadeSeals()
 
     # --- reads -----------------------------------------------------------------------
 
@@ -455,6 +483,8 @@ class SealService:
         row = rows[0] if rows else None
         if row is None or row["owner_account_id"] != scope.account_id:
             raise NotFound("seal not found")
+        row["seal_der"], row["signer_cert"] = await self._made.get(self.db, scope.tenant_id,
+                                                                   seal_id)
         return row
 
     async def check_password(

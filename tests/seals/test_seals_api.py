@@ -89,6 +89,35 @@ async def test_sign_verify_and_idempotency(make_tenant: Any) -> None:
     assert names["seal status at signing time"]["ok"] is True
 
 
+async def test_signatures_carry_the_seal_as_made_even_when_first_read_unmade(
+    make_tenant: Any,
+) -> None:
+    """The seal's bytes are read once per process (they never change once made): a seal
+    tried before it was made is read again once it is, and every signature carries it."""
+    t = await make_tenant()
+    ent = await t.add_enterprise("某某设计有限公司")
+    clerk = await t.add_account(["clerk"])
+    r = await t.client.post("/api/v1/seals", headers=ent.agent_headers,
+                            json={"seal_type": "contract", "enterprise_id": ent.id})
+    seal = r.json()
+    r = await sign(t.client, ent.agent_headers, seal["id"], b"too early")
+    assert r.status_code == 403 and "applied" in r.json()["detail"]
+    r = await t.client.post(f"/api/v1/seals/{seal['id']}/approve", headers=clerk, json={})
+    assert r.status_code == 200, r.text
+    made = base64.b64decode(r.json()["seal"])
+    await t.client.put(f"/api/v1/seals/{seal['id']}/password", headers=ent.agent_headers,
+                       json={"password": SEAL_PASSWORD})
+    for doc in (b"first", b"second"):
+        r = await t.client.post("/api/v1/use-requests", headers=ent.agent_headers, json={
+            "seal_id": seal["id"], "document_sm3": sm3(doc).hex(), "purpose": "contract"})
+        use = r.json()
+        await t.client.post(f"/api/v1/use-requests/{use['id']}/approve", headers=clerk, json={})
+        r = await sign(t.client, ent.agent_headers, seal["id"], doc, use_request_id=use["id"])
+        assert r.status_code == 201, r.text
+        der = base64.b64decode(r.json()["signature"])
+        assert made in der and verify_signature(der, document_digest=sm3(doc)).valid
+
+
 async def test_upload_document_signing(make_tenant: Any) -> None:
     t = await make_tenant()
     person, seal = await personal_seal(t)
