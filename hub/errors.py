@@ -90,6 +90,14 @@ class PolicyDenied(SealHubError):
     title = "Denied by policy"
 
 
+class TooManyRequests(SealHubError):
+    """Too many failed logins from one client address: slow down until `retry_after`."""
+
+    status = 429
+    type_slug = "too-many-requests"
+    title = "Too many requests"
+
+
 class Locked(SealHubError):
     """Too many wrong passwords: locked until `retry_after`."""
 

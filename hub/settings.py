@@ -75,6 +75,10 @@ class SecuritySettings:
     refresh_token_seconds: int = 86400
     password_max_failures: int = 5
     password_lockout_seconds: int = 900
+    # Failed logins one client address may have in the window before its logins answer
+    # 429 unchecked (hub/auth/throttle.py); 0 turns the brake off.
+    login_failures_per_client: int = 30
+    login_failure_window_seconds: int = 900
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,9 @@ class Settings:
                 refresh_token_seconds=_int(env, "SEALHUB_REFRESH_TOKEN_SECONDS", 86400),
                 password_max_failures=_int(env, "SEALHUB_PASSWORD_MAX_FAILURES", 5),
                 password_lockout_seconds=_int(env, "SEALHUB_PASSWORD_LOCKOUT_SECONDS", 900),
+                login_failures_per_client=_int(env, "SEALHUB_LOGIN_FAILURES_PER_CLIENT", 30),
+                login_failure_window_seconds=_int(env, "SEALHUB_LOGIN_FAILURE_WINDOW_SECONDS",
+                                                  900),
             ),
             limits=LimitsSettings(
                 max_upload_bytes=_int(env, "SEALHUB_MAX_UPLOAD_BYTES", 50 * 1024 * 1024),

@@ -220,6 +220,11 @@ PASSWORD_LOCKOUTS = Counter(
     "or kind=account (a login).",
     ["tenant", "kind"],
 )
+LOGINS_THROTTLED = Counter(
+    "sealhub_logins_throttled",
+    "Logins refused unchecked (429) because their client address failed too many recently "
+    "(password spraying). No labels: the address and the claimed tenant are the caller's.",
+)
 CROSS_TENANT_DENIED = Counter(
     "sealhub_cross_tenant_denied",
     "Requests that tried to reach another tenant's data (answered 404).",
@@ -393,6 +398,10 @@ def password_lockout(tenant: str, kind: Literal["seal", "account"] = "seal") -> 
     if kind not in LOCKOUT_KINDS:
         raise ValueError(f"lockout kind {kind!r} is not one of {sorted(LOCKOUT_KINDS)}")
     PASSWORD_LOCKOUTS.labels(slug_label(tenant, "tenant"), kind).inc()
+
+
+def login_throttled() -> None:
+    LOGINS_THROTTLED.inc()
 
 
 def cross_tenant_denied(tenant: str) -> None:

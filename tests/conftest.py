@@ -56,7 +56,10 @@ ENGINES = [
 
 
 def make_test_settings(database_url: str, **security: object) -> Settings:
-    """Settings for a test hub on `database_url` with a fresh master key."""
+    """Settings for a test hub on `database_url` with a fresh master key. The whole suite
+    logs in from 127.0.0.1 and fails on purpose often: the per-client login brake is set
+    out of its way (tests/auth/test_auth_throttle.py sets its own)."""
+    security.setdefault("login_failures_per_client", 100_000)
     return Settings(
         server=ServerSettings(origin=TEST_ORIGIN),
         # A small pool: several engineers' test runs and CI share one PostgreSQL

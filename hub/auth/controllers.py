@@ -11,6 +11,7 @@ from hub.auth import services
 from hub.auth.guards import requires, tokens_of
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal
+from hub.auth.throttle import throttle_of
 from hub.db import get_db
 from tenants import services as accounts
 
@@ -59,11 +60,13 @@ class AuthController(Controller):
 
     @post("/login", operation_id="login", status_code=HTTP_200_OK,
           summary="Log in with tenant slug, username and password; get access + refresh tokens",
-          responses=errors(401, 422, 423))
+          responses=errors(401, 422, 423, 429))
     async def login(self, request: Request, data: JSONBody[LoginRequest]) -> TokenResponse:
         pair = await services.login(get_db(request.app), tokens_of(request.app.state),
                                     tenant=data.tenant, username=data.username,
-                                    password=data.password)
+                                    password=data.password,
+                                    throttle=throttle_of(request.app.state),
+                                    client=request.client.host if request.client else "")
         return _tokens(pair)
 
     @post("/refresh", operation_id="refreshToken", status_code=HTTP_200_OK,

@@ -12,6 +12,7 @@ _DESCRIPTIONS = {
     409: "Conflicts with an existing record; `field` names it (problem+json)",
     422: "A field is invalid; `field` names it (problem+json)",
     423: "Locked after too many failed passwords; see Retry-After (problem+json)",
+    429: "Too many failed logins from this address; see Retry-After (problem+json)",
 }
 
 

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 from hub.auth.principal import Principal
 from hub.auth.tables import RefreshToken
+from hub.auth.throttle import LoginThrottle
 from hub.auth.tokens import ACCESS, REFRESH, TokenService
 from hub.db import Database
-from hub.errors import Unauthorized
+from hub.errors import Locked, Unauthorized
 from tenants import services as accounts
 
 
@@ -37,8 +38,18 @@ async def _issue_pair(db: Database, tokens: TokenService, principal: Principal,
 
 
 async def login(db: Database, tokens: TokenService, *, tenant: str, username: str,
-                password: str) -> TokenPair:
-    result = await accounts.authenticate(db, tenant, username, password)
+                password: str, throttle: LoginThrottle | None = None,
+                client: str = "") -> TokenPair:
+    """A token pair for a password login. With `throttle`, a `client` address that failed
+    too often recently is refused before anything is checked (429)."""
+    if throttle is not None:
+        throttle.check(client)
+    try:
+        result = await accounts.authenticate(db, tenant, username, password)
+    except (Unauthorized, Locked):
+        if throttle is not None:
+            throttle.failed(client)
+        raise
     return await _issue_pair(db, tokens, result.principal, result.password_change_required)
 
 

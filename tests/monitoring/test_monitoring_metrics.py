@@ -73,7 +73,8 @@ def test_scrape_parses_and_names_every_issue_metric() -> None:
         if name.startswith("sealhub_"):
             assert name in {*ISSUE_6_NAMES, "sealhub_vendor_sla_p95_seconds",
                             "sealhub_admission_min_quality_score",
-                            "sealhub_admission_max_error_ratio"}, name
+                            "sealhub_admission_max_error_ratio",
+                            "sealhub_logins_throttled"}, name
     text = response.text
     assert _sample(text, "sealhub_vendor_circuit_state", vendor="refa") == 2
     assert _sample(text, "sealhub_vendor_rank", vendor="refa") == 1
