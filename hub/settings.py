@@ -73,8 +73,7 @@ class SecuritySettings:
     master_key: bytes = field(repr=False, default=b"")
     access_token_seconds: int = 900
     refresh_token_seconds: int = 86400
-    password_max_failures: int = 5
-    password_lockout_seconds: int = 900
+    # (An account's and a seal password's lockout limits are tenant policy, not settings.)
     # Failed logins one client address may have in the window before its logins answer
     # 429 unchecked (hub/auth/throttle.py); 0 turns the brake off.
     login_failures_per_client: int = 30
@@ -152,8 +151,6 @@ class Settings:
                 master_key=_master_key(env),
                 access_token_seconds=_int(env, "SEALHUB_ACCESS_TOKEN_SECONDS", 900),
                 refresh_token_seconds=_int(env, "SEALHUB_REFRESH_TOKEN_SECONDS", 86400),
-                password_max_failures=_int(env, "SEALHUB_PASSWORD_MAX_FAILURES", 5),
-                password_lockout_seconds=_int(env, "SEALHUB_PASSWORD_LOCKOUT_SECONDS", 900),
                 login_failures_per_client=_int(env, "SEALHUB_LOGIN_FAILURES_PER_CLIENT", 30),
                 login_failure_window_seconds=_int(env, "SEALHUB_LOGIN_FAILURE_WINDOW_SECONDS",
                                                   900),
