@@ -1,5 +1,8 @@
 """Authentication: per-tenant JWTs, the verified Principal, guards, login/refresh.
 
+Tokens: `tokens.py` (keys from `tenants.keys`, rotated by `tenants.token_keys`); the
+per-client brake on failed logins: `throttle.py`; `sealhub admin`: `cli.py`.
+
     from hub.auth import CurrentPrincipal, Principal, Role, requires
 
     @get(..., guards=[requires(Role.CLERK)])
