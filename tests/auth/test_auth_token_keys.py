@@ -188,3 +188,34 @@ async def test_cli_rotates_a_tenant_key(client, database_url, settings, make_ten
     missing = await asyncio.to_thread(run, "--tenant", "no-such-bureau")
     assert missing.returncode == 1 and "no tenant with slug" in missing.stderr
 
+
+
+async def test_of_two_concurrent_rotations_one_is_told(app, make_tenant):
+    """Both read the same key version before either writes (a barrier in the keyring
+    holds them there): one rotates, the other gets a 409, and no key is lost."""
+    from hub.errors import Conflict
+    from tenants.token_keys import rotate_token_key
+
+    t = await make_tenant()
+    ring = tokens_of(app.state).keyring
+    both_read = asyncio.Barrier(2)
+
+    class Held:
+        async def data_key(self, tenant_id: uuid.UUID) -> bytes:
+            await both_read.wait()
+            return await ring.data_key(tenant_id)
+
+        def forget_token_keys(self, tenant_id: uuid.UUID, slug: str) -> None:
+            ring.forget_token_keys(tenant_id, slug)
+
+    outcomes = await asyncio.gather(
+        *(rotate_token_key(Held(), uuid.UUID(t.id), keep_previous_seconds=60)  # type: ignore[arg-type]
+          for _ in range(2)),
+        return_exceptions=True,
+    )
+    done = [o for o in outcomes if not isinstance(o, BaseException)]
+    told = [o for o in outcomes if isinstance(o, Conflict)]
+    assert len(done) == 1 and len(told) == 1, outcomes
+    assert done[0].kid == f"{t.slug}/2" and done[0].previous_kid == f"{t.slug}/1"
+    keys = await ring.verify_key(t.slug, reload=True)
+    assert keys is not None and keys.version == 2 and keys.previous_key is not None
