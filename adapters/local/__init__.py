@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Mapping
 
-from adapters.errors import VendorMisconfigured, VendorRejected
+from adapters.errors import VendorMisconfigured
 from adapters.protocol import AdapterContext, SignRequest, SignResult, VendorInfo
 from adapters.reference import FileKeyStore, KeyStore, MemoryKeyStore, ReferenceVendorCore
 from hub.crypto import Certificate
@@ -35,8 +35,7 @@ class LocalVendor(ReferenceVendorCore):
         before the vendor is called (hub.signing), so a persisted record per signature,
         serialised and fingerprinted on the way in, was pure cost on the hot path: -2% CPU
         per signing in A/B runs, and 470 instead of 1,110 bytes per remembered answer."""
-        if not req.tbs_sign:
-            raise VendorRejected("nothing to sign (empty TBS_Sign)", vendor=self.name)
+        self._require_tbs(req)
         slot = (req.tenant, req.idempotency_key)
         seen = self._signed.get(slot)
         if seen is None:
@@ -53,10 +52,7 @@ class LocalVendor(ReferenceVendorCore):
         # TBS has to be kept: the check costs a verification, on replays only.
         public_key = Certificate.load(answer.signer_cert).public_key
         if handle != req.key_handle or not public_key.verify(answer.signature, req.tbs_sign):
-            raise VendorRejected(
-                f"idempotency key {req.idempotency_key!r} was used for a different request",
-                vendor=self.name,
-            )
+            raise self._key_reused(req.idempotency_key)
         return answer
 
     @classmethod

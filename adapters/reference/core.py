@@ -144,8 +144,7 @@ class ReferenceVendorCore:
         )
 
     async def sign(self, req: SignRequest) -> SignResult:
-        if not req.tbs_sign:
-            raise VendorRejected("nothing to sign (empty TBS_Sign)", vendor=self.name)
+        self._require_tbs(req)
         fingerprint = _fingerprint(req.key_handle, sm3(req.tbs_sign).hex())
         previous = await self._replay("idem-sign", req.tenant, req.idempotency_key, fingerprint)
         if previous is not None:
@@ -253,11 +252,18 @@ class ReferenceVendorCore:
 
     def _same_request(self, stored: dict[str, Any], fingerprint: str, idem: str) -> dict[str, Any]:
         if stored["fingerprint"] != fingerprint:
-            raise VendorRejected(
-                f"idempotency key {idem!r} was used for a different request", vendor=self.name
-            )
+            raise self._key_reused(idem)
         answer: dict[str, Any] = stored["answer"]
         return answer
+
+    def _key_reused(self, idem: str) -> VendorRejected:
+        return VendorRejected(
+            f"idempotency key {idem!r} was used for a different request", vendor=self.name
+        )
+
+    def _require_tbs(self, req: SignRequest) -> None:
+        if not req.tbs_sign:
+            raise VendorRejected("nothing to sign (empty TBS_Sign)", vendor=self.name)
 
     def _check_seal_request(self, req: MakeSealRequest) -> None:
         problems = []
