@@ -27,12 +27,12 @@ replays them. That is per replica; across replicas the hub's own idempotency rec
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
+from adapters.answers import SignAnswers
 from adapters.errors import VendorMisconfigured, VendorRejected
 from adapters.http.breaker import CircuitBreaker
 from adapters.http.client import HttpVendor
@@ -81,7 +81,7 @@ class CscVendor:
             timeout=timeout, retries=retries, breaker=self.breaker,
         )  # fmt: skip
         self._certs: dict[tuple[str, str], bytes] = {}
-        self._answers: OrderedDict[tuple[str, str], tuple[bytes, SignResult]] = OrderedDict()
+        self._answers: SignAnswers[bytes] = SignAnswers(IDEMPOTENCY_CACHE)  # tag: fingerprint
 
     @classmethod
     def from_config(
@@ -155,12 +155,10 @@ class CscVendor:
         return der
 
     async def sign(self, req: SignRequest) -> SignResult:
-        key, fingerprint = (
-            (req.tenant, req.idempotency_key),
-            sm3(req.key_handle.encode() + req.tbs_sign),
-        )
-        if key in self._answers:
-            seen, answer = self._answers[key]
+        fingerprint = sm3(req.key_handle.encode() + req.tbs_sign)
+        remembered = self._answers.get(req)
+        if remembered is not None:
+            seen, answer = remembered
             if seen != fingerprint:
                 raise VendorRejected(
                     f"idempotency key {req.idempotency_key!r} was used for a different request",
@@ -168,9 +166,7 @@ class CscVendor:
                 )
             return answer
         answer = await self._sign(req)
-        self._answers[key] = (fingerprint, answer)
-        while len(self._answers) > IDEMPOTENCY_CACHE:
-            self._answers.popitem(last=False)
+        self._answers.keep(req, fingerprint, answer)
         return answer
 
     async def _sign(self, req: SignRequest) -> SignResult:
