@@ -120,10 +120,17 @@ _COMPLETE = Statement(
     " signed_at = {} WHERE tenant_id = {} AND id = {} AND status = 'pending' RETURNING id"
 )
 # Runs after _COMPLETE in the same transaction: the approval is used only by a signing
-# that completed (a superseded one's record is gone).
+# that completed (a superseded one's record is gone), and only once (status condition).
+# The unique (tenant_id, use_request_id) index already stops a second reservation.
 _APPROVAL_USED = Statement(
-    "UPDATE use_request SET status = 'used' WHERE tenant_id = {} AND id = {} AND EXISTS"
-    " (SELECT 1 FROM signature_record WHERE tenant_id = {} AND id = {} AND status = 'done')"
+    "UPDATE use_request SET status = 'used' WHERE tenant_id = {} AND id = {}"
+    " AND status = 'approved' AND EXISTS (SELECT 1 FROM signature_record"
+    " WHERE tenant_id = {} AND id = {} AND status = 'done') RETURNING id"
+)
+# Who holds an approval: the signing whose reservation names it.
+_APPROVAL_HOLDER = Statement(
+    "SELECT id, status, idempotency_key, created_at FROM signature_record"
+    " WHERE tenant_id = {} AND use_request_id = {}"
 )
 
 
@@ -273,7 +280,7 @@ class SigningService:
         await self.seals.check_password(scope, cmd.seal_id, cmd.password, row=seal)
         try:
             approval = await self._approval(scope, seal, cmd)
-        except PolicyDenied:
+        except (PolicyDenied, Conflict):
             # An approval is used once, by its signing; a retry of that signing replays it.
             replay = await self._replay(scope, key, fingerprint)
             if replay is not None:
@@ -295,6 +302,10 @@ class SigningService:
             replay = await self._replay(scope, key, fingerprint)
             if replay is not None:
                 return replay
+            if cmd.use_request_id is not None and await self._approval_taken(
+                scope, key, cmd.use_request_id, exc
+            ):
+                return await self.sign(scope, cmd)  # its stale holder is gone: start over
             if not await self._reclaim_stale(scope, key):
                 raise Conflict("a request with this Idempotency-Key is in progress") from exc
             return await self.sign(scope, cmd)  # the abandoned attempt is gone: start over
@@ -462,21 +473,46 @@ class SigningService:
             raise NotFound("use request not found")
         if row["seal_id"] != cmd.seal_id or row["document_sm3"] != cmd.request_sm3.hex():
             raise PolicyDenied("the use request was approved for another seal or document")
+        if row["status"] == "used":  # one approval, one signing (the loser of a race too)
+            raise Conflict("the use request was already used by another signing")
         if row["status"] != "approved":
             raise PolicyDenied(f"the use request is {row['status']}, not approved")
         return row
 
-    async def _reclaim_stale(self, scope: Scope, key: str) -> bool:
+    async def _approval_taken(
+        self, scope: Scope, key: str, use_request_id: uuid.UUID, exc: BaseException
+    ) -> bool:
+        """The reservation collided on the approval, not (only) on the key: another
+        signing holds it. Raise 409, unless that holder is a stale reservation under
+        another key: it is reclaimed (True) so that this signing may start over."""
+        rows = await self.db.fetch(_APPROVAL_HOLDER, scope.tenant_id, use_request_id)
+        if not rows or rows[0]["idempotency_key"] == key:
+            return False  # the key's own reservation: idempotency handling decides
+        holder = rows[0]
+        if holder["status"] == "done":
+            raise Conflict("the use request was already used by another signing") from exc
+        if holder["created_at"] >= _now() - self.stale_reservation:
+            raise Conflict("the use request is being used by another signing now") from exc
+        return await self._reclaim_stale(scope, str(holder["idempotency_key"]), holder["id"])
+
+    async def _reclaim_stale(
+        self, scope: Scope, key: str, record_id: uuid.UUID | None = None
+    ) -> bool:
         """A reservation still pending after `stale_reservation` was abandoned (its process
         died between reserving and completing: no client ever got its signature). Delete
         it, conditionally, so exactly one retry on any replica takes it over."""
         cutoff = _now() - self.stale_reservation
+        which = (
+            (SignatureRecord.id == record_id)
+            if record_id is not None
+            else (SignatureRecord.account_id == scope.account_id)
+            & (SignatureRecord.idempotency_key == key)
+        )
         gone = (
             await SignatureRecord.delete()
             .where(
                 (SignatureRecord.tenant_id == scope.tenant_id)
-                & (SignatureRecord.account_id == scope.account_id)
-                & (SignatureRecord.idempotency_key == key)
+                & which
                 & (SignatureRecord.status == "pending")
                 & (SignatureRecord.created_at < cutoff)
             )

@@ -229,7 +229,7 @@ async def test_enterprise_seal_needs_clerk_and_use_approval(make_tenant: Any) ->
     r = await sign(t.client, ent.agent_headers, seal["id"], doc, use_request_id=use["id"])
     assert r.status_code == 201, r.text
     r = await sign(t.client, ent.agent_headers, seal["id"], doc, use_request_id=use["id"])
-    assert r.status_code == 403  # an approval is used once
+    assert r.status_code == 409  # an approval is used once (a conflict, as for a racer)
 
 
 async def test_other_tenant_sees_nothing(make_tenant: Any) -> None:
