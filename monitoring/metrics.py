@@ -203,6 +203,11 @@ ADMISSION_MAX_ERROR_RATIO = Gauge(
 SEALS_ISSUED = Counter(
     "sealhub_seals_issued", "Electronic seals made and accepted.", ["tenant", "vendor"]
 )
+SEAL_MAKE_FAILURES = Counter(
+    "sealhub_seal_make_failures",
+    "Seal makes that no vendor completed (the seal stays applied/approved; retryable).",
+    ["tenant", "vendor"],
+)
 SIGNATURES = Counter(
     "sealhub_signatures", "Signatures made and verified by the hub.", ["tenant", "vendor"]
 )
@@ -380,6 +385,10 @@ def set_admission_floors(tenant: str, min_quality_score: float, max_error_ratio:
 
 def seal_issued(tenant: str, vendor: str) -> None:
     SEALS_ISSUED.labels(slug_label(tenant, "tenant"), slug_label(vendor, "vendor")).inc()
+
+
+def seal_make_failed(tenant: str, vendor: str) -> None:
+    SEAL_MAKE_FAILURES.labels(slug_label(tenant, "tenant"), slug_label(vendor, "vendor")).inc()
 
 
 def signature_made(tenant: str, vendor: str) -> None:

@@ -54,6 +54,14 @@ class SealOut(msgspec.Struct):
     made_at: datetime | None
     seal: str | None  # base64 DER SES_Seal (GB/T 38540 V4), once made
     signer_cert: str | None  # base64 DER
+    suspended_by: str | None = None  # owner | staff, while suspended
+    make_failure: MakeFailure | None = None  # the last failed make (retry: POST .../make)
+
+
+class MakeFailure(msgspec.Struct):
+    reason: str
+    vendor: str | None
+    at: datetime | None
 
 
 class CertificatesOut(msgspec.Struct):
@@ -68,6 +76,7 @@ class SealEventOut(msgspec.Struct):
     actor_account_id: uuid.UUID | None
     reason: str
     at: datetime
+    actor_role: str | None = None  # owner | staff | hub
 
 
 def _b64(value: Any) -> str | None:
@@ -91,6 +100,12 @@ def seal_out(row: dict[str, Any]) -> SealOut:
         made_at=row["made_at"],
         seal=_b64(row["seal_der"]),
         signer_cert=_b64(row["signer_cert"]),
+        suspended_by=row.get("suspended_by"),
+        make_failure=(
+            MakeFailure(row["make_failure"], row.get("make_failed_vendor"),
+                        row.get("make_failed_at"))
+            if row.get("make_failure") else None
+        ),
     )
 
 
@@ -172,6 +187,7 @@ class SealController(Controller):
                 actor_account_id=r["actor_account_id"],
                 reason=r["reason"],
                 at=r["at"],
+                actor_role=r.get("actor_role"),
             )
             for r in rows
         ]
@@ -233,6 +249,22 @@ class SealController(Controller):
         return seal_out(
             await seal_service(request.app.state).reject(principal, seal_id, data.reason)
         )
+
+    @post(
+        "/{seal_id:uuid}/make",
+        operation_id="retryMakeSeal",
+        summary="Ask the vendors again to make a seal whose making failed (owner or staff)",
+        status_code=200,
+        guards=[requires(*_TENANT_ROLES)],
+        responses=errors(401, 403, 404, 409, 502, 503, 504),
+    )
+    async def retry_make(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        seal_id: FromPath[uuid.UUID],
+    ) -> SealOut:
+        return seal_out(await seal_service(request.app.state).retry_make(principal, seal_id))
 
     @post(
         "/{seal_id:uuid}/suspend",

@@ -31,6 +31,7 @@ from hub.errors import (
     ValidationFailed,
     VendorBadAnswer,
     VendorError,
+    VendorUnavailable,
 )
 from hub.formats import parse_seal, verify_seal
 from hub.memo import Memo
@@ -331,34 +332,46 @@ class SealService:
         return str(row["seal_code"])
 
     async def approve(self, scope: Scope, seal_id: uuid.UUID, reason: str = "") -> dict[str, Any]:
-        self._require(scope, "clerk", "tenant_admin")
-        await self._transition(scope, seal_id, "approved", reason or "approved by clerk")
+        await self._take(scope, seal_id, "approve", reason or "approved by clerk")
         await self.events.record(scope.tenant_id, "seal.approved", {"seal": str(seal_id)})
         return await self._make(scope, seal_id)
 
     async def reject(self, scope: Scope, seal_id: uuid.UUID, reason: str) -> dict[str, Any]:
-        self._require(scope, "clerk", "tenant_admin")
-        await self._transition(scope, seal_id, "rejected", reason or "rejected by clerk")
+        await self._take(scope, seal_id, "reject", reason or "rejected by clerk")
         return await self.get(scope, seal_id)
 
+    async def retry_make(self, scope: Scope, seal_id: uuid.UUID) -> dict[str, Any]:
+        """Ask the vendors again for a seal whose making failed (owner or staff)."""
+        row = await self.get(scope, seal_id)
+        self._allowed(scope, row, "retry_make")
+        if row["status"] not in rules.make_sources(row["seal_type"]):
+            raise Conflict(
+                f"a seal in status '{row['status']}' cannot be made"
+                + (" before a clerk approved it" if row["status"] == "applied" else "")
+            )
+        return await self._make(scope, seal_id)
+
     async def suspend(self, scope: Scope, seal_id: uuid.UUID, reason: str) -> dict[str, Any]:
-        await self._owner_or_admin(scope, seal_id)
-        await self._transition(scope, seal_id, "suspended", reason or "suspended")
+        await self._take(scope, seal_id, "suspend", reason or "suspended")
         await self.events.record(scope.tenant_id, "seal.suspended", {"seal": str(seal_id)})
         return await self.get(scope, seal_id)
 
     async def resume(self, scope: Scope, seal_id: uuid.UUID, reason: str) -> dict[str, Any]:
-        await self._owner_or_admin(scope, seal_id)
         row = await self.get(scope, seal_id)
+        self._allowed(scope, row, "resume")
+        if row["status"] == "suspended" and not (
+            rules.actor_kinds(scope.roles, self._owns(scope, row))
+            & rules.resume_roles(row["suspended_by"])
+        ):
+            raise Forbidden("the seal was suspended by staff; only a clerk or admin may resume it")
         if row["valid_end"] is not None and row["valid_end"] < _now():
-            await self._transition(scope, seal_id, "expired", "validity ended")
+            await self._move(scope, seal_id, "expire", "validity ended", actor_role=rules.HUB)
             raise PolicyDenied("the seal's validity has ended; it is now expired")
-        await self._transition(scope, seal_id, "active", reason or "resumed")
+        await self._take(scope, seal_id, "resume", reason or "resumed", row=row)
         return await self.get(scope, seal_id)
 
     async def revoke(self, scope: Scope, seal_id: uuid.UUID, reason: str) -> dict[str, Any]:
-        row = await self._owner_or_admin(scope, seal_id)
-        await self._transition(scope, seal_id, "revoked", reason or "revoked")
+        row = await self._take(scope, seal_id, "revoke", reason or "revoked")
         await self.events.record(
             scope.tenant_id, "seal.revoked", {"seal": str(seal_id), "reason": reason}
         )
@@ -586,15 +599,13 @@ class SealService:
                 f"vendor {vendor.name} not told of the revocation yet: {exc.detail}",
             )
 
-    def _require(self, scope: Scope, *roles: str) -> None:
-        if not _has(scope, *roles):
-            raise Forbidden(f"needs role {' or '.join(roles)}")
+    def _owns(self, scope: Scope, row: dict[str, Any]) -> bool:
+        return bool(row["owner_account_id"] == scope.account_id)
 
-    async def _owner_or_admin(self, scope: Scope, seal_id: uuid.UUID) -> dict[str, Any]:
-        row = await self.get(scope, seal_id)
-        if row["owner_account_id"] != scope.account_id and not _has(scope, "tenant_admin", "clerk"):
-            raise NotFound("seal not found")
-        return row
+    def _allowed(self, scope: Scope, row: dict[str, Any], action: str) -> None:
+        """The caller may take `action` on this seal (rules.LIFECYCLE), or 403."""
+        if not rules.may_take(action, scope.roles, self._owns(scope, row)):
+            raise Forbidden(f"you may not {action.replace('_', ' ')} this seal")
 
     async def _event(
         self,
@@ -604,6 +615,8 @@ class SealService:
         new: str,
         actor: uuid.UUID | None,
         reason: str,
+        *,
+        actor_role: str | None = rules.HUB,
     ) -> None:
         await SealEvent(
             id=uuid.uuid4(),
@@ -612,11 +625,35 @@ class SealService:
             from_status=old,
             to_status=new,
             actor_account_id=actor,
+            actor_role=actor_role,
             reason=reason[:1000],
             at=_now(),
         ).save()
 
-    async def _transition(self, scope: Scope, seal_id: uuid.UUID, target: str, reason: str) -> None:
+    async def _take(
+        self,
+        scope: Scope,
+        seal_id: uuid.UUID,
+        action: str,
+        reason: str,
+        *,
+        row: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A caller's lifecycle action: allowed for their roles, then the move."""
+        row = row or await self.get(scope, seal_id)
+        self._allowed(scope, row, action)
+        owner = self._owns(scope, row)
+        await self._move(
+            scope, seal_id, action, reason, actor_role=rules.suspender_kind(scope.roles, owner)
+        )
+        return row
+
+    async def _move(
+        self, scope: Scope, seal_id: uuid.UUID, action: str, reason: str, *, actor_role: str
+    ) -> None:
+        """Move the seal by `action` if its current status is one the action leaves from;
+        409 naming both statuses otherwise."""
+        step = rules.LIFECYCLE[action]
         async with self.db.transaction():
             row = (
                 await Seal.select(Seal.status)
@@ -626,15 +663,23 @@ class SealService:
             if row is None:
                 raise NotFound("seal not found")
             current = row["status"]
-            if not rules.can_move(current, target):
-                raise Conflict(f"a seal in status '{current}' cannot become '{target}'")
+            if current not in step.sources:
+                raise Conflict(f"a seal in status '{current}' cannot become '{step.target}'")
+            changes: dict[Any, Any] = {Seal.status: step.target}
+            if action == "suspend":
+                changes[Seal.suspended_by] = actor_role
+            elif current == "suspended":
+                changes[Seal.suspended_by] = None
             # Conditional update: a concurrent transition on another replica loses cleanly.
-            await Seal.update({Seal.status: target}).where(
+            await Seal.update(changes).where(
                 (Seal.tenant_id == scope.tenant_id)
                 & (Seal.id == seal_id)
                 & (Seal.status == current)
             )
-            await self._event(scope.tenant_id, seal_id, current, target, scope.account_id, reason)
+            await self._event(
+                scope.tenant_id, seal_id, current, step.target, scope.account_id, reason,
+                actor_role=actor_role,
+            )
 
     async def _make(
         self, scope: Scope, seal_id: uuid.UUID, organization: str | None = None
@@ -661,6 +706,8 @@ class SealService:
             ),
             idempotency_key=f"seal-{seal_id}",
         )
+        if row["status"] not in rules.make_sources(row["seal_type"]):
+            raise Conflict(f"a seal in status '{row['status']}' cannot be made")
         mold_code = await self._bound_mold(scope.tenant_id, request.picture) if official else None
         last: VendorError | None = None
         for vendor in candidates:
@@ -682,11 +729,14 @@ class SealService:
                         Seal.seal_der: made.seal_der,
                         Seal.signer_cert: made.signer_cert,
                         Seal.made_at: now,
+                        Seal.make_failure: None,
+                        Seal.make_failed_vendor: None,
+                        Seal.make_failed_at: None,
                     }
                 ).where(
                     (Seal.tenant_id == scope.tenant_id)
                     & (Seal.id == seal_id)
-                    & Seal.status.is_in(["applied", "approved"])
+                    & (Seal.status == row["status"])
                 )
                 await self._event(
                     scope.tenant_id,
@@ -703,8 +753,29 @@ class SealService:
                 {"seal": str(seal_id), "vendor": vendor.name, "esid": row["esid"]},
             )
             return await self.get(scope, seal_id)
-        assert last is not None
+        if last is None:  # no candidate at all
+            last = VendorUnavailable("no vendor is available to make this seal", vendor="none")
+        await self._make_failed(scope, row, last)
+        last.extra["seal_id"] = str(seal_id)  # the caller may retry: POST .../make
         raise last
+
+    async def _make_failed(self, scope: Scope, row: dict[str, Any], error: VendorError) -> None:
+        """Record why no vendor made the seal: it stays where it was (never signable),
+        the owner and staff see the failure in the seal and its history, and may retry."""
+        vendor = error.vendor[:64] or None
+        async with self.db.transaction():
+            await Seal.update(
+                {
+                    Seal.make_failure: error.detail[:1000],
+                    Seal.make_failed_vendor: vendor,
+                    Seal.make_failed_at: _now(),
+                }
+            ).where((Seal.tenant_id == scope.tenant_id) & (Seal.id == row["id"]))
+            await self._event(
+                scope.tenant_id, row["id"], row["status"], row["status"], scope.account_id,
+                f"making failed at vendor {vendor or '-'}: {error.detail}",
+            )
+        metrics.seal_make_failed(scope.tenant_slug, vendor or "none")
 
     async def _check_mold(self, scope: Scope, vendor: str, seal_der: bytes, seal_code: str) -> None:
         """同模同轨: a vendor's seal must show the registered mold, or it is refused."""

@@ -34,6 +34,14 @@ class Seal(Table, tablename="seal"):
     password_locked_until = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     made_at = Timestamptz(null=True, default=None)
+    # Who suspended it ("owner" or "staff", hub.seals.rules): an owner cannot lift a
+    # suspension made by staff.
+    suspended_by = Varchar(length=16, null=True, default=None)
+    # The last failed make (no vendor returned a usable seal): why, which vendor, when.
+    # Cleared when the seal is made; the owner or staff may retry.
+    make_failure = Text(null=True, default=None)
+    make_failed_vendor = Varchar(length=64, null=True, default=None)
+    make_failed_at = Timestamptz(null=True, default=None)
 
 
 class SealEvent(Table, tablename="seal_event"):
@@ -45,5 +53,6 @@ class SealEvent(Table, tablename="seal_event"):
     from_status = Varchar(length=16, null=True, default=None)
     to_status = Varchar(length=16)
     actor_account_id = UUID(null=True, default=None)
+    actor_role = Varchar(length=16, null=True, default=None)  # owner | staff | hub
     reason = Text(default="")
     at = Timestamptz(default=TimestamptzNow())

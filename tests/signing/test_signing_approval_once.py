@@ -84,7 +84,7 @@ async def test_concurrent_signings_with_one_approval_sign_once(
             assert "use request" in r.json()["detail"]
     assert arrived == 1  # the losers never reached the vendor
     done = await SignatureRecord.count().where(
-        (SignatureRecord.use_request_id == use["id"]))
+        SignatureRecord.use_request_id == use["id"])
     assert done == 1  # nothing left behind by the losers
     row = await UseRequest.select(UseRequest.status).where(UseRequest.id == use["id"]).first()
     assert row is not None and row["status"] == "used"
