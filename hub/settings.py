@@ -29,6 +29,10 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in env.get(name, "").split(",") if x.strip())
+
+
 @dataclass(frozen=True)
 class ServerSettings:
     host: str = "127.0.0.1"
@@ -78,6 +82,20 @@ class SecuritySettings:
     # 429 unchecked (hub/auth/throttle.py); 0 turns the brake off.
     login_failures_per_client: int = 30
     login_failure_window_seconds: int = 900
+    # A login session (its refresh-token family) ends this long after the login, however
+    # often it is refreshed (hub/auth/sessions.py).
+    session_absolute_seconds: int = 12 * 3600
+    # How long another replica may go on accepting an access token of a session that was
+    # ended (logout, password change, account disabled): its memory of live sessions.
+    session_check_seconds: float = 5.0
+    # Proxies whose X-Forwarded-For is believed (addresses or CIDRs; uvicorn's
+    # --forwarded-allow-ips). Empty: the client address is the TCP peer, always.
+    trusted_proxies: tuple[str, ...] = ()
+    # A global brake on one account's failed logins from all addresses together: past
+    # this many in the lockout window, each further login of the account waits
+    # `login_slowdown_seconds` first (slows a distributed guesser; locks nobody out).
+    account_failures_before_slowdown: int = 50
+    login_slowdown_seconds: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -154,6 +172,13 @@ class Settings:
                 login_failures_per_client=_int(env, "SEALHUB_LOGIN_FAILURES_PER_CLIENT", 30),
                 login_failure_window_seconds=_int(env, "SEALHUB_LOGIN_FAILURE_WINDOW_SECONDS",
                                                   900),
+                session_absolute_seconds=_int(env, "SEALHUB_SESSION_ABSOLUTE_SECONDS", 12 * 3600),
+                session_check_seconds=float(env.get("SEALHUB_SESSION_CHECK_SECONDS", "5")),
+                trusted_proxies=_list(env, "SEALHUB_TRUSTED_PROXIES"),
+                account_failures_before_slowdown=_int(
+                    env, "SEALHUB_ACCOUNT_FAILURES_BEFORE_SLOWDOWN", 50
+                ),
+                login_slowdown_seconds=float(env.get("SEALHUB_LOGIN_SLOWDOWN_SECONDS", "2")),
             ),
             limits=LimitsSettings(
                 max_upload_bytes=_int(env, "SEALHUB_MAX_UPLOAD_BYTES", 50 * 1024 * 1024),

@@ -7,10 +7,11 @@ import uuid
 from datetime import datetime
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
+from hub.auth import services as auth_services
 from hub.auth.guards import requires, tokens_of
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
@@ -65,6 +66,10 @@ class CreateAccount(msgspec.Struct, forbid_unknown_fields=True):
     password: str
     roles: list[str]
     display_name: str = ""
+
+
+class AccountStatus(msgspec.Struct, forbid_unknown_fields=True):
+    status: str  # active | disabled (disabling ends the account's sessions)
 
 
 class RotateTokenKey(msgspec.Struct, forbid_unknown_fields=True):
@@ -213,3 +218,19 @@ class AccountController(Controller):
         except NotFound:
             raise await not_found(Account, account_id, principal.tenant_id,
                                   principal.tenant_slug, "account") from None
+
+    @put("/{account_id:uuid}/status", operation_id="setAccountStatus",
+         summary="Disable or re-enable an account of my tenant; disabling ends its sessions",
+         guards=[requires(Role.TENANT_ADMIN, Role.HUB_OPERATOR)],
+         responses=errors(401, 403, 404, 422))
+    async def set_status(self, request: Request, principal: CurrentPrincipal,
+                         account_id: FromPath[uuid.UUID],
+                         data: JSONBody[AccountStatus]) -> AccountOut:
+        try:
+            view = await auth_services.set_account_status(
+                get_db(request.app), tokens_of(request.app.state), principal, account_id,
+                data.status)
+        except NotFound:
+            raise await not_found(Account, account_id, principal.tenant_id,
+                                  principal.tenant_slug, "account") from None
+        return account_out(view)

@@ -253,6 +253,20 @@ async def list_accounts(tenant_id: uuid.UUID, *, limit: int = 100,
     return [_account_view(r) for r in rows]
 
 
+ACCOUNT_STATUSES = ("active", "disabled")
+
+
+async def set_account_status(db: Database, tenant_id: uuid.UUID, account_id: uuid.UUID,
+                             status: str) -> AccountView:
+    if status not in ACCOUNT_STATUSES:
+        raise ValidationFailed("status must be active or disabled", field="/status")
+    async with db.transaction():
+        await get_account(tenant_id, account_id)  # 404 if not in this tenant
+        await Account.update({Account.status: status}).where(
+            (Account.tenant_id == tenant_id) & (Account.id == account_id)).run()
+    return await get_account(tenant_id, account_id)
+
+
 async def add_role(db: Database, tenant_id: uuid.UUID, account_id: uuid.UUID, role: str) -> None:
     """Give an existing account of the tenant one more role (e.g. enterprise_agent)."""
     async with db.transaction():

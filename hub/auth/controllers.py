@@ -13,7 +13,6 @@ from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal
 from hub.auth.throttle import throttle_of
 from hub.db import get_db
-from tenants import services as accounts
 
 
 class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -84,10 +83,18 @@ class AuthController(Controller):
                   account_id=str(principal.account_id), roles=sorted(principal.roles))
 
     @post("/password", operation_id="changePassword", status_code=HTTP_204_NO_CONTENT,
-          summary="Change my password (needs the old one; length from tenant policy)",
+          summary="Change my password (needs the old one; length from tenant policy); "
+                  "every session of the account ends",
           guards=[requires()], responses=errors(401, 422))
     async def change_password(self, request: Request, principal: CurrentPrincipal,
                               data: JSONBody[PasswordChange]) -> None:
-        await accounts.change_password(get_db(request.app), principal.tenant_id,
-                                       principal.account_id, old_password=data.old_password,
+        await services.change_password(get_db(request.app), tokens_of(request.app.state),
+                                       principal, old_password=data.old_password,
                                        new_password=data.new_password)
+
+    @post("/logout", operation_id="logout", status_code=HTTP_204_NO_CONTENT,
+          summary="End my session: its refresh tokens and access tokens stop working "
+                  "(at once here, within SEALHUB_SESSION_CHECK_SECONDS on other replicas)",
+          guards=[requires()], responses=errors(401))
+    async def logout(self, request: Request, principal: CurrentPrincipal) -> None:
+        await services.logout(tokens_of(request.app.state), principal)

@@ -19,6 +19,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from hub.auth.principal import Principal
+from hub.auth.sessions import SessionRegistry
 from hub.auth.tokens import ACCESS, TokenService
 from hub.errors import Forbidden, Unauthorized
 from tenants.keys import keyring_of
@@ -31,9 +32,12 @@ def tokens_of(state: Any) -> TokenService:
     svc = getattr(state, "tokens", None)
     if svc is None:
         sec = state.settings.security
+        sessions = SessionRegistry(lambda: state.db, absolute_seconds=sec.session_absolute_seconds,
+                                   check_seconds=sec.session_check_seconds)
         svc = TokenService(
             keyring_of(state), issuer=state.settings.server.origin,
             access_seconds=sec.access_token_seconds, refresh_seconds=sec.refresh_token_seconds,
+            sessions=sessions,
         )
         state.tokens = svc
     return svc

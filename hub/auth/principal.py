@@ -32,6 +32,7 @@ class Principal:
     tenant_slug: str
     account_id: uuid.UUID
     roles: frozenset[str]
+    session_id: uuid.UUID | None = None  # the login session the token belongs to
 
     def has(self, *roles: str) -> bool:
         """True if the caller holds any of `roles`."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import UUID, ForeignKey, Timestamptz
+from piccolo.columns import UUID, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -17,3 +17,29 @@ class RefreshToken(Table, tablename="refresh_token"):
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    session_id = UUID(null=True, default=None, index=True)  # its family: the login session
+
+
+class AuthSession(Table, tablename="auth_session"):
+    """One login: its refresh tokens are one family, its access tokens carry its id
+    (`sid`). Ending it (logout, password change, account disabled, a refresh token
+    replayed) stops both. `expires_at` is absolute: refreshing never extends it."""
+
+    id = UUID(primary_key=True)
+    tenant_id = UUID(index=True)
+    account_id = UUID(index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    ended_at = Timestamptz(null=True, default=None)
+    end_reason = Varchar(length=32, null=True, default=None)
+
+
+class LoginGuard(Table, tablename="login_guard"):
+    """Failed logins counted per (tenant, username, client) and per (tenant, username),
+    keyed by an HMAC so neither usernames nor addresses are stored, and the same for an
+    unknown username as for a real one (no username oracle)."""
+
+    key = Varchar(length=64, primary_key=True)
+    failures = Integer(default=0)
+    window_start = Timestamptz()
+    note = Text(default="")  # "client" | "account"

@@ -9,11 +9,14 @@ Algorithm: EdDSA (Ed25519), one key pair per tenant.
   none` and HMAC-with-the-public-key forgeries (algorithm confusion) are refused.
 
 Claims: iss = hub origin, aud = tenant slug, sub = account id, tid = tenant id, roles,
-typ = "access" | "refresh", iat/nbf/exp, jti. Header kid = "<slug>/<key version>". The
-key is chosen by the (unverified) `aud` and the kid's version (the tenant's current key,
-or the one a rotation replaced while it still verifies: `tenants.keys`), then the
-signature, audience, issuer and times are all checked against it, so a token naming
-tenant B can only ever be verified with B's key.
+typ = "access" | "refresh", iat/nbf/exp, jti, sid = the login session
+(`hub.auth.sessions`: logout, a password change or a disabled account end it, and with it
+every token that names it). Hub roles (hub_operator, regulator) are honoured only in
+tokens of the hub's own tenant: a tenant key that claims one signs nothing valid.
+Header kid = "<slug>/<key version>". The key is chosen by the (unverified) `aud` and
+the kid's version (the tenant's current key, or the one a rotation replaced while it
+still verifies: `tenants.keys`), then the signature, audience, issuer and times are all
+checked against it, so a token naming tenant B can only ever be verified with B's key.
 
 A verified access token is remembered (by its exact text, until it expires) so that a
 client's next requests with it skip the decode and signature check: the same bytes
@@ -31,7 +34,8 @@ from typing import Any
 
 import jwt
 
-from hub.auth.principal import Principal
+from hub.auth.principal import HUB_ROLES, HUB_TENANT_SLUG, Principal
+from hub.auth.sessions import SessionRegistry
 from hub.errors import Unauthorized
 from tenants.keys import TenantKeyring
 
@@ -39,7 +43,7 @@ ALGORITHM = "EdDSA"
 ACCESS = "access"
 REFRESH = "refresh"
 _LEEWAY_SECONDS = 5  # clock skew between replicas
-_REQUIRED = ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"]
+_REQUIRED = ["exp", "iat", "nbf", "iss", "aud", "sub", "jti", "sid"]
 _VERIFIED_CACHE = 4096  # access tokens remembered per process
 
 
@@ -67,8 +71,9 @@ class VerifiedToken:
 
 class TokenService:
     def __init__(self, keyring: TenantKeyring, *, issuer: str, access_seconds: int,
-                 refresh_seconds: int) -> None:
+                 refresh_seconds: int, sessions: SessionRegistry | None = None) -> None:
         self.keyring = keyring
+        self.sessions = sessions
         self.issuer = issuer
         self.access_seconds = access_seconds
         self.refresh_seconds = refresh_seconds
@@ -79,9 +84,15 @@ class TokenService:
         return longest_token_lifetime(self.access_seconds, self.refresh_seconds)
 
     async def issue(self, principal: Principal, typ: str = ACCESS,
-                    *, now: float | None = None) -> IssuedToken:
+                    *, now: float | None = None, not_after: float | None = None) -> IssuedToken:
+        """A token for `principal` (whose `session_id` it names); `not_after` caps its
+        expiry (the session's absolute end)."""
         now = time.time() if now is None else now
         lifetime = self.access_seconds if typ == ACCESS else self.refresh_seconds
+        if not_after is not None:
+            lifetime = max(1, min(lifetime, int(not_after - now)))
+        if principal.session_id is None:
+            raise ValueError("a token names its login session")
         jti = uuid.uuid4()
         claims: dict[str, Any] = {
             "iss": self.issuer,
@@ -94,6 +105,7 @@ class TokenService:
             "nbf": int(now),
             "exp": int(now) + lifetime,
             "jti": str(jti),
+            "sid": str(principal.session_id),
         }
         key = await self.keyring.signing_key(principal.tenant_id)
         token = jwt.encode(claims, key.private_key, algorithm=ALGORITHM,
@@ -108,11 +120,13 @@ class TokenService:
             now = time.time()
             if seen is not None and now <= seen.expires_at + _LEEWAY_SECONDS:
                 keys = await self.keyring.verify_key(seen.principal.tenant_slug)
-                if keys is not None and keys.key_for(seen.key_version, now) is not None:
-                    return seen
-                del self._verified[token]
-                raise Unauthorized("token key revoked")
+                if keys is None or keys.key_for(seen.key_version, now) is None:
+                    del self._verified[token]
+                    raise Unauthorized("token key revoked")
+                await self._session_live(seen.principal)
+                return seen
         verified = await self._verify(token, typ)
+        await self._session_live(verified.principal)
         if typ == ACCESS:
             if len(self._verified) >= _VERIFIED_CACHE:
                 # Drop the oldest entries (expired ones are among them) in one sweep.
@@ -120,6 +134,12 @@ class TokenService:
                     del self._verified[old]
             self._verified[token] = verified
         return verified
+
+    async def _session_live(self, principal: Principal) -> None:
+        if self.sessions is None or principal.session_id is None:
+            return
+        if not await self.sessions.is_live(principal.tenant_id, principal.session_id):
+            raise Unauthorized("the session has ended; log in again")
 
     async def _verify(self, token: str, typ: str) -> VerifiedToken:
         try:
@@ -163,14 +183,20 @@ class TokenService:
             tenant_id = uuid.UUID(str(claims["tid"]))
             account_id = uuid.UUID(str(claims["sub"]))
             jti = uuid.UUID(str(claims["jti"]))
+            session_id = uuid.UUID(str(claims["sid"]))
             roles = claims["roles"]
         except (KeyError, ValueError) as exc:
             raise Unauthorized("invalid token claims") from exc
         if tenant_id != tenant.tenant_id or not isinstance(roles, list):
             raise Unauthorized("invalid token claims")
+        role_set = frozenset(str(r) for r in roles)
+        if role_set & HUB_ROLES and slug != HUB_TENANT_SLUG:
+            # Only the hub's key and audience carry hub-wide power: a leaked tenant key
+            # must not mint a hub operator.
+            raise Unauthorized("invalid token claims")
         principal = Principal(
             tenant_id=tenant_id, tenant_slug=slug, account_id=account_id,
-            roles=frozenset(str(r) for r in roles),
+            roles=role_set, session_id=session_id,
         )
         return VerifiedToken(principal=principal, typ=typ, jti=jti,
                              expires_at=float(claims["exp"]), key_version=version)

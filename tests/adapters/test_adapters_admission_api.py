@@ -62,8 +62,11 @@ async def token(
             admin_username="admin", admin_password="Adm1n-" + secrets.token_hex(8),
         )  # fmt: skip
         tenant_id = view.id
-    principal = Principal(tenant_id, slug, uuid.uuid4(), frozenset(roles))
-    issued = await guards.tokens_of(app.state).issue(principal)
+    tokens = guards.tokens_of(app.state)
+    account_id = uuid.uuid4()
+    session_id, _ = await tokens.sessions.start(tenant_id, account_id)
+    principal = Principal(tenant_id, slug, account_id, frozenset(roles), session_id)
+    issued = await tokens.issue(principal)
     return {"Authorization": f"Bearer {issued.token}"}, principal
 
 

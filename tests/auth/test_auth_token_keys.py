@@ -127,11 +127,13 @@ async def test_another_replica_follows_a_rotation(client, app, settings, make_te
 
 async def test_kid_must_name_the_tokens_tenant_and_a_live_key(client, app, make_tenant):
     t, other = await make_tenant(), await make_tenant()
-    key = await tokens_of(app.state).keyring.signing_key(uuid.UUID(t.id))
+    tokens = tokens_of(app.state)
+    key = await tokens.keyring.signing_key(uuid.UUID(t.id))
+    sid, _ = await tokens.sessions.start(uuid.UUID(t.id), uuid.UUID(t.admin_id))
     now = int(time.time())
     claims = {"iss": "sealhub.test", "aud": t.slug, "sub": t.admin_id, "tid": t.id,
               "roles": ["tenant_admin"], "typ": "access", "iat": now, "nbf": now,
-              "exp": now + 300, "jti": str(uuid.uuid4())}
+              "exp": now + 300, "jti": str(uuid.uuid4()), "sid": str(sid)}
 
     async def status(headers: dict[str, str]) -> int:
         token = jwt.encode(claims, key.private_key, algorithm="EdDSA", headers=headers)

@@ -167,7 +167,11 @@ async def test_hmac_with_public_key_refused(client, app, make_tenant):
 
 
 async def _signed(app, t, kid: str | None = None, **claims) -> str:
-    key = await tokens_of(app.state).keyring.signing_key(uuid.UUID(t.id))
+    tokens = tokens_of(app.state)
+    key = await tokens.keyring.signing_key(uuid.UUID(t.id))
+    if "sid" not in claims:  # a live login session of the admin
+        sid, _ = await tokens.sessions.start(uuid.UUID(t.id), uuid.UUID(t.admin_id))
+        claims["sid"] = str(sid)
     c = _claims(t, **claims)
     return jwt.encode(c, key.private_key, algorithm="EdDSA",
                       headers={"kid": kid or f"{c['aud']}/{key.version}"})
@@ -200,8 +204,7 @@ async def test_wrong_issuer_refused(client, app, make_tenant):
 async def test_expired_and_not_yet_valid_refused(client, app, make_tenant):
     t = await make_tenant()
     tokens = tokens_of(app.state)
-    p = Principal(tenant_id=uuid.UUID(t.id), tenant_slug=t.slug, account_id=uuid.UUID(t.admin_id),
-                  roles=frozenset({"tenant_admin"}))
+    p = await _session_principal(tokens, t)
     old = await tokens.issue(p, ACCESS, now=time.time() - 3600)
     r = await _me(client, old.token)
     assert r.status_code == 401 and "expired" in r.json()["detail"]
@@ -227,8 +230,7 @@ async def test_tampered_token_refused(client, make_tenant):
 async def test_refresh_token_issue_roundtrip(app, make_tenant):
     t = await make_tenant()
     tokens = tokens_of(app.state)
-    p = Principal(tenant_id=uuid.UUID(t.id), tenant_slug=t.slug, account_id=uuid.UUID(t.admin_id),
-                  roles=frozenset({"tenant_admin"}))
+    p = await _session_principal(tokens, t)
     issued = await tokens.issue(p, REFRESH)
     verified = await tokens.verify(issued.token, REFRESH)
     assert verified.principal == p and verified.jti == issued.jti
@@ -239,8 +241,7 @@ async def test_remembered_access_token_still_expires(client, app, make_tenant, m
     refresh token is never taken for an access token through that memory."""
     t = await make_tenant()
     tokens = tokens_of(app.state)
-    p = Principal(tenant_id=uuid.UUID(t.id), tenant_slug=t.slug, account_id=uuid.UUID(t.admin_id),
-                  roles=frozenset({"tenant_admin"}))
+    p = await _session_principal(tokens, t)
     issued = await tokens.issue(p, ACCESS)
     assert (await _me(client, issued.token)).status_code == 200
     assert (await _me(client, issued.token)).status_code == 200  # from memory
@@ -259,3 +260,11 @@ async def test_remembered_access_token_still_expires(client, app, make_tenant, m
     refresh = await tokens.issue(p, REFRESH)
     await tokens.verify(refresh.token, REFRESH)
     assert (await _me(client, refresh.token)).status_code == 401
+
+
+async def _session_principal(tokens, t):
+    """The tenant admin as a Principal of a fresh login session (tokens name one)."""
+    tenant_id, account_id = uuid.UUID(t.id), uuid.UUID(t.admin_id)
+    sid, _ = await tokens.sessions.start(tenant_id, account_id)
+    return Principal(tenant_id=tenant_id, tenant_slug=t.slug, account_id=account_id,
+                     roles=frozenset({"tenant_admin"}), session_id=sid)
