@@ -17,6 +17,7 @@ def _serve(args: argparse.Namespace) -> int:
     workers = args.workers or settings.server.workers
     # prometheus-client reads PROMETHEUS_MULTIPROC_DIR in each worker, at import time.
     configure_environment(os.environ, settings.metrics.multiprocess_dir, workers)
+    proxies = settings.security.trusted_proxies
     uvicorn.run(
         "hub.asgi:app",
         host=args.host or settings.server.host,
@@ -24,6 +25,11 @@ def _serve(args: argparse.Namespace) -> int:
         workers=workers,
         log_level="info",
         access_log=False,
+        # X-Forwarded-For names the client only when a trusted proxy sent it
+        # (SEALHUB_TRUSTED_PROXIES; uvicorn would otherwise trust 127.0.0.1 by default,
+        # letting anyone on the host pick the address the login brake counts).
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=",".join(proxies) if proxies else "",
     )
     return 0
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from hub.auth.lockout import LoginGuard
 from hub.auth.passwords import hash_password, verify_password
 from hub.auth.principal import HUB_ROLES, HUB_TENANT_SLUG, TENANT_ROLES, Principal, Role
 from hub.db import Database, is_unique_violation
@@ -25,6 +26,7 @@ _SLUG = re.compile(r"^[a-z][a-z0-9-]{1,61}[a-z0-9]$")
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
 RESERVED_SLUGS = frozenset({HUB_TENANT_SLUG, "api", "admin", "www", "schema", "health", "metrics"})
 BAD_LOGIN = "wrong tenant, username or password"
+LOCKED_LOGIN = "too many failed logins for this account from this address; try again later"
 
 
 @dataclass(frozen=True)
@@ -284,66 +286,50 @@ class LoginResult:
 
 
 async def authenticate(db: Database, tenant_slug: str, username: str, password: str,
-                       *, now: datetime | None = None) -> LoginResult:
-    """Check a password login with lockout counted in the database (holds across replicas).
+                       *, guard: LoginGuard, client: str = "",
+                       now: datetime | None = None) -> LoginResult:
+    """Check a password login against the login guard (`hub.auth.lockout`).
 
-    Wrong tenant, unknown user and wrong password all answer the same 401 after the same
-    Argon2 work. After `policy.password_max_failures` consecutive failures the account is
-    locked for `policy.lockout_seconds` (423 with Retry-After), right password or not.
+    Wrong tenant, unknown user, disabled account and wrong password all answer the same
+    401 after the same work (the same statements and one Argon2 check), and all are
+    counted alike: after `policy.password_max_failures` failures from one client within
+    `policy.lockout_seconds`, that client gets 423 for that username (right password or
+    not) until the window ends; other clients are not affected.
     """
     now = now or datetime.now(UTC)
+    slug = (tenant_slug or "").strip()
+    name = (username or "").strip()
     tenant = await (Tenant.select(Tenant.id, Tenant.slug, Tenant.status)
-                    .where(Tenant.slug == (tenant_slug or "").strip()).first().run())
+                    .where(Tenant.slug == slug).first().run())
+    known_tenant = tenant is not None and tenant["status"] == "active"
     account = None
-    if tenant is not None and tenant["status"] == "active":
+    if known_tenant:
         account = await (Account.select(Account.id, Account.password_hash, Account.roles,
-                                        Account.status, Account.locked_until,
-                                        Account.password_changed_at)
-                         .where((Account.tenant_id == tenant["id"])
-                                & (Account.username == (username or "").strip()))
+                                        Account.status, Account.password_changed_at)
+                         .where((Account.tenant_id == tenant["id"])  # type: ignore[index]
+                                & (Account.username == name))
                          .first().run())
-    if account is None:
-        await verify_password(None, password or "")
+    policy = await get_policy(_uuid(tenant["id"])) if known_tenant else Policy()  # type: ignore[index]
+    window = policy.lockout_seconds
+    attempt = await guard.begin(slug, name, client, max_failures=policy.password_max_failures,
+                                window_seconds=window)
+    if attempt.locked_for:
+        raise Locked(LOCKED_LOGIN, retry_after=attempt.locked_for)
+    good = await verify_password(account["password_hash"] if account else None, password or "")
+    if not good or account is None or account["status"] != "active":
+        await guard.failed(attempt, window_seconds=window)
+        if attempt.ordinal >= policy.password_max_failures:  # this failure locks
+            metrics.password_lockout(slug if known_tenant else "_unknown_", "account")
+            raise Locked(LOCKED_LOGIN, retry_after=window)
         raise Unauthorized(BAD_LOGIN)
+    await guard.succeeded(attempt)
     tenant_id = _uuid(tenant["id"])  # type: ignore[index]
     account_id = _uuid(account["id"])
-    if account["locked_until"] is not None and account["locked_until"] > now:
-        raise Locked("too many failed logins; the account is locked",
-                     retry_after=max(1, int((account["locked_until"] - now).total_seconds())))
-    policy = await get_policy(tenant_id)
-    if not await verify_password(account["password_hash"], password or ""):
-        locked_until = await _count_failure(db, tenant_id, account_id, policy, now)
-        if locked_until is not None:
-            metrics.password_lockout(tenant["slug"], "account")  # type: ignore[index]
-            raise Locked("too many failed logins; the account is locked",
-                         retry_after=policy.lockout_seconds)
-        raise Unauthorized(BAD_LOGIN)
-    if account["status"] != "active":
-        raise Unauthorized(BAD_LOGIN)
-    async with db.transaction():
-        await Account.update({Account.failed_logins: 0, Account.locked_until: None}).where(
-            (Account.id == account_id) & (Account.tenant_id == tenant_id)).run()
     rotation = policy.password_rotation_days
     expired = bool(rotation) and account["password_changed_at"] + timedelta(days=rotation) < now
     principal = Principal(tenant_id=tenant_id, tenant_slug=tenant["slug"],  # type: ignore[index]
                           account_id=account_id, roles=frozenset(account["roles"] or ()))
     return LoginResult(principal=principal, password_change_required=expired)
-
-
-async def _count_failure(db: Database, tenant_id: uuid.UUID, account_id: uuid.UUID,
-                         policy: Policy, now: datetime) -> datetime | None:
-    """Add one failure atomically; lock the account when it reaches the limit."""
-    async with db.transaction():
-        rows = await (Account.update({Account.failed_logins: Account.failed_logins + 1})
-                      .where((Account.id == account_id) & (Account.tenant_id == tenant_id))
-                      .returning(Account.failed_logins).run())
-        failures = rows[0]["failed_logins"] if rows else 0
-        if failures < policy.password_max_failures:
-            return None
-        until = now + timedelta(seconds=policy.lockout_seconds)
-        await Account.update({Account.locked_until: until, Account.failed_logins: 0}).where(
-            (Account.id == account_id) & (Account.tenant_id == tenant_id)).run()
-        return until
 
 
 async def principal_for_account(tenant_id: uuid.UUID, account_id: uuid.UUID) -> Principal:

@@ -9,6 +9,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from hub.auth import services
 from hub.auth.guards import requires, tokens_of
+from hub.auth.lockout import login_guard_of
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal
 from hub.auth.throttle import throttle_of
@@ -64,6 +65,7 @@ class AuthController(Controller):
         pair = await services.login(get_db(request.app), tokens_of(request.app.state),
                                     tenant=data.tenant, username=data.username,
                                     password=data.password,
+                                    guard=login_guard_of(request.app.state),
                                     throttle=throttle_of(request.app.state),
                                     client=request.client.host if request.client else "")
         return _tokens(pair)

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from hub.auth.lockout import LoginGuard
 from hub.auth.principal import Principal
 from hub.auth.sessions import SessionRegistry
 from hub.auth.tables import RefreshToken
@@ -45,14 +46,15 @@ async def _issue_pair(db: Database, tokens: TokenService, principal: Principal,
 
 
 async def login(db: Database, tokens: TokenService, *, tenant: str, username: str,
-                password: str, throttle: LoginThrottle | None = None,
+                password: str, guard: LoginGuard, throttle: LoginThrottle | None = None,
                 client: str = "") -> TokenPair:
     """A token pair for a password login. With `throttle`, a `client` address that failed
     too often recently is refused before anything is checked (429)."""
     if throttle is not None:
         throttle.check(client)
     try:
-        result = await accounts.authenticate(db, tenant, username, password)
+        result = await accounts.authenticate(db, tenant, username, password, guard=guard,
+                                             client=client)
     except (Unauthorized, Locked):
         if throttle is not None:
             throttle.failed(client)

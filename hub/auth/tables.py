@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import UUID, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import UUID, BigInt, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -41,5 +41,5 @@ class LoginGuard(Table, tablename="login_guard"):
 
     key = Varchar(length=64, primary_key=True)
     failures = Integer(default=0)
-    window_start = Timestamptz()
+    window_start = BigInt(default=0)  # unix seconds: compared the same on both engines
     note = Text(default="")  # "client" | "account"

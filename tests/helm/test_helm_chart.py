@@ -309,3 +309,17 @@ def test_secrets_appear_only_in_secrets(variant: Path) -> None:
             continue
         for secret in filter(None, secrets):
             assert secret not in text, (path, "holds a secret value")
+
+
+def test_trusted_proxies_follow_the_ingress() -> None:
+    """X-Forwarded-For is believed from the chart's ingress controller only; without an
+    Ingress the hub trusts no proxy (the TCP peer is the client)."""
+    (plain,) = _kind(manifests(render(MIN)), "ConfigMap")
+    assert "SEALHUB_TRUSTED_PROXIES" not in plain["data"]
+    docs = manifests(render({**MIN, "ingress": {"enabled": True,
+                                                 "trustedProxies": ["10.42.0.0/16"]}}))
+    (config,) = _kind(docs, "ConfigMap")
+    assert config["data"]["SEALHUB_TRUSTED_PROXIES"] == "10.42.0.0/16"
+    parsed = Settings.from_env({"SEALHUB_MASTER_KEY": MIN["masterKey"],
+                                **config["data"]})
+    assert parsed.security.trusted_proxies == ("10.42.0.0/16",)
