@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives import serialization
 
 from hub.auth.guards import tokens_of
 from hub.auth.principal import Principal
-from hub.auth.tokens import ACCESS, REFRESH
 from hub.auth.tables import LoginGuard
+from hub.auth.tokens import ACCESS, REFRESH
 
 ADMIN_PASSWORD = "admin-password-1"  # as tests/conftest.py's make_tenant
 TEST_ORIGIN = "sealhub.test"  # tests/conftest.py settings origin
