@@ -39,7 +39,7 @@ from hub.evidence.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from hub.scratchdb import create_database, drop_database
+from hub.db.scratch import create_database, drop_database
 
 GOAL_PROOF_MS = 5.0
 GOAL_PG_APPENDS = 3000

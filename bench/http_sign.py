@@ -30,7 +30,7 @@ from common import (
     sign_load,
 )
 
-from hub.scratchdb import create_database, drop_database
+from hub.db.scratch import create_database, drop_database
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))

@@ -61,7 +61,7 @@ from common import (
     sign_load,
 )
 
-from hub.scratchdb import create_database, drop_database
+from hub.db.scratch import create_database, drop_database
 
 
 def _env_int(name: str, default: int) -> int:

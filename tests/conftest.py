@@ -36,7 +36,7 @@ from litestar import Litestar
 
 from hub.app import create_app
 from hub.db import Database
-from hub.scratchdb import create_database, drop_database
+from hub.db.scratch import create_database, drop_database
 from hub.settings import DatabaseSettings, SecuritySettings, ServerSettings, Settings
 
 POSTGRES_URL = os.environ.get("SEALHUB_TEST_POSTGRES_URL", "")

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from crash_support import ORIGIN, POSTGRES_URL, STALE_SECONDS, HubSetup
 
-from hub.scratchdb import create_database, drop_database
+from hub.db.scratch import create_database, drop_database
 
 
 @pytest.fixture(

@@ -11,7 +11,7 @@ import pytest
 from replicas_support import POSTGRES_URL, REPLICAS, Cluster, setup_citizen
 
 from hub.process import HubProcess
-from hub.scratchdb import create_database, drop_database
+from hub.db.scratch import create_database, drop_database
 
 
 @pytest.fixture(scope="module")
