@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     from hub.verification.cli import add_verify_command
 
     add_verify_command(sub)
-    from adapters.http.cli import add_vendor_server_command
+    from adapters.cli import add_vendor_server_command
 
     add_vendor_server_command(sub)
     from hub.db import add_migrate_command

@@ -2,6 +2,6 @@
 (vendor-api.yaml, OpenAPI 3.1)."""
 
 from adapters.http.breaker import CircuitBreaker, CircuitState
-from adapters.http.client import HttpVendor
+from adapters.client import HttpVendor
 
 __all__ = ["CircuitBreaker", "CircuitState", "HttpVendor"]
