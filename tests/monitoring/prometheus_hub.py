@@ -17,7 +17,7 @@ import httpx
 import uvicorn
 
 from adapters.admission.live import CallLog, RecordingVendor
-from adapters.client import HttpVendor
+from adapters.http.client import HttpVendor
 from adapters.testing.conformance import run_conformance
 from hub.app import create_app
 from hub.db import open_database
