@@ -77,8 +77,8 @@ def _conformance(args: argparse.Namespace) -> int:
 
     import httpx
 
-    from adapters.http.client import HttpVendor
     from adapters.csc import CscVendor
+    from adapters.http.client import HttpVendor
     from adapters.protocol import SealVendor
     from adapters.testing import run_conformance
 

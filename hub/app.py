@@ -8,25 +8,20 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Server
 
 from adapters.admission.controllers import CONTROLLERS as ADMISSION_ROUTES
-from adapters.admission.wiring import admission_lifespan
 from hub.auth.controllers import AuthController
 from hub.auth.guards import provide_principal
-from hub.db import database_lifespan
 from hub.documents.controllers import CONTROLLERS as DOCUMENT_ROUTES
-from hub.documents.lifespan import documents_lifespan
 from hub.evidence.controllers import EvidenceController, EvidencePackageController
-from hub.evidence.lifespan import evidence_lifespan
 from hub.evidence.uses_controller import SealUsesController
 from hub.health.controllers import HealthController
 from hub.heap import settled_heap
 from hub.problems import EXCEPTION_HANDLERS
 from hub.seals.controllers import SealController
-from hub.seals.lifespan import sealing_lifespan
+from hub.services import provide_services, services_lifespan
 from hub.settings import Settings
 from hub.signing.controllers import SignatureController, UseRequestController
 from hub.verification.controllers import VerificationController
 from hub.webhooks.controllers import WebhookController
-from hub.webhooks.lifespan import webhooks_lifespan
 from monitoring.controllers import (
     RankingController,
     RatingController,
@@ -34,7 +29,6 @@ from monitoring.controllers import (
     ranking_publisher,
 )
 from monitoring.http import MetricsController, MetricsMiddleware, metrics_lifespan
-from tenants.lifespan import hub_tenant_lifespan
 from tenants.molds.controllers import MoldController
 from tenants.routes import TENANT_ROUTES
 
@@ -64,8 +58,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         # Off (SEALHUB_METRICS=0) for the overhead benchmark's baseline.
         middleware=[MetricsMiddleware] if settings.metrics.enabled else [],
-        # `principal: CurrentPrincipal` in a handler = a verified access token is required.
-        dependencies={"principal": Provide(provide_principal)},
+        # `principal: CurrentPrincipal` in a handler = a verified access token is required;
+        # `services: HubServices` = the composition root (hub.services).
+        dependencies={"principal": Provide(provide_principal),
+                      "services": Provide(provide_services)},
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="SealHub",
@@ -75,13 +71,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         request_max_body_size=settings.limits.max_upload_bytes,
         lifespan=[
-            database_lifespan,  # app.state.db
-            hub_tenant_lifespan,  # then the hub tenant
-            evidence_lifespan,  # app.state.evidence: the log the services record into
-            sealing_lifespan,  # vendors, seal and signing services
-            documents_lifespan,  # document signing through the signing service
-            webhooks_lifespan,  # app.state.webhooks + the delivery worker (after signing)
-            admission_lifespan,  # registered vendors' adapters, selector, re-evaluation
+            services_lifespan,  # every service, built in one place (hub.services)
             # re-ranks vendors and exports the ranking as metrics
             *([ranking_publisher, metrics_lifespan] if settings.metrics.enabled else []),
             settled_heap,  # last: what startup built is left out of garbage collection

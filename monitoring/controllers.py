@@ -21,7 +21,6 @@ from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.errors import ValidationFailed
 from monitoring.services import (
-    NoLiveData,
     QualityService,
     RegulatorService,
     conformance_by_vendor,
@@ -52,22 +51,9 @@ class RatingOut(msgspec.Struct):
 
 
 def quality_service(app: Litestar) -> QualityService:
-    """The hub's QualityService: `app.state.quality` if the app set one, else admission's
-    scorer (so the ranking and admission decisions are one computation), else one over
-    admission's CallLog, else one without live data (calls, latency and availability
-    count as "no data")."""
-    service = getattr(app.state, "quality", None)
-    if service is None:
-        admission = getattr(app.state, "admission", None)
-        scorer = getattr(admission, "scorer", None)
-        live = getattr(admission, "quality", None)
-        if isinstance(scorer, QualityService):  # the very object admission decides with
-            service = scorer
-        elif live is not None:
-            service = QualityService(live)
-        else:  # admission may still be starting (lifespan order): do not remember this
-            return QualityService(NoLiveData())
-        app.state.quality = service
+    """The hub's QualityService: admission's scorer, so the ranking and admission
+    decisions are one computation (built in hub.services)."""
+    service: QualityService = app.state.quality
     return service
 
 

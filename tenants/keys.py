@@ -177,9 +177,6 @@ def _as_uuid(value: Any) -> uuid.UUID:
 
 
 def keyring_of(state: Any) -> TenantKeyring:
-    """The process keyring on `app.state` (created on first use from the settings)."""
-    ring = getattr(state, "keyring", None)
-    if ring is None:
-        ring = TenantKeyring(state.settings.security.master_key)
-        state.keyring = ring
+    """The process keyring (built in hub.services)."""
+    ring: TenantKeyring = state.keyring
     return ring

@@ -1,4 +1,4 @@
-"""How the hub puts admission in service (called from the app lifespan).
+"""How the hub puts admission in service (called from the composition root, hub.services).
 
     service, scheduler = await install(db, directory, context)
 
@@ -9,16 +9,13 @@
   admitted/probation vendors, best first; signing stays with the seal's vendor);
 * the scheduler probes health and re-evaluates every admission every `interval` s.
 
-In `create_app`: `lifespan=[database_lifespan, <vendors>, admission_lifespan]` and
-`route_handlers=[..., *adapters.admission.controllers.CONTROLLERS]`.
+Routes: `route_handlers=[..., *adapters.admission.controllers.CONTROLLERS]` in `create_app`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from adapters.admission.live import CallLog, QualitySource, RecordingVendor
@@ -111,27 +108,3 @@ async def _serving_vendors(tenant_id: Any) -> int:
     )
 
 
-@asynccontextmanager
-async def admission_lifespan(app: Any) -> AsyncIterator[None]:
-    """Litestar lifespan entry (after the database one). Needs `app.state.db` and
-    `app.state.vendors` (the hub's VendorDirectory); uses `app.state.http_client` for
-    http/csc adapters when present. Sets `app.state.admission`, runs the scheduler."""
-    state = app.state
-    directory = getattr(state, "vendors", None)
-    if directory is None:
-        log.warning("no app.state.vendors: admission is not installed")
-        yield
-        return
-    settings = state.settings
-    context = AdapterContext(settings=settings, http_client=getattr(state, "http_client", None))
-    service, scheduler = await install(
-        state.db, directory, context,
-        interval_seconds=settings.adapters.admission_interval_seconds,
-    )  # fmt: skip
-    state.admission = service
-    if settings.adapters.admission_interval_seconds > 0:
-        scheduler.start()
-    try:
-        yield
-    finally:
-        await scheduler.stop()

@@ -33,9 +33,9 @@ from typing import Any
 import httpx
 
 from adapters.answers import SignAnswers
-from adapters.http.client import HttpVendor
 from adapters.errors import VendorMisconfigured, VendorRejected
 from adapters.http.breaker import CircuitBreaker
+from adapters.http.client import HttpVendor
 from adapters.http.wire import b64e
 from adapters.protocol import (
     AdapterContext,

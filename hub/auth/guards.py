@@ -19,27 +19,15 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from hub.auth.principal import Principal
-from hub.auth.sessions import SessionRegistry
 from hub.auth.tokens import ACCESS, TokenService
 from hub.errors import Forbidden, Unauthorized
-from tenants.keys import keyring_of
 
 _SCOPE_KEY = "sealhub.principal"
 
 
 def tokens_of(state: Any) -> TokenService:
-    """The process TokenService on `app.state` (created on first use)."""
-    svc = getattr(state, "tokens", None)
-    if svc is None:
-        sec = state.settings.security
-        sessions = SessionRegistry(lambda: state.db, absolute_seconds=sec.session_absolute_seconds,
-                                   check_seconds=sec.session_check_seconds)
-        svc = TokenService(
-            keyring_of(state), issuer=state.settings.server.origin,
-            access_seconds=sec.access_token_seconds, refresh_seconds=sec.refresh_token_seconds,
-            sessions=sessions,
-        )
-        state.tokens = svc
+    """The process TokenService (built in hub.services)."""
+    svc: TokenService = state.tokens
     return svc
 
 

@@ -95,12 +95,6 @@ class LoginGuard:
 
 
 def login_guard_of(state: Any) -> LoginGuard:
-    """The process LoginGuard on `app.state` (created on first use from the settings)."""
-    found = getattr(state, "login_guard", None)
-    if found is None:
-        sec = state.settings.security
-        found = LoginGuard(lambda: state.db, sec.master_key,
-                           slowdown_after=sec.account_failures_before_slowdown,
-                           slowdown_seconds=sec.login_slowdown_seconds)
-        state.login_guard = found
+    """The process LoginGuard (built in hub.services)."""
+    found: LoginGuard = state.login_guard
     return found

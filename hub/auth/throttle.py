@@ -63,10 +63,6 @@ class LoginThrottle:
 
 
 def throttle_of(state: Any) -> LoginThrottle:
-    """The process LoginThrottle on `app.state` (created on first use from the settings)."""
-    found = getattr(state, "login_throttle", None)
-    if found is None:
-        sec = state.settings.security
-        found = LoginThrottle(sec.login_failures_per_client, sec.login_failure_window_seconds)
-        state.login_throttle = found
+    """The process LoginThrottle (built in hub.services)."""
+    found: LoginThrottle = state.login_throttle
     return found

@@ -4,8 +4,7 @@ closing it; the Litestar lifespan that holds it."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -141,17 +140,6 @@ async def close_database(db: Database) -> None:
         await engine.close_connection_pool()
     elif isinstance(engine, PooledSQLiteEngine):
         await engine.close()
-
-
-@contextlib.asynccontextmanager
-async def database_lifespan(app: Any) -> AsyncIterator[None]:
-    """Litestar lifespan: open the database from `app.state.settings` into `app.state.db`."""
-    db = await open_database(app.state.settings)
-    app.state.db = db
-    try:
-        yield
-    finally:
-        await close_database(db)
 
 
 def get_db(app: Any) -> Database:

@@ -1,25 +1,12 @@
-"""Startup: the document service on `app.state.documents` (after the sealing lifespan,
-whose seal and signing services it signs through), and the `documents_completed`
-counter of the tenant statistics."""
+"""Accessor of the document service for controllers (built in hub.services)."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
-from hub.db import get_db
-from hub.documents.service import DocumentService, register_counters
-
-
-@contextlib.asynccontextmanager
-async def documents_lifespan(app: Any) -> AsyncIterator[None]:
-    state = app.state
-    state.documents = DocumentService(get_db(app), state.seals, state.signing,
-                                      state.settings.limits)
-    register_counters()
-    yield
+from hub.documents.service import DocumentService
 
 
 def document_service(state: Any) -> DocumentService:
-    return state.documents
+    service: DocumentService = state.documents
+    return service

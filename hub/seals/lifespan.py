@@ -1,80 +1,18 @@
-"""Startup: the vendor directory (with the in-process `local` vendor, keys in the hub
-database) and the seal and signing services, on `app.state`."""
+"""Accessors of the seal and signing services for controllers (built in hub.services)."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any
 
-import httpx
-
-from adapters.local import LocalVendor
-from adapters.protocol import AdapterContext
-from hub.db import Database, get_db
 from hub.seals.services import SealService
-from hub.seals.stats import register_counters
 from hub.signing.services import SigningService
-from hub.vendors.directory import VendorDirectory
-from hub.vendors.store import DbKeyStore
-from tenants.identity.services import enterprise_change_hooks
-
-LOCAL_VENDOR = "local"
-
-
-@contextlib.asynccontextmanager
-async def sealing_lifespan(app: Any) -> AsyncIterator[None]:
-    state = app.state
-    # One pooled client for every http/csc vendor adapter (admission builds them).
-    state.http_client = httpx.AsyncClient(timeout=state.settings.adapters.timeout_seconds)
-    directory = VendorDirectory(fallback=LOCAL_VENDOR)
-    directory.add(
-        LocalVendor.from_config(
-            LOCAL_VENDOR,
-            {},
-            AdapterContext(settings=state.settings, extras={"key_store": DbKeyStore(LOCAL_VENDOR)}),
-        )
-    )
-    seals = SealService(get_db(app), directory, events=getattr(state, "evidence", None))
-    state.vendors = directory
-    state.seals = seals
-    state.signing = SigningService(
-        get_db(app),
-        seals,
-        directory,
-        events=seals.events,
-        may_sign=_admission_may_sign(state),
-        stale_reservation=timedelta(seconds=state.settings.adapters.stale_reservation_seconds),
-    )
-
-    async def revoke_on_change(
-        db: Database, tenant_id: Any, enterprise_id: Any, reason: str, actor: Any
-    ) -> list[Any]:
-        return await seals.revoke_for_subject(tenant_id, enterprise_id, reason, actor)
-
-    enterprise_change_hooks(state).append(revoke_on_change)
-    register_counters()
-    try:
-        yield
-    finally:
-        await state.http_client.aclose()
-
-
-def _admission_may_sign(state: Any) -> Any:
-    """Admission (installed by a later lifespan) decides whether a suspended vendor's
-    seals may still sign; before it is installed every vendor may."""
-
-    async def may_sign(tenant_id: Any, vendor: str) -> bool:
-        admission = getattr(state, "admission", None)
-        return True if admission is None else bool(await admission.may_sign(tenant_id, vendor))
-
-    return may_sign
 
 
 def seal_service(state: Any) -> SealService:
-    return state.seals
+    service: SealService = state.seals
+    return service
 
 
 def signing_service(state: Any) -> SigningService:
-    return state.signing
+    service: SigningService = state.signing
+    return service

@@ -31,7 +31,6 @@ from tenants.identity.services import (
     enterprise_change_hooks,
 )
 from tenants.identity.tables import Enterprise, Person
-from tenants.identity.verifier import make_verifier
 from tenants.keys import keyring_of
 
 _MAX_FACE_BYTES = 2 * 1024 * 1024
@@ -106,10 +105,7 @@ def enterprise_out(v: EnterpriseView) -> EnterpriseOut:
 
 def identity_service(request: Request[Any, Any, Any]) -> IdentityService:
     state = request.app.state
-    verifier = getattr(state, "identity_verifier", None)
-    if verifier is None:
-        verifier = make_verifier(state.settings.identity.verifier)
-        state.identity_verifier = verifier
+    verifier = state.identity_verifier  # built in hub.services
     return IdentityService(get_db(request.app), keyring_of(state), verifier,
                            face_match_threshold=state.settings.identity.face_match_threshold,
                            enterprise_hooks=enterprise_change_hooks(state))

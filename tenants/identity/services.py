@@ -42,11 +42,8 @@ EnterpriseChangeHook = Callable[[Database, uuid.UUID, uuid.UUID, str, uuid.UUID 
 
 
 def enterprise_change_hooks(state: Any) -> list[EnterpriseChangeHook]:
-    """The app's list of enterprise-change hooks (append to it at startup)."""
-    hooks = getattr(state, "enterprise_change_hooks", None)
-    if hooks is None:
-        hooks = []
-        state.enterprise_change_hooks = hooks
+    """The app's enterprise-change hooks (registered in hub.services)."""
+    hooks: list[EnterpriseChangeHook] = state.enterprise_change_hooks
     return hooks
 
 

@@ -32,7 +32,8 @@ async def principal(request: Request[Any, Any, Any]) -> Principal:
 
 
 @pytest.fixture
-async def api(db, settings):
+async def api(db, settings, app: Litestar):
+    hub_app = app  # the session's hub: its tokens and keys (hub.services)
     vendors = {}
     service = AdmissionService(db, lambda name: vendors[name], CallLog())
     app = Litestar(
@@ -42,6 +43,8 @@ async def api(db, settings):
     )
     app.state.settings = settings
     app.state.admission = service
+    app.state.tokens = hub_app.state.tokens
+    app.state.keyring = hub_app.state.keyring
     vendors["ref-local"] = LocalVendor("ref-local", MemoryKeyStore(), secrets.token_bytes(16))
     # In this loop (the session's, where the database pool lives): no portal thread.
     transport = httpx.ASGITransport(app=app)
