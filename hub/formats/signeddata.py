@@ -8,6 +8,7 @@ from asn1crypto import cms, core
 
 from hub.crypto import sm3
 from hub.errors import CryptoError, FormatError
+from hub.formats import asn1
 from hub.formats.certs import load_cert
 from hub.formats.report import Report
 from hub.formats.seal import PARSE_ERRORS
@@ -21,6 +22,19 @@ SM3_OIDS = {"1.2.156.10197.1.401", "1.2.156.10197.1.401.1"}
 SM2_SIGN_OIDS = {"1.2.156.10197.1.501", "1.2.156.10197.1.301.1", "1.2.156.10197.1.301"}
 OID_MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
 OID_SIGNING_TIME = "1.2.840.113549.1.9.5"
+
+
+def _stored_signed_attrs(value: bytes) -> bytes | None:
+    """The first SignerInfo's [0] signedAttrs TLV, as stored (BER included)."""
+    top = asn1.fields(value[: asn1.tlv_end(value)], "ContentInfo", 2)
+    signed_data = asn1.fields(asn1.children(top[1][1])[0][1], "SignedData", 4)
+    signer_infos = asn1.children(signed_data[-1][1])
+    if not signer_infos:
+        return None
+    for tag, tlv in asn1.children(signer_infos[0][1]):
+        if tag == 0xA0:
+            return tlv
+    return None
 
 
 class GmContentInfo(core.Sequence):
@@ -52,12 +66,18 @@ def verify_signed_data(
         attr_values = {a["type"].dotted: a["values"][0] for a in attrs} if attrs.contents else {}
         encap = sd["encap_content_info"]
         content = encap["content"].native if encap["content"].contents else None
+        stored_attrs = _stored_signed_attrs(value) if attr_values else None
+        encodings = asn1.encoding_variants(value[: asn1.tlv_end(value)])
     except (FormatError, *PARSE_ERRORS) as exc:
         report.check(
             "signer signature", False, f"SignedValue is not a readable GM/T 0010 SignedData: {exc}"
         )
         return
     report.info["signed_data"] = "GM/T 0010 SignedData"
+    for key in encodings:
+        report.variant(describe(key))
+    if info["content_type"].dotted == OID_PKCS7_SIGNED_DATA:
+        report.variant(describe("signeddata-pkcs7-oid"))
     if digest_alg not in SM3_OIDS or sig_alg not in SM2_SIGN_OIDS:
         report.check(
             "signer signature",
@@ -82,9 +102,10 @@ def verify_signed_data(
 
     xml_digest = sm3(signed_xml)
     if attr_values:
-        # Signed attributes: the signature covers DER SET OF attributes; the messageDigest
-        # attribute binds Signature.xml.
-        signed_bytes = b"\x31" + attrs.dump()[1:]
+        # Signed attributes: the signature covers the SET OF attributes, which is the
+        # stored [0] IMPLICIT element with a SET tag (asn1crypto's dump() would be a
+        # re-encoding of a BER original); the messageDigest attribute binds Signature.xml.
+        signed_bytes = b"\x31" + stored_attrs[1:] if stored_attrs else b""
         md = attr_values.get(OID_MESSAGE_DIGEST)
         digest = md.native if md is not None else None
         report.check(
@@ -110,6 +131,12 @@ def verify_signed_data(
         when = xml_time
 
     ok, variant = verify_sm2(cert.public_key, signature, signed_bytes)
+    if not ok and not attr_values and content is None:
+        # Detached, no signed attributes: some signers sign SM3(Signature.xml) as the
+        # message. SM3 still binds the document; reported, not hidden.
+        ok, variant = verify_sm2(cert.public_key, signature, xml_digest)
+        if ok:
+            report.variant(describe("signeddata-signs-digest"))
     if variant:
         report.variant(describe(variant))
     report.check(

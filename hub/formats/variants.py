@@ -162,6 +162,20 @@ VARIANTS: dict[str, Variant] = {
             "KingGrid (金格) V1 seals with header version 2",
         ),
         Variant(
+            "signeddata-pkcs7-oid",
+            "SignedData under the PKCS#7 OID 1.2.840.113549.1.7.2, not GM/T 0010's "
+            "1.2.156.10197.6.1.4.2.2",
+            True,
+            "synthetic: writers built on PKCS#7 libraries",
+        ),
+        Variant(
+            "signeddata-signs-digest",
+            "detached SignedData without signed attributes signs SM3(Signature.xml), "
+            "not Signature.xml itself",
+            True,
+            "synthetic: signers handed a digest instead of the document",
+        ),
+        Variant(
             "timeinfo-ascii-bitstring",
             "TBS_Sign.timeInfo is ASCII text in a BIT STRING (the V1 encoding, in a V4/V5)",
             True,
