@@ -79,9 +79,9 @@ def test_anzhengtong_signature_verifies_and_its_seal_carries_the_variant() -> No
         "esl/anzhengtong-v4-negative-r-seal.esl"
     )
     report = verify_signature(_read("signedvalue/anzhengtong-v4-SignedValue.dat"))
-    assert _checks(report)["signer signature"] and _checks(report.children[0])[
-        "seal maker signature"
-    ]
+    assert (
+        _checks(report)["signer signature"] and _checks(report.children[0])["seal maker signature"]
+    )
     assert describe("negative-integer-rs") in report.children[0].variants
     assert report.valid
 
