@@ -376,7 +376,10 @@ def read_time(tlv: bytes) -> tuple[datetime, tuple[str, ...]]:
     else:
         variants.append("time-offset")
         sign = 1 if zone[:1] == b"+" else -1
-        tz = timezone(sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5] or 0)))
+        hours, minutes = int(zone[1:3]), int(zone[3:5] or 0)
+        if hours > 14 or minutes > 59:  # no zone on Earth is further from UTC
+            raise FormatError(f"ASN.1 time offset {zone.decode()} is out of range")
+        tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
     try:
         when = datetime(
             year, int(month), int(day), int(hour), int(minute or 0), int(second or 0),
