@@ -96,8 +96,10 @@ def read_tlv(data: bytes, offset: int = 0) -> tuple[int, int, int]:
     Single-byte tags; definite lengths up to 4 bytes (DER or BER long form) and BER
     indefinite lengths, whose content length excludes the end-of-contents octets.
     """
-    tag, hl, end = _content_end(data, offset)
-    return tag, hl, end - offset - hl
+    tag, hl, length = _header(data, offset)
+    if length is not None:
+        return tag, hl, length
+    return tag, hl, _content_end(data, offset)[2] - offset - hl
 
 
 def is_indefinite(tlv: bytes, offset: int = 0) -> bool:
@@ -105,7 +107,13 @@ def is_indefinite(tlv: bytes, offset: int = 0) -> bool:
 
 
 def tlv_end(data: bytes, offset: int = 0) -> int:
-    return _tlv_end(data, offset, 0)
+    _, hl, length = _header(data, offset)
+    if length is None:
+        return _tlv_end(data, offset, 0)
+    end = offset + hl + length
+    if end > len(data):
+        raise FormatError(f"truncated ASN.1: element needs {end - len(data)} more bytes")
+    return end
 
 
 def children(data: bytes, offset: int = 0) -> list[tuple[int, bytes]]:
@@ -135,25 +143,35 @@ def encoding_variants(tlv: bytes, skip: frozenset[int] = frozenset()) -> tuple[s
     return tuple(sorted(found))
 
 
-def _walk(data: bytes, offset: int, skip: frozenset[int], found: set[str], depth: int) -> None:
+def _walk(data: bytes, offset: int, skip: frozenset[int], found: set[str], depth: int) -> int:
+    """Record the BER quirks of the TLV at `offset` and below; return where it ends."""
     if depth > MAX_DEPTH:
         raise FormatError("ASN.1 nested too deeply")
-    tag, hl, end = _content_end(data, offset)
-    if hl > 2:
-        length = end - offset - hl
-        if length < 0x80 or data[offset + 2] == 0:
-            found.add("ber-long-form-length")
-    elif hl == 2 and data[offset + 1] == 0x80:
-        found.add("ber-indefinite-length")
-    if not tag & 0x20:
-        return
-    if tag in (0x23, 0x24) or tag in {t | 0x20 for t in STRING_TAGS}:
-        found.add("ber-constructed-string")
+    tag, hl, length = _header(data, offset)
     pos = offset + hl
+    if tag in CONSTRUCTED_STRING_TAGS:
+        found.add("ber-constructed-string")
+    if length is None:
+        found.add("ber-indefinite-length")
+        while data[pos : pos + 2] != EOC:
+            if pos >= len(data):
+                raise FormatError("truncated ASN.1: indefinite length without end-of-contents")
+            pos = (
+                _walk(data, pos, skip, found, depth + 1) if pos not in skip else tlv_end(data, pos)
+            )
+        return pos + 2
+    end = pos + length
+    if end > len(data):
+        raise FormatError("truncated ASN.1")
+    if hl > 2 and (length < 0x80 or data[offset + 2] == 0):
+        found.add("ber-long-form-length")
+    if not tag & 0x20:
+        return end
     while pos < end:
-        if pos not in skip:
-            _walk(data, pos, skip, found, depth + 1)
-        pos = tlv_end(data, pos)
+        pos = _walk(data, pos, skip, found, depth + 1) if pos not in skip else tlv_end(data, pos)
+    if pos != end:
+        raise FormatError("ASN.1 child runs past its parent")
+    return end
 
 
 def der_sequence(*parts: bytes) -> bytes:
@@ -231,6 +249,9 @@ class SealInfoV4(core.Sequence):
 TAG_BOOLEAN, TAG_INTEGER, TAG_BIT_STRING, TAG_OCTET_STRING = 0x01, 0x02, 0x03, 0x04
 TAG_OID, TAG_UTF8, TAG_PRINTABLE, TAG_T61, TAG_IA5, TAG_BMP = 0x06, 0x0C, 0x13, 0x14, 0x16, 0x1E
 STRING_TAGS = {TAG_UTF8, TAG_PRINTABLE, TAG_T61, TAG_IA5, TAG_BMP}
+CONSTRUCTED_STRING_TAGS = frozenset(
+    t | 0x20 for t in (TAG_BIT_STRING, TAG_OCTET_STRING, *STRING_TAGS)
+)
 
 
 def contents(tlv: bytes, tag: int | set[int], what: str) -> bytes:
