@@ -116,7 +116,8 @@ VARIANTS: dict[str, Variant] = {
             "bitstring-unused-bits",
             "BIT STRING declares non-zero unused bits; the octets are used as stored",
             True,
-            "synthetic: writers that put a bit count in the unused-bits octet",
+            "synthetic; likely DLTech21/ofd.js#62 (a Suwell SignedValue whose signature "
+            "BIT STRING begins 02, no sample public)",
         ),
         Variant(
             "time-without-seconds",
@@ -159,7 +160,7 @@ VARIANTS: dict[str, Variant] = {
             "header version disagrees with the layout (V1 structure with version != 1, "
             "or V4 structure with version 1); read by its structure",
             True,
-            "KingGrid (金格) V1 seals with header version 2",
+            "KingGrid (金格) V1 seals with header version 2; ofd.js 0edffef reads such files too",
         ),
         Variant(
             "signeddata-pkcs7-oid",
