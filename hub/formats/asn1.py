@@ -3,7 +3,9 @@
 
 Reading: a small TLV walker gives the exact bytes of every element (what was signed is
 always a slice of the input, never a re-encoding), and primitive decoders turn leaf TLVs
-into values. Building: asn1crypto schemas below encode V4 seals, in DER.
+into values. The walker reads BER as vendors write it (indefinite and long-form lengths,
+constructed strings); `encoding_variants` names what it met, so reports can say so.
+Building: asn1crypto schemas below encode V4 seals, in DER.
 
     SES_Seal (V4/V5) ::= SEQUENCE { esealInfo SES_SealInfo, cert OCTET STRING,
                                     signAlgID OID, signedValue BIT STRING,
@@ -100,10 +102,6 @@ def read_tlv(data: bytes, offset: int = 0) -> tuple[int, int, int]:
     if length is not None:
         return tag, hl, length
     return tag, hl, _content_end(data, offset)[2] - offset - hl
-
-
-def is_indefinite(tlv: bytes, offset: int = 0) -> bool:
-    return len(tlv) > offset + 1 and tlv[offset + 1] == 0x80
 
 
 def tlv_end(data: bytes, offset: int = 0) -> int:
