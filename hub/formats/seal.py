@@ -46,31 +46,18 @@ class SealInfo:
     ext_datas: list[tuple[str, bool, bytes]] = field(default_factory=list)
     time_stamp: bytes | None = None  # V5 [0] timeStamp, raw
     variants: tuple[str, ...] = ()  # keys of hub.formats.variants.VARIANTS
+    layout: int = 4  # 1: GM/T 0031-2014 structure, 4: GB/T 38540 (V4/V5); header may differ
 
 
-@lru_cache(maxsize=256)
 def decode_time(value: bytes) -> datetime:
-    """GeneralizedTime or UTCTime TLV -> aware datetime (UTC when no zone is written).
+    """GeneralizedTime or UTCTime TLV -> aware datetime (see asn1.read_time)."""
+    return asn1.read_time(value)[0]
 
-    Remembered: asn1crypto's parse costs ~50 µs, and every signing made in the same
-    second carries the same timeInfo bytes (datetimes are immutable)."""
-    if not value:
-        raise FormatError("missing time")
-    tag = value[0]
-    try:
-        if tag == TAG_GENERALIZEDTIME:
-            when = core.GeneralizedTime.load(value).native
-        elif tag == TAG_UTCTIME:
-            when = core.UTCTime.load(value).native
-        else:
-            raise FormatError(f"time has ASN.1 tag 0x{tag:02x}, not a UTCTime/GeneralizedTime")
-    except FormatError:
-        raise
-    except Exception as exc:
-        raise FormatError("unreadable ASN.1 time") from exc
-    if not isinstance(when, datetime):
-        raise FormatError("ASN.1 time is not a date and time")
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+def read_time(value: bytes, variants: list[str]) -> datetime:
+    when, seen = asn1.read_time(value)
+    variants.extend(seen)
+    return when
 
 
 def tlv_contents(tlv: bytes) -> bytes:
@@ -114,10 +101,27 @@ def read_ext_datas(tlv: bytes | None, variants: list[str]) -> ExtDatas:
     return out
 
 
+def _is_digest_list(entries: list[tuple[int, bytes]]) -> bool:
+    """certDigestList entries are SEQUENCE{type PrintableString, value OCTET STRING}."""
+
+    def digest_obj(tag: int, obj: bytes) -> bool:
+        if tag != TAG_SEQUENCE:
+            return False
+        parts = asn1.children(obj)
+        return len(parts) == 2 and parts[0][0] in asn1.STRING_TAGS and parts[1][0] == 0x04
+
+    return bool(entries) and all(digest_obj(tag, obj) for tag, obj in entries)
+
+
 def _cert_list(
     raw: bytes, list_type: int, variants: list[str]
-) -> tuple[list[bytes], list[tuple[str, bytes]]]:
+) -> tuple[int, list[bytes], list[tuple[str, bytes]]]:
+    """(the list type as read, signer certs, cert digests). A certListType outside 1-2
+    is read by what the list holds: certificates or digest objects."""
     entries = asn1.fields(raw, "certList", 0)
+    if list_type not in (1, 2):
+        variants.append("certlisttype-out-of-range")
+        list_type = 2 if _is_digest_list(entries) else 1
     certs: list[bytes] = []
     digests: list[tuple[str, bytes]] = []
     if list_type == 2:  # certDigestList: SEQUENCE OF {type PrintableString, value OCTET STRING}
@@ -126,16 +130,16 @@ def _cert_list(
             digests.append(
                 (asn1.text(kind[1], "CertDigestObj.type"), asn1.octets(value[1], "value"))
             )
-        return certs, digests
+        return list_type, certs, digests
     for tag, tlv in entries:
-        if tag == TAG_OCTET_STRING:
-            certs.append(tlv_contents(tlv))
+        if tag in (TAG_OCTET_STRING, TAG_OCTET_STRING | 0x20):
+            certs.append(asn1.octets(tlv, "certList entry"))
         elif tag == TAG_SEQUENCE:
             certs.append(tlv)
             variants.append("certlist-unwrapped-cert")
         else:
             variants.append("certlist-junk")
-    return certs, digests
+    return list_type, certs, digests
 
 
 # A seal is parsed again inside every signature it makes (the hub verifies each one it
@@ -168,7 +172,7 @@ def _parse_seal_checked(data: bytes) -> SealInfo:
 
 def _parse_seal(data: bytes) -> SealInfo:
     # Fields are located with the TLV walker and decoded in place: every signed region
-    # is a slice of the input, never a re-encoding.
+    # is a slice of the input, never a re-encoding (BER included).
     variants: list[str] = []
     if not data or data[0] != TAG_SEQUENCE:
         raise FormatError("not an SES_Seal: does not start with a SEQUENCE")
@@ -176,6 +180,7 @@ def _parse_seal(data: bytes) -> SealInfo:
     if end < len(data):
         variants.append("trailing-bytes")
     seal_der = data[:end]
+    variants.extend(asn1.encoding_variants(seal_der))
     top = asn1.fields(seal_der, "SES_Seal", 2)
     info_bytes = top[0][1]
     info = asn1.fields(info_bytes, "SES_SealInfo", 4)
@@ -184,18 +189,21 @@ def _parse_seal(data: bytes) -> SealInfo:
         raise FormatError("not an SES_Seal: header ID is not 'ES'")
     version = asn1.integer(header[1][1], "SES_Header.version")
 
+    # The layout is read from the structure, whatever the header's version claims.
     time_stamp = None
     if len(top) == 2 and top[1][0] == TAG_SEQUENCE:  # V1: SESeal{esealInfo, signInfo}
+        layout = 1
         sign_info = asn1.fields(top[1][1], "SES_SignInfo", 3)
         maker_cert = asn1.octets(sign_info[0][1], "SES_SignInfo.cert")
         sign_alg = asn1.oid(sign_info[1][1], "SES_SignInfo.signatureAlgorithm")
-        signature = asn1.bits(sign_info[2][1], "SES_SignInfo.signData")
+        signature = asn1.bits(sign_info[2][1], "SES_SignInfo.signData", variants)
         # GM/T 0031-2014: the maker signs SEQUENCE{SES_SealInfo, cert, signatureAlgorithm}.
         maker_signed = asn1.der_sequence(info_bytes, sign_info[0][1], sign_info[1][1])
     elif len(top) in (4, 5):  # V4 / V5: SES_Seal{esealInfo, cert, signAlgID, signedValue[, [0]]}
+        layout = 4
         maker_cert = asn1.octets(top[1][1], "SES_Seal.cert")
         sign_alg = asn1.oid(top[2][1], "SES_Seal.signAlgID")
-        signature = asn1.bits(top[3][1], "SES_Seal.signedValue")
+        signature = asn1.bits(top[3][1], "SES_Seal.signedValue", variants)
         maker_signed = info_bytes
         if len(top) == 5:
             if top[4][0] != 0xA0:
@@ -203,6 +211,8 @@ def _parse_seal(data: bytes) -> SealInfo:
             time_stamp = top[4][1]
     else:
         raise FormatError(f"not an SES_Seal: {len(top)} top-level elements")
+    if (layout == 1) != (version == 1):
+        variants.append("layout-version-mismatch")
 
     # V4/V5 SES_ESPropertyInfo has certListType between name and certList; V1 does not.
     prop = asn1.fields(info[2][1], "SES_ESPropertyInfo", 6)
@@ -213,8 +223,10 @@ def _parse_seal(data: bytes) -> SealInfo:
         list_type, cert_list, dates = 1, prop[2][1], prop[3:6]
     if len(dates) != 3:
         raise FormatError("SES_ESPropertyInfo lacks createDate, validStart or validEnd")
+    if layout != 1 and any(tag == TAG_UTCTIME for tag, _ in dates):
+        variants.append("utctime-in-v4")  # GB/T 38540 says GeneralizedTime
     picture = asn1.fields(info[3][1], "SES_ESPictrueInfo", 4)
-    certs, digests = _cert_list(cert_list, list_type, variants)
+    list_type, certs, digests = _cert_list(cert_list, list_type, variants)
     ext_datas = read_ext_datas(info[4][1] if len(info) > 4 else None, variants)
     return SealInfo(
         version=version,
@@ -223,9 +235,9 @@ def _parse_seal(data: bytes) -> SealInfo:
         seal_type=asn1.integer(prop[0][1], "SES_ESPropertyInfo.type"),
         name=asn1.text(prop[1][1], "SES_ESPropertyInfo.name"),
         signer_certs=certs,
-        create_date=decode_time(dates[0][1]),
-        valid_start=decode_time(dates[1][1]),
-        valid_end=decode_time(dates[2][1]),
+        create_date=read_time(dates[0][1], variants),
+        valid_start=read_time(dates[1][1], variants),
+        valid_end=read_time(dates[2][1], variants),
         picture=asn1.octets(picture[1][1], "picture data"),
         picture_type=asn1.text(picture[0][1], "picture type"),
         width_mm=asn1.integer(picture[2][1], "picture width"),
@@ -241,6 +253,7 @@ def _parse_seal(data: bytes) -> SealInfo:
         ext_datas=ext_datas,
         time_stamp=time_stamp,
         variants=tuple(dict.fromkeys(variants)),
+        layout=layout,
     )
 
 

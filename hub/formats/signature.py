@@ -18,11 +18,10 @@ from hub.formats.seal import (
     TAG_SEQUENCE,
     TAG_UTCTIME,
     SealInfo,
-    decode_time,
     ext_datas_asn1,
     parse_seal,
     read_ext_datas,
-    tlv_contents,
+    read_time,
 )
 
 TAG_BIT_STRING = 0x03
@@ -54,10 +53,10 @@ _ASCII_TIME = re.compile(
 def _time_info(tlv: bytes, variants: list[str]) -> datetime:
     tag = tlv[0]
     if tag in (TAG_GENERALIZEDTIME, TAG_UTCTIME):
-        return decode_time(tlv)
-    if tag == TAG_BIT_STRING:  # V1: timeInfo BIT STRING holding ASCII text
+        return read_time(tlv, variants)
+    if tag in (TAG_BIT_STRING, TAG_BIT_STRING | 0x20):  # V1: BIT STRING holding ASCII text
         variants.append("timeinfo-ascii-bitstring")
-        text = tlv_contents(tlv)[1:].strip(b"\x00 ")
+        text = asn1.bits(tlv, "TBS_Sign.timeInfo").strip(b"\x00 ")
         m = _ASCII_TIME.match(text)
         if not m:
             raise FormatError(f"unreadable timeInfo text {text[:40]!r}")
@@ -98,6 +97,9 @@ def _parse_signature(data: bytes) -> SignatureInfo:
         raise FormatError("not an SES_Signature: TBS_Sign lacks version and eseal")
     version = asn1.integer(tbs[0][1], "TBS_Sign.version")
     seal = parse_seal(tbs[1][1])
+    # BER anywhere but in the seal (the seal's report lists its own).
+    seal_at = asn1.read_tlv(sig_der)[1] + asn1.read_tlv(tbs_bytes)[1] + len(tbs[0][1])
+    variants.extend(asn1.encoding_variants(sig_der, skip=frozenset({seal_at})))
     ext: list[tuple[str, bool, bytes]] = []
     time_stamp = None
 
@@ -106,11 +108,11 @@ def _parse_signature(data: bytes) -> SignatureInfo:
             raise FormatError("V1 TBS_Sign lacks cert or signatureAlgorithm")
         signer_cert = asn1.octets(tbs[5][1], "TBS_Sign.cert")
         sign_alg = asn1.oid(tbs[6][1], "TBS_Sign.signatureAlgorithm")
-        signature = asn1.bits(top[1][1], "SES_Signature.signature")
+        signature = asn1.bits(top[1][1], "SES_Signature.signature", variants)
     elif len(top) in (4, 5):  # V4/V5: {toSign, cert, signatureAlgID, signature[, [0] timeStamp]}
         signer_cert = asn1.octets(top[1][1], "SES_Signature.cert")
         sign_alg = asn1.oid(top[2][1], "SES_Signature.signatureAlgID")
-        signature = asn1.bits(top[3][1], "SES_Signature.signature")
+        signature = asn1.bits(top[3][1], "SES_Signature.signature", variants)
         if len(tbs) > 5:
             if tbs[5][0] != 0xA0:
                 raise FormatError("TBS_Sign sixth element is not [0] extDatas")
@@ -119,13 +121,15 @@ def _parse_signature(data: bytes) -> SignatureInfo:
             time_stamp = top[4][1]
     else:
         raise FormatError(f"not an SES_Signature: {len(top)} top-level elements")
+    if (len(top) == 2) != (version == 1):
+        variants.append("layout-version-mismatch")
 
     return SignatureInfo(
         version=version,
         seal=seal,
         # GM/T 0031-2014 itself writes timeInfo as a BIT STRING: a variant only after V1.
         time=_time_info(tbs[2][1], variants if len(top) != 2 else []),
-        data_hash=asn1.bits(tbs[3][1], "TBS_Sign.dataHash"),
+        data_hash=asn1.bits(tbs[3][1], "TBS_Sign.dataHash", variants),
         property_info=asn1.text(tbs[4][1], "TBS_Sign.propertyInfo"),
         signer_cert=signer_cert,
         signature=signature,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
-
-from asn1crypto import cms, core
 
 from hub.crypto import sm3
 from hub.errors import CryptoError, FormatError
+from hub.formats import asn1
 from hub.formats.certs import load_cert
 from hub.formats.report import Report
 from hub.formats.seal import PARSE_ERRORS
@@ -23,11 +23,92 @@ OID_MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
 OID_SIGNING_TIME = "1.2.840.113549.1.9.5"
 
 
-class GmContentInfo(core.Sequence):
-    _fields = [  # noqa: RUF012
-        ("content_type", core.ObjectIdentifier),
-        ("content", cms.SignedData, {"explicit": 0}),
+@dataclass(frozen=True)
+class SignedDataInfo:
+    """The first signer of a ContentInfo{signedData}, located in the stored bytes."""
+
+    content_type: str
+    certificates: list[bytes]  # stored Certificate TLVs
+    serial: int | None  # issuerAndSerialNumber's serial; None for a subjectKeyIdentifier
+    digest_alg: str
+    sig_alg: str
+    signature: bytes
+    signed_attrs: bytes | None  # the stored [0] IMPLICIT SET OF Attribute TLV
+    attributes: dict[str, bytes] = field(default_factory=dict)  # type -> first value TLV
+    content: bytes | None = None  # encapsulated eContent octets (attached)
+    variants: tuple[str, ...] = ()
+
+
+def _algorithm(tlv: bytes, what: str) -> str:
+    return asn1.oid(asn1.fields(tlv, what, 1)[0][1], f"{what}.algorithm")
+
+
+def parse_signed_data(value: bytes) -> SignedDataInfo:
+    """GM/T 0010 / PKCS#7 SignedData read with the TLV walker (BER included: asn1crypto
+    cannot read indefinite lengths inside CHOICEs such as the signer's issuer name).
+    Raises FormatError for anything else."""
+    end = asn1.tlv_end(value)
+    top = asn1.fields(value[:end], "ContentInfo", 2)
+    content_type = asn1.oid(top[0][1], "ContentInfo.contentType")
+    if content_type not in SIGNED_DATA_OIDS:
+        raise FormatError(f"content type {content_type} is not signedData")
+    if top[1][0] != 0xA0:
+        raise FormatError("ContentInfo.content is not [0] EXPLICIT")
+    explicit = asn1.children(top[1][1])
+    if len(explicit) != 1:
+        raise FormatError("ContentInfo.content [0] does not hold one SignedData")
+    sd = asn1.fields(explicit[0][1], "SignedData", 4)
+    if sd[-1][0] != 0x31:
+        raise FormatError("SignedData does not end with its signerInfos SET")
+    encap = asn1.fields(sd[2][1], "encapContentInfo", 1)
+    content = None
+    if len(encap) > 1 and encap[1][0] == 0xA0:
+        inner = asn1.children(encap[1][1])
+        if len(inner) != 1:
+            raise FormatError("eContent [0] does not hold one OCTET STRING")
+        content = asn1.octets(inner[0][1], "eContent")
+    certificates = [
+        tlv
+        for tag, child in sd[3:-1]
+        if tag == 0xA0  # [0] IMPLICIT CertificateSet; [1] would be CRLs
+        for ctag, tlv in asn1.children(child)
+        if ctag == 0x30
     ]
+    signer_infos = asn1.children(sd[-1][1])
+    if not signer_infos:
+        raise FormatError("SignedData has no SignerInfo")
+    si = asn1.fields(signer_infos[0][1], "SignerInfo", 5)
+    serial = None
+    if si[1][0] == 0x30:  # issuerAndSerialNumber
+        serial_tlv = asn1.fields(si[1][1], "issuerAndSerialNumber", 2)[1][1]
+        serial = int.from_bytes(
+            asn1.contents(serial_tlv, asn1.TAG_INTEGER, "serial"), "big", signed=True
+        )  # as asn1crypto reads the certificate's
+    at = 3
+    signed_attrs = None
+    attributes: dict[str, bytes] = {}
+    if si[at][0] == 0xA0:
+        signed_attrs = si[at][1]
+        for _, attr in asn1.children(signed_attrs):
+            kind, values = asn1.fields(attr, "Attribute", 2)[:2]
+            first = asn1.children(values[1])
+            if first:
+                attributes.setdefault(asn1.oid(kind[1], "Attribute.type"), first[0][1])
+        at += 1
+    if len(si) < at + 2:
+        raise FormatError("SignerInfo lacks signatureAlgorithm or signature")
+    return SignedDataInfo(
+        content_type=content_type,
+        certificates=certificates,
+        serial=serial,
+        digest_alg=_algorithm(si[2][1], "SignerInfo.digestAlgorithm"),
+        sig_alg=_algorithm(si[at][1], "SignerInfo.signatureAlgorithm"),
+        signature=asn1.octets(si[at + 1][1], "SignerInfo.signature"),
+        signed_attrs=signed_attrs,
+        attributes=attributes,
+        content=content,
+        variants=asn1.encoding_variants(value[:end]),
+    )
 
 
 def verify_signed_data(
@@ -35,41 +116,36 @@ def verify_signed_data(
 ) -> None:
     """Add the checks of a GM/T 0010 SignedData over `signed_xml` (the Signature.xml)."""
     try:
-        info = GmContentInfo.load(value)
-        if info["content_type"].dotted not in SIGNED_DATA_OIDS:
-            raise FormatError(f"content type {info['content_type'].dotted} is not signedData")
-        sd = info["content"]
-        signer_info = sd["signer_infos"][0]
-        sid = signer_info["sid"]
-        serial = (
-            sid.chosen["serial_number"].native if sid.name == "issuer_and_serial_number" else None
-        )
-        certs = [c.chosen.dump() for c in sd["certificates"]] if sd["certificates"].contents else []
-        digest_alg = signer_info["digest_algorithm"]["algorithm"].dotted
-        sig_alg = signer_info["signature_algorithm"]["algorithm"].dotted
-        signature = signer_info["signature"].native
-        attrs = signer_info["signed_attrs"]
-        attr_values = {a["type"].dotted: a["values"][0] for a in attrs} if attrs.contents else {}
-        encap = sd["encap_content_info"]
-        content = encap["content"].native if encap["content"].contents else None
+        sd = parse_signed_data(value)
+        attr_time = sd.attributes.get(OID_SIGNING_TIME)
+        when, time_variants = asn1.read_time(attr_time) if attr_time else (xml_time, ())
+        md = sd.attributes.get(OID_MESSAGE_DIGEST)
+        digest = asn1.octets(md, "messageDigest") if md else None
     except (FormatError, *PARSE_ERRORS) as exc:
-        report.check(
-            "signer signature", False, f"SignedValue is not a readable GM/T 0010 SignedData: {exc}"
-        )
-        return
-    report.info["signed_data"] = "GM/T 0010 SignedData"
-    if digest_alg not in SM3_OIDS or sig_alg not in SM2_SIGN_OIDS:
+        detail = exc.detail if isinstance(exc, FormatError) else str(exc)
         report.check(
             "signer signature",
             False,
-            f"unsupported algorithms digest {digest_alg}, signature {sig_alg}",
+            f"SignedValue is not a readable GM/T 0010 SignedData: {detail}",
+        )
+        return
+    report.info["signed_data"] = "GM/T 0010 SignedData"
+    for key in (*sd.variants, *time_variants):
+        report.variant(describe(key))
+    if sd.content_type == OID_PKCS7_SIGNED_DATA:
+        report.variant(describe("signeddata-pkcs7-oid"))
+    if sd.digest_alg not in SM3_OIDS or sd.sig_alg not in SM2_SIGN_OIDS:
+        report.check(
+            "signer signature",
+            False,
+            f"unsupported algorithms digest {sd.digest_alg}, signature {sd.sig_alg}",
         )
         return
 
     signer_der = None
-    for der in certs:
+    for der in sd.certificates:
         try:
-            if serial is None or load_cert(der).serial_number == serial:
+            if sd.serial is None or load_cert(der).serial_number == sd.serial:
                 signer_der = der
                 break
         except CryptoError:
@@ -81,35 +157,37 @@ def verify_signed_data(
     report.info["signer"] = cert.subject
 
     xml_digest = sm3(signed_xml)
-    if attr_values:
-        # Signed attributes: the signature covers DER SET OF attributes; the messageDigest
-        # attribute binds Signature.xml.
-        signed_bytes = b"\x31" + attrs.dump()[1:]
-        md = attr_values.get(OID_MESSAGE_DIGEST)
-        digest = md.native if md is not None else None
+    if sd.signed_attrs is not None:
+        # Signed attributes: the signature covers the SET OF attributes, which is the
+        # stored [0] IMPLICIT element with the SET tag (CMS, RFC 5652 5.4), taken as
+        # stored; the messageDigest attribute binds Signature.xml.
+        signed_bytes = b"\x31" + sd.signed_attrs[1:]
         report.check(
             "document digest",
             digest == xml_digest,
             f"messageDigest {'equals' if digest == xml_digest else 'differs from'} "
             f"SM3 of {xml_path}",
         )
-        when = attr_values[OID_SIGNING_TIME].native if OID_SIGNING_TIME in attr_values else xml_time
-    elif isinstance(content, bytes):
+    elif sd.content is not None:
         # Attached content: seen holding SM3(Signature.xml) itself.
-        signed_bytes = content
-        ok = content in (xml_digest, signed_xml)
+        signed_bytes = sd.content
+        ok = sd.content in (xml_digest, signed_xml)
         report.check(
             "document digest",
             ok,
             f"encapsulated content {'equals' if ok else 'is neither'} SM3 of {xml_path}"
             + ("" if ok else " nor its bytes"),
         )
-        when = xml_time
     else:
         signed_bytes = signed_xml
-        when = xml_time
 
-    ok, variant = verify_sm2(cert.public_key, signature, signed_bytes)
+    ok, variant = verify_sm2(cert.public_key, sd.signature, signed_bytes)
+    if not ok and sd.signed_attrs is None and sd.content is None:
+        # Detached, no signed attributes: some signers sign SM3(Signature.xml) as the
+        # message. SM3 still binds the document; reported, not hidden.
+        ok, variant = verify_sm2(cert.public_key, sd.signature, xml_digest)
+        if ok:
+            report.variant(describe("signeddata-signs-digest"))
     if variant:
         report.variant(describe(variant))
     report.check(

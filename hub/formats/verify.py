@@ -144,7 +144,7 @@ def _seal_report(seal: SealInfo, at: datetime | None, at_label: str) -> Report:
     maker = _cert(report, "seal maker signature", seal.maker_cert, "maker")
     if maker is not None:
         report.info["maker"] = maker.subject
-        layout = MAKER_SIGNED_LAYOUT.get(seal.version, MAKER_SIGNED_LAYOUT[4])
+        layout = MAKER_SIGNED_LAYOUT[seal.layout]  # the structure signed, not the header
         if seal.sign_alg != OID_SM2_SM3:
             report.check("seal maker signature", False, f"unsupported algorithm {seal.sign_alg}")
         else:

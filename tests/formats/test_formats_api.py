@@ -129,12 +129,25 @@ def test_entry_flood_is_413_problem(api) -> None:
         zip_bytes({"word/document.xml": b"<w/>"}),
         b'{"not": "an evidence package"}',
         b"\x30\x82\x01\x00" + b"\x00" * 10,
+        b"\x30\x80" * 5000 + b"\x00\x00" * 5000,  # BER nested past any seal
+        b"\x30\x80\x30\x80\x02\x01\x04",  # indefinite lengths that never end
+        b"\x30\x80\x04\x80\x00\x00\x00\x00",  # a primitive cannot be indefinite
     ],
 )
 def test_junk_is_a_4xx_problem_never_500(api, data: bytes) -> None:
     r = upload(api, data)
     assert 400 <= r.status_code < 500, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_real_variant_is_reported_over_the_api(api) -> None:
+    """安证通's negative r: valid, and the report says how it was read."""
+    rel = "esl/anzhengtong-v4-negative-r-seal.esl"
+    r = upload(api, (SAMPLES / rel).read_bytes(), "seal.esl")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["valid"] is True
+    assert any("without its leading 0x00" in v for v in body["variants"])
 
 
 def test_missing_file_field_is_400(api) -> None:

@@ -23,6 +23,8 @@ RAW_RS = "raw 64-byte r||s"
 RAW_E = "signature valid only as raw e=dataHash, non-standard"
 EXPLICIT_BOOL = "ExtData.critical FALSE encoded explicitly"
 JUNK = "certList holds entries that are not certificates"
+NEGATIVE_RS = "signature r or s written without its leading 0x00"
+LAYOUT = "header version disagrees with the layout"
 
 # ofdrw made these in 2026 with its 2020-2022 test certificates and seal. The README
 # calls them VALID: their SM2 signatures verify (asserted below), and the times they
@@ -114,6 +116,19 @@ EXPECTED: dict[str, tuple[bool, set[str], set[str]]] = {
         {RAW_E},
     ),
     "ofd/ofdrw-v4-selfmade.ofd": (True, set(), set()),
+    # Added from ofdrw's history and c5soft/ofd.js (README "Added in issue 14").
+    "esl/anzhengtong-v4-negative-r-seal.esl": (True, set(), {NEGATIVE_RS}),
+    "signedvalue/anzhengtong-v4-SignedValue.dat": (True, set(), {NEGATIVE_RS}),
+    "esl/kinggrid-v1-header2-seal.esl": (True, set(), {LAYOUT}),
+    "ofd/kinggrid-v1-header2-court-template.ofd": (True, set(), {LAYOUT}),
+    "esl/dianju-v4-suzhou-civil-affairs-seal.esl": (True, set(), set()),
+    "signedvalue/dianju-v4-suzhou-civil-affairs-SignedValue.dat": (True, set(), set()),
+    "ofd/gomain-v4-baiwang-beijing-test-invoice.ofd": (True, set(), set()),
+    "ofd/gomain-bw-v4-cq-test-invoice-EDITED.ofd": (
+        False,
+        {S0 + "reference /Doc_0/Document.xml"},
+        {EXPLICIT_BOOL},
+    ),
     "ofd/ofdrw-v4-two-seals-sign0-protects-Signatures.ofd": (
         False,
         {S0 + "reference /Doc_0/Signs/Signatures.xml"},
