@@ -436,7 +436,7 @@ class SigningService:
             raise VendorBadAnswer(
                 f"vendor {vendor} returned an unusable signature: {exc.detail}", vendor=vendor
             ) from exc
-        if not report.valid:
+        if not report.intact:
             failed = ", ".join(c.name for c in report.checks if not c.ok) or "nested checks"
             raise VendorBadAnswer(
                 f"vendor {vendor} returned a signature that fails: {failed}", vendor=vendor

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -152,6 +152,9 @@ class ValidationContext:
     hub: HubIdentity | None = None
     # Where `trust` came from, for the report ("hub CA + hub-wide + tenant x", "files").
     trust_source: str = "no trust anchors"
+    # Public points of evidence-log keys known to be the hub's (an evidence package signed
+    # under one of them proves when its entries were logged).
+    log_keys: frozenset[bytes] = frozenset()
 
     def validation_time(self) -> datetime:
         return (self.now or datetime.now(UTC)).replace(microsecond=0)
@@ -162,10 +165,7 @@ class ValidationContext:
         return min(proofs, key=lambda p: p.time) if proofs else None
 
     def with_proofs(self, *proofs: ProofOfExistence) -> ValidationContext:
-        return ValidationContext(
-            trust=self.trust, proofs=self.proofs + tuple(proofs), now=self.now, hub=self.hub,
-            trust_source=self.trust_source,
-        )  # fmt: skip
+        return replace(self, proofs=self.proofs + tuple(proofs))
 
     @property
     def key(self) -> bytes:
