@@ -551,9 +551,15 @@ class SigningService:
 
 
 async def seal_status_at_signing(signature_der: bytes) -> tuple[str, str] | None:
-    """For the public verifier: if SealHub made this signature, the seal's status when it
-    signed and now, as ("active", "revoked"). None when the hub does not know it.
-    Lookup by SM3 of the exact signature bytes, across tenants: it reveals only statuses."""
+    record = await signing_record(signature_der)
+    return None if record is None else (record[1], record[2])
+
+
+async def signing_record(signature_der: bytes) -> tuple[datetime, str, str] | None:
+    """For the public verifier: if SealHub made this signature, when it signed (the
+    hub's record, a proof of existence) and the seal's status then and now, as
+    (signed_at, "active", "revoked"). None when the hub does not know it. Lookup by SM3
+    of the exact signature bytes, across tenants: it reveals only statuses and a time."""
     digest = sm3(signature_der).hex()
     row = (
         await SignatureRecord.select(
@@ -562,7 +568,7 @@ async def seal_status_at_signing(signature_der: bytes) -> tuple[str, str] | None
         .where((SignatureRecord.signature_sm3 == digest) & (SignatureRecord.status == "done"))
         .first()
     )
-    if row is None:
+    if row is None or row["signed_at"] is None:
         return None
     then = await seal_status_at(row["tenant_id"], row["seal_id"], row["signed_at"])
     now = (
@@ -570,4 +576,4 @@ async def seal_status_at_signing(signature_der: bytes) -> tuple[str, str] | None
         .where((Seal.tenant_id == row["tenant_id"]) & (Seal.id == row["seal_id"]))
         .first()
     )
-    return (then or "unknown", now["status"] if now else "unknown")
+    return (row["signed_at"], then or "unknown", now["status"] if now else "unknown")
