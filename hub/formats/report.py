@@ -138,8 +138,13 @@ class Report:
 
     @property
     def failed(self) -> list[Check]:
-        """Checks that did not pass (failed or undecided)."""
-        return [c for c in self.checks if not c.ok]
+        """Checks proven wrong (TOTAL_FAILED material)."""
+        return [c for c in self.checks if c.status == FAILED]
+
+    @property
+    def undecided_checks(self) -> list[Check]:
+        """Checks that could not be decided (INDETERMINATE material)."""
+        return [c for c in self.checks if c.status == UNDECIDED]
 
     def to_dict(self) -> dict[str, Any]:
         indication, sub = self.verdict()

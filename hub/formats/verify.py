@@ -114,20 +114,12 @@ def certificate_trust(
     judged: Judged,
     extra: tuple[Certificate, ...] = (),
 ) -> None:
-    """`<role> cert validity` at the judged time, `<role> certificate chain` to an
-    anchor, and `<role> certificate revocation` when a CRL covers the chain."""
+    """`<role> certificate chain` to an anchor, `<role> cert validity` at the judged
+    time, and `<role> certificate revocation` when a CRL covers the chain (the chain
+    first: without an anchor nothing else about the certificate matters)."""
     if cert is None:
         report.check(f"{role} cert validity", False, "certificate unreadable")
         return
-    inside = cert.valid_at(judged.at)
-    detail = (
-        f"'{cert.subject}' valid {_day(cert.not_before)} .. {_day(cert.not_after)}; "
-        f"{judged.label()} is {'inside' if inside else 'OUTSIDE'} that period"
-    )
-    if inside:
-        report.check(f"{role} cert validity", True, detail)
-    else:
-        _out_of_bounds(report, f"{role} cert validity", detail, judged, judged.at > cert.not_after)
     chain, revocation = validate_chain(
         cert, context.trust, judged.at, proven=judged.proven, extra=extra
     )
@@ -141,6 +133,15 @@ def certificate_trust(
         report.undecided(name, detail, chain.sub or NO_CERTIFICATE_CHAIN_FOUND)
     else:
         report.check(name, False, chain.detail, sub=chain.sub)
+    inside = cert.valid_at(judged.at)
+    detail = (
+        f"'{cert.subject}' valid {_day(cert.not_before)} .. {_day(cert.not_after)}; "
+        f"{judged.label()} is {'inside' if inside else 'OUTSIDE'} that period"
+    )
+    if inside:
+        report.check(f"{role} cert validity", True, detail)
+    else:
+        _out_of_bounds(report, f"{role} cert validity", detail, judged, judged.at > cert.not_after)
     if revocation is None:
         if chain.status == PASSED:
             report.info[f"{role.replace(' ', '_')}_revocation"] = (

@@ -124,13 +124,15 @@ class TrustPublicController(Controller):
     @get("/ca/{name:str}", operation_id="getHubCaCertificate", security=[],
          responses=_problems(404),
          summary="The hub CA certificate (DER), e.g. /api/v1/trust/ca/local.cer")  # fmt: skip
-    async def ca_certificate(self, request: Request[Any, Any, Any], name: str) -> Response[bytes]:
+    async def ca_certificate(
+        self, request: Request[Any, Any, Any], name: FromPath[str]
+    ) -> Response[bytes]:
         der = await _service(request).hub_ca_certificate(name.removesuffix(".cer"))
         return Response(der, media_type="application/pkix-cert")
 
     @get("/crl/{name:str}", operation_id="getHubCrl", security=[], responses=_problems(404),
          summary="The hub CA's signed SM2 CRL (DER), e.g. /api/v1/trust/crl/local.crl")
-    async def crl(self, request: Request[Any, Any, Any], name: str) -> Response[bytes]:
+    async def crl(self, request: Request[Any, Any, Any], name: FromPath[str]) -> Response[bytes]:
         der = await _service(request).crl(name.removesuffix(".crl"))
         return Response(der, media_type="application/pkix-crl",
                         headers={"Cache-Control": "public, max-age=300"})  # fmt: skip

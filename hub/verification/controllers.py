@@ -10,7 +10,7 @@ from litestar import Controller, Request, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Body, Parameter
+from litestar.params import Body, FromQuery
 
 from hub.settings import Settings
 from hub.verification.services import (
@@ -65,7 +65,7 @@ class VerificationController(Controller):
         self,
         request: Request[Any, Any, Any],
         data: Annotated[VerifyUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
-        tenant: Annotated[str | None, Parameter(query="tenant", required=False)] = None,
+        tenant: FromQuery[str | None] = None,
     ) -> dict[str, Any]:
         settings: Settings = request.app.state.settings
         content = await data.file.read()
