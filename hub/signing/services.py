@@ -40,6 +40,7 @@ from hub.seals.services import (
 )
 from hub.seals.tables import Seal
 from hub.signing.tables import SignatureRecord, UseRequest
+from hub.trust.store import NO_TRUST, ProofOfExistence, ValidationContext
 from hub.vendors.directory import VendorDirectory
 from monitoring import metrics
 
@@ -147,6 +148,18 @@ class SigningService:
         self.events = events or NoEvents()
         self.needs_use_approval = needs_use_approval
         self.after_signing: list[Callable[[SignatureMade], Awaitable[None]]] = []
+        # The hub's verification context per tenant (hub.trust, installed by its
+        # lifespan): a signature's report is judged as the public verifier judges it.
+        self.verification_context: Callable[[uuid.UUID], Awaitable[ValidationContext]] | None = (
+            None
+        )
+
+    async def _context(self, tenant_id: uuid.UUID, signed_at: datetime) -> ValidationContext:
+        context = NO_TRUST
+        if self.verification_context is not None:
+            context = await self.verification_context(tenant_id)
+        # The hub is signing (or signed) at `signed_at`: its own record proves the time.
+        return context.with_proofs(ProofOfExistence(signed_at, "hub-record", "this signing"))
 
     # --- use requests (用印审批) -------------------------------------------------------
 
@@ -348,8 +361,9 @@ class SigningService:
             ),
         )
         signature_der, report = self._check_signed(
-            vendor_name, seal, tbs, result.signature, result.signer_cert, cmd
-        )
+            vendor_name, seal, tbs, result.signature, result.signer_cert, cmd,
+            await self._context(scope.tenant_id, now),
+        )  # fmt: skip
         signed_at = now
         signature_sm3 = sm3(signature_der).hex()
         writes = [
@@ -424,6 +438,7 @@ class SigningService:
         signature: bytes,
         signer_cert: bytes,
         cmd: SignCommand,
+        context: ValidationContext = NO_TRUST,
     ) -> tuple[bytes, Report]:
         if signer_cert != bytes(seal["signer_cert"]):
             raise VendorBadAnswer(
@@ -431,7 +446,7 @@ class SigningService:
             )
         try:
             der = assemble_signature_v4(tbs_sign=tbs, signer_cert=signer_cert, signature=signature)
-            report = verify_signature(der, document_digest=cmd.document_sm3)
+            report = verify_signature(der, document_digest=cmd.document_sm3, context=context)
         except SealHubError as exc:
             raise VendorBadAnswer(
                 f"vendor {vendor} returned an unusable signature: {exc.detail}", vendor=vendor
@@ -509,7 +524,8 @@ class SigningService:
             signed_at=row["signed_at"],
             replayed=True,
             report=verify_signature(
-                der, document_digest=bytes.fromhex(row["document_sm3"])
+                der, document_digest=bytes.fromhex(row["document_sm3"]),
+                context=await self._context(scope.tenant_id, row["signed_at"]),
             ).to_dict(),
         )
 

@@ -48,7 +48,18 @@ def build_trust_service(state: Any) -> TrustService:
 
 @contextlib.asynccontextmanager
 async def trust_lifespan(app: Any) -> AsyncIterator[None]:
-    app.state.trust = build_trust_service(app.state)
+    trust = app.state.trust = build_trust_service(app.state)
+    signing = getattr(app.state, "signing", None)
+    if signing is not None:  # a signing's report is judged as the public verifier would
+        signing.verification_context = trust.context
+    evidence = getattr(app.state, "evidence", None)
+    if evidence is not None:  # evidence packages carry the hub CA's CRL and certificate
+
+        async def package_material() -> tuple[list[bytes], list[bytes]]:
+            ca = await trust.hub_ca()
+            return [await trust.crl(trust.hub_ca_name)], [ca.root_cert.der]
+
+        evidence.package_material = package_material
     yield
 
 
