@@ -120,7 +120,7 @@ def test_intermediate_constraints() -> None:
                    proven=False)[0]  # fmt: skip
     assert out.sub == "CHAIN_CONSTRAINTS_FAILURE" and "keyCertSign" in out.detail
     # pathLen 0 on the root's child forbids a further CA below it.
-    root, root_key, mid, mid_key, _ = _intermediate_chain(path_len=0)
+    root, _, mid, mid_key, _ = _intermediate_chain(path_len=0)
     sub_key, leaf_key = SM2PrivateKey.generate(), SM2PrivateKey.generate()
     start = now - timedelta(days=1)
     sub = build_certificate(subject=Name("Sub"), subject_key=sub_key.public_key, issuer=mid,
