@@ -234,3 +234,37 @@ def test_cli_hygiene_closed_pipe_and_pdf_tracebacks(tmp_path: Path) -> None:
     (tmp_path / "edited.pdf").write_bytes(bytes(pdf) + b"\n%%EOF garbage xref 0 9\n")
     run = cli(tmp_path / "edited.pdf", "--json")
     assert "Traceback" not in run.stderr and run.returncode in (1, 2, 3), run.stderr
+
+
+async def test_an_admitted_vendors_ca_is_trusted_for_its_tenant_through_the_status_list(
+    make_tenant: Any, operator_headers: dict[str, str]
+) -> None:
+    """Admission decides trust: a vendor the tenant admits (here an in-process reference
+    vendor with its own CA, not the hub CA) makes the tenant's seals, and its signatures
+    are TOTAL_PASSED because the status list names its CA for that tenant."""
+    t = await make_tenant()
+    vendor = "ref-" + secrets.token_hex(3)
+    before = read_status_list((await t.client.get("/api/v1/trust/status-list")).content)
+    r = await t.client.post("/api/v1/vendors", headers=operator_headers,
+                            json={"name": vendor, "kind": "local", "sla_p95_ms": 500,
+                                  "product_certificate": "GM-TEST-0001"})
+    assert r.status_code == 201, r.text
+    r = await t.client.post("/api/v1/admission/applications", headers=t.admin_headers,
+                            json={"vendor": vendor})
+    assert r.status_code == 201 and r.json()["status"] == "probation", r.text
+    listed = read_status_list((await t.client.get("/api/v1/trust/status-list")).content)
+    assert listed.sequence > before.sequence  # re-issued on the admission change
+    tenant = next(x for x in listed.document["tenants"] if x["slug"] == t.slug)
+    provider = next(p for p in tenant["providers"] if p["vendor"] == vendor)
+    assert provider["status"] == "probation" and provider["ca_certs"] and provider["maker_certs"]
+    assert [h["to"] for h in provider["history"]] == ["applied", "probation"]
+
+    seal, der, _ = await _signed_by_the_hub(t)
+    assert seal["vendor"] == vendor
+    maker = Certificate.load(parse_seal(base64.b64decode(seal["seal"])).maker_cert)
+    assert maker.issuer != Certificate.load(
+        (await t.client.get("/api/v1/trust/ca/local.cer")).content).subject
+    rep = await verify(t.client, der, DOC)
+    assert rep["indication"] == "TOTAL_PASSED", rep
+    chain = next(c for c in rep["seal"]["checks"] if c["name"] == "seal maker certificate chain")
+    assert f"admits {vendor}" in chain["detail"]
