@@ -177,7 +177,7 @@ class Certificate:
         if value is None:
             return None
         try:
-            return value["path_len_constraint"].native  # type: ignore[index,no-any-return]
+            return value["path_len_constraint"].native  # type: ignore[index]
         except Exception as exc:
             raise CryptoError("certificate basicConstraints is malformed") from exc
 

@@ -326,10 +326,10 @@ class Demo:
         with self.step("offline verification of the artifacts (sealhub verify)"):
             for name in self.summary["artifacts"]:
                 if name.endswith((".esl", ".dat", ".json", ".ofd")) and name != "status-list.json":
-                    extra = ["--document", str(self.out / "document.txt")] if name.endswith(
+                    with_doc = ["--document", str(self.out / "document.txt")] if name.endswith(
                         ".dat") else []  # fmt: skip
                     done = subprocess.run(
-                        [sys.executable, "-m", "hub.cli", "verify", "--json", *trust, *extra,
+                        [sys.executable, "-m", "hub.cli", "verify", "--json", *trust, *with_doc,
                          str(self.out / name)],
                         capture_output=True,
                         text=True,

@@ -272,7 +272,7 @@ class TrustService:
         listed_store, identity, log_keys = listed.trust()
         anchors = [TrustAnchor(ca.root_cert, CA, f"hub CA '{self.hub_ca_name}'")]
         crls = [parse_crl(await self.crl(self.hub_ca_name), "hub CRL")]
-        scope = TrustEntry.tenant_id.is_null()
+        scope: Any = TrustEntry.tenant_id.is_null()
         if tenant_id is not None:
             scope = scope | (TrustEntry.tenant_id == tenant_id)
         for row in await TrustEntry.select().where(scope):
