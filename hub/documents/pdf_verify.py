@@ -20,11 +20,9 @@ verifiable here, never silently passed.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
 import re
-from collections.abc import Iterator
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfError
@@ -52,22 +50,16 @@ def _revision_ends(data: bytes) -> list[int]:
 
 
 def verify_pdf(data: bytes, *, context: ValidationContext = NO_TRUST) -> Report:
-    """One child report per signature field; never raises for a bad signature. pyHanko's
-    own complaints about an edited PDF are kept out of the logs (they come as logged
-    tracebacks): what matters of them is in the report's checks."""
-    with _quiet_pyhanko():
-        return _verify_pdf(data, context)
+    """One child report per signature field; never raises for a bad signature."""
+    return _verify_pdf(data, context)
 
 
-@contextlib.contextmanager
-def _quiet_pyhanko() -> Iterator[None]:
-    logger = logging.getLogger("pyhanko")
-    previous = logger.disabled
-    logger.disabled = True
-    try:
-        yield
-    finally:
-        logger.disabled = previous
+# pyHanko logs what it finds in an edited PDF as warnings with tracebacks; this verifier
+# turns those findings into named checks ("changes after signing"), so pyHanko's loggers
+# (all children of "pyhanko") write nothing to the hub's log or the CLI's stderr.
+_PYHANKO_LOG = logging.getLogger("pyhanko")
+_PYHANKO_LOG.setLevel(logging.CRITICAL + 1)
+_PYHANKO_LOG.propagate = False
 
 
 def _verify_pdf(data: bytes, context: ValidationContext) -> Report:
