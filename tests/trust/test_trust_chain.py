@@ -221,3 +221,38 @@ def test_status_list_signature_and_trust() -> None:
     envelope["list"] = base64.b64encode(bytes(raw)).decode()
     with pytest.raises(FormatError):
         read_status_list(json.dumps(envelope).encode())
+
+
+def test_sealhub_trust_cli_add_list_remove_and_ca(tmp_path: Path) -> None:
+    """`sealhub trust` on a hub database (SQLite here), as the hub operator would."""
+    import os
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}",
+           "SEALHUB_MASTER_KEY": "00112233445566778899aabbccddeeff"}  # fmt: skip
+    repo = Path(__file__).resolve().parents[2]
+
+    def trust(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "hub.cli", "trust", *args], env=env,
+                              cwd=repo, capture_output=True, text=True, timeout=120,
+                              check=False)  # fmt: skip
+
+    pki = bureau_pki()
+    (tmp_path / "ca.pem").write_bytes(pki.root.to_pem())
+    (tmp_path / "ca.crl").write_bytes(build_crl(pki.root, pki.root_key, [], number=1))
+    added = trust("add", str(tmp_path / "ca.pem"), "--label", "北京 CA")
+    assert added.returncode == 0, added.stderr
+    entry = json.loads(added.stdout)
+    assert entry["kind"] == "ca" and entry["scope"] == "hub" and entry["label"] == "北京 CA"
+    assert trust("add", str(tmp_path / "ca.pem")).returncode == 1  # already there
+    crl = trust("add", str(tmp_path / "ca.crl"))
+    assert crl.returncode == 0 and json.loads(crl.stdout)["kind"] == "crl", crl.stderr
+    listed = json.loads(trust("list").stdout)
+    assert {e["kind"] for e in listed} == {"ca", "crl"}
+    assert trust("remove", entry["id"]).returncode == 0
+    assert [e["kind"] for e in json.loads(trust("list").stdout)] == ["crl"]
+    assert trust("remove", entry["id"]).returncode == 1  # gone
+    assert trust("list", "--tenant", "no-such-tenant").returncode == 1
+    ca = trust("ca")
+    assert ca.returncode == 0 and "BEGIN CERTIFICATE" in ca.stdout
+    assert trust("ca").stdout == ca.stdout  # the hub CA is made once and kept
