@@ -90,8 +90,8 @@ class StatusList:
             slug = str(tenant.get("slug", ""))[:20]
             makers = {m.der for m in hub_makers}
             for p in tenant.get("providers", []):
-                if p.get("status") not in TRUSTED_STATUSES:
-                    continue
+                if p.get("status") not in TRUSTED_STATUSES or not _ever_served(p):
+                    continue  # a vendor refused at its application was never trusted
                 until = _revoked_at(p)
                 source = f"status list: tenant {tenant.get('slug')} admits {p.get('vendor')}"
                 for c in p.get("ca_certs", []):
@@ -128,6 +128,10 @@ class StatusList:
                     out.append((tenant.get("slug"), p.get("vendor"), p.get("status"),
                                 _cert(c).subject))
         return out
+
+
+def _ever_served(provider: dict[str, Any]) -> bool:
+    return any(h.get("to") in ("probation", "admitted") for h in provider.get("history", []))
 
 
 def _revoked_at(provider: dict[str, Any]) -> datetime | None:

@@ -204,7 +204,9 @@ def test_status_list_signature_and_trust() -> None:
             "maker_certs": [base64.b64encode(vendor.maker.der).decode()],
             "ca_certs": [base64.b64encode(vendor.root.der).decode()],
             "history": [{"from": None, "to": "applied", "at": hub.created.isoformat(),
-                         "reason": "applied"}]}]}],
+                         "reason": "applied"},
+                        {"from": "applied", "to": "admitted", "at": hub.created.isoformat(),
+                         "reason": "conformance passed"}]}]}],
     }  # fmt: skip
     signed = sign_status_list(document, hub.root, hub.root_key)
     listed = read_status_list(signed)
@@ -256,3 +258,23 @@ def test_sealhub_trust_cli_add_list_remove_and_ca(tmp_path: Path) -> None:
     ca = trust("ca")
     assert ca.returncode == 0 and "BEGIN CERTIFICATE" in ca.stdout
     assert trust("ca").stdout == ca.stdout  # the hub CA is made once and kept
+
+
+def test_a_vendor_refused_at_application_is_never_an_anchor() -> None:
+    hub, vendor = bureau_pki("SealHub"), bureau_pki("被拒厂商")
+    at = hub.created.isoformat()
+    provider = {"vendor": "v", "kind": "http", "status": "revoked", "status_since": at,
+                "maker_certs": [base64.b64encode(vendor.maker.der).decode()],
+                "ca_certs": [base64.b64encode(vendor.root.der).decode()],
+                "history": [{"from": None, "to": "applied", "at": at, "reason": "applied"},
+                            {"from": "applied", "to": "revoked", "at": at,
+                             "reason": "application refused"}]}  # fmt: skip
+    document = {"type": "sealhub-provider-status-list", "version": 1, "sequence": 1,
+                "hub": {"ca_certs": [], "maker_certs": []},
+                "tenants": [{"slug": "t", "providers": [provider]}]}  # fmt: skip
+    store, _, _ = read_status_list(sign_status_list(document, hub.root, hub.root_key)).trust()
+    assert not store.anchors
+    provider["history"].insert(1, {"from": "applied", "to": "probation", "at": at,
+                                   "reason": "conformance passed"})  # fmt: skip
+    store, _, _ = read_status_list(sign_status_list(document, hub.root, hub.root_key)).trust()
+    assert store.anchors and all(a.until is not None for a in store.anchors)
