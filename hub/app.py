@@ -20,6 +20,8 @@ from hub.seals.controllers import SealController
 from hub.services import provide_services, services_lifespan
 from hub.settings import Settings
 from hub.signing.controllers import SignatureController, UseRequestController
+from hub.trust.controllers import CONTROLLERS as TRUST_ROUTES
+from hub.trust.lifespan import trust_lifespan
 from hub.verification.controllers import VerificationController
 from hub.webhooks.controllers import WebhookController
 from monitoring.controllers import (
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *DOCUMENT_ROUTES,  # sign OFD/PDF; application center (应用中心)
             *ADMISSION_ROUTES,  # vendor registration and admission (准入)
             VerificationController,
+            *TRUST_ROUTES,  # trust store (API), hub CA certificate, CRL, status list
             EvidenceController,  # the evidence log: checkpoint, entries, proofs (存证)
             EvidencePackageController,  # evidence packages of a tenant's signings (出证)
             SealUsesController,  # a seal owner sees every use of the seal, with log proofs
@@ -72,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=settings.limits.max_upload_bytes,
         lifespan=[
             services_lifespan,  # every service, built in one place (hub.services)
+            trust_lifespan,  # app.state.trust: hub CA, trust store, CRL, status list
             # re-ranks vendors and exports the ranking as metrics
             *([ranking_publisher, metrics_lifespan] if settings.metrics.enabled else []),
             settled_heap,  # last: what startup built is left out of garbage collection

@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hub.verification.cli import add_verify_command
 
     add_verify_command(sub)
+    from hub.trust.cli import add_trust_command
+
+    add_trust_command(sub)
     from adapters.cli import add_vendor_server_command
 
     add_vendor_server_command(sub)

@@ -223,8 +223,8 @@ async def _run(suite: _Suite, tenant: str, other_tenant: str, texts: Sequence[by
     seal_report = verify_seal(made.seal_der, at=now)
     check(
         "seal verifies",
-        seal_report.valid,
-        "all checks pass" if seal_report.valid
+        seal_report.intact,
+        "all checks pass" if seal_report.intact
         else "; ".join(f"{c.name}: {c.detail}" for c in seal_report.failed),
     )  # fmt: skip
 
@@ -259,9 +259,9 @@ async def _run(suite: _Suite, tenant: str, other_tenant: str, texts: Sequence[by
         standard = not sig_report.variants and not any(c.variants for c in sig_report.children)
         check(
             name,
-            sig_report.valid and standard,
+            sig_report.intact and standard,
             f"SM3 {digest.hex()[:16]}.. verifies"
-            if sig_report.valid and standard
+            if sig_report.intact and standard
             else "; ".join(f"{c.name}: {c.detail}" for c in sig_report.failed)
             + (f" non-standard: {sig_report.variants}" if not standard else ""),
         )

@@ -148,6 +148,43 @@ class Certificate:
             raise CryptoError("certificate basicConstraints is malformed") from exc
         return False
 
+    def _extension(self, name: str) -> object | None:
+        """The parsed value of one extension, None when absent. Parsed one at a time (see
+        is_ca): a malformed extension of another kind must not hide this one."""
+        try:
+            for ext in self._asn1["tbs_certificate"]["extensions"]:
+                if ext["extn_id"].native == name:
+                    return ext["extn_value"].parsed
+        except Exception as exc:
+            raise CryptoError(f"certificate {name} is malformed") from exc
+        return None
+
+    @cached_property
+    def key_usage(self) -> frozenset[str] | None:
+        """keyUsage bits ("digital_signature", "key_cert_sign", ...), None when absent."""
+        value = self._extension("key_usage")
+        if value is None:
+            return None
+        try:
+            return frozenset(value.native)  # type: ignore[attr-defined]
+        except Exception as exc:
+            raise CryptoError("certificate keyUsage is malformed") from exc
+
+    @cached_property
+    def path_len(self) -> int | None:
+        """basicConstraints pathLenConstraint, None when absent (unlimited)."""
+        value = self._extension("basic_constraints")
+        if value is None:
+            return None
+        try:
+            return value["path_len_constraint"].native  # type: ignore[index]
+        except Exception as exc:
+            raise CryptoError("certificate basicConstraints is malformed") from exc
+
+    @property
+    def self_issued(self) -> bool:
+        return self.subject_name_der == self.issuer_name_der
+
     @cached_property
     def public_key(self) -> SM2PublicKey:
         spki = self._asn1["tbs_certificate"]["subject_public_key_info"]
@@ -255,8 +292,11 @@ def build_certificate(
     days: int = 365,
     is_ca: bool = False,
     serial: int | None = None,
+    path_len: int | None = None,
+    key_usage: set[str] | None = None,
 ) -> Certificate:
-    """Issue an SM2-with-SM3 certificate. `issuer` is a Name for self-signed roots."""
+    """Issue an SM2-with-SM3 certificate. `issuer` is a Name for self-signed roots.
+    `path_len` and `key_usage` override the defaults (tests build odd chains with them)."""
     start = (not_before or datetime.now(UTC)).replace(microsecond=0)
     issuer_name = (
         x509.Name.load(issuer.subject_name_der)
@@ -264,13 +304,17 @@ def build_certificate(
         else issuer.to_asn1()
     )
     sig_alg = algos.SignedDigestAlgorithm({"algorithm": OID_SM2_SM3})
-    key_usage = {"key_cert_sign", "crl_sign", "digital_signature"} if is_ca else {
-        "digital_signature",
-        "non_repudiation",
-    }
+    if key_usage is None:
+        key_usage = {"key_cert_sign", "crl_sign", "digital_signature"} if is_ca else {
+            "digital_signature",
+            "non_repudiation",
+        }
+    constraints: dict[str, object] = {"ca": is_ca}
+    if path_len is not None:
+        constraints["path_len_constraint"] = path_len
     spki = keys.PublicKeyInfo.load(subject_key.to_der())
     extensions = [
-        {"extn_id": "basic_constraints", "critical": True, "extn_value": {"ca": is_ca}},
+        {"extn_id": "basic_constraints", "critical": True, "extn_value": constraints},
         {"extn_id": "key_usage", "critical": True, "extn_value": key_usage},
         {"extn_id": "key_identifier", "critical": False, "extn_value": _key_id(subject_key)},
     ]

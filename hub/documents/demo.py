@@ -74,7 +74,7 @@ async def signed_documents(
             signed.append(step.key)
         report = (verify_ofd(document, max_uncompressed=50 * 1024 * 1024, max_entries=1000)
                   if kind == "ofd" else verify_pdf(document))
-        if not report.valid:
+        if not report.intact:  # the demo PKI has no trusted root here
             raise SealHubError(f"demo {kind} does not verify: {report.to_text()}")
         written[f"signed-{template_key}.{kind}"] = document
     return written

@@ -243,7 +243,7 @@ def _refuse_if_existing_broken(
     if not entries:
         return
     report = verify_ofd(ofd, max_uncompressed=max_uncompressed, max_entries=max_entries)
-    if not report.valid:
+    if not report.intact:
         reasons = [f"{c.name}: {c.detail}" for c in report.failed]
         for sub in report.children:
             where = sub.info.get("path") or "signature"

@@ -21,6 +21,7 @@ verifiable here, never silently passed.
 from __future__ import annotations
 
 import io
+import logging
 import re
 
 from pyhanko.pdf_utils import generic
@@ -38,6 +39,7 @@ from hub.documents.pdf_sign import SUBFILTER
 from hub.errors import FormatError
 from hub.formats import Report, parse_signature, verify_signature
 from hub.formats.asn1 import tlv_end
+from hub.trust.store import NO_TRUST, ValidationContext
 
 _EOF = re.compile(rb"%%EOF[ \t\r\n]*")
 
@@ -47,8 +49,20 @@ def _revision_ends(data: bytes) -> list[int]:
     return [m.end() for m in _EOF.finditer(data)]
 
 
-def verify_pdf(data: bytes) -> Report:
+def verify_pdf(data: bytes, *, context: ValidationContext = NO_TRUST) -> Report:
     """One child report per signature field; never raises for a bad signature."""
+    return _verify_pdf(data, context)
+
+
+# pyHanko logs what it finds in an edited PDF as warnings with tracebacks; this verifier
+# turns those findings into named checks ("changes after signing"), so pyHanko's loggers
+# (all children of "pyhanko") write nothing to the hub's log or the CLI's stderr.
+_PYHANKO_LOG = logging.getLogger("pyhanko")
+_PYHANKO_LOG.setLevel(logging.CRITICAL + 1)
+_PYHANKO_LOG.propagate = False
+
+
+def _verify_pdf(data: bytes, context: ValidationContext) -> Report:
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
     except (PdfError, ValueError) as exc:
@@ -59,7 +73,13 @@ def verify_pdf(data: bytes) -> Report:
     fields = [(name, value, ref) for name, value, ref in enumerate_sig_fields(reader)
               if value is not None]
     for name, value, _ref in fields:
-        report.children.append(_verify_field(reader, data, name, value, revisions))
+        try:
+            child = _verify_field(reader, data, name, value, revisions, context)
+        except Exception as exc:  # a broken field is a named check, not a 500
+            child = Report(kind="signature", info={"field": name})
+            child.check("signature field readable", False,
+                        f"the PDF signature field cannot be read: {type(exc).__name__}")
+        report.children.append(child)
     report.info["signatures"] = len(report.children)
     report.check("document is signed", bool(report.children),
                  f"{len(report.children)} signature(s)" if report.children
@@ -68,7 +88,8 @@ def verify_pdf(data: bytes) -> Report:
 
 
 def _verify_field(reader: PdfFileReader, data: bytes, name: str,
-                  value: generic.PdfObject, revisions: int) -> Report:
+                  value: generic.PdfObject, revisions: int,
+                  context: ValidationContext) -> Report:
     sig_ref = value if isinstance(value, generic.IndirectObject) else None
     sig = value.get_object()
     sub_filter = str(sig.get("/SubFilter", ""))
@@ -110,7 +131,7 @@ def _verify_field(reader: PdfFileReader, data: bytes, name: str,
     digest = sm3(data[:a] + data[b:signed_end])
     try:
         info = parse_signature(ses)
-        result = verify_signature(ses, document_digest=digest)
+        result = verify_signature(ses, document_digest=digest, context=context)
     except FormatError as exc:
         head.check("signer signature", False, f"/Contents is not an SES_Signature: {exc.detail}")
         return head
@@ -133,8 +154,8 @@ def _verify_field(reader: PdfFileReader, data: bytes, name: str,
     signed_revision = reader.xrefs.get_last_change(sig_ref.reference)
     try:
         diff = DEFAULT_DIFF_POLICY.review_file(reader, signed_revision)
-    except (PdfError, ValueError, KeyError) as exc:  # malformed later revisions
-        diff = SuspiciousModification(str(exc))
+    except Exception as exc:  # malformed revisions: a finding
+        diff = SuspiciousModification(f"{type(exc).__name__}: {exc}")
     later = f"revisions {signed_revision + 2}..{revisions}"
     if isinstance(diff, SuspiciousModification):
         reason = str(diff).split("\n", 1)[0][:300]

@@ -41,7 +41,7 @@ async def produce_signature(
         assert sign_digest is not None
         signed_value = await sign_digest(data_hash, property_info)
     report = verify_signature(signed_value, document_digest=data_hash)
-    if not report.valid:
+    if not report.intact:
         reasons = "; ".join(f"{c.name}: {c.detail}" for c in report.failed) or "invalid"
         raise CryptoError(f"the signature returned for the document does not verify: {reasons}")
     info = parse_signature(signed_value)

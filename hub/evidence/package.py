@@ -14,8 +14,15 @@ Format, version 1 (every key required unless marked optional)::
       ],
       "ses_signature": "<base64 DER SES_Signature>",
       "document_sm3": "<hex SM3 of the signed document>",
-      "approval": {"index": 11, "leaf_hash": "<hex>"}    # optional: when one was needed
+      "approval": {"index": 11, "leaf_hash": "<hex>"},   # optional: when one was needed
+      "crls": ["<base64 DER X.509 CRL>", ...],           # optional: the hub CA's CRL
+      "ca_certs": ["<base64 DER certificate>", ...]      # optional: chain material
     }
+
+The CRLs and CA certificates are material, not trust: a CRL counts only if it verifies
+with a CA the verifier trusts, and the certificates are never anchors. The signature is
+judged (hub.trust) at the time its signature.made entry was logged when the log key is
+pinned (a log-inclusion proof of existence), else at the validation time.
 
 `verify_package` checks, each a named line of the report: the package shape; the log key;
 the checkpoint signature and origin; for every entry that its event is exactly its leaf
@@ -33,10 +40,10 @@ import base64
 import binascii
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from hub.crypto import SM2PublicKey, sm3
+from hub.crypto import Certificate, SM2PublicKey, sm3
 from hub.errors import SealHubError
 from hub.evidence.checkpoint import Checkpoint, SignedCheckpoint, verify_checkpoint
 from hub.evidence.events import (
@@ -47,6 +54,7 @@ from hub.evidence.events import (
     canonical_json,
 )
 from hub.evidence.merkle import HashStore, inclusion_proof, leaf_hash, verify_inclusion
+from hub.trust.store import ProofOfExistence, ValidationContext
 
 if TYPE_CHECKING:
     from hub.formats import Report
@@ -57,6 +65,7 @@ MAX_PROOF = 64  # a tree of 2**64 leaves is far beyond any log
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _TOP_KEYS = {"version", "origin", "log_public_key", "checkpoint", "entries", "ses_signature",
              "document_sm3"}
+_OPTIONAL_KEYS = {"approval", "crls", "ca_certs"}
 _ENTRY_KEYS = {"index", "leaf", "inclusion_proof", "event"}
 
 
@@ -89,6 +98,8 @@ def build_package(
     ses_signature: bytes,
     document_sm3: bytes,
     approval_entry: PackageEntry | None = None,
+    crls: Sequence[bytes] = (),
+    ca_certs: Sequence[bytes] = (),
 ) -> dict[str, Any]:
     """The package as a JSON-ready dict. Pure: proofs come from the caller's log."""
     origin = Checkpoint.parse(checkpoint.text).origin
@@ -107,6 +118,10 @@ def build_package(
             "index": approval_entry.index,
             "leaf_hash": leaf_hash(approval_entry.leaf).hex(),
         }
+    if crls:
+        package["crls"] = [base64.b64encode(c).decode() for c in crls]
+    if ca_certs:
+        package["ca_certs"] = [base64.b64encode(c).decode() for c in ca_certs]
     return package
 
 
@@ -158,15 +173,23 @@ class _Parsed:
     ses_signature: bytes
     document_sm3: bytes
     approval: tuple[int, bytes] | None
+    crls: list[bytes]
+    ca_certs: list[bytes]
 
 
 def _parse(obj: object) -> _Parsed:
     if not isinstance(obj, dict):
         raise _Malformed("package must be a JSON object")
     keys = set(obj)
-    if not _TOP_KEYS <= keys or keys - _TOP_KEYS - {"approval"}:
-        raise _Malformed(f"package keys must be {sorted(_TOP_KEYS)} (+ approval), got "
-                         f"{sorted(keys)}")
+    if not _TOP_KEYS <= keys or keys - _TOP_KEYS - _OPTIONAL_KEYS:
+        raise _Malformed(f"package keys must be {sorted(_TOP_KEYS)} (+ "
+                         f"{', '.join(sorted(_OPTIONAL_KEYS))}), got {sorted(keys)}")
+    material: dict[str, list[bytes]] = {}
+    for key in ("crls", "ca_certs"):
+        values = obj.get(key, [])
+        if not isinstance(values, list) or len(values) > MAX_ENTRIES:
+            raise _Malformed(f"{key} must be a list of <= {MAX_ENTRIES}")
+        material[key] = [_b64(v, key) for v in values]
     if type(obj["version"]) is not int or obj["version"] != PACKAGE_VERSION:
         raise _Malformed(f"unsupported package version {obj['version']!r}")
     cp = obj["checkpoint"]
@@ -213,10 +236,17 @@ def _parse(obj: object) -> _Parsed:
         ses_signature=_b64(obj["ses_signature"], "ses_signature"),
         document_sm3=_hex32(obj["document_sm3"], "document_sm3"),
         approval=approval,
+        crls=material["crls"],
+        ca_certs=material["ca_certs"],
     )
 
 
-def verify_package(obj: dict[str, Any], *, log_public_key: SM2PublicKey | None = None) -> Report:
+def verify_package(
+    obj: dict[str, Any],
+    *,
+    log_public_key: SM2PublicKey | None = None,
+    context: ValidationContext | None = None,
+) -> Report:
     """Verify an evidence package offline. Never raises for bad input: reports it.
 
     A package carries its own log key, so on its own it proves consistency, not origin:
@@ -234,12 +264,53 @@ def verify_package(obj: dict[str, Any], *, log_public_key: SM2PublicKey | None =
     report.check("package format", True, f"version {PACKAGE_VERSION}, {len(pkg.entries)} entries")
     report.info.update(origin=pkg.origin, document_sm3=pkg.document_sm3.hex())
 
-    checkpoint = _check_log(report, pkg, log_public_key)
+    pinned = log_public_key
+    if pinned is None and context is not None:
+        pinned = _context_log_key(pkg, context)
+    checkpoint = _check_log(report, pkg, pinned)
     events = _check_entries(report, pkg, checkpoint)
-    signature_info = _check_signature(report, pkg)
     sig_entry = _check_signature_entry(report, pkg, events)
+    proofs: tuple[ProofOfExistence, ...] = ()
+    if sig_entry is not None and pinned is not None and checkpoint is not None:
+        # The entry is proven in the log under a checkpoint signed by the pinned hub key:
+        # the hub logged this signature at the event's time, a proof of its existence.
+        proofs = (ProofOfExistence(sig_entry[1].time, "log-inclusion",
+                                   f"entry {sig_entry[0]} of log {pkg.origin}"),)
+    signature_info = _check_signature(report, pkg, _with_material(context, pkg, proofs))
     _check_approval(report, pkg, events, sig_entry, signature_info)
     return report
+
+
+def _context_log_key(pkg: _Parsed, context: ValidationContext) -> SM2PublicKey | None:
+    """The package's log key, if the verifier knows it as the hub's (status list)."""
+    try:
+        key = SM2PublicKey.from_pem(pkg.pem.encode())
+    except (SealHubError, ValueError):
+        return None
+    return key if key.point in context.log_keys else None
+
+
+def _with_material(
+    context: ValidationContext | None, pkg: _Parsed, proofs: tuple[ProofOfExistence, ...]
+) -> ValidationContext:
+    from hub.trust.crl import parse_crl
+    from hub.trust.store import NO_TRUST, TrustStore
+
+    context = context or NO_TRUST
+    crls = []
+    for der in pkg.crls:
+        try:
+            crls.append(parse_crl(der, "package CRL"))
+        except SealHubError:
+            continue  # an unreadable CRL adds nothing; revocation stays as the store has it
+    certs = []
+    for der in pkg.ca_certs:
+        try:
+            certs.append(Certificate.load(der))
+        except SealHubError:
+            continue
+    trust = context.trust.merged(TrustStore(intermediates=certs, crls=crls))
+    return replace(context, trust=trust, proofs=context.proofs + proofs)
 
 
 def _check_log(
@@ -310,11 +381,27 @@ def _check_entries(
     return events
 
 
-def _check_signature(report: Report, pkg: _Parsed) -> Any:
+def _summary(report: Report, name: str, checks: list[Any], passed: str) -> None:
+    """One line standing for a part's checks: failed if one failed, undecided if one
+    could not be decided (with its sub-indication), else passed."""
+    failed = [c for c in checks if c.status == "failed"]
+    undecided = [c for c in checks if c.status == "indeterminate"]
+    if failed:
+        report.check(name, False, "failing: " + ", ".join(c.name for c in failed),
+                     sub=failed[0].sub_indication)
+    elif undecided:
+        report.undecided(name, "not decided: " + ", ".join(c.name for c in undecided),
+                         undecided[0].sub_indication or "FORMAT_FAILURE")
+    else:
+        report.check(name, True, passed)
+
+
+def _check_signature(report: Report, pkg: _Parsed, context: ValidationContext) -> Any:
     from hub.formats import parse_signature, verify_signature
 
     try:
-        child = verify_signature(pkg.ses_signature, document_digest=pkg.document_sm3)
+        child = verify_signature(pkg.ses_signature, document_digest=pkg.document_sm3,
+                                 context=context)
         info = parse_signature(pkg.ses_signature)
     except SealHubError as exc:
         report.check("ses signature", False, f"not a readable SES_Signature: {exc.detail}")
@@ -323,18 +410,17 @@ def _check_signature(report: Report, pkg: _Parsed) -> Any:
         return None
     report.children.append(child)
     own = [c for c in child.checks if c.name != "document digest"]
-    bad = [c.name for c in own if not c.ok]
-    report.check("ses signature", not bad,
-                 "signer signature, certificate and validity verify" if not bad
-                 else "failing: " + ", ".join(bad))
+    _summary(report, "ses signature", own,
+             "signer signature, certificate chain and validity verify")
     digest = [c for c in child.checks if c.name == "document digest"]
     report.check("document digest", bool(digest) and digest[0].ok,
                  digest[0].detail if digest else "not checked")
     seals = [c for c in child.children if c.kind == "seal"]
-    seal_ok = bool(seals) and seals[0].valid
-    report.check("seal", seal_ok, "seal maker signature and validity verify" if seal_ok
-                 else "failing: " + ", ".join(c.name for c in seals[0].failed) if seals
-                 else "no seal in the signature")
+    if seals:
+        _summary(report, "seal", seals[0].checks,
+                 "seal maker signature, certificate chain and validity verify")
+    else:
+        report.check("seal", False, "no seal in the signature")
     return info
 
 

@@ -23,7 +23,7 @@ import contextlib
 import contextvars
 import sqlite3
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -153,6 +153,10 @@ class EvidenceLog:
         self.db = db
         self.origin = origin
         self.log_key = log_key
+        # (CRLs, CA certificates) every package carries (hub.trust sets it: the hub CA's).
+        self.package_material: (
+            Callable[[], Awaitable[tuple[Sequence[bytes], Sequence[bytes]]]] | None
+        ) = None
         self.max_batch = max_batch
         self._pending: list[_Queued] = []
         self._flusher: asyncio.Task[None] | None = None
@@ -348,7 +352,10 @@ class EvidenceLog:
             return PackageEntry(stored.index, stored.leaf,
                                 await self.inclusion_proof(stored.index, size))
 
+        crls, ca_certs = await self.package_material() if self.package_material else ((), ())
         return build_package(
+            crls=crls,
+            ca_certs=ca_certs,
             log_public_key=self.log_key.public_key,
             checkpoint=checkpoint,
             signature_entry=await entry(signature),

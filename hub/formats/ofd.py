@@ -19,6 +19,7 @@ from hub.formats.signature import parse_signature
 from hub.formats.signeddata import verify_signed_data
 from hub.formats.variants import describe
 from hub.formats.verify import signature_report
+from hub.trust.store import NO_TRUST, ValidationContext
 
 # CheckMethod values seen for SM3: the name, the OID, and the OID with a ".2" suffix.
 SM3_CHECK_METHODS = {"sm3", "1.2.156.10197.1.401", "1.2.156.10197.1.401.1", "1.2.156.10197.1.401.2"}
@@ -157,7 +158,10 @@ def _check_references(report: Report, ofd: OfdContainer, sx: SignatureXml, base_
         )
 
 
-def _verify_one(ofd: OfdContainer, sig_id: str, sig_type: str, loc: str, base_dir: str) -> Report:
+def _verify_one(
+    ofd: OfdContainer, sig_id: str, sig_type: str, loc: str, base_dir: str,
+    context: ValidationContext,
+) -> Report:  # fmt: skip
     path = ofd.resolve(loc, base_dir)
     if path is None:
         report = Report(kind="signature", info={"id": sig_id, "type": sig_type, "path": loc})
@@ -178,14 +182,16 @@ def _verify_one(ofd: OfdContainer, sig_id: str, sig_type: str, loc: str, base_di
     # what it is, and the mismatch is reported as a variant.
     kind = _value_kind(signed_value) or sig_type
     if kind == "Seal":
-        report = _seal_signature(signed_value, xml_bytes, path)
+        report = _seal_signature(signed_value, xml_bytes, path, context)
     else:
         report = Report(kind="signature")
         if kind == "Sign":
             if signed_value is None:
                 report.check("signer signature", False, "SignedValue file is missing")
             else:
-                verify_signed_data(report, signed_value, xml_bytes, "/" + path, sx.time)
+                verify_signed_data(
+                    report, signed_value, xml_bytes, "/" + path, sx.time, context
+                )
         else:
             report.check("signature type", False, f"unsupported Signature Type {sig_type!r}")
     if kind != sig_type:
@@ -215,7 +221,9 @@ def _value_kind(value: bytes | None) -> str | None:
     return {0x30: "Seal", asn1.TAG_OID: "Sign"}.get(first)
 
 
-def _seal_signature(signed_value: bytes | None, xml_bytes: bytes, path: str) -> Report:
+def _seal_signature(
+    signed_value: bytes | None, xml_bytes: bytes, path: str, context: ValidationContext
+) -> Report:
     if signed_value is None:
         report = Report(kind="signature")
         report.check("signer signature", False, "SignedValue file is missing")
@@ -228,10 +236,18 @@ def _seal_signature(signed_value: bytes | None, xml_bytes: bytes, path: str) -> 
             "signer signature", False, f"SignedValue is not an SES_Signature: {exc.detail}"
         )
         return report
-    return signature_report(sig, document_digest=sm3(xml_bytes), digest_of="/" + path)
+    return signature_report(
+        sig, document_digest=sm3(xml_bytes), digest_of="/" + path, context=context
+    )
 
 
-def verify_ofd(data: bytes, *, max_uncompressed: int, max_entries: int) -> Report:
+def verify_ofd(
+    data: bytes,
+    *,
+    max_uncompressed: int,
+    max_entries: int,
+    context: ValidationContext = NO_TRUST,
+) -> Report:
     """Verify every signature of a signed OFD. Raises FormatError for a non-OFD and
     PayloadTooLarge for a container past the limits."""
     ofd = OfdContainer(data, max_uncompressed=max_uncompressed, max_entries=max_entries)
@@ -252,7 +268,10 @@ def verify_ofd(data: bytes, *, max_uncompressed: int, max_entries: int) -> Repor
         for item in _children(parse_xml(ofd.read(sig_list), sig_list), "Signature"):
             base = (item.get("BaseLoc") or "").strip()
             report.children.append(
-                _verify_one(ofd, item.get("ID") or "", item.get("Type") or "Seal", base, list_dir)
+                _verify_one(
+                    ofd, item.get("ID") or "", item.get("Type") or "Seal", base, list_dir,
+                    context,
+                )
             )
     report.info["signatures"] = len(report.children)
     report.check(

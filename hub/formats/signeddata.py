@@ -12,6 +12,8 @@ from hub.formats.certs import load_cert
 from hub.formats.report import Report
 from hub.formats.seal import PARSE_ERRORS
 from hub.formats.variants import describe, verify_sm2
+from hub.formats.verify import certificate_trust, claimed_validity, judged_time
+from hub.trust.store import NO_TRUST, ValidationContext
 
 # GM/T 0010 names for PKCS#7 types, and the OIDs seen for SM3 / SM2.
 OID_GM_SIGNED_DATA = "1.2.156.10197.6.1.4.2.2"
@@ -112,7 +114,12 @@ def parse_signed_data(value: bytes) -> SignedDataInfo:
 
 
 def verify_signed_data(
-    report: Report, value: bytes, signed_xml: bytes, xml_path: str, xml_time: datetime | None
+    report: Report,
+    value: bytes,
+    signed_xml: bytes,
+    xml_path: str,
+    xml_time: datetime | None,
+    context: ValidationContext = NO_TRUST,
 ) -> None:
     """Add the checks of a GM/T 0010 SignedData over `signed_xml` (the Signature.xml)."""
     try:
@@ -196,15 +203,19 @@ def verify_signed_data(
         f"SM2-with-SM3 SignedData signature {'verifies' if ok else 'does NOT verify'} "
         f"with '{cert.subject}'",
     )
+    # Validity and chain at the proven time (or now), as for SES signatures; the
+    # SignedData's own certificate set may carry the intermediates.
+    extra = tuple(load_cert(d) for d in certs if d != signer_der and _readable(d))
+    certificate_trust(report, "signer", cert, context, judged_time(context), extra)
     if isinstance(when, datetime):
-        inside = cert.valid_at(when)
-        report.check(
-            "signer cert validity at signing time",
-            inside,
-            f"valid {cert.not_before:%Y-%m-%d} .. {cert.not_after:%Y-%m-%d}; signing time "
-            f"{when:%Y-%m-%d %H:%M:%SZ} is {'inside' if inside else 'OUTSIDE'} that period",
+        claimed_validity(
+            report, "signer cert validity at signing time", cert, when, "signing time"
         )
-    else:
-        report.check(
-            "signer cert validity at signing time", False, "no signing time to judge it at"
-        )
+
+
+def _readable(der: bytes) -> bool:
+    try:
+        load_cert(der)
+    except CryptoError:
+        return False
+    return True

@@ -13,6 +13,7 @@ from hub.formats.report import Report
 from hub.formats.seal import TAG_INTEGER_OR_NONE, TAG_SEQUENCE
 from hub.formats.variants import describe
 from hub.formats.verify import verify_seal, verify_signature
+from hub.trust.store import NO_TRUST, ValidationContext
 
 ZIP_MAGIC = b"PK\x03\x04"
 _BASE64_TEXT = re.compile(rb"^[A-Za-z0-9+/=\s]+$")
@@ -59,12 +60,21 @@ def verify_any(
     *,
     max_uncompressed: int = DEFAULT_MAX_UNCOMPRESSED,
     max_entries: int = DEFAULT_MAX_ENTRIES,
+    context: ValidationContext = NO_TRUST,
+    document_digest: bytes | None = None,
 ) -> Report:
+    """Verify a seal, a detached signature (against `document_digest`, the SM3 of its
+    document, when given) or a signed OFD, judged against `context`."""
     der = unwrap_base64(data)
     kind = sniff(der if der is not None else data)
     if kind == "ofd":
-        return verify_ofd(data, max_uncompressed=max_uncompressed, max_entries=max_entries)
-    report = verify_signature(der or data) if kind == "signature" else verify_seal(der or data)
+        return verify_ofd(
+            data, max_uncompressed=max_uncompressed, max_entries=max_entries, context=context
+        )
+    if kind == "signature":
+        report = verify_signature(der or data, document_digest=document_digest, context=context)
+    else:
+        report = verify_seal(der or data, context=context)
     if der is not None:
         report.variant(describe("base64-text"))
     return report

@@ -5,17 +5,30 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TypeVar
 
 from hub.crypto import OID_SM2_SM3, SM3, Certificate, SM2PublicKey, sm3
 from hub.errors import CryptoError
 from hub.formats.certs import load_cert
-from hub.formats.report import Report
+from hub.formats.report import (
+    EXPIRED,
+    NO_CERTIFICATE_CHAIN_FOUND,
+    NOT_MADE_BY_THIS_HUB,
+    NOT_YET_VALID,
+    OUT_OF_BOUNDS_NO_POE,
+    PASSED,
+    REVOCATION_UNKNOWN,
+    SIGNED_DATA_NOT_FOUND,
+    UNDECIDED,
+    Report,
+)
 from hub.formats.seal import SealInfo, parse_seal
 from hub.formats.signature import SignatureInfo, parse_signature
 from hub.formats.variants import SIGNER_PROBES, VARIANTS, describe, verify_sm2
+from hub.trust.chain import validate as validate_chain
+from hub.trust.store import NO_TRUST, ProofOfExistence, ValidationContext
 
 MAKER_SIGNED_LAYOUT = {
     1: "SEQUENCE{SES_SealInfo, cert, signatureAlgorithm} as stored",
@@ -41,32 +54,107 @@ def _cert(report: Report, name: str, der: bytes, role: str) -> Certificate | Non
 
 
 # Times inside a seal or signature (createDate, TBS_Sign.timeInfo) are claims of the
-# maker or signer, not proof: without a verified timestamp token nothing shows when the
-# signing happened, and a signer with an old key can claim any time. So a certificate or
-# seal validity period that does not cover the *claimed* time is reported as a warning
-# ("no proof of existence", the ETSI EN 319 102-1 notion), not as a failed check; the
-# signature verdict rests on what the bytes prove. The hub's own signatures get a
-# decided check from its records ("seal status at signing time"), where the time is the
-# hub's. The real-vendor README agrees: ofdrw's 2026 samples with 2022 test
-# certificates are VALID there.
+# maker or signer, not proof: a signer with an old key can claim any time. ETSI EN 319
+# 102-1 judges validity at the best *proven* time: the earliest proof of existence (a
+# verified timestamp, an evidence-log inclusion, the hub's own signing record), and
+# without one at the validation time (now). A certificate or seal outside its validity
+# then is INDETERMINATE / OUT_OF_BOUNDS_NO_POE (no proof it was used in time), or
+# TOTAL_FAILED / EXPIRED when a proof shows it was used too late. A claimed time outside
+# a validity period is still reported, as a warning.
 CLAIMED_TIME = "no proof of existence: the time is the signer's claim, not a timestamp"
 
 
-def _validity(
+@dataclass(frozen=True)
+class Judged:
+    """The time a verification judges validity at, and what proves it (None: now)."""
+
+    at: datetime
+    proof: ProofOfExistence | None
+
+    @property
+    def proven(self) -> bool:
+        return self.proof is not None
+
+    def label(self) -> str:
+        if self.proof is None:
+            return f"the validation time {_day(self.at)} (no proof of existence)"
+        return f"the proven time {_day(self.at)} ({self.proof.describe()})"
+
+
+def judged_time(context: ValidationContext, extra: tuple[ProofOfExistence, ...] = ()) -> Judged:
+    proof = context.best_proof(extra)
+    return Judged(proof.time if proof else context.validation_time(), proof)
+
+
+def claimed_validity(
     report: Report, name: str, cert: Certificate | None, when: datetime, what: str
 ) -> None:
-    if cert is None:
-        report.check(name, False, "certificate unreadable")
+    """A warning when a *claimed* time is outside the certificate's validity."""
+    if cert is None or cert.valid_at(when):
         return
-    ok = cert.valid_at(when)
+    report.warn(
+        name,
+        f"'{cert.subject}' valid {_day(cert.not_before)} .. {_day(cert.not_after)}; "
+        f"{what} {_day(when)} is OUTSIDE that period ({CLAIMED_TIME})",
+    )
+
+
+def _out_of_bounds(report: Report, name: str, detail: str, judged: Judged, late: bool) -> None:
+    if judged.proven:
+        report.check(name, False, detail, sub=EXPIRED if late else NOT_YET_VALID)
+    else:
+        report.undecided(name, detail, OUT_OF_BOUNDS_NO_POE)
+
+
+def certificate_trust(
+    report: Report,
+    role: str,
+    cert: Certificate | None,
+    context: ValidationContext,
+    judged: Judged,
+    extra: tuple[Certificate, ...] = (),
+) -> None:
+    """`<role> certificate chain` to an anchor, `<role> cert validity` at the judged
+    time, and `<role> certificate revocation` when a CRL covers the chain (the chain
+    first: without an anchor nothing else about the certificate matters)."""
+    if cert is None:
+        report.check(f"{role} cert validity", False, "certificate unreadable")
+        return
+    chain, revocation = validate_chain(
+        cert, context.trust, judged.at, proven=judged.proven, extra=extra
+    )
+    name = f"{role} certificate chain"
+    if chain.status == PASSED:
+        report.check(name, True, chain.detail)
+    elif chain.status == UNDECIDED:
+        detail = chain.detail
+        if chain.sub == NO_CERTIFICATE_CHAIN_FOUND:
+            detail += f"; trust anchors: {context.trust_source}"
+        report.undecided(name, detail, chain.sub or NO_CERTIFICATE_CHAIN_FOUND)
+    else:
+        report.check(name, False, chain.detail, sub=chain.sub)
+    inside = cert.valid_at(judged.at)
     detail = (
         f"'{cert.subject}' valid {_day(cert.not_before)} .. {_day(cert.not_after)}; "
-        f"{what} {_day(when)} is {'inside' if ok else 'OUTSIDE'} that period"
+        f"{judged.label()} is {'inside' if inside else 'OUTSIDE'} that period"
     )
-    if ok:
-        report.check(name, True, detail)
+    if inside:
+        report.check(f"{role} cert validity", True, detail)
     else:
-        report.warn(name, f"{detail} ({CLAIMED_TIME})")
+        _out_of_bounds(report, f"{role} cert validity", detail, judged, judged.at > cert.not_after)
+    if revocation is None:
+        if chain.status == PASSED:
+            report.info[f"{role.replace(' ', '_')}_revocation"] = (
+                "not checked: no CRL of this chain's CAs in the trust store"
+            )
+        return
+    name = f"{role} certificate revocation"
+    if revocation.status == PASSED:
+        report.check(name, True, revocation.detail)
+    elif revocation.status == UNDECIDED:
+        report.undecided(name, revocation.detail, revocation.sub or REVOCATION_UNKNOWN)
+    else:
+        report.check(name, False, revocation.detail, sub=revocation.sub)
 
 
 # A seal signs thousands of documents: its maker signature is a pure function of the
@@ -102,27 +190,39 @@ def _add_variants(report: Report, keys: tuple[str, ...] | list[str]) -> None:
         report.variant(describe(key))
 
 
-# Every signature a seal makes carries the seal, judged at the signing time (seconds): a
-# burst of signings with one seal asks for the same seal report many times a second. The
-# report is a pure function of the seal's bytes and the time; callers get a copy.
-_SEAL_REPORTS: OrderedDict[tuple[bytes, tuple[str, ...], datetime | None, str], Report] = (
-    OrderedDict()
-)
+# Every signature a seal makes carries the seal: a burst of signings with one seal asks
+# for the same seal report many times a second. The report is a pure function of the
+# seal's bytes, the claimed signing time, the trust context and the judged time (to the
+# second); callers get a copy.
+_SealKey = tuple[bytes, tuple[str, ...], datetime | None, bytes, datetime, str | None]
+_SEAL_REPORTS: OrderedDict[_SealKey, Report] = OrderedDict()
 _SEAL_REPORTS_SIZE = 256
 
 
 def seal_report(
-    seal: SealInfo, *, at: datetime | None = None, at_label: str = "signing time"
+    seal: SealInfo,
+    *,
+    claimed: datetime | None = None,
+    context: ValidationContext = NO_TRUST,
+    judged: Judged | None = None,
 ) -> Report:
-    key = (seal.seal_der, seal.variants, at, at_label)
-    hit = _lru(_SEAL_REPORTS, _SEAL_REPORTS_SIZE, key, lambda: _seal_report(seal, at, at_label))
+    """The seal's report; `claimed` is the signing time a signature claims for it."""
+    judged = judged or judged_time(context)
+    source = judged.proof.source if judged.proof else None
+    key = (seal.seal_der, seal.variants, claimed, context.key, judged.at, source)
+    hit = _lru(
+        _SEAL_REPORTS, _SEAL_REPORTS_SIZE, key,
+        lambda: _seal_report(seal, claimed, context, judged),
+    )  # fmt: skip
     return replace(
         hit, checks=list(hit.checks), variants=list(hit.variants), children=list(hit.children),
         info=dict(hit.info), warnings=list(hit.warnings),
     )  # fmt: skip
 
 
-def _seal_report(seal: SealInfo, at: datetime | None, at_label: str) -> Report:
+def _seal_report(
+    seal: SealInfo, claimed: datetime | None, context: ValidationContext, judged: Judged
+) -> Report:
     report = Report(kind="seal", version=seal.version)
     report.info.update(
         esid=seal.esid,
@@ -134,9 +234,9 @@ def _seal_report(seal: SealInfo, at: datetime | None, at_label: str) -> Report:
         valid_end=seal.valid_end.isoformat(),
         picture_type=seal.picture_type,
         signer_certs=len(seal.signer_certs),
+        judged_at=judged.at.isoformat(),
+        proof_of_existence=judged.proof.describe() if judged.proof else None,
     )
-    # No vendor CA roots are configured: chains are reported, not judged.
-    report.info["certificate_chain"] = "not checked (no trusted roots configured)"
     if seal.time_stamp is not None:
         report.info["time_stamp"] = "present; not verified as an RFC 3161 / GB/T 20520 token"
     _add_variants(report, seal.variants)
@@ -160,13 +260,12 @@ def _seal_report(seal: SealInfo, at: datetime | None, at_label: str) -> Report:
                 + ("verifies" if ok else "does NOT verify")
                 + f" with the maker certificate '{maker.subject}'",
             )
-    _validity(
-        report,
-        "seal maker cert validity at seal creation",
-        maker,
-        seal.create_date,
+    _hub_claim(report, seal, maker, context)
+    certificate_trust(report, "seal maker", maker, context, judged)
+    claimed_validity(
+        report, "seal maker cert validity at seal creation", maker, seal.create_date,
         "seal createDate",
-    )
+    )  # fmt: skip
     ordered = seal.valid_start <= seal.valid_end
     report.check(
         "seal validity period",
@@ -174,23 +273,56 @@ def _seal_report(seal: SealInfo, at: datetime | None, at_label: str) -> Report:
         f"validStart {_day(seal.valid_start)} .. validEnd {_day(seal.valid_end)}"
         + ("" if ordered else " (start after end)"),
     )
-    if at is not None:
-        inside = seal.valid_start <= at <= seal.valid_end
+    if ordered:
+        inside = seal.valid_start <= judged.at <= seal.valid_end
         detail = (
-            f"{at_label} {_day(at)} is {'inside' if inside else 'OUTSIDE'} "
+            f"{judged.label()} is {'inside' if inside else 'OUTSIDE'} "
             f"{_day(seal.valid_start)} .. {_day(seal.valid_end)}"
         )
         if inside:
-            report.check(f"seal validity at {at_label}", True, detail)
+            report.check("seal validity", True, detail)
         else:
-            report.warn(f"seal validity at {at_label}", f"{detail} ({CLAIMED_TIME})")
+            _out_of_bounds(report, "seal validity", detail, judged, judged.at > seal.valid_end)
+    if claimed is not None and not seal.valid_start <= claimed <= seal.valid_end:
+        report.warn(
+            "seal validity at signing time",
+            f"signing time {_day(claimed)} is OUTSIDE {_day(seal.valid_start)} .. "
+            f"{_day(seal.valid_end)} ({CLAIMED_TIME})",
+        )
     return report
 
 
-def verify_seal(data: bytes, *, at: datetime | None = None) -> Report:
-    """Verify a standalone SES_Seal. Certificates are judged at the seal's createDate
-    (vendor certificates are expired today); `at` adds a check of the seal's own period."""
-    return seal_report(parse_seal(data), at=at, at_label="requested time")
+def _hub_claim(
+    report: Report, seal: SealInfo, maker: Certificate | None, context: ValidationContext
+) -> None:
+    """A seal in this hub's namespace, or named like its maker, that the hub did not
+    make is a forgery of the hub's seals: TOTAL_FAILED, whatever else verifies."""
+    hub = context.hub
+    if hub is None:
+        return
+    claim = hub.claim(seal.esid, maker)
+    if claim is None:
+        return
+    made = hub.made(seal.esid, seal.maker_cert)
+    report.check(
+        "made by this hub",
+        made,
+        f"{claim}; its maker certificate "
+        + ("is one the hub or the tenant's admitted vendors make seals with" if made
+           else "is neither the hub's nor that of a vendor the tenant admits: "
+                "this hub did not make this seal"),
+        sub=NOT_MADE_BY_THIS_HUB,
+    )  # fmt: skip
+
+
+def verify_seal(
+    data: bytes, *, at: datetime | None = None, context: ValidationContext = NO_TRUST
+) -> Report:
+    """Verify a standalone SES_Seal, judged at the best proof of existence in `context`,
+    else at `at` (default: now)."""
+    if at is not None:
+        context = replace(context, now=at)
+    return seal_report(parse_seal(data), context=context)
 
 
 def _cert_digest(kind: str, cert: bytes) -> bytes:
@@ -232,8 +364,31 @@ def _signer_in_cert_list(report: Report, sig: SignatureInfo) -> None:
     report.check("signer cert in seal certList", ok, detail)
 
 
+def timestamp_proofs(report: Report, sig: SignatureInfo) -> tuple[ProofOfExistence, ...]:
+    """Proofs of existence the signature carries itself.
+
+    SEAM for the RFC 3161 / GB/T 20520 work (hub.tsa, integrated by the lead):
+    `SES_Signature.timeStamp` is a TimeStampToken over the signature value. Wire it as
+
+        check = hub.tsa.verify.check_timestamp_token(sig.time_stamp, sig.signature)
+        ok = not check.problems and check.gen_time is not None
+        report.check("timestamp", ok, ...)   # + the TSA cert's chain via certificate_trust
+        return (ProofOfExistence(check.gen_time, "timestamp", <TSA name>),) if ok else ()
+
+    Until then a token is reported, not trusted, and proves nothing."""
+    if sig.time_stamp is not None:
+        report.info["time_stamp"] = (
+            "present; not yet verified as an RFC 3161 token (no proof of existence from it)"
+        )
+    return ()
+
+
 def signature_report(
-    sig: SignatureInfo, *, document_digest: bytes | None = None, digest_of: str = "the document"
+    sig: SignatureInfo,
+    *,
+    document_digest: bytes | None = None,
+    digest_of: str = "the document",
+    context: ValidationContext = NO_TRUST,
 ) -> Report:
     report = Report(kind="signature", version=sig.version)
     report.info.update(
@@ -242,10 +397,16 @@ def signature_report(
         data_hash=sig.data_hash.hex(),
         esid=sig.seal.esid,
         seal_name=sig.seal.name,
-        certificate_chain="not checked (no trusted roots configured)",
     )
     _add_variants(report, sig.variants)
-    report.children.append(seal_report(sig.seal, at=sig.time))
+    judged = judged_time(context, timestamp_proofs(report, sig))
+    report.info.update(
+        judged_at=judged.at.isoformat(),
+        proof_of_existence=judged.proof.describe() if judged.proof else None,
+    )
+    report.children.append(
+        seal_report(sig.seal, claimed=sig.time, context=context, judged=judged)
+    )
 
     signer = _cert(report, "signer signature", sig.signer_cert, "signer")
     if signer is not None:
@@ -270,7 +431,10 @@ def signature_report(
                         ok = accepted
             report.check("signer signature", ok, detail)
     _signer_in_cert_list(report, sig)
-    _validity(report, "signer cert validity at signing time", signer, sig.time, "signing time")
+    certificate_trust(report, "signer", signer, context, judged)
+    claimed_validity(
+        report, "signer cert validity at signing time", signer, sig.time, "signing time"
+    )
     if document_digest is not None:
         same = sig.data_hash == document_digest
         report.check(
@@ -280,9 +444,24 @@ def signature_report(
             + ("equals" if same else "differs from")
             + f" SM3 of {digest_of} {document_digest.hex()[:16]}..",
         )
+    else:
+        report.undecided(
+            "document digest",
+            "not checked: the signed document was not given (a detached signature proves "
+            "nothing about a document it is not checked against)",
+            SIGNED_DATA_NOT_FOUND,
+        )
     return report
 
 
-def verify_signature(data: bytes, *, document_digest: bytes | None = None) -> Report:
-    """Verify a detached SES_Signature (and the seal inside it, at the signing time)."""
-    return signature_report(parse_signature(data), document_digest=document_digest)
+def verify_signature(
+    data: bytes,
+    *,
+    document_digest: bytes | None = None,
+    context: ValidationContext = NO_TRUST,
+) -> Report:
+    """Verify a detached SES_Signature (and the seal inside it) against the SM3 digest
+    of its document when given; without it the verdict is at most INDETERMINATE."""
+    return signature_report(
+        parse_signature(data), document_digest=document_digest, context=context
+    )

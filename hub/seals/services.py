@@ -799,7 +799,7 @@ class SealService:
             raise VendorBadAnswer(
                 f"vendor {vendor} returned an unreadable seal: {exc.detail}", vendor=vendor
             ) from exc
-        if not report.valid:
+        if not report.intact:
             failed = ", ".join(c.name for c in report.checks if not c.ok)
             raise VendorBadAnswer(
                 f"vendor {vendor} returned a seal that fails: {failed}", vendor=vendor

@@ -40,6 +40,7 @@ from hub.seals.services import (
 )
 from hub.seals.tables import Seal
 from hub.signing.tables import SignatureRecord, UseRequest
+from hub.trust.store import NO_TRUST, ProofOfExistence, ValidationContext
 from hub.vendors.directory import VendorDirectory
 from monitoring import metrics
 
@@ -154,6 +155,18 @@ class SigningService:
         self.events = events or NoEvents()
         self.needs_use_approval = needs_use_approval
         self.after_signing: list[Callable[[SignatureMade], Awaitable[None]]] = []
+        # The hub's verification context per tenant (hub.trust, installed by its
+        # lifespan): a signature's report is judged as the public verifier judges it.
+        self.verification_context: Callable[[uuid.UUID], Awaitable[ValidationContext]] | None = (
+            None
+        )
+
+    async def _context(self, tenant_id: uuid.UUID, signed_at: datetime) -> ValidationContext:
+        context = NO_TRUST
+        if self.verification_context is not None:
+            context = await self.verification_context(tenant_id)
+        # The hub is signing (or signed) at `signed_at`: its own record proves the time.
+        return context.with_proofs(ProofOfExistence(signed_at, "hub-record", "this signing"))
 
     # --- use requests (用印审批) -------------------------------------------------------
 
@@ -359,8 +372,9 @@ class SigningService:
             ),
         )
         signature_der, report = self._check_signed(
-            vendor_name, seal, tbs, result.signature, result.signer_cert, cmd
-        )
+            vendor_name, seal, tbs, result.signature, result.signer_cert, cmd,
+            await self._context(scope.tenant_id, now),
+        )  # fmt: skip
         signed_at = now
         signature_sm3 = sm3(signature_der).hex()
         writes = [
@@ -435,6 +449,7 @@ class SigningService:
         signature: bytes,
         signer_cert: bytes,
         cmd: SignCommand,
+        context: ValidationContext = NO_TRUST,
     ) -> tuple[bytes, Report]:
         if signer_cert != bytes(seal["signer_cert"]):
             raise VendorBadAnswer(
@@ -442,12 +457,12 @@ class SigningService:
             )
         try:
             der = assemble_signature_v4(tbs_sign=tbs, signer_cert=signer_cert, signature=signature)
-            report = verify_signature(der, document_digest=cmd.document_sm3)
+            report = verify_signature(der, document_digest=cmd.document_sm3, context=context)
         except SealHubError as exc:
             raise VendorBadAnswer(
                 f"vendor {vendor} returned an unusable signature: {exc.detail}", vendor=vendor
             ) from exc
-        if not report.valid:
+        if not report.intact:
             failed = ", ".join(c.name for c in report.checks if not c.ok) or "nested checks"
             raise VendorBadAnswer(
                 f"vendor {vendor} returned a signature that fails: {failed}", vendor=vendor
@@ -545,7 +560,8 @@ class SigningService:
             signed_at=row["signed_at"],
             replayed=True,
             report=verify_signature(
-                der, document_digest=bytes.fromhex(row["document_sm3"])
+                der, document_digest=bytes.fromhex(row["document_sm3"]),
+                context=await self._context(scope.tenant_id, row["signed_at"]),
             ).to_dict(),
         )
 
@@ -587,9 +603,15 @@ class SigningService:
 
 
 async def seal_status_at_signing(signature_der: bytes) -> tuple[str, str] | None:
-    """For the public verifier: if SealHub made this signature, the seal's status when it
-    signed and now, as ("active", "revoked"). None when the hub does not know it.
-    Lookup by SM3 of the exact signature bytes, across tenants: it reveals only statuses."""
+    record = await signing_record(signature_der)
+    return None if record is None else (record[1], record[2])
+
+
+async def signing_record(signature_der: bytes) -> tuple[datetime, str, str] | None:
+    """For the public verifier: if SealHub made this signature, when it signed (the
+    hub's record, a proof of existence) and the seal's status then and now, as
+    (signed_at, "active", "revoked"). None when the hub does not know it. Lookup by SM3
+    of the exact signature bytes, across tenants: it reveals only statuses and a time."""
     digest = sm3(signature_der).hex()
     row = (
         await SignatureRecord.select(
@@ -598,7 +620,7 @@ async def seal_status_at_signing(signature_der: bytes) -> tuple[str, str] | None
         .where((SignatureRecord.signature_sm3 == digest) & (SignatureRecord.status == "done"))
         .first()
     )
-    if row is None:
+    if row is None or row["signed_at"] is None:
         return None
     then = await seal_status_at(row["tenant_id"], row["seal_id"], row["signed_at"])
     now = (
@@ -606,4 +628,4 @@ async def seal_status_at_signing(signature_der: bytes) -> tuple[str, str] | None
         .where((Seal.tenant_id == row["tenant_id"]) & (Seal.id == row["seal_id"]))
         .first()
     )
-    return (then or "unknown", now["status"] if now else "unknown")
+    return (row["signed_at"], then or "unknown", now["status"] if now else "unknown")

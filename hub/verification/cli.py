@@ -1,49 +1,129 @@
-"""`sealhub verify PATH [--json]`: exit 0 valid, 1 invalid, 2 unreadable or unsupported."""
+"""`sealhub verify PATH`: offline verification, judged the ETSI EN 319 102-1 way.
+
+Exit codes: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 3 INDETERMINATE, 2 unreadable or unsupported.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from hub.errors import SealHubError
 
-EXIT_VALID, EXIT_INVALID, EXIT_UNSUPPORTED = 0, 1, 2
+EXIT_VALID, EXIT_INVALID, EXIT_UNSUPPORTED, EXIT_INDETERMINATE = 0, 1, 2, 3
+
+EPILOG = """exit codes:
+  0  TOTAL_PASSED   every check passed, chains reach a trusted anchor
+  1  TOTAL_FAILED   a signature, digest or seal is proven wrong (or forged in the hub's name)
+  3  INDETERMINATE  nothing failed, but something could not be decided (no trusted chain,
+                    no proof of existence for an expired certificate, no --document)
+  2  the file could not be read or is not a seal, signature, OFD, PDF or evidence package
+
+Trust is what you give: --trust (CA certificates, pinned maker certificates, CRLs) and
+--status-list (the hub's signed provider status list, trusted when signed by a --trust
+anchor such as the hub CA certificate from GET /api/v1/trust/ca/local.cer)."""
 
 
 def add_verify_command(sub: argparse._SubParsersAction) -> None:
     verify = sub.add_parser(
         "verify",
-        help="verify a seal (.esl/.der), a signature (SignedValue.dat/.sig), an .ofd "
+        help="verify a seal (.esl/.der), a signature (SignedValue.dat/.sig), an .ofd, a PDF "
         "or an evidence package, offline",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     verify.add_argument("path", help="file to verify")
-    verify.add_argument("--json", action="store_true", help="print one JSON object")
+    verify.add_argument("--json", action="store_true", help="print one JSON object (UTF-8)")
+    verify.add_argument("--document", metavar="FILE",
+                        help="the signed file of a detached signature (its SM3 is checked)")
+    verify.add_argument("--trust", metavar="PATH", action="append", default=[],
+                        help="trusted certificates / CRLs: a PEM or DER file or a folder "
+                        "(repeatable)")
+    verify.add_argument("--status-list", metavar="FILE",
+                        help="a signed SealHub provider status list")
     verify.set_defaults(func=run_verify)
 
 
+def _context(args: argparse.Namespace) -> tuple[object, list[str]]:
+    """The ValidationContext from --trust and --status-list, and notes for stderr."""
+    from hub.trust.statuslist import read_status_list, trusted_by
+    from hub.trust.store import NO_TRUST, TrustStore, ValidationContext, load_trust_path
+
+    notes: list[str] = []
+    store = TrustStore()
+    for path in args.trust:
+        store = store.merged(load_trust_path(path))
+    if not store and not args.status_list:
+        return NO_TRUST, notes
+    source = f"--trust ({len(store.anchors)} anchors, {len(store.crls)} CRLs)"
+    hub = None
+    log_keys: frozenset[bytes] = frozenset()
+    if args.status_list:
+        listed = read_status_list(Path(args.status_list).read_bytes())
+        if trusted_by(listed, store):
+            listed_store, hub, log_keys = listed.trust()
+            store = store.merged(listed_store)
+            source += f", status list #{listed.sequence}"
+        else:
+            notes.append(f"status list signed by '{listed.signer.subject}', which is not a "
+                         "--trust anchor: not used")  # fmt: skip
+    return ValidationContext(trust=store, hub=hub, log_keys=log_keys, trust_source=source), notes
+
+
 def run_verify(args: argparse.Namespace) -> int:
+    return _run_verify(args)
+
+
+def _write(text: str) -> None:
+    """UTF-8 whatever the locale (JSON keeps Chinese as text); a reader that left
+    (`sealhub verify f | head`) ends the output quietly, the exit code still tells."""
+    try:
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # and no second error at interpreter exit
+
+
+def _run_verify(args: argparse.Namespace) -> int:
+    from hub.formats.report import INDETERMINATE, TOTAL_PASSED
     from hub.settings import Settings
     from hub.verification.services import verify_document
 
     path = Path(args.path)
     try:
         data = path.read_bytes()
+        document = Path(args.document).read_bytes() if args.document else None
     except OSError as exc:
-        print(f"sealhub verify: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"sealhub verify: cannot read {exc.filename}: {exc.strerror or exc}",
+              file=sys.stderr)  # fmt: skip
         return EXIT_UNSUPPORTED
     try:
-        report = verify_document(data, limits=Settings.from_env().limits)
+        context, notes = _context(args)
+        report = verify_document(
+            data, limits=Settings.from_env().limits, context=context,  # type: ignore[arg-type]
+            document=document,
+        )  # fmt: skip
+    except OSError as exc:
+        print(f"sealhub verify: cannot read {exc.filename}: {exc.strerror or exc}",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_UNSUPPORTED
     except SealHubError as exc:
         reason = " ".join(exc.detail.split())
         print(f"sealhub verify: {path}: {reason}", file=sys.stderr)
         return EXIT_UNSUPPORTED
+    for note in notes:
+        print(f"sealhub verify: {note}", file=sys.stderr)
     if args.json:
         out = report.to_dict()
         out["file"] = str(path)
-        print(json.dumps(out, ensure_ascii=False))
+        _write(json.dumps(out, ensure_ascii=False) + "\n")
     else:
-        print(f"{path}")
-        print(report.to_text())
-    return EXIT_VALID if report.valid else EXIT_INVALID
+        _write(f"{path}\n{report.to_text()}\n")
+    indication = report.indication
+    if indication == TOTAL_PASSED:
+        return EXIT_VALID
+    return EXIT_INDETERMINATE if indication == INDETERMINATE else EXIT_INVALID

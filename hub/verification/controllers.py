@@ -10,15 +10,21 @@ from litestar import Controller, Request, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Body
+from litestar.params import Body, FromQuery
 
 from hub.settings import Settings
-from hub.verification.services import add_hub_record, verify_document
+from hub.verification.services import (
+    add_hub_record,
+    hub_context,
+    hub_record_proof,
+    verify_document,
+)
 
 
 @dataclass
 class VerifyUpload:
     file: UploadFile
+    document: UploadFile | None = None  # the signed file of a detached signature
 
 
 class VerificationController(Controller):
@@ -28,11 +34,16 @@ class VerificationController(Controller):
     @post(
         "",
         operation_id="verifyObject",
-        summary="Verify a seal, signature, signed OFD or evidence package",
+        summary="Verify a seal, signature, signed OFD/PDF or evidence package",
         description=(
-            "Multipart upload with one field `file`. Returns the report: kind, version, "
-            "valid, one line per check, non-standard variants seen, and per-signature "
-            "reports for an OFD. No authentication."
+            "Multipart upload with the field `file` and, for a detached signature, "
+            "`document` (the signed file; without it the digest is not checked and the "
+            "verdict is at most INDETERMINATE). Returns the report: `indication` "
+            "(TOTAL_PASSED, TOTAL_FAILED, INDETERMINATE) and `sub_indication` (ETSI EN 319 "
+            "102-1), `valid` (TOTAL_PASSED only), one line per check, variants seen, and "
+            "per-signature and per-seal reports. Judged against the hub CA, the hub-wide "
+            "trust store, the live provider status list and, with `?tenant=slug`, that "
+            "tenant's trust store. No authentication."
         ),
         status_code=200,
         security=[],
@@ -40,6 +51,7 @@ class VerificationController(Controller):
             400: ResponseSpec(
                 None, description="No `file` field in the multipart body (problem+json)"
             ),
+            404: ResponseSpec(None, description="`tenant` names no tenant (problem+json)"),
             413: ResponseSpec(
                 None,
                 description="Upload or OFD container past the size/entry limits (problem+json)",
@@ -53,13 +65,23 @@ class VerificationController(Controller):
         self,
         request: Request[Any, Any, Any],
         data: Annotated[VerifyUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+        tenant: FromQuery[str | None] = None,
     ) -> dict[str, Any]:
         settings: Settings = request.app.state.settings
         content = await data.file.read()
+        document = await data.document.read() if data.document is not None else None
+        context = await hub_context(request.app.state, tenant)
+        record = None
+        if getattr(request.app.state, "db", None) is not None:
+            record = await hub_record_proof(content)
+            if record is not None:
+                context = context.with_proofs(record[0])
         # Verification is CPU work (SM2, SM3, inflating the zip): keep it off the event loop.
         report = await anyio.to_thread.run_sync(
-            lambda: verify_document(content, limits=settings.limits)
+            lambda: verify_document(
+                content, limits=settings.limits, context=context, document=document
+            )
         )
-        if getattr(request.app.state, "db", None) is not None:
-            report = await add_hub_record(report, content)
+        if record is not None and report.kind == "signature":
+            add_hub_record(report, record[1], record[2])
         return report.to_dict()

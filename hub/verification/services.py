@@ -1,13 +1,23 @@
-"""Verify whatever a user hands us: seal, signature, signed OFD, or evidence package."""
+"""Verify whatever a user hands us: seal, signature, signed OFD/PDF, or evidence package.
+
+Every verification is judged against a `ValidationContext` (hub.trust): the anchors it
+trusts, the proofs of existence it has, the hub's identity. The offline CLI builds it
+from files; the hub's public verification from its trust store, its CA and the live
+status list (`hub_context`). Nothing is fetched from the network while verifying.
+"""
 
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
+from hub.crypto import sm3
 from hub.errors import FormatError, PayloadTooLarge, SealHubError
 from hub.formats import Report, verify_any
+from hub.formats.report import INDETERMINATE, TOTAL_PASSED
 from hub.settings import LimitsSettings
+from hub.trust.store import NO_TRUST, ProofOfExistence, ValidationContext
 from monitoring import metrics
 
 
@@ -25,20 +35,33 @@ def _evidence_package(data: bytes) -> dict[str, Any] | None:
     return obj
 
 
-def verify_document(data: bytes, *, limits: LimitsSettings) -> Report:
-    """One report for one uploaded object. Raises FormatError for unsupported input and
-    PayloadTooLarge past the configured limits; never returns a bare boolean. Every call
-    is counted in `sealhub_verifications{outcome}` (rejected input is "indeterminate")."""
+def verify_document(
+    data: bytes,
+    *,
+    limits: LimitsSettings,
+    context: ValidationContext = NO_TRUST,
+    document: bytes | None = None,
+) -> Report:
+    """One report for one uploaded object; `document` is the signed file of a detached
+    signature. Raises FormatError for unsupported input and PayloadTooLarge past the
+    configured limits; never returns a bare boolean. Every call is counted in
+    `sealhub_verifications{outcome}` (rejected input is "indeterminate")."""
     try:
-        report = _verify(data, limits=limits)
+        report = _verify(data, limits=limits, context=context, document=document)
     except SealHubError:
         metrics.verification("indeterminate")
         raise
-    metrics.verification("valid" if report.valid else "invalid")
+    indication = report.indication
+    metrics.verification(
+        "valid" if indication == TOTAL_PASSED
+        else "indeterminate" if indication == INDETERMINATE else "invalid"
+    )  # fmt: skip
     return report
 
 
-def _verify(data: bytes, *, limits: LimitsSettings) -> Report:
+def _verify(
+    data: bytes, *, limits: LimitsSettings, context: ValidationContext, document: bytes | None
+) -> Report:
     if len(data) > limits.max_upload_bytes:
         raise PayloadTooLarge(f"{len(data)} bytes, limit {limits.max_upload_bytes}")
     if not data:
@@ -50,36 +73,63 @@ def _verify(data: bytes, *, limits: LimitsSettings) -> Report:
         except ImportError as exc:
             raise FormatError("evidence packages are not supported by this build") from exc
         try:
-            report: Report = verify_package(package)
+            report: Report = verify_package(package, context=context)
         except (KeyError, TypeError, ValueError) as exc:  # a package we cannot even read
             raise FormatError(f"unreadable evidence package: {exc}") from exc
         return report
     if b"%PDF-" in data[:1024]:  # a PDF with GB/T 38540 seals (hub.documents.pdf_sign)
         from hub.documents.pdf_verify import verify_pdf
 
-        return verify_pdf(data)
+        return verify_pdf(data, context=context)
     return verify_any(
         data,
         max_uncompressed=limits.ofd_max_uncompressed_bytes,
         max_entries=limits.ofd_max_entries,
+        context=context,
+        document_digest=sm3(document) if document is not None else None,
     )
 
 
-async def add_hub_record(report: Report, data: bytes) -> Report:
-    """If SealHub itself made this detached signature, add the seal's status at signing
-    time from the hub's records: a signature made before a revocation stays valid and
-    says so. Unknown signatures are left as they are (verification never needs the hub)."""
-    if report.kind != "signature":
-        return report
-    from hub.signing.services import seal_status_at_signing
+async def hub_context(state: Any, tenant_slug: str | None = None) -> ValidationContext:
+    """The hub's verification context: hub CA, trust store (hub-wide, and the tenant's
+    when named), live status list. NO_TRUST on a hub without the trust store."""
+    trust = getattr(state, "trust", None)
+    if trust is None:
+        return NO_TRUST
+    tenant_id: uuid.UUID | None = None
+    if tenant_slug:
+        from tenants.tables import Tenant
 
-    statuses = await seal_status_at_signing(data)
-    if statuses is None:
-        return report
-    then, now = statuses
+        row = await Tenant.select(Tenant.id).where(Tenant.slug == tenant_slug).first()
+        if row is None:
+            from hub.errors import NotFound
+
+            raise NotFound(f"no tenant '{tenant_slug}'")
+        tenant_id = row["id"]
+    context: ValidationContext = await trust.context(tenant_id)
+    return context
+
+
+async def hub_record_proof(data: bytes) -> tuple[ProofOfExistence, str, str] | None:
+    """If SealHub made this detached signature: its signing record as a proof of
+    existence (the hub's own time, not the signer's claim), and the seal's status then
+    and now. None when the hub does not know it."""
+    from hub.signing.services import signing_record
+
+    record = await signing_record(data)
+    if record is None:
+        return None
+    signed_at, then, now = record
+    return ProofOfExistence(signed_at, "hub-record", "the hub's signing record"), then, now
+
+
+def add_hub_record(report: Report, then: str, now: str) -> Report:
+    """The seal's status at signing time from the hub's records: a signature made before
+    a revocation stays valid and says so."""
     report.check(
         "seal status at signing time",
         then == "active",
         f"seal was {then} when it signed (now {now})",
+        sub="REVOKED",
     )
     return report

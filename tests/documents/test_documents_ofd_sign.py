@@ -44,7 +44,7 @@ async def test_signed_ofd_verifies_and_is_laid_out_like_the_samples(document, co
     signed = await sign_ofd(document, seal_der=company.seal, sign_tbs=company.sign_tbs,
                             placements=[StampPosition(page=0, x_mm=140, y_mm=220)])
     report = verify_ofd(signed.data, **LIMITS)
-    assert report.valid, report.to_dict()
+    assert report.intact, report.to_dict()
     assert len(report.children) == 1
 
     files = _members(signed.data)
@@ -121,7 +121,7 @@ async def test_two_sequential_signatures_both_stay_valid(document, company, pers
                             placements=[StampPosition(page=0, x_mm=30, y_mm=230)])
     assert second.sign_path == "/Doc_0/Signs/Sign_1/Signature.xml"
     report = verify_ofd(second.data, **LIMITS)
-    assert report.valid, report.to_dict()
+    assert report.intact, report.to_dict()
     assert [c.info["path"] for c in report.children] == [
         "/Doc_0/Signs/Sign_0/Signature.xml", "/Doc_0/Signs/Sign_1/Signature.xml"]
     before, after = _members(first.data), _members(second.data)
@@ -152,8 +152,8 @@ async def test_editing_any_file_after_signing_is_caught_and_named(document, comp
         "宋体".encode(), "黑体".encode())
     files[name] = edited if edited != files[name] else files[name] + b" "
     report = verify_ofd(_rezip(files), **LIMITS)
-    assert not report.valid
-    failed = [c for c in report.children[0].checks if not c.ok]
+    assert not report.intact
+    failed = [c for c in report.children[0].checks if c.status == "failed"]
     assert [c.name for c in failed] == [f"reference /{name}"]
     assert "MISMATCH" in failed[0].detail
 
@@ -179,7 +179,7 @@ async def test_a_signature_protecting_signatures_xml_is_not_broken_by_us(company
     files = _members(sample)
     # Rebuild the state before ofdrw added Sign_1: then Sign_0 was still valid.
     report = verify_ofd(sample, **LIMITS)
-    assert not report.children[0].valid and report.children[1].valid
+    assert not report.children[0].intact and report.children[1].intact
     with pytest.raises(ValidationFailed) as err:
         await sign_ofd(sample, seal_der=company.seal, sign_tbs=company.sign_tbs,
                        placements=[StampPosition(page=0, x_mm=20, y_mm=20)])
@@ -198,12 +198,12 @@ async def test_vendor_samples_can_be_countersigned(company, sample) -> None:
     """A valid vendor-signed OFD takes a SealHub seal and its own signature stays valid."""
     data = (SAMPLES / sample).read_bytes()
     before = verify_ofd(data, **LIMITS)
-    assert before.valid
+    assert before.intact
     signed = await sign_ofd(data, seal_der=company.seal, sign_tbs=company.sign_tbs,
                             placements=[StampPosition(page=0, x_mm=10, y_mm=10, width_mm=20,
                                                       height_mm=20)])
     report = verify_ofd(signed.data, **LIMITS)
-    assert report.valid, report.to_dict()
+    assert report.intact, report.to_dict()
     assert len(report.children) == len(before.children) + 1
     old, new = _members(data), _members(signed.data)
     changed = {n for n in old if old[n] != new[n]}
@@ -228,7 +228,7 @@ async def test_broken_or_fragile_vendor_samples_are_refused(company, sample, rea
 async def test_riding_seal_spans_pages_with_slices(document, company) -> None:
     signed = await sign_ofd(document, seal_der=company.seal, sign_tbs=company.sign_tbs,
                             placements=[RidingSeal(y_mm=120)])
-    assert verify_ofd(signed.data, **LIMITS).valid
+    assert verify_ofd(signed.data, **LIMITS).intact
     files = _members(signed.data)
     doc = etree.fromstring(files["Doc_0/Document.xml"])
     page_ids = [p.get("ID") for p in doc.findall("ofd:Pages/ofd:Page", namespaces=NS)]

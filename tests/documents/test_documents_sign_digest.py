@@ -20,12 +20,12 @@ async def test_ofd_and_pdf_signed_through_a_digest_signer(company, digest_signer
     sign_digest = digest_signer(company, ext_datas=[APPROVAL])
     ofd = await sign_ofd(write_text_ofd("正文"), seal_der=company.seal, sign_digest=sign_digest,
                          placements=[StampPosition(0, 100, 100)])
-    assert verify_ofd(ofd.data, **LIMITS).valid
+    assert verify_ofd(ofd.data, **LIMITS).intact
     assert parse_signature(ofd.signed_value).ext_datas == [APPROVAL]
     pdf = await sign_pdf(write_text_pdf("正文"), seal_der=company.seal, sign_digest=sign_digest,
                          stamp=PdfStamp(0, 100, 100))
     report = verify_pdf(pdf.data)
-    assert report.valid, report.to_text()
+    assert report.intact, report.to_text()
 
 
 @pytest.mark.parametrize("wrong", ["property_info", "seal"])

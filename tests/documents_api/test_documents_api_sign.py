@@ -37,8 +37,8 @@ async def test_ofd_signed_twice_through_the_api_both_verify(make_tenant: Any,
     twice = (await t.client.get(f"/api/v1/documents/{r.json()['id']}",
                                 headers=bob.headers)).content
     report = verify_ofd(twice, **limits)
-    assert report.valid, report.to_text()
-    assert len(report.children) == 2 and all(c.valid for c in report.children)
+    assert report.intact, report.to_text()
+    assert len(report.children) == 2 and all(c.intact for c in report.children)
     # Each SignedValue.dat is the signing service's record (the detached SES is the same).
     with zipfile.ZipFile(io.BytesIO(twice)) as zf:
         values = [zf.read(f"Doc_0/Signs/Sign_{n}/SignedValue.dat") for n in (0, 1)]
@@ -127,7 +127,7 @@ async def test_refusals_name_the_reason(make_tenant: Any, limits: dict[str, int]
             if info.filename == "Doc_0/Pages/Page_0/Content.xml":
                 body = body.replace("正文".encode(), "伪造".encode())
             zf.writestr(info, body)
-    assert not verify_ofd(out.getvalue(), **limits).valid
+    assert not verify_ofd(out.getvalue(), **limits).intact
     r = await sign_file(t.client, person.headers, out.getvalue(), seal["id"],
                         page=0, x_mm=60, y_mm=60)
     assert r.status_code == 422 and r.json()["field"] == "document", r.text

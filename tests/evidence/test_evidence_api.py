@@ -104,7 +104,7 @@ async def test_signing_through_the_hub_has_a_verifying_package(make_tenant, app)
     package = got.json()
     log = app.state.evidence
     report = verify_package(package, log_public_key=log.log_key.public_key)
-    assert report.valid, report.to_text()
+    assert report.intact, report.to_text()
     assert package["document_sm3"] == sm3(doc).hex()
     event = package["entries"][-1]["event"]
     assert event["type"] == "signature.made" and event["subject"]["seal_id"] == seal["id"]
@@ -145,7 +145,9 @@ async def test_approved_signing_logs_approval_before_signature(make_tenant, app)
     from hub.evidence.package import verify_package
 
     package, log = await _approved_signing(make_tenant, app)
-    report = verify_package(package, log_public_key=log.log_key.public_key)
+    report = verify_package(package, log_public_key=log.log_key.public_key,
+                            context=await app.state.trust.context())
+    assert report.valid, report.to_text()  # TOTAL_PASSED with the hub CA trusted
     checks = {c.name: c for c in report.checks}
     assert checks["approval entry"].ok and checks["approval before signing"].ok, report.to_text()
     assert checks["signature entry"].ok and checks["ses signature"].ok
@@ -159,8 +161,14 @@ async def test_approved_signing_package_is_fully_valid(make_tenant, app):
     from hub.formats import parse_signature
 
     package, log = await _approved_signing(make_tenant, app)
-    report = verify_package(package, log_public_key=log.log_key.public_key)
+    report = verify_package(package, log_public_key=log.log_key.public_key,
+                            context=await app.state.trust.context())
     assert report.valid, report.to_text()
+    # Judged at the logged time (log-inclusion), with the hub CA's CRL from the package.
+    assert report.children[0].info["proof_of_existence"].startswith("log-inclusion")
+    assert package["crls"] and any(
+        c.name == "signer certificate revocation" and c.ok for c in report.children[0].checks
+    )
     # The signing service binds the approval under the SealHub OID (or, until it switches,
     # the legacy placeholder, which the verifier names as a variant).
     oids = {oid for oid, _, _ in parse_signature(

@@ -216,7 +216,7 @@ async def _verify_signing(
     assert r.status_code == 200, f"acknowledged signing {attempt.answer['id']}: {r.text}"
     package = r.json()
     report = verify_package(package, log_public_key=crash.key)
-    assert report.valid, [(c.name, c.detail) for c in report.failed]
+    assert report.intact, [(c.name, c.detail) for c in report.failed]
     assert package["ses_signature"] == attempt.answer["signature"]
     assert package["document_sm3"] == attempt.document_sm3
     made = [e for e in package["entries"] if e["event"]["type"] == "signature.made"]
@@ -347,6 +347,6 @@ async def test_no_listed_or_replayed_signature_lacks_evidence(crash: Crash) -> N
             )
             if r.status_code != 200:
                 missing.append(f"listed {signature_id}: {r.status_code}")
-            elif not verify_package(r.json(), log_public_key=crash.key).valid:
+            elif not verify_package(r.json(), log_public_key=crash.key).intact:
                 missing.append(f"listed {signature_id}: package does not verify")
     assert not missing, missing

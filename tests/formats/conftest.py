@@ -10,6 +10,7 @@ import pytest
 from formats_support import SAMPLES
 
 from hub.crypto import Certificate, Name, SM2PrivateKey, build_certificate
+from hub.trust.store import TrustAnchor, TrustStore, ValidationContext
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,15 @@ class Pki:
     signer_key: SM2PrivateKey
     signer_cert: Certificate
     created: datetime
+    root_cert: Certificate
+
+    @property
+    def trusted(self) -> ValidationContext:
+        """Verification with this PKI's root as the one trust anchor."""
+        return ValidationContext(
+            trust=TrustStore([TrustAnchor(self.root_cert, source="test root")]),
+            trust_source="test root",
+        )
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +62,7 @@ def pki() -> Pki:
         days=365,
         not_before=created - timedelta(days=1),
     )
-    return Pki(maker_key, maker, signer_key, signer, created)
+    return Pki(maker_key, maker, signer_key, signer, created, root)
 
 
 @pytest.fixture(scope="session")

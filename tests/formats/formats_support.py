@@ -32,13 +32,14 @@ def run_cli(path: Path | str, *extra: str) -> tuple[int, dict[str, Any] | None, 
     return proc.returncode, out, proc.stdout, proc.stderr
 
 
-def failing(report: dict[str, Any], prefix: str = "") -> set[str]:
-    """Every failing check in a report dict, nested ones prefixed by where they are."""
-    names = {prefix + c["name"] for c in report["checks"] if not c["ok"]}
+def failing(report: dict[str, Any], prefix: str = "", status: str = "failed") -> set[str]:
+    """Every failed check (or, with status="indeterminate", every undecided one) in a
+    report dict, nested ones prefixed by where they are."""
+    names = {prefix + c["name"] for c in report["checks"] if c["status"] == status}
     if report.get("seal"):
-        names |= failing(report["seal"], prefix + "seal: ")
+        names |= failing(report["seal"], prefix + "seal: ", status)
     for sig in report.get("signatures", []):
-        names |= failing(sig, prefix + sig["info"].get("path", "?") + ": ")
+        names |= failing(sig, prefix + sig["info"].get("path", "?") + ": ", status)
     return names
 
 

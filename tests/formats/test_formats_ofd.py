@@ -29,7 +29,8 @@ DIALECTS = {
 
 @pytest.mark.parametrize("name", list(DIALECTS))
 def test_ofd_dialects_verify(pki, name: str) -> None:
-    report = verify_ofd(make_ofd(pki, make_seal(pki), DIALECTS[name]), **LIMITS)
+    ofd = make_ofd(pki, make_seal(pki), DIALECTS[name])
+    report = verify_ofd(ofd, **LIMITS, context=pki.trusted)
     assert report.valid, report.to_text()
     sig = report.children[0]
     assert sig.info["provider"]["ProviderName"] == "SealHub"
@@ -38,7 +39,9 @@ def test_ofd_dialects_verify(pki, name: str) -> None:
 
 
 def test_ses_signature_labelled_sign_is_read_as_what_it_is(pki) -> None:
-    report = verify_ofd(make_ofd(pki, make_seal(pki), Dialect(sig_type="Sign")), **LIMITS)
+    report = verify_ofd(
+        make_ofd(pki, make_seal(pki), Dialect(sig_type="Sign")), **LIMITS, context=pki.trusted
+    )
     sig = report.children[0]
     assert report.valid and sig.info["type"] == "Sign" and sig.version == 4
     assert any("Signature@Type" in v for v in sig.variants)

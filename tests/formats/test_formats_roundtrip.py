@@ -33,13 +33,18 @@ def test_seal_round_trip(pki) -> None:
     assert info.ext_datas == ext and info.variants == ()
     assert info.seal_der == seal and seal.startswith(b"\x30")
     assert info.create_date == pki.created - timedelta(minutes=30)
-    report = verify_seal(seal)
+    report = verify_seal(seal, context=pki.trusted)
     assert report.valid and report.version == 4 and report.variants == []
-    assert {c.name for c in report.checks} >= {
+    assert {c.name for c in report.checks} == {
         "seal maker signature",
-        "seal maker cert validity at seal creation",
+        "seal maker certificate chain",
+        "seal maker cert validity",
         "seal validity period",
+        "seal validity",
     }
+    # Without its root trusted the same seal is undecided, never valid.
+    untrusted = verify_seal(seal)
+    assert untrusted.verdict() == ("INDETERMINATE", "NO_CERTIFICATE_CHAIN_FOUND")
 
 
 def test_signature_round_trip(pki) -> None:
@@ -49,15 +54,20 @@ def test_signature_round_trip(pki) -> None:
     assert sig.version == 4 and sig.tbs_bytes == tbs and sig.seal.seal_der == seal
     assert sig.data_hash == sm3(b"contract") and sig.time == pki.created
     assert sig.signer_cert == pki.signer_cert.der and sig.ext_datas == [("1.2.5", False, b"v")]
-    report = verify_signature(der, document_digest=sm3(b"contract"))
+    report = verify_signature(der, document_digest=sm3(b"contract"), context=pki.trusted)
     assert report.valid, report.to_text()
     assert {c.name for c in report.checks} == {
         "signer signature",
         "signer cert in seal certList",
-        "signer cert validity at signing time",
+        "signer certificate chain",
+        "signer cert validity",
         "document digest",
     }
-    assert verify_any(der).to_dict()["seal"]["valid"] is True
+    assert verify_any(der, context=pki.trusted).to_dict()["seal"]["valid"] is True
+    # Without the document the digest is not checked: at most INDETERMINATE.
+    detached = verify_signature(der, context=pki.trusted)
+    assert detached.verdict() == ("INDETERMINATE", "SIGNED_DATA_NOT_FOUND")
+    assert [c.name for c in detached.undecided_checks] == ["document digest"]
 
 
 def test_wrong_document_digest_is_named(pki) -> None:
@@ -105,7 +115,7 @@ def test_tampered_seal_info_breaks_the_maker_signature(pki) -> None:
 
 def test_trailing_bytes_are_accepted_and_reported(pki) -> None:
     seal = make_seal(pki)
-    report = verify_seal(seal + b"\x00\x00")
+    report = verify_seal(seal + b"\x00\x00", context=pki.trusted)
     assert report.valid and any("trailing bytes" in v for v in report.variants)
     assert parse_seal(seal + b"\x00\x00").seal_der == seal
 
@@ -156,7 +166,7 @@ def test_base64_text_signature_is_verified_and_reported(pki) -> None:
 
     _, der = make_signature(pki, make_seal(pki))
     text = base64.encodebytes(der)  # wrapped at 76 columns, as tools write .sig files
-    report = verify_any(text)
+    report = verify_any(text, context=pki.trusted, document_digest=sm3(b"contract"))
     assert report.kind == "signature" and report.valid
     assert any("base64" in v for v in report.variants)
     with pytest.raises(FormatError):
@@ -214,9 +224,10 @@ def test_cert_digest_list_matches_the_signer(pki, digest_type: str) -> None:
     hashers = {"SM3": sm3, "SHA1": lambda b: hashlib.sha1(b).digest(),
                "SHA256": lambda b: hashlib.sha256(b).digest()}  # fmt: skip
     seal = _seal_with_digest_list(pki, digest_type, hashers[digest_type](pki.signer_cert.der))
-    assert parse_seal(seal).cert_list_type == 2 and verify_seal(seal).valid
+    assert parse_seal(seal).cert_list_type == 2
+    assert verify_seal(seal, context=pki.trusted).valid
     _, der = make_signature(pki, seal)
-    report = verify_signature(der)
+    report = verify_signature(der, document_digest=sm3(b"contract"), context=pki.trusted)
     assert report.valid, report.to_text()
     other = _seal_with_digest_list(pki, digest_type, hashers[digest_type](b"someone else"))
     _, der = make_signature(pki, other)

@@ -1,19 +1,42 @@
 """Every real vendor sample through `sealhub verify --json`, with the README's verdicts.
 
-Each entry names the exact set of failing checks (nested seal checks as "seal: ...",
-OFD signatures by their Signature.xml path). Where this verifier is stricter than the
-README (certificates judged at the signing time), the entry says so.
+Each entry names the exact set of failed checks (nested seal checks as "seal: ...",
+OFD signatures by their Signature.xml path). Under the ETSI EN 319 102-1 model a sample
+whose bytes all verify is INDETERMINATE / NO_CERTIFICATE_CHAIN_FOUND without its vendor's
+root (none ships), never TOTAL_PASSED; one with a real integrity or signature failure is
+TOTAL_FAILED. With the ofdrw test ROOT trusted the ofdrw samples' chains verify, and
+their certificates (expired 2022) make them INDETERMINATE / OUT_OF_BOUNDS_NO_POE: no
+timestamp proves they were used in time. A proof of existence in 2021 passes them.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from formats_support import SAMPLES, failing, run_cli, warned
 
 from hub.crypto import Certificate
+from hub.formats import verify_any
+from hub.trust.store import ProofOfExistence, ValidationContext, load_trust_path
+
+OFDRW_ROOT = SAMPLES / "certs" / "ofdrw-ROOT.cer"  # from ofdrw's ROOT.p12 (certificate only)
+# The sub-indication of each TOTAL_FAILED sample: which kind of failure came first.
+FAILED_SUB = {
+    "esl/hebeigede-v4-SESealData.der": "SIG_CRYPTO_FAILURE",
+    "signedvalue/dms360-v1-SignedValue.dat": "SIG_CRYPTO_FAILURE",
+    "ofd/gomain-v4-yunnan-2seals-TAMPERED.ofd": "HASH_FAILURE",
+    "ofd/tongz-v4-rawsig-TAMPERED.ofd": "HASH_FAILURE",
+    "ofd/dms360-v1-REFORMATTED.ofd": "HASH_FAILURE",
+    "ofd/ofdrw-v4-two-seals-sign0-protects-Signatures.ofd": "HASH_FAILURE",
+}
+OFDRW_MADE = [
+    "esl/ofdrw-UserV1.esl", "esl/ofdrw-UserV4.esl", "esl/ofdrw-UserV5.esl",
+    "esl/ofdrw-UserV5_ts.esl", "signedvalue/ofdrw-SignedValueV4.dat",
+    "signedvalue/ofdrw-SignedValueV5.dat", "ofd/ofdrw-v4-selfmade.ofd",
+]  # fmt: skip
 
 S0 = "/Doc_0/Signs/Sign_0/Signature.xml: "
 S1 = "/Doc_0/Signs/Sign_1/Signature.xml: "
@@ -47,7 +70,7 @@ WARNINGS: dict[str, set[str]] = {
     },
 }
 
-# path -> (valid, exact failing checks, variants that must be reported)
+# path -> (intact: no check fails, exact failed checks, variants that must be reported)
 EXPECTED: dict[str, tuple[bool, set[str], set[str]]] = {
     "esl/antchain-v4-seal.esl": (True, set(), set()),
     "esl/dms360-v1-seal.esl": (True, set(), {JUNK}),
@@ -169,11 +192,20 @@ def test_every_sample_has_an_expectation() -> None:
 
 @pytest.mark.parametrize("rel", _sample_files("esl", "signedvalue", "ofd"))
 def test_vendor_sample_verdict(rel: str, cli_reports) -> None:
-    valid, failures, variants = EXPECTED[rel]
+    intact, failures, variants = EXPECTED[rel]
     code, report, err = cli_reports[rel]
     assert report is not None, err
-    assert code == (0 if valid else 1)
-    assert report["valid"] is valid
+    assert report["valid"] is False  # no vendor root is trusted here
+    if intact:
+        assert (report["indication"], report["sub_indication"]) == (
+            "INDETERMINATE", "NO_CERTIFICATE_CHAIN_FOUND"
+        )
+        assert code == 3
+    else:
+        assert (report["indication"], report["sub_indication"]) == (
+            "TOTAL_FAILED", FAILED_SUB[rel]
+        )
+        assert code == 1
     assert failing(report) == failures
     assert warned(report) == WARNINGS.get(rel, set())
     seen = _variants(report)
@@ -219,14 +251,15 @@ def test_dms360_signature_names_the_raw_e_variant_and_is_not_valid(cli_reports) 
     assert report is not None
     check = _checks(report)["signer signature"]
     assert not check["ok"] and "e=dataHash" in check["detail"]
-    assert report["seal"]["valid"] and report["seal"]["version"] == 1
+    assert report["seal"]["indication"] == "INDETERMINATE" and report["seal"]["version"] == 1
 
 
 def test_ofdrw_two_seals_sign1_is_valid(cli_reports) -> None:
     _, report, _ = cli_reports["ofd/ofdrw-v4-two-seals-sign0-protects-Signatures.ofd"]
     assert report is not None
     by_path = {s["info"]["path"]: s for s in report["signatures"]}
-    assert by_path["/Doc_0/Signs/Sign_1/Signature.xml"]["valid"] is True
+    sign1 = by_path["/Doc_0/Signs/Sign_1/Signature.xml"]
+    assert sign1["indication"] == "INDETERMINATE" and failing(sign1) == set()
     sign0 = _checks(by_path["/Doc_0/Signs/Sign_0/Signature.xml"])
     assert sign0["signer signature"]["ok"] and sign0["document digest"]["ok"]
 
@@ -242,8 +275,50 @@ def test_type_sign_signatures_dispatch_to_signed_data(cli_reports) -> None:
 
 def test_text_output_and_exit_codes(tmp_path: Path) -> None:
     code, _, out, _ = run_cli(SAMPLES / "ofd/kinggrid-v4-cq-test-invoice.ofd")
-    assert code == 0 and "VALID" in out and "reference /Doc_0/Pages/Page_0/Content.xml" in out
+    assert code == 3 and "INDETERMINATE / NO_CERTIFICATE_CHAIN_FOUND" in out
+    assert "[ok] reference /Doc_0/Pages/Page_0/Content.xml" in out
     code, _, out, _ = run_cli(SAMPLES / "esl/hebeigede-v4-SESealData.der")
     assert code == 1 and "[FAIL] seal maker signature" in out
     code, _, out, err = run_cli(tmp_path / "missing.ofd", "--json")
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+
+
+def test_ofdrw_samples_chain_to_the_trusted_ofdrw_root_but_lack_a_proof_of_existence() -> None:
+    """--trust ROOT: the chains verify; the 2022-expired certificates with no timestamp
+    are OUT_OF_BOUNDS_NO_POE. Other vendors' samples still find no chain."""
+    for rel in [*OFDRW_MADE, "ofd/kinggrid-v4-cq-test-invoice.ofd"]:
+        code, report, _, err = run_cli(SAMPLES / rel, "--json", "--trust", str(OFDRW_ROOT))
+        assert report is not None, err
+        chains = {c for c in _all_checks(report) if c[0].endswith("certificate chain")}
+        if rel.startswith(("esl/ofdrw", "signedvalue/ofdrw", "ofd/ofdrw")):
+            assert chains and all(status == "passed" for _, status in chains), chains
+            assert (report["indication"], report["sub_indication"]) == (
+                "INDETERMINATE", "OUT_OF_BOUNDS_NO_POE"
+            ), rel
+            assert code == 3
+        else:
+            assert report["sub_indication"] == "NO_CERTIFICATE_CHAIN_FOUND"
+
+
+def _all_checks(report: dict) -> list[tuple[str, str]]:
+    out = [(c["name"], c["status"]) for c in report["checks"]]
+    for child in [report.get("seal"), *report.get("signatures", [])]:
+        if child:
+            out += _all_checks(child)
+    return out
+
+
+def test_a_proof_of_existence_inside_validity_passes_the_ofdrw_samples() -> None:
+    """The proof-of-existence hook: judged at a proven time in 2021, inside the ofdrw
+    certificates' validity, with the ROOT trusted, the ofdrw V1/V4 seals and the signed
+    OFD are TOTAL_PASSED; the V5 seals (made in 2026) are proven NOT_YET_VALID then."""
+    context = ValidationContext(trust=load_trust_path(OFDRW_ROOT)).with_proofs(
+        ProofOfExistence(datetime(2021, 6, 1, tzinfo=UTC), "timestamp", "test")
+    )
+    verdicts = {
+        rel: verify_any((SAMPLES / rel).read_bytes(), context=context).verdict()
+        for rel in OFDRW_MADE
+    }
+    for rel in ("esl/ofdrw-UserV1.esl", "esl/ofdrw-UserV4.esl", "ofd/ofdrw-v4-selfmade.ofd"):
+        assert verdicts[rel] == ("TOTAL_PASSED", None), rel
+    assert verdicts["esl/ofdrw-UserV5.esl"] == ("TOTAL_FAILED", "NOT_YET_VALID")

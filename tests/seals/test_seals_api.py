@@ -66,7 +66,7 @@ async def test_sign_verify_and_idempotency(make_tenant: Any) -> None:
     body = r.json()
     assert body["report"]["valid"] is True and body["replayed"] is False
     der = base64.b64decode(body["signature"])
-    assert verify_signature(der, document_digest=sm3(doc)).valid
+    assert verify_signature(der, document_digest=sm3(doc)).intact
 
     again = await sign(t.client, person.headers, seal["id"], doc, key="idem-key-0001")
     assert again.status_code == 201 and again.json()["replayed"] is True
@@ -81,10 +81,16 @@ async def test_sign_verify_and_idempotency(make_tenant: Any) -> None:
     listed = (await t.client.get("/api/v1/signatures", headers=person.headers)).json()
     assert len(listed) == 1
 
-    # The public verifier knows SealHub made it and the seal's status then and now.
+    # The public verifier knows SealHub made it and the seal's status then and now; with
+    # the document it is TOTAL_PASSED (hub CA trusted), without it undecided.
     files = {"file": ("signature.dat", der, "application/octet-stream")}
     rep = (await t.client.post("/api/v1/verify", files=files)).json()
-    assert rep["valid"] is True
+    assert (rep["indication"], rep["sub_indication"]) == ("INDETERMINATE",
+                                                          "SIGNED_DATA_NOT_FOUND")
+    files["document"] = ("contract.pdf", doc, "application/pdf")
+    rep = (await t.client.post("/api/v1/verify", files=files)).json()
+    assert rep["valid"] is True and rep["indication"] == "TOTAL_PASSED", rep
+    assert rep["info"]["proof_of_existence"].startswith("hub-record")
     names = {c["name"]: c for c in rep["checks"]}
     assert names["seal status at signing time"]["ok"] is True
 
@@ -115,7 +121,7 @@ async def test_signatures_carry_the_seal_as_made_even_when_first_read_unmade(
         r = await sign(t.client, ent.agent_headers, seal["id"], doc, use_request_id=use["id"])
         assert r.status_code == 201, r.text
         der = base64.b64decode(r.json()["signature"])
-        assert made in der and verify_signature(der, document_digest=sm3(doc)).valid
+        assert made in der and verify_signature(der, document_digest=sm3(doc)).intact
 
 
 async def test_upload_document_signing(make_tenant: Any) -> None:
