@@ -30,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from hub.db.scratch import create_database, drop_database
 from hub.evidence.merkle import (
     MemoryHashStore,
     consistency_proof,
@@ -39,7 +40,6 @@ from hub.evidence.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from hub.db.scratch import create_database, drop_database
 
 GOAL_PROOF_MS = 5.0
 GOAL_PG_APPENDS = 3000

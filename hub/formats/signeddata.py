@@ -205,7 +205,7 @@ def verify_signed_data(
     )
     # Validity and chain at the proven time (or now), as for SES signatures; the
     # SignedData's own certificate set may carry the intermediates.
-    extra = tuple(load_cert(d) for d in certs if d != signer_der and _readable(d))
+    extra = tuple(load_cert(d) for d in sd.certificates if d != signer_der and _readable(d))
     certificate_trust(report, "signer", cert, context, judged_time(context), extra)
     if isinstance(when, datetime):
         claimed_validity(

@@ -10,8 +10,8 @@ import pytest
 from evidence_support import Signing, sign_with_log
 
 from hub.db import Database, bind_tables, open_database
-from hub.evidence.tables import EvidenceEntry
 from hub.db.scratch import create_database, drop_database
+from hub.evidence.tables import EvidenceEntry
 from hub.settings import DatabaseSettings
 
 

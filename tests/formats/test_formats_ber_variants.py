@@ -65,7 +65,7 @@ def _assert_reads_like(seal: bytes, genuine: bytes) -> None:
 
 
 def _valid_with(report: Report, key: str) -> None:
-    assert report.valid, [c for c in report.checks if not c.ok]
+    assert report.intact, [c for c in report.checks if not c.ok]
     assert describe(key) in report.variants, report.variants
 
 
@@ -87,7 +87,7 @@ def test_ber_info_signed_as_der_is_not_verified_over_a_re_encoding(genuine: byte
     info, cert, alg, signed_value = _parts(genuine)
     seal = asn1.der_sequence(indefinite(info), cert, alg, signed_value)
     report = verify_seal(seal)
-    assert _checks(report)["seal maker signature"] is False and not report.valid
+    assert _checks(report)["seal maker signature"] is False and not report.intact
 
 
 def test_outer_indefinite_length_keeps_the_maker_signature(genuine: bytes) -> None:
@@ -201,7 +201,7 @@ def test_ber_times_signed_as_stored(pki: Any, genuine: bytes, case: int) -> None
     assert parsed.create_date == expected
     assert keys <= set(parsed.variants), parsed.variants
     report = verify_seal(seal)
-    assert report.valid and all(describe(k) in report.variants for k in keys)
+    assert report.intact and all(describe(k) in report.variants for k in keys)
 
 
 @pytest.mark.parametrize(
@@ -232,7 +232,7 @@ def test_cert_list_type_outside_1_2_holding_certificates(
     _valid_with(verify_seal(seal), "certlisttype-out-of-range")
     _, signature = make_signature(pki, seal)
     report = verify_signature(signature, document_digest=sm3(b"contract"))
-    assert report.valid and _checks(report)["signer cert in seal certList"]
+    assert report.intact and _checks(report)["signer cert in seal certList"]
 
 
 def test_cert_list_type_outside_1_2_holding_digests(pki: Any, genuine: bytes) -> None:
@@ -248,7 +248,7 @@ def test_cert_list_type_outside_1_2_holding_digests(pki: Any, genuine: bytes) ->
     assert parsed.cert_list_type == 2 and parsed.cert_digests == [("SM3", sm3(pki.signer_cert.der))]
     _, signature = make_signature(pki, seal)
     report = verify_signature(signature, document_digest=sm3(b"contract"))
-    assert report.valid and _checks(report)["signer cert in seal certList"]
+    assert report.intact and _checks(report)["signer cert in seal certList"]
     assert describe("certlisttype-out-of-range") in report.children[0].variants
 
 
@@ -326,7 +326,7 @@ def test_ber_tbs_signed_as_der_fails(pki: Any, genuine: bytes) -> None:
         tbs_sign=_ber_tbs(tbs), signer_cert=pki.signer_cert.der, signature=pki.signer_key.sign(tbs)
     )
     report = verify_signature(blob, document_digest=sm3(b"contract"))
-    assert _checks(report)["signer signature"] is False and not report.valid
+    assert _checks(report)["signer signature"] is False and not report.intact
 
 
 def test_signature_variants_stay_out_of_the_seal_and_back(pki: Any, genuine: bytes) -> None:

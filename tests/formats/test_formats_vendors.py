@@ -31,6 +31,7 @@ FAILED_SUB = {
     "ofd/tongz-v4-rawsig-TAMPERED.ofd": "HASH_FAILURE",
     "ofd/dms360-v1-REFORMATTED.ofd": "HASH_FAILURE",
     "ofd/ofdrw-v4-two-seals-sign0-protects-Signatures.ofd": "HASH_FAILURE",
+    "ofd/gomain-bw-v4-cq-test-invoice-EDITED.ofd": "HASH_FAILURE",
 }
 OFDRW_MADE = [
     "esl/ofdrw-UserV1.esl", "esl/ofdrw-UserV4.esl", "esl/ofdrw-UserV5.esl",

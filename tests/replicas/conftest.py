@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from replicas_support import POSTGRES_URL, REPLICAS, Cluster, setup_citizen
 
-from hub.process import HubProcess
 from hub.db.scratch import create_database, drop_database
+from hub.process import HubProcess
 
 
 @pytest.fixture(scope="module")
