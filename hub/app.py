@@ -24,6 +24,8 @@ from hub.seals.controllers import SealController
 from hub.seals.lifespan import sealing_lifespan
 from hub.settings import Settings
 from hub.signing.controllers import SignatureController, UseRequestController
+from hub.tsa.controllers import TimeStampController
+from hub.tsa.lifespan import tsa_lifespan
 from hub.verification.controllers import VerificationController
 from hub.webhooks.controllers import WebhookController
 from hub.webhooks.lifespan import webhooks_lifespan
@@ -53,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *DOCUMENT_ROUTES,  # sign OFD/PDF; application center (应用中心)
             *ADMISSION_ROUTES,  # vendor registration and admission (准入)
             VerificationController,
+            TimeStampController,  # RFC 3161 /tsa (SM2)
             EvidenceController,  # the evidence log: checkpoint, entries, proofs (存证)
             EvidencePackageController,  # evidence packages of a tenant's signings (出证)
             SealUsesController,  # a seal owner sees every use of the seal, with log proofs
@@ -78,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             database_lifespan,  # app.state.db
             hub_tenant_lifespan,  # then the hub tenant
             evidence_lifespan,  # app.state.evidence: the log the services record into
+            tsa_lifespan,  # app.state.tsa: the hub's time-stamping authority
             sealing_lifespan,  # vendors, seal and signing services
             documents_lifespan,  # document signing through the signing service
             webhooks_lifespan,  # app.state.webhooks + the delivery worker (after signing)

@@ -148,6 +148,18 @@ class Certificate:
             raise CryptoError("certificate basicConstraints is malformed") from exc
         return False
 
+    @property
+    def extended_key_usage(self) -> tuple[tuple[str, ...], bool] | None:
+        """(dotted purpose OIDs, critical) of the extendedKeyUsage extension, if any."""
+        try:
+            for ext in self._asn1["tbs_certificate"]["extensions"]:
+                if ext["extn_id"].dotted == "2.5.29.37":
+                    purposes = tuple(p.dotted for p in ext["extn_value"].parsed)
+                    return purposes, bool(ext["critical"].native)
+        except Exception as exc:
+            raise CryptoError("certificate extendedKeyUsage is malformed") from exc
+        return None
+
     @cached_property
     def public_key(self) -> SM2PublicKey:
         spki = self._asn1["tbs_certificate"]["subject_public_key_info"]
@@ -255,8 +267,14 @@ def build_certificate(
     days: int = 365,
     is_ca: bool = False,
     serial: int | None = None,
+    extended_key_usage: Sequence[str] = (),
 ) -> Certificate:
-    """Issue an SM2-with-SM3 certificate. `issuer` is a Name for self-signed roots."""
+    """Issue an SM2-with-SM3 certificate. `issuer` is a Name for self-signed roots.
+
+    `extended_key_usage` (asn1crypto names, e.g. "time_stamping") is written critical:
+    RFC 3161 2.3 requires a TSA certificate's timeStamping EKU to be critical, and
+    a purpose-bound key should not be usable for anything else.
+    """
     start = (not_before or datetime.now(UTC)).replace(microsecond=0)
     issuer_name = (
         x509.Name.load(issuer.subject_name_der)
@@ -274,6 +292,9 @@ def build_certificate(
         {"extn_id": "key_usage", "critical": True, "extn_value": key_usage},
         {"extn_id": "key_identifier", "critical": False, "extn_value": _key_id(subject_key)},
     ]
+    if extended_key_usage:
+        extensions.append({"extn_id": "extended_key_usage", "critical": True,
+                           "extn_value": list(extended_key_usage)})
     if isinstance(issuer, Certificate):
         extensions.append(
             {

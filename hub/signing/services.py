@@ -40,6 +40,7 @@ from hub.seals.services import (
 )
 from hub.seals.tables import Seal
 from hub.signing.tables import SignatureRecord, UseRequest
+from hub.tsa.authority import TimeStampAuthority
 from hub.vendors.directory import VendorDirectory
 from monitoring import metrics
 
@@ -138,8 +139,12 @@ class SigningService:
         needs_use_approval: UseApprovalPolicy = default_use_approval,
         may_sign: Callable[[uuid.UUID, str], Awaitable[bool]] | None = None,
         stale_reservation: timedelta = STALE_RESERVATION,
+        tsa: TimeStampAuthority | None = None,
     ) -> None:
         self.stale_reservation = stale_reservation
+        # Every signature carries a token over its signature value (SES_Signature
+        # .timeStamp): its proof of existence, so validity is judged at a proven time.
+        self.tsa = tsa
         self.may_sign = may_sign
         self.db = db
         self.seals = seals
@@ -350,6 +355,15 @@ class SigningService:
         signature_der, report = self._check_signed(
             vendor_name, seal, tbs, result.signature, result.signer_cert, cmd
         )
+        if self.tsa is not None:
+            # Only a signature that verified is timestamped; the token covers the exact
+            # signature value bytes, so the SES_Signature around them is unchanged but for
+            # its last field.
+            token = await self.tsa.timestamp(result.signature)
+            signature_der = assemble_signature_v4(
+                tbs_sign=tbs, signer_cert=result.signer_cert, signature=result.signature,
+                time_stamp=token,
+            )
         signed_at = now
         signature_sm3 = sm3(signature_der).hex()
         writes = [
