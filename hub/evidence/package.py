@@ -14,8 +14,16 @@ Format, version 1 (every key required unless marked optional)::
       ],
       "ses_signature": "<base64 DER SES_Signature>",
       "document_sm3": "<hex SM3 of the signed document>",
-      "approval": {"index": 11, "leaf_hash": "<hex>"}    # optional: when one was needed
-    }
+      "approval": {"index": 11, "leaf_hash": "<hex>"},   # optional: when one was needed
+      "cosignatures": ["— <witness> <base64>\n", ...]   # optional: C2SP cosignature
+    }                                                     # lines on the checkpoint
+
+Witnesses (hub.evidence.note, hub.evidence.witness): with `witness_keys` pinned and a
+`quorum`, the checkpoint must carry valid cosignatures from at least `quorum` distinct
+pinned witnesses, else the package fails ("witness quorum"). An inclusion proof against
+a checkpoint cosigned by a pinned witness at time t proves the entry existed at t:
+`info["proofs_of_existence"]` lists such times with their source (also the RFC 3161
+token in the SES_Signature, when it verifies), for the verifier to judge validity at.
 
 `verify_package` checks, each a named line of the report: the package shape; the log key;
 the checkpoint signature and origin; for every entry that its event is exactly its leaf
@@ -34,6 +42,7 @@ import binascii
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from hub.crypto import SM2PublicKey, sm3
@@ -47,6 +56,7 @@ from hub.evidence.events import (
     canonical_json,
 )
 from hub.evidence.merkle import HashStore, inclusion_proof, leaf_hash, verify_inclusion
+from hub.evidence.note import NoteVerifier, parse_signature_line, verify_cosignature
 
 if TYPE_CHECKING:
     from hub.formats import Report
@@ -57,7 +67,9 @@ MAX_PROOF = 64  # a tree of 2**64 leaves is far beyond any log
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _TOP_KEYS = {"version", "origin", "log_public_key", "checkpoint", "entries", "ses_signature",
              "document_sm3"}
+_OPTIONAL_KEYS = {"approval", "cosignatures"}
 _ENTRY_KEYS = {"index", "leaf", "inclusion_proof", "event"}
+MAX_COSIGNATURES = 64
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,7 @@ def build_package(
     ses_signature: bytes,
     document_sm3: bytes,
     approval_entry: PackageEntry | None = None,
+    cosignatures: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The package as a JSON-ready dict. Pure: proofs come from the caller's log."""
     origin = Checkpoint.parse(checkpoint.text).origin
@@ -107,6 +120,8 @@ def build_package(
             "index": approval_entry.index,
             "leaf_hash": leaf_hash(approval_entry.leaf).hex(),
         }
+    if cosignatures is not None:
+        package["cosignatures"] = list(cosignatures)
     return package
 
 
@@ -158,15 +173,16 @@ class _Parsed:
     ses_signature: bytes
     document_sm3: bytes
     approval: tuple[int, bytes] | None
+    cosignatures: list[str] | None = None
 
 
 def _parse(obj: object) -> _Parsed:
     if not isinstance(obj, dict):
         raise _Malformed("package must be a JSON object")
     keys = set(obj)
-    if not _TOP_KEYS <= keys or keys - _TOP_KEYS - {"approval"}:
-        raise _Malformed(f"package keys must be {sorted(_TOP_KEYS)} (+ approval), got "
-                         f"{sorted(keys)}")
+    if not _TOP_KEYS <= keys or keys - _TOP_KEYS - _OPTIONAL_KEYS:
+        raise _Malformed(f"package keys must be {sorted(_TOP_KEYS)} (+ approval, "
+                         f"cosignatures), got {sorted(keys)}")
     if type(obj["version"]) is not int or obj["version"] != PACKAGE_VERSION:
         raise _Malformed(f"unsupported package version {obj['version']!r}")
     cp = obj["checkpoint"]
@@ -204,6 +220,13 @@ def _parse(obj: object) -> _Parsed:
         )
     elif "approval" in obj:
         raise _Malformed("approval must be omitted, not null")
+    cosignatures = None
+    if "cosignatures" in obj:
+        cosignatures = obj["cosignatures"]
+        if not isinstance(cosignatures, list) or len(cosignatures) > MAX_COSIGNATURES or not all(
+            isinstance(line, str) for line in cosignatures
+        ):
+            raise _Malformed(f"cosignatures must be a list of <= {MAX_COSIGNATURES} strings")
     return _Parsed(
         origin=obj["origin"],
         pem=obj["log_public_key"],
@@ -213,15 +236,20 @@ def _parse(obj: object) -> _Parsed:
         ses_signature=_b64(obj["ses_signature"], "ses_signature"),
         document_sm3=_hex32(obj["document_sm3"], "document_sm3"),
         approval=approval,
+        cosignatures=cosignatures,
     )
 
 
-def verify_package(obj: dict[str, Any], *, log_public_key: SM2PublicKey | None = None) -> Report:
+def verify_package(
+    obj: dict[str, Any], *, log_public_key: SM2PublicKey | None = None,
+    witness_keys: Sequence[NoteVerifier] = (), quorum: int = 0,
+) -> Report:
     """Verify an evidence package offline. Never raises for bad input: reports it.
 
     A package carries its own log key, so on its own it proves consistency, not origin:
     pass the hub's published key as `log_public_key` to pin it (the report's
-    info.log_key_sm3 is the fingerprint to compare otherwise).
+    info.log_key_sm3 is the fingerprint to compare otherwise). `witness_keys` and
+    `quorum`: how many of those pinned witnesses must have cosigned the checkpoint.
     """
     from hub.formats import Report  # lazily: formats is a sibling area
 
@@ -239,7 +267,66 @@ def verify_package(obj: dict[str, Any], *, log_public_key: SM2PublicKey | None =
     signature_info = _check_signature(report, pkg)
     sig_entry = _check_signature_entry(report, pkg, events)
     _check_approval(report, pkg, events, sig_entry, signature_info)
+    existence = _check_cosignatures(report, pkg, checkpoint, witness_keys, quorum)
+    existence += _signature_timestamp(signature_info)
+    report.info["proofs_of_existence"] = existence
     return report
+
+
+def _check_cosignatures(
+    report: Report, pkg: _Parsed, checkpoint: Checkpoint | None,
+    witness_keys: Sequence[NoteVerifier], quorum: int,
+) -> list[dict[str, Any]]:
+    """Cosignatures by pinned witnesses; the quorum check when one is asked for."""
+    lines = pkg.cosignatures or []
+    if not witness_keys and not quorum:
+        if lines:
+            report.info["cosignatures"] = len(lines)
+        return []
+    existence: list[dict[str, Any]] = []
+    witnessed: dict[str, int] = {}
+    if checkpoint is not None:
+        for line in lines:
+            try:
+                sig = parse_signature_line(line)
+            except SealHubError:
+                continue
+            for verifier in witness_keys:
+                when = verify_cosignature(sig, pkg.cp_text, verifier)
+                if when is not None and verifier.name not in witnessed:
+                    witnessed[verifier.name] = when
+    for name, when in sorted(witnessed.items()):
+        existence.append({
+            "time": datetime.fromtimestamp(when, UTC).isoformat(),
+            "source": f"checkpoint of tree size {checkpoint.size if checkpoint else '?'} "
+                      f"cosigned by witness {name}: the entries proven against it existed "
+                      "by then",
+        })
+    ok = len(witnessed) >= quorum
+    report.check("witness quorum", ok,
+                 f"{len(witnessed)} of {len(witness_keys)} pinned witnesses cosigned the "
+                 f"checkpoint ({', '.join(sorted(witnessed)) or 'none'}); quorum {quorum}")
+    return existence
+
+
+def _signature_timestamp(signature_info: Any) -> list[dict[str, Any]]:
+    """The SES_Signature's RFC 3161 token as a proof of existence, when it checks out
+    (signature and imprint; its TSA chain is the signature verifier's to judge)."""
+    if signature_info is None or signature_info.time_stamp is None:
+        return []
+    from hub.tsa.verify import check_timestamp_token, token_from_time_stamp_field
+
+    try:
+        token = token_from_time_stamp_field(signature_info.time_stamp)
+    except SealHubError:
+        return []
+    check = check_timestamp_token(token, signature_info.signature)
+    if check.problems or check.gen_time is None:
+        return []
+    return [{"time": check.gen_time.isoformat(),
+             "source": f"RFC 3161 time-stamp token over the signature value (serial "
+                       f"{check.serial:x}, TSA certificate SM3 "
+                       f"{sm3(check.tsa_cert or b'').hex()[:16]}..)"}]
 
 
 def _check_log(

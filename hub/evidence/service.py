@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hub.crypto import SM2PrivateKey, sm3
 from hub.crypto import keystore as ks
@@ -47,8 +47,12 @@ from hub.evidence.merkle import (
     nodes_for_root,
     root_hash,
 )
+from hub.evidence.note import KeyKind, NoteVerifier
 from hub.evidence.package import PackageEntry, build_package
 from hub.evidence.tables import EvidenceCheckpoint, EvidenceEntry, EvidenceLogKey, EvidenceNode
+
+if TYPE_CHECKING:
+    from hub.evidence.cosigning import Cosigner
 
 # PostgreSQL advisory lock key of the log sequencer (any constant unique in the hub).
 LOG_LOCK_KEY = 0x5EA1_E71D
@@ -156,6 +160,14 @@ class EvidenceLog:
         self.max_batch = max_batch
         self._pending: list[_Queued] = []
         self._flusher: asyncio.Task[None] | None = None
+        # hub.evidence.cosigning.Cosigner, when a witness policy is set (evidence lifespan):
+        # packages then carry a checkpoint the witnesses cosigned.
+        self.cosigner: Cosigner | None = None
+
+    @property
+    def note_verifier(self) -> NoteVerifier:
+        """The log key as a C2SP note verifier; its name is the origin (tlog-checkpoint)."""
+        return NoteVerifier(self.origin, KeyKind.LOG, self.log_key.public_key)
 
     # -- opening: the sealed log key --------------------------------------------------------
 
@@ -341,7 +353,12 @@ class EvidenceLog:
         approval = None
         if "approval_leaf_hash" in event.digests:
             approval = await self.find(leaf_hash_hex=event.digests["approval_leaf_hash"])
-        checkpoint = await self.checkpoint()
+        cosignatures: tuple[str, ...] | None = None
+        if self.cosigner is not None:
+            cosigned = await self.cosigner.covering(signature.index + 1)
+            checkpoint, cosignatures = cosigned.checkpoint, cosigned.cosignatures
+        else:
+            checkpoint = await self.checkpoint()
         size = Checkpoint.parse(checkpoint.text).size
 
         async def entry(stored: StoredEntry) -> PackageEntry:
@@ -355,6 +372,7 @@ class EvidenceLog:
             ses_signature=ses_signature,
             document_sm3=document_sm3,
             approval_entry=await entry(approval) if approval else None,
+            cosignatures=cosignatures,
         )
 
     async def close(self) -> None:

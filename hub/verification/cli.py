@@ -20,6 +20,14 @@ def add_verify_command(sub: argparse._SubParsersAction) -> None:
     )
     verify.add_argument("path", help="file to verify")
     verify.add_argument("--json", action="store_true", help="print one JSON object")
+    # Evidence packages: pin the log key and the witnesses (hub.evidence.package).
+    verify.add_argument("--log-key", help="the hub's log key to pin: a PEM file or a note "
+                        "verifier key <origin>+<key id>+<base64 SPKI>")
+    verify.add_argument("--witness-key", action="append", default=[],
+                        help="a pinned witness verifier key <name>+<key id>+<base64 SPKI>; "
+                        "repeatable")
+    verify.add_argument("--quorum", type=int, default=None,
+                        help="cosignatures needed from the pinned witnesses (default: all)")
     verify.set_defaults(func=run_verify)
 
 
@@ -34,7 +42,11 @@ def run_verify(args: argparse.Namespace) -> int:
         print(f"sealhub verify: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_UNSUPPORTED
     try:
-        report = verify_document(data, limits=Settings.from_env().limits)
+        pins = _evidence_pins(args)
+        if pins is not None:
+            report = _verify_pinned_package(data, *pins)
+        else:
+            report = verify_document(data, limits=Settings.from_env().limits)
     except SealHubError as exc:
         reason = " ".join(exc.detail.split())
         print(f"sealhub verify: {path}: {reason}", file=sys.stderr)
@@ -47,3 +59,36 @@ def run_verify(args: argparse.Namespace) -> int:
         print(f"{path}")
         print(report.to_text())
     return EXIT_VALID if report.valid else EXIT_INVALID
+
+
+def _evidence_pins(args: argparse.Namespace) -> tuple[object, list[object], int] | None:
+    """(log key, witness verifiers, quorum) when any pin is given, else None."""
+    log_key = getattr(args, "log_key", None)
+    witness_keys = getattr(args, "witness_key", None) or []
+    quorum = getattr(args, "quorum", None)
+    if log_key is None and not witness_keys and quorum is None:
+        return None
+    from hub.crypto import SM2PublicKey
+    from hub.evidence.note import KeyKind, NoteVerifier
+
+    key = None
+    if log_key is not None:
+        path = Path(log_key)
+        key = (SM2PublicKey.from_pem(path.read_bytes()) if path.is_file()
+               else NoteVerifier.parse(log_key, KeyKind.LOG).key)
+    witnesses = [NoteVerifier.parse(v, KeyKind.WITNESS) for v in witness_keys]
+    return key, list(witnesses), len(witnesses) if quorum is None else quorum
+
+
+def _verify_pinned_package(data: bytes, log_key: object, witnesses: list[object],
+                           quorum: int) -> object:
+    from hub.errors import FormatError
+    from hub.evidence.package import verify_package
+
+    try:
+        obj = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FormatError("--log-key, --witness-key and --quorum apply to evidence packages; "
+                          "this file is not one") from exc
+    return verify_package(obj, log_public_key=log_key, witness_keys=witnesses,  # type: ignore[arg-type]
+                          quorum=quorum)
