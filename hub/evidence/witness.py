@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from litestar import Litestar, Request, Response, get, post
+
 from hub.crypto import SM2PrivateKey
 from hub.errors import SealHubError
 from hub.evidence.checkpoint import Checkpoint
@@ -208,9 +210,7 @@ def load_or_create_key(path: str | Path) -> SM2PrivateKey:
 
 # --- the HTTP service -----------------------------------------------------------------
 
-def create_witness_app(witness: Witness) -> Any:
-    from litestar import Litestar, Request, Response, get, post
-
+def create_witness_app(witness: Witness) -> Litestar:
     @post("/add-checkpoint", status_code=200, request_max_body_size=MAX_BODY)
     async def add_checkpoint(request: Request[Any, Any, Any]) -> Response[str]:
         raw = await request.body()

@@ -2,7 +2,6 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import BigInt, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
-from piccolo.engine import engine_finder
 
 ID = "2026-12-04T18:58:56:482450"
 VERSION = "1.38.0"
@@ -106,13 +105,4 @@ async def forwards():
         schema=None,
     )
 
-    async def unique_per_witness():
-        engine = engine_finder()
-        assert engine is not None
-        await engine.run_ddl(
-            "CREATE UNIQUE INDEX IF NOT EXISTS evidence_cosignature_witness "
-            "ON evidence_cosignature (size, witness)"
-        )
-
-    manager.add_raw(unique_per_witness)
     return manager
