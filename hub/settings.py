@@ -126,6 +126,16 @@ class WebhookSettings:
 
 
 @dataclass(frozen=True)
+class TsaSettings:
+    """External time-stamping authorities tenants name instead of the hub's own TSA."""
+
+    # (tenant slug, its TSA URLs in failover order); SEALHUB_TENANT_TSA is
+    # "slug=url|url;slug2=url"
+    tenant_urls: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    timeout_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
 class WitnessSettings:
     """Who cosigns the evidence log's checkpoints (hub.evidence.cosigning)."""
 
@@ -147,6 +157,7 @@ class Settings:
     identity: IdentitySettings = field(default_factory=IdentitySettings)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     witness: WitnessSettings = field(default_factory=WitnessSettings)
+    tsa: TsaSettings = field(default_factory=TsaSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -213,6 +224,16 @@ class Settings:
                 quorum=_int(env, "SEALHUB_WITNESS_QUORUM", 0),
                 interval_seconds=float(env.get("SEALHUB_WITNESS_INTERVAL_SECONDS", "1")),
                 timeout_seconds=float(env.get("SEALHUB_WITNESS_TIMEOUT_SECONDS", "5")),
+            ),
+            tsa=TsaSettings(
+                tenant_urls=tuple(
+                    (slug.strip(), tuple(u.strip() for u in urls.split("|") if u.strip()))
+                    for slug, _, urls in (
+                        item.partition("=")
+                        for item in env.get("SEALHUB_TENANT_TSA", "").split(";") if item.strip()
+                    )
+                ),
+                timeout_seconds=float(env.get("SEALHUB_TSA_TIMEOUT_SECONDS", "5")),
             ),
         )
 

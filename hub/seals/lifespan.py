@@ -46,7 +46,7 @@ async def sealing_lifespan(app: Any) -> AsyncIterator[None]:
         events=seals.events,
         may_sign=_admission_may_sign(state),
         stale_reservation=timedelta(seconds=state.settings.adapters.stale_reservation_seconds),
-        tsa=getattr(state, "tsa", None),  # hub.tsa.lifespan, when the app runs it
+        tsa=getattr(state, "timestampers", None),  # hub.tsa.lifespan, when the app runs it
     )
 
     async def revoke_on_change(

@@ -40,7 +40,7 @@ from hub.seals.services import (
 )
 from hub.seals.tables import Seal
 from hub.signing.tables import SignatureRecord, UseRequest
-from hub.tsa.authority import TimeStampAuthority
+from hub.tsa.client import TimeStampAuthorities
 from hub.vendors.directory import VendorDirectory
 from monitoring import metrics
 
@@ -139,7 +139,7 @@ class SigningService:
         needs_use_approval: UseApprovalPolicy = default_use_approval,
         may_sign: Callable[[uuid.UUID, str], Awaitable[bool]] | None = None,
         stale_reservation: timedelta = STALE_RESERVATION,
-        tsa: TimeStampAuthority | None = None,
+        tsa: TimeStampAuthorities | None = None,
     ) -> None:
         self.stale_reservation = stale_reservation
         # Every signature carries a token over its signature value (SES_Signature
@@ -359,7 +359,7 @@ class SigningService:
             # Only a signature that verified is timestamped; the token covers the exact
             # signature value bytes, so the SES_Signature around them is unchanged but for
             # its last field.
-            token = await self.tsa.timestamp(result.signature)
+            token = await self.tsa.for_tenant(scope.tenant_slug).timestamp(result.signature)
             signature_der = assemble_signature_v4(
                 tbs_sign=tbs, signer_cert=result.signer_cert, signature=result.signature,
                 time_stamp=token,

@@ -1,5 +1,6 @@
-"""Startup: the hub's TSA on `app.state.tsa` (after `database_lifespan`, before
-`sealing_lifespan`, whose signing service timestamps every signature with it)."""
+"""Startup: the hub's TSA on `app.state.tsa`, and `app.state.timestampers` (which TSA
+each tenant's signatures use). After `database_lifespan`, before `sealing_lifespan`,
+whose signing service timestamps every signature through `timestampers`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from hub.tsa.authority import HubTimeStampAuthority, load_hub_keys
+import httpx
+
+from hub.tsa.authority import HubTimeStampAuthority, TimeStampAuthority, load_hub_keys
+from hub.tsa.client import ExternalTimeStampAuthority, TimeStampAuthorities
 
 
 @contextlib.asynccontextmanager
@@ -15,7 +19,16 @@ async def tsa_lifespan(app: Any) -> AsyncIterator[None]:
     settings = app.state.settings
     keys = await load_hub_keys(settings.security.master_key, origin=settings.server.origin)
     app.state.tsa = HubTimeStampAuthority(keys)
-    yield
+    client = httpx.AsyncClient(timeout=settings.tsa.timeout_seconds)
+    external: dict[str, TimeStampAuthority] = {
+        slug: ExternalTimeStampAuthority(urls, client, timeout=settings.tsa.timeout_seconds)
+        for slug, urls in settings.tsa.tenant_urls if urls
+    }
+    app.state.timestampers = TimeStampAuthorities(app.state.tsa, external)
+    try:
+        yield
+    finally:
+        await client.aclose()
 
 
 def hub_tsa(state: Any) -> HubTimeStampAuthority:
