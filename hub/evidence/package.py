@@ -15,8 +15,14 @@ Format, version 1 (every key required unless marked optional)::
       "ses_signature": "<base64 DER SES_Signature>",
       "document_sm3": "<hex SM3 of the signed document>",
       "approval": {"index": 11, "leaf_hash": "<hex>"},   # optional: when one was needed
-      "cosignatures": ["— <witness> <base64>\n", ...]   # optional: C2SP cosignature
-    }                                                     # lines on the checkpoint
+      "cosignatures": ["— <witness> <base64>\n", ...],  # optional: C2SP cosignature
+                                                          # lines on the checkpoint
+      "disclosure": {"signer_account_id": "..", "use_request_id": "..",   # optional, for
+                     "approver_account_id": "..", "purpose": ".."}        # the entitled
+    }
+
+Disclosure (hub.evidence.who): the clear values behind the leaves' pseudonyms and purpose
+commitment; each is recomputed and must match the proven signature (and approval) entry.
 
 Witnesses (hub.evidence.note, hub.evidence.witness): with `witness_keys` pinned and a
 `quorum`, the checkpoint must carry valid cosignatures from at least `quorum` distinct
@@ -67,7 +73,8 @@ MAX_PROOF = 64  # a tree of 2**64 leaves is far beyond any log
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _TOP_KEYS = {"version", "origin", "log_public_key", "checkpoint", "entries", "ses_signature",
              "document_sm3"}
-_OPTIONAL_KEYS = {"approval", "cosignatures"}
+_OPTIONAL_KEYS = {"approval", "cosignatures", "disclosure"}
+_DISCLOSURE_KEYS = {"signer_account_id", "use_request_id", "approver_account_id", "purpose"}
 _ENTRY_KEYS = {"index", "leaf", "inclusion_proof", "event"}
 MAX_COSIGNATURES = 64
 
@@ -102,6 +109,7 @@ def build_package(
     document_sm3: bytes,
     approval_entry: PackageEntry | None = None,
     cosignatures: Sequence[str] | None = None,
+    disclosure: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The package as a JSON-ready dict. Pure: proofs come from the caller's log."""
     origin = Checkpoint.parse(checkpoint.text).origin
@@ -122,6 +130,8 @@ def build_package(
         }
     if cosignatures is not None:
         package["cosignatures"] = list(cosignatures)
+    if disclosure:
+        package["disclosure"] = {k: v for k, v in disclosure.items() if v is not None}
     return package
 
 
@@ -174,6 +184,7 @@ class _Parsed:
     document_sm3: bytes
     approval: tuple[int, bytes] | None
     cosignatures: list[str] | None = None
+    disclosure: dict[str, str] | None = None
 
 
 def _parse(obj: object) -> _Parsed:
@@ -227,6 +238,14 @@ def _parse(obj: object) -> _Parsed:
             isinstance(line, str) for line in cosignatures
         ):
             raise _Malformed(f"cosignatures must be a list of <= {MAX_COSIGNATURES} strings")
+    disclosure = obj.get("disclosure")
+    if "disclosure" in obj and (
+        not isinstance(disclosure, dict) or not set(disclosure) <= _DISCLOSURE_KEYS
+        or "signer_account_id" not in disclosure
+        or not all(isinstance(v, str) and 0 < len(v) <= 1000 for v in disclosure.values())
+    ):
+        raise _Malformed(f"disclosure must map some of {sorted(_DISCLOSURE_KEYS)} "
+                         "(signer_account_id required) to strings")
     return _Parsed(
         origin=obj["origin"],
         pem=obj["log_public_key"],
@@ -237,6 +256,7 @@ def _parse(obj: object) -> _Parsed:
         document_sm3=_hex32(obj["document_sm3"], "document_sm3"),
         approval=approval,
         cosignatures=cosignatures,
+        disclosure=disclosure,
     )
 
 
@@ -267,10 +287,59 @@ def verify_package(
     signature_info = _check_signature(report, pkg)
     sig_entry = _check_signature_entry(report, pkg, events)
     _check_approval(report, pkg, events, sig_entry, signature_info)
+    _check_disclosure(report, pkg, events, sig_entry)
     existence = _check_cosignatures(report, pkg, checkpoint, witness_keys, quorum)
     existence += _signature_timestamp(signature_info)
     report.info["proofs_of_existence"] = existence
     return report
+
+
+def _check_disclosure(
+    report: Report, pkg: _Parsed, events: dict[int, Event],
+    sig_entry: tuple[int, Event] | None,
+) -> None:
+    """The disclosed who-and-why must be what the proven leaves commit to."""
+    from hub.evidence.who import account_pseudonym, purpose_commitment
+
+    if pkg.disclosure is None:
+        return
+    d = pkg.disclosure
+    report.info["who_and_why"] = dict(d)
+    if sig_entry is None:
+        report.check("who and why", False, "no proven signature entry to match against")
+        return
+    event = sig_entry[1]
+    tenant = event.tenant
+    wrong: list[str] = []
+    if event.digests.get("signer_hash") != account_pseudonym(tenant, d["signer_account_id"]):
+        wrong.append("signer")
+    use_request = d.get("use_request_id")
+    if use_request is not None and event.subject.get("use_request_id") != use_request:
+        wrong.append("use request")
+    approver = d.get("approver_account_id")
+    if approver is not None and event.digests.get("approver_hash") != account_pseudonym(
+        tenant, approver
+    ):
+        wrong.append("approver")
+    purpose = d.get("purpose")
+    if purpose is not None and (use_request is None or event.digests.get("purpose_sm3")
+                                != purpose_commitment(use_request, purpose)):
+        wrong.append("purpose")
+    approval = events.get(pkg.approval[0]) if pkg.approval else None
+    if approval is not None:
+        if approver is not None and approval.digests.get("decided_by_hash") != \
+                account_pseudonym(tenant, approver):
+            wrong.append("approval entry's decider")
+        if approval.digests.get("requester_hash") not in (
+            None, account_pseudonym(tenant, d["signer_account_id"])
+        ):
+            wrong.append("approval entry's requester")
+    shown = ", ".join(k for k in ("signer", "use request", "approver", "purpose")
+                      if {"signer": "signer_account_id", "use request": "use_request_id",
+                          "approver": "approver_account_id", "purpose": "purpose"}[k] in d)
+    report.check("who and why", not wrong,
+                 f"disclosed {shown} match the proven entries' pseudonyms and commitment"
+                 if not wrong else "disclosure does NOT match the entries: " + ", ".join(wrong))
 
 
 def _check_cosignatures(

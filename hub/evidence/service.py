@@ -346,8 +346,12 @@ class EvidenceLog:
             "SELECT text, signature FROM evidence_checkpoint ORDER BY size DESC LIMIT 1")
         return SignedCheckpoint(rows[0]["text"], rows[0]["signature"]) if rows else None
 
-    async def package(self, ses_signature: bytes, document_sm3: bytes) -> dict[str, Any]:
-        """The evidence package of a logged signing (hub.evidence.package format)."""
+    async def package(
+        self, ses_signature: bytes, document_sm3: bytes,
+        disclosure: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """The evidence package of a logged signing (hub.evidence.package format).
+        `disclosure`: who signed / approved and why, for a caller entitled to see it."""
         signature = await self.find(lookup="sig:" + sm3(ses_signature).hex())
         event = Event.decode(signature.leaf)
         approval = None
@@ -373,6 +377,7 @@ class EvidenceLog:
             document_sm3=document_sm3,
             approval_entry=await entry(approval) if approval else None,
             cosignatures=cosignatures,
+            disclosure=disclosure,
         )
 
     async def close(self) -> None:

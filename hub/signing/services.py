@@ -27,6 +27,7 @@ from hub.errors import (
     VendorBadAnswer,
 )
 from hub.evidence.events import approval_ext_data
+from hub.evidence.who import account_pseudonym, purpose_commitment
 from hub.formats import Report, assemble_signature_v4, build_tbs_sign_v4, verify_signature
 from hub.seals import rules
 from hub.seals.services import (
@@ -234,6 +235,12 @@ class SigningService:
                 "use_request": str(request_id),
                 "seal": str(row["seal_id"]),
                 "document_sm3": row["document_sm3"],
+                # Who asked, who decided and why, as pseudonyms and a commitment
+                # (hub.evidence.who): the leaf holds no personal data.
+                "requester_hash": account_pseudonym(scope.tenant_id,
+                                                    row["requester_account_id"]),
+                "decided_by_hash": account_pseudonym(scope.tenant_id, scope.account_id),
+                "purpose_sm3": purpose_commitment(request_id, row["purpose"]),
             },
         )
         if leaf:
@@ -385,6 +392,10 @@ class SigningService:
                 "document_sm3": cmd.document_sm3.hex(),
                 "signature_sm3": signature_sm3,
                 "approval_leaf": approval["evidence_leaf_hash"] if approval else None,
+                # Who signed with which certificate, under which approval, by whom, why.
+                "signer_hash": account_pseudonym(scope.tenant_id, scope.account_id),
+                "signer_cert_sm3": sm3(result.signer_cert).hex(),
+                **(_approval_fields(scope.tenant_id, approval) if approval else {}),
             },
             writes,
         )
@@ -562,6 +573,15 @@ class SigningService:
         if seal_id is not None:
             query = query.where(SignatureRecord.seal_id == seal_id)
         return await query.order_by(SignatureRecord.signed_at)
+
+
+def _approval_fields(tenant_id: uuid.UUID, approval: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "use_request": str(approval["id"]),
+        "approver_hash": account_pseudonym(tenant_id, approval["decided_by"])
+        if approval["decided_by"] else None,
+        "purpose_sm3": purpose_commitment(approval["id"], approval["purpose"]),
+    }
 
 
 async def seal_status_at_signing(signature_der: bytes) -> tuple[str, str] | None:
