@@ -80,3 +80,40 @@ async def test_package_discloses_who_and_why_and_proves_it(make_tenant: Any) -> 
         bad = verify_package(lie)
         assert not bad.valid
         assert not {c.name: c for c in bad.checks}["who and why"].ok
+
+
+async def test_evidence_report_pdf_reads_and_carries_the_package(make_tenant: Any) -> None:
+    import io
+
+    import pikepdf
+    import pypdfium2
+
+    t = await make_tenant()
+    package, _use, ent = await _approved_signing(t)
+    signature_id = None
+    for entry in package["entries"]:
+        subject = entry["event"]["subject"]
+        if entry["event"]["type"] == "signature.made":
+            signature_id = subject["signature_id"]
+    r = await t.client.get(f"/api/v1/evidence/signatures/{signature_id}/report.pdf",
+                           headers=ent.agent_headers)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/pdf")
+    doc = pypdfium2.PdfDocument(r.content)
+    text = "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    assert "电子签章存证报告" in text
+    assert "有效 VALID" in text
+    assert PURPOSE in text  # the disclosed purpose, for the entitled reader
+    assert "RFC 3161" in text  # the signature's timestamp as proof of existence
+    assert "[未通过 FAILED]" not in text
+    with pikepdf.open(io.BytesIO(r.content)) as pdf:
+        attached = pdf.attachments["evidence-package.json"].get_file().read_bytes()
+    carried = json.loads(attached)
+    assert carried["ses_signature"] == package["ses_signature"]
+    assert verify_package(carried).valid
+    # Another tenant cannot fetch it.
+    other = await make_tenant()
+    outsider = await other.add_person("孙七")
+    r = await other.client.get(f"/api/v1/evidence/signatures/{signature_id}/report.pdf",
+                               headers=outsider.headers)
+    assert r.status_code == 404
