@@ -6,8 +6,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hub.errors import SealHubError
+
+if TYPE_CHECKING:
+    from hub.crypto import SM2PublicKey
+    from hub.evidence.note import NoteVerifier
+    from hub.formats import Report
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNSUPPORTED = 0, 1, 2
 
@@ -61,7 +67,9 @@ def run_verify(args: argparse.Namespace) -> int:
     return EXIT_VALID if report.valid else EXIT_INVALID
 
 
-def _evidence_pins(args: argparse.Namespace) -> tuple[object, list[object], int] | None:
+def _evidence_pins(
+    args: argparse.Namespace,
+) -> tuple[SM2PublicKey | None, list[NoteVerifier], int] | None:
     """(log key, witness verifiers, quorum) when any pin is given, else None."""
     log_key = getattr(args, "log_key", None)
     witness_keys = getattr(args, "witness_key", None) or []
@@ -71,17 +79,17 @@ def _evidence_pins(args: argparse.Namespace) -> tuple[object, list[object], int]
     from hub.crypto import SM2PublicKey
     from hub.evidence.note import KeyKind, NoteVerifier
 
-    key = None
+    key: SM2PublicKey | None = None
     if log_key is not None:
         path = Path(log_key)
         key = (SM2PublicKey.from_pem(path.read_bytes()) if path.is_file()
                else NoteVerifier.parse(log_key, KeyKind.LOG).key)
     witnesses = [NoteVerifier.parse(v, KeyKind.WITNESS) for v in witness_keys]
-    return key, list(witnesses), len(witnesses) if quorum is None else quorum
+    return key, witnesses, len(witnesses) if quorum is None else quorum
 
 
-def _verify_pinned_package(data: bytes, log_key: object, witnesses: list[object],
-                           quorum: int) -> object:
+def _verify_pinned_package(data: bytes, log_key: SM2PublicKey | None,
+                           witnesses: list[NoteVerifier], quorum: int) -> Report:
     from hub.errors import FormatError
     from hub.evidence.package import verify_package
 
@@ -90,5 +98,4 @@ def _verify_pinned_package(data: bytes, log_key: object, witnesses: list[object]
     except (ValueError, UnicodeDecodeError) as exc:
         raise FormatError("--log-key, --witness-key and --quorum apply to evidence packages; "
                           "this file is not one") from exc
-    return verify_package(obj, log_public_key=log_key, witness_keys=witnesses,  # type: ignore[arg-type]
-                          quorum=quorum)
+    return verify_package(obj, log_public_key=log_key, witness_keys=witnesses, quorum=quorum)
