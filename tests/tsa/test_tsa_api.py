@@ -57,3 +57,25 @@ async def test_every_signature_carries_a_token_over_its_signature_value(make_ten
     check = check_timestamp_token(token_from_time_stamp_field(info.time_stamp), info.signature)
     assert check.problems == []
     assert verify_signature(der, document_digest=sm3(doc)).valid
+
+
+async def test_tsa_keys_are_sealed_at_rest(app: Any, db: Any) -> None:
+    import secrets as _secrets
+
+    import pytest
+
+    from hub.errors import CryptoError
+    from hub.tsa.authority import HUB_RECORDS, open_hub_keys
+    from hub.vendors.tables import VendorRecord
+
+    rows = await VendorRecord.select().where(VendorRecord.vendor == HUB_RECORDS)
+    assert len(rows) == 1
+    blob = bytes(rows[0]["value"])
+    keys = app.state.tsa.keys
+    for key in (keys.tsa_key, keys.ca_key):
+        der = key.to_der()
+        assert der not in blob and der.hex().encode() not in blob
+    opened = open_hub_keys(blob, app.state.settings.security.master_key)
+    assert opened.tsa_key.public_key == keys.tsa_key.public_key
+    with pytest.raises(CryptoError):
+        open_hub_keys(blob, _secrets.token_bytes(16))

@@ -141,7 +141,7 @@ def test_independent_asn1crypto_and_gmssl_check(tsa):
     point = tsa.keys.tsa_cert.public_key.point[1:].hex()
     gm = gm_sm2.CryptSM2(private_key="", public_key=point)
     assert gm.verify_with_sm3(raw.hex(), signed_attrs)
-    assert not gm.verify_with_sm3(raw.hex(), signed_attrs[:-1] + b"\x00")
+    assert not gm.verify_with_sm3(raw.hex(), signed_attrs[:-1] + bytes([signed_attrs[-1] ^ 1]))
 
 
 # --- OpenSSL -----------------------------------------------------------------------------
