@@ -192,14 +192,18 @@ class Cosigner:
         return found if found is not None else await self.cosign_latest()
 
     async def run(self, interval: float) -> None:
-        """Background: a round whenever the log has grown since the last one."""
+        """Background: a round whenever the log has grown since the last cosigned size."""
         last = -1
         while True:
             try:
                 size = await self.log.size()
+                # Another replica may have had this size cosigned already: then nothing
+                # to do (replicas racing for one size cost the witnesses a 409 and a retry).
+                # A round that missed the quorum (a witness down) is retried next tick.
                 if size != last:
-                    await self.cosign_latest()
-                    last = size
+                    done = await self.latest_cosigned(size) or await self.cosign_latest()
+                    if len(done.cosignatures) >= self.policy.quorum:
+                        last = size
             except asyncio.CancelledError:
                 raise
             except Exception:  # a failed round is retried on the next tick

@@ -5,6 +5,7 @@ witness keys and a quorum."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -249,3 +250,26 @@ async def test_package_carries_cosignatures_and_verify_demands_the_quorum(
     (tmp_path / "other.pem").write_bytes(other.to_pem())
     wrong_log = _sealhub("verify", str(path), "--log-key", str(tmp_path / "other.pem"))
     assert wrong_log.returncode == 1
+
+
+async def test_background_rounds_cosign_each_new_size(log, witnesses):
+    import asyncio
+
+    async with httpx.AsyncClient() as client:
+        cosigner = Cosigner(log, witness_policy([w.spec for w in witnesses], 2), client)
+        task = asyncio.create_task(cosigner.run(0.05))
+        try:
+            for tag in ("d", "e"):
+                await _grow(log, 4, tag)
+                size = await log.size()
+                for _ in range(200):
+                    found = await cosigner.latest_cosigned(size)
+                    if found is not None:
+                        break
+                    await asyncio.sleep(0.05)
+                assert found is not None and len(found.cosignatures) == 2
+                assert Checkpoint.parse(found.checkpoint.text).size == size
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
