@@ -13,6 +13,7 @@ from hub.auth.controllers import AuthController
 from hub.auth.guards import provide_principal
 from hub.db import database_lifespan
 from hub.documents.controllers import CONTROLLERS as DOCUMENT_ROUTES
+from hub.documents.evidence_report import EvidenceReportController
 from hub.documents.lifespan import documents_lifespan
 from hub.evidence.controllers import EvidenceController, EvidencePackageController
 from hub.evidence.lifespan import evidence_lifespan
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TimeStampController,  # RFC 3161 /tsa (SM2)
             EvidenceController,  # the evidence log: checkpoint, entries, proofs (存证)
             EvidencePackageController,  # evidence packages of a tenant's signings (出证)
+            EvidenceReportController,  # ... and the same as a readable PDF report
             SealUsesController,  # a seal owner sees every use of the seal, with log proofs
             WebhookController,  # ... and is told of each use (signed webhooks, retried)
             RatingController,

@@ -12,8 +12,7 @@ import base64
 import uuid
 from typing import Any
 
-import anyio
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery
 
@@ -24,7 +23,6 @@ from hub.crypto import sm3
 from hub.errors import ValidationFailed
 from hub.evidence.cosigning import CosignedCheckpoint
 from hub.evidence.lifespan import evidence_log
-from hub.evidence.report_pdf import package_report_pdf
 from hub.seals.lifespan import signing_service
 
 MAX_ENTRIES = 1000
@@ -163,31 +161,13 @@ class EvidencePackageController(Controller):
         principal: CurrentPrincipal,
         signature_id: FromPath[uuid.UUID],
     ) -> dict[str, Any]:
-        return await _package(request, principal, signature_id)
-
-    @get(
-        "/{signature_id:uuid}/report.pdf",
-        operation_id="getEvidenceReport",
-        summary="The evidence package as a readable PDF report (出证), package attached",
-        media_type="application/pdf",
-        guards=[requires(Role.PERSON, Role.ENTERPRISE_AGENT, Role.CLERK, Role.TENANT_ADMIN)],
-        responses=errors(401, 403, 404),
-    )
-    async def report(
-        self,
-        request: Request[Any, Any, Any],
-        principal: CurrentPrincipal,
-        signature_id: FromPath[uuid.UUID],
-    ) -> Response[bytes]:
-        package = await _package(request, principal, signature_id)
-        pdf = await anyio.to_thread.run_sync(lambda: package_report_pdf(package))
-        return Response(pdf, media_type="application/pdf", headers={
-            "Content-Disposition": f'attachment; filename="evidence-{signature_id}.pdf"'})
+        return await evidence_package(request, principal, signature_id)
 
 
-async def _package(
+async def evidence_package(
     request: Request[Any, Any, Any], principal: CurrentPrincipal, signature_id: uuid.UUID
 ) -> dict[str, Any]:
+    """The package of one of the caller's signings (also the PDF report's source)."""
     signing = signing_service(request.app.state)
     record = await signing.get_signature(principal, signature_id)
     # The caller may see this signing (its signer, or a clerk/admin of the tenant):

@@ -1,4 +1,8 @@
-"""出证: an evidence package as a readable PDF report, with the package itself attached.
+"""出证: an evidence package as a readable PDF report, with the package itself attached
+(`GET /api/v1/evidence/signatures/{id}/report.pdf`).
+
+Here, not in hub.evidence: documents already depend on the evidence log (through
+signing), so the report that needs the PDF writer lives on this side of that edge.
 
 The report is written from a *verification* of the package (hub.evidence.package), never
 from its claims alone: every fact printed is followed by whether it was proven, and the
@@ -15,14 +19,22 @@ from __future__ import annotations
 import base64
 import io
 import json
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import anyio
 import pikepdf
+from litestar import Controller, Request, Response, get
+from litestar.params import FromPath
 
+from hub.auth.guards import requires
+from hub.auth.openapi import errors
+from hub.auth.principal import CurrentPrincipal, Role
 from hub.crypto import Certificate, sm3
 from hub.documents.pdf_writer import write_text_pdf
 from hub.errors import SealHubError
+from hub.evidence.controllers import evidence_package
 from hub.evidence.events import Event
 from hub.evidence.note import parse_signature_line
 from hub.evidence.package import verify_package
@@ -151,3 +163,28 @@ def package_report_pdf(package: dict[str, Any], **pins: Any) -> bytes:
     out = io.BytesIO()
     pdf.save(out, deterministic_id=True)
     return out.getvalue()
+
+
+class EvidenceReportController(Controller):
+    path = "/api/v1/evidence/signatures"
+    tags = ["evidence"]  # noqa: RUF012
+
+    @get(
+        "/{signature_id:uuid}/report.pdf",
+        operation_id="getEvidenceReport",
+        summary="The evidence package as a readable PDF report (出证), package attached",
+        media_type="application/pdf",
+        guards=[requires(Role.PERSON, Role.ENTERPRISE_AGENT, Role.CLERK, Role.TENANT_ADMIN)],
+        responses=errors(401, 403, 404),
+    )
+    async def report(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        signature_id: FromPath[uuid.UUID],
+    ) -> Response[bytes]:
+        package = await evidence_package(request, principal, signature_id)
+        # Verifying and laying out is CPU work: off the event loop.
+        pdf = await anyio.to_thread.run_sync(lambda: package_report_pdf(package))
+        return Response(pdf, media_type="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="evidence-{signature_id}.pdf"'})
