@@ -235,9 +235,9 @@ CROSS_TENANT_DENIED = Counter(
 
 TIMESTAMPS = Counter(
     "sealhub_timestamps",
-    "Time-stamp tokens asked for, by authority (hub = the in-hub TSA, external = a "
-    "tenant-named TSA) and outcome (granted, rejected, failed).",
-    ["authority", "outcome"],
+    "Time-stamp tokens asked for, by kind of authority (hub = the in-hub TSA, external = "
+    "a tenant-named TSA) and outcome (granted, rejected, failed).",
+    ["kind", "outcome"],
 )
 TSA_REQUEST_DURATION = Histogram(
     "sealhub_tsa_request_duration_seconds",
@@ -444,7 +444,7 @@ def cross_tenant_denied(tenant: str) -> None:
 
 
 def timestamp_issued(authority: Literal["hub", "external"], outcome: str) -> None:
-    TIMESTAMPS.labels(_member(authority, ("hub", "external"), "authority"),
+    TIMESTAMPS.labels(_member(authority, ("hub", "external"), "kind"),
                       _member(outcome, TIMESTAMP_OUTCOMES, "outcome")).inc()
 
 

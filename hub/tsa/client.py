@@ -4,7 +4,7 @@ as the in-hub one; and the per-tenant choice between them.
 Each request goes to the tenant's URLs in order (failover): a transport error, a timeout,
 a non-200 answer, a rejection or a token that does not check out (signature, imprint,
 nonce) moves on to the next URL. Every attempt is timed and counted
-(sealhub_tsa_request_duration_seconds, sealhub_timestamps_total{authority="external"}).
+(sealhub_tsa_request_duration_seconds, sealhub_timestamps_total{kind="external"}).
 The token's TSA chain is not judged here; the verifier does that against its trust store.
 """
 

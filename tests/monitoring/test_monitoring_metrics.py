@@ -74,7 +74,11 @@ def test_scrape_parses_and_names_every_issue_metric() -> None:
             assert name in {*ISSUE_6_NAMES, "sealhub_vendor_sla_p95_seconds",
                             "sealhub_admission_min_quality_score",
                             "sealhub_admission_max_error_ratio",
-                            "sealhub_logins_throttled"}, name
+                            "sealhub_logins_throttled",
+                            # issue 15: time-stamping and witnesses
+                            "sealhub_timestamps", "sealhub_tsa_request_duration_seconds",
+                            "sealhub_witness_checkpoints", "sealhub_cosignature_requests",
+                            "sealhub_cosigning_duration_seconds"}, name
     text = response.text
     assert _sample(text, "sealhub_vendor_circuit_state", vendor="refa") == 2
     assert _sample(text, "sealhub_vendor_rank", vendor="refa") == 1
