@@ -34,6 +34,8 @@ def add_verify_command(sub: argparse._SubParsersAction) -> None:
                         "repeatable")
     verify.add_argument("--quorum", type=int, default=None,
                         help="cosignatures needed from the pinned witnesses (default: all)")
+    verify.add_argument("--report", metavar="PDF",
+                        help="evidence packages: also write the readable PDF report (出证)")
     verify.set_defaults(func=run_verify)
 
 
@@ -57,6 +59,12 @@ def run_verify(args: argparse.Namespace) -> int:
         reason = " ".join(exc.detail.split())
         print(f"sealhub verify: {path}: {reason}", file=sys.stderr)
         return EXIT_UNSUPPORTED
+    if getattr(args, "report", None):
+        try:
+            _write_report(data, Path(args.report), pins)
+        except SealHubError as exc:
+            print(f"sealhub verify: {path}: {exc.detail}", file=sys.stderr)
+            return EXIT_UNSUPPORTED
     if args.json:
         out = report.to_dict()
         out["file"] = str(path)
@@ -99,3 +107,19 @@ def _verify_pinned_package(data: bytes, log_key: SM2PublicKey | None,
         raise FormatError("--log-key, --witness-key and --quorum apply to evidence packages; "
                           "this file is not one") from exc
     return verify_package(obj, log_public_key=log_key, witness_keys=witnesses, quorum=quorum)
+
+
+def _write_report(data: bytes, out: Path,
+                  pins: tuple[SM2PublicKey | None, list[NoteVerifier], int] | None) -> None:
+    from hub.documents.evidence_report import package_report_pdf
+    from hub.errors import FormatError
+
+    try:
+        obj = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FormatError("--report is for evidence packages; this file is not one") from exc
+    if not isinstance(obj, dict):
+        raise FormatError("--report is for evidence packages; this file is not one")
+    kw = {} if pins is None else {"log_public_key": pins[0], "witness_keys": pins[1],
+                                  "quorum": pins[2]}
+    out.write_bytes(package_report_pdf(obj, **kw))

@@ -231,8 +231,14 @@ async def test_package_carries_cosignatures_and_verify_demands_the_quorum(
     args = ["verify", str(path), "--json", "--log-key", log.note_verifier.vkey]
     for w in witnesses:
         args += ["--witness-key", w.vkey]
-    ok = _sealhub(*args, "--quorum", "2")
+    ok = _sealhub(*args, "--quorum", "2", "--report", str(tmp_path / "report.pdf"))
     assert ok.returncode == 0, ok.stdout + ok.stderr
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument((tmp_path / "report.pdf").read_bytes())
+    text = "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    assert "2 of 2 pinned witnesses cosigned" in text.replace("\r", "").replace("\n", " ")
+    assert all(w.name in text for w in witnesses)
     # One cosignature dropped: 1 of 2 pinned witnesses, quorum 2 -> refused.
     short = dict(package, cosignatures=package["cosignatures"][:1])
     path.write_text(json.dumps(short))
