@@ -11,6 +11,7 @@ from adapters.admission.controllers import CONTROLLERS as ADMISSION_ROUTES
 from hub.auth.controllers import AuthController
 from hub.auth.guards import provide_principal
 from hub.documents.controllers import CONTROLLERS as DOCUMENT_ROUTES
+from hub.documents.evidence_report import EvidenceReportController
 from hub.evidence.controllers import EvidenceController, EvidencePackageController
 from hub.evidence.uses_controller import SealUsesController
 from hub.health.controllers import HealthController
@@ -22,6 +23,7 @@ from hub.settings import Settings
 from hub.signing.controllers import SignatureController, UseRequestController
 from hub.trust.controllers import CONTROLLERS as TRUST_ROUTES
 from hub.trust.lifespan import trust_lifespan
+from hub.tsa.controllers import TimeStampController
 from hub.verification.controllers import VerificationController
 from hub.webhooks.controllers import WebhookController
 from monitoring.controllers import (
@@ -50,8 +52,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *ADMISSION_ROUTES,  # vendor registration and admission (准入)
             VerificationController,
             *TRUST_ROUTES,  # trust store (API), hub CA certificate, CRL, status list
+            TimeStampController,  # RFC 3161 /tsa (SM2)
             EvidenceController,  # the evidence log: checkpoint, entries, proofs (存证)
             EvidencePackageController,  # evidence packages of a tenant's signings (出证)
+            EvidenceReportController,  # ... and the same as a readable PDF report
             SealUsesController,  # a seal owner sees every use of the seal, with log proofs
             WebhookController,  # ... and is told of each use (signed webhooks, retried)
             RatingController,

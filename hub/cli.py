@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hub.auth.cli import add_admin_command
 
     add_admin_command(sub)
+    from hub.evidence.witness_cli import add_witness_command
+
+    add_witness_command(sub)
     from hub.demo import add_demo_command
 
     add_demo_command(sub)

@@ -52,6 +52,14 @@ class ValidationFailed(SealHubError):
         self.field = field
 
 
+class UnsupportedMediaType(ValidationFailed):
+    """The body's Content-Type is not the one the endpoint speaks (e.g. POST /tsa)."""
+
+    status = 415
+    type_slug = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
 class PayloadTooLarge(SealHubError):
     status = 413
     type_slug = "too-large"

@@ -8,8 +8,8 @@ HubServices`, registered in `hub.app`), and the few module-level accessors that 
 controllers use (`seal_service(state)`, `tokens_of(state)`, ...) read their field from it.
 
 Build order is the dependency order: database -> hub tenant -> keys and tokens ->
-evidence log -> vendors -> seals -> signing -> documents -> webhooks -> admission ->
-quality. Nothing is created lazily on first use.
+evidence log (+ witness cosigning) -> time-stamping -> vendors -> seals -> signing ->
+documents -> webhooks -> admission -> quality. Nothing is created lazily on first use.
 """
 
 from __future__ import annotations
@@ -34,11 +34,14 @@ from hub.auth.tokens import TokenService
 from hub.db import Database, close_database, open_database
 from hub.documents.service import DocumentService
 from hub.documents.service import register_counters as register_document_counters
+from hub.evidence.cosigning import Cosigner, witness_policy
 from hub.evidence.service import EvidenceLog
 from hub.seals.services import SealService
 from hub.seals.stats import register_counters as register_seal_counters
 from hub.settings import Settings
 from hub.signing.services import SigningService
+from hub.tsa.authority import HubTimeStampAuthority, TimeStampAuthority, load_hub_keys
+from hub.tsa.client import ExternalTimeStampAuthority, TimeStampAuthorities
 from hub.vendors.directory import VendorDirectory
 from hub.vendors.store import DbKeyStore
 from hub.webhooks.service import DeliveryPolicy, WebhookService
@@ -64,6 +67,8 @@ class HubServices:
     login_throttle: LoginThrottle
     login_guard: LoginGuard
     evidence: EvidenceLog
+    tsa: HubTimeStampAuthority  # the hub's own RFC 3161 TSA (/tsa)
+    timestampers: TimeStampAuthorities  # which TSA each tenant's signatures use
     http_client: httpx.AsyncClient  # pooled, for every http/csc vendor adapter
     vendors: VendorDirectory
     seals: SealService
@@ -101,6 +106,26 @@ async def open_services(settings: Settings) -> AsyncIterator[HubServices]:
         evidence = await EvidenceLog.open(db, origin=settings.server.origin,
                                           master_key=sec.master_key)
         stack.push_async_callback(evidence.close)  # queued appends finish before the db closes
+        witnessing = settings.witness
+        if witnessing.witnesses:  # each new checkpoint goes to the witnesses for cosigning
+            witness_client = await stack.enter_async_context(
+                httpx.AsyncClient(timeout=witnessing.timeout_seconds))
+            evidence.cosigner = Cosigner(
+                evidence, witness_policy(witnessing.witnesses, witnessing.quorum),
+                witness_client, timeout=witnessing.timeout_seconds)
+            stack.push_async_callback(_stop, asyncio.create_task(
+                evidence.cosigner.run(witnessing.interval_seconds), name="sealhub-cosigner"))
+
+        tsa = HubTimeStampAuthority(await load_hub_keys(sec.master_key,
+                                                        origin=settings.server.origin))
+        tsa_client = await stack.enter_async_context(
+            httpx.AsyncClient(timeout=settings.tsa.timeout_seconds))
+        external: dict[str, TimeStampAuthority] = {
+            slug: ExternalTimeStampAuthority(urls, tsa_client,
+                                             timeout=settings.tsa.timeout_seconds)
+            for slug, urls in settings.tsa.tenant_urls if urls
+        }
+        timestampers = TimeStampAuthorities(tsa, external)
         http_client = httpx.AsyncClient(timeout=settings.adapters.timeout_seconds)
         stack.push_async_callback(http_client.aclose)
 
@@ -118,6 +143,7 @@ async def open_services(settings: Settings) -> AsyncIterator[HubServices]:
         signing = SigningService(
             db, seals, vendors, events=evidence, may_sign=may_sign,
             stale_reservation=timedelta(seconds=settings.adapters.stale_reservation_seconds),
+            tsa=timestampers,  # every signature carries a timestamp token
         )
 
         async def revoke_on_change(db: Database, tenant_id: Any, enterprise_id: Any,
@@ -150,7 +176,8 @@ async def open_services(settings: Settings) -> AsyncIterator[HubServices]:
         register_document_counters()
         yield HubServices(
             settings=settings, db=db, keyring=keyring, tokens=tokens, sessions=sessions,
-            login_throttle=throttle, login_guard=guard, evidence=evidence,
+            login_throttle=throttle, login_guard=guard, evidence=evidence, tsa=tsa,
+            timestampers=timestampers,
             http_client=http_client, vendors=vendors, seals=seals, signing=signing,
             documents=documents, webhooks=webhooks, webhook_worker=worker,
             admission=admission, admission_scheduler=scheduler, quality=quality,
@@ -170,6 +197,7 @@ async def _stop(task: asyncio.Task[Any]) -> None:
 # The names older code reads on `app.state` (tests, accessors): each is a field of the
 # container, mirrored once at startup so there is still one object behind each name.
 _STATE_NAMES = ("db", "keyring", "tokens", "login_throttle", "login_guard", "evidence",
+                "tsa", "timestampers",
                 "http_client", "vendors", "seals", "signing", "documents", "webhooks",
                 "webhook_worker", "admission", "quality", "identity_verifier",
                 "enterprise_change_hooks")

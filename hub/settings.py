@@ -144,6 +144,27 @@ class WebhookSettings:
 
 
 @dataclass(frozen=True)
+class TsaSettings:
+    """External time-stamping authorities tenants name instead of the hub's own TSA."""
+
+    # (tenant slug, its TSA URLs in failover order); SEALHUB_TENANT_TSA is
+    # "slug=url|url;slug2=url"
+    tenant_urls: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    timeout_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
+class WitnessSettings:
+    """Who cosigns the evidence log's checkpoints (hub.evidence.cosigning)."""
+
+    # "<submission URL> <verifier key>" per witness (SEALHUB_WITNESSES, comma-separated)
+    witnesses: tuple[str, ...] = ()
+    quorum: int = 0  # cosignatures an evidence package needs (SEALHUB_WITNESS_QUORUM)
+    interval_seconds: float = 1.0  # how often a grown log gets a new checkpoint cosigned
+    timeout_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -153,6 +174,8 @@ class Settings:
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     identity: IdentitySettings = field(default_factory=IdentitySettings)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    witness: WitnessSettings = field(default_factory=WitnessSettings)
+    tsa: TsaSettings = field(default_factory=TsaSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -219,6 +242,23 @@ class Settings:
                 max_attempts=_int(env, "SEALHUB_WEBHOOK_MAX_ATTEMPTS", 16),
                 retry_base_seconds=float(env.get("SEALHUB_WEBHOOK_RETRY_BASE_SECONDS", "10")),
                 timeout_seconds=float(env.get("SEALHUB_WEBHOOK_TIMEOUT_SECONDS", "10")),
+            ),
+            witness=WitnessSettings(
+                witnesses=tuple(w.strip() for w in env.get("SEALHUB_WITNESSES", "").split(",")
+                                if w.strip()),
+                quorum=_int(env, "SEALHUB_WITNESS_QUORUM", 0),
+                interval_seconds=float(env.get("SEALHUB_WITNESS_INTERVAL_SECONDS", "1")),
+                timeout_seconds=float(env.get("SEALHUB_WITNESS_TIMEOUT_SECONDS", "5")),
+            ),
+            tsa=TsaSettings(
+                tenant_urls=tuple(
+                    (slug.strip(), tuple(u.strip() for u in urls.split("|") if u.strip()))
+                    for slug, _, urls in (
+                        item.partition("=")
+                        for item in env.get("SEALHUB_TENANT_TSA", "").split(";") if item.strip()
+                    )
+                ),
+                timeout_seconds=float(env.get("SEALHUB_TSA_TIMEOUT_SECONDS", "5")),
             ),
         )
 

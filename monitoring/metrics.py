@@ -236,6 +236,40 @@ CROSS_TENANT_DENIED = Counter(
     ["tenant"],
 )
 
+# -- time-stamping and witnesses (hub.tsa, hub.evidence.witness) --------------------------
+
+TIMESTAMPS = Counter(
+    "sealhub_timestamps",
+    "Time-stamp tokens asked for, by kind of authority (hub = the in-hub TSA, external = "
+    "a tenant-named TSA) and outcome (granted, rejected, failed).",
+    ["kind", "outcome"],
+)
+TSA_REQUEST_DURATION = Histogram(
+    "sealhub_tsa_request_duration_seconds",
+    "Round trip of requests to an external TSA, per attempt (all outcomes).",
+    ["outcome"],
+    buckets=LATENCY_BUCKETS,
+)
+WITNESS_CHECKPOINTS = Counter(
+    "sealhub_witness_checkpoints",
+    "Checkpoints a witness was asked to cosign, by outcome (cosigned, fork, inconsistent, "
+    "stale, unknown_log, bad_signature, bad_request).",
+    ["outcome"],
+)
+COSIGNATURE_REQUESTS = Counter(
+    "sealhub_cosignature_requests",
+    "Checkpoints the hub sent to witnesses, by outcome (cosigned, refused, failed).",
+    ["outcome"],
+)
+COSIGNING_DURATION = Histogram(
+    "sealhub_cosigning_duration_seconds",
+    "Time from signing a checkpoint to holding its cosignatures from the policy's witnesses.",
+    buckets=LATENCY_BUCKETS,
+)
+TIMESTAMP_OUTCOMES: Final = frozenset({"granted", "rejected", "failed"})
+WITNESS_OUTCOMES: Final = frozenset({"cosigned", "fork", "inconsistent", "stale",
+                                     "unknown_log", "bad_signature", "bad_request"})
+
 
 # -- label guards -------------------------------------------------------------------------
 
@@ -417,6 +451,27 @@ def cross_tenant_denied(tenant: str) -> None:
     """Count an attempt by `tenant` (the caller's own, from its token) to reach another's data."""
     CROSS_TENANT_DENIED.labels(slug_label(tenant, "tenant")).inc()
 
+
+def timestamp_issued(authority: Literal["hub", "external"], outcome: str) -> None:
+    TIMESTAMPS.labels(_member(authority, ("hub", "external"), "kind"),
+                      _member(outcome, TIMESTAMP_OUTCOMES, "outcome")).inc()
+
+
+def tsa_request(outcome: str, seconds: float) -> None:
+    TSA_REQUEST_DURATION.labels(_member(outcome, TIMESTAMP_OUTCOMES, "outcome")).observe(seconds)
+
+
+def witness_checkpoint(outcome: str) -> None:
+    WITNESS_CHECKPOINTS.labels(_member(outcome, WITNESS_OUTCOMES, "outcome")).inc()
+
+
+def cosignature_request(outcome: Literal["cosigned", "refused", "failed"]) -> None:
+    COSIGNATURE_REQUESTS.labels(
+        _member(outcome, ("cosigned", "refused", "failed"), "outcome")).inc()
+
+
+def checkpoint_cosigned(seconds: float) -> None:
+    COSIGNING_DURATION.observe(seconds)
 
 # -- exposition ---------------------------------------------------------------------------
 

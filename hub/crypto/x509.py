@@ -185,6 +185,18 @@ class Certificate:
     def self_issued(self) -> bool:
         return self.subject_name_der == self.issuer_name_der
 
+    @property
+    def extended_key_usage(self) -> tuple[tuple[str, ...], bool] | None:
+        """(dotted purpose OIDs, critical) of the extendedKeyUsage extension, if any."""
+        try:
+            for ext in self._asn1["tbs_certificate"]["extensions"]:
+                if ext["extn_id"].dotted == "2.5.29.37":
+                    purposes = tuple(p.dotted for p in ext["extn_value"].parsed)
+                    return purposes, bool(ext["critical"].native)
+        except Exception as exc:
+            raise CryptoError("certificate extendedKeyUsage is malformed") from exc
+        return None
+
     @cached_property
     def public_key(self) -> SM2PublicKey:
         spki = self._asn1["tbs_certificate"]["subject_public_key_info"]
@@ -294,9 +306,15 @@ def build_certificate(
     serial: int | None = None,
     path_len: int | None = None,
     key_usage: set[str] | None = None,
+    extended_key_usage: Sequence[str] = (),
 ) -> Certificate:
     """Issue an SM2-with-SM3 certificate. `issuer` is a Name for self-signed roots.
-    `path_len` and `key_usage` override the defaults (tests build odd chains with them)."""
+    `path_len` and `key_usage` override the defaults (tests build odd chains with them).
+
+    `extended_key_usage` (asn1crypto names, e.g. "time_stamping") is written critical:
+    RFC 3161 2.3 requires a TSA certificate's timeStamping EKU to be critical, and
+    a purpose-bound key should not be usable for anything else.
+    """
     start = (not_before or datetime.now(UTC)).replace(microsecond=0)
     issuer_name = (
         x509.Name.load(issuer.subject_name_der)
@@ -318,6 +336,9 @@ def build_certificate(
         {"extn_id": "key_usage", "critical": True, "extn_value": key_usage},
         {"extn_id": "key_identifier", "critical": False, "extn_value": _key_id(subject_key)},
     ]
+    if extended_key_usage:
+        extensions.append({"extn_id": "extended_key_usage", "critical": True,
+                           "extn_value": list(extended_key_usage)})
     if isinstance(issuer, Certificate):
         extensions.append(
             {

@@ -28,6 +28,10 @@ def _cjk_font(pdf: pikepdf.Pdf) -> pikepdf.Object:
         BaseFont=pikepdf.Name("/STSong-Light"),
         CIDSystemInfo=pikepdf.Dictionary(Registry="Adobe", Ordering="GB1", Supplement=2),
         FontDescriptor=descriptor, DW=1000,
+        # Latin is half width (CIDs 1-95 proportional and 814-939 half-width Latin in
+        # Adobe-GB1), as the layout (ofd_writer.char_advance) assumes; with DW alone every
+        # ASCII character took a full em and long Latin lines ran off the page.
+        W=[1, 95, 500, 814, 939, 500],
     ))
     return pdf.make_indirect(pikepdf.Dictionary(
         Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0,

@@ -21,6 +21,7 @@ from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.crypto import sm3
 from hub.errors import ValidationFailed
+from hub.evidence.cosigning import CosignedCheckpoint
 from hub.evidence.lifespan import evidence_log
 from hub.seals.lifespan import signing_service
 
@@ -55,6 +56,37 @@ class EvidenceController(Controller):
          summary="The latest checkpoint (C2SP tlog-checkpoint text + SM2 signature)")
     async def checkpoint(self, request: Request[Any, Any, Any]) -> dict[str, str]:
         return (await evidence_log(request.app.state).checkpoint()).to_dict()
+
+    @get("/note-key", operation_id="getEvidenceNoteKey", media_type="text/plain",
+         summary="The log key as a C2SP note verifier key (for witnesses and --log-key)")
+    async def note_key(self, request: Request[Any, Any, Any]) -> str:
+        return evidence_log(request.app.state).note_verifier.vkey + "\n"
+
+    @get("/checkpoint.note", operation_id="getEvidenceCheckpointNote", media_type="text/plain",
+         summary="The latest cosigned checkpoint as a C2SP signed note (log signature, then "
+                 "the witnesses' cosignatures), for monitors")
+    async def checkpoint_note(self, request: Request[Any, Any, Any]) -> str:
+        log = evidence_log(request.app.state)
+        if log.cosigner is not None:
+            cosigned = await log.cosigner.latest_cosigned()
+            if cosigned is None:
+                cosigned = await log.cosigner.cosign_latest()
+        else:
+            cosigned = CosignedCheckpoint(await log.checkpoint(), ())
+        return cosigned.note(log.note_verifier)
+
+    @get("/cosignatures", operation_id="listEvidenceCosignatures",
+         summary="Witness cosignature lines of the checkpoint of one tree size",
+         responses=_BAD)
+    async def cosignatures(
+        self, request: Request[Any, Any, Any], tree_size: FromQuery[int]
+    ) -> dict[str, Any]:
+        log = evidence_log(request.app.state)
+        if log.cosigner is None:
+            return {"tree_size": tree_size, "cosignatures": []}
+        stored = await log.cosigner.stored(tree_size)
+        return {"tree_size": tree_size, "checkpoint": stored.checkpoint.to_dict(),
+                "cosignatures": list(stored.cosignatures)}
 
     @get("/entries", operation_id="listEvidenceEntries",
          summary="Leaf hashes of entries [start, end)", responses=_BAD)
@@ -129,7 +161,23 @@ class EvidencePackageController(Controller):
         principal: CurrentPrincipal,
         signature_id: FromPath[uuid.UUID],
     ) -> dict[str, Any]:
-        record = await signing_service(request.app.state).get_signature(principal, signature_id)
-        return await evidence_log(request.app.state).package(
-            bytes(record["signature_der"]), bytes.fromhex(record["document_sm3"])
-        )
+        return await evidence_package(request, principal, signature_id)
+
+
+async def evidence_package(
+    request: Request[Any, Any, Any], principal: CurrentPrincipal, signature_id: uuid.UUID
+) -> dict[str, Any]:
+    """The package of one of the caller's signings (also the PDF report's source)."""
+    signing = signing_service(request.app.state)
+    record = await signing.get_signature(principal, signature_id)
+    # The caller may see this signing (its signer, or a clerk/admin of the tenant):
+    # the package discloses who signed, who approved and why, proven against the leaves.
+    disclosure = {"signer_account_id": str(record["account_id"])}
+    if record["use_request_id"] is not None:
+        use = await signing.get_use_request(principal, record["use_request_id"])
+        disclosure.update(use_request_id=str(use["id"]), purpose=use["purpose"])
+        if use["decided_by"] is not None:
+            disclosure["approver_account_id"] = str(use["decided_by"])
+    return await evidence_log(request.app.state).package(
+        bytes(record["signature_der"]), bytes.fromhex(record["document_sm3"]), disclosure
+    )

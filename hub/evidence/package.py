@@ -16,13 +16,28 @@ Format, version 1 (every key required unless marked optional)::
       "document_sm3": "<hex SM3 of the signed document>",
       "approval": {"index": 11, "leaf_hash": "<hex>"},   # optional: when one was needed
       "crls": ["<base64 DER X.509 CRL>", ...],           # optional: the hub CA's CRL
-      "ca_certs": ["<base64 DER certificate>", ...]      # optional: chain material
+      "ca_certs": ["<base64 DER certificate>", ...],     # optional: chain material
+      "cosignatures": ["— <witness> <base64>\n", ...],  # optional: C2SP cosignature
+                                                          # lines on the checkpoint
+      "disclosure": {"signer_account_id": "..", "use_request_id": "..",   # optional, for
+                     "approver_account_id": "..", "purpose": ".."}        # the entitled
     }
 
 The CRLs and CA certificates are material, not trust: a CRL counts only if it verifies
 with a CA the verifier trusts, and the certificates are never anchors. The signature is
-judged (hub.trust) at the time its signature.made entry was logged when the log key is
-pinned (a log-inclusion proof of existence), else at the validation time.
+judged (hub.trust) at its earliest proof of existence: the time its signature.made entry
+was logged when the log key is pinned (log inclusion), a pinned witness's cosignature of
+the checkpoint, or the RFC 3161 token in the SES_Signature; else at the validation time.
+
+Disclosure (hub.evidence.who): the clear values behind the leaves' pseudonyms and purpose
+commitment; each is recomputed and must match the proven signature (and approval) entry.
+
+Witnesses (hub.evidence.note, hub.evidence.witness): with `witness_keys` pinned and a
+`quorum`, the checkpoint must carry valid cosignatures from at least `quorum` distinct
+pinned witnesses, else the package fails ("witness quorum"). An inclusion proof against
+a checkpoint cosigned by a pinned witness at time t proves the entry existed at t:
+`info["proofs_of_existence"]` lists such times with their source (also the RFC 3161
+token in the SES_Signature, when it verifies), for the verifier to judge validity at.
 
 `verify_package` checks, each a named line of the report: the package shape; the log key;
 the checkpoint signature and origin; for every entry that its event is exactly its leaf
@@ -41,6 +56,7 @@ import binascii
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from hub.crypto import Certificate, SM2PublicKey, sm3
@@ -54,6 +70,7 @@ from hub.evidence.events import (
     canonical_json,
 )
 from hub.evidence.merkle import HashStore, inclusion_proof, leaf_hash, verify_inclusion
+from hub.evidence.note import NoteVerifier, parse_signature_line, verify_cosignature
 from hub.trust.store import ProofOfExistence, ValidationContext
 
 if TYPE_CHECKING:
@@ -65,8 +82,10 @@ MAX_PROOF = 64  # a tree of 2**64 leaves is far beyond any log
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _TOP_KEYS = {"version", "origin", "log_public_key", "checkpoint", "entries", "ses_signature",
              "document_sm3"}
-_OPTIONAL_KEYS = {"approval", "crls", "ca_certs"}
+_OPTIONAL_KEYS = {"approval", "crls", "ca_certs", "cosignatures", "disclosure"}
+_DISCLOSURE_KEYS = {"signer_account_id", "use_request_id", "approver_account_id", "purpose"}
 _ENTRY_KEYS = {"index", "leaf", "inclusion_proof", "event"}
+MAX_COSIGNATURES = 64
 
 
 @dataclass(frozen=True)
@@ -100,6 +119,8 @@ def build_package(
     approval_entry: PackageEntry | None = None,
     crls: Sequence[bytes] = (),
     ca_certs: Sequence[bytes] = (),
+    cosignatures: Sequence[str] | None = None,
+    disclosure: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The package as a JSON-ready dict. Pure: proofs come from the caller's log."""
     origin = Checkpoint.parse(checkpoint.text).origin
@@ -122,6 +143,10 @@ def build_package(
         package["crls"] = [base64.b64encode(c).decode() for c in crls]
     if ca_certs:
         package["ca_certs"] = [base64.b64encode(c).decode() for c in ca_certs]
+    if cosignatures is not None:
+        package["cosignatures"] = list(cosignatures)
+    if disclosure:
+        package["disclosure"] = {k: v for k, v in disclosure.items() if v is not None}
     return package
 
 
@@ -175,6 +200,8 @@ class _Parsed:
     approval: tuple[int, bytes] | None
     crls: list[bytes]
     ca_certs: list[bytes]
+    cosignatures: list[str] | None = None
+    disclosure: dict[str, str] | None = None
 
 
 def _parse(obj: object) -> _Parsed:
@@ -227,6 +254,21 @@ def _parse(obj: object) -> _Parsed:
         )
     elif "approval" in obj:
         raise _Malformed("approval must be omitted, not null")
+    cosignatures = None
+    if "cosignatures" in obj:
+        cosignatures = obj["cosignatures"]
+        if not isinstance(cosignatures, list) or len(cosignatures) > MAX_COSIGNATURES or not all(
+            isinstance(line, str) for line in cosignatures
+        ):
+            raise _Malformed(f"cosignatures must be a list of <= {MAX_COSIGNATURES} strings")
+    disclosure = obj.get("disclosure")
+    if "disclosure" in obj and (
+        not isinstance(disclosure, dict) or not set(disclosure) <= _DISCLOSURE_KEYS
+        or "signer_account_id" not in disclosure
+        or not all(isinstance(v, str) and 0 < len(v) <= 1000 for v in disclosure.values())
+    ):
+        raise _Malformed(f"disclosure must map some of {sorted(_DISCLOSURE_KEYS)} "
+                         "(signer_account_id required) to strings")
     return _Parsed(
         origin=obj["origin"],
         pem=obj["log_public_key"],
@@ -238,6 +280,8 @@ def _parse(obj: object) -> _Parsed:
         approval=approval,
         crls=material["crls"],
         ca_certs=material["ca_certs"],
+        cosignatures=cosignatures,
+        disclosure=disclosure,
     )
 
 
@@ -246,12 +290,15 @@ def verify_package(
     *,
     log_public_key: SM2PublicKey | None = None,
     context: ValidationContext | None = None,
+    witness_keys: Sequence[NoteVerifier] = (),
+    quorum: int = 0,
 ) -> Report:
     """Verify an evidence package offline. Never raises for bad input: reports it.
 
     A package carries its own log key, so on its own it proves consistency, not origin:
     pass the hub's published key as `log_public_key` to pin it (the report's
-    info.log_key_sm3 is the fingerprint to compare otherwise).
+    info.log_key_sm3 is the fingerprint to compare otherwise). `witness_keys` and
+    `quorum`: how many of those pinned witnesses must have cosigned the checkpoint.
     """
     from hub.formats import Report  # lazily: formats is a sibling area
 
@@ -278,6 +325,10 @@ def verify_package(
                                    f"entry {sig_entry[0]} of log {pkg.origin}"),)
     signature_info = _check_signature(report, pkg, _with_material(context, pkg, proofs))
     _check_approval(report, pkg, events, sig_entry, signature_info)
+    _check_disclosure(report, pkg, events, sig_entry)
+    existence = _check_cosignatures(report, pkg, checkpoint, witness_keys, quorum)
+    existence += _signature_timestamp(signature_info)
+    report.info["proofs_of_existence"] = existence
     return report
 
 
@@ -311,6 +362,110 @@ def _with_material(
             continue
     trust = context.trust.merged(TrustStore(intermediates=certs, crls=crls))
     return replace(context, trust=trust, proofs=context.proofs + proofs)
+
+
+def _check_disclosure(
+    report: Report, pkg: _Parsed, events: dict[int, Event],
+    sig_entry: tuple[int, Event] | None,
+) -> None:
+    """The disclosed who-and-why must be what the proven leaves commit to."""
+    from hub.evidence.who import account_pseudonym, purpose_commitment
+
+    if pkg.disclosure is None:
+        return
+    d = pkg.disclosure
+    report.info["who_and_why"] = dict(d)
+    if sig_entry is None:
+        report.check("who and why", False, "no proven signature entry to match against")
+        return
+    event = sig_entry[1]
+    tenant = event.tenant
+    wrong: list[str] = []
+    if event.digests.get("signer_hash") != account_pseudonym(tenant, d["signer_account_id"]):
+        wrong.append("signer")
+    use_request = d.get("use_request_id")
+    if use_request is not None and event.subject.get("use_request_id") != use_request:
+        wrong.append("use request")
+    approver = d.get("approver_account_id")
+    if approver is not None and event.digests.get("approver_hash") != account_pseudonym(
+        tenant, approver
+    ):
+        wrong.append("approver")
+    purpose = d.get("purpose")
+    if purpose is not None and (use_request is None or event.digests.get("purpose_sm3")
+                                != purpose_commitment(use_request, purpose)):
+        wrong.append("purpose")
+    approval = events.get(pkg.approval[0]) if pkg.approval else None
+    if approval is not None:
+        if approver is not None and approval.digests.get("decided_by_hash") != \
+                account_pseudonym(tenant, approver):
+            wrong.append("approval entry's decider")
+        if approval.digests.get("requester_hash") not in (
+            None, account_pseudonym(tenant, d["signer_account_id"])
+        ):
+            wrong.append("approval entry's requester")
+    shown = ", ".join(k for k in ("signer", "use request", "approver", "purpose")
+                      if {"signer": "signer_account_id", "use request": "use_request_id",
+                          "approver": "approver_account_id", "purpose": "purpose"}[k] in d)
+    report.check("who and why", not wrong,
+                 f"disclosed {shown} match the proven entries' pseudonyms and commitment"
+                 if not wrong else "disclosure does NOT match the entries: " + ", ".join(wrong))
+
+
+def _check_cosignatures(
+    report: Report, pkg: _Parsed, checkpoint: Checkpoint | None,
+    witness_keys: Sequence[NoteVerifier], quorum: int,
+) -> list[dict[str, Any]]:
+    """Cosignatures by pinned witnesses; the quorum check when one is asked for."""
+    lines = pkg.cosignatures or []
+    if not witness_keys and not quorum:
+        if lines:
+            report.info["cosignatures"] = len(lines)
+        return []
+    existence: list[dict[str, Any]] = []
+    witnessed: dict[str, int] = {}
+    if checkpoint is not None:
+        for line in lines:
+            try:
+                sig = parse_signature_line(line)
+            except SealHubError:
+                continue
+            for verifier in witness_keys:
+                when = verify_cosignature(sig, pkg.cp_text, verifier)
+                if when is not None and verifier.name not in witnessed:
+                    witnessed[verifier.name] = when
+    for name, when in sorted(witnessed.items()):
+        existence.append({
+            "time": datetime.fromtimestamp(when, UTC).isoformat(),
+            "source": f"checkpoint of tree size {checkpoint.size if checkpoint else '?'} "
+                      f"cosigned by witness {name}: the entries proven against it existed "
+                      "by then",
+        })
+    ok = len(witnessed) >= quorum
+    report.check("witness quorum", ok,
+                 f"{len(witnessed)} of {len(witness_keys)} pinned witnesses cosigned the "
+                 f"checkpoint ({', '.join(sorted(witnessed)) or 'none'}); quorum {quorum}")
+    return existence
+
+
+def _signature_timestamp(signature_info: Any) -> list[dict[str, Any]]:
+    """The SES_Signature's RFC 3161 token as a proof of existence, when it checks out
+    (signature and imprint; its TSA chain is the signature verifier's to judge)."""
+    if signature_info is None or signature_info.time_stamp is None:
+        return []
+    from hub.tsa.verify import check_timestamp_token, token_from_time_stamp_field
+
+    try:
+        token = token_from_time_stamp_field(signature_info.time_stamp)
+    except SealHubError:
+        return []
+    check = check_timestamp_token(token, signature_info.signature)
+    if check.problems or check.gen_time is None:
+        return []
+    return [{"time": check.gen_time.isoformat(),
+             "source": f"RFC 3161 time-stamp token over the signature value (serial "
+                       f"{check.serial:x}, TSA certificate SM3 "
+                       f"{sm3(check.tsa_cert or b'').hex()[:16]}..)"}]
 
 
 def _check_log(

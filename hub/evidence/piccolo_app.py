@@ -7,12 +7,19 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from hub.evidence.tables import EvidenceCheckpoint, EvidenceEntry, EvidenceLogKey, EvidenceNode
+from hub.evidence.tables import (
+    EvidenceCheckpoint,
+    EvidenceCosignature,
+    EvidenceEntry,
+    EvidenceLogKey,
+    EvidenceNode,
+)
 
 APP_CONFIG = AppConfig(
     app_name="evidence",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[EvidenceEntry, EvidenceNode, EvidenceCheckpoint, EvidenceLogKey],
+    table_classes=[EvidenceEntry, EvidenceNode, EvidenceCheckpoint, EvidenceLogKey,
+                   EvidenceCosignature],
     migration_dependencies=[],
     commands=[],
 )

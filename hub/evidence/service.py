@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hub.crypto import SM2PrivateKey, sm3
 from hub.crypto import keystore as ks
@@ -47,8 +47,12 @@ from hub.evidence.merkle import (
     nodes_for_root,
     root_hash,
 )
+from hub.evidence.note import KeyKind, NoteVerifier
 from hub.evidence.package import PackageEntry, build_package
 from hub.evidence.tables import EvidenceCheckpoint, EvidenceEntry, EvidenceLogKey, EvidenceNode
+
+if TYPE_CHECKING:
+    from hub.evidence.cosigning import Cosigner
 
 # PostgreSQL advisory lock key of the log sequencer (any constant unique in the hub).
 LOG_LOCK_KEY = 0x5EA1_E71D
@@ -160,6 +164,14 @@ class EvidenceLog:
         self.max_batch = max_batch
         self._pending: list[_Queued] = []
         self._flusher: asyncio.Task[None] | None = None
+        # hub.evidence.cosigning.Cosigner, when a witness policy is set (evidence lifespan):
+        # packages then carry a checkpoint the witnesses cosigned.
+        self.cosigner: Cosigner | None = None
+
+    @property
+    def note_verifier(self) -> NoteVerifier:
+        """The log key as a C2SP note verifier; its name is the origin (tlog-checkpoint)."""
+        return NoteVerifier(self.origin, KeyKind.LOG, self.log_key.public_key)
 
     # -- opening: the sealed log key --------------------------------------------------------
 
@@ -338,14 +350,23 @@ class EvidenceLog:
             "SELECT text, signature FROM evidence_checkpoint ORDER BY size DESC LIMIT 1")
         return SignedCheckpoint(rows[0]["text"], rows[0]["signature"]) if rows else None
 
-    async def package(self, ses_signature: bytes, document_sm3: bytes) -> dict[str, Any]:
-        """The evidence package of a logged signing (hub.evidence.package format)."""
+    async def package(
+        self, ses_signature: bytes, document_sm3: bytes,
+        disclosure: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """The evidence package of a logged signing (hub.evidence.package format).
+        `disclosure`: who signed / approved and why, for a caller entitled to see it."""
         signature = await self.find(lookup="sig:" + sm3(ses_signature).hex())
         event = Event.decode(signature.leaf)
         approval = None
         if "approval_leaf_hash" in event.digests:
             approval = await self.find(leaf_hash_hex=event.digests["approval_leaf_hash"])
-        checkpoint = await self.checkpoint()
+        cosignatures: tuple[str, ...] | None = None
+        if self.cosigner is not None:
+            cosigned = await self.cosigner.covering(signature.index + 1)
+            checkpoint, cosignatures = cosigned.checkpoint, cosigned.cosignatures
+        else:
+            checkpoint = await self.checkpoint()
         size = Checkpoint.parse(checkpoint.text).size
 
         async def entry(stored: StoredEntry) -> PackageEntry:
@@ -362,6 +383,8 @@ class EvidenceLog:
             ses_signature=ses_signature,
             document_sm3=document_sm3,
             approval_entry=await entry(approval) if approval else None,
+            cosignatures=cosignatures,
+            disclosure=disclosure,
         )
 
     async def close(self) -> None:

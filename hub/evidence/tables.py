@@ -51,3 +51,16 @@ class EvidenceLogKey(Table, tablename="evidence_log_key"):
     wrapped_data_key = Bytea()
     sealed_private_key = Bytea()
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class EvidenceCosignature(Table, tablename="evidence_cosignature"):
+    """A witness's cosignature (C2SP note signature line) on the checkpoint of `size`.
+
+    Unique per (size, witness) (raw index in the migration): a witness that cosigns the
+    same checkpoint again (a retry, another replica) adds nothing.
+    """
+
+    size = BigInt(index=True)
+    witness = Varchar(length=200)  # the witness's key name
+    line = Text()  # "— <name> <base64(key ID || timestamp || SM2 signature)>\n"
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -171,12 +171,21 @@ def build_tbs_sign_v4(
     return asn1.der_sequence(*parts)
 
 
-def assemble_signature_v4(*, tbs_sign: bytes, signer_cert: bytes, signature: bytes) -> bytes:
-    """DER SES_Signature (V4) from the exact TBS_Sign bytes, the signer cert and its signature."""
+def assemble_signature_v4(
+    *, tbs_sign: bytes, signer_cert: bytes, signature: bytes, time_stamp: bytes | None = None
+) -> bytes:
+    """DER SES_Signature (V4) from the exact TBS_Sign bytes, the signer cert and its signature.
+
+    `time_stamp` is an RFC 3161 TimeStampToken over the signature value (GB/T 38540 7.2:
+    "对签名值的时间戳"), written as `timeStamp [0] EXPLICIT BIT STRING`.
+    """
     tbs_tlv = tbs_sign[: asn1.tlv_end(tbs_sign, 0)]
-    return asn1.der_sequence(
+    parts = [
         tbs_tlv,
         core.OctetString(signer_cert).dump(),
         core.ObjectIdentifier(OID_SM2_SM3).dump(),
         core.OctetBitString(signature).dump(),
-    )
+    ]
+    if time_stamp is not None:
+        parts.append(b"\xa0" + asn1.der_sequence(core.OctetBitString(time_stamp).dump())[1:])
+    return asn1.der_sequence(*parts)

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from hub.crypto import OID_SM2_SM3, SM3, Certificate, SM2PublicKey, sm3
-from hub.errors import CryptoError
+from hub.errors import CryptoError, SealHubError
 from hub.formats.certs import load_cert
 from hub.formats.report import (
     EXPIRED,
@@ -29,6 +29,7 @@ from hub.formats.signature import SignatureInfo, parse_signature
 from hub.formats.variants import SIGNER_PROBES, VARIANTS, describe, verify_sm2
 from hub.trust.chain import validate as validate_chain
 from hub.trust.store import NO_TRUST, ProofOfExistence, ValidationContext
+from hub.tsa.verify import check_timestamp_token, token_from_time_stamp_field
 
 MAKER_SIGNED_LAYOUT = {
     1: "SEQUENCE{SES_SealInfo, cert, signatureAlgorithm} as stored",
@@ -364,23 +365,49 @@ def _signer_in_cert_list(report: Report, sig: SignatureInfo) -> None:
     report.check("signer cert in seal certList", ok, detail)
 
 
-def timestamp_proofs(report: Report, sig: SignatureInfo) -> tuple[ProofOfExistence, ...]:
-    """Proofs of existence the signature carries itself.
+def timestamp_proofs(
+    report: Report, sig: SignatureInfo, context: ValidationContext = NO_TRUST
+) -> tuple[ProofOfExistence, ...]:
+    """The proof of existence the signature carries itself: `SES_Signature.timeStamp`, an
+    RFC 3161 / GB/T 20520 TimeStampToken over the signature value.
 
-    SEAM for the RFC 3161 / GB/T 20520 work (hub.tsa, integrated by the lead):
-    `SES_Signature.timeStamp` is a TimeStampToken over the signature value. Wire it as
-
-        check = hub.tsa.verify.check_timestamp_token(sig.time_stamp, sig.signature)
-        ok = not check.problems and check.gen_time is not None
-        report.check("timestamp", ok, ...)   # + the TSA cert's chain via certificate_trust
-        return (ProofOfExistence(check.gen_time, "timestamp", <TSA name>),) if ok else ()
-
-    Until then a token is reported, not trusted, and proves nothing."""
-    if sig.time_stamp is not None:
-        report.info["time_stamp"] = (
-            "present; not yet verified as an RFC 3161 token (no proof of existence from it)"
-        )
-    return ()
+    It proves the time only when the token's SM2 signature and imprint are good and the
+    TSA certificate chains to an anchor and was valid (timeStamping EKU, critical) at the
+    token's time; then it is a passed "timestamp" check. A token that is malformed (a
+    placeholder, as some vendors write), does not match, or whose TSA is not trusted
+    proves nothing: a warning says why, and the signature is judged without it (ETSI EN
+    319 102-1: an unusable timestamp is no proof, not a failed signature)."""
+    if sig.time_stamp is None:
+        return ()
+    try:
+        token = token_from_time_stamp_field(sig.time_stamp)
+    except SealHubError as exc:
+        report.warn("timestamp", f"invalid timestamp: timeStamp is not an RFC 3161 token "
+                                 f"({exc.detail}); no proof of existence from it")
+        return ()
+    check = check_timestamp_token(token, sig.signature)
+    if check.problems or check.gen_time is None or check.tsa_cert is None:
+        why = "; ".join(check.problems) or "no time or TSA certificate"
+        report.warn("timestamp", f"invalid timestamp: {why}; no proof of existence from it")
+        return ()
+    try:
+        tsa = Certificate.load(check.tsa_cert)
+        extra = tuple(Certificate.load(d) for d in check.certificates if d != check.tsa_cert)
+    except CryptoError as exc:
+        report.warn("timestamp", f"invalid timestamp: {exc.detail}")
+        return ()
+    chain, revocation = validate_chain(tsa, context.trust, check.gen_time, proven=True,
+                                       extra=extra)
+    revoked = revocation is not None and revocation.status != PASSED
+    if chain.status != PASSED or not tsa.valid_at(check.gen_time) or revoked:
+        report.warn("timestamp", f"timestamp of {check.gen_time.isoformat()} by "
+                                 f"'{tsa.subject}' not trusted ({chain.detail}); "
+                                 "no proof of existence from it")
+        return ()
+    report.check("timestamp", True,
+                 f"RFC 3161 token of {check.gen_time.isoformat()} (serial {check.serial:x}) "
+                 f"over the signature value by '{tsa.subject}', chain: {chain.detail}")
+    return (ProofOfExistence(check.gen_time, "timestamp", f"by '{tsa.subject}'"),)
 
 
 def signature_report(
@@ -399,7 +426,7 @@ def signature_report(
         seal_name=sig.seal.name,
     )
     _add_variants(report, sig.variants)
-    judged = judged_time(context, timestamp_proofs(report, sig))
+    judged = judged_time(context, timestamp_proofs(report, sig, context))
     report.info.update(
         judged_at=judged.at.isoformat(),
         proof_of_existence=judged.proof.describe() if judged.proof else None,

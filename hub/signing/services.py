@@ -27,6 +27,7 @@ from hub.errors import (
     VendorBadAnswer,
 )
 from hub.evidence.events import approval_ext_data
+from hub.evidence.who import account_pseudonym, purpose_commitment
 from hub.formats import Report, assemble_signature_v4, build_tbs_sign_v4, verify_signature
 from hub.seals import rules
 from hub.seals.services import (
@@ -41,6 +42,7 @@ from hub.seals.services import (
 from hub.seals.tables import Seal
 from hub.signing.tables import SignatureRecord, UseRequest
 from hub.trust.store import NO_TRUST, ProofOfExistence, ValidationContext
+from hub.tsa.client import TimeStampAuthorities
 from hub.vendors.directory import VendorDirectory
 from monitoring import metrics
 
@@ -146,8 +148,12 @@ class SigningService:
         needs_use_approval: UseApprovalPolicy = default_use_approval,
         may_sign: Callable[[uuid.UUID, str], Awaitable[bool]] | None = None,
         stale_reservation: timedelta = STALE_RESERVATION,
+        tsa: TimeStampAuthorities | None = None,
     ) -> None:
         self.stale_reservation = stale_reservation
+        # Every signature carries a token over its signature value (SES_Signature
+        # .timeStamp): its proof of existence, so validity is judged at a proven time.
+        self.tsa = tsa
         self.may_sign = may_sign
         self.db = db
         self.seals = seals
@@ -249,6 +255,12 @@ class SigningService:
                 "use_request": str(request_id),
                 "seal": str(row["seal_id"]),
                 "document_sm3": row["document_sm3"],
+                # Who asked, who decided and why, as pseudonyms and a commitment
+                # (hub.evidence.who): the leaf holds no personal data.
+                "requester_hash": account_pseudonym(scope.tenant_id,
+                                                    row["requester_account_id"]),
+                "decided_by_hash": account_pseudonym(scope.tenant_id, scope.account_id),
+                "purpose_sm3": purpose_commitment(request_id, row["purpose"]),
             },
         )
         if leaf:
@@ -375,6 +387,15 @@ class SigningService:
             vendor_name, seal, tbs, result.signature, result.signer_cert, cmd,
             await self._context(scope.tenant_id, now),
         )  # fmt: skip
+        if self.tsa is not None:
+            # Only a signature that verified is timestamped; the token covers the exact
+            # signature value bytes, so the SES_Signature around them is unchanged but for
+            # its last field.
+            token = await self.tsa.for_tenant(scope.tenant_slug).timestamp(result.signature)
+            signature_der = assemble_signature_v4(
+                tbs_sign=tbs, signer_cert=result.signer_cert, signature=result.signature,
+                time_stamp=token,
+            )
         signed_at = now
         signature_sm3 = sm3(signature_der).hex()
         writes = [
@@ -396,6 +417,10 @@ class SigningService:
                 "document_sm3": cmd.document_sm3.hex(),
                 "signature_sm3": signature_sm3,
                 "approval_leaf": approval["evidence_leaf_hash"] if approval else None,
+                # Who signed with which certificate, under which approval, by whom, why.
+                "signer_hash": account_pseudonym(scope.tenant_id, scope.account_id),
+                "signer_cert_sm3": sm3(result.signer_cert).hex(),
+                **(_approval_fields(scope.tenant_id, approval) if approval else {}),
             },
             writes,
         )
@@ -600,6 +625,15 @@ class SigningService:
         if seal_id is not None:
             query = query.where(SignatureRecord.seal_id == seal_id)
         return await query.order_by(SignatureRecord.signed_at)
+
+
+def _approval_fields(tenant_id: uuid.UUID, approval: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "use_request": str(approval["id"]),
+        "approver_hash": account_pseudonym(tenant_id, approval["decided_by"])
+        if approval["decided_by"] else None,
+        "purpose_sm3": purpose_commitment(approval["id"], approval["purpose"]),
+    }
 
 
 async def seal_status_at_signing(signature_der: bytes) -> tuple[str, str] | None:

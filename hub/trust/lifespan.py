@@ -43,6 +43,7 @@ def build_trust_service(state: Any) -> TrustService:
         origin=state.settings.server.origin,
         vendor_certs=vendor_certs,
         log_public_key=log_public_key,
+        hub_anchors=[(state.tsa.keys.ca_cert, "hub TSA CA")] if hasattr(state, "tsa") else (),
     )
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -66,8 +66,11 @@ class TrustService:
         origin: str,
         vendor_certs: VendorInfo,
         log_public_key: Callable[[], SM2PublicKey | None] = lambda: None,
+        hub_anchors: Sequence[tuple[Certificate, str]] = (),
     ) -> None:
         self._hub_ca = hub_ca
+        # The hub's other roots (its TSA's CA): trusted by the hub's verifier like its CA.
+        self._hub_anchors = tuple(hub_anchors)
         self.hub_ca_name = hub_ca_name
         self.origin = origin
         self._vendor_certs = vendor_certs
@@ -271,6 +274,7 @@ class TrustService:
         listed = read_status_list(await self.status_list())
         listed_store, identity, log_keys = listed.trust()
         anchors = [TrustAnchor(ca.root_cert, CA, f"hub CA '{self.hub_ca_name}'")]
+        anchors += [TrustAnchor(cert, CA, label) for cert, label in self._hub_anchors]
         crls = [parse_crl(await self.crl(self.hub_ca_name), "hub CRL")]
         scope: Any = TrustEntry.tenant_id.is_null()
         if tenant_id is not None:

@@ -10,8 +10,15 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hub.errors import SealHubError
+
+if TYPE_CHECKING:
+    from hub.crypto import SM2PublicKey
+    from hub.evidence.note import NoteVerifier
+    from hub.formats import Report
+    from hub.trust.store import ValidationContext
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNSUPPORTED, EXIT_INDETERMINATE = 0, 1, 2, 3
 
@@ -44,6 +51,16 @@ def add_verify_command(sub: argparse._SubParsersAction) -> None:
                         "(repeatable)")
     verify.add_argument("--status-list", metavar="FILE",
                         help="a signed SealHub provider status list")
+    # Evidence packages: pin the log key and the witnesses (hub.evidence.package).
+    verify.add_argument("--log-key", help="the hub's log key to pin: a PEM file or a note "
+                        "verifier key <origin>+<key id>+<base64 SPKI>")
+    verify.add_argument("--witness-key", action="append", default=[],
+                        help="a pinned witness verifier key <name>+<key id>+<base64 SPKI>; "
+                        "repeatable")
+    verify.add_argument("--quorum", type=int, default=None,
+                        help="cosignatures needed from the pinned witnesses (default: all)")
+    verify.add_argument("--report", metavar="PDF",
+                        help="evidence packages: also write the readable PDF report (出证)")
     verify.set_defaults(func=run_verify)
 
 
@@ -103,10 +120,14 @@ def _run_verify(args: argparse.Namespace) -> int:
         return EXIT_UNSUPPORTED
     try:
         context, notes = _context(args)
-        report = verify_document(
-            data, limits=Settings.from_env().limits, context=context,  # type: ignore[arg-type]
-            document=document,
-        )  # fmt: skip
+        pins = _evidence_pins(args)
+        if pins is not None:
+            report = _verify_pinned_package(data, *pins, context=context)  # type: ignore[arg-type]
+        else:
+            report = verify_document(
+                data, limits=Settings.from_env().limits, context=context,  # type: ignore[arg-type]
+                document=document,
+            )  # fmt: skip
     except OSError as exc:
         print(f"sealhub verify: cannot read {exc.filename}: {exc.strerror or exc}",
               file=sys.stderr)  # fmt: skip
@@ -117,6 +138,12 @@ def _run_verify(args: argparse.Namespace) -> int:
         return EXIT_UNSUPPORTED
     for note in notes:
         print(f"sealhub verify: {note}", file=sys.stderr)
+    if getattr(args, "report", None):
+        try:
+            _write_report(data, Path(args.report), pins)
+        except SealHubError as exc:
+            print(f"sealhub verify: {path}: {exc.detail}", file=sys.stderr)
+            return EXIT_UNSUPPORTED
     if args.json:
         out = report.to_dict()
         out["file"] = str(path)
@@ -127,3 +154,55 @@ def _run_verify(args: argparse.Namespace) -> int:
     if indication == TOTAL_PASSED:
         return EXIT_VALID
     return EXIT_INDETERMINATE if indication == INDETERMINATE else EXIT_INVALID
+
+
+def _evidence_pins(
+    args: argparse.Namespace,
+) -> tuple[SM2PublicKey | None, list[NoteVerifier], int] | None:
+    """(log key, witness verifiers, quorum) when any pin is given, else None."""
+    log_key = getattr(args, "log_key", None)
+    witness_keys = getattr(args, "witness_key", None) or []
+    quorum = getattr(args, "quorum", None)
+    if log_key is None and not witness_keys and quorum is None:
+        return None
+    from hub.crypto import SM2PublicKey
+    from hub.evidence.note import KeyKind, NoteVerifier
+
+    key: SM2PublicKey | None = None
+    if log_key is not None:
+        path = Path(log_key)
+        key = (SM2PublicKey.from_pem(path.read_bytes()) if path.is_file()
+               else NoteVerifier.parse(log_key, KeyKind.LOG).key)
+    witnesses = [NoteVerifier.parse(v, KeyKind.WITNESS) for v in witness_keys]
+    return key, witnesses, len(witnesses) if quorum is None else quorum
+
+
+def _verify_pinned_package(data: bytes, log_key: SM2PublicKey | None,
+                           witnesses: list[NoteVerifier], quorum: int, *,
+                           context: ValidationContext | None = None) -> Report:
+    from hub.errors import FormatError
+    from hub.evidence.package import verify_package
+
+    try:
+        obj = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FormatError("--log-key, --witness-key and --quorum apply to evidence packages; "
+                          "this file is not one") from exc
+    return verify_package(obj, log_public_key=log_key, witness_keys=witnesses, quorum=quorum,
+                          context=context)
+
+
+def _write_report(data: bytes, out: Path,
+                  pins: tuple[SM2PublicKey | None, list[NoteVerifier], int] | None) -> None:
+    from hub.documents.evidence_report import package_report_pdf
+    from hub.errors import FormatError
+
+    try:
+        obj = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FormatError("--report is for evidence packages; this file is not one") from exc
+    if not isinstance(obj, dict):
+        raise FormatError("--report is for evidence packages; this file is not one")
+    kw = {} if pins is None else {"log_public_key": pins[0], "witness_keys": pins[1],
+                                  "quorum": pins[2]}
+    out.write_bytes(package_report_pdf(obj, **kw))

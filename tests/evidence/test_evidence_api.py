@@ -176,3 +176,18 @@ async def test_approved_signing_package_is_fully_valid(make_tenant, app):
     assert oids & {OID_APPROVAL_LEAF_HASH, *LEGACY_APPROVAL_OIDS}
     if OID_APPROVAL_LEAF_HASH not in oids:
         assert any("1.2.156.10197.6.999.1" in v for v in report.variants)
+
+
+async def test_checkpoint_as_a_signed_note_for_monitors(client, app):
+    from hub.evidence.note import KeyKind, Note, NoteVerifier, verify_note
+
+    vkey = (await client.get("/api/v1/evidence/log/note-key")).text.strip()
+    verifier = NoteVerifier.parse(vkey, KeyKind.LOG)
+    assert verifier.key == app.state.evidence.log_key.public_key
+    assert verifier.name == "sealhub.test"  # the key name is the log's origin
+    r = await client.get("/api/v1/evidence/log/checkpoint.note")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    note = Note.parse(r.text)
+    assert verify_note(note, verifier)
+    r = await client.get("/api/v1/evidence/log/cosignatures", params={"tree_size": 1})
+    assert r.status_code == 200 and r.json()["cosignatures"] == []  # no witness policy here
