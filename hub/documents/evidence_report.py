@@ -43,6 +43,13 @@ ATTACHMENT = "evidence-package.json"
 TITLE = "电子签章存证报告 (Evidence report)"
 
 
+VERDICT_WORDS = {  # ETSI EN 319 102-1 indications, as a court reads them
+    "TOTAL_PASSED": "有效 TOTAL_PASSED",
+    "TOTAL_FAILED": "无效 TOTAL_FAILED",
+    "INDETERMINATE": "无法确定 INDETERMINATE",
+}
+
+
 def _mark(ok: bool) -> str:
     return "[通过 OK]" if ok else "[未通过 FAILED]"
 
@@ -53,7 +60,8 @@ def package_report_text(package: dict[str, Any], **pins: Any) -> str:
     raw = json.dumps(package, ensure_ascii=False, sort_keys=True).encode()
     out: list[str] = []
     add = out.append
-    add(f"总体结论 (Verdict): {'有效 VALID' if report.valid else '无效 INVALID'}")
+    add(f"总体结论 (Verdict): {VERDICT_WORDS.get(report.indication, report.indication)}"
+        + (f" / {report.verdict()[1]}" if report.verdict()[1] else ""))
     add(f"报告生成时间 (Made): {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC")
     add(f"存证包 SM3 (Package digest): {sm3(raw).hex()}")
     add(f"附件 (Attached): {ATTACHMENT}")
@@ -184,7 +192,10 @@ class EvidenceReportController(Controller):
         signature_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
         package = await evidence_package(request, principal, signature_id)
+        trust = getattr(request.app.state, "trust", None)  # the hub's own trust context
+        context = await trust.context(principal.tenant_id) if trust is not None else None
         # Verifying and laying out is CPU work: off the event loop.
-        pdf = await anyio.to_thread.run_sync(lambda: package_report_pdf(package))
+        pdf = await anyio.to_thread.run_sync(
+            lambda: package_report_pdf(package, context=context))
         return Response(pdf, media_type="application/pdf", headers={
             "Content-Disposition": f'attachment; filename="evidence-{signature_id}.pdf"'})

@@ -165,7 +165,8 @@ async def test_approved_signing_package_is_fully_valid(make_tenant, app):
                             context=await app.state.trust.context())
     assert report.valid, report.to_text()
     # Judged at the logged time (log-inclusion), with the hub CA's CRL from the package.
-    assert report.children[0].info["proof_of_existence"].startswith("log-inclusion")
+    # The earliest proof of existence: the signature's timestamp, before its log entry.
+    assert report.children[0].info["proof_of_existence"].startswith("timestamp")
     assert package["crls"] and any(
         c.name == "signer certificate revocation" and c.ok for c in report.children[0].checks
     )

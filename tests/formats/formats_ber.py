@@ -80,6 +80,18 @@ def pad_rs(der_signature: bytes) -> bytes:
     return asn1.der_sequence(_definite(asn1.TAG_INTEGER, b"\x00" + body), s)
 
 
+def sign_with_low_r(key: SM2PrivateKey, data: bytes) -> bytes:
+    """A DER signature of `data` whose r has its high bit clear (DER writes no 0x00), so
+    that `pad_rs` makes a padding DER forbids (a random r has its high bit set half the
+    time, and a 0x00 before DER's own 0x00 is a different quirk)."""
+    for _ in range(200):
+        signature = key.sign(data)
+        r = asn1.children(signature)[0][1]
+        if asn1.contents(r, asn1.TAG_INTEGER, "r")[:1] != b"\x00":
+            return signature
+    raise AssertionError("no low-bit r in 200 signatures")
+
+
 def sign_with_high_r(key: SM2PrivateKey, data: bytes) -> bytes:
     """A DER signature of `data` whose r has its high bit set (so DER writes 0x00 r)."""
     for _ in range(200):
