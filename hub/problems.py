@@ -31,8 +31,9 @@ def problem(
         "status": status,
         "detail": detail,
     }
+    challenge = extra.pop("www_authenticate", None)
     body.update({k: v for k, v in extra.items() if v is not None})
-    headers = {}
+    headers = {"WWW-Authenticate": challenge} if challenge else {}
     if "retry_after" in extra and extra["retry_after"] is not None:
         headers["Retry-After"] = str(int(extra["retry_after"]))
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
