@@ -11,6 +11,7 @@ from adapters.admission.controllers import CONTROLLERS as ADMISSION_ROUTES
 from adapters.admission.wiring import admission_lifespan
 from hub.auth.controllers import AuthController
 from hub.auth.guards import provide_principal
+from hub.auth.openapi import finish_openapi
 from hub.db import database_lifespan
 from hub.documents.controllers import CONTROLLERS as DOCUMENT_ROUTES
 from hub.documents.lifespan import documents_lifespan
@@ -74,6 +75,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             servers=[Server(url="/")],
         ),
         request_max_body_size=settings.limits.max_upload_bytes,
+        # Security schemes per operation and problem+json error bodies in the OpenAPI.
+        on_startup=[finish_openapi],
         lifespan=[
             database_lifespan,  # app.state.db
             hub_tenant_lifespan,  # then the hub tenant

@@ -10,13 +10,14 @@ from typing import Any
 
 from hub.db import get_db
 from hub.documents.service import DocumentService, register_counters
+from tenants.keys import keyring_of
 
 
 @contextlib.asynccontextmanager
 async def documents_lifespan(app: Any) -> AsyncIterator[None]:
     state = app.state
     state.documents = DocumentService(get_db(app), state.seals, state.signing,
-                                      state.settings.limits)
+                                      state.settings.limits, keyring_of(state))
     register_counters()
     yield
 
