@@ -106,7 +106,13 @@ def finish_openapi(app: Litestar) -> None:
                 if handler.security is None:
                     op.security = [{BEARER: []}] if protected else None
                 responses = op.responses = op.responses or {}
+                # Every operation may meet malformed input (400); one that takes input may
+                # have a service refuse a field (422); one with path ids may find nothing.
                 codes = {"400"} | ({"401", "403"} if protected or handler.security else set())
+                if op.parameters or op.request_body:
+                    codes.add("422")
+                if "{" in (route.path_format or ""):
+                    codes.add("404")
                 for code in codes:
                     responses.setdefault(code, OpenAPIResponse(
                         description=_DESCRIPTIONS.get(int(code), "Error (problem+json)")))
