@@ -9,7 +9,7 @@ from typing import Any
 from litestar.datastructures import UploadFile
 
 from hub.errors import ValidationFailed
-from hub.schemas_common import MAX_MM
+from hub.schemas_common import MAX_MM, MAX_PASSWORD
 
 
 def form_file(form: dict[str, Any], name: str = "file") -> UploadFile:
@@ -49,3 +49,12 @@ def form_number(form: dict[str, Any], name: str, kind: type[int] | type[float],
         raise ValidationFailed(f"{name} must be a finite number from {low:g} to {high:g}",
                                field=name)
     return value
+
+
+def form_text(form: dict[str, Any], name: str, *, max_length: int = MAX_PASSWORD) -> str:
+    """A text field of a multipart form, bounded like its JSON twin (a password: 256)."""
+    raw = form.get(name)
+    text = "" if raw is None else str(raw)
+    if len(text) > max_length:
+        raise ValidationFailed(f"{name} is at most {max_length} characters", field=name)
+    return text

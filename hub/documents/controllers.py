@@ -23,7 +23,7 @@ from hub.auth.principal import CurrentPrincipal, Role
 from hub.documents.lifespan import document_service
 from hub.documents.service import MEDIA_TYPES, SignDocumentRequest
 from hub.downloads import content_disposition, safe_filename
-from hub.forms import form_file, form_number, form_uuid
+from hub.forms import form_file, form_number, form_text, form_uuid
 from hub.schemas_common import (
     BodyText,
     Count,
@@ -185,7 +185,7 @@ class DocumentController(Controller):
             principal,
             SignDocumentRequest(
                 data=await upload.read(), filename=safe_filename(upload.filename or ""),
-                seal_id=seal_id, password=str(data.get("password", "")),
+                seal_id=seal_id, password=form_text(data, "password"),
                 idempotency_key=idempotency_key, page=form_number(data, "page", int, high=100_000),
                 x_mm=form_number(data, "x_mm", float, low=0),
                 y_mm=form_number(data, "y_mm", float, low=0),

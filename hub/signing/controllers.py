@@ -23,7 +23,7 @@ from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.crypto import SM3, sm3
 from hub.errors import ValidationFailed
-from hub.forms import form_file, form_uuid
+from hub.forms import form_file, form_text, form_uuid
 from hub.schemas_common import Base64Blob, Hex32, Label, Password, QueryKey, Reason
 from hub.seals.lifespan import signing_service
 from hub.signing.services import SignCommand, SignOutcome
@@ -281,7 +281,7 @@ class SignatureController(Controller):
             principal,
             SignCommand(
                 seal_id=seal_id,
-                password=str(data.get("password", "")),
+                password=form_text(data, "password"),
                 document_sm3=digest.digest(),
                 idempotency_key=idempotency_key,
                 property_info=str(

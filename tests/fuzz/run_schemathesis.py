@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
           "response_schema_conformance")
-SESSION_ENDERS = r"^/api/v1/(auth/(logout|password)|tenants/(\{tenant_id\}/)?token-key)$"
+SESSION_ENDERS = r"^/api/v1/(auth/(logout|password)|tenants?/(\{tenant_id\}/)?token-key)$"
 ROLES = ("tenant_admin", "clerk", "citizen", "regulator")
 PASSWORD = "fuzz-password-2026"
 

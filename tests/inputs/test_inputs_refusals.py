@@ -139,6 +139,9 @@ async def test_every_text_field_has_its_maximum(make_tenant: Any) -> None:
     r = await t.client.post(f"/api/v1/seals/{seal['id']}/suspend", headers=person.headers,
                             json={"reason": "because\u202egnirts"})
     _problem(r, 400, "/reason")
+    r = await _sign_upload(t, person, seal, write_text_ofd("合同正文", title="合同"),
+                           password="p" * 257)  # a multipart form's password too
+    _problem(r, 422, "/password")
     # A nested field is named by its full pointer.
     r = await t.client.post("/api/v1/applications/templates", headers=t.admin_headers, json={
         "key": "k", "title": "T", "body": "{x}", "fields": [{"name": "x" * 65}],
