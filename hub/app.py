@@ -10,6 +10,7 @@ from litestar.openapi.spec import Server
 from adapters.admission.controllers import CONTROLLERS as ADMISSION_ROUTES
 from hub.auth.controllers import AuthController
 from hub.auth.guards import provide_principal
+from hub.auth.openapi import finish_openapi
 from hub.documents.controllers import CONTROLLERS as DOCUMENT_ROUTES
 from hub.documents.evidence_report import EvidenceReportController
 from hub.evidence.controllers import EvidenceController, EvidencePackageController
@@ -77,6 +78,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             servers=[Server(url="/")],
         ),
         request_max_body_size=settings.limits.max_upload_bytes,
+        # Security schemes per operation and problem+json error bodies in the OpenAPI.
+        on_startup=[finish_openapi],
         lifespan=[
             services_lifespan,  # every service, built in one place (hub.services)
             trust_lifespan,  # app.state.trust: hub CA, trust store, CRL, status list

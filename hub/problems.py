@@ -8,6 +8,7 @@ no stack trace (the trace goes to the log, never to the client).
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -30,11 +31,31 @@ def problem(
         "status": status,
         "detail": detail,
     }
+    challenge = extra.pop("www_authenticate", None)
     body.update({k: v for k, v in extra.items() if v is not None})
-    headers = {}
+    headers = {"WWW-Authenticate": challenge} if challenge else {}
     if "retry_after" in extra and extra["retry_after"] is not None:
         headers["Retry-After"] = str(int(extra["retry_after"]))
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+_INDEX = re.compile(r"\[(\d+)\]")
+# Names Litestar gives the whole request body or the parameter set, not a field in it.
+_WHOLE_BODY = {"data", "body", "$", ""}
+
+
+def json_pointer(field: str | None) -> str | None:
+    """`items[0].name` (Litestar/msgspec) or `seal_id` (a service) -> `/items/0/name`,
+    `/seal_id` (RFC 6901). The body as a whole (Litestar's `data`) is the root pointer ``."""
+    if field is None:
+        return None
+    if field.startswith("/"):
+        return field
+    field = field.removeprefix("$.").removeprefix("data.")
+    if field in _WHOLE_BODY:
+        return ""
+    parts = _INDEX.sub(r".\1", field).split(".")
+    return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts if p)
 
 
 def domain_error_handler(
@@ -42,8 +63,11 @@ def domain_error_handler(
 ) -> Response[dict[str, Any]]:
     if exc.status >= 500 and not exc.type_slug.startswith("vendor"):
         log.error("internal error on %s: %s", request.scope.get("path"), exc.detail)
+    extra = dict(exc.extra)
+    if "field" in extra:
+        extra["field"] = json_pointer(extra["field"])
     return problem(
-        exc.status, exc.type_slug, exc.title, exc.detail, instance=request.url.path, **exc.extra
+        exc.status, exc.type_slug, exc.title, exc.detail, instance=request.url.path, **extra
     )
 
 
@@ -53,14 +77,14 @@ def http_error_handler(
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationException):
         errors = exc.extra if isinstance(exc.extra, list) else []
-        fields = [e.get("key") for e in errors if isinstance(e, dict) and e.get("key")]
-        if fields:
-            extra["field"] = fields[0]
-        extra["errors"] = [
-            {"field": e.get("key"), "detail": e.get("message")}
+        found = [
+            {"field": json_pointer(str(e.get("key") or "")), "detail": str(e.get("message"))}
             for e in errors
             if isinstance(e, dict)
-        ] or None
+        ]
+        # A body that is not JSON at all (Litestar: "JSON is malformed") names the root.
+        extra["field"] = found[0]["field"] if found else ""
+        extra["errors"] = found or None
         return problem(
             exc.status_code,
             "validation",
@@ -69,6 +93,9 @@ def http_error_handler(
             instance=request.url.path,
             **extra,
         )
+    if exc.status_code == 400 and str(exc.detail).startswith("JSON is malformed"):
+        return problem(400, "validation", "Invalid request", str(exc.detail),
+                       instance=request.url.path, field="")
     slug = {
         401: "unauthorized",
         403: "forbidden",
@@ -84,6 +111,17 @@ def http_error_handler(
         str(exc.detail),
         instance=request.url.path,
     )
+
+
+def recursion_error_handler(
+    request: Request[Any, Any, Any], exc: RecursionError
+) -> Response[dict[str, Any]]:
+    """msgspec stops decoding at its nesting limit with RecursionError (a 100,000-deep
+    `[[[...]]]` body): a client's fault, not the hub's. Any other RecursionError is a bug."""
+    if "deserializ" not in str(exc):
+        return unexpected_error_handler(request, exc)
+    return problem(400, "validation", "Invalid request", "the JSON body is nested too deeply",
+                   instance=request.url.path, field="")
 
 
 def unexpected_error_handler(
@@ -102,6 +140,7 @@ def unexpected_error_handler(
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     SealHubError: domain_error_handler,
     HTTPException: http_error_handler,
+    RecursionError: recursion_error_handler,
     Exception: unexpected_error_handler,
 }
 

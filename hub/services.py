@@ -150,7 +150,7 @@ async def open_services(settings: Settings) -> AsyncIterator[HubServices]:
                                    reason: str, actor: Any) -> list[Any]:
             return await seals.revoke_for_subject(tenant_id, enterprise_id, reason, actor)
 
-        documents = DocumentService(db, seals, signing, settings.limits)
+        documents = DocumentService(db, seals, signing, settings.limits, keyring)
         webhooks = WebhookService(db, DeliveryPolicy.from_settings(settings.webhooks),
                                   keyring.data_key)
         signing.after_signing.append(webhooks.signature_made)

@@ -129,6 +129,9 @@ class IdentitySettings:
 class MetricsSettings:
     enabled: bool = True
     multiprocess_dir: str | None = None
+    # Bearer token the scraper sends (SEALHUB_METRICS_TOKEN; the chart's ServiceMonitor
+    # reads it from the hub's Secret). Unset: /metrics answers loopback clients only.
+    token: str = field(repr=False, default="")
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,7 @@ class Settings:
             metrics=MetricsSettings(
                 enabled=_bool(env.get("SEALHUB_METRICS"), True),
                 multiprocess_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
+                token=env.get("SEALHUB_METRICS_TOKEN", "").strip(),
             ),
             identity=IdentitySettings(
                 verifier=env.get("SEALHUB_IDENTITY_VERIFIER", "simulated"),

@@ -20,6 +20,7 @@ from hub.auth.guards import requires
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.errors import ValidationFailed
+from hub.schemas_common import Count, Key, Limit, QueryKey, Reason
 from monitoring.services import (
     QualityService,
     RegulatorService,
@@ -34,10 +35,10 @@ PUBLISH_INTERVAL_SECONDS = 30.0
 
 
 class RateIn(msgspec.Struct, forbid_unknown_fields=True):
-    operation: str  # "seal" | "signature"
+    operation: Key  # "seal" | "signature"
     operation_id: uuid.UUID
-    stars: int
-    comment: str = ""
+    stars: Count
+    comment: Reason = ""
 
 
 class RatingOut(msgspec.Struct):
@@ -85,7 +86,7 @@ class RankingController(Controller):
                      "only ratings from the caller's tenant. Live numbers are hub-wide.",
          guards=[requires()], responses=errors(401, 422))
     async def ranking(self, request: Request, principal: CurrentPrincipal,
-                      view: FromQuery[str] = "hub") -> dict[str, Any]:
+                      view: FromQuery[Key] = "hub") -> dict[str, Any]:
         if view not in ("hub", "tenant"):
             raise ValidationFailed("view must be 'hub' or 'tenant'", field="view")
         mine = view == "tenant"
@@ -116,9 +117,9 @@ class RegulatorController(Controller):
          summary="Admission status history of vendors across tenants, newest first",
          responses=errors(401, 403))
     async def admissions(self, request: Request,
-                         vendor: FromQuery[str | None] = None,
-                         tenant: FromQuery[str | None] = None,
-                         limit: FromQuery[int] = 200) -> list[dict[str, Any]]:
+                         vendor: QueryKey = None,
+                         tenant: QueryKey = None,
+                         limit: Limit = 200) -> list[dict[str, Any]]:
         return await RegulatorService(quality_service(request.app)).admission_history(
             vendor=vendor, tenant=tenant, limit=limit)
 
@@ -132,7 +133,7 @@ class RegulatorController(Controller):
          summary="Recent alerts: automatic admission changes, vendors below the quality floor",
          responses=errors(401, 403))
     async def alerts(self, request: Request,
-                     days: FromQuery[int] = 7) -> list[dict[str, Any]]:
+                     days: FromQuery[Count] = 7) -> list[dict[str, Any]]:
         return await RegulatorService(quality_service(request.app)).recent_alerts(
             days=max(1, min(days, 90)))
 

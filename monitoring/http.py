@@ -5,6 +5,8 @@ the `/metrics` scrape endpoint. Both are wired in `hub.app.create_app` when
 from __future__ import annotations
 
 import contextlib
+import hmac
+import ipaddress
 import os
 import time
 from collections.abc import AsyncIterator
@@ -14,7 +16,35 @@ from litestar.enums import ScopeType
 from litestar.response import Response
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub.auth.openapi import errors
+from hub.errors import Forbidden, Unauthorized
 from monitoring import metrics
+
+
+def _loopback(host: str | None) -> bool:
+    try:
+        return host is not None and ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_scraper(request: Request) -> None:
+    """Only the scraper reads /metrics: with SEALHUB_METRICS_TOKEN set, a request must carry
+    it as a bearer token (compared in constant time), from anywhere; without one, only a
+    client on this host (a sidecar, `curl localhost`, the tests) is answered.
+
+    The series name tenants and vendors and count failures: a map for an attacker."""
+    token = request.app.state.settings.metrics.token
+    if token:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
+                                                                 token.encode()):
+            raise Unauthorized("/metrics needs the scraper's bearer token",
+                               www_authenticate='Bearer realm="metrics"')
+        return
+    if not _loopback(request.client.host if request.client else None):
+        raise Forbidden("/metrics is served to this host only until SEALHUB_METRICS_TOKEN "
+                        "is set")
 
 
 class MetricsMiddleware:
@@ -62,8 +92,13 @@ class MetricsController(Controller):
         summary="Prometheus metrics (text exposition format), aggregated over all workers",
         media_type="text/plain",
         sync_to_thread=True,  # multiprocess mode reads one file per worker
+        security=[{"metricsToken": []}],
+        responses=errors(401, 403, e401="No or wrong scraper token (problem+json)",
+                         e403="No token configured and the client is not on this host "
+                              "(problem+json)"),
     )
     def scrape(self, request: Request) -> Response[bytes]:
+        check_scraper(request)
         settings = request.app.state.settings
         body, content_type = metrics.render(settings.metrics.multiprocess_dir)
         # Litestar appends the charset itself.

@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from hub.auth import services as auth_services
@@ -18,21 +19,22 @@ from hub.auth.principal import CurrentPrincipal, Role
 from hub.auth.scope import not_found
 from hub.db import get_db
 from hub.errors import NotFound
+from hub.schemas_common import Key, Label, Limit, Name, Offset, Password, Username
 from tenants import services, token_keys
 from tenants.keys import keyring_of
 from tenants.tables import Account
 
 
 class NewAdmin(msgspec.Struct, forbid_unknown_fields=True):
-    username: str
-    password: str
-    display_name: str = ""
+    username: Username
+    password: Password
+    display_name: Label = ""
 
 
 class CreateTenant(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
-    slug: str
-    region_code: str
+    name: Name
+    slug: Key
+    region_code: Key
     admin: NewAdmin
 
 
@@ -62,10 +64,10 @@ class TenantCreated(msgspec.Struct):
 
 
 class CreateAccount(msgspec.Struct, forbid_unknown_fields=True):
-    username: str
-    password: str
-    roles: list[str]
-    display_name: str = ""
+    username: Username
+    password: Password
+    roles: Annotated[list[Key], msgspec.Meta(max_length=16)]
+    display_name: Label = ""
 
 
 class AccountStatus(msgspec.Struct, forbid_unknown_fields=True):
@@ -204,8 +206,8 @@ class AccountController(Controller):
 
     @get("", operation_id="listAccounts", summary="List my tenant's accounts",
          guards=[requires(Role.TENANT_ADMIN, Role.HUB_OPERATOR)], responses=errors(401, 403))
-    async def all_accounts(self, principal: CurrentPrincipal, limit: FromQuery[int] = 100,
-                   offset: FromQuery[int] = 0) -> list[AccountOut]:
+    async def all_accounts(self, principal: CurrentPrincipal, limit: Limit = 100,
+                   offset: Offset = 0) -> list[AccountOut]:
         views = await services.list_accounts(principal.tenant_id, limit=max(1, min(limit, 500)),
                                              offset=max(0, offset))
         return [account_out(v) for v in views]

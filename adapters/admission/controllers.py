@@ -10,17 +10,19 @@ import base64
 import binascii
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
+from msgspec import Meta
 
 from adapters.admission.services import AdmissionService
 from hub.auth.guards import requires
 from hub.auth.principal import Principal, Role
 from hub.errors import ValidationFailed, VendorMisconfigured
+from hub.schemas_common import Base64Blob, Count, Key, Reason, Url
 
 
 def _service(request: Request[Any, Any, Any]) -> AdmissionService:
@@ -43,13 +45,13 @@ def _problems(*codes: int) -> dict[int, ResponseSpec]:
 
 @dataclass
 class VendorRegistrationIn:
-    name: str
-    kind: str  # adapter kind: local, http, csc, or a third-party entry point
-    sla_p95_ms: int
-    endpoint: str | None = None
-    config: dict[str, str] = field(default_factory=dict)
-    product_certificate: str | None = None
-    maker_ca_cert: str | None = None  # base64 DER
+    name: Key
+    kind: Key  # adapter kind: local, http, csc, or a third-party entry point
+    sla_p95_ms: Count
+    endpoint: Url | None = None
+    config: Annotated[dict[Key, Reason], Meta(max_length=64)] = field(default_factory=dict)
+    product_certificate: Reason | None = None
+    maker_ca_cert: Base64Blob | None = None  # base64 DER
 
 
 @dataclass

@@ -14,21 +14,22 @@ from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal
 from hub.auth.throttle import throttle_of
 from hub.db import get_db
+from hub.schemas_common import Key, Password, Token, Username
 
 
 class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
-    tenant: str  # the tenant's slug ("hub" for hub operators and regulators)
-    username: str
-    password: str
+    tenant: Key  # the tenant's slug ("hub" for hub operators and regulators)
+    username: Username
+    password: Password
 
 
 class RefreshRequest(msgspec.Struct, forbid_unknown_fields=True):
-    refresh_token: str
+    refresh_token: Token
 
 
 class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
-    old_password: str
-    new_password: str
+    old_password: Password
+    new_password: Password
 
 
 class TokenResponse(msgspec.Struct):

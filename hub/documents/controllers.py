@@ -22,7 +22,19 @@ from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.documents.lifespan import document_service
 from hub.documents.service import MEDIA_TYPES, SignDocumentRequest
-from hub.forms import form_file, form_number, form_uuid
+from hub.downloads import content_disposition, safe_filename
+from hub.forms import form_file, form_number, form_text, form_uuid
+from hub.schemas_common import (
+    BodyText,
+    Count,
+    FieldValue,
+    Key,
+    Label,
+    Millimetres,
+    Name,
+    Page,
+    Password,
+)
 from hub.signing.controllers import IdempotencyKey
 
 _STAFF = (Role.CLERK, Role.TENANT_ADMIN)
@@ -44,31 +56,31 @@ class SignedDocumentOut(msgspec.Struct):
 
 
 class TemplateFieldIn(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
-    label: str = ""
-    kind: str = "text"  # text | date | id_number | phone
+    name: Key
+    label: Label = ""
+    kind: Key = "text"  # text | date | id_number | phone
     required: bool = True
-    max_length: int = 200
+    max_length: Count = 200
 
 
 class SignerStepIn(msgspec.Struct, forbid_unknown_fields=True):
-    key: str
-    seal_kind: str  # personal | official | contract | finance | legal-representative
-    label: str = ""
-    order: int = 1  # equal orders sign in parallel
+    key: Key
+    seal_kind: Key  # personal | official | contract | finance | legal-representative
+    label: Label = ""
+    order: Count = 1  # equal orders sign in parallel
     needs_approval: bool = False
-    page: int = -1  # -1: the last page
-    x_mm: float = 130.0
-    y_mm: float = 230.0
+    page: Page = -1  # -1: the last page
+    x_mm: Millimetres = 130.0
+    y_mm: Millimetres = 230.0
 
 
 class TemplateIn(msgspec.Struct, forbid_unknown_fields=True):
-    key: str
-    title: str
-    body: str  # text with {field} placeholders
-    fields: list[TemplateFieldIn]
-    signers: list[SignerStepIn]
-    output: str = "ofd"
+    key: Key
+    title: Name
+    body: BodyText  # text with {field} placeholders
+    fields: Annotated[list[TemplateFieldIn], msgspec.Meta(max_length=100)]
+    signers: Annotated[list[SignerStepIn], msgspec.Meta(max_length=20)]
+    output: Key = "ofd"
 
 
 class TemplateOut(msgspec.Struct):
@@ -84,9 +96,10 @@ class TemplateOut(msgspec.Struct):
 
 class FillIn(msgspec.Struct, forbid_unknown_fields=True):
     template_id: uuid.UUID
-    values: dict[str, str]
-    parties: dict[str, uuid.UUID] = msgspec.field(default_factory=dict)  # step -> account
-    output: str | None = None  # ofd | pdf (default: the template's)
+    values: Annotated[dict[Key, FieldValue], msgspec.Meta(max_length=100)]
+    parties: Annotated[dict[Key, uuid.UUID], msgspec.Meta(max_length=20)] = msgspec.field(
+        default_factory=dict)  # step -> account
+    output: Key | None = None  # ofd | pdf (default: the template's)
 
 
 class StepOut(msgspec.Struct):
@@ -129,9 +142,9 @@ class InstanceSummary(msgspec.Struct):
 
 
 class SignStepIn(msgspec.Struct, forbid_unknown_fields=True):
-    step: str
+    step: Key
     seal_id: uuid.UUID
-    password: str
+    password: Password
     use_request_id: uuid.UUID | None = None
 
 
@@ -141,7 +154,7 @@ def _instance_out(view: dict[str, Any]) -> InstanceOut:
 
 def _file(data: bytes, kind: str, filename: str) -> Response[bytes]:
     return Response(data, media_type=MEDIA_TYPES[kind],
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers={"Content-Disposition": content_disposition(filename)})
 
 
 class DocumentController(Controller):
@@ -171,12 +184,13 @@ class DocumentController(Controller):
         view = await document_service(request.app.state).sign_document(
             principal,
             SignDocumentRequest(
-                data=await upload.read(), filename=upload.filename or "document",
-                seal_id=seal_id, password=str(data.get("password", "")),
-                idempotency_key=idempotency_key, page=form_number(data, "page", int),
-                x_mm=form_number(data, "x_mm", float), y_mm=form_number(data, "y_mm", float),
-                width_mm=form_number(data, "width_mm", float),
-                height_mm=form_number(data, "height_mm", float), riding=riding,
+                data=await upload.read(), filename=safe_filename(upload.filename or ""),
+                seal_id=seal_id, password=form_text(data, "password"),
+                idempotency_key=idempotency_key, page=form_number(data, "page", int, high=100_000),
+                x_mm=form_number(data, "x_mm", float, low=0),
+                y_mm=form_number(data, "y_mm", float, low=0),
+                width_mm=form_number(data, "width_mm", float, low=0),
+                height_mm=form_number(data, "height_mm", float, low=0), riding=riding,
                 use_request_id=form_uuid(data, "use_request_id", required=False),
             ),
         )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from hub.errors import FormatError, PayloadTooLarge
+from hub.formats.container import ZIP_ERRORS
 
 OFD_NS = "http://www.ofdspec.org/2016"
 NS = {"ofd": OFD_NS}
@@ -85,7 +86,7 @@ class OfdPackage:
     def read(cls, data: bytes, *, max_uncompressed: int, max_entries: int) -> OfdPackage:
         try:
             zf = zipfile.ZipFile(io.BytesIO(data))
-        except zipfile.BadZipFile as exc:
+        except ZIP_ERRORS as exc:
             raise FormatError(f"not an OFD package (zip): {exc}") from exc
         infos = [i for i in zf.infolist() if not i.is_dir()]
         if len(infos) > max_entries:
@@ -100,9 +101,13 @@ class OfdPackage:
             total += info.file_size
             if total > max_uncompressed:
                 raise PayloadTooLarge(f"OFD expands beyond {max_uncompressed} bytes")
-            with zf.open(info) as member:
-                # Read at most the declared size + 1 so a lying header cannot blow up.
-                content = member.read(info.file_size + 1)
+            try:
+                with zf.open(info) as member:
+                    # Read at most the declared size + 1 so a lying header cannot blow up.
+                    content = member.read(info.file_size + 1)
+            except ZIP_ERRORS as exc:  # a bad CRC, a broken deflate stream, encryption ...
+                raise FormatError(f"{name}: damaged member of the OFD package ({exc})",
+                                  field="file", member=name) from exc
             if len(content) != info.file_size:
                 raise FormatError(f"{name}: size does not match its zip header")
             if name in files:

@@ -29,6 +29,7 @@ from typing import Any
 from adapters.protocol import SEAL_TYPES
 from hub.crypto import sm3
 from hub.db import Database
+from hub.documents import personal
 from hub.documents.ofd_sign import Placement, RidingSeal, StampPosition, sign_ofd
 from hub.documents.pdf_sign import PdfStamp, sign_pdf
 from hub.documents.signer import SignDigest
@@ -54,6 +55,7 @@ from hub.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from hub.seals.services import Scope, SealService
 from hub.settings import LimitsSettings
 from hub.signing.services import SignCommand, SigningService, SignOutcome
+from tenants.keys import TenantKeyring
 from tenants.policy.stats import register_counter
 from tenants.tables import Account
 
@@ -158,9 +160,11 @@ def register_counters() -> None:
 
 class DocumentService:
     def __init__(
-        self, db: Database, seals: SealService, signing: SigningService, limits: LimitsSettings
+        self, db: Database, seals: SealService, signing: SigningService, limits: LimitsSettings,
+        keyring: TenantKeyring,
     ) -> None:
         self.db = db
+        self.keyring = keyring  # seals the documents' personal data (hub.documents.personal)
         self.seals = seals
         self.signing = signing
         self.limits = limits
@@ -344,12 +348,15 @@ class DocumentService:
             raise ValidationFailed("output must be ofd or pdf", field="output")
         data = await asyncio.to_thread(render, filled, output=kind)
         instance_id = uuid.uuid4()
+        data_key = await self.keyring.data_key(scope.tenant_id)
         await DocumentInstance(
             id=instance_id, tenant_id=scope.tenant_id, template_id=template_id,
             template_key=template.key, title=template.title, kind=kind,
-            values_json=json.dumps(dict(filled.values), ensure_ascii=False),
+            values_json=personal.seal_values(data_key, scope.tenant_id, instance_id, template,
+                                             filled.values),
             parties_json=json.dumps({k: str(v) for k, v in assigned.items()}),
-            data=data, document_sm3=sm3(data).hex(), status="signing", version=0,
+            data=personal.seal_document(data_key, scope.tenant_id, instance_id, data),
+            document_sm3=sm3(data).hex(), status="signing", version=0,
             created_by=scope.account_id,
         ).save()
         return await self.instance(scope, instance_id)
@@ -374,7 +381,14 @@ class DocumentService:
             (InstanceSigning.tenant_id == scope.tenant_id)
             & (InstanceSigning.instance_id == instance_id)
         )
-        return _instance_view(row, template, signings, replayed=replayed)
+        view = _instance_view(row, template, signings, replayed=replayed)
+        # Personal data in the values: the person who filled the document sees it whole;
+        # the other parties and staff see it masked.
+        if row["created_by"] == scope.account_id:
+            view["values"] = personal.open_values(
+                await self.keyring.data_key(scope.tenant_id), scope.tenant_id, instance_id,
+                row["values_json"])
+        return view
 
     async def list_instances(self, scope: Scope) -> list[dict[str, Any]]:
         rows = await DocumentInstance.select(
@@ -392,8 +406,14 @@ class DocumentService:
 
     async def download(self, scope: Scope, instance_id: uuid.UUID) -> dict[str, Any]:
         row = await self._instance_row(scope, instance_id, with_data=True)
-        return {"data": bytes(row["data"]), "kind": row["kind"], "status": row["status"],
+        data = await self._document(scope, instance_id, row)
+        return {"data": data, "kind": row["kind"], "status": row["status"],
                 "filename": f"{row['template_key']}-{instance_id.hex[:8]}.{row['kind']}"}
+
+    async def _document(self, scope: Scope, instance_id: uuid.UUID,
+                        row: Mapping[str, Any]) -> bytes:
+        return personal.open_document(await self.keyring.data_key(scope.tenant_id),
+                                      scope.tenant_id, instance_id, bytes(row["data"]))
 
     async def sign_instance(
         self, scope: Scope, instance_id: uuid.UUID, *, step_key: str, seal_id: uuid.UUID,
@@ -442,7 +462,7 @@ class DocumentService:
             )
         if seal["seal_der"] is None:
             raise Conflict(f"the seal is {seal['status']}; it has not been made yet")
-        document = bytes(row["data"])
+        document = await self._document(scope, instance_id, row)
         job = _Signing(seal_id, password, idempotency_key, sm3(document), use_request_id)
         try:
             new = await sign_step(
@@ -460,7 +480,9 @@ class DocumentService:
         try:
             async with self.db.transaction():
                 updated = await DocumentInstance.update({
-                    DocumentInstance.data: new,
+                    DocumentInstance.data: personal.seal_document(
+                        await self.keyring.data_key(scope.tenant_id), scope.tenant_id,
+                        instance_id, new),
                     DocumentInstance.document_sm3: sm3(new).hex(),
                     DocumentInstance.version: row["version"] + 1,
                     DocumentInstance.status: "completed" if complete else "signing",
@@ -574,7 +596,8 @@ def _instance_view(row: Mapping[str, Any], template: DocumentTemplate,
     return {
         "id": row["id"], "template_id": row["template_id"], "template_key": row["template_key"],
         "title": row["title"], "kind": row["kind"], "status": row["status"],
-        "document_sm3": row["document_sm3"], "values": json.loads(row["values_json"]),
+        "document_sm3": row["document_sm3"],
+        "values": personal.stored_values(row["values_json"])[0],
         "created_by": row["created_by"], "created_at": row["created_at"],
         "completed_at": row["completed_at"], "steps": steps, "replayed": replayed,
     }

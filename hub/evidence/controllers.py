@@ -23,6 +23,7 @@ from hub.crypto import sm3
 from hub.errors import ValidationFailed
 from hub.evidence.cosigning import CosignedCheckpoint
 from hub.evidence.lifespan import evidence_log
+from hub.schemas_common import LogIndex, LogIndexOrNone, Token
 from hub.seals.lifespan import signing_service
 
 MAX_ENTRIES = 1000
@@ -91,8 +92,8 @@ class EvidenceController(Controller):
     @get("/entries", operation_id="listEvidenceEntries",
          summary="Leaf hashes of entries [start, end)", responses=_BAD)
     async def entries(
-        self, request: Request[Any, Any, Any], start: FromQuery[int] = 0,
-        end: FromQuery[int | None] = None,
+        self, request: Request[Any, Any, Any], start: LogIndex = 0,
+        end: LogIndexOrNone = None,
     ) -> dict[str, Any]:
         log = evidence_log(request.app.state)
         end = min(await log.size(), start + MAX_ENTRIES if end is None else end)
@@ -107,8 +108,8 @@ class EvidenceController(Controller):
          summary="RFC 9162 inclusion proof of an entry (by index or leaf hash)",
          responses={**_NOT_FOUND, **_BAD})
     async def inclusion(
-        self, request: Request[Any, Any, Any], tree_size: FromQuery[int],
-        index: FromQuery[int | None] = None, leaf_hash: FromQuery[str | None] = None,
+        self, request: Request[Any, Any, Any], tree_size: LogIndex,
+        index: LogIndexOrNone = None, leaf_hash: FromQuery[Token | None] = None,
     ) -> dict[str, Any]:
         log = evidence_log(request.app.state)
         if (index is None) == (leaf_hash is None):
@@ -130,7 +131,7 @@ class EvidenceController(Controller):
          summary="RFC 9162 consistency proof between two tree sizes",
          responses={**_NOT_FOUND, **_BAD})
     async def consistency(
-        self, request: Request[Any, Any, Any], first: FromQuery[int], second: FromQuery[int]
+        self, request: Request[Any, Any, Any], first: LogIndex, second: LogIndex
     ) -> dict[str, Any]:
         proof = await evidence_log(request.app.state).consistency_proof(first, second)
         return {"first": first, "second": second, "consistency_proof": _b64(proof)}

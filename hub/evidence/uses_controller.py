@@ -6,13 +6,14 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, get
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath
 
 from hub.auth.guards import requires
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.evidence.lifespan import evidence_log
 from hub.evidence.uses import list_seal_uses
+from hub.schemas_common import Limit, Offset
 
 
 class SealUsesController(Controller):
@@ -39,8 +40,8 @@ class SealUsesController(Controller):
         request: Request[Any, Any, Any],
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
-        limit: FromQuery[int] = 100,
-        offset: FromQuery[int] = 0,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> dict[str, Any]:
         return await list_seal_uses(
             evidence_log(request.app.state), principal, seal_id, limit=limit, offset=offset)

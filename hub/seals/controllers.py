@@ -10,32 +10,34 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from hub.auth.guards import requires
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
+from hub.schemas_common import Count, Key, Password, QueryKey
+from hub.schemas_common import Reason as ReasonText
 from hub.seals.lifespan import seal_service
 from hub.seals.services import SealApplication
 
 
 class ApplySeal(msgspec.Struct, forbid_unknown_fields=True):
-    seal_type: str  # personal | official | contract | finance | legal-representative
+    seal_type: Key  # personal | official | contract | finance | legal-representative
     enterprise_id: uuid.UUID | None = None  # required for enterprise seal types
-    vendor: str | None = None  # None: the hub chooses among admitted vendors
-    valid_days: int = 3 * 365
-    size_mm: int | None = None
-    seal_code: str | None = None
+    vendor: Key | None = None  # None: the hub chooses among admitted vendors
+    valid_days: Count = 3 * 365
+    size_mm: Count | None = None
+    seal_code: Key | None = None
 
 
 class Reason(msgspec.Struct, forbid_unknown_fields=True):
-    reason: str = ""
+    reason: ReasonText = ""
 
 
 class SetPassword(msgspec.Struct, forbid_unknown_fields=True):
-    password: str
-    old_password: str | None = None
+    password: Password
+    old_password: Password | None = None
 
 
 class SealOut(msgspec.Struct):
@@ -146,7 +148,7 @@ class SealController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: CurrentPrincipal,
-        status: FromQuery[str | None] = None,
+        status: QueryKey = None,
     ) -> list[SealOut]:
         rows = await seal_service(request.app.state).list_seals(principal, status=status)
         return [seal_out(r) for r in rows]

@@ -23,7 +23,8 @@ from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.crypto import SM3, sm3
 from hub.errors import ValidationFailed
-from hub.forms import form_file, form_uuid
+from hub.forms import form_file, form_text, form_uuid
+from hub.schemas_common import Base64Blob, Hex32, Label, Password, QueryKey, Reason
 from hub.seals.lifespan import signing_service
 from hub.signing.services import SignCommand, SignOutcome
 
@@ -42,12 +43,12 @@ IdempotencyKey = Annotated[
 
 class NewUseRequest(msgspec.Struct, forbid_unknown_fields=True):
     seal_id: uuid.UUID
-    document_sm3: str  # hex SM3 of the document to be sealed
-    purpose: str
+    document_sm3: Hex32  # hex SM3 of the document to be sealed
+    purpose: Reason
 
 
 class Decision(msgspec.Struct, forbid_unknown_fields=True):
-    reason: str = ""
+    reason: Reason = ""
 
 
 class UseRequestOut(msgspec.Struct):
@@ -66,10 +67,10 @@ class UseRequestOut(msgspec.Struct):
 
 class SignDigest(msgspec.Struct, forbid_unknown_fields=True):
     seal_id: uuid.UUID
-    password: str
-    document_sm3: str | None = None  # hex; or `document` (base64 of the file)
-    document: str | None = None
-    property_info: str = "sealhub:document"
+    password: Password
+    document_sm3: Hex32 | None = None  # hex; or `document` (base64 of the file)
+    document: Base64Blob | None = None
+    property_info: Label = "sealhub:document"
     use_request_id: uuid.UUID | None = None
 
 
@@ -159,7 +160,7 @@ class UseRequestController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: CurrentPrincipal,
-        status: FromQuery[str | None] = None,
+        status: QueryKey = None,
     ) -> list[UseRequestOut]:
         rows = await signing_service(request.app.state).list_use_requests(principal, status)
         return [_use_out(r) for r in rows]
@@ -280,7 +281,7 @@ class SignatureController(Controller):
             principal,
             SignCommand(
                 seal_id=seal_id,
-                password=str(data.get("password", "")),
+                password=form_text(data, "password"),
                 document_sm3=digest.digest(),
                 idempotency_key=idempotency_key,
                 property_info=str(

@@ -16,6 +16,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_
 from hub.auth.guards import requires
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
+from hub.schemas_common import Count, Reason, Url
 from hub.webhooks.lifespan import webhook_service
 
 _ROLES = (Role.PERSON, Role.ENTERPRISE_AGENT, Role.CLERK, Role.TENANT_ADMIN)
@@ -24,14 +25,14 @@ _URL_RULE = ("http(s) URL whose host is in SEALHUB_WEBHOOK_ALLOW_HOSTS (SSRF gua
 
 
 class NewWebhook(msgspec.Struct, forbid_unknown_fields=True):
-    url: str
-    description: str = ""
+    url: Url
+    description: Reason = ""
 
 
 class ChangeWebhook(msgspec.Struct, forbid_unknown_fields=True):
-    url: str | None = None
+    url: Url | None = None
     active: bool | None = None
-    description: str | None = None
+    description: Reason | None = None
 
 
 class WebhookOut(msgspec.Struct):
@@ -127,7 +128,7 @@ class WebhookController(Controller):
          responses=errors(401, 403, 404, 422))
     async def deliveries(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
                          seal_id: FromPath[uuid.UUID], webhook_id: FromPath[uuid.UUID],
-                         limit: FromQuery[int] = 50) -> list[DeliveryOut]:
+                         limit: FromQuery[Count] = 50) -> list[DeliveryOut]:
         rows = await webhook_service(request.app.state).deliveries(
             principal, seal_id, webhook_id, limit=limit)
         return [msgspec.convert(r, DeliveryOut, strict=False) for r in rows]

@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from hub.auth.guards import requires
@@ -23,6 +23,7 @@ from hub.auth.principal import CurrentPrincipal, Principal, Role
 from hub.auth.scope import not_found
 from hub.db import get_db
 from hub.errors import NotFound, ValidationFailed
+from hub.schemas_common import Base64Blob, Key, Limit, Name, Offset, Password, Username
 from tenants import services as tenant_services
 from tenants.identity.services import (
     EnterpriseView,
@@ -38,22 +39,22 @@ _STAFF = (Role.TENANT_ADMIN, Role.CLERK)
 
 
 class RegisterPerson(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
-    id_number: str
-    mobile: str
-    face_image: str  # base64 of the live photo (JPEG/PNG), at most 2 MiB
-    username: str
-    password: str
+    name: Name
+    id_number: Key
+    mobile: Key
+    face_image: Base64Blob  # base64 of the live photo (JPEG/PNG), at most 2 MiB
+    username: Username
+    password: Password
 
 
 class SelfRegisterPerson(msgspec.Struct, forbid_unknown_fields=True):
-    tenant: str  # slug of the bureau the citizen registers with
-    name: str
-    id_number: str
-    mobile: str
-    face_image: str  # base64 of the live photo (JPEG/PNG), at most 2 MiB
-    username: str
-    password: str
+    tenant: Key  # slug of the bureau the citizen registers with
+    name: Name
+    id_number: Key
+    mobile: Key
+    face_image: Base64Blob  # base64 of the live photo (JPEG/PNG), at most 2 MiB
+    username: Username
+    password: Password
 
 
 class PersonOut(msgspec.Struct):
@@ -70,14 +71,14 @@ class PersonOut(msgspec.Struct):
 
 
 class RegisterEnterprise(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
-    credit_code: str
+    name: Name
+    credit_code: Key
     legal_representative_id: uuid.UUID
     agent_person_id: uuid.UUID
 
 
 class ChangeEnterprise(msgspec.Struct, forbid_unknown_fields=True):
-    name: str | None = None
+    name: Name | None = None
     legal_representative_id: uuid.UUID | None = None
 
 
@@ -142,7 +143,7 @@ class PersonController(Controller):
     @get("", operation_id="listPersons", summary="List my tenant's registered persons (masked)",
          guards=[requires(*_STAFF)], responses=errors(401, 403))
     async def list_persons(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                   limit: FromQuery[int] = 100, offset: FromQuery[int] = 0) -> list[PersonOut]:
+                   limit: Limit = 100, offset: Offset = 0) -> list[PersonOut]:
         views = await identity_service(request).list_persons(
             principal.tenant_id, limit=max(1, min(limit, 500)), offset=max(0, offset))
         return [person_out(v) for v in views]
@@ -188,7 +189,7 @@ class EnterpriseController(Controller):
          summary="List enterprises (staff: all of my tenant; agents: the ones they act for)",
          guards=[requires(*_STAFF, Role.ENTERPRISE_AGENT)], responses=errors(401, 403))
     async def list_enterprises(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                   limit: FromQuery[int] = 100, offset: FromQuery[int] = 0) -> list[EnterpriseOut]:
+                   limit: Limit = 100, offset: Offset = 0) -> list[EnterpriseOut]:
         views = await identity_service(request).list_enterprises(
             principal.tenant_id,
             agent_account_id=None if _is_staff(principal) else principal.account_id,

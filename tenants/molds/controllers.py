@@ -16,12 +16,13 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Body, FromPath, FromQuery, JSONBody
+from litestar.params import Body, FromPath, JSONBody
 
 from hub.auth.guards import requires
 from hub.auth.principal import CurrentPrincipal, Principal, Role
 from hub.db import get_db
 from hub.errors import NotFound, ValidationFailed
+from hub.schemas_common import Limit, Offset, QueryKey
 from monitoring.metrics import cross_tenant_denied
 from tenants.molds.records import images_from_zip
 from tenants.molds.services import MoldRegistry, MoldView
@@ -78,10 +79,10 @@ class MoldController(Controller):
     @get("", operation_id="listMolds", summary="List the tenant's registered seal molds",
          guards=[requires(Role.TENANT_ADMIN, Role.CLERK)], responses=_ERRORS)
     async def list_molds(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                         status: FromQuery[str | None] = None,
-                         credit_code: FromQuery[str | None] = None,
-                         limit: FromQuery[int] = 100,
-                         offset: FromQuery[int] = 0) -> list[dict[str, Any]]:
+                         status: QueryKey = None,
+                         credit_code: QueryKey = None,
+                         limit: Limit = 100,
+                         offset: Offset = 0) -> list[dict[str, Any]]:
         if status is not None and status not in ("active", "suspended", "revoked"):
             raise ValidationFailed("status must be active, suspended or revoked",
                                    field="status")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, put
@@ -13,6 +13,7 @@ from hub.auth.guards import requires
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.db import get_db
+from hub.schemas_common import Count, Key
 from tenants import services as tenant_services
 from tenants.policy.services import Policy, get_policy, update_policy
 from tenants.policy.stats import tenant_statistics
@@ -27,11 +28,11 @@ class PolicyOut(msgspec.Struct):
 
 
 class PolicyChange(msgspec.Struct, forbid_unknown_fields=True):
-    approval_required_seal_types: list[str] | None = None
-    password_min_length: int | None = None
-    password_rotation_days: int | None = None
-    password_max_failures: int | None = None
-    lockout_seconds: int | None = None
+    approval_required_seal_types: Annotated[list[Key], msgspec.Meta(max_length=16)] | None = None
+    password_min_length: Count | None = None
+    password_rotation_days: Count | None = None
+    password_max_failures: Count | None = None
+    lockout_seconds: Count | None = None
 
 
 class StatisticsOut(msgspec.Struct):

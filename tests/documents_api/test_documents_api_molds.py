@@ -64,7 +64,7 @@ async def test_official_seal_is_made_with_the_mold_picture(make_tenant: Any) -> 
     # A code the tenant's registry does not hold is refused, naming the field.
     r = await t.client.post("/api/v1/seals", headers=ent.agent_headers, json={
         "seal_type": "official", "enterprise_id": ent.id, "seal_code": "3301069999999"})
-    assert r.status_code == 422 and r.json()["field"] == "seal_code", r.text
+    assert r.status_code == 422 and r.json()["field"] == "/seal_code", r.text
     # A tenant without a registry still gets a drawn seal for its code.
     other = await make_tenant()
     ent2 = await other.add_enterprise(NAME)

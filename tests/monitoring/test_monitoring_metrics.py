@@ -65,7 +65,7 @@ def test_scrape_parses_and_names_every_issue_metric() -> None:
     metrics.cross_tenant_denied("bureau-a")
     with TestClient(_hub_like_app()) as client:
         client.get("/health/live")
-        response = client.get("/metrics")
+        response = client.get("/metrics", headers=SCRAPE_HEADERS)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
     families = _families(response.text)
@@ -94,6 +94,12 @@ def thing(thing_id: FromPath[int]) -> dict[str, int]:
     return {"id": thing_id}
 
 
+# /metrics answers only the scraper (monitoring.http.check_scraper); TestClient is not on
+# loopback, so these apps have a token.
+SCRAPE_TOKEN = "scrape-token-for-tests"
+SCRAPE_HEADERS = {"Authorization": "Bearer " + SCRAPE_TOKEN}
+
+
 def _hub_like_app() -> Litestar:
     """The hub's health and metrics wiring without its lifespans (which would bind every
     table to a database of this test's own and disturb the session database)."""
@@ -101,14 +107,14 @@ def _hub_like_app() -> Litestar:
 
     app = Litestar([HealthController, MetricsController], middleware=[MetricsMiddleware],
                    exception_handlers=EXCEPTION_HANDLERS)
-    app.state.settings = Settings()
+    app.state.settings = Settings(metrics=MetricsSettings(token=SCRAPE_TOKEN))
     return app
 
 
 def _probe_app() -> Litestar:
     app = Litestar([thing, MetricsController], middleware=[MetricsMiddleware],
                    exception_handlers=EXCEPTION_HANDLERS)
-    app.state.settings = Settings()
+    app.state.settings = Settings(metrics=MetricsSettings(token=SCRAPE_TOKEN))
     return app
 
 
@@ -123,7 +129,7 @@ def test_middleware_labels_by_route_template_and_status_class() -> None:
         for n in (31415926, 27182818, 16180339):
             assert client.get(f"/things/{n}").status_code == 200
         assert client.get("/things/404").status_code == 404
-        text = client.get("/metrics").text
+        text = client.get("/metrics", headers=SCRAPE_HEADERS).text
     labels = {"route": "/things/{thing_id}", "method": "GET"}
     assert _sample(text, "sealhub_http_requests_total", status_class="2xx", **labels) \
         == before_ok + 3

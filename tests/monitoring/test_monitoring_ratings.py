@@ -15,6 +15,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from adapters.admission.tables import AdmissionEvent, VendorRegistration
+from hub.problems import json_pointer
 from hub.seals.tables import Seal
 from hub.signing.tables import SignatureRecord
 
@@ -65,7 +66,7 @@ async def test_one_rating_per_operation_by_its_user_within_the_window(make_tenan
     again = await t.client.post("/api/v1/ratings", headers=t.admin_headers,
                                 json={**body, "stars": 1})
     assert again.status_code == 409, again.text
-    assert again.json()["field"] == "operation_id"
+    assert again.json()["field"] == "/operation_id"
 
     # Another user of the same tenant may not rate someone else's signing.
     clerk = await t.add_account(["clerk"])
@@ -106,7 +107,7 @@ async def test_window_completion_and_field_limits(make_tenant) -> None:
         body = {"operation": "signature", "operation_id": sig, **bad}
         r = await t.client.post("/api/v1/ratings", headers=t.admin_headers, json=body)
         assert r.status_code == 422, (bad, r.text)
-        assert r.json()["field"] == field
+        assert r.json()["field"] == json_pointer(field)
     ok = await t.client.post("/api/v1/ratings", headers=t.admin_headers,
                              json={"operation": "signature", "operation_id": sig, "stars": 3,
                                    "comment": "x" * 500})
@@ -155,7 +156,7 @@ async def test_seal_owner_rates_and_ranking_shows_inputs(make_tenant) -> None:
     assert theirs[good]["inputs"]["ratings"] == 0
     assert theirs[good]["inputs"]["tenant"] == t2.slug
     bad = await t.client.get("/api/v1/ranking?view=everyone", headers=t.admin_headers)
-    assert bad.status_code == 422 and bad.json()["field"] == "view"
+    assert bad.status_code == 422 and bad.json()["field"] == "/view"
 
 
 PERSONAL = [

@@ -11,6 +11,7 @@ import pytest
 
 from hub.crypto import sm3
 from hub.formats import parse_seal, verify_signature
+from hub.problems import json_pointer
 
 SEAL_PASSWORD = "seal-pass-2026"
 
@@ -157,11 +158,11 @@ async def test_password_change_needs_old_one_and_policy(make_tenant: Any) -> Non
     person, seal = await personal_seal(t)
     url = f"/api/v1/seals/{seal['id']}/password"
     r = await t.client.put(url, headers=person.headers, json={"password": "new-pass-2027"})
-    assert r.status_code == 422 and r.json()["field"] == "old_password"
+    assert r.status_code == 422 and r.json()["field"] == "/old_password"
     r = await t.client.put(
         url, headers=person.headers, json={"password": "short1", "old_password": SEAL_PASSWORD}
     )
-    assert r.status_code == 422 and r.json()["field"] == "password"
+    assert r.status_code == 422 and r.json()["field"] == "/password"
     r = await t.client.put(
         url,
         headers=person.headers,
@@ -271,7 +272,7 @@ async def test_bad_applications_name_the_field(
     person = await t.add_person()
     r = await t.client.post("/api/v1/seals", headers=person.headers, json=body)
     assert r.status_code == 422, r.text
-    assert r.json()["field"] == field
+    assert r.json()["field"] == json_pointer(field)
 
 
 async def test_bad_signing_inputs(make_tenant: Any) -> None:
@@ -282,7 +283,7 @@ async def test_bad_signing_inputs(make_tenant: Any) -> None:
         headers={**person.headers, "Idempotency-Key": "k" * 10},
         json={"seal_id": seal["id"], "password": SEAL_PASSWORD, "document_sm3": "zz"},
     )
-    assert r.status_code == 422 and r.json()["field"] == "document_sm3"
+    assert r.status_code == 400 and r.json()["field"] == "/document_sm3"
     r = await t.client.post(
         "/api/v1/signatures",
         headers=person.headers,
@@ -294,7 +295,7 @@ async def test_bad_signing_inputs(make_tenant: Any) -> None:
         headers={**person.headers, "Idempotency-Key": "short"},
         json={"seal_id": seal["id"], "password": SEAL_PASSWORD, "document_sm3": "00" * 32},
     )
-    assert r.status_code == 422 and r.json()["field"] == "Idempotency-Key"
+    assert r.status_code == 422 and r.json()["field"] == "/Idempotency-Key"
 
 
 async def test_a_reservation_abandoned_by_a_dead_process_is_reclaimed(make_tenant: Any) -> None:

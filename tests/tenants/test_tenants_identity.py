@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from hub.errors import ValidationFailed
+from hub.problems import json_pointer
 from tenants.identity.tables import Person
 from tenants.identity.validation import (
     credit_code_check_char,
@@ -110,7 +111,7 @@ async def test_duplicate_id_number_is_409_and_leaves_nothing(client, make_tenant
                               json=body)).status_code == 201
     again = _person_body(id_number=body["id_number"].lower())
     r = await client.post("/api/v1/identity/persons", headers=t.admin_headers, json=again)
-    assert r.status_code == 409 and r.json()["field"] == "id_number"
+    assert r.status_code == 409 and r.json()["field"] == "/id_number"
     # The second username was not created (no half-written rows).
     r = await client.post("/api/v1/auth/login", json={
         "tenant": t.slug, "username": again["username"], "password": PASSWORD})
@@ -139,7 +140,7 @@ async def test_bad_person_input_names_the_field(client, make_tenant, over, field
     r = await client.post("/api/v1/identity/persons", headers=t.admin_headers,
                           json=_person_body(**over))
     assert r.status_code == 422, r.text
-    assert r.json()["field"] == field
+    assert r.json()["field"] == json_pointer(field)
 
 
 async def test_enterprise_registration(client, make_tenant):
@@ -154,7 +155,7 @@ async def test_enterprise_registration(client, make_tenant):
     assert ent["legal_representative_name"] == "赵六"
     assert ent["agent_account_id"] == agent.account_id
     r = await client.post("/api/v1/identity/enterprises", headers=t.admin_headers, json=from_body)
-    assert r.status_code == 409 and r.json()["field"] == "credit_code"
+    assert r.status_code == 409 and r.json()["field"] == "/credit_code"
     # The agent's next login carries enterprise_agent and sees the enterprise.
     headers = await t.login(agent.username, PASSWORD)
     who = (await client.get("/api/v1/auth/me", headers=headers)).json()
@@ -184,7 +185,7 @@ async def test_bad_enterprise_input(client, make_tenant, over, field):
     body.update(over)
     r = await client.post("/api/v1/identity/enterprises", headers=t.admin_headers, json=body)
     assert r.status_code == 422, r.text
-    assert r.json()["field"] == field
+    assert r.json()["field"] == json_pointer(field)
 
 
 async def test_legal_rep_from_another_tenant_is_refused(client, make_tenant):
@@ -194,7 +195,7 @@ async def test_legal_rep_from_another_tenant_is_refused(client, make_tenant):
     r = await client.post("/api/v1/identity/enterprises", headers=b.admin_headers, json={
         "name": "某公司", "credit_code": "91350100M000100Y43",
         "legal_representative_id": foreign.id, "agent_person_id": local.id})
-    assert r.status_code == 422 and r.json()["field"] == "legal_representative_id"
+    assert r.status_code == 422 and r.json()["field"] == "/legal_representative_id"
 
 
 async def test_enterprise_change_runs_hooks_and_reports(client, app, make_tenant):
@@ -252,7 +253,7 @@ async def test_citizen_self_registration(client, make_tenant):
     assert (await client.get("/api/v1/identity/persons/me", headers=headers)).status_code == 200
     r = await client.post("/api/v1/register/person",
                           json={**_person_body(id_number=body["id_number"]), "tenant": t.slug})
-    assert r.status_code == 409 and r.json()["field"] == "id_number"
+    assert r.status_code == 409 and r.json()["field"] == "/id_number"
     for slug in ("hub", "no-such-bureau"):
         r = await client.post("/api/v1/register/person", json={**_person_body(), "tenant": slug})
-        assert r.status_code == 422 and r.json()["field"] == "tenant"
+        assert r.status_code == 422 and r.json()["field"] == "/tenant"

@@ -14,6 +14,7 @@ import pytest
 
 from hub.crypto import keystore
 from hub.errors import CryptoError
+from hub.problems import json_pointer
 from tenants.keys import TenantKeyring
 from tenants.tables import Tenant
 
@@ -57,7 +58,7 @@ async def test_duplicate_slug_is_409(client, operator_headers):
     r = await client.post("/api/v1/tenants", headers=operator_headers,
                           json=_tenant_body(body["slug"]))
     assert r.status_code == 409
-    assert r.json()["field"] == "slug"
+    assert r.json()["field"] == "/slug"
 
 
 @pytest.mark.parametrize(("over", "field"), [
@@ -73,7 +74,7 @@ async def test_duplicate_slug_is_409(client, operator_headers):
 async def test_tenant_validation_names_the_field(client, operator_headers, over, field):
     r = await client.post("/api/v1/tenants", headers=operator_headers, json=_tenant_body(**over))
     assert r.status_code == 422, r.text
-    assert r.json()["field"] == field
+    assert r.json()["field"] == json_pointer(field)
 
 
 async def test_only_operators_create_tenants(client, make_tenant):
@@ -94,14 +95,14 @@ async def test_accounts_roles_and_conflicts(client, make_tenant):
     clerk_id = r.json()["id"]
     r = await client.post("/api/v1/accounts", headers=t.admin_headers, json={
         "username": "clerk-1", "password": PASSWORD, "roles": ["clerk"]})
-    assert r.status_code == 409 and r.json()["field"] == "username"
+    assert r.status_code == 409 and r.json()["field"] == "/username"
     for roles in (["hub_operator"], ["regulator"], ["nonsense"], []):
         r = await client.post("/api/v1/accounts", headers=t.admin_headers, json={
             "username": "x-" + secrets.token_hex(3), "password": PASSWORD, "roles": roles})
-        assert r.status_code == 422 and r.json()["field"] == "roles", roles
+        assert r.status_code == 422 and r.json()["field"] == "/roles", roles
     r = await client.post("/api/v1/accounts", headers=t.admin_headers, json={
         "username": "clerk-2", "password": "short", "roles": ["clerk"]})
-    assert r.status_code == 422 and r.json()["field"] == "password"
+    assert r.status_code == 422 and r.json()["field"] == "/password"
     clerk = await t.login("clerk-1", PASSWORD)
     r = await client.post("/api/v1/accounts", headers=clerk, json={
         "username": "clerk-3", "password": PASSWORD, "roles": ["clerk"]})
@@ -136,10 +137,10 @@ async def test_change_password(client, make_tenant):
     r = await client.post(url, headers=t.admin_headers,
                           json={"old_password": "wrong-old-pass",
                                 "new_password": "new-password-22"})
-    assert r.status_code == 422 and r.json()["field"] == "old_password"
+    assert r.status_code == 422 and r.json()["field"] == "/old_password"
     r = await client.post(url, headers=t.admin_headers,
                           json={"old_password": PASSWORD, "new_password": "short"})
-    assert r.status_code == 422 and r.json()["field"] == "new_password"
+    assert r.status_code == 422 and r.json()["field"] == "/new_password"
     r = await client.post(url, headers=t.admin_headers,
                           json={"old_password": PASSWORD, "new_password": "new-password-22"})
     assert r.status_code == 204
@@ -212,7 +213,7 @@ async def test_regulator_reads_across_tenants_but_no_personal_data(client, opera
     r = await client.post("/api/v1/accounts", headers=operator_headers, json={
         "username": "x-" + secrets.token_hex(3), "password": "regulator-pass-1",
         "roles": ["tenant_admin"]})
-    assert r.status_code == 422 and r.json()["field"] == "roles"
+    assert r.status_code == 422 and r.json()["field"] == "/roles"
 
 
 async def test_password_rotation_flag(client, make_tenant):

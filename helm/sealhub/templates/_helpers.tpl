@@ -84,9 +84,35 @@ app.kubernetes.io/component: hub
     secretKeyRef:
       name: {{ include "sealhub.secretName" . }}
       key: {{ ternary .Values.existingSecretKeys.databaseUrl "database-url" (ne .Values.existingSecret "") }}
+{{- if .Values.metrics.enabled }}
+- name: SEALHUB_METRICS_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "sealhub.secretName" . }}
+      key: {{ include "sealhub.metricsTokenKey" . }}
+{{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
+{{- end -}}
+
+{{- define "sealhub.metricsTokenKey" -}}
+{{- ternary .Values.existingSecretKeys.metricsToken "metrics-token" (ne .Values.existingSecret "") -}}
+{{- end -}}
+
+{{/* The /metrics bearer token: the value given, else the one already in the release's
+Secret (so an upgrade keeps it), else a new random one. */}}
+{{- define "sealhub.metricsToken" -}}
+{{- if .Values.metrics.token -}}
+{{- .Values.metrics.token -}}
+{{- else -}}
+{{- $old := lookup "v1" "Secret" .Release.Namespace (include "sealhub.fullname" .) -}}
+{{- if and $old $old.data (index $old.data "metrics-token") -}}
+{{- index $old.data "metrics-token" | b64dec -}}
+{{- else -}}
+{{- randAlphaNum 40 -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{- define "sealhub.podSecurityContext" -}}
