@@ -126,6 +126,23 @@ class WebhookSettings:
 
 
 @dataclass(frozen=True)
+class PortalSettings:
+    # The address people reach the portal at (printed by `sealhub serve`); an https one
+    # makes the session cookie Secure. Empty: http://<host>:<port>/.
+    public_url: str = ""
+    session_seconds: int = 8 * 3600  # a browser session lasts a working day at most
+    # Uploaded drafts and verification reports wait here (shared by the workers of one host).
+    data_dir: str = ".sealhub/portal"
+    draft_seconds: int = 3600
+    # A bureau's emblem: <branding_dir>/<tenant slug>.png, shown on its pages when present.
+    branding_dir: str = ".sealhub/branding"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.lower().startswith("https://")
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -135,6 +152,7 @@ class Settings:
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     identity: IdentitySettings = field(default_factory=IdentitySettings)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    portal: PortalSettings = field(default_factory=PortalSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -194,6 +212,16 @@ class Settings:
                 max_attempts=_int(env, "SEALHUB_WEBHOOK_MAX_ATTEMPTS", 16),
                 retry_base_seconds=float(env.get("SEALHUB_WEBHOOK_RETRY_BASE_SECONDS", "10")),
                 timeout_seconds=float(env.get("SEALHUB_WEBHOOK_TIMEOUT_SECONDS", "10")),
+            ),
+            portal=PortalSettings(
+                public_url=env.get("SEALHUB_PUBLIC_URL", ""),
+                session_seconds=_int(env, "SEALHUB_PORTAL_SESSION_SECONDS", 8 * 3600),
+                data_dir=env.get("SEALHUB_PORTAL_DATA_DIR",
+                                 str(Path(env.get("SEALHUB_DATA_DIR", ".sealhub")) / "portal")),
+                draft_seconds=_int(env, "SEALHUB_PORTAL_DRAFT_SECONDS", 3600),
+                branding_dir=env.get("SEALHUB_BRANDING_DIR",
+                                     str(Path(env.get("SEALHUB_DATA_DIR", ".sealhub"))
+                                         / "branding")),
             ),
         )
 
