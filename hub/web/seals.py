@@ -78,7 +78,11 @@ class SealPages(Controller):
 
     @get("/{seal_id:uuid}", name="portal:seal")
     async def detail(self, request: deps.AnyRequest, seal_id: uuid.UUID) -> Response[str]:
-        return await self._detail(request, seal_id)
+        _ = gettext_for(request)
+        done = {"password": _("The seal password is set."),
+                "suspended": _("The seal is suspended.")}
+        return await self._detail(request, seal_id,
+                                  notice=done.get(request.query_params.get("done", ""), ""))
 
     async def _detail(self, request: deps.AnyRequest, seal_id: uuid.UUID, *,
                       status_code: int = 200, errors: dict[str, str] | None = None,
@@ -117,7 +121,7 @@ class SealPages(Controller):
         except SealHubError as exc:
             return await self._detail(request, seal_id, status_code=exc.status, errors={
                 field_of(exc) or "password": problem_text(request, exc)})
-        return await self._detail(request, seal_id, notice=_("The seal password is set."))
+        return Redirect(f"/seals/{seal_id}?done=password", status_code=303)
 
     @post("/{seal_id:uuid}/suspend", name="portal:seal-suspend")
     async def suspend(self, request: deps.AnyRequest, seal_id: uuid.UUID,
@@ -131,7 +135,7 @@ class SealPages(Controller):
         except SealHubError as exc:
             return await self._detail(request, seal_id, status_code=exc.status,
                                       errors={"suspend": problem_text(request, exc)})
-        return await self._detail(request, seal_id, notice=_("The seal is suspended."))
+        return Redirect(f"/seals/{seal_id}?done=suspended", status_code=303)
 
 
 async def _own(request: deps.AnyRequest, user: PortalUser, seal_id: uuid.UUID) -> dict[str, Any]:

@@ -257,6 +257,8 @@ class SignaturePages(Controller):
         seal = await deps.seals(request).get(user.principal, row["seal_id"])
         if request.query_params.get("signed") and not notice:
             notice = _("Signed. Download the signed file and keep its evidence package.")
+        if request.query_params.get("rated") and not notice:
+            notice = _("Thank you for your rating.")
         return await render(request, "me/signature.html", status_code=status_code, doc=row,
                             seal=seal, errors=errors or {}, notice=notice)
 
@@ -279,9 +281,8 @@ class SignaturePages(Controller):
 
     @post("/{doc_id:uuid}/rating", name="portal:signature-rating")
     async def rate(self, request: deps.AnyRequest, doc_id: uuid.UUID,
-                   data: UrlForm) -> Response[str]:
+                   data: UrlForm) -> Response[Any]:
         user = await require_user(request)
-        _ = gettext_for(request)
         try:
             await deps.quality(request).ratings.rate(
                 user.principal, "signature", doc_id, _int(data.get("stars"), 0),
@@ -289,7 +290,7 @@ class SignaturePages(Controller):
         except SealHubError as exc:
             return await self._detail(request, doc_id, status_code=exc.status,
                                       errors={"stars": problem_text(request, exc)})
-        return await self._detail(request, doc_id, notice=_("Thank you for your rating."))
+        return Redirect(f"/signatures/{doc_id}?rated=1", status_code=303)
 
 
 def _ascii(name: str) -> str:
