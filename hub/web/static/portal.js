@@ -16,7 +16,7 @@
     var shoot = cam.querySelector("[data-camera-shoot]");
     cam.querySelector("[data-camera-start]").addEventListener("click", function () {
       navigator.mediaDevices.getUserMedia({ video: { facingMode: "user" } }).then(function (stream) {
-        video.srcObject = stream; video.play(); shoot.hidden = false;
+        video.hidden = false; video.srcObject = stream; video.play(); shoot.hidden = false;
       }).catch(function () { cam.hidden = true; });
     });
     shoot.addEventListener("click", function () {
