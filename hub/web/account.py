@@ -71,7 +71,7 @@ class AccountPages(Controller):
         password = str(data.get("password", ""))
         errors: dict[str, str] = {}
         face = data.get("face_image")
-        face_bytes = await face.read() if hasattr(face, "read") else b""
+        face_bytes = await face.read() if face is not None and hasattr(face, "read") else b""
         if not face_bytes:
             errors["face_image"] = _("Take a photo of your face or choose a photo file.")
         elif len(face_bytes) > _MAX_FACE_BYTES:

@@ -29,7 +29,8 @@ AnyRequest = Request[Any, Any, Any]
 
 
 def settings(request: AnyRequest) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def db(request: AnyRequest) -> Database:

@@ -46,7 +46,7 @@ def catalog_ids(language: str) -> set[str]:
 def negotiate(accept_language: str, cookie: str | None) -> str:
     """The chosen language: the switch's cookie, else the browser's first supported one."""
     if cookie in LANGUAGES:
-        return cookie  # type: ignore[return-value]
+        return cookie
     ranked: list[tuple[float, str]] = []
     for n, part in enumerate(accept_language.split(",")):
         tag, _, params = part.strip().partition(";")

@@ -10,7 +10,7 @@ import anyio
 from litestar import Controller, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath
 from litestar.response import Redirect
 
 from hub.documents.pdf_writer import write_text_pdf
@@ -50,8 +50,7 @@ class PublicPages(Controller):
                             bureaus=[b for b in bureaus if b.status == "active"])
 
     @get("/lang/{code:str}", name="portal:lang")
-    async def switch_language(self, request: deps.AnyRequest, code: str,
-                              next_page: str | None = None) -> Redirect:
+    async def switch_language(self, request: deps.AnyRequest, code: FromPath[str]) -> Redirect:
         if code not in LANGUAGES:
             raise NotFound("no such language")
         nxt = _safe_next(request.query_params.get("next"))
@@ -60,7 +59,7 @@ class PublicPages(Controller):
             max_age=365 * 86400, secure=deps.settings(request).portal.secure_cookies)])
 
     @get("/branding/{slug:str}", name="portal:emblem", media_type="image/png")
-    async def emblem(self, request: deps.AnyRequest, slug: str) -> Response[bytes]:
+    async def emblem(self, request: deps.AnyRequest, slug: FromPath[str]) -> Response[bytes]:
         name = slug.removesuffix(".png")
         if not name or not all(c.isalnum() or c == "-" for c in name):
             raise NotFound("no emblem")
@@ -82,7 +81,8 @@ class PublicPages(Controller):
             return await render(request, "public/verify.html", status_code=422,
                                 errors={"file": _("Choose a file.")})
         content = await upload.read()
-        doc_bytes = await document.read() if hasattr(document, "read") else b""
+        doc_bytes = (await document.read()
+                     if document is not None and hasattr(document, "read") else b"")
         limits = deps.settings(request).limits
         try:
             report = await anyio.to_thread.run_sync(
@@ -101,7 +101,7 @@ class PublicPages(Controller):
                             filename=getattr(upload, "filename", "") or "")
 
     @get("/verify/reports/{token:str}", name="portal:report")
-    async def report(self, request: deps.AnyRequest, token: str) -> Response[bytes]:
+    async def report(self, request: deps.AnyRequest, token: FromPath[str]) -> Response[bytes]:
         name, _, fmt = token.rpartition(".")
         stored = report_store(request).get(name, "")
         if fmt == "json":

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath
 from litestar.response import Redirect
 
 from hub.errors import NotFound, SealHubError
@@ -77,7 +77,7 @@ class SealPages(Controller):
         return Redirect(f"/seals/{row['id']}", status_code=303)
 
     @get("/{seal_id:uuid}", name="portal:seal")
-    async def detail(self, request: deps.AnyRequest, seal_id: uuid.UUID) -> Response[str]:
+    async def detail(self, request: deps.AnyRequest, seal_id: FromPath[uuid.UUID]) -> Response[str]:
         _ = gettext_for(request)
         done = {"password": _("The seal password is set."),
                 "suspended": _("The seal is suspended.")}
@@ -100,14 +100,15 @@ class SealPages(Controller):
                             history=history, uses=uses, errors=errors or {}, notice=notice)
 
     @get("/{seal_id:uuid}/picture", name="portal:seal-picture", media_type="image/png")
-    async def picture(self, request: deps.AnyRequest, seal_id: uuid.UUID) -> Response[bytes]:
+    async def picture(self, request: deps.AnyRequest,
+                      seal_id: FromPath[uuid.UUID]) -> Response[bytes]:
         user = await require_user(request)
         seal = await _own(request, user, seal_id)
         return Response(bytes(seal["picture"]), media_type="image/png",
                         headers={"Cache-Control": "private, max-age=300"})
 
     @post("/{seal_id:uuid}/password", name="portal:seal-password")
-    async def password(self, request: deps.AnyRequest, seal_id: uuid.UUID,
+    async def password(self, request: deps.AnyRequest, seal_id: FromPath[uuid.UUID],
                        data: UrlForm) -> Response[Any]:
         user = await require_user(request)
         _ = gettext_for(request)
@@ -124,7 +125,7 @@ class SealPages(Controller):
         return Redirect(f"/seals/{seal_id}?done=password", status_code=303)
 
     @post("/{seal_id:uuid}/suspend", name="portal:seal-suspend")
-    async def suspend(self, request: deps.AnyRequest, seal_id: uuid.UUID,
+    async def suspend(self, request: deps.AnyRequest, seal_id: FromPath[uuid.UUID],
                       data: UrlForm) -> Response[Any]:
         user = await require_user(request)
         _ = gettext_for(request)
@@ -138,7 +139,8 @@ class SealPages(Controller):
         return Redirect(f"/seals/{seal_id}?done=suspended", status_code=303)
 
 
-async def _own(request: deps.AnyRequest, user: PortalUser, seal_id: uuid.UUID) -> dict[str, Any]:
+async def _own(request: deps.AnyRequest, user: PortalUser,
+               seal_id: uuid.UUID) -> dict[str, Any]:
     seal = await deps.seals(request).get(user.principal, seal_id)
     if seal["owner_account_id"] != user.principal.account_id:
         raise NotFound("seal not found")  # staff see seals in the API, not as "mine"

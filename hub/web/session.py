@@ -102,9 +102,11 @@ def end_session(request: deps.AnyRequest) -> None:
 
 async def current_user(request: deps.AnyRequest) -> PortalUser | None:
     """The logged-in person of this request, or None."""
-    cached = request.scope.get("sealhub.portal_user")  # type: ignore[typeddict-item]
-    if cached is not None:
-        return cached or None  # type: ignore[no-any-return]
+    cached = request.scope.get("sealhub.portal_user")
+    if isinstance(cached, PortalUser):
+        return cached
+    if cached is False:
+        return None
     user = await _load(request)
     request.scope["sealhub.portal_user"] = user or False  # type: ignore[typeddict-unknown-key]
     return user

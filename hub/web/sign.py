@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import anyio
 from litestar import Controller, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath
 from litestar.response import Redirect
 
 from hub.crypto import sm3
@@ -72,7 +72,7 @@ class SignPages(Controller):
     async def upload(self, request: deps.AnyRequest, data: MultiForm) -> Response[Any]:
         user = await require_user(request)
         upload = data.get("file")
-        content = await upload.read() if hasattr(upload, "read") else b""
+        content = await upload.read() if upload is not None and hasattr(upload, "read") else b""
         limits = deps.settings(request).limits
         try:
             if not content:
@@ -94,7 +94,7 @@ class SignPages(Controller):
         return Redirect(f"/sign/{token}", status_code=303)
 
     @get("/{token:str}", name="portal:sign-place")
-    async def place(self, request: deps.AnyRequest, token: str) -> Response[str]:
+    async def place(self, request: deps.AnyRequest, token: FromPath[str]) -> Response[str]:
         return await self._place(request, token)
 
     async def _place(self, request: deps.AnyRequest, token: str, *, status_code: int = 200,
@@ -120,8 +120,8 @@ class SignPages(Controller):
                   "y_mm": form.get("y_mm", round(height * 0.7, 1))})
 
     @get("/{token:str}/pages/{page:int}", name="portal:sign-page", media_type="image/png")
-    async def page_image(self, request: deps.AnyRequest, token: str,
-                         page: int) -> Response[bytes]:
+    async def page_image(self, request: deps.AnyRequest, token: FromPath[str],
+                         page: FromPath[int]) -> Response[bytes]:
         user = await require_user(request)
         draft = _drafts(request).get(token, _owner(user))
         limits = deps.settings(request).limits
@@ -134,7 +134,7 @@ class SignPages(Controller):
                         headers={"Cache-Control": "private, max-age=600"})
 
     @post("/{token:str}/approval", name="portal:sign-approval")
-    async def ask_approval(self, request: deps.AnyRequest, token: str,
+    async def ask_approval(self, request: deps.AnyRequest, token: FromPath[str],
                            data: UrlForm) -> Response[Any]:
         user = await require_user(request)
         draft = _drafts(request).get(token, _owner(user))
@@ -154,7 +154,8 @@ class SignPages(Controller):
         return Redirect(f"/sign/{token}?seal={seal_id}", status_code=303)
 
     @post("/{token:str}", name="portal:sign-post")
-    async def sign(self, request: deps.AnyRequest, token: str, data: UrlForm) -> Response[Any]:
+    async def sign(self, request: deps.AnyRequest, token: FromPath[str],
+                   data: UrlForm) -> Response[Any]:
         user = await require_user(request)
         drafts = _drafts(request)
         draft = drafts.get(token, _owner(user))
@@ -245,7 +246,7 @@ class SignaturePages(Controller):
         return await render(request, "me/signatures.html", documents=docs, seals=seals)
 
     @get("/{doc_id:uuid}", name="portal:signature")
-    async def detail(self, request: deps.AnyRequest, doc_id: uuid.UUID) -> Response[str]:
+    async def detail(self, request: deps.AnyRequest, doc_id: FromPath[uuid.UUID]) -> Response[str]:
         return await self._detail(request, doc_id)
 
     async def _detail(self, request: deps.AnyRequest, doc_id: uuid.UUID, *,
@@ -263,14 +264,16 @@ class SignaturePages(Controller):
                             seal=seal, errors=errors or {}, notice=notice)
 
     @get("/{doc_id:uuid}/document", name="portal:signature-document")
-    async def document(self, request: deps.AnyRequest, doc_id: uuid.UUID) -> Response[bytes]:
+    async def document(self, request: deps.AnyRequest,
+                       doc_id: FromPath[uuid.UUID]) -> Response[bytes]:
         user = await require_user(request)
         row = await deps.documents(request).signed_document(user.principal, doc_id)
         return Response(bytes(row["data"]), media_type=MEDIA_TYPES[row["kind"]], headers={
             "Content-Disposition": f'attachment; filename="{_ascii(row["filename"])}"'})
 
     @get("/{doc_id:uuid}/evidence", name="portal:signature-evidence")
-    async def evidence(self, request: deps.AnyRequest, doc_id: uuid.UUID) -> Response[bytes]:
+    async def evidence(self, request: deps.AnyRequest,
+                       doc_id: FromPath[uuid.UUID]) -> Response[bytes]:
         user = await require_user(request)
         record = await deps.signing(request).get_signature(user.principal, doc_id)
         package = await deps.evidence(request).package(
@@ -280,7 +283,7 @@ class SignaturePages(Controller):
             "Content-Disposition": f'attachment; filename="evidence-{doc_id}.json"'})
 
     @post("/{doc_id:uuid}/rating", name="portal:signature-rating")
-    async def rate(self, request: deps.AnyRequest, doc_id: uuid.UUID,
+    async def rate(self, request: deps.AnyRequest, doc_id: FromPath[uuid.UUID],
                    data: UrlForm) -> Response[Any]:
         user = await require_user(request)
         try:

@@ -10,7 +10,7 @@ import secrets
 from typing import Any
 
 import httpx
-from conftest import DESKTOP, SEAL_PASSWORD, Portal, credit_code, new_page, resident_id
+from portal_support import DESKTOP, SEAL_PASSWORD, Portal, credit_code, new_page, resident_id
 
 from hub.documents.pdf_writer import write_text_pdf
 

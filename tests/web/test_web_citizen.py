@@ -12,7 +12,7 @@ from typing import Any
 
 import pikepdf
 import pytest
-from conftest import DESKTOP, SEAL_PASSWORD, Portal, new_page, resident_id
+from portal_support import DESKTOP, SEAL_PASSWORD, Portal, new_page, resident_id
 
 from hub.documents.pdf_writer import write_text_pdf
 
@@ -54,7 +54,8 @@ def stamp_rect(pdf: bytes) -> tuple[list[float], list[float]]:
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         page = doc.pages[0]
         for annot in page.obj.get("/Annots", []):
-            if str(annot.get("/FT", "")) == "/Sig" or str(annot.get("/Parent", {}).get("/FT", "")) == "/Sig":
+            field = annot.get("/Parent", annot)
+            if str(annot.get("/FT", "")) == "/Sig" or str(field.get("/FT", "")) == "/Sig":
                 return [float(v) for v in annot["/Rect"]], [float(v) for v in page.mediabox]
     raise AssertionError("no signature widget on page 1")
 
@@ -101,11 +102,11 @@ def test_citizen_registers_signs_a_pdf_by_dragging_and_verifies_it(browser: Any,
     page.wait_for_url(re.compile(r"/signatures/[0-9a-f-]{36}\?signed=1$"))
     with page.expect_download() as dl:
         page.get_by_role("link", name="下载已签署文件").click()
-    signed = open(dl.value.path(), "rb").read()  # noqa: SIM115
+    signed = open(dl.value.path(), "rb").read()
     assert signed.startswith(b"%PDF-") and len(signed) > len(pdf)
     with page.expect_download() as dl:
         page.get_by_role("link", name="下载存证包").click()
-    assert b'"checkpoint"' in open(dl.value.path(), "rb").read()  # noqa: SIM115
+    assert b'"checkpoint"' in open(dl.value.path(), "rb").read()
 
     # The stamp is where it was dropped: its box starts x_mm from the left and y_mm from
     # the top of page 1.
@@ -129,10 +130,10 @@ def test_citizen_registers_signs_a_pdf_by_dragging_and_verifies_it(browser: Any,
     assert verifier.locator(".check.good").count() >= 3
     with verifier.expect_download() as dl:
         verifier.get_by_role("link", name="下载验证报告（JSON）").click()
-    assert b'"checks"' in open(dl.value.path(), "rb").read()  # noqa: SIM115
+    assert b'"checks"' in open(dl.value.path(), "rb").read()
     with verifier.expect_download() as dl:
         verifier.get_by_role("link", name="下载验证报告（PDF）").click()
-    assert open(dl.value.path(), "rb").read().startswith(b"%PDF-")  # noqa: SIM115
+    assert open(dl.value.path(), "rb").read().startswith(b"%PDF-")
 
     # A tampered copy (one byte of the signed range changed) fails, the check named.
     at = signed.index(b"/Title") + 1
