@@ -3,7 +3,7 @@
 `portal_routes(settings)` gives the routers `hub.app.create_app` mounts: the pages (with
 their session cookie, CSRF check and security headers, none of which touch /api) and the
 static assets. Areas: public.py (landing, verification), account.py (login,
-registration), seals.py (我的签章), sign.py (signing, 我的签署).
+registration), seals.py (我的签章), sign.py (signing, 我的签署), center.py (应用中心).
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ def _page_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
 
 def portal_routes(settings: Settings) -> list[Any]:
     from hub.web.account import AccountPages
+    from hub.web.center import CenterPages
     from hub.web.public import PublicPages
     from hub.web.seals import SealPages
     from hub.web.session import PortalSessionMiddleware, csrf_config
@@ -78,7 +79,8 @@ def portal_routes(settings: Settings) -> list[Any]:
 
     pages = Router(
         path="/",
-        route_handlers=[PublicPages, AccountPages, SealPages, SignPages, SignaturePages],
+        route_handlers=[PublicPages, AccountPages, SealPages, SignPages, SignaturePages,
+                        CenterPages],
         middleware=[
             DefineMiddleware(PortalSessionMiddleware, settings=settings),
             DefineMiddleware(CSRFMiddleware, config=csrf_config(settings)),

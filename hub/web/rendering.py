@@ -82,6 +82,7 @@ def render_now(request: deps.AnyRequest, template: str, *, status_code: int = 20
         _=translations(lang).gettext,
         lang=lang,
         html_lang=HTML_LANG[lang],
+        colon="：" if lang == "zh_CN" else ": ",  # full-width in Chinese text
         languages=LANGUAGES,
         user=user,
         bureau=bureau,

@@ -74,3 +74,18 @@ def credit_code() -> str:
     alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     first17 = "91150102" + "".join(alphabet[secrets.randbelow(31)] for _ in range(9))
     return first17 + credit_code_check_char(first17)
+
+
+def check_page(page: Any, name: str, viewport: str) -> None:
+    """axe (no serious/critical), no sideways scroll, a screenshot."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.wait_for_load_state("networkidle")
+    results = Axe().run(page)
+    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+           for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, f"{name} ({viewport}): {bad}"
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{name} ({viewport}) scrolls sideways by {overflow}px"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-{viewport}.png"), full_page=True)

@@ -19,6 +19,7 @@ from portal_support import (
     SCREENSHOTS,
     SEAL_PASSWORD,
     Portal,
+    check_page,
     credit_code,
     new_page,
     resident_id,
@@ -65,21 +66,6 @@ def log_in(page: Any, portal: Portal, username: str, password: str = CITIZEN_PAS
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url("**/seals")
-
-
-def check_page(page: Any, name: str, viewport: str) -> None:
-    """axe (no serious/critical), no sideways scroll, a screenshot."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    page.wait_for_load_state("networkidle")
-    results = Axe().run(page)
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-           for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert not bad, f"{name} ({viewport}): {bad}"
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{name} ({viewport}) scrolls sideways by {overflow}px"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-{viewport}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("viewport", ["mobile", "desktop"])
