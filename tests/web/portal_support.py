@@ -9,7 +9,9 @@ never used. Without /usr/bin/chromium the browser tests skip and say why.
 
 from __future__ import annotations
 
+import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,10 @@ PASSWORD = "portal-pass-2026"
 SEAL_PASSWORD = "seal-pass-2026"
 MOBILE = {"width": 360, "height": 640}
 DESKTOP = {"width": 1280, "height": 800}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# `SEALHUB_SCREENSHOTS_DIR=docs/screenshots pytest tests/web` refreshes the committed
+# pictures; otherwise they go to a scratch folder and the work tree stays clean.
+SCREENSHOTS = Path(os.environ.get("SEALHUB_SCREENSHOTS_DIR")
+                   or Path(tempfile.gettempdir()) / "sealhub-screenshots")
 
 
 @dataclass
