@@ -3,6 +3,7 @@ and the 口令 bound to the document digest (in-process hub, real services)."""
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 import time
@@ -143,3 +144,31 @@ async def test_pages_ask_for_a_login_and_keep_tenants_apart(app: Any, make_tenan
             assert (await c.get(path)).status_code == 404
         token = secrets.token_urlsafe(16)
         assert (await c.get(f"/sign/{token}")).status_code == 404
+
+
+async def test_public_page_checks_a_detached_signature_against_its_document(
+        app: Any, make_tenant: Any) -> None:
+    t = await make_tenant()
+    person = await t.add_person("何静")
+    seal = (await t.client.post("/api/v1/seals", headers=person.headers,
+                                json={"seal_type": "personal"})).json()
+    await t.client.put(f"/api/v1/seals/{seal['id']}/password", headers=person.headers,
+                       json={"password": "seal-pass-2026"})
+    document = "租赁合同 第一版".encode()
+    r = await t.client.post("/api/v1/signatures", headers={
+        **person.headers, "Idempotency-Key": secrets.token_hex(8)}, json={
+        "seal_id": seal["id"], "password": "seal-pass-2026",
+        "document": base64.b64encode(document).decode()})
+    assert r.status_code == 201, r.text
+    ses = base64.b64decode(r.json()["signature"])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sealhub.test") as c:
+        async def verify(doc: bytes) -> str:
+            page = await c.get("/verify")
+            r = await c.post("/verify", data={"_csrf_token": _csrf(page.text)}, files={
+                "file": ("SignedValue.dat", ses), "document": ("contract.txt", doc)})
+            assert r.status_code == 200, r.text
+            return r.text
+        assert "TOTAL_PASSED" in await verify(document)
+        changed = await verify("租赁合同 第二版".encode())
+        assert "TOTAL_FAILED" in changed and "document digest" in changed
