@@ -269,7 +269,7 @@ class SignaturePages(Controller):
         user = await require_user(request)
         row = await deps.documents(request).signed_document(user.principal, doc_id)
         return Response(bytes(row["data"]), media_type=MEDIA_TYPES[row["kind"]], headers={
-            "Content-Disposition": f'attachment; filename="{_ascii(row["filename"])}"'})
+            "Content-Disposition": attachment(row["filename"])})
 
     @get("/{doc_id:uuid}/evidence", name="portal:signature-evidence")
     async def evidence(self, request: deps.AnyRequest,
@@ -296,6 +296,10 @@ class SignaturePages(Controller):
         return Redirect(f"/signatures/{doc_id}?rated=1", status_code=303)
 
 
-def _ascii(name: str) -> str:
+def attachment(name: str) -> str:
+    """Content-Disposition for a file name in any script: an ASCII fallback, and the real
+    name as RFC 6266 / 5987 `filename*` (a header is Latin-1; 承诺书.pdf is not)."""
+    from urllib.parse import quote
+
     safe = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name)
-    return safe or "document"
+    return f"attachment; filename=\"{safe or 'document'}\"; filename*=UTF-8''{quote(name)}"

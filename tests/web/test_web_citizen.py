@@ -70,7 +70,7 @@ def test_citizen_registers_signs_a_pdf_by_dragging_and_verifies_it(browser: Any,
     page.get_by_role("link", name="签署文件").first.click()
     pdf = write_text_pdf("居住证明\n兹证明王小明在本辖区居住。\n" * 3, title="居住证明")
     page.get_by_label("文件（PDF 或 OFD）").set_input_files(
-        files=[{"name": "proof.pdf", "mimeType": "application/pdf", "buffer": pdf}])
+        files=[{"name": "居住证明.pdf", "mimeType": "application/pdf", "buffer": pdf}])
     page.get_by_role("button", name="上传并放置印章").click()
     page.wait_for_url(re.compile(r"/sign/[A-Za-z0-9_-]+$"))
     page.locator("[data-page-image]").wait_for()
@@ -103,6 +103,7 @@ def test_citizen_registers_signs_a_pdf_by_dragging_and_verifies_it(browser: Any,
     with page.expect_download() as dl:
         page.get_by_role("link", name="下载已签署文件").click()
     signed = open(dl.value.path(), "rb").read()
+    assert dl.value.suggested_filename.endswith("居住证明.pdf")  # the name survives, in UTF-8
     assert signed.startswith(b"%PDF-") and len(signed) > len(pdf)
     with page.expect_download() as dl:
         page.get_by_role("link", name="下载存证包").click()
