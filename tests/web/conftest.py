@@ -47,6 +47,11 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
             tok = _ok(c.post("/api/v1/auth/login", json={
                 "tenant": slug, "username": "clerk", "password": PASSWORD}))
             clerk = {"Authorization": "Bearer " + tok["access_token"]}
+        # The bureau's emblem (tenant branding): <branding dir>/<slug>.png.
+        from hub.pictures.seals import render_official_seal
+
+        (work / "branding").mkdir()
+        (work / "branding" / f"{slug}.png").write_bytes(render_official_seal(name, "", 20))
         yield Portal(hub=hub, url=hub.url, tenant=slug, tenant_name=name, admin=admin,
                      clerk=clerk)
     finally:

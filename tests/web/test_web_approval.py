@@ -76,6 +76,19 @@ def test_official_seal_use_is_approved_then_signed_and_rated(browser: Any,
     # The pending section polls (htmx) and shows the decision without a reload.
     page.locator("#approval").filter(has_text="已批准").wait_for(timeout=15_000)
     page.reload()
+    # Placing without a mouse: tap the page, then the arrow keys on the seal (Shift: 10 mm).
+    stage = page.locator("[data-stage]").bounding_box()
+    page.evaluate("document.querySelector('[data-stage]').scrollIntoView({block: 'start'})")
+    stage = page.locator("[data-stage]").bounding_box()
+    page.mouse.click(stage["x"] + stage["width"] * 0.5, stage["y"] + 200)
+    x_in, y_in = page.get_by_label("距左边（毫米）"), page.get_by_label("距上边（毫米）")
+    tapped = float(x_in.input_value()), float(y_in.input_value())
+    page.locator("[data-stamp]").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Shift+ArrowDown")
+    assert abs(float(x_in.input_value()) - (tapped[0] + 2)) < 0.05
+    assert abs(float(y_in.input_value()) - (tapped[1] + 10)) < 0.05
     page.get_by_label("本文件的印章口令").fill("wrong-pass-1")
     page.get_by_role("button", name="盖章签署").click()
     assert page.locator("#e-password").inner_text().strip()  # told beside the field

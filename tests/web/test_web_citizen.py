@@ -65,6 +65,8 @@ def test_citizen_registers_signs_a_pdf_by_dragging_and_verifies_it(browser: Any,
     page = new_page(browser, portal, viewport=DESKTOP)
     register_citizen(page, portal)
     assert portal.tenant_name in page.locator("header").inner_text()  # the bureau's name
+    emblem = page.locator("header img.emblem")  # ... and emblem
+    assert emblem.evaluate("img => img.complete && img.naturalWidth > 0")
     seal_id = personal_seal_with_password(page)
 
     page.get_by_role("link", name="签署文件").first.click()

@@ -172,3 +172,48 @@ async def test_public_page_checks_a_detached_signature_against_its_document(
         assert "TOTAL_PASSED" in await verify(document)
         changed = await verify("租赁合同 第二版".encode())
         assert "TOTAL_FAILED" in changed and "document digest" in changed
+
+
+async def test_an_ofd_is_previewed_and_signed_through_the_pages(app: Any,
+                                                                 make_tenant: Any) -> None:
+    import io
+
+    from PIL import Image
+
+    from hub.documents.ofd_writer import write_text_ofd
+    from hub.formats import verify_ofd
+
+    t = await make_tenant()
+    person = await t.add_person("林芳")
+    seal = (await t.client.post("/api/v1/seals", headers=person.headers,
+                                json={"seal_type": "personal"})).json()
+    await t.client.put(f"/api/v1/seals/{seal['id']}/password", headers=person.headers,
+                       json={"password": "seal-pass-2026"})
+    ofd = write_text_ofd("第一页\n" * 70, title="情况说明")  # two A4 pages
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sealhub.test") as c:
+        await _portal_login(c, t, person.username, "person-password-1")
+        page = await c.get("/sign")
+        r = await c.post("/sign", data={"_csrf_token": _csrf(page.text)}, files={
+            "file": ("情况说明.ofd", ofd, "application/ofd")})
+        assert r.status_code == 303, r.text
+        draft = r.headers["location"]
+        page = await c.get(draft + "?page=2")
+        assert "(OFD, 2" in page.text
+        png = await c.get(draft + "/pages/2")
+        assert png.headers["content-type"] == "image/png"
+        image = Image.open(io.BytesIO(png.content))
+        assert image.width == 900 and abs(image.height / image.width - 297 / 210) < 0.01
+        # The preview draws the page's text: not a blank picture.
+        assert image.convert("L").getextrema()[0] < 128
+        digest = re.search(r'name="document_sm3" value="([0-9a-f]{64})"', page.text)
+        assert digest is not None
+        r = await c.post(draft, data={"_csrf_token": _csrf(page.text), "seal_id": seal["id"],
+                                      "page": "2", "x_mm": "150", "y_mm": "240",
+                                      "password": "seal-pass-2026",
+                                      "document_sm3": digest.group(1)})
+        assert r.status_code == 303, r.text
+        signed = await c.get(r.headers["location"].split("?")[0] + "/document")
+    assert "filename*=UTF-8''signed-%E6%83%85" in signed.headers["content-disposition"]
+    report = verify_ofd(signed.content, max_uncompressed=50 * 1024 * 1024, max_entries=1000)
+    assert report.valid, report.to_text()
