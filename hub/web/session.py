@@ -132,6 +132,10 @@ async def _load(request: deps.AnyRequest) -> PortalUser | None:
     except SealHubError:
         request.clear_session()
         return None
+    # A password change (here or through the API) ends every session begun before it.
+    if account.password_changed_at.timestamp() > issued + 1:
+        request.clear_session()
+        return None
     return PortalUser(principal=principal, display_name=account.display_name or account.username)
 
 

@@ -217,3 +217,28 @@ async def test_an_ofd_is_previewed_and_signed_through_the_pages(app: Any,
     assert "filename*=UTF-8''signed-%E6%83%85" in signed.headers["content-disposition"]
     report = verify_ofd(signed.content, max_uncompressed=50 * 1024 * 1024, max_entries=1000)
     assert report.valid, report.to_text()
+
+
+def test_cookies_are_secure_behind_https() -> None:
+    from hub.settings import PortalSettings, Settings
+    from hub.web.session import csrf_config, session_config
+
+    plain = Settings(security=Settings().security)
+    tls = Settings(portal=PortalSettings(public_url="https://seal.example.gov.cn/"))
+    assert not session_config(plain).secure and not csrf_config(plain).cookie_secure
+    assert session_config(tls).secure and csrf_config(tls).cookie_secure
+    assert session_config(tls).httponly and session_config(tls).samesite == "lax"
+
+
+async def test_a_password_change_ends_the_portal_sessions(app: Any, make_tenant: Any) -> None:
+    t = await make_tenant()
+    person = await t.add_person("高峰")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sealhub.test") as c:
+        await _portal_login(c, t, person.username, "person-password-1")
+        assert (await c.get("/seals")).status_code == 200
+        time.sleep(2.1)  # the session's login time has a one-second grain
+        r = await t.client.post("/api/v1/auth/password", headers=person.headers, json={
+            "old_password": "person-password-1", "new_password": "person-password-2"})
+        assert r.status_code == 204, r.text
+        assert (await c.get("/seals")).status_code == 303  # back to the login page
