@@ -3,6 +3,7 @@ and the 口令 bound to the document digest (in-process hub, real services)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
 import secrets
@@ -237,7 +238,7 @@ async def test_a_password_change_ends_the_portal_sessions(app: Any, make_tenant:
     async with httpx.AsyncClient(transport=transport, base_url="http://sealhub.test") as c:
         await _portal_login(c, t, person.username, "person-password-1")
         assert (await c.get("/seals")).status_code == 200
-        time.sleep(2.1)  # the session's login time has a one-second grain
+        await asyncio.sleep(2.1)  # the session's login time has a one-second grain
         r = await t.client.post("/api/v1/auth/password", headers=person.headers, json={
             "old_password": "person-password-1", "new_password": "person-password-2"})
         assert r.status_code == 204, r.text
