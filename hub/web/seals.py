@@ -107,6 +107,23 @@ class SealPages(Controller):
         return Response(bytes(seal["picture"]), media_type="image/png",
                         headers={"Cache-Control": "private, max-age=300"})
 
+    @get("/{seal_id:uuid}/uses", name="portal:seal-uses")
+    async def uses(self, request: deps.AnyRequest,
+                   seal_id: FromPath[uuid.UUID]) -> Response[bytes]:
+        """Every use with its log entry, inclusion proof and the signed checkpoint, to check
+        offline (hub.evidence.checkpoint / hub.evidence.merkle)."""
+        import json
+
+        from hub.evidence.uses import list_seal_uses
+
+        user = await require_user(request)
+        await _own(request, user, seal_id)
+        body = await list_seal_uses(deps.evidence(request), user.principal, seal_id, limit=100)
+        return Response(json.dumps(body, ensure_ascii=False, default=str).encode(),
+                        media_type="application/json", headers={
+                            "Content-Disposition":
+                                f'attachment; filename="seal-uses-{seal_id}.json"'})
+
     @post("/{seal_id:uuid}/password", name="portal:seal-password")
     async def password(self, request: deps.AnyRequest, seal_id: FromPath[uuid.UUID],
                        data: UrlForm) -> Response[Any]:

@@ -6,6 +6,7 @@ failing check named."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import secrets
 from typing import Any
@@ -121,6 +122,11 @@ def test_citizen_registers_signs_a_pdf_by_dragging_and_verifies_it(browser: Any,
     response = page.goto(f"/seals/{seal_id}")
     assert response is not None and response.status == 200, page.content()[:3000]
     assert "存证记录" in page.locator("section[aria-labelledby=uses-h]").inner_text()
+    with page.expect_download() as dl:
+        page.get_by_role("link", name="下载用印记录及其存证证明（JSON）").click()
+    uses = json.loads(open(dl.value.path(), "rb").read())
+    assert uses["total"] == 1 and uses["uses"][0]["evidence"]["inclusion_proof"] is not None
+    assert uses["checkpoint"]
 
     # Anyone verifies it on the public page: the verdict in words, then each check.
     verifier = new_page(browser, portal, viewport=DESKTOP)
