@@ -13,12 +13,12 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect
 
-from hub.documents.pdf_writer import write_text_pdf
 from hub.errors import NotFound, SealHubError, ValidationFailed
 from hub.verification.services import add_hub_record, verify_document
 from hub.web import deps
 from hub.web.i18n import LANGUAGES
 from hub.web.rendering import field_of, gettext_for, problem_text, render
+from hub.web.report_pdf import report_pdf
 from hub.web.session import LANG_COOKIE
 from hub.web.store import stores
 from hub.web.verdict import verdict_of
@@ -109,8 +109,8 @@ class PublicPages(Controller):
                 "Content-Disposition": 'attachment; filename="verification-report.json"'})
         if fmt == "pdf":
             text = _report_text(request, json.loads(stored.data), stored.meta.get("filename"))
-            pdf = await anyio.to_thread.run_sync(
-                lambda: write_text_pdf(text, title="SealHub"))
+            title = str(gettext_for(request)("Verification report"))
+            pdf = await anyio.to_thread.run_sync(lambda: report_pdf(title, text))
             return Response(pdf, media_type="application/pdf", headers={
                 "Content-Disposition": 'attachment; filename="verification-report.pdf"'})
         raise NotFound("no such report format")
@@ -132,7 +132,10 @@ def _verify(content: bytes, document: bytes, limits: Any) -> Any:
 def _report_text(request: deps.AnyRequest, report: dict[str, Any], filename: str | None) -> str:
     _ = gettext_for(request)
     v = verdict_of(report)
-    lines = [_("Verification report"), "", f"{_('File')}: {filename or '-'}",
+    from datetime import UTC, datetime
+
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    lines = [f"{_('File')}: {filename or '-'}", f"{_('Checked at')}: {when}",
              f"{_('Verdict')}: {_(v.indication)}" + (f" / {v.sub_indication}"
                                                     if v.sub_indication else ""), ""]
     for c in v.checks:
