@@ -25,6 +25,7 @@ APPS = [
     "monitoring.piccolo_app",
     "hub.documents.piccolo_app",
     "hub.webhooks.piccolo_app",
+    "hub.web.piccolo_app",
 ]
 
 APP_REGISTRY = AppRegistry(apps=APPS)

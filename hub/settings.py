@@ -131,8 +131,7 @@ class PortalSettings:
     # makes the session cookie Secure. Empty: http://<host>:<port>/.
     public_url: str = ""
     session_seconds: int = 8 * 3600  # a browser session lasts a working day at most
-    # Uploaded drafts and verification reports wait here (shared by the workers of one host).
-    data_dir: str = ".sealhub/portal"
+    # How long an uploaded document or a verification report waits (table portal_file).
     draft_seconds: int = 3600
     # A bureau's emblem: <branding_dir>/<tenant slug>.png, shown on its pages when present.
     branding_dir: str = ".sealhub/branding"
@@ -216,8 +215,6 @@ class Settings:
             portal=PortalSettings(
                 public_url=env.get("SEALHUB_PUBLIC_URL", ""),
                 session_seconds=_int(env, "SEALHUB_PORTAL_SESSION_SECONDS", 8 * 3600),
-                data_dir=env.get("SEALHUB_PORTAL_DATA_DIR",
-                                 str(Path(env.get("SEALHUB_DATA_DIR", ".sealhub")) / "portal")),
                 draft_seconds=_int(env, "SEALHUB_PORTAL_DRAFT_SECONDS", 3600),
                 branding_dir=env.get("SEALHUB_BRANDING_DIR",
                                      str(Path(env.get("SEALHUB_DATA_DIR", ".sealhub"))

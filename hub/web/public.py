@@ -36,7 +36,7 @@ def _safe_next(target: str | None) -> str:
 
 def report_store(request: deps.AnyRequest) -> Any:
     portal = deps.settings(request).portal
-    return stores(portal.data_dir, portal.draft_seconds)[1]
+    return stores(portal.draft_seconds)[1]
 
 
 class PublicPages(Controller):
@@ -93,7 +93,7 @@ class PublicPages(Controller):
             return await render(request, "public/verify.html", status_code=exc.status,
                                 errors={field_of(exc) or "file": problem_text(request, exc)})
         body = report.to_dict()
-        token = report_store(request).put(
+        token = await report_store(request).put(
             json.dumps(body, ensure_ascii=False, default=str).encode(), "",
             filename=getattr(upload, "filename", "") or "")
         return await render(request, "public/result.html", verdict=verdict_of(body),
@@ -103,7 +103,7 @@ class PublicPages(Controller):
     @get("/verify/reports/{token:str}", name="portal:report")
     async def report(self, request: deps.AnyRequest, token: FromPath[str]) -> Response[bytes]:
         name, _, fmt = token.rpartition(".")
-        stored = report_store(request).get(name, "")
+        stored = await report_store(request).get(name, "")
         if fmt == "json":
             return Response(stored.data, media_type="application/json", headers={
                 "Content-Disposition": 'attachment; filename="verification-report.json"'})

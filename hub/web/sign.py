@@ -29,7 +29,7 @@ MultiForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_
 
 def _drafts(request: deps.AnyRequest) -> FileStore:
     portal = deps.settings(request).portal
-    return stores(portal.data_dir, portal.draft_seconds)[0]
+    return stores(portal.draft_seconds)[0]
 
 
 def _owner(user: PortalUser) -> str:
@@ -88,7 +88,7 @@ class SignPages(Controller):
             return await render(request, "sign/upload.html", status_code=exc.status,
                                 seals=await _usable_seals(request, user),
                                 errors={"file": problem_text(request, exc)})
-        token = _drafts(request).put(
+        token = await _drafts(request).put(
             content, _owner(user), kind=kind, filename=getattr(upload, "filename", "") or "",
             sm3=sm3(content).hex(), pages=[[s.width_mm, s.height_mm] for s in sizes])
         return Redirect(f"/sign/{token}", status_code=303)
@@ -101,7 +101,7 @@ class SignPages(Controller):
                      errors: dict[str, str] | None = None,
                      form: dict[str, Any] | None = None) -> Response[str]:
         user = await require_user(request)
-        draft = _drafts(request).get(token, _owner(user))
+        draft = await _drafts(request).get(token, _owner(user))
         seals = await _usable_seals(request, user)
         form = form or {}
         chosen = _choose(seals, form.get("seal_id") or request.query_params.get("seal"))
@@ -123,7 +123,7 @@ class SignPages(Controller):
     async def page_image(self, request: deps.AnyRequest, token: FromPath[str],
                          page: FromPath[int]) -> Response[bytes]:
         user = await require_user(request)
-        draft = _drafts(request).get(token, _owner(user))
+        draft = await _drafts(request).get(token, _owner(user))
         limits = deps.settings(request).limits
         png = await anyio.to_thread.run_sync(lambda: (
             pages.render_pdf_page(draft.data, page - 1) if draft.meta["kind"] == "pdf"
@@ -137,7 +137,7 @@ class SignPages(Controller):
     async def ask_approval(self, request: deps.AnyRequest, token: FromPath[str],
                            data: UrlForm) -> Response[Any]:
         user = await require_user(request)
-        draft = _drafts(request).get(token, _owner(user))
+        draft = await _drafts(request).get(token, _owner(user))
         seal_id = _uuid(data.get("seal_id"))
         try:
             if seal_id is None:
@@ -149,7 +149,7 @@ class SignPages(Controller):
             return await self._place(request, token, status_code=exc.status, form=dict(data),
                                      errors={field_of(exc) or "purpose":
                                              problem_text(request, exc)})
-        _drafts(request).update(token, _owner(user), use_request_id=str(row["id"]),
+        await _drafts(request).update(token, _owner(user), use_request_id=str(row["id"]),
                                 use_request_seal=str(seal_id))
         return Redirect(f"/sign/{token}?seal={seal_id}", status_code=303)
 
@@ -158,7 +158,7 @@ class SignPages(Controller):
                    data: UrlForm) -> Response[Any]:
         user = await require_user(request)
         drafts = _drafts(request)
-        draft = drafts.get(token, _owner(user))
+        draft = await drafts.get(token, _owner(user))
         _ = gettext_for(request)
         form = {k: str(v) for k, v in data.items() if k != "password"}
         try:

@@ -21,7 +21,6 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
         "DATABASE_URL": f"sqlite:///{work / 'sealhub.db'}",
         "SEALHUB_MASTER_KEY": base64.b64encode(secrets.token_bytes(16)).decode(),
         "SEALHUB_ORIGIN": "portal.sealhub.test",
-        "SEALHUB_PORTAL_DATA_DIR": str(work / "portal"),
         "SEALHUB_BRANDING_DIR": str(work / "branding"),
         "SEALHUB_LOGIN_FAILURES_PER_CLIENT": "100000",
         "SEALHUB_ADMISSION_INTERVAL_SECONDS": "0",

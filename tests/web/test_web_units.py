@@ -7,7 +7,6 @@ import asyncio
 import base64
 import re
 import secrets
-import time
 from pathlib import Path
 from typing import Any
 
@@ -57,18 +56,21 @@ def test_verdict_uses_the_indication_when_the_report_has_one() -> None:
     assert (v.indication, v.sub_indication) == ("INDETERMINATE", "NO_POE")
 
 
-def test_draft_store_binds_owner_and_expires(tmp_path: Path) -> None:
-    store = FileStore(tmp_path, "drafts", ttl_seconds=60)
-    token = store.put(b"doc", "tenant/alice", sm3="00")
-    assert store.get(token, "tenant/alice").data == b"doc"
+async def test_draft_store_binds_owner_and_expires(client: Any) -> None:
+    store = FileStore("drafts", ttl_seconds=60)
+    token = await store.put(b"doc", "tenant/alice", sm3="00")
+    assert (await store.get(token, "tenant/alice")).data == b"doc"
+    await store.update(token, "tenant/alice", use_request_id="u1")
+    assert (await store.get(token, "tenant/alice")).meta == {"sm3": "00", "use_request_id": "u1"}
     for owner, tok in [("tenant/bob", token), ("tenant/alice", "../../etc/passwd"),
-                       ("tenant/alice", "nope")]:
+                       ("tenant/alice", "nope"), ("tenant/alice", "x" * 100)]:
         with pytest.raises(NotFound):
-            store.get(tok, owner)
-    short = FileStore(tmp_path, "drafts", ttl_seconds=0)
-    time.sleep(0.01)
+            await store.get(tok, owner)
+    with pytest.raises(NotFound):  # a report token is not a draft
+        await FileStore("reports", 60).get(token, "tenant/alice")
+    await asyncio.sleep(1.1)
     with pytest.raises(NotFound):
-        short.get(token, "tenant/alice")
+        await FileStore("drafts", ttl_seconds=1).get(token, "tenant/alice")
 
 
 def _csrf(html: str) -> str:
