@@ -211,3 +211,37 @@ def test_page_security_csrf_cookies_csp_and_the_api_untouched(portal: Portal,
         assert r.status_code == 200 and "access_token" in r.json()
         r = api.post("/api/v1/verify", files={"file": ("x", b"not a thing")})
         assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+
+
+def test_a_draft_uploaded_on_one_replica_is_signed_on_another(portal: Portal,
+                                                               citizen: dict[str, Any]) -> None:
+    from hub.process import HubProcess
+
+    other = HubProcess(portal.hub.env, log=portal.hub.log).start()  # same database and keys
+    try:
+        with httpx.Client(base_url=portal.url, timeout=60) as a:
+            page = a.get("/login")
+            token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+            assert token is not None
+            a.post("/login", data={"tenant": portal.tenant, "username": citizen["username"],
+                                   "password": CITIZEN_PASSWORD, "_csrf_token": token.group(1)})
+            page = a.get("/sign")
+            token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+            assert token is not None
+            r = a.post("/sign", data={"_csrf_token": token.group(1)}, files={
+                "file": ("a.pdf", write_text_pdf("两个副本"), "application/pdf")})
+            assert r.status_code == 303
+            draft = r.headers["location"]
+            cookies = a.cookies
+        with httpx.Client(base_url=other.url, timeout=60, cookies=cookies) as b:
+            page = b.get(draft)  # the session cookie and the draft are good on replica B
+            assert page.status_code == 200, page.text
+            digest = re.search(r'name="document_sm3" value="([0-9a-f]{64})"', page.text)
+            token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+            assert digest is not None and token is not None
+            r = b.post(draft, data={"_csrf_token": token.group(1), "seal_id": citizen["seal_id"],
+                                    "page": "1", "x_mm": "30", "y_mm": "40",
+                                    "password": SEAL_PASSWORD, "document_sm3": digest.group(1)})
+            assert r.status_code == 303 and r.headers["location"].startswith("/signatures/")
+    finally:
+        other.stop()
