@@ -25,8 +25,8 @@ from hub.seals.lifespan import sealing_lifespan
 from hub.settings import Settings
 from hub.signing.controllers import SignatureController, UseRequestController
 from hub.verification.controllers import VerificationController
-from hub.webhooks.controllers import WebhookController
 from hub.web import api_docs_plugins, portal_routes
+from hub.webhooks.controllers import WebhookController
 from hub.webhooks.lifespan import webhooks_lifespan
 from monitoring.controllers import (
     RankingController,
