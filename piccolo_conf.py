@@ -26,6 +26,7 @@ APPS = [
     "hub.documents.piccolo_app",
     "hub.webhooks.piccolo_app",
     "hub.trust.piccolo_app",
+    "hub.web.piccolo_app",
 ]
 
 APP_REGISTRY = AppRegistry(apps=APPS)

@@ -26,6 +26,7 @@ from hub.trust.controllers import CONTROLLERS as TRUST_ROUTES
 from hub.trust.lifespan import trust_lifespan
 from hub.tsa.controllers import TimeStampController
 from hub.verification.controllers import VerificationController
+from hub.web import api_docs_plugins, portal_routes
 from hub.webhooks.controllers import WebhookController
 from monitoring.controllers import (
     RankingController,
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RankingController,
             RegulatorController,
             *([MetricsController] if settings.metrics.enabled else []),
+            *portal_routes(settings),  # the web portal's pages and assets (hub/web)
         ],
         # Off (SEALHUB_METRICS=0) for the overhead benchmark's baseline.
         middleware=[MetricsMiddleware] if settings.metrics.enabled else [],
@@ -76,6 +78,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version="1.0.0",
             path="/schema",
             servers=[Server(url="/")],
+            render_plugins=api_docs_plugins(),  # Swagger UI from local assets, no CDN
         ),
         request_max_body_size=settings.limits.max_upload_bytes,
         # Security schemes per operation and problem+json error bodies in the OpenAPI.

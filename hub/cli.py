@@ -18,10 +18,16 @@ def _serve(args: argparse.Namespace) -> int:
     # prometheus-client reads PROMETHEUS_MULTIPROC_DIR in each worker, at import time.
     configure_environment(os.environ, settings.metrics.multiprocess_dir, workers)
     proxies = settings.security.trusted_proxies
+    host = args.host or settings.server.host
+    port = args.port or settings.server.port
+    portal = settings.portal.public_url or f"http://{host}:{port}/"
+    # The first thing a person needs: where to open the portal (README "First steps").
+    print(f"SealHub portal: {portal}  (verification: {portal.rstrip('/')}/verify, "
+          f"API documentation: {portal.rstrip('/')}/schema)", flush=True)
     uvicorn.run(
         "hub.asgi:app",
-        host=args.host or settings.server.host,
-        port=args.port or settings.server.port,
+        host=host,
+        port=port,
         workers=workers,
         log_level="info",
         access_log=False,

@@ -168,6 +168,22 @@ class WitnessSettings:
 
 
 @dataclass(frozen=True)
+class PortalSettings:
+    # The address people reach the portal at (printed by `sealhub serve`); an https one
+    # makes the session cookie Secure. Empty: http://<host>:<port>/.
+    public_url: str = ""
+    session_seconds: int = 8 * 3600  # a browser session lasts a working day at most
+    # How long an uploaded document or a verification report waits (table portal_file).
+    draft_seconds: int = 3600
+    # A bureau's emblem: <branding_dir>/<tenant slug>.png, shown on its pages when present.
+    branding_dir: str = ".sealhub/branding"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.lower().startswith("https://")
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -179,6 +195,7 @@ class Settings:
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     witness: WitnessSettings = field(default_factory=WitnessSettings)
     tsa: TsaSettings = field(default_factory=TsaSettings)
+    portal: PortalSettings = field(default_factory=PortalSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -263,6 +280,14 @@ class Settings:
                     )
                 ),
                 timeout_seconds=float(env.get("SEALHUB_TSA_TIMEOUT_SECONDS", "5")),
+            ),
+            portal=PortalSettings(
+                public_url=env.get("SEALHUB_PUBLIC_URL", ""),
+                session_seconds=_int(env, "SEALHUB_PORTAL_SESSION_SECONDS", 8 * 3600),
+                draft_seconds=_int(env, "SEALHUB_PORTAL_DRAFT_SECONDS", 3600),
+                branding_dir=env.get("SEALHUB_BRANDING_DIR",
+                                     str(Path(env.get("SEALHUB_DATA_DIR", ".sealhub"))
+                                         / "branding")),
             ),
         )
 

@@ -5,19 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import anyio
 from litestar import Controller, Request, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, FromQuery
 
-from hub.settings import Settings
 from hub.verification.services import (
-    add_hub_record,
-    hub_context,
-    hub_record_proof,
-    verify_document,
+    verify_upload,
 )
 
 
@@ -67,21 +62,8 @@ class VerificationController(Controller):
         data: Annotated[VerifyUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         tenant: FromQuery[str | None] = None,
     ) -> dict[str, Any]:
-        settings: Settings = request.app.state.settings
         content = await data.file.read()
         document = await data.document.read() if data.document is not None else None
-        context = await hub_context(request.app.state, tenant)
-        record = None
-        if getattr(request.app.state, "db", None) is not None:
-            record = await hub_record_proof(content)
-            if record is not None:
-                context = context.with_proofs(record[0])
-        # Verification is CPU work (SM2, SM3, inflating the zip): keep it off the event loop.
-        report = await anyio.to_thread.run_sync(
-            lambda: verify_document(
-                content, limits=settings.limits, context=context, document=document
-            )
-        )
-        if record is not None and report.kind == "signature":
-            add_hub_record(report, record[1], record[2])
+        report = await verify_upload(request.app.state, content, document=document,
+                                     tenant_slug=tenant)
         return report.to_dict()

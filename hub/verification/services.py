@@ -133,3 +133,27 @@ def add_hub_record(report: Report, then: str, now: str) -> Report:
         sub="REVOKED",
     )
     return report
+
+
+async def verify_upload(
+    state: Any, content: bytes, *, document: bytes | None = None,
+    tenant_slug: str | None = None,
+) -> Report:
+    """What the public verification (API and portal) does with one upload: judge it with
+    the hub's trust context, the hub's own signing record as a proof of existence for a
+    signature it made, and that seal's status when it signed."""
+    import anyio
+
+    settings = state.settings
+    context = await hub_context(state, tenant_slug)
+    record = await hub_record_proof(content) if getattr(state, "db", None) is not None else None
+    if record is not None:
+        context = context.with_proofs(record[0])
+    # Verification is CPU work (SM2, SM3, inflating the zip): keep it off the event loop.
+    report = await anyio.to_thread.run_sync(
+        lambda: verify_document(content, limits=settings.limits, context=context,
+                                document=document)
+    )
+    if record is not None and report.kind == "signature":
+        add_hub_record(report, record[1], record[2])
+    return report

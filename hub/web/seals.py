@@ -1,0 +1,164 @@
+"""我的签章: my seals, applying for one, its 口令, suspending it, its history and uses."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Redirect
+
+from hub.errors import NotFound, SealHubError
+from hub.seals.rules import ENTERPRISE_TYPES
+from hub.seals.services import SealApplication
+from hub.web import deps
+from hub.web.rendering import field_of, gettext_for, problem_text, render
+from hub.web.session import PortalUser, require_user
+from tenants.policy.services import SEAL_TYPES
+
+UrlForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+async def _enterprises(request: deps.AnyRequest, user: PortalUser) -> list[Any]:
+    if not user.is_agent:
+        return []
+    return await deps.identity(request).list_enterprises(
+        user.principal.tenant_id, agent_account_id=user.principal.account_id)
+
+
+async def _overview(request: deps.AnyRequest, user: PortalUser, *, status_code: int = 200,
+                    errors: dict[str, str] | None = None, notice: str = "") -> Response[str]:
+    rows = await deps.seals(request).list_seals(user.principal)
+    mine = [r for r in rows if r["owner_account_id"] == user.principal.account_id]
+    return await render(request, "seals/list.html", status_code=status_code, seals=mine,
+                        enterprises=await _enterprises(request, user),
+                        enterprise_types=[t for t in SEAL_TYPES if t in ENTERPRISE_TYPES],
+                        errors=errors or {}, notice=notice)
+
+
+class SealPages(Controller):
+    path = "/seals"
+    include_in_schema = False
+
+    @get("", name="portal:seals")
+    async def overview(self, request: deps.AnyRequest) -> Response[str]:
+        user = await require_user(request)
+        _ = gettext_for(request)
+        notice = ""
+        if request.query_params.get("welcome"):
+            notice = _("Welcome. Your identity is verified; apply for your personal seal below.")
+        elif request.query_params.get("enterprise"):
+            notice = _("The enterprise is registered; you can apply for its seals.")
+        return await _overview(request, user, notice=notice)
+
+    @post("/apply", name="portal:seal-apply")
+    async def apply(self, request: deps.AnyRequest, data: UrlForm) -> Response[Any]:
+        user = await require_user(request)
+        seal_type = str(data.get("seal_type", ""))
+        code = str(data.get("seal_code", "")).strip() or None
+        try:
+            row = await deps.seals(request).apply(user.principal, SealApplication(
+                seal_type=seal_type, enterprise_id=_uuid(data.get("enterprise_id")),
+                seal_code=code))
+        except SealHubError as exc:
+            field = field_of(exc) or "seal_type"
+            scope = "enterprise" if seal_type != "personal" else "personal"
+            return await _overview(request, user, status_code=exc.status,
+                                   errors={f"{scope}:{field}": problem_text(request, exc)})
+        return Redirect(f"/seals/{row['id']}", status_code=303)
+
+    @get("/{seal_id:uuid}", name="portal:seal")
+    async def detail(self, request: deps.AnyRequest, seal_id: FromPath[uuid.UUID]) -> Response[str]:
+        _ = gettext_for(request)
+        done = {"password": _("The seal password is set."),
+                "suspended": _("The seal is suspended.")}
+        return await self._detail(request, seal_id,
+                                  notice=done.get(request.query_params.get("done", ""), ""))
+
+    async def _detail(self, request: deps.AnyRequest, seal_id: uuid.UUID, *,
+                      status_code: int = 200, errors: dict[str, str] | None = None,
+                      notice: str = "") -> Response[str]:
+        user = await require_user(request)
+        seal = await _own(request, user, seal_id)
+        history = await deps.seals(request).history(user.principal, seal_id)
+        uses: dict[str, Any] = {"uses": [], "total": 0}
+        if seal["seal_der"] is not None:
+            from hub.evidence.uses import list_seal_uses
+
+            uses = await list_seal_uses(deps.evidence(request), user.principal, seal_id,
+                                        limit=100)
+        return await render(request, "seals/detail.html", status_code=status_code, seal=seal,
+                            history=history, uses=uses, errors=errors or {}, notice=notice)
+
+    @get("/{seal_id:uuid}/picture", name="portal:seal-picture", media_type="image/png")
+    async def picture(self, request: deps.AnyRequest,
+                      seal_id: FromPath[uuid.UUID]) -> Response[bytes]:
+        user = await require_user(request)
+        seal = await _own(request, user, seal_id)
+        return Response(bytes(seal["picture"]), media_type="image/png",
+                        headers={"Cache-Control": "private, max-age=300"})
+
+    @get("/{seal_id:uuid}/uses", name="portal:seal-uses")
+    async def uses(self, request: deps.AnyRequest,
+                   seal_id: FromPath[uuid.UUID]) -> Response[bytes]:
+        """Every use with its log entry, inclusion proof and the signed checkpoint, to check
+        offline (hub.evidence.checkpoint / hub.evidence.merkle)."""
+        import json
+
+        from hub.evidence.uses import list_seal_uses
+
+        user = await require_user(request)
+        await _own(request, user, seal_id)
+        body = await list_seal_uses(deps.evidence(request), user.principal, seal_id, limit=100)
+        return Response(json.dumps(body, ensure_ascii=False, default=str).encode(),
+                        media_type="application/json", headers={
+                            "Content-Disposition":
+                                f'attachment; filename="seal-uses-{seal_id}.json"'})
+
+    @post("/{seal_id:uuid}/password", name="portal:seal-password")
+    async def password(self, request: deps.AnyRequest, seal_id: FromPath[uuid.UUID],
+                       data: UrlForm) -> Response[Any]:
+        user = await require_user(request)
+        _ = gettext_for(request)
+        new, again = str(data.get("password", "")), str(data.get("password2", ""))
+        old = str(data.get("old_password", "")) or None
+        if new != again:
+            return await self._detail(request, seal_id, status_code=422,
+                                      errors={"password2": _("The two passwords differ.")})
+        try:
+            await deps.seals(request).set_password(user.principal, seal_id, new, old)
+        except SealHubError as exc:
+            return await self._detail(request, seal_id, status_code=exc.status, errors={
+                field_of(exc) or "password": problem_text(request, exc)})
+        return Redirect(f"/seals/{seal_id}?done=password", status_code=303)
+
+    @post("/{seal_id:uuid}/suspend", name="portal:seal-suspend")
+    async def suspend(self, request: deps.AnyRequest, seal_id: FromPath[uuid.UUID],
+                      data: UrlForm) -> Response[Any]:
+        user = await require_user(request)
+        _ = gettext_for(request)
+        await _own(request, user, seal_id)
+        try:
+            await deps.seals(request).suspend(user.principal, seal_id,
+                                              str(data.get("reason", ""))[:200])
+        except SealHubError as exc:
+            return await self._detail(request, seal_id, status_code=exc.status,
+                                      errors={"suspend": problem_text(request, exc)})
+        return Redirect(f"/seals/{seal_id}?done=suspended", status_code=303)
+
+
+async def _own(request: deps.AnyRequest, user: PortalUser,
+               seal_id: uuid.UUID) -> dict[str, Any]:
+    seal = await deps.seals(request).get(user.principal, seal_id)
+    if seal["owner_account_id"] != user.principal.account_id:
+        raise NotFound("seal not found")  # staff see seals in the API, not as "mine"
+    return seal
