@@ -126,6 +126,13 @@ class WebhookSettings:
 
 
 @dataclass(frozen=True)
+class SealSettings:
+    # How often the expiry scheduler runs (one replica at a time, through the database);
+    # 0 turns it off (tests drive it by hand).
+    expiry_interval_seconds: float = 3600.0
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -135,6 +142,7 @@ class Settings:
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     identity: IdentitySettings = field(default_factory=IdentitySettings)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    seals: SealSettings = field(default_factory=SealSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -194,6 +202,10 @@ class Settings:
                 max_attempts=_int(env, "SEALHUB_WEBHOOK_MAX_ATTEMPTS", 16),
                 retry_base_seconds=float(env.get("SEALHUB_WEBHOOK_RETRY_BASE_SECONDS", "10")),
                 timeout_seconds=float(env.get("SEALHUB_WEBHOOK_TIMEOUT_SECONDS", "10")),
+            ),
+            seals=SealSettings(
+                expiry_interval_seconds=float(
+                    env.get("SEALHUB_SEAL_EXPIRY_INTERVAL_SECONDS", "3600")),
             ),
         )
 

@@ -13,12 +13,15 @@ import httpx
 from adapters.local import LocalVendor
 from adapters.protocol import AdapterContext
 from hub.db import Database, get_db
+from hub.seals.expiry import ExpiryScheduler
+from hub.seals.molds import follow_mold
 from hub.seals.services import SealService
 from hub.seals.stats import register_counters
 from hub.signing.services import SigningService
 from hub.vendors.directory import VendorDirectory
 from hub.vendors.store import DbKeyStore
 from tenants.identity.services import enterprise_change_hooks
+from tenants.molds.services import mold_change_hooks
 
 LOCAL_VENDOR = "local"
 
@@ -54,10 +57,20 @@ async def sealing_lifespan(app: Any) -> AsyncIterator[None]:
         return await seals.revoke_for_subject(tenant_id, enterprise_id, reason, actor)
 
     enterprise_change_hooks(state).append(revoke_on_change)
+
+    async def seals_follow_mold(tenant_id: Any, seal_code: str, what: str) -> None:
+        await follow_mold(seals, tenant_id, seal_code, what)
+
+    mold_change_hooks(state).append(seals_follow_mold)
+    interval = state.settings.seals.expiry_interval_seconds
+    state.seal_expiry = ExpiryScheduler(seals, interval_seconds=interval or 3600.0)
+    if interval:
+        state.seal_expiry.start()
     register_counters()
     try:
         yield
     finally:
+        await state.seal_expiry.stop()
         await state.http_client.aclose()
 
 

@@ -24,6 +24,7 @@ class PolicyOut(msgspec.Struct):
     password_rotation_days: int
     password_max_failures: int
     lockout_seconds: int
+    require_molds: bool = False
 
 
 class PolicyChange(msgspec.Struct, forbid_unknown_fields=True):
@@ -32,6 +33,7 @@ class PolicyChange(msgspec.Struct, forbid_unknown_fields=True):
     password_rotation_days: int | None = None
     password_max_failures: int | None = None
     lockout_seconds: int | None = None
+    require_molds: bool | None = None
 
 
 class StatisticsOut(msgspec.Struct):
@@ -44,7 +46,7 @@ def policy_out(p: Policy) -> PolicyOut:
                      password_min_length=p.password_min_length,
                      password_rotation_days=p.password_rotation_days,
                      password_max_failures=p.password_max_failures,
-                     lockout_seconds=p.lockout_seconds)
+                     lockout_seconds=p.lockout_seconds, require_molds=p.require_molds)
 
 
 class PolicyController(Controller):
