@@ -22,6 +22,7 @@ from hub.heap import settled_heap
 from hub.problems import EXCEPTION_HANDLERS
 from hub.seals.controllers import SealController
 from hub.seals.lifespan import sealing_lifespan
+from hub.seals.reset import PasswordResetController
 from hub.settings import Settings
 from hub.signing.controllers import SignatureController, UseRequestController
 from hub.verification.controllers import VerificationController
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *TENANT_ROUTES,  # tenants, accounts, identity, policy, statistics
             MoldController,  # the seal-mold registry (印模库)
             SealController,  # seal lifecycle and protection password
+            PasswordResetController,  # forgotten 口令 / password: face check + SMS code
             UseRequestController,  # 用印审批
             SignatureController,  # cloud signing
             *DOCUMENT_ROUTES,  # sign OFD/PDF; application center (应用中心)

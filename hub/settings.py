@@ -6,6 +6,7 @@ Every variable is `SEALHUB_*` except `DATABASE_URL`, which follows the usual con
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 from collections.abc import Mapping
@@ -133,6 +134,21 @@ class SealSettings:
 
 
 @dataclass(frozen=True)
+class SmsSettings:
+    # "simulated" keeps messages in memory (tests, the demo); "http" posts them to the
+    # provider the bureau contracts (`url`, bearer `token`), see hub/sms/gateway.py.
+    gateway: str = "simulated"
+    url: str = ""
+    token: str = field(repr=False, default="")
+    # Message texts by template name (JSON object in SEALHUB_SMS_TEMPLATES); unset names
+    # keep the defaults of hub.sms.gateway.DEFAULT_TEMPLATES.
+    templates: tuple[tuple[str, str], ...] = ()
+    code_ttl_seconds: int = 300
+    codes_per_number_per_hour: int = 5
+    codes_per_client_per_hour: int = 20
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -143,6 +159,7 @@ class Settings:
     identity: IdentitySettings = field(default_factory=IdentitySettings)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     seals: SealSettings = field(default_factory=SealSettings)
+    sms: SmsSettings = field(default_factory=SmsSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -206,6 +223,16 @@ class Settings:
             seals=SealSettings(
                 expiry_interval_seconds=float(
                     env.get("SEALHUB_SEAL_EXPIRY_INTERVAL_SECONDS", "3600")),
+            ),
+            sms=SmsSettings(
+                gateway=env.get("SEALHUB_SMS_GATEWAY", "simulated"),
+                url=env.get("SEALHUB_SMS_URL", ""),
+                token=env.get("SEALHUB_SMS_TOKEN", ""),
+                templates=tuple(sorted(json.loads(env.get("SEALHUB_SMS_TEMPLATES") or "{}")
+                                       .items())),
+                code_ttl_seconds=_int(env, "SEALHUB_SMS_CODE_TTL_SECONDS", 300),
+                codes_per_number_per_hour=_int(env, "SEALHUB_SMS_CODES_PER_NUMBER", 5),
+                codes_per_client_per_hour=_int(env, "SEALHUB_SMS_CODES_PER_CLIENT", 20),
             ),
         )
 

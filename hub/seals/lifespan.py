@@ -15,12 +15,17 @@ from adapters.protocol import AdapterContext
 from hub.db import Database, get_db
 from hub.seals.expiry import ExpiryScheduler
 from hub.seals.molds import follow_mold
+from hub.seals.reset import PasswordResets
 from hub.seals.services import SealService
 from hub.seals.stats import register_counters
 from hub.signing.services import SigningService
+from hub.sms.codes import OtpService
+from hub.sms.gateway import DEFAULT_TEMPLATES, make_gateway
 from hub.vendors.directory import VendorDirectory
 from hub.vendors.store import DbKeyStore
-from tenants.identity.services import enterprise_change_hooks
+from tenants.identity.services import IdentityService, enterprise_change_hooks
+from tenants.identity.verifier import make_verifier
+from tenants.keys import keyring_of
 from tenants.molds.services import mold_change_hooks
 
 LOCAL_VENDOR = "local"
@@ -62,6 +67,20 @@ async def sealing_lifespan(app: Any) -> AsyncIterator[None]:
         await follow_mold(seals, tenant_id, seal_code, what)
 
     mold_change_hooks(state).append(seals_follow_mold)
+    # SMS: one-time codes (registration, 意愿认证, resets) and messages to seal owners.
+    sms = state.settings.sms
+    state.sms = make_gateway(sms.gateway, client=state.http_client, url=sms.url,
+                             token=sms.token,
+                             templates={**DEFAULT_TEMPLATES, **dict(sms.templates)})
+    state.otp = OtpService(state.sms, state.settings.security.master_key,
+                           ttl_seconds=sms.code_ttl_seconds,
+                           per_number=sms.codes_per_number_per_hour,
+                           per_client=sms.codes_per_client_per_hour)
+    if getattr(state, "identity_verifier", None) is None:
+        state.identity_verifier = make_verifier(state.settings.identity.verifier)
+    state.password_resets = PasswordResets(seals, IdentityService(
+        get_db(app), keyring_of(state), state.identity_verifier,
+        face_match_threshold=state.settings.identity.face_match_threshold), state.otp)
     interval = state.settings.seals.expiry_interval_seconds
     state.seal_expiry = ExpiryScheduler(seals, interval_seconds=interval or 3600.0)
     if interval:

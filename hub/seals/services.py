@@ -26,6 +26,7 @@ from hub.errors import (
     Forbidden,
     Locked,
     NotFound,
+    PasswordAged,
     PolicyDenied,
     SealHubError,
     ValidationFailed,
@@ -445,7 +446,10 @@ class SealService:
                 raise ValidationFailed(
                     "changing the password needs the old one", field="old_password"
                 )
-            await self.check_password(scope, seal_id, old)
+            try:
+                await self.check_password(scope, seal_id, old)
+            except PasswordAged:
+                pass  # the old 口令 is right: changing an aged one is the way out, not refused
         policy = await self.policy_of(scope.tenant_id)
         if len(new) < policy.password_min_length:
             raise ValidationFailed(
@@ -513,7 +517,13 @@ class SealService:
         changed = row["password_changed_at"]
         days = policy.password_rotation_days
         if days and changed is not None and now - changed > timedelta(days=days):
-            raise PolicyDenied(f"the seal password is older than {days} days; change it first")
+            raise PasswordAged(
+                f"the seal password is older than {days} days: change it with "
+                f"PUT /api/v1/seals/{seal_id}/password giving old_password and a new password, "
+                "then sign again",
+                change_with=f"PUT /api/v1/seals/{seal_id}/password",
+                rotation_days=days,
+            )
 
     async def _count_failure(self, scope: Scope, seal_id: uuid.UUID, policy: Policy) -> None:
         tenant_id = scope.tenant_id

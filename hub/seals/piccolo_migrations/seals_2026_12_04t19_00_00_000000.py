@@ -2,13 +2,14 @@
 
 * seal.mold_code: the registered mold an enterprise seal's picture is;
 * seal_notice: what an owner was told (unique per seal for expiry notices);
-* job_lease: which replica runs a scheduled job.
+* job_lease: which replica runs a scheduled job;
+* otp_code: one-time SMS codes (hashed).
 
 (The unique index on seal_notice is the next migration: raw steps run before tables.)
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import UUID, Text, Timestamptz, Varchar
+from piccolo.columns.column_types import UUID, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 
@@ -38,6 +39,19 @@ _COLUMNS = {
         ("kind", Varchar, _p("", length=32)),
         ("message", Text, _p("")),
         ("at", Timestamptz, _p(TimestamptzNow())),
+    ]),
+    "OtpCode": ("otp_code", [
+        ("id", UUID, _p(None, pk=True)),
+        ("tenant_id", UUID, _p(None, index=True)),
+        ("purpose", Varchar, _p("", length=16)),
+        ("subject", Varchar, _p("", length=64)),
+        ("number_tag", Varchar, _p("", length=64, index=True)),
+        ("client", Varchar, _p("", length=64, index=True)),
+        ("code_hash", Varchar, _p("", length=64)),
+        ("attempts", Integer, _p(0)),
+        ("expires_at", Timestamptz, _p(None)),
+        ("used_at", Timestamptz, _p(None, null=True)),
+        ("created_at", Timestamptz, _p(TimestamptzNow())),
     ]),
     "JobLease": ("job_lease", [
         ("name", Varchar, _p("", pk=True, length=64)),
