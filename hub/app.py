@@ -25,6 +25,7 @@ from hub.seals.lifespan import sealing_lifespan
 from hub.seals.reset import PasswordResetController
 from hub.settings import Settings
 from hub.signing.controllers import SignatureController, UseRequestController
+from hub.sms.intent import IntentController
 from hub.verification.controllers import VerificationController
 from hub.webhooks.controllers import WebhookController
 from hub.webhooks.lifespan import webhooks_lifespan
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PasswordResetController,  # forgotten 口令 / password: face check + SMS code
             UseRequestController,  # 用印审批
             SignatureController,  # cloud signing
+            IntentController,  # 意愿认证: an SMS code bound to the document
             *DOCUMENT_ROUTES,  # sign OFD/PDF; application center (应用中心)
             *ADMISSION_ROUTES,  # vendor registration and admission (准入)
             VerificationController,

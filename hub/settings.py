@@ -146,6 +146,7 @@ class SmsSettings:
     code_ttl_seconds: int = 300
     codes_per_number_per_hour: int = 5
     codes_per_client_per_hour: int = 20
+    tell_each_use: bool = True  # text the seal's owner after every signing
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,7 @@ class Settings:
                 code_ttl_seconds=_int(env, "SEALHUB_SMS_CODE_TTL_SECONDS", 300),
                 codes_per_number_per_hour=_int(env, "SEALHUB_SMS_CODES_PER_NUMBER", 5),
                 codes_per_client_per_hour=_int(env, "SEALHUB_SMS_CODES_PER_CLIENT", 20),
+                tell_each_use=_bool(env.get("SEALHUB_SMS_TELL_EACH_USE"), True),
             ),
         )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import httpx
@@ -18,9 +18,11 @@ from hub.seals.molds import follow_mold
 from hub.seals.reset import PasswordResets
 from hub.seals.services import SealService
 from hub.seals.stats import register_counters
+from hub.seals.tables import Seal
 from hub.signing.services import SigningService
 from hub.sms.codes import OtpService
 from hub.sms.gateway import DEFAULT_TEMPLATES, make_gateway
+from hub.sms.intent import IntentCheck, OwnerSms
 from hub.vendors.directory import VendorDirectory
 from hub.vendors.store import DbKeyStore
 from tenants.identity.services import IdentityService, enterprise_change_hooks
@@ -64,7 +66,7 @@ async def sealing_lifespan(app: Any) -> AsyncIterator[None]:
     enterprise_change_hooks(state).append(revoke_on_change)
 
     async def seals_follow_mold(tenant_id: Any, seal_code: str, what: str) -> None:
-        await follow_mold(seals, tenant_id, seal_code, what)
+        await follow_mold(seals, tenant_id, seal_code, what, owner)
 
     mold_change_hooks(state).append(seals_follow_mold)
     # SMS: one-time codes (registration, 意愿认证, resets) and messages to seal owners.
@@ -78,11 +80,18 @@ async def sealing_lifespan(app: Any) -> AsyncIterator[None]:
                            per_client=sms.codes_per_client_per_hour)
     if getattr(state, "identity_verifier", None) is None:
         state.identity_verifier = make_verifier(state.settings.identity.verifier)
-    state.password_resets = PasswordResets(seals, IdentityService(
+    identity = IdentityService(
         get_db(app), keyring_of(state), state.identity_verifier,
-        face_match_threshold=state.settings.identity.face_match_threshold), state.otp)
+        face_match_threshold=state.settings.identity.face_match_threshold)
+    state.password_resets = PasswordResets(seals, identity, state.otp)
+    owner = state.owner_sms = OwnerSms(state.sms, identity)
+    state.intent = IntentCheck(seals, state.otp, owner, seals.policy_of)
+    state.signing.before_signing.append(state.intent)
+    if sms.tell_each_use:
+        state.signing.after_signing.append(_tell_owner_of_use(owner))
     interval = state.settings.seals.expiry_interval_seconds
-    state.seal_expiry = ExpiryScheduler(seals, interval_seconds=interval or 3600.0)
+    state.seal_expiry = ExpiryScheduler(seals, interval_seconds=interval or 3600.0,
+                                        channel=owner)
     if interval:
         state.seal_expiry.start()
     register_counters()
@@ -90,7 +99,22 @@ async def sealing_lifespan(app: Any) -> AsyncIterator[None]:
         yield
     finally:
         await state.seal_expiry.stop()
+        await owner.drain()
         await state.http_client.aclose()
+
+
+def _tell_owner_of_use(owner: OwnerSms) -> Any:
+    """`after_signing` hook: text the seal's owner about the use (off the signing path)."""
+
+    async def told(use: Any) -> None:
+        row = await Seal.select(Seal.owner_account_id, Seal.name).where(
+            (Seal.tenant_id == use.tenant_id) & (Seal.id == use.seal_id)).first().run()
+        if row is not None:
+            owner.tell_later(use.tenant_id, row["owner_account_id"], "seal-used", {
+                "seal": row["name"], "digest": use.document_sm3[:16],
+                "at": use.signed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")})
+
+    return told
 
 
 def _admission_may_sign(state: Any) -> Any:

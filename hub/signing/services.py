@@ -68,6 +68,9 @@ class SignCommand:
     # changes on every attempt. `subject_sm3` is then the SM3 of the document the client
     # submitted: approvals are granted for it and retries are recognised by it.
     subject_sm3: bytes | None = None
+    # 意愿认证: the SMS code confirming this document, when the tenant's policy asks.
+    intent_challenge_id: uuid.UUID | None = None
+    intent_code: str | None = None
 
     @property
     def request_sm3(self) -> bytes:
@@ -147,6 +150,8 @@ class SigningService:
         self.events = events or NoEvents()
         self.needs_use_approval = needs_use_approval
         self.after_signing: list[Callable[[SignatureMade], Awaitable[None]]] = []
+        # Checks after the password and before anything is reserved (hub.sms.intent).
+        self.before_signing: list[Callable[[Scope, SignCommand], Awaitable[None]]] = []
 
     # --- use requests (用印审批) -------------------------------------------------------
 
@@ -271,6 +276,8 @@ class SigningService:
                 vendor=seal["vendor"],
             )
         await self.seals.check_password(scope, cmd.seal_id, cmd.password, row=seal)
+        for check in self.before_signing:
+            await check(scope, cmd)
         try:
             approval = await self._approval(scope, seal, cmd)
         except PolicyDenied:

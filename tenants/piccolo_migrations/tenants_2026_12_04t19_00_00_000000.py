@@ -1,4 +1,5 @@
-"""Tenant policy: require a registered mold for every enterprise seal (同模同轨)."""
+"""Tenant policy: require a registered mold for every enterprise seal (同模同轨), and an
+SMS code confirming each signing (意愿认证)."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Boolean
@@ -11,12 +12,13 @@ DESCRIPTION = "tenant policy: require molds"
 
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="tenants", description=DESCRIPTION)
-    manager.add_column(
-        table_class_name="TenantPolicy", tablename="tenant_policy", column_name="require_molds",
-        db_column_name="require_molds", column_class_name="Boolean", column_class=Boolean,
-        params={"default": False, "null": False, "primary_key": False, "unique": False,
-                "index": False, "index_method": IndexMethod.btree, "choices": None,
-                "db_column_name": None, "secret": False},
-        schema=None,
-    )
+    for column in ("require_molds", "intent_sms"):
+        manager.add_column(
+            table_class_name="TenantPolicy", tablename="tenant_policy", column_name=column,
+            db_column_name=column, column_class_name="Boolean", column_class=Boolean,
+            params={"default": False, "null": False, "primary_key": False, "unique": False,
+                    "index": False, "index_method": IndexMethod.btree, "choices": None,
+                    "db_column_name": None, "secret": False},
+            schema=None,
+        )
     return manager

@@ -25,6 +25,7 @@ class PolicyOut(msgspec.Struct):
     password_max_failures: int
     lockout_seconds: int
     require_molds: bool = False
+    intent_sms: bool = False
 
 
 class PolicyChange(msgspec.Struct, forbid_unknown_fields=True):
@@ -34,6 +35,7 @@ class PolicyChange(msgspec.Struct, forbid_unknown_fields=True):
     password_max_failures: int | None = None
     lockout_seconds: int | None = None
     require_molds: bool | None = None
+    intent_sms: bool | None = None
 
 
 class StatisticsOut(msgspec.Struct):
@@ -46,7 +48,8 @@ def policy_out(p: Policy) -> PolicyOut:
                      password_min_length=p.password_min_length,
                      password_rotation_days=p.password_rotation_days,
                      password_max_failures=p.password_max_failures,
-                     lockout_seconds=p.lockout_seconds, require_molds=p.require_molds)
+                     lockout_seconds=p.lockout_seconds, require_molds=p.require_molds,
+                     intent_sms=p.intent_sms)
 
 
 class PolicyController(Controller):

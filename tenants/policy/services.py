@@ -23,6 +23,7 @@ class Policy:
     password_max_failures: int = 5
     lockout_seconds: int = 900
     require_molds: bool = False  # every enterprise seal must name a registered mold
+    intent_sms: bool = False  # 意愿认证: each signing confirmed by an SMS code
 
     def approval_required(self, seal_type: str) -> bool:
         return seal_type in self.approval_required_seal_types
@@ -43,6 +44,7 @@ async def get_policy(tenant_id: uuid.UUID) -> Policy:
         password_max_failures=row["password_max_failures"],
         lockout_seconds=row["lockout_seconds"],
         require_molds=bool(row.get("require_molds") or False),
+        intent_sms=bool(row.get("intent_sms") or False),
     )
 
 
@@ -80,6 +82,7 @@ async def update_policy(db: Database, tenant_id: uuid.UUID, **changes: object) -
             TenantPolicy.password_max_failures: new.password_max_failures,
             TenantPolicy.lockout_seconds: new.lockout_seconds,
             TenantPolicy.require_molds: new.require_molds,
+            TenantPolicy.intent_sms: new.intent_sms,
             TenantPolicy.updated_at: datetime.now(UTC),
         }
         exists = await TenantPolicy.exists().where(TenantPolicy.tenant_id == tenant_id).run()

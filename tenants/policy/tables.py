@@ -20,4 +20,6 @@ class TenantPolicy(Table, tablename="tenant_policy"):
     lockout_seconds = Integer(default=900)
     # 同模同轨 for every enterprise seal: none is made without a registered mold.
     require_molds = Boolean(default=False)
+    # 意愿认证: every signing confirmed by an SMS code bound to the document.
+    intent_sms = Boolean(default=False)
     updated_at = Timestamptz(default=TimestamptzNow())
