@@ -7,7 +7,9 @@ seal cannot be made from the company seal's mold. An enterprise with an active m
 that type on record must name it (the drawn picture is no way round the registry), and a
 tenant whose policy requires molds makes no enterprise seal without one.
 
-Without a mold, the picture is drawn to the specification of its type
+A tenant that keeps no mold registry at all (and does not require molds) gets drawn
+pictures, with the seal code on the lower arc when one is given. Without a mold, the
+picture is drawn to the specification of its type
 (`hub.pictures.render_seal`): the legal representative's seal with the person's name,
 the invoice seal with the credit code as the taxpayer number.
 """
@@ -63,7 +65,8 @@ async def enterprise_face(
         if person is None:
             raise NotFound("the enterprise's legal representative is not registered")
         name = str(person["name"])
-    if seal_code:
+    keeps_registry = await Mold.exists().where(Mold.tenant_id == tenant_id).run()
+    if seal_code and (keeps_registry or require_molds):
         return await _from_mold(tenant_id, seal_code.strip(), str(ent["credit_code"]),
                                 type_code, seal_type, name)
     if seal_type in MOLD_TYPES:
@@ -84,8 +87,9 @@ async def enterprise_face(
     if not 10 <= width <= 80:
         raise ValidationFailed("size_mm must be 10..80", field="size_mm")
     height = round(width * spec.height_mm / spec.width_mm)
-    picture = render_seal(seal_type, name, tax_code=str(ent["credit_code"]),
-                          size_mm=width if size_mm else None)
+    # A tenant that keeps no registry: the code (if given) is drawn on the lower arc.
+    picture = render_seal(seal_type, name, seal_code=(seal_code or "").strip(),
+                          tax_code=str(ent["credit_code"]), size_mm=width if size_mm else None)
     return SealFace(picture, width, height, None, name)
 
 
