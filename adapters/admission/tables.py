@@ -56,3 +56,16 @@ class AdmissionEvent(Table, tablename="admission_event"):
     evidence = Text(default="{}")
     actor = Varchar(length=64)  # "rules" for automatic changes, else an account id
     at = Timestamptz(default=TimestamptzNow())
+
+
+class VendorRegistrationChange(Table, tablename="vendor_registration_change"):
+    """A correction of a vendor's registration (endpoint, certificates, SLA, config):
+    what it was, what it became, who and why. Append-only."""
+
+    id = UUID(primary_key=True)
+    vendor = Varchar(length=64, index=True)
+    before = Text(default="{}")  # JSON of the changed fields' old values
+    after = Text(default="{}")
+    reason = Text(default="")
+    actor_account_id = UUID(null=True, default=None)
+    at = Timestamptz(default=TimestamptzNow())

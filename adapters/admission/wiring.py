@@ -88,6 +88,7 @@ async def install(
     except ImportError:  # monitoring is optional for the adapters package
         pass
     service = AdmissionService(db, directory.get, calls, activate=activate, scorer=scorer)
+    service.known_kinds = registry.kinds
     for registration in await service.registrations():
         if registration["name"] not in directory.names():
             activate(registration)
