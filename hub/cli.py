@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hub.auth.cli import add_admin_command
 
     add_admin_command(sub)
+    from hub.seals.cli import add_expire_command
+
+    add_expire_command(sub)
     from hub.demo import add_demo_command
 
     add_demo_command(sub)
