@@ -27,7 +27,11 @@ def _cjk_font(pdf: pikepdf.Pdf) -> pikepdf.Object:
         Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType0,
         BaseFont=pikepdf.Name("/STSong-Light"),
         CIDSystemInfo=pikepdf.Dictionary(Registry="Adobe", Ordering="GB1", Supplement=2),
-        FontDescriptor=descriptor, DW=1000,
+        # Han characters are full width (DW); the ASCII range is half width, as the
+        # layout (ofd_writer.char_advance) places it. Without W every digit would advance
+        # a full em and a line with numbers would run past the right margin.
+        # UniGB-UCS2-H maps U+0020..U+007E to CIDs 1..95 (Adobe-GB1 proportional Roman).
+        FontDescriptor=descriptor, DW=1000, W=[1, 95, 500],
     ))
     return pdf.make_indirect(pikepdf.Dictionary(
         Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0,
