@@ -425,8 +425,9 @@ SEALS_EXPIRED = Counter(
     "sealhub_seals_expired", "Seals the scheduler moved to expired past their validity.")
 OTP_WRONG = Counter(
     "sealhub_otp_wrong_codes",
-    "Wrong one-time codes entered, by purpose (registration, intent, reset).",
-    ["purpose"],
+    "Wrong one-time codes entered, by operation: the code's purpose (registration, "
+    "intent, reset).",
+    ["operation"],
 )
 OTP_PURPOSES: Final = frozenset({"registration", "intent", "reset"})
 

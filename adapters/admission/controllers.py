@@ -209,8 +209,8 @@ class VendorRegistryController(Controller):
         responses=_problems(401, 403, 404, 422),
     )
     async def correct(
-        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal], vendor: FromPath[str],
-        data: JSONBody[VendorCorrectionIn],
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal],
+        vendor: FromPath[str], data: JSONBody[VendorCorrectionIn],
     ) -> VendorRegistrationOut:
         maker_ca = None
         if data.maker_ca_cert:

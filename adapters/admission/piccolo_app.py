@@ -12,6 +12,7 @@ from adapters.admission.tables import (
     Admission,
     AdmissionEvent,
     AdmissionRuleSet,
+    VendorObservation,
     VendorRegistration,
     VendorRegistrationChange,
 )
@@ -20,7 +21,7 @@ APP_CONFIG = AppConfig(
     app_name="admission",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
     table_classes=[VendorRegistration, AdmissionRuleSet, Admission, AdmissionEvent,
-                   VendorRegistrationChange],
+                   VendorRegistrationChange, VendorObservation],
     migration_dependencies=["tenants.piccolo_app"],
     commands=[],
 )

@@ -21,8 +21,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
-from adapters.admission.live import CallLog, QualitySource, RecordingVendor
+from adapters.admission.live import QualitySource, RecordingVendor
 from adapters.admission.services import SERVING, AdmissionScheduler, AdmissionService
+from adapters.admission.shared import SharedCallLog
 from adapters.admission.tables import Admission
 from adapters.errors import AdapterError
 from adapters.protocol import AdapterContext, SealVendor
@@ -65,7 +66,8 @@ async def install(
     registry = registry or AdapterRegistry.discover(
         blocklist=context.settings.adapters.blocklist, strict=False
     )
-    calls = CallLog()
+    # The live window in the database: one truth across replicas, kept over a restart.
+    calls = SharedCallLog()
 
     def activate(registration: dict[str, Any]) -> None:
         name = registration["name"]

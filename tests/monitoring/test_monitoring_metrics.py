@@ -74,7 +74,10 @@ def test_scrape_parses_and_names_every_issue_metric() -> None:
             assert name in {*ISSUE_6_NAMES, "sealhub_vendor_sla_p95_seconds",
                             "sealhub_admission_min_quality_score",
                             "sealhub_admission_max_error_ratio",
-                            "sealhub_logins_throttled"}, name
+                            "sealhub_logins_throttled",
+                            # issue 18: seal notices, expiry, one-time codes
+                            "sealhub_seal_notices", "sealhub_seals_expired",
+                            "sealhub_otp_wrong_codes"}, name
     text = response.text
     assert _sample(text, "sealhub_vendor_circuit_state", vendor="refa") == 2
     assert _sample(text, "sealhub_vendor_rank", vendor="refa") == 1

@@ -39,7 +39,7 @@ def otp(db: Any) -> tuple[OtpService, SimulatedSms]:
 
 def _wrong(purpose: str) -> float:
     return REGISTRY.get_sample_value("sealhub_otp_wrong_codes_total",
-                                     {"purpose": purpose}) or 0.0
+                                     {"operation": purpose}) or 0.0
 
 
 async def test_a_code_is_hashed_single_use_and_bound(otp: Any, engine: str) -> None:

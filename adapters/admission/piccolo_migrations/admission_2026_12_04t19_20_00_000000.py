@@ -1,13 +1,14 @@
-"""vendor_registration_change: corrections of a vendor's registration, with history."""
+"""vendor_registration_change: corrections of a vendor's registration, with history;
+vendor_observation: the live quality window shared by replicas."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import UUID, Text, Timestamptz, Varchar
+from piccolo.columns.column_types import UUID, Boolean, Real, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-12-04T19:20:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "admission: registration corrections"
+DESCRIPTION = "admission: registration corrections, shared observations"
 
 
 def _p(default: object, *, null: bool = False, pk: bool = False, index: bool = False,
@@ -21,6 +22,15 @@ def _p(default: object, *, null: bool = False, pk: bool = False, index: bool = F
         params["length"] = length
     return params
 
+
+_OBSERVATION = [
+    ("id", UUID, _p(None, pk=True)),
+    ("vendor", Varchar, _p("", length=64, index=True)),
+    ("kind", Varchar, _p("", length=8)),
+    ("ok", Boolean, _p(False)),
+    ("seconds", Real, _p(0.0)),
+    ("at", Timestamptz, _p(TimestamptzNow(), index=True)),
+]
 
 _COLUMNS = [
     ("id", UUID, _p(None, pk=True)),
@@ -40,6 +50,14 @@ async def forwards():
     for name, column_class, params in _COLUMNS:
         manager.add_column(
             table_class_name="VendorRegistrationChange", tablename="vendor_registration_change",
+            column_name=name, db_column_name=name, column_class_name=column_class.__name__,
+            column_class=column_class, params=params, schema=None,
+        )
+    manager.add_table(class_name="VendorObservation", tablename="vendor_observation",
+                      schema=None, columns=None)
+    for name, column_class, params in _OBSERVATION:
+        manager.add_column(
+            table_class_name="VendorObservation", tablename="vendor_observation",
             column_name=name, db_column_name=name, column_class_name=column_class.__name__,
             column_class=column_class, params=params, schema=None,
         )
