@@ -12,7 +12,7 @@ DESCRIPTION = "tenant policy: require molds"
 
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="tenants", description=DESCRIPTION)
-    for column in ("require_molds", "intent_sms"):
+    for column in ("require_molds", "intent_sms", "verify_mobile"):
         manager.add_column(
             table_class_name="TenantPolicy", tablename="tenant_policy", column_name=column,
             db_column_name=column, column_class_name="Boolean", column_class=Boolean,

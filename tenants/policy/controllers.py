@@ -26,6 +26,7 @@ class PolicyOut(msgspec.Struct):
     lockout_seconds: int
     require_molds: bool = False
     intent_sms: bool = False
+    verify_mobile: bool = False
 
 
 class PolicyChange(msgspec.Struct, forbid_unknown_fields=True):
@@ -36,6 +37,7 @@ class PolicyChange(msgspec.Struct, forbid_unknown_fields=True):
     lockout_seconds: int | None = None
     require_molds: bool | None = None
     intent_sms: bool | None = None
+    verify_mobile: bool | None = None
 
 
 class StatisticsOut(msgspec.Struct):
@@ -49,7 +51,7 @@ def policy_out(p: Policy) -> PolicyOut:
                      password_rotation_days=p.password_rotation_days,
                      password_max_failures=p.password_max_failures,
                      lockout_seconds=p.lockout_seconds, require_molds=p.require_molds,
-                     intent_sms=p.intent_sms)
+                     intent_sms=p.intent_sms, verify_mobile=p.verify_mobile)
 
 
 class PolicyController(Controller):

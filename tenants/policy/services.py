@@ -24,6 +24,7 @@ class Policy:
     lockout_seconds: int = 900
     require_molds: bool = False  # every enterprise seal must name a registered mold
     intent_sms: bool = False  # 意愿认证: each signing confirmed by an SMS code
+    verify_mobile: bool = False  # self-registration proves the mobile by an SMS code
 
     def approval_required(self, seal_type: str) -> bool:
         return seal_type in self.approval_required_seal_types
@@ -45,6 +46,7 @@ async def get_policy(tenant_id: uuid.UUID) -> Policy:
         lockout_seconds=row["lockout_seconds"],
         require_molds=bool(row.get("require_molds") or False),
         intent_sms=bool(row.get("intent_sms") or False),
+        verify_mobile=bool(row.get("verify_mobile") or False),
     )
 
 
@@ -83,6 +85,7 @@ async def update_policy(db: Database, tenant_id: uuid.UUID, **changes: object) -
             TenantPolicy.lockout_seconds: new.lockout_seconds,
             TenantPolicy.require_molds: new.require_molds,
             TenantPolicy.intent_sms: new.intent_sms,
+            TenantPolicy.verify_mobile: new.verify_mobile,
             TenantPolicy.updated_at: datetime.now(UTC),
         }
         exists = await TenantPolicy.exists().where(TenantPolicy.tenant_id == tenant_id).run()

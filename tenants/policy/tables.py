@@ -22,4 +22,6 @@ class TenantPolicy(Table, tablename="tenant_policy"):
     require_molds = Boolean(default=False)
     # 意愿认证: every signing confirmed by an SMS code bound to the document.
     intent_sms = Boolean(default=False)
+    # Self-registration proves the mobile number with an SMS code.
+    verify_mobile = Boolean(default=False)
     updated_at = Timestamptz(default=TimestamptzNow())
