@@ -414,7 +414,8 @@ def cross_tenant_denied(tenant: str) -> None:
 
 # --- seal lifecycle notices, expiry and one-time codes (issue 18) -------------------------
 SEAL_NOTICE_KINDS: Final = frozenset({"expiry-30", "expiry-7", "expired", "mold-suspended",
-                                      "mold-revoked", "mold-replaced", "password-reset",
+                                      "mold-revoked", "mold-replaced", "mold-reactivated",
+                                      "password-reset",
                                       "used"})
 SEAL_NOTICES = Counter(
     "sealhub_seal_notices",

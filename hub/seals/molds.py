@@ -135,10 +135,12 @@ async def follow_mold(
     """Suspend (mold suspended) or revoke (mold revoked or replaced) every live seal made
     from the mold, with the reason in its history and the evidence log, and tell each
     owner. A seal not yet made is rejected instead. Returns the seals changed."""
+    if what == "reactivated":
+        return await _resume_after_mold(service, tenant_id, seal_code, channel)
     if what not in _MOLD_OUTCOME:
         return []
     target, kind = _MOLD_OUTCOME[what]
-    reason = f"the registered mold {seal_code} was {what} in the seal-mold registry"
+    reason = _mold_reason(seal_code, what)
     rows = await Seal.select(Seal.id, Seal.status, Seal.owner_account_id, Seal.vendor,
                              Seal.key_handle, Seal.name).where(
         (Seal.tenant_id == tenant_id) & (Seal.mold_code == seal_code)
@@ -170,3 +172,40 @@ async def follow_mold(
         if new == "revoked" and r["vendor"] and r["key_handle"]:
             await service.revoke_key_at_vendor(tenant_id, r, reason)
     return changed
+
+
+def _mold_reason(seal_code: str, what: str) -> str:
+    return f"the registered mold {seal_code} was {what} in the seal-mold registry"
+
+
+async def _resume_after_mold(service: SealService, tenant_id: uuid.UUID, seal_code: str,
+                             channel: OwnerChannel | None) -> list[uuid.UUID]:
+    """The mold is active again: seals that its suspension (and nothing else since)
+    suspended become active; a seal suspended by its owner stays suspended."""
+    suspended_by_mold = _mold_reason(seal_code, "suspended")
+    rows = await Seal.select(Seal.id, Seal.owner_account_id, Seal.name).where(
+        (Seal.tenant_id == tenant_id) & (Seal.mold_code == seal_code)
+        & (Seal.status == "suspended")).run()
+    resumed: list[uuid.UUID] = []
+    for r in rows:
+        last = await SealEvent.select(SealEvent.reason).where(
+            (SealEvent.tenant_id == tenant_id) & (SealEvent.seal_id == r["id"])
+        ).order_by(SealEvent.at, ascending=False).first().run()
+        if last is None or last["reason"] != suspended_by_mold:
+            continue
+        reason = _mold_reason(seal_code, "reactivated")
+        async with service.db.transaction():
+            moved = await Seal.update({Seal.status: "active"}).where(
+                (Seal.tenant_id == tenant_id) & (Seal.id == r["id"])
+                & (Seal.status == "suspended")).returning(Seal.id).run()
+            if not moved:
+                continue
+            await SealEvent(id=uuid.uuid4(), tenant_id=tenant_id, seal_id=r["id"],
+                            from_status="suspended", to_status="active",
+                            actor_account_id=None, reason=reason).save().run()
+        resumed.append(r["id"])
+        await service.events.record(tenant_id, "seal.reactivated",
+                                    {"seal": str(r["id"]), "reason": reason})
+        await tell_owner(tenant_id, r["id"], r["owner_account_id"], "mold-reactivated",
+                         f"您的印章「{r['name']}」已恢复使用：{reason}", channel)
+    return resumed

@@ -57,8 +57,9 @@ _VIEW_COLUMNS = (Mold.seal_code, Mold.unit_name, Mold.credit_code, Mold.seal_typ
 
 # Told when a mold stops being usable (status suspended or revoked, or its picture
 # replaced by a re-import): (tenant_id, seal_code, what happened) with what happened one of
-# "suspended", "revoked", "replaced". The seal service registers one that suspends or
-# revokes the seals made from the mold (同模同轨 holds both ways).
+# "suspended", "revoked", "replaced", "reactivated". The seal service registers one that
+# suspends or revokes the seals made from the mold (同模同轨 holds both ways), and resumes
+# those a suspension of the mold had suspended when it is active again.
 MoldChangeHook = Callable[[uuid.UUID, str, str], Awaitable[object]]
 
 
@@ -129,6 +130,8 @@ class MoldRegistry:
             return record.status.value if before["status"] != record.status.value else None
         if before["mold_sm3"] != values[Mold.mold_sm3]:
             return "replaced"
+        if before["status"] != MoldStatus.ACTIVE.value:
+            return "reactivated"
         return None
 
     async def get(self, tenant_id: uuid.UUID, seal_code: str) -> MoldView:
@@ -178,8 +181,8 @@ class MoldRegistry:
                 Mold.id).run()
         if not updated:
             raise NotFound(f"no mold with seal code {seal_code!r}")
-        if state is not MoldStatus.ACTIVE:
-            await self._tell(tenant_id, {seal_code: state.value})
+        await self._tell(tenant_id, {seal_code: "reactivated" if state is MoldStatus.ACTIVE
+                                     else state.value})
         return await self.get(tenant_id, seal_code)
 
     async def check_picture(self, tenant_id: uuid.UUID, *, seal_code: str, picture: bytes,

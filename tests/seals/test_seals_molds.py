@@ -154,3 +154,31 @@ async def test_a_replaced_mold_revokes_the_seals_made_from_the_old_one(
                        render_official_seal(ent.name + "一", official), 42, 42, "在用")])
     seal = (await t.client.get(f"/api/v1/seals/{seal_id}", headers=ent.agent_headers)).json()
     assert seal["status"] == "revoked"
+
+
+async def test_a_mold_active_again_resumes_the_seals_its_suspension_suspended(
+        make_tenant: Any, engine: str) -> None:
+    t = await make_tenant()
+    clerk = await t.add_account(["clerk"])
+    ent, official, contract = await _enterprise_with_molds(t)
+    ids = []
+    for kind, code in (("official", official), ("contract", contract)):
+        r = await _apply(t, ent, kind, code)
+        r = await t.client.post(f"/api/v1/seals/{r.json()['id']}/approve", headers=clerk,
+                                json={})
+        ids.append(r.json()["id"])
+    # The contract seal is suspended by its owner, for reasons of their own.
+    r = await t.client.post(f"/api/v1/seals/{ids[1]}/suspend", headers=ent.agent_headers,
+                            json={"reason": "lost the paperwork"})
+    assert r.json()["status"] == "suspended", r.text
+    for code in (official, contract):
+        r = await t.client.put(f"/api/v1/molds/{code}/status", headers=t.admin_headers,
+                               json={"status": "suspended"})
+        assert r.status_code == 200
+    for code in (official, contract):
+        r = await t.client.put(f"/api/v1/molds/{code}/status", headers=t.admin_headers,
+                               json={"status": "active"})
+        assert r.status_code == 200
+    status = [(await t.client.get(f"/api/v1/seals/{i}", headers=ent.agent_headers)).json()[
+        "status"] for i in ids]
+    assert status == ["active", "suspended"]  # the owner's own suspension stands
