@@ -139,7 +139,7 @@ class PasswordResets:
             (Person.tenant_id == tenant_id) & (Person.account_id == account_id)).first().run()
         if row is None:
             raise NotFound("no real-name registered person for this account")
-        return row["id"]  # type: ignore[no-any-return]
+        return row["id"]
 
     async def _account(self, tenant_slug: str,
                        username: str) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID] | None:
@@ -194,7 +194,7 @@ def _face(b64: str) -> bytes:
 
 
 def password_resets(state: Any) -> PasswordResets:
-    return state.password_resets  # type: ignore[no-any-return]
+    return state.password_resets
 
 
 def _client(request: Request[Any, Any, Any]) -> str:

@@ -2,6 +2,7 @@
 vendor_observation: the live quality window shared by replicas."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns.base import Column
 from piccolo.columns.column_types import UUID, Boolean, Real, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
@@ -23,7 +24,7 @@ def _p(default: object, *, null: bool = False, pk: bool = False, index: bool = F
     return params
 
 
-_OBSERVATION = [
+_OBSERVATION: list[tuple[str, type[Column], dict[str, object]]] = [
     ("id", UUID, _p(None, pk=True)),
     ("vendor", Varchar, _p("", length=64, index=True)),
     ("kind", Varchar, _p("", length=8)),
@@ -32,7 +33,7 @@ _OBSERVATION = [
     ("at", Timestamptz, _p(TimestamptzNow(), index=True)),
 ]
 
-_COLUMNS = [
+_COLUMNS: list[tuple[str, type[Column], dict[str, object]]] = [
     ("id", UUID, _p(None, pk=True)),
     ("vendor", Varchar, _p("", length=64, index=True)),
     ("before", Text, _p("{}")),

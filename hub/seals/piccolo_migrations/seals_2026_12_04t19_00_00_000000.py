@@ -9,6 +9,7 @@
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns.base import Column
 from piccolo.columns.column_types import UUID, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
@@ -30,7 +31,7 @@ def _p(default: object, *, null: bool = False, pk: bool = False, index: bool = F
     return params
 
 
-_COLUMNS = {
+_COLUMNS: dict[str, tuple[str, list[tuple[str, type[Column], dict[str, object]]]]] = {
     "SealNotice": ("seal_notice", [
         ("id", UUID, _p(None, pk=True)),
         ("tenant_id", UUID, _p(None, index=True)),
