@@ -9,7 +9,12 @@ import re
 import secrets
 from typing import Any
 
-from conftest import new_resident_id
+from tenants.identity.validation import resident_id_check_char
+
+
+def new_resident_id() -> str:
+    first17 = "150102" + f"19{50 + secrets.randbelow(49)}0101" + f"{secrets.randbelow(1000):03d}"
+    return first17 + resident_id_check_char(first17)
 
 
 def _body(t: Any, mobile: str) -> dict[str, Any]:
