@@ -182,3 +182,29 @@ async def test_a_mold_active_again_resumes_the_seals_its_suspension_suspended(
     status = [(await t.client.get(f"/api/v1/seals/{i}", headers=ent.agent_headers)).json()[
         "status"] for i in ids]
     assert status == ["active", "suspended"]  # the owner's own suspension stands
+
+
+async def test_drawn_enterprise_seals_follow_their_type(make_tenant: Any, engine: str) -> None:
+    """Without a registry: the legal representative's seal carries the person's name, the
+    invoice seal is the 40 x 30 mm oval, special-purpose seals their own layout."""
+    from PIL import Image
+
+    t = await make_tenant()
+    clerk = await t.add_account(["clerk"])
+    ent = await t.add_enterprise("某某图样有限公司")
+    made = {}
+    for kind in ("legal-representative", "invoice", "contract", "official"):
+        r = await _apply(t, ent, kind)
+        assert r.status_code == 201, r.text
+        r = await t.client.post(f"/api/v1/seals/{r.json()['id']}/approve", headers=clerk,
+                                json={})
+        assert r.status_code == 200, r.text
+        made[kind] = r.json()
+    legal = made["legal-representative"]
+    assert legal["name"] == ent.legal_rep.name != ent.name
+    assert parse_seal(base64.b64decode(legal["seal"])).name == ent.legal_rep.name
+    invoice = parse_seal(base64.b64decode(made["invoice"]["seal"]))
+    assert (invoice.width_mm, invoice.height_mm) == (40, 30)
+    assert Image.open(io.BytesIO(invoice.picture)).size == (472, 354)
+    pictures = {k: parse_seal(base64.b64decode(v["seal"])).picture for k, v in made.items()}
+    assert len(set(pictures.values())) == 4  # every type its own picture
