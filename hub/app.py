@@ -22,6 +22,7 @@ from hub.heap import settled_heap
 from hub.problems import EXCEPTION_HANDLERS
 from hub.seals.controllers import SealController
 from hub.seals.lifespan import sealing_lifespan
+from hub.seals.notices import SealNoticeController
 from hub.seals.reset import PasswordResetController
 from hub.settings import Settings
 from hub.signing.controllers import SignatureController, UseRequestController
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MoldController,  # the seal-mold registry (印模库)
             SealController,  # seal lifecycle and protection password
             PasswordResetController,  # forgotten 口令 / password: face check + SMS code
+            SealNoticeController,  # what a seal's owner was told (expiry, molds, resets)
             UseRequestController,  # 用印审批
             SignatureController,  # cloud signing
             IntentController,  # 意愿认证: an SMS code bound to the document

@@ -61,7 +61,7 @@ async def test_owners_are_told_30_and_7_days_ahead_once(
         make_tenant: Any, app: Any, engine: str) -> None:
     t = await make_tenant()
     _, month = await personal_seal(t)
-    _, week = await personal_seal(t)
+    owner, week = await personal_seal(t)
     _, later = await personal_seal(t)
     await _ends_in(month["id"], timedelta(days=20))
     await _ends_in(week["id"], timedelta(days=5))
@@ -77,6 +77,14 @@ async def test_owners_are_told_30_and_7_days_ahead_once(
     assert await notices_of(tenant, uuid.UUID(later["id"])) == []
     r = await t.client.get(f"/api/v1/seals/{week['id']}", headers=t.admin_headers)
     assert r.json()["status"] == "active"
+    # The owner reads them over the API; someone else's seal is not found.
+    r = await t.client.get(f"/api/v1/seals/{week['id']}/notices", headers=owner.headers)
+    assert r.status_code == 200 and sorted(n["kind"] for n in r.json()) == [
+        "expiry-30", "expiry-7"]
+    assert "到期" in r.json()[0]["message"]
+    stranger = await t.add_person("吴十")
+    r = await t.client.get(f"/api/v1/seals/{week['id']}/notices", headers=stranger.headers)
+    assert r.status_code == 404
 
 
 async def test_the_lease_is_held_by_one_holder_until_it_lapses(engine: str, db: Any) -> None:
