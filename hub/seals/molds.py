@@ -109,8 +109,8 @@ async def _from_mold(tenant_id: uuid.UUID, seal_code: str, credit_code: str, typ
     if int(row["seal_type"]) != type_code:
         held = next((k for k, v in SEAL_TYPES.items() if v == row["seal_type"]), "?")
         raise ValidationFailed(
-            f"the mold of seal code {seal_code!r} is a {held} seal's, not a {seal_type} "
-            "seal's", field="seal_code")
+            f"the mold of seal code {seal_code!r} is for seal type {held}, not {seal_type}",
+            field="seal_code")
     if row["status"] != MoldStatus.ACTIVE.value:
         raise ValidationFailed(f"the mold of seal code {seal_code!r} is {row['status']}",
                                field="seal_code")

@@ -73,7 +73,7 @@ async def test_official_seal_from_its_mold_is_the_mold_byte_for_byte(
 
 
 @pytest.mark.parametrize(("case", "detail"), [
-    ("contract from the company seal's mold", "official seal's, not a contract"),
+    ("contract from the company seal's mold", "for seal type official, not contract"),
     ("another enterprise's mold", "another enterprise"),
     ("an unknown code", "not in this tenant's mold registry"),
     ("no code while a mold is on record", "has a registered official mold"),
