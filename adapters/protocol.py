@@ -29,6 +29,7 @@ SEAL_TYPES: Mapping[str, int] = {
     "contract": 3,
     "finance": 4,
     "legal-representative": 5,
+    "invoice": 6,  # 发票专用章
 }
 
 #: The operations the Protocol defines (metrics label values, circuit breaker keys).

@@ -19,9 +19,12 @@ from hub.health.controllers import HealthController
 from hub.heap import settled_heap
 from hub.problems import EXCEPTION_HANDLERS
 from hub.seals.controllers import SealController
+from hub.seals.notices import SealNoticeController
+from hub.seals.reset import PasswordResetController
 from hub.services import provide_services, services_lifespan
 from hub.settings import Settings
 from hub.signing.controllers import SignatureController, UseRequestController
+from hub.sms.intent import IntentController
 from hub.trust.controllers import CONTROLLERS as TRUST_ROUTES
 from hub.trust.lifespan import trust_lifespan
 from hub.tsa.controllers import TimeStampController
@@ -48,8 +51,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *TENANT_ROUTES,  # tenants, accounts, identity, policy, statistics
             MoldController,  # the seal-mold registry (印模库)
             SealController,  # seal lifecycle and protection password
+            PasswordResetController,  # forgotten 口令 / password: face check + SMS code
+            SealNoticeController,  # what a seal's owner was told (expiry, molds, resets)
             UseRequestController,  # 用印审批
             SignatureController,  # cloud signing
+            IntentController,  # 意愿认证: an SMS code bound to the document
             *DOCUMENT_ROUTES,  # sign OFD/PDF; application center (应用中心)
             *ADMISSION_ROUTES,  # vendor registration and admission (准入)
             VerificationController,

@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hub.evidence.witness_cli import add_witness_command
 
     add_witness_command(sub)
+    from hub.seals.cli import add_expire_command
+
+    add_expire_command(sub)
     from hub.demo import add_demo_command
 
     add_demo_command(sub)

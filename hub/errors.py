@@ -98,6 +98,23 @@ class PolicyDenied(SealHubError):
     title = "Denied by policy"
 
 
+class PasswordAged(PolicyDenied):
+    """The seal's 口令 verified but is past the tenant's rotation age: the problem says
+    how to change it (`change_with`: the method and path), which always works with the
+    old one."""
+
+    type_slug = "password-aged"
+    title = "Seal password must be changed"
+
+
+class SmsFailed(SealHubError):
+    """The SMS provider did not take the message (so no code was sent)."""
+
+    status = 503
+    type_slug = "sms-unavailable"
+    title = "SMS gateway unavailable"
+
+
 class TooManyRequests(SealHubError):
     """Too many failed logins from one client address: slow down until `retry_after`."""
 

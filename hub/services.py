@@ -9,7 +9,8 @@ controllers use (`seal_service(state)`, `tokens_of(state)`, ...) read their fiel
 
 Build order is the dependency order: database -> hub tenant -> keys and tokens ->
 evidence log (+ witness cosigning) -> time-stamping -> vendors -> seals -> signing ->
-documents -> webhooks -> admission -> quality. Nothing is created lazily on first use.
+documents -> webhooks -> admission -> quality -> SMS, intent, resets, expiry. Nothing is
+created lazily on first use.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import httpx
@@ -36,10 +37,17 @@ from hub.documents.service import DocumentService
 from hub.documents.service import register_counters as register_document_counters
 from hub.evidence.cosigning import Cosigner, witness_policy
 from hub.evidence.service import EvidenceLog
+from hub.seals.expiry import ExpiryScheduler
+from hub.seals.molds import follow_mold
+from hub.seals.reset import PasswordResets
 from hub.seals.services import SealService
 from hub.seals.stats import register_counters as register_seal_counters
+from hub.seals.tables import Seal
 from hub.settings import Settings
-from hub.signing.services import SigningService
+from hub.signing.services import SignatureMade, SigningService
+from hub.sms.codes import OtpService
+from hub.sms.gateway import DEFAULT_TEMPLATES, SmsGateway, make_gateway
+from hub.sms.intent import IntentCheck, OwnerSms
 from hub.tsa.authority import HubTimeStampAuthority, TimeStampAuthority, load_hub_keys
 from hub.tsa.client import ExternalTimeStampAuthority, TimeStampAuthorities
 from hub.vendors.directory import VendorDirectory
@@ -47,9 +55,10 @@ from hub.vendors.store import DbKeyStore
 from hub.webhooks.service import DeliveryPolicy, WebhookService
 from hub.webhooks.worker import DeliveryWorker
 from monitoring.services import QualityService
-from tenants.identity.services import EnterpriseChangeHook
+from tenants.identity.services import EnterpriseChangeHook, IdentityService
 from tenants.identity.verifier import IdentityVerifier, make_verifier
 from tenants.keys import TenantKeyring
+from tenants.molds.services import MoldChangeHook
 from tenants.services import ensure_hub_tenant
 
 LOCAL_VENDOR = "local"
@@ -80,7 +89,14 @@ class HubServices:
     admission_scheduler: AdmissionScheduler
     quality: QualityService
     identity_verifier: IdentityVerifier
+    sms: SmsGateway  # one-time codes, owner notices (hub.sms)
+    otp: OtpService
+    owner_sms: OwnerSms
+    intent: IntentCheck  # 意愿认证 at signing, when tenant policy asks
+    password_resets: PasswordResets
+    seal_expiry: ExpiryScheduler
     enterprise_change_hooks: list[EnterpriseChangeHook] = field(default_factory=list)
+    mold_change_hooks: list[MoldChangeHook] = field(default_factory=list)
 
 
 @contextlib.asynccontextmanager
@@ -172,6 +188,33 @@ async def open_services(settings: Settings) -> AsyncIterator[HubServices]:
         quality = admission.scorer if isinstance(admission.scorer, QualityService) \
             else QualityService(admission.quality)
 
+        # SMS: one-time codes (registration, 意愿认证, resets) and messages to seal owners.
+        sms_settings = settings.sms
+        sms = make_gateway(sms_settings.gateway, client=http_client, url=sms_settings.url,
+                           token=sms_settings.token,
+                           templates={**DEFAULT_TEMPLATES, **dict(sms_settings.templates)})
+        otp = OtpService(sms, sec.master_key, ttl_seconds=sms_settings.code_ttl_seconds,
+                         per_number=sms_settings.codes_per_number_per_hour,
+                         per_client=sms_settings.codes_per_client_per_hour)
+        verifier = make_verifier(settings.identity.verifier)
+        identity = IdentityService(db, keyring, verifier,
+                                   face_match_threshold=settings.identity.face_match_threshold)
+        resets = PasswordResets(seals, identity, otp)
+        owner = OwnerSms(sms, identity)
+        stack.push_async_callback(owner.drain)  # messages queued off the signing path
+        intent = IntentCheck(seals, otp, owner, seals.policy_of)
+        signing.before_signing.append(intent)
+        if sms_settings.tell_each_use:
+            signing.after_signing.append(_tell_owner_of_use(owner))
+        interval = settings.seals.expiry_interval_seconds
+        expiry = ExpiryScheduler(seals, interval_seconds=interval or 3600.0, channel=owner)
+        if interval:
+            expiry.start()
+        stack.push_async_callback(expiry.stop)
+
+        async def seals_follow_mold(tenant_id: Any, seal_code: str, what: str) -> None:
+            await follow_mold(seals, tenant_id, seal_code, what, owner)
+
         register_seal_counters()
         register_document_counters()
         yield HubServices(
@@ -181,9 +224,25 @@ async def open_services(settings: Settings) -> AsyncIterator[HubServices]:
             http_client=http_client, vendors=vendors, seals=seals, signing=signing,
             documents=documents, webhooks=webhooks, webhook_worker=worker,
             admission=admission, admission_scheduler=scheduler, quality=quality,
-            identity_verifier=make_verifier(settings.identity.verifier),
+            identity_verifier=verifier, sms=sms, otp=otp, owner_sms=owner, intent=intent,
+            password_resets=resets, seal_expiry=expiry,
             enterprise_change_hooks=[revoke_on_change],
+            mold_change_hooks=[seals_follow_mold],
         )
+
+
+def _tell_owner_of_use(owner: OwnerSms) -> Any:
+    """`after_signing` hook: text the seal's owner about the use (off the signing path)."""
+
+    async def told(use: SignatureMade) -> None:
+        row = await Seal.select(Seal.owner_account_id, Seal.name).where(
+            (Seal.tenant_id == use.tenant_id) & (Seal.id == use.seal_id)).first().run()
+        if row is not None:
+            owner.tell_later(use.tenant_id, row["owner_account_id"], "seal-used", {
+                "seal": row["name"], "digest": use.document_sm3[:16],
+                "at": use.signed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")})
+
+    return told
 
 
 async def _stop(task: asyncio.Task[Any]) -> None:
@@ -200,7 +259,8 @@ _STATE_NAMES = ("db", "keyring", "tokens", "login_throttle", "login_guard", "evi
                 "tsa", "timestampers",
                 "http_client", "vendors", "seals", "signing", "documents", "webhooks",
                 "webhook_worker", "admission", "quality", "identity_verifier",
-                "enterprise_change_hooks")
+                "enterprise_change_hooks", "mold_change_hooks", "sms", "otp", "owner_sms",
+                "intent", "password_resets", "seal_expiry")
 
 
 @contextlib.asynccontextmanager

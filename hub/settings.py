@@ -6,6 +6,7 @@ Every variable is `SEALHUB_*` except `DATABASE_URL`, which follows the usual con
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 from collections.abc import Mapping
@@ -184,6 +185,29 @@ class PortalSettings:
 
 
 @dataclass(frozen=True)
+class SealSettings:
+    # How often the expiry scheduler runs (one replica at a time, through the database);
+    # 0 turns it off (tests drive it by hand).
+    expiry_interval_seconds: float = 3600.0
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    # "simulated" keeps messages in memory (tests, the demo); "http" posts them to the
+    # provider the bureau contracts (`url`, bearer `token`), see hub/sms/gateway.py.
+    gateway: str = "simulated"
+    url: str = ""
+    token: str = field(repr=False, default="")
+    # Message texts by template name (JSON object in SEALHUB_SMS_TEMPLATES); unset names
+    # keep the defaults of hub.sms.gateway.DEFAULT_TEMPLATES.
+    templates: tuple[tuple[str, str], ...] = ()
+    code_ttl_seconds: int = 300
+    codes_per_number_per_hour: int = 5
+    codes_per_client_per_hour: int = 20
+    tell_each_use: bool = True  # text the seal's owner after every signing
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -196,6 +220,8 @@ class Settings:
     witness: WitnessSettings = field(default_factory=WitnessSettings)
     tsa: TsaSettings = field(default_factory=TsaSettings)
     portal: PortalSettings = field(default_factory=PortalSettings)
+    seals: SealSettings = field(default_factory=SealSettings)
+    sms: SmsSettings = field(default_factory=SmsSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -288,6 +314,21 @@ class Settings:
                 branding_dir=env.get("SEALHUB_BRANDING_DIR",
                                      str(Path(env.get("SEALHUB_DATA_DIR", ".sealhub"))
                                          / "branding")),
+            ),
+            seals=SealSettings(
+                expiry_interval_seconds=float(
+                    env.get("SEALHUB_SEAL_EXPIRY_INTERVAL_SECONDS", "3600")),
+            ),
+            sms=SmsSettings(
+                gateway=env.get("SEALHUB_SMS_GATEWAY", "simulated"),
+                url=env.get("SEALHUB_SMS_URL", ""),
+                token=env.get("SEALHUB_SMS_TOKEN", ""),
+                templates=tuple(sorted(json.loads(env.get("SEALHUB_SMS_TEMPLATES") or "{}")
+                                       .items())),
+                code_ttl_seconds=_int(env, "SEALHUB_SMS_CODE_TTL_SECONDS", 300),
+                codes_per_number_per_hour=_int(env, "SEALHUB_SMS_CODES_PER_NUMBER", 5),
+                codes_per_client_per_hour=_int(env, "SEALHUB_SMS_CODES_PER_CLIENT", 20),
+                tell_each_use=_bool(env.get("SEALHUB_SMS_TELL_EACH_USE"), True),
             ),
         )
 

@@ -476,6 +476,40 @@ def checkpoint_cosigned(seconds: float) -> None:
 # -- exposition ---------------------------------------------------------------------------
 
 
+# --- seal lifecycle notices, expiry and one-time codes (issue 18) -------------------------
+SEAL_NOTICE_KINDS: Final = frozenset({"expiry-30", "expiry-7", "expired", "mold-suspended",
+                                      "mold-revoked", "mold-replaced", "mold-reactivated",
+                                      "password-reset",
+                                      "used"})
+SEAL_NOTICES = Counter(
+    "sealhub_seal_notices",
+    "Notices sent to seal owners, by kind (coming expiry, expired, mold changes, resets).",
+    ["kind"],
+)
+SEALS_EXPIRED = Counter(
+    "sealhub_seals_expired", "Seals the scheduler moved to expired past their validity.")
+OTP_WRONG = Counter(
+    "sealhub_otp_wrong_codes",
+    "Wrong one-time codes entered, by operation: the code's purpose (registration, "
+    "intent, reset).",
+    ["operation"],
+)
+OTP_PURPOSES: Final = frozenset({"registration", "intent", "reset"})
+
+
+def seal_notice(kind: str) -> None:
+    SEAL_NOTICES.labels(kind if kind in SEAL_NOTICE_KINDS else "other").inc()
+
+
+def seals_expired(count: int) -> None:
+    if count:
+        SEALS_EXPIRED.inc(count)
+
+
+def otp_wrong(purpose: str) -> None:
+    OTP_WRONG.labels(purpose if purpose in OTP_PURPOSES else "other").inc()
+
+
 def render(multiprocess_dir: str | None = None) -> tuple[bytes, str]:
     """The scrape body and its content type.
 

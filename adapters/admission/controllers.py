@@ -55,6 +55,16 @@ class VendorRegistrationIn:
 
 
 @dataclass
+class VendorCorrectionIn:
+    reason: str
+    endpoint: str | None = None
+    config: dict[str, str] | None = None
+    product_certificate: str | None = None
+    maker_ca_cert: str | None = None  # base64 DER
+    sla_p95_ms: int | None = None
+
+
+@dataclass
 class VendorRegistrationOut:
     name: str
     kind: str
@@ -191,6 +201,43 @@ class VendorRegistryController(Controller):
         self, request: Request[Any, Any, Any], vendor: FromPath[str]
     ) -> list[dict[str, Any]]:
         return await _service(request).history_across_tenants(vendor)
+
+
+    @put(
+        "/{vendor:str}",
+        operation_id="correctVendorRegistration",
+        summary="Correct a vendor's registration (endpoint, certificates, SLA); history kept",
+        guards=[requires(Role.HUB_OPERATOR)],
+        responses=_problems(401, 403, 404, 422),
+    )
+    async def correct(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal],
+        vendor: FromPath[str], data: JSONBody[VendorCorrectionIn],
+    ) -> VendorRegistrationOut:
+        maker_ca = None
+        if data.maker_ca_cert:
+            try:
+                maker_ca = base64.b64decode(data.maker_ca_cert, validate=True)
+            except (binascii.Error, ValueError) as exc:
+                raise ValidationFailed(
+                    "maker_ca_cert must be base64 DER", field="maker_ca_cert") from exc
+        row = await _service(request).correct_vendor(
+            vendor, reason=data.reason, actor=principal.account_id, endpoint=data.endpoint,
+            config=data.config, product_certificate=data.product_certificate,
+            maker_ca_cert=maker_ca, sla_p95_ms=data.sla_p95_ms)
+        return _registration_out(row)
+
+    @get(
+        "/{vendor:str}/registration-history",
+        operation_id="vendorRegistrationHistory",
+        summary="Corrections of a vendor's registration: old and new values, who, why",
+        guards=[requires(Role.HUB_OPERATOR, Role.REGULATOR)],
+        responses=_problems(401, 403, 404),
+    )
+    async def registration_history(
+        self, request: Request[Any, Any, Any], vendor: FromPath[str]
+    ) -> list[dict[str, Any]]:
+        return await _service(request).registration_history(vendor)
 
 
 class AdmissionController(Controller):

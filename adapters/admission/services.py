@@ -36,10 +36,11 @@ from adapters.admission.tables import (
     AdmissionEvent,
     AdmissionRuleSet,
     VendorRegistration,
+    VendorRegistrationChange,
 )
 from adapters.protocol import SealVendor
 from adapters.testing import ConformanceReport, run_conformance
-from hub.crypto import Certificate
+from hub.crypto import Certificate, sm3
 from hub.db import Database
 from hub.errors import Conflict, NotFound, SealHubError, ValidationFailed
 from hub.memo import Memo
@@ -102,6 +103,9 @@ class AdmissionService:
         `activate(registration)` puts a newly registered vendor's adapter into service
         (the hub builds it from the registry and adds it to its VendorDirectory)."""
         self.activate = activate
+        # The adapter kinds the hub can run (the entry-point registry's); set by the
+        # wiring. A registration naming another kind is refused, not stored unrun.
+        self.known_kinds: Callable[[], list[str]] | None = None
         self.db = db
         self.vendors = vendors
         self.quality: QualitySource = quality or CallLog()
@@ -130,6 +134,10 @@ class AdmissionService:
             raise ValidationFailed("vendor name: 1-64 letters, digits, - or _", field="name")
         if sla_p95_ms <= 0:
             raise ValidationFailed("declared SLA p95 must be positive", field="sla_p95_ms")
+        if self.known_kinds is not None and kind not in (known := self.known_kinds()):
+            raise ValidationFailed(
+                f"unknown adapter kind {kind!r}; this hub runs {', '.join(sorted(known))}",
+                field="kind", kind=kind)
         if maker_ca_cert is not None:
             try:
                 Certificate.load(maker_ca_cert)
@@ -159,6 +167,68 @@ class AdmissionService:
         if self.activate is not None:
             self.activate(registration)
         return registration
+
+    async def correct_vendor(
+        self, name: str, *, reason: str, actor: uuid.UUID | None = None,
+        endpoint: str | None = None, config: dict[str, str] | None = None,
+        product_certificate: str | None = None, maker_ca_cert: bytes | None = None,
+        sla_p95_ms: int | None = None,
+    ) -> dict[str, Any]:
+        """Correct a registration (a moved endpoint, a renewed product certificate or
+        maker CA); the old and new values are kept in `vendor_registration_change`, and
+        the vendor's adapter is rebuilt from the corrected registration."""
+        if not reason.strip():
+            raise ValidationFailed("say why the registration is corrected", field="reason")
+        if sla_p95_ms is not None and sla_p95_ms <= 0:
+            raise ValidationFailed("declared SLA p95 must be positive", field="sla_p95_ms")
+        if maker_ca_cert is not None:
+            try:
+                Certificate.load(maker_ca_cert)
+            except SealHubError as exc:
+                raise ValidationFailed(
+                    "maker CA certificate is not DER X.509", field="maker_ca_cert") from exc
+        wanted: dict[str, Any] = {
+            "endpoint": endpoint, "product_certificate": product_certificate,
+            "maker_ca_cert": maker_ca_cert, "sla_p95_ms": sla_p95_ms,
+            "config": None if config is None else json.dumps(config),
+        }
+        wanted = {k: v for k, v in wanted.items() if v is not None}
+        if not wanted:
+            raise ValidationFailed("nothing to correct", field="endpoint")
+        async with self.db.transaction():
+            current = await VendorRegistration.select().where(
+                VendorRegistration.name == name).first()
+            if current is None:
+                raise NotFound(f"vendor '{name}' is not registered")
+
+            def shown(field: str, value: Any) -> Any:
+                if field == "maker_ca_cert":
+                    return None if value is None else sm3(bytes(value)).hex()
+                return value
+
+            before = {k: shown(k, current[k]) for k in wanted}
+            after = {k: shown(k, v) for k, v in wanted.items()}
+            await VendorRegistration.update(
+                {getattr(VendorRegistration, k): v for k, v in wanted.items()}
+            ).where(VendorRegistration.name == name)
+            await VendorRegistrationChange.insert(VendorRegistrationChange(
+                id=uuid.uuid4(), vendor=name, before=json.dumps(before, ensure_ascii=False),
+                after=json.dumps(after, ensure_ascii=False), reason=reason.strip()[:1000],
+                actor_account_id=actor))
+        registration = await self.registration(name)
+        if isinstance(self.quality, CallLog):
+            self.quality.sla_p95_seconds[name] = registration["sla_p95_ms"] / 1000
+        if self.activate is not None:
+            self.activate(registration)
+        return registration
+
+    async def registration_history(self, name: str) -> list[dict[str, Any]]:
+        await self.registration(name)
+        rows = await VendorRegistrationChange.select().where(
+            VendorRegistrationChange.vendor == name).order_by(VendorRegistrationChange.at)
+        for row in rows:
+            row["before"], row["after"] = json.loads(row["before"]), json.loads(row["after"])
+        return rows
 
     async def registration(self, name: str) -> dict[str, Any]:
         row = await VendorRegistration.select().where(VendorRegistration.name == name).first()

@@ -3,7 +3,7 @@ are per tenant and carry `tenant_id`. JSON is stored as text (same on both engin
 
 from __future__ import annotations
 
-from piccolo.columns import UUID, Boolean, Bytea, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import UUID, Boolean, Bytea, Integer, Real, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -56,3 +56,28 @@ class AdmissionEvent(Table, tablename="admission_event"):
     evidence = Text(default="{}")
     actor = Varchar(length=64)  # "rules" for automatic changes, else an account id
     at = Timestamptz(default=TimestamptzNow())
+
+
+class VendorRegistrationChange(Table, tablename="vendor_registration_change"):
+    """A correction of a vendor's registration (endpoint, certificates, SLA, config):
+    what it was, what it became, who and why. Append-only."""
+
+    id = UUID(primary_key=True)
+    vendor = Varchar(length=64, index=True)
+    before = Text(default="{}")  # JSON of the changed fields' old values
+    after = Text(default="{}")
+    reason = Text(default="")
+    actor_account_id = UUID(null=True, default=None)
+    at = Timestamptz(default=TimestamptzNow())
+
+
+class VendorObservation(Table, tablename="vendor_observation"):
+    """One adapter call or health probe, from any replica: the live quality window
+    (adapters/admission/shared.py) is computed from these rows."""
+
+    id = UUID(primary_key=True)
+    vendor = Varchar(length=64, index=True)
+    kind = Varchar(length=8)  # "call" | "probe"
+    ok = Boolean(default=False)
+    seconds = Real(default=0.0)
+    at = Timestamptz(default=TimestamptzNow(), index=True)

@@ -18,8 +18,9 @@ import json
 import logging
 from typing import Any, Protocol
 
-from adapters.admission.live import CallLog, QualitySource, RecordingVendor
+from adapters.admission.live import QualitySource, RecordingVendor
 from adapters.admission.services import SERVING, AdmissionScheduler, AdmissionService
+from adapters.admission.shared import SharedCallLog
 from adapters.admission.tables import Admission
 from adapters.errors import AdapterError
 from adapters.protocol import AdapterContext, SealVendor
@@ -62,7 +63,8 @@ async def install(
     registry = registry or AdapterRegistry.discover(
         blocklist=context.settings.adapters.blocklist, strict=False
     )
-    calls = CallLog()
+    # The live window in the database: one truth across replicas, kept over a restart.
+    calls = SharedCallLog()
 
     def activate(registration: dict[str, Any]) -> None:
         name = registration["name"]
@@ -85,6 +87,7 @@ async def install(
     except ImportError:  # monitoring is optional for the adapters package
         pass
     service = AdmissionService(db, directory.get, calls, activate=activate, scorer=scorer)
+    service.known_kinds = registry.kinds
     for registration in await service.registrations():
         if registration["name"] not in directory.names():
             activate(registration)

@@ -60,6 +60,7 @@ class Demo:
         self.summary: dict[str, Any] = {"steps": [], "artifacts": []}
         self.lines: list[str] = []
         self.http: httpx.Client | None = None
+        self.sms_url = ""  # the loopback SMS provider's base URL (main starts it)
 
     # --- output ---------------------------------------------------------------------
 
@@ -502,6 +503,10 @@ def _register_extra_steps() -> None:
 
     if evidence_step not in EXTRA_STEPS:
         EXTRA_STEPS.append(evidence_step)
+    from hub.demo.domain import domain_step
+
+    if domain_step not in EXTRA_STEPS:
+        EXTRA_STEPS.append(domain_step)
 
 
 def add_demo_command(sub: Any) -> None:
@@ -542,6 +547,10 @@ def main(args: argparse.Namespace) -> int:
                             VendorProcess("vendor-slow", latency_ms=120, error_rate=0.02)
                         ),
                     ]
+            with demo.step("start a loopback SMS provider (the bureau's contracted gateway)"):
+                demo.sms_url = stack.enter_context(_sms_provider())
+                env["SEALHUB_SMS_GATEWAY"] = "http"
+                env["SEALHUB_SMS_URL"] = demo.sms_url + "/send"
             with demo.step("start the hub"):
                 hub = stack.enter_context(HubProcess(env, log=work / "hub.log"))
             demo.http = stack.enter_context(httpx.Client(base_url=hub.url, timeout=60))
@@ -562,6 +571,19 @@ def main(args: argparse.Namespace) -> int:
     elif code == 0:
         print("Demo complete: every step passed.")
     return code
+
+
+@contextmanager
+def _sms_provider() -> Iterator[str]:
+    """`python -m hub.sms.server` on a free loopback port; yields its base URL."""
+    proc = subprocess.Popen([sys.executable, "-m", "hub.sms.server", "--port", "0"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        yield str(json.loads(proc.stdout.readline())["listening"])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def documents_step(demo: Demo, ctx: dict[str, Any]) -> None:

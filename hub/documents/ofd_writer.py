@@ -4,8 +4,9 @@ The layout follows what ofdrw and the tax-invoice vendors write, so their reader
 SealHub's verifier) open it: `OFD.xml` -> `Doc_0/Document.xml` (page area, page list,
 `PublicRes.xml` with a font reference) -> `Doc_0/Pages/Page_N/Content.xml` with one
 layer of `TextObject`s. Coordinates are millimetres from the top-left corner, as OFD
-defines them. Fonts are referenced by name (宋体), not embedded: every OFD reader maps
-宋体 to a system font, and embedding a CJK font would add megabytes per document.
+defines them. The font is referenced by name (宋体) and, for the application center's
+documents (`write_text_ofd`), embedded: the shipped Song face subset to the characters the
+document uses (~20 KB), so a reader shows what the hub laid out.
 
 Output is deterministic for a given input (fixed zip timestamps, ids from a counter),
 so tests and the evidence log can hash it.
@@ -14,12 +15,14 @@ so tests and the evidence log can hash it.
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 import uuid
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -67,20 +70,64 @@ def text_width(text: str, size_mm: float) -> float:
     return sum(char_advance(ch, size_mm) for ch in text)
 
 
+# Characters that never start a line (closing punctuation, 避头) and that never end one
+# (opening punctuation, 避尾): the usual Chinese line-breaking rules (GB/T 15834 layout).
+_NO_LINE_START = set("，。、；：？！）》」』】〕”’…—,.;:?!)]}%")
+_NO_LINE_END = set("（《「『【〔“‘([{")
+_WORD = re.compile(r"[A-Za-z0-9@#&+\-_./:%']+|\s+|.", re.S)
+
+
 def wrap(text: str, width_mm: float, size_mm: float) -> list[str]:
-    """Break `text` into lines no wider than `width_mm` (per character: CJK has no spaces)."""
+    """Break `text` into lines no wider than `width_mm`.
+
+    CJK breaks between any two characters, Latin only between words (a word longer than
+    a line is split), spaces at a break are dropped, and closing punctuation is not left
+    at the start of a line (it takes the character before it along to the next line).
+    """
     out: list[str] = []
     for para in text.splitlines() or [""]:
         line, used = "", 0.0
-        for ch in para:
-            adv = char_advance(ch, size_mm)
+        for token in _WORD.findall(para):
+            adv = text_width(token, size_mm)
+            if token.isspace():
+                if line:
+                    line, used = line + token, used + adv
+                continue
             if line and used + adv > width_mm:
-                out.append(line)
-                line, used = "", 0.0
-            line += ch
-            used += adv
-        out.append(line)
+                if len(token) > 1 and adv > width_mm:  # a word wider than the line: split it
+                    for ch in token:
+                        line, used = _put(out, line, used, ch, width_mm, size_mm)
+                    continue
+                line, used = _break(out, line, token, size_mm)
+            elif not line and adv > width_mm:
+                for ch in token:
+                    line, used = _put(out, line, used, ch, width_mm, size_mm)
+                continue
+            else:
+                line, used = line + token, used + adv
+        out.append(line.rstrip())
     return out
+
+
+def _put(out: list[str], line: str, used: float, ch: str, width_mm: float,
+         size_mm: float) -> tuple[str, float]:
+    adv = char_advance(ch, size_mm)
+    if line and used + adv > width_mm:
+        return _break(out, line, ch, size_mm)
+    return line + ch, used + adv
+
+
+def _break(out: list[str], line: str, token: str, size_mm: float) -> tuple[str, float]:
+    """End `line` before `token`; keep the punctuation rules by moving characters down."""
+    line = line.rstrip()
+    carry = ""
+    if token[0] in _NO_LINE_START and len(line) > 1:
+        line, carry = line[:-1], line[-1]
+    while len(line) > 1 and line[-1] in _NO_LINE_END:
+        line, carry = line[:-1], line[-1] + carry
+    out.append(line.rstrip())
+    nxt = carry + token
+    return nxt, text_width(nxt, size_mm)
 
 
 def text_to_pages(
@@ -114,14 +161,17 @@ def write_text_ofd(
 ) -> bytes:
     """An OFD with `text` flowed onto A4 pages (the application center's default)."""
     info = info or DocInfo(title=title)
-    return write_ofd(text_to_pages(text, title=title, **layout), info=info)
+    return write_ofd(text_to_pages(text, title=title, **layout), info=info, embed_font=True)
 
 
 def write_ofd(
     pages: Sequence[PageSpec], *, info: DocInfo | None = None,
     page_mm: tuple[float, float] = A4_MM, font_name: str = DEFAULT_FONT,
+    embed_font: bool = False,
 ) -> bytes:
-    """Serialise `pages` as an OFD package (zip bytes)."""
+    """Serialise `pages` as an OFD package (zip bytes). With `embed_font`, the Song face
+    the hub ships, subset to the characters used, goes into the package (`Res/`), so an
+    OFD reader shows the text as the hub laid it out, not in whatever 宋体 it has."""
     if not pages:
         raise ValidationFailed("a document needs at least one page", field="pages")
     info = info or DocInfo()
@@ -172,10 +222,16 @@ def write_ofd(
         f"</ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes>"
         f"</ofd:CommonData><ofd:Pages>{page_list}</ofd:Pages></ofd:Document>"
     )
+    font_files: list[tuple[str, bytes]] = []
+    font_file = ""
+    if embed_font:
+        used = "".join(sorted({ch for page in pages for line in page.lines for ch in line.text}))
+        font_files.append((f"Doc_0/Res/font_{font_id}.otf", song_subset(used)))
+        font_file = f"<ofd:FontFile>font_{font_id}.otf</ofd:FontFile>"
     public_res = (
         f'{_XML_HEAD}<ofd:Res xmlns:ofd="{OFD_NS}" BaseLoc="Res"><ofd:Fonts>'
         f'<ofd:Font ID="{font_id}" FontName={quoteattr(font_name)} '
-        f"FamilyName={quoteattr(font_name)}/></ofd:Fonts></ofd:Res>"
+        f"FamilyName={quoteattr(font_name)}>{font_file}</ofd:Font></ofd:Fonts></ofd:Res>"
     )
     doc_id = info.doc_id or uuid.uuid5(
         uuid.NAMESPACE_OID, "".join(contents) + info.title
@@ -208,7 +264,32 @@ def write_ofd(
              ("Doc_0/PublicRes.xml", public_res)]
     files += [(f"Doc_0/Pages/Page_{i}/Content.xml", c) for i, c in enumerate(contents)]
     stamp = (info.creation_date.year, info.creation_date.month, info.creation_date.day, 0, 0, 0)
-    return zip_package([(name, text.encode("utf-8")) for name, text in files], stamp)
+    return zip_package([(name, text.encode("utf-8")) for name, text in files] + font_files,
+                       stamp)
+
+
+@lru_cache(maxsize=64)
+def song_subset(chars: str) -> bytes:
+    """The shipped Song face (hub/pictures/typeface, SIL OFL 1.1) cut to `chars`: ~20 KB
+    for a page of text instead of 1.1 MB. Deterministic for the same characters (~0.4 s,
+    so the same template's documents reuse it)."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from hub.pictures.fonts import SONG, typeface_path
+
+    font = TTFont(str(typeface_path(SONG)))
+    options = subset.Options()
+    options.hinting = False
+    options.layout_features = []
+    options.name_IDs = ["*"]  # keep the copyright and licence names (the OFL asks for them)
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=chars + " ")
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
 
 
 def zip_package(

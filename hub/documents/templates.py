@@ -100,8 +100,15 @@ class FilledDocument:
     text: str
 
 
+def half_width(text: str) -> str:
+    """Full-width ASCII forms (１２３ＡＢＣ) as ASCII: numbers and codes in a document
+    are half width, as the layout places them."""
+    return "".join(chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E and
+                   (c.isalnum() or c in "－．／＠") else c for c in text)
+
+
 def _check(field_def: TemplateField, raw: str) -> str:
-    value = raw.strip()
+    value = half_width(raw.strip())
     if len(value) > field_def.max_length:
         raise ValidationFailed(f"{field_def.label} is longer than {field_def.max_length}",
                                field=field_def.name)

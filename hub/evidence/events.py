@@ -74,6 +74,9 @@ class EventType(StrEnum):
     SIGNATURE_MADE = "signature.made"
     ADMISSION_STATUS_CHANGED = "admission.status_changed"
     PASSWORD_LOCKOUT = "password.lockout"  # noqa: S105 (an event name)
+    # A forgotten password reset after a fresh real-name check and an SMS code.
+    SEAL_PASSWORD_RESET = "seal.password_reset"  # noqa: S105 (an event name)
+    ACCOUNT_PASSWORD_RESET = "account.password_reset"  # noqa: S105 (an event name)
 
 
 Scalar = str | int | bool | None

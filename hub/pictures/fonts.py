@@ -62,3 +62,46 @@ def cjk_font(size_px: int) -> FontType:
     if path is not None:
         return ImageFont.truetype(str(path), size_px)
     return ImageFont.load_default(size_px)
+
+
+# --- the shipped typefaces (hub/pictures/typeface/, SIL OFL 1.1) ----------------------
+# Seal rules ask for 宋体 (Song) lettering, and a tax code in Arial-like digits. The
+# package ships a Song subset (Noto Serif CJK SC: ASCII + GB 2312 level 1) and an ASCII
+# sans subset, so pictures look the same on every machine (the golden-image tests rely
+# on it). A character outside the subset is drawn from the full Noto Serif CJK of
+# Debian's fonts-noto-cjk when present, else from the sans CJK font above.
+_TYPEFACE = "typeface"
+SONG = "NotoSerifSC-Seal.otf"
+DIGITS = "NotoSansSC-Digits.otf"
+_DEBIAN_SONG = ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", 2)
+
+
+def typeface_path(name: str) -> Path:
+    """A shipped font file (`SONG` or `DIGITS`)."""
+    return Path(str(resources.files("hub.pictures") / _TYPEFACE / name))
+
+
+@lru_cache(maxsize=1)
+def _song_coverage() -> frozenset[str]:
+    text = (resources.files("hub.pictures") / _TYPEFACE / "NotoSerifSC-Seal.chars.txt")
+    return frozenset(text.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=128)
+def _font(path: str, index: int, size_px: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size_px, index=index)
+
+
+def song_font(ch: str, size_px: int) -> FontType:
+    """A Song-style font of `size_px` em that has `ch` (the shipped subset if it can)."""
+    if ch in _song_coverage():
+        return _font(str(typeface_path(SONG)), 0, size_px)
+    path, index = _DEBIAN_SONG
+    if Path(path).is_file():
+        return _font(path, index, size_px)
+    return cjk_font(size_px)
+
+
+def digits_font(size_px: int) -> FontType:
+    """The sans face for digits and Latin letters (tax codes)."""
+    return _font(str(typeface_path(DIGITS)), 0, size_px)

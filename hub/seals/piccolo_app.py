@@ -7,14 +7,16 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from hub.seals.tables import Seal, SealEvent
+from hub.seals.tables import JobLease, Seal, SealEvent, SealNotice
 from hub.signing.tables import SignatureRecord, UseRequest
+from hub.sms.tables import OtpCode
 from hub.vendors.tables import VendorRecord
 
 APP_CONFIG = AppConfig(
     app_name="seals",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[Seal, SealEvent, UseRequest, SignatureRecord, VendorRecord],
+    table_classes=[Seal, SealEvent, UseRequest, SignatureRecord, VendorRecord, SealNotice,
+                   JobLease, OtpCode],
     migration_dependencies=["tenants.piccolo_app"],
     commands=[],
 )

@@ -26,6 +26,7 @@ from hub.errors import (
     Forbidden,
     Locked,
     NotFound,
+    PasswordAged,
     PolicyDenied,
     SealHubError,
     ValidationFailed,
@@ -35,8 +36,9 @@ from hub.errors import (
 )
 from hub.formats import parse_seal, verify_seal
 from hub.memo import Memo
-from hub.pictures.seals import render_official_seal, render_personal_seal
+from hub.pictures.seals import render_personal_seal
 from hub.seals import rules
+from hub.seals.molds import enterprise_face
 from hub.seals.tables import Seal, SealEvent
 from hub.vendors.directory import VendorDirectory
 from monitoring import metrics
@@ -255,19 +257,21 @@ class SealService:
             raise ValidationFailed("valid_days must be 1..3650", field="valid_days")
         if app.vendor is not None:
             self.vendors.get(app.vendor)  # unknown vendor -> 404 before anything is written
-        official = app.seal_type != "personal"
-        size = app.size_mm or (42 if official else 20)
-        if not 10 <= size <= 80:
-            raise ValidationFailed("size_mm must be 10..80", field="size_mm")
-        mold = await self._mold_for(scope, app.seal_code) if official and app.seal_code else None
-        if mold is not None:  # 同模同轨: the registered mold is the picture, at its size
-            picture, size = mold
+        if app.seal_type in rules.ENTERPRISE_TYPES:
+            # 同模同轨: the registered mold's picture, or one drawn to the type's layout.
+            assert app.enterprise_id is not None
+            policy = await self.policy_of(scope.tenant_id)
+            face = await enterprise_face(
+                scope.tenant_id, app.enterprise_id, app.seal_type, seal_code=app.seal_code,
+                require_molds=policy.require_molds, size_mm=app.size_mm)
+            picture, size, height, mold_code = (face.picture, face.width_mm, face.height_mm,
+                                                face.mold_code)
+            name = face.name
         else:
-            picture = (
-                render_official_seal(name, app.seal_code or "", size)
-                if official
-                else render_personal_seal(name, size)
-            )
+            size = app.size_mm or 20
+            if not 10 <= size <= 80:
+                raise ValidationFailed("size_mm must be 10..80", field="size_mm")
+            picture, height, mold_code = render_personal_seal(name, size), size, None
         seal_id = uuid.uuid4()
         start = _now().replace(microsecond=0)
         row = Seal(
@@ -283,7 +287,8 @@ class SealService:
             vendor=app.vendor,
             picture=picture,
             width_mm=size,
-            height_mm=size,
+            height_mm=height,
+            mold_code=mold_code,
             valid_start=start,
             valid_end=start + timedelta(days=app.valid_days),
         )
@@ -298,24 +303,6 @@ class SealService:
         if app.seal_type in rules.ENTERPRISE_TYPES:  # a clerk approves enterprise seals
             return await self.get(scope, seal_id)
         return await self._make(scope, seal_id, organization=organization)
-
-    async def _mold_for(self, scope: Scope, seal_code: str) -> tuple[bytes, int] | None:
-        """(mold picture, size mm) when the tenant keeps a mold registry; None when it has
-        none (then the hub draws the picture). A code the registry lacks is refused."""
-        if not await Mold.exists().where(Mold.tenant_id == scope.tenant_id).run():
-            return None
-        registry = MoldRegistry(self.db)
-        try:
-            view = await registry.get(scope.tenant_id, seal_code)
-        except NotFound:
-            raise ValidationFailed(
-                f"seal code {seal_code!r} is not in this tenant's mold registry", field="seal_code"
-            ) from None
-        if view.status != "active":
-            raise ValidationFailed(
-                f"the mold of seal code {seal_code!r} is {view.status}", field="seal_code"
-            )
-        return await registry.picture(scope.tenant_id, seal_code), view.width_mm
 
     async def _bound_mold(self, tenant_id: uuid.UUID, picture: bytes) -> str | None:
         """The seal code whose mold this seal's picture is (set at apply), if any."""
@@ -472,7 +459,10 @@ class SealService:
                 raise ValidationFailed(
                     "changing the password needs the old one", field="old_password"
                 )
-            await self.check_password(scope, seal_id, old)
+            try:
+                await self.check_password(scope, seal_id, old)
+            except PasswordAged:
+                pass  # the old 口令 is right: changing an aged one is the way out, not refused
         policy = await self.policy_of(scope.tenant_id)
         if len(new) < policy.password_min_length:
             raise ValidationFailed(
@@ -540,7 +530,13 @@ class SealService:
         changed = row["password_changed_at"]
         days = policy.password_rotation_days
         if days and changed is not None and now - changed > timedelta(days=days):
-            raise PolicyDenied(f"the seal password is older than {days} days; change it first")
+            raise PasswordAged(
+                f"the seal password is older than {days} days: change it with "
+                f"PUT /api/v1/seals/{seal_id}/password giving old_password and a new password, "
+                "then sign again",
+                change_with=f"PUT /api/v1/seals/{seal_id}/password",
+                rotation_days=days,
+            )
 
     async def _count_failure(self, scope: Scope, seal_id: uuid.UUID, policy: Policy) -> None:
         tenant_id = scope.tenant_id
@@ -569,6 +565,12 @@ class SealService:
         if locked:
             metrics.password_lockout(scope.tenant_slug)
             await self.events.record(tenant_id, "seal.password_lockout", {"seal": str(seal_id)})
+
+    async def revoke_key_at_vendor(
+        self, tenant_id: uuid.UUID, row: dict[str, Any], reason: str
+    ) -> None:
+        """`_revoke_at_vendor` for the hub acting on its own (no caller's scope)."""
+        await self._revoke_at_vendor(await system_scope(tenant_id), row, reason)
 
     # --- internals -------------------------------------------------------------------
 
@@ -708,14 +710,16 @@ class SealService:
         )
         if row["status"] not in rules.make_sources(row["seal_type"]):
             raise Conflict(f"a seal in status '{row['status']}' cannot be made")
-        mold_code = await self._bound_mold(scope.tenant_id, request.picture) if official else None
+        mold_code = row.get("mold_code") or (
+            await self._bound_mold(scope.tenant_id, request.picture) if official else None)
         last: VendorError | None = None
         for vendor in candidates:
             try:
                 made = await self.vendors.call(vendor.name, "make_seal", vendor.make_seal(request))
                 self._check_made(vendor.name, request, made.seal_der, made.signer_cert)
                 if mold_code is not None:
-                    await self._check_mold(scope, vendor.name, made.seal_der, mold_code)
+                    await self._check_mold(scope, vendor.name, made.seal_der, mold_code,
+                                           request.picture if row.get("mold_code") else None)
             except VendorError as exc:
                 last = exc
                 continue
@@ -777,8 +781,14 @@ class SealService:
             )
         metrics.seal_make_failed(scope.tenant_slug, vendor or "none")
 
-    async def _check_mold(self, scope: Scope, vendor: str, seal_der: bytes, seal_code: str) -> None:
-        """同模同轨: a vendor's seal must show the registered mold, or it is refused."""
+    async def _check_mold(self, scope: Scope, vendor: str, seal_der: bytes, seal_code: str,
+                          picture: bytes | None = None) -> None:
+        """同模同轨: a vendor's seal must show the registered mold, or it is refused; a
+        seal applied for from a mold carries the mold's image byte for byte."""
+        if picture is not None and parse_seal(seal_der).picture != picture:
+            raise VendorBadAnswer(
+                f"vendor {vendor} returned a seal whose picture is not the registered mold's "
+                "image byte for byte", vendor=vendor)
         try:
             await MoldRegistry(self.db).check_seal(scope.tenant_id, seal_der, seal_code=seal_code)
         except PolicyDenied as exc:
@@ -832,3 +842,24 @@ async def seal_status_at(tenant_id: uuid.UUID, seal_id: uuid.UUID, when: datetim
 
 def _esid(tenant_slug: str, seal_id: uuid.UUID) -> str:
     return f"{tenant_slug[:20]}-{seal_id.hex[:24]}"
+
+
+_HUB_ACTOR = uuid.UUID(int=0)
+
+
+@dataclass(frozen=True)
+class SystemScope:
+    """The hub itself acting on a tenant's seals (the scheduler, a registry change)."""
+
+    tenant_id: uuid.UUID
+    tenant_slug: str
+    account_id: uuid.UUID = _HUB_ACTOR
+    roles: tuple[str, ...] = ("tenant_admin",)
+
+
+async def system_scope(tenant_id: uuid.UUID) -> SystemScope:
+    from tenants.tables import Tenant
+
+    row = await Tenant.select(Tenant.slug).where(Tenant.id == tenant_id).first().run()
+    return SystemScope(tenant_id, str(row["slug"]) if row else "")
+

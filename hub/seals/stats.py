@@ -26,7 +26,18 @@ async def documents_signed(tenant_id: uuid.UUID) -> int:
     return len(rows)
 
 
+async def seals_active(tenant_id: uuid.UUID) -> int:
+    return int(await Seal.count().where((Seal.tenant_id == tenant_id) & (Seal.status == "active")))
+
+
+async def seals_expired(tenant_id: uuid.UUID) -> int:
+    return int(await Seal.count().where((Seal.tenant_id == tenant_id)
+                                        & (Seal.status == "expired")))
+
+
 def register_counters() -> None:
+    register_counter("seals_active", seals_active)
+    register_counter("seals_expired", seals_expired)
     register_counter("seals_issued", seals_issued)
     register_counter("signings_initiated", signings_initiated)
     register_counter("documents_signed", documents_signed)

@@ -42,6 +42,8 @@ class Seal(Table, tablename="seal"):
     make_failure = Text(null=True, default=None)
     make_failed_vendor = Varchar(length=64, null=True, default=None)
     make_failed_at = Timestamptz(null=True, default=None)
+    # 同模同轨: the registered mold (seal code) the picture is, for enterprise seals.
+    mold_code = Varchar(length=32, null=True, default=None, index=True)
 
 
 class SealEvent(Table, tablename="seal_event"):
@@ -56,3 +58,26 @@ class SealEvent(Table, tablename="seal_event"):
     actor_role = Varchar(length=16, null=True, default=None)  # owner | staff | hub
     reason = Text(default="")
     at = Timestamptz(default=TimestamptzNow())
+
+
+class SealNotice(Table, tablename="seal_notice"):
+    """What a seal's owner was told, and why (coming expiry, a mold revoked, a reset).
+    An expiry notice is sent once per seal and kind (a raw unique index in the
+    migration), so two replicas running the scheduler never tell twice."""
+
+    id = UUID(primary_key=True)
+    tenant_id = UUID(index=True)
+    seal_id = UUID(index=True)
+    account_id = UUID(null=True, default=None)
+    kind = Varchar(length=32)
+    message = Text(default="")
+    at = Timestamptz(default=TimestamptzNow())
+
+
+class JobLease(Table, tablename="job_lease"):
+    """Who runs a hub-wide scheduled job now: one row per job, taken by a conditional
+    update, so one replica runs it however many there are."""
+
+    name = Varchar(length=64, primary_key=True)
+    holder = Varchar(length=64, default="")
+    until = Timestamptz(null=True, default=None)

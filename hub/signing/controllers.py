@@ -72,6 +72,9 @@ class SignDigest(msgspec.Struct, forbid_unknown_fields=True):
     document: Base64Blob | None = None
     property_info: Label = "sealhub:document"
     use_request_id: uuid.UUID | None = None
+    # 意愿认证 (when the tenant's policy asks): the challenge and the SMS code.
+    intent_challenge_id: uuid.UUID | None = None
+    intent_code: str | None = None
 
 
 class SignatureOut(msgspec.Struct):
@@ -251,6 +254,8 @@ class SignatureController(Controller):
                 idempotency_key=idempotency_key,
                 property_info=data.property_info,
                 use_request_id=data.use_request_id,
+                intent_challenge_id=data.intent_challenge_id,
+                intent_code=data.intent_code,
             ),
         )
         return _sig_out(outcome)

@@ -71,6 +71,9 @@ class SignCommand:
     # changes on every attempt. `subject_sm3` is then the SM3 of the document the client
     # submitted: approvals are granted for it and retries are recognised by it.
     subject_sm3: bytes | None = None
+    # 意愿认证: the SMS code confirming this document, when the tenant's policy asks.
+    intent_challenge_id: uuid.UUID | None = None
+    intent_code: str | None = None
 
     @property
     def request_sm3(self) -> bytes:
@@ -173,6 +176,8 @@ class SigningService:
             context = await self.verification_context(tenant_id)
         # The hub is signing (or signed) at `signed_at`: its own record proves the time.
         return context.with_proofs(ProofOfExistence(signed_at, "hub-record", "this signing"))
+        # Checks after the password and before anything is reserved (hub.sms.intent).
+        self.before_signing: list[Callable[[Scope, SignCommand], Awaitable[None]]] = []
 
     # --- use requests (用印审批) -------------------------------------------------------
 
@@ -303,6 +308,8 @@ class SigningService:
                 vendor=seal["vendor"],
             )
         await self.seals.check_password(scope, cmd.seal_id, cmd.password, row=seal)
+        for check in self.before_signing:
+            await check(scope, cmd)
         try:
             approval = await self._approval(scope, seal, cmd)
         except (PolicyDenied, Conflict):

@@ -20,7 +20,7 @@ from typing import TypeVar
 from uuid import UUID
 
 from adapters.protocol import SealVendor
-from hub.errors import NotFound, VendorUnavailable
+from hub.errors import NotFound, ValidationFailed, VendorUnavailable
 from monitoring import metrics
 from monitoring.metrics import VendorOperation
 
@@ -52,8 +52,11 @@ class VendorDirectory:
     async def candidates(self, tenant_id: UUID, requested: str | None) -> list[SealVendor]:
         if requested is not None:
             if requested not in await self._serving(tenant_id):
-                raise VendorUnavailable(
-                    f"vendor '{requested}' is not admitted for this tenant", vendor=requested
+                # The caller chose a vendor this tenant has not admitted: their mistake
+                # (4xx naming it), not the hub's or the vendor's (503).
+                raise ValidationFailed(
+                    f"vendor '{requested}' is not admitted for this tenant", field="vendor",
+                    vendor=requested,
                 )
             return [self.get(requested)]
         if self.selector is not None:

@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from hub.auth.guards import requires
 from hub.auth.openapi import errors
@@ -32,7 +32,9 @@ from tenants.identity.services import (
     enterprise_change_hooks,
 )
 from tenants.identity.tables import Enterprise, Person
+from tenants.identity.validation import check_mobile
 from tenants.keys import keyring_of
+from tenants.policy.services import get_policy
 
 _MAX_FACE_BYTES = 2 * 1024 * 1024
 _STAFF = (Role.TENANT_ADMIN, Role.CLERK)
@@ -55,6 +57,21 @@ class SelfRegisterPerson(msgspec.Struct, forbid_unknown_fields=True):
     face_image: Base64Blob  # base64 of the live photo (JPEG/PNG), at most 2 MiB
     username: Username
     password: Password
+    # The SMS code proving the mobile (POST /api/v1/register/mobile-code), when the
+    # bureau's policy asks for it (verify_mobile).
+    mobile_challenge_id: uuid.UUID | None = None
+    mobile_code: Key | None = None
+
+
+class MobileCodeRequest(msgspec.Struct, forbid_unknown_fields=True):
+    tenant: Key
+    mobile: Key
+
+
+class MobileCodeOut(msgspec.Struct):
+    challenge_id: uuid.UUID
+    mobile_masked: str
+    expires_at: datetime
 
 
 class PersonOut(msgspec.Struct):
@@ -240,7 +257,37 @@ class RegistrationController(Controller):
     async def register(self, request: Request[Any, Any, Any],
                        data: JSONBody[SelfRegisterPerson]) -> PersonOut:
         tenant_id = await tenant_services.tenant_for_registration(data.tenant)
+        await prove_mobile(request.app.state, tenant_id, data.mobile, data.mobile_challenge_id,
+                           data.mobile_code)
         view = await identity_service(request).register_person(
             tenant_id, name=data.name, id_number=data.id_number, mobile=data.mobile,
             face_image=_face(data.face_image), username=data.username, password=data.password)
         return person_out(view)
+
+    @post("/mobile-code", operation_id="sendRegistrationMobileCode",
+          status_code=HTTP_202_ACCEPTED,
+          summary="Send an SMS code to the mobile number a citizen registers with",
+          responses=errors(404, 422, 429, 503))
+    async def mobile_code(self, request: Request[Any, Any, Any],
+                          data: JSONBody[MobileCodeRequest]) -> MobileCodeOut:
+        tenant_id = await tenant_services.tenant_for_registration(data.tenant)
+        mobile = check_mobile(data.mobile, "mobile")
+        sent = await request.app.state.otp.send(
+            tenant_id, "registration", mobile, binding="mobile:" + mobile,
+            client=request.client.host if request.client else "")
+        return MobileCodeOut(sent.id, sent.mobile_masked, sent.expires_at)
+
+
+async def prove_mobile(state: Any, tenant_id: uuid.UUID, mobile: str,
+                       challenge: uuid.UUID | None, code: str | None) -> None:
+    """When the bureau asks (policy verify_mobile), the code sent to `mobile` must be
+    given back: it proves the number belongs to the person registering."""
+    if not (await get_policy(tenant_id)).verify_mobile:
+        return
+    if challenge is None or not code:
+        raise ValidationFailed("this bureau proves the mobile number by SMS: ask for a code "
+                               "(POST /api/v1/register/mobile-code) and give mobile_code",
+                               field="mobile_code")
+    mobile = check_mobile(mobile, "mobile")
+    await state.otp.verify(tenant_id, "registration", challenge, code,
+                           binding="mobile:" + mobile)

@@ -27,7 +27,7 @@ from tenants.identity.validation import (
     parse_credit_code,
     parse_resident_id,
 )
-from tenants.identity.verifier import IdentityVerifier, PersonClaim
+from tenants.identity.verifier import IdentityVerifier, PersonClaim, VerificationResult
 from tenants.keys import TenantKeyring
 from tenants.policy.services import get_policy
 from tenants.tables import Account
@@ -207,6 +207,36 @@ class IdentityService:
             raise NotFound("person not found")
         data_key = await self.keyring.data_key(tenant_id)
         return keystore.open_id_number(data_key, str(tenant_id), bytes(row["id_number_sealed"]))
+
+    async def reveal_mobile(self, tenant_id: uuid.UUID, person_id: uuid.UUID) -> str:
+        """The registered mobile number (to send a code to, never for an API answer)."""
+        row = await (Person.select(Person.mobile_sealed)
+                     .where((Person.tenant_id == tenant_id) & (Person.id == person_id))
+                     .first().run())
+        if row is None:
+            raise NotFound("person not found")
+        data_key = await self.keyring.data_key(tenant_id)
+        return keystore.open_secret(data_key, str(tenant_id), bytes(row["mobile_sealed"]),
+                                    context=_MOBILE_SLOT).decode()
+
+    async def recheck_person(self, tenant_id: uuid.UUID, person_id: uuid.UUID,
+                             face_image: bytes) -> VerificationResult:
+        """A fresh real-name check of a registered person (face comparison through the
+        identity verifier), e.g. before a forgotten password is reset."""
+        row = await (Person.select(Person.name).where(
+            (Person.tenant_id == tenant_id) & (Person.id == person_id)).first().run())
+        if row is None:
+            raise NotFound("person not found")
+        id_number = await self.reveal_id_number(tenant_id, person_id)
+        result = await self.verifier.verify_person(
+            PersonClaim(name=row["name"], id_number=id_number, face_image=face_image))
+        if not result.identity_matched:
+            raise ValidationFailed("the identity register no longer confirms this person",
+                                   field="face_image", verifier=result.verifier)
+        if result.face_score < self.face_match_threshold:
+            raise ValidationFailed("the face photo does not match the ID holder",
+                                   field="face_image", verifier=result.verifier)
+        return result
 
     # ------------------------------------------------------------------ enterprises
 

@@ -25,7 +25,7 @@ from hub.errors import NotFound, ValidationFailed
 from hub.schemas_common import Limit, Offset, QueryKey
 from monitoring.metrics import cross_tenant_denied
 from tenants.molds.records import images_from_zip
-from tenants.molds.services import MoldRegistry, MoldView
+from tenants.molds.services import MoldRegistry, MoldView, mold_change_hooks
 
 _ERRORS = {
     401: ResponseSpec(None, description="No or invalid access token (problem+json)"),
@@ -57,7 +57,7 @@ def _out(view: MoldView) -> dict[str, Any]:
 
 
 def _registry(request: Request[Any, Any, Any]) -> MoldRegistry:
-    return MoldRegistry(get_db(request.app))
+    return MoldRegistry(get_db(request.app), mold_change_hooks(request.app.state))
 
 
 @asynccontextmanager

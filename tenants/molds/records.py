@@ -49,6 +49,7 @@ _SEAL_TYPE_ALIASES = {
     "财务专用章": "finance", "财务章": "finance",
     "法定代表人名章": "legal-representative", "法人章": "legal-representative",
     "法定代表人章": "legal-representative",
+    "发票专用章": "invoice", "发票章": "invoice",
 }
 
 # CSV header -> field; the Chinese names are those used by provincial seal registries.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -55,14 +55,35 @@ _VIEW_COLUMNS = (Mold.seal_code, Mold.unit_name, Mold.credit_code, Mold.seal_typ
                  Mold.source_image, Mold.updated_at)
 
 
+# Told when a mold stops being usable (status suspended or revoked, or its picture
+# replaced by a re-import): (tenant_id, seal_code, what happened) with what happened one of
+# "suspended", "revoked", "replaced", "reactivated". The seal service registers one that
+# suspends or revokes the seals made from the mold (同模同轨 holds both ways), and resumes
+# those a suspension of the mold had suspended when it is active again.
+MoldChangeHook = Callable[[uuid.UUID, str, str], Awaitable[object]]
+
+
+def mold_change_hooks(state: Any) -> list[MoldChangeHook]:
+    """The app's mold-change hooks (registered in hub.services)."""
+    hooks: list[MoldChangeHook] = state.mold_change_hooks
+    return hooks
+
+
 class MoldRegistry:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, hooks: Sequence[MoldChangeHook] = ()) -> None:
         self.db = db
+        self.hooks = hooks
+
+    async def _tell(self, tenant_id: uuid.UUID, changes: Mapping[str, str]) -> None:
+        for seal_code, what in changes.items():
+            for hook in self.hooks:
+                await hook(tenant_id, seal_code, what)
 
     async def save(self, tenant_id: uuid.UUID, record: MoldRecord) -> MoldView:
         """Insert or replace the mold with this seal code (a re-import updates it)."""
         async with self.db.transaction():
-            await self._upsert(tenant_id, record)
+            change = await self._upsert(tenant_id, record)
+        await self._tell(tenant_id, {record.seal_code: change} if change else {})
         return await self.get(tenant_id, record.seal_code)
 
     async def import_csv(self, tenant_id: uuid.UUID, csv_bytes: bytes,
@@ -70,13 +91,22 @@ class MoldRegistry:
         """Bulk import: every good row is stored (one transaction), bad rows reported."""
         # Decoding and normalising images is CPU work: keep it off the event loop.
         report = await asyncio.to_thread(parse_mold_csv, csv_bytes, images)
+        changes: dict[str, str] = {}
         if report.records:
             async with self.db.transaction():
                 for record in report.records:
-                    await self._upsert(tenant_id, record)
+                    change = await self._upsert(tenant_id, record)
+                    if change:
+                        changes[record.seal_code] = change
+        await self._tell(tenant_id, changes)
         return report
 
-    async def _upsert(self, tenant_id: uuid.UUID, record: MoldRecord) -> None:
+    async def _upsert(self, tenant_id: uuid.UUID, record: MoldRecord) -> str | None:
+        """Store the record; returns what happened to a mold seals may be made from
+        ("replaced", "suspended", "revoked") or None."""
+        before = await Mold.select(Mold.mold_sm3, Mold.status).where(
+            (Mold.tenant_id == tenant_id) & (Mold.seal_code == record.seal_code)
+        ).first().run()
         now = datetime.now(UTC)
         values: dict[Any, Any] = {
             Mold.unit_name: record.unit_name, Mold.credit_code: record.credit_code,
@@ -91,6 +121,15 @@ class MoldRegistry:
         if not updated:
             await Mold.insert(Mold(tenant_id=tenant_id, seal_code=record.seal_code,
                                    **{c._meta.name: v for c, v in values.items()})).run()
+        if before is None:
+            return None
+        if record.status.value != MoldStatus.ACTIVE.value:
+            return record.status.value if before["status"] != record.status.value else None
+        if before["mold_sm3"] != values[Mold.mold_sm3]:
+            return "replaced"
+        if before["status"] != MoldStatus.ACTIVE.value:
+            return "reactivated"
+        return None
 
     async def get(self, tenant_id: uuid.UUID, seal_code: str) -> MoldView:
         row = await Mold.select(*_VIEW_COLUMNS).where(
@@ -139,6 +178,8 @@ class MoldRegistry:
                 Mold.id).run()
         if not updated:
             raise NotFound(f"no mold with seal code {seal_code!r}")
+        await self._tell(tenant_id, {seal_code: "reactivated" if state is MoldStatus.ACTIVE
+                                     else state.value})
         return await self.get(tenant_id, seal_code)
 
     async def check_picture(self, tenant_id: uuid.UUID, *, seal_code: str, picture: bytes,

@@ -25,6 +25,9 @@ class PolicyOut(msgspec.Struct):
     password_rotation_days: int
     password_max_failures: int
     lockout_seconds: int
+    require_molds: bool = False
+    intent_sms: bool = False
+    verify_mobile: bool = False
 
 
 class PolicyChange(msgspec.Struct, forbid_unknown_fields=True):
@@ -33,6 +36,9 @@ class PolicyChange(msgspec.Struct, forbid_unknown_fields=True):
     password_rotation_days: Count | None = None
     password_max_failures: Count | None = None
     lockout_seconds: Count | None = None
+    require_molds: bool | None = None
+    intent_sms: bool | None = None
+    verify_mobile: bool | None = None
 
 
 class StatisticsOut(msgspec.Struct):
@@ -45,7 +51,8 @@ def policy_out(p: Policy) -> PolicyOut:
                      password_min_length=p.password_min_length,
                      password_rotation_days=p.password_rotation_days,
                      password_max_failures=p.password_max_failures,
-                     lockout_seconds=p.lockout_seconds)
+                     lockout_seconds=p.lockout_seconds, require_molds=p.require_molds,
+                     intent_sms=p.intent_sms, verify_mobile=p.verify_mobile)
 
 
 class PolicyController(Controller):

@@ -22,6 +22,9 @@ class Policy:
     password_rotation_days: int = 180
     password_max_failures: int = 5
     lockout_seconds: int = 900
+    require_molds: bool = False  # every enterprise seal must name a registered mold
+    intent_sms: bool = False  # 意愿认证: each signing confirmed by an SMS code
+    verify_mobile: bool = False  # self-registration proves the mobile by an SMS code
 
     def approval_required(self, seal_type: str) -> bool:
         return seal_type in self.approval_required_seal_types
@@ -41,6 +44,9 @@ async def get_policy(tenant_id: uuid.UUID) -> Policy:
         password_rotation_days=row["password_rotation_days"],
         password_max_failures=row["password_max_failures"],
         lockout_seconds=row["lockout_seconds"],
+        require_molds=bool(row.get("require_molds") or False),
+        intent_sms=bool(row.get("intent_sms") or False),
+        verify_mobile=bool(row.get("verify_mobile") or False),
     )
 
 
@@ -77,6 +83,9 @@ async def update_policy(db: Database, tenant_id: uuid.UUID, **changes: object) -
             TenantPolicy.password_rotation_days: new.password_rotation_days,
             TenantPolicy.password_max_failures: new.password_max_failures,
             TenantPolicy.lockout_seconds: new.lockout_seconds,
+            TenantPolicy.require_molds: new.require_molds,
+            TenantPolicy.intent_sms: new.intent_sms,
+            TenantPolicy.verify_mobile: new.verify_mobile,
             TenantPolicy.updated_at: datetime.now(UTC),
         }
         exists = await TenantPolicy.exists().where(TenantPolicy.tenant_id == tenant_id).run()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import Array, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import Array, Boolean, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -18,4 +18,10 @@ class TenantPolicy(Table, tablename="tenant_policy"):
     password_rotation_days = Integer(default=180)
     password_max_failures = Integer(default=5)
     lockout_seconds = Integer(default=900)
+    # 同模同轨 for every enterprise seal: none is made without a registered mold.
+    require_molds = Boolean(default=False)
+    # 意愿认证: every signing confirmed by an SMS code bound to the document.
+    intent_sms = Boolean(default=False)
+    # Self-registration proves the mobile number with an SMS code.
+    verify_mobile = Boolean(default=False)
     updated_at = Timestamptz(default=TimestamptzNow())

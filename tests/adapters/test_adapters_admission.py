@@ -241,8 +241,12 @@ async def test_install_puts_registered_vendors_in_service(db, settings):
     await service.register_vendor(
         name=name, kind="local", product_certificate="GM-1", sla_p95_ms=200
     )
-    await service.register_vendor(name=unique("broken"), kind="no-such-kind", sla_p95_ms=200)
-    assert name in directory.names()  # activated on registration; the broken one is not
+    # An unknown adapter kind is refused at registration (not stored and left unrun).
+    with pytest.raises(ValidationFailed) as refused:
+        await service.register_vendor(name=unique("broken"), kind="no-such-kind",
+                                      sla_p95_ms=200)
+    assert refused.value.field == "kind"
+    assert name in directory.names()  # activated on registration
     tenant = uuid.uuid4()
     await service.set_rules(tenant, {"probation_min_calls": 0})
     assert (await service.apply(tenant, "bureau-w", name, actor="op"))["status"] == "probation"

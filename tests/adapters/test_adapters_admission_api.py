@@ -124,6 +124,6 @@ async def test_every_route_is_documented(api):
     _, app = api
     schema = app.openapi_schema.to_schema()
     ops = [op for path in schema["paths"].values() for op in path.values()]
-    assert len(ops) == 12
+    assert len(ops) == 14
     for op in ops:
         assert op["operationId"] and op["summary"]

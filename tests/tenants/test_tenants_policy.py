@@ -14,7 +14,9 @@ async def test_policy_defaults_and_update(client, make_tenant):
     assert r.status_code == 200
     assert r.json() == {"approval_required_seal_types": ["official", "contract", "finance"],
                         "password_min_length": 10, "password_rotation_days": 180,
-                        "password_max_failures": 5, "lockout_seconds": 900}
+                        "password_max_failures": 5, "lockout_seconds": 900,
+                        "require_molds": False, "intent_sms": False,
+                        "verify_mobile": False}
     r = await client.put("/api/v1/policy", headers=t.admin_headers, json={
         "approval_required_seal_types": ["personal", "official", "official"],
         "password_max_failures": 2, "password_min_length": 12})
