@@ -169,6 +169,8 @@ class SigningService:
         self.verification_context: Callable[[uuid.UUID], Awaitable[ValidationContext]] | None = (
             None
         )
+        # Checks after the password and before anything is reserved (hub.sms.intent).
+        self.before_signing: list[Callable[[Scope, SignCommand], Awaitable[None]]] = []
 
     async def _context(self, tenant_id: uuid.UUID, signed_at: datetime) -> ValidationContext:
         context = NO_TRUST
@@ -176,8 +178,6 @@ class SigningService:
             context = await self.verification_context(tenant_id)
         # The hub is signing (or signed) at `signed_at`: its own record proves the time.
         return context.with_proofs(ProofOfExistence(signed_at, "hub-record", "this signing"))
-        # Checks after the password and before anything is reserved (hub.sms.intent).
-        self.before_signing: list[Callable[[Scope, SignCommand], Awaitable[None]]] = []
 
     # --- use requests (用印审批) -------------------------------------------------------
 
