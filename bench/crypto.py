@@ -28,7 +28,7 @@ from tongsuopy.crypto.asymciphers import ec
 from hub.crypto import SM2PrivateKey, sm3
 from hub.formats import parse_signature, verify_ofd
 from hub.formats.certs import load_cert
-from hub.trust.store import ValidationContext, load_trust_path
+from hub.pki.store import ValidationContext, load_trust_path
 
 BUDGET_SECONDS = 8.0  # per comparison; three comparisons keep the run well under 2 min
 SAMPLES = Path(__file__).resolve().parents[1] / "tests" / "samples" / "real-vendors"

@@ -24,7 +24,7 @@ from hub.seals.reset import PasswordResetController
 from hub.services import provide_services, services_lifespan
 from hub.settings import Settings
 from hub.signing.controllers import SignatureController, UseRequestController
-from hub.sms.intent import IntentController
+from hub.signing.intent import IntentController
 from hub.trust.controllers import CONTROLLERS as TRUST_ROUTES
 from hub.trust.lifespan import trust_lifespan
 from hub.tsa.controllers import TimeStampController

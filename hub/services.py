@@ -47,7 +47,7 @@ from hub.settings import Settings
 from hub.signing.services import SignatureMade, SigningService
 from hub.sms.codes import OtpService
 from hub.sms.gateway import DEFAULT_TEMPLATES, SmsGateway, make_gateway
-from hub.sms.intent import IntentCheck, OwnerSms
+from hub.signing.intent import IntentCheck, OwnerSms
 from hub.tsa.authority import HubTimeStampAuthority, TimeStampAuthority, load_hub_keys
 from hub.tsa.client import ExternalTimeStampAuthority, TimeStampAuthorities
 from hub.vendors.directory import VendorDirectory

@@ -39,7 +39,7 @@ from hub.documents.pdf_sign import SUBFILTER
 from hub.errors import FormatError
 from hub.formats import Report, parse_signature, verify_signature
 from hub.formats.asn1 import tlv_end
-from hub.trust.store import NO_TRUST, ValidationContext
+from hub.pki.store import NO_TRUST, ValidationContext
 
 _EOF = re.compile(rb"%%EOF[ \t\r\n]*")
 

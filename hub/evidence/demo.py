@@ -17,7 +17,7 @@ from hub.crypto import SM2PublicKey
 from hub.evidence.checkpoint import verify_checkpoint
 from hub.evidence.merkle import verify_consistency
 from hub.evidence.package import verify_package
-from hub.trust.store import ValidationContext, load_trust_path
+from hub.pki.store import ValidationContext, load_trust_path
 
 
 def evidence_step(demo: Any, ctx: dict[str, Any]) -> None:

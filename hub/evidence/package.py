@@ -71,7 +71,7 @@ from hub.evidence.events import (
 )
 from hub.evidence.merkle import HashStore, inclusion_proof, leaf_hash, verify_inclusion
 from hub.evidence.note import NoteVerifier, parse_signature_line, verify_cosignature
-from hub.trust.store import ProofOfExistence, ValidationContext
+from hub.pki.store import ProofOfExistence, ValidationContext
 
 if TYPE_CHECKING:
     from hub.formats import Report
@@ -344,8 +344,8 @@ def _context_log_key(pkg: _Parsed, context: ValidationContext) -> SM2PublicKey |
 def _with_material(
     context: ValidationContext | None, pkg: _Parsed, proofs: tuple[ProofOfExistence, ...]
 ) -> ValidationContext:
-    from hub.trust.crl import parse_crl
-    from hub.trust.store import NO_TRUST, TrustStore
+    from hub.pki.crl import parse_crl
+    from hub.pki.store import NO_TRUST, TrustStore
 
     context = context or NO_TRUST
     crls = []
@@ -453,7 +453,8 @@ def _signature_timestamp(signature_info: Any) -> list[dict[str, Any]]:
     (signature and imprint; its TSA chain is the signature verifier's to judge)."""
     if signature_info is None or signature_info.time_stamp is None:
         return []
-    from hub.tsa.verify import check_timestamp_token, token_from_time_stamp_field
+    from hub.formats.asn1 import token_from_time_stamp_field
+    from hub.tsa.verify import check_timestamp_token
 
     try:
         token = token_from_time_stamp_field(signature_info.time_stamp)

@@ -38,7 +38,7 @@ from functools import lru_cache
 
 from asn1crypto import core
 
-from hub.errors import FormatError
+from hub.errors import CryptoError, FormatError
 
 # --- a tiny TLV reader: exact byte ranges for the signed regions --------------------
 
@@ -407,3 +407,18 @@ def read_time(tlv: bytes) -> tuple[datetime, tuple[str, ...]]:
     except ValueError as exc:
         raise FormatError(f"ASN.1 time out of range: {exc}") from exc
     return when.astimezone(UTC), tuple(variants)
+
+
+def token_from_time_stamp_field(field_tlv: bytes) -> bytes:
+    """The token inside an SES_Signature/SES_Seal `timeStamp [0] EXPLICIT BIT STRING`
+    (the raw TLV the seal and signature parsers keep as `time_stamp`): the RFC 3161
+    token for hub.tsa.verify. CryptoError if it holds none."""
+    try:
+        if not field_tlv or field_tlv[0] != 0xA0:
+            raise CryptoError("timeStamp is not [0] EXPLICIT")
+        inner = children(field_tlv)[0][1]
+        return bits(inner, "timeStamp")
+    except CryptoError:
+        raise
+    except Exception as exc:
+        raise CryptoError("timeStamp field is not a BIT STRING") from exc

@@ -19,7 +19,7 @@ from hub.formats.signature import parse_signature
 from hub.formats.signeddata import verify_signed_data
 from hub.formats.variants import describe
 from hub.formats.verify import signature_report
-from hub.trust.store import NO_TRUST, ValidationContext
+from hub.pki.store import NO_TRUST, ValidationContext
 
 # CheckMethod values seen for SM3: the name, the OID, and the OID with a ".2" suffix.
 SM3_CHECK_METHODS = {"sm3", "1.2.156.10197.1.401", "1.2.156.10197.1.401.1", "1.2.156.10197.1.401.2"}

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.trust.verdicts import (  # noqa: F401  (re-exported: the words of a verdict)
+from hub.pki.verdicts import (  # noqa: F401  (re-exported: the words of a verdict)
     CHAIN_CONSTRAINTS_FAILURE,
     EXPIRED,
     FAILED,

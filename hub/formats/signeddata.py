@@ -13,7 +13,7 @@ from hub.formats.report import Report
 from hub.formats.seal import PARSE_ERRORS
 from hub.formats.variants import describe, verify_sm2
 from hub.formats.verify import certificate_trust, claimed_validity, judged_time
-from hub.trust.store import NO_TRUST, ValidationContext
+from hub.pki.store import NO_TRUST, ValidationContext
 
 # GM/T 0010 names for PKCS#7 types, and the OIDs seen for SM3 / SM2.
 OID_GM_SIGNED_DATA = "1.2.156.10197.6.1.4.2.2"

@@ -13,7 +13,7 @@ from hub.formats.report import Report
 from hub.formats.seal import TAG_INTEGER_OR_NONE, TAG_SEQUENCE
 from hub.formats.variants import describe
 from hub.formats.verify import verify_seal, verify_signature
-from hub.trust.store import NO_TRUST, ValidationContext
+from hub.pki.store import NO_TRUST, ValidationContext
 
 ZIP_MAGIC = b"PK\x03\x04"
 _BASE64_TEXT = re.compile(rb"^[A-Za-z0-9+/=\s]+$")

@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from hub.crypto import OID_SM2_SM3, SM3, Certificate, SM2PublicKey, sm3
 from hub.errors import CryptoError, SealHubError
+from hub.formats import asn1
 from hub.formats.certs import load_cert
 from hub.formats.report import (
     EXPIRED,
@@ -27,9 +28,9 @@ from hub.formats.report import (
 from hub.formats.seal import SealInfo, parse_seal
 from hub.formats.signature import SignatureInfo, parse_signature
 from hub.formats.variants import SIGNER_PROBES, VARIANTS, describe, verify_sm2
-from hub.trust.chain import validate as validate_chain
-from hub.trust.store import NO_TRUST, ProofOfExistence, ValidationContext
-from hub.tsa.verify import check_timestamp_token, token_from_time_stamp_field
+from hub.pki.chain import validate as validate_chain
+from hub.pki.store import NO_TRUST, ProofOfExistence, ValidationContext
+from hub.tsa.verify import check_timestamp_token
 
 MAKER_SIGNED_LAYOUT = {
     1: "SEQUENCE{SES_SealInfo, cert, signatureAlgorithm} as stored",
@@ -380,7 +381,7 @@ def timestamp_proofs(
     if sig.time_stamp is None:
         return ()
     try:
-        token = token_from_time_stamp_field(sig.time_stamp)
+        token = asn1.token_from_time_stamp_field(sig.time_stamp)
     except SealHubError as exc:
         report.warn("timestamp", f"invalid timestamp: timeStamp is not an RFC 3161 token "
                                  f"({exc.detail}); no proof of existence from it")

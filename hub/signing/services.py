@@ -29,6 +29,7 @@ from hub.errors import (
 from hub.evidence.events import approval_ext_data
 from hub.evidence.who import account_pseudonym, purpose_commitment
 from hub.formats import Report, assemble_signature_v4, build_tbs_sign_v4, verify_signature
+from hub.pki.store import NO_TRUST, ProofOfExistence, ValidationContext
 from hub.seals import rules
 from hub.seals.services import (
     EventSink,
@@ -41,7 +42,6 @@ from hub.seals.services import (
 )
 from hub.seals.tables import Seal
 from hub.signing.tables import SignatureRecord, UseRequest
-from hub.trust.store import NO_TRUST, ProofOfExistence, ValidationContext
 from hub.tsa.client import TimeStampAuthorities
 from hub.vendors.directory import VendorDirectory
 from monitoring import metrics
@@ -169,7 +169,7 @@ class SigningService:
         self.verification_context: Callable[[uuid.UUID], Awaitable[ValidationContext]] | None = (
             None
         )
-        # Checks after the password and before anything is reserved (hub.sms.intent).
+        # Checks after the password and before anything is reserved (hub.signing.intent).
         self.before_signing: list[Callable[[Scope, SignCommand], Awaitable[None]]] = []
 
     async def _context(self, tenant_id: uuid.UUID, signed_at: datetime) -> ValidationContext:

@@ -29,10 +29,10 @@ from adapters.reference.ca import VendorCA
 from hub.crypto import Certificate, SM2PublicKey, sm3
 from hub.errors import Conflict, CryptoError, FormatError, NotFound, ValidationFailed
 from hub.memo import Memo
+from hub.pki.crl import Revoked, build_crl, parse_crl
+from hub.pki.statuslist import StatusList, read_status_list, sign_status_list
+from hub.pki.store import CA, MAKER, HubIdentity, TrustAnchor, TrustStore, ValidationContext
 from hub.seals.tables import Seal, SealEvent
-from hub.trust.crl import Revoked, build_crl, parse_crl
-from hub.trust.statuslist import StatusList, read_status_list, sign_status_list
-from hub.trust.store import CA, MAKER, HubIdentity, TrustAnchor, TrustStore, ValidationContext
 from hub.trust.tables import TrustEntry
 from tenants.tables import Tenant
 
@@ -320,7 +320,7 @@ def _b64(der: bytes) -> str:
 
 def _classify(data: bytes, kind: str | None) -> tuple[bytes, str, str]:
     """(DER, kind, subject) of an uploaded certificate or CRL (DER or PEM)."""
-    from hub.trust.store import read_certificates
+    from hub.pki.store import read_certificates
 
     if kind == "crl" or b"X509 CRL" in data[:64]:
         try:

@@ -203,19 +203,3 @@ def _check_ess(attrs: dict[str, list[object]], cert_der: bytes, problems: list[s
         return
     if not ok:
         problems.append("ESS signing-certificate does not name the signer certificate")
-
-
-def token_from_time_stamp_field(field_tlv: bytes) -> bytes:
-    """The token inside an SES_Signature/SES_Seal `timeStamp [0] EXPLICIT BIT STRING`
-    (the raw TLV hub.formats keeps as `time_stamp`). CryptoError if it holds none."""
-    from hub.formats import asn1
-
-    try:
-        if not field_tlv or field_tlv[0] != 0xA0:
-            raise CryptoError("timeStamp is not [0] EXPLICIT")
-        inner = asn1.children(field_tlv)[0][1]
-        return asn1.bits(inner, "timeStamp")
-    except CryptoError:
-        raise
-    except Exception as exc:
-        raise CryptoError("timeStamp field is not a BIT STRING") from exc

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from hub.crypto import SM2PublicKey
     from hub.evidence.note import NoteVerifier
     from hub.formats import Report
-    from hub.trust.store import ValidationContext
+    from hub.pki.store import ValidationContext
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNSUPPORTED, EXIT_INDETERMINATE = 0, 1, 2, 3
 
@@ -66,8 +66,8 @@ def add_verify_command(sub: argparse._SubParsersAction) -> None:
 
 def _context(args: argparse.Namespace) -> tuple[object, list[str]]:
     """The ValidationContext from --trust and --status-list, and notes for stderr."""
-    from hub.trust.statuslist import read_status_list, trusted_by
-    from hub.trust.store import NO_TRUST, TrustStore, ValidationContext, load_trust_path
+    from hub.pki.statuslist import read_status_list, trusted_by
+    from hub.pki.store import NO_TRUST, TrustStore, ValidationContext, load_trust_path
 
     notes: list[str] = []
     store = TrustStore()

@@ -16,8 +16,8 @@ from hub.crypto import sm3
 from hub.errors import FormatError, PayloadTooLarge, SealHubError
 from hub.formats import Report, verify_any
 from hub.formats.report import INDETERMINATE, TOTAL_PASSED
+from hub.pki.store import NO_TRUST, ProofOfExistence, ValidationContext
 from hub.settings import LimitsSettings
-from hub.trust.store import NO_TRUST, ProofOfExistence, ValidationContext
 from monitoring import metrics
 
 

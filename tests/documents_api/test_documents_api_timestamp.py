@@ -11,7 +11,8 @@ from conftest import personal_seal, sign_file
 from hub.documents.ofd_writer import write_text_ofd
 from hub.documents.pdf_writer import write_text_pdf
 from hub.formats import parse_signature
-from hub.tsa.verify import check_timestamp_token, token_from_time_stamp_field
+from hub.formats.asn1 import token_from_time_stamp_field
+from hub.tsa.verify import check_timestamp_token
 
 
 def _token_checks_out(ses: bytes) -> None:

@@ -10,7 +10,7 @@ import pytest
 from formats_support import SAMPLES
 
 from hub.crypto import Certificate, Name, SM2PrivateKey, build_certificate
-from hub.trust.store import TrustAnchor, TrustStore, ValidationContext
+from hub.pki.store import TrustAnchor, TrustStore, ValidationContext
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from formats_support import SAMPLES, failing, run_cli, warned
 
 from hub.crypto import Certificate
 from hub.formats import verify_any
-from hub.trust.store import ProofOfExistence, ValidationContext, load_trust_path
+from hub.pki.store import ProofOfExistence, ValidationContext, load_trust_path
 
 OFDRW_ROOT = SAMPLES / "certs" / "ofdrw-ROOT.cer"  # from ofdrw's ROOT.p12 (certificate only)
 # The sub-indication of each TOTAL_FAILED sample: which kind of failure came first.

@@ -15,8 +15,8 @@ from trust_support import bureau_pki
 
 from hub.crypto import Certificate, sm3
 from hub.formats import parse_seal
-from hub.trust.crl import parse_crl
-from hub.trust.statuslist import read_status_list
+from hub.pki.crl import parse_crl
+from hub.pki.statuslist import read_status_list
 
 REPO = Path(__file__).resolve().parents[2]
 SEAL_PASSWORD = "seal-pass-2026"

@@ -15,10 +15,10 @@ from trust_support import bureau_pki
 from hub.crypto import Name, SM2PrivateKey, build_certificate, sm3
 from hub.errors import FormatError
 from hub.formats import verify_seal, verify_signature
-from hub.trust.chain import validate
-from hub.trust.crl import Revoked, build_crl, parse_crl
-from hub.trust.statuslist import read_status_list, sign_status_list, trusted_by
-from hub.trust.store import (
+from hub.pki.chain import validate
+from hub.pki.crl import Revoked, build_crl, parse_crl
+from hub.pki.statuslist import read_status_list, sign_status_list, trusted_by
+from hub.pki.store import (
     MAKER,
     HubIdentity,
     ProofOfExistence,

@@ -8,8 +8,9 @@ from typing import Any
 
 from hub.crypto import Certificate, sm3
 from hub.formats import parse_signature, verify_signature
+from hub.formats.asn1 import token_from_time_stamp_field
 from hub.tsa.token import build_query, read_reply, token_from_reply
-from hub.tsa.verify import check_timestamp_token, token_from_time_stamp_field
+from hub.tsa.verify import check_timestamp_token
 
 QUERY = {"Content-Type": "application/timestamp-query"}
 

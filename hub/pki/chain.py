@@ -28,8 +28,8 @@ from functools import lru_cache
 
 from hub.crypto import Certificate
 from hub.errors import CryptoError
-from hub.trust import verdicts as R
-from hub.trust.store import TrustAnchor, TrustStore
+from hub.pki import verdicts as R
+from hub.pki.store import TrustAnchor, TrustStore
 
 MAX_DEPTH = 8
 SIGNING_USAGES = frozenset({"digital_signature", "non_repudiation"})

@@ -1,6 +1,6 @@
 """The words of the ETSI EN 319 102-1 verdict model (clause 5.1.3), in one place.
 
-hub.formats.report builds verdicts from them; hub.trust.chain answers in them."""
+hub.formats.report builds verdicts from them; hub.pki.chain answers in them."""
 
 TOTAL_PASSED = "TOTAL_PASSED"
 TOTAL_FAILED = "TOTAL_FAILED"

@@ -2,7 +2,7 @@
 
 Pure values, no database: the hub builds a `ValidationContext` from its tables and its
 CA (hub.trust.services), the offline CLI from files (`load_trust_path`) and a signed
-status list (hub.trust.statuslist). hub.formats only reads them.
+status list (hub.pki.statuslist). hub.formats only reads them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from hub.crypto import Certificate, sm3
 from hub.errors import CryptoError, FormatError
-from hub.trust.crl import RevocationList, parse_crl
+from hub.pki.crl import RevocationList, parse_crl
 
 CA, MAKER = "ca", "maker"  # a trusted CA (root or intermediate) / a pinned certificate
 
