@@ -19,6 +19,7 @@ from hub.health.controllers import HealthController
 from hub.heap import settled_heap
 from hub.problems import EXCEPTION_HANDLERS
 from hub.seals.controllers import SealController
+from hub.seals.lifespan import provide_seals, provide_signing
 from hub.seals.notices import SealNoticeController
 from hub.seals.reset import PasswordResetController
 from hub.services import provide_services, services_lifespan
@@ -77,7 +78,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # `principal: CurrentPrincipal` in a handler = a verified access token is required;
         # `services: HubServices` = the composition root (hub.services).
         dependencies={"principal": Provide(provide_principal),
-                      "services": Provide(provide_services)},
+                      "services": Provide(provide_services),
+                      "seals": Provide(provide_seals),
+                      "signing": Provide(provide_signing)},
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="SealHub",

@@ -44,10 +44,10 @@ from hub.seals.services import SealService
 from hub.seals.stats import register_counters as register_seal_counters
 from hub.seals.tables import Seal
 from hub.settings import Settings
+from hub.signing.intent import IntentCheck, OwnerSms
 from hub.signing.services import SignatureMade, SigningService
 from hub.sms.codes import OtpService
 from hub.sms.gateway import DEFAULT_TEMPLATES, SmsGateway, make_gateway
-from hub.signing.intent import IntentCheck, OwnerSms
 from hub.tsa.authority import HubTimeStampAuthority, TimeStampAuthority, load_hub_keys
 from hub.tsa.client import ExternalTimeStampAuthority, TimeStampAuthorities
 from hub.vendors.directory import VendorDirectory

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, get, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
@@ -18,7 +18,7 @@ from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.schemas_common import Count, Key, Password, QueryKey
 from hub.schemas_common import Reason as ReasonText
-from hub.seals.lifespan import seal_service
+from hub.seals.lifespan import Seals
 from hub.seals.services import SealApplication
 
 
@@ -128,11 +128,11 @@ class SealController(Controller):
     )
     async def apply(
         self,
-        request: Request[Any, Any, Any],
+        seals: Seals,
         principal: CurrentPrincipal,
         data: JSONBody[ApplySeal],
     ) -> SealOut:
-        row = await seal_service(request.app.state).apply(
+        row = await seals.apply(
             principal, SealApplication(**msgspec.structs.asdict(data))
         )
         return seal_out(row)
@@ -146,11 +146,11 @@ class SealController(Controller):
     )
     async def list_all(
         self,
-        request: Request[Any, Any, Any],
+        seals: Seals,
         principal: CurrentPrincipal,
         status: QueryKey = None,
     ) -> list[SealOut]:
-        rows = await seal_service(request.app.state).list_seals(principal, status=status)
+        rows = await seals.list_seals(principal, status=status)
         return [seal_out(r) for r in rows]
 
     @get(
@@ -162,11 +162,11 @@ class SealController(Controller):
     )
     async def get_one(
         self,
-        request: Request[Any, Any, Any],
+        seals: Seals,
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
     ) -> SealOut:
-        return seal_out(await seal_service(request.app.state).get(principal, seal_id))
+        return seal_out(await seals.get(principal, seal_id))
 
     @get(
         "/{seal_id:uuid}/history",
@@ -177,11 +177,11 @@ class SealController(Controller):
     )
     async def history(
         self,
-        request: Request[Any, Any, Any],
+        seals: Seals,
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
     ) -> list[SealEventOut]:
-        rows = await seal_service(request.app.state).history(principal, seal_id)
+        rows = await seals.history(principal, seal_id)
         return [
             SealEventOut(
                 from_status=r["from_status"],
@@ -203,11 +203,11 @@ class SealController(Controller):
     )
     async def certificates(
         self,
-        request: Request[Any, Any, Any],
+        seals: Seals,
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
     ) -> CertificatesOut:
-        certs = await seal_service(request.app.state).certificates(principal, seal_id)
+        certs = await seals.certificates(principal, seal_id)
         return CertificatesOut(
             signer_cert=_b64(certs["signer_cert"]) or "",
             maker_cert=_b64(certs["maker_cert"]) or "",
@@ -224,13 +224,13 @@ class SealController(Controller):
     )
     async def approve(
         self,
-        request: Request[Any, Any, Any],
+        seals: Seals,
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
         data: JSONBody[Reason],
     ) -> SealOut:
         return seal_out(
-            await seal_service(request.app.state).approve(principal, seal_id, data.reason)
+            await seals.approve(principal, seal_id, data.reason)
         )
 
     @post(
@@ -243,13 +243,13 @@ class SealController(Controller):
     )
     async def reject(
         self,
-        request: Request[Any, Any, Any],
+        seals: Seals,
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
         data: JSONBody[Reason],
     ) -> SealOut:
         return seal_out(
-            await seal_service(request.app.state).reject(principal, seal_id, data.reason)
+            await seals.reject(principal, seal_id, data.reason)
         )
 
     @post(
@@ -262,11 +262,11 @@ class SealController(Controller):
     )
     async def retry_make(
         self,
-        request: Request[Any, Any, Any],
+        seals: Seals,
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
     ) -> SealOut:
-        return seal_out(await seal_service(request.app.state).retry_make(principal, seal_id))
+        return seal_out(await seals.retry_make(principal, seal_id))
 
     @post(
         "/{seal_id:uuid}/suspend",
@@ -278,13 +278,13 @@ class SealController(Controller):
     )
     async def suspend(
         self,
-        request: Request[Any, Any, Any],
+        seals: Seals,
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
         data: JSONBody[Reason],
     ) -> SealOut:
         return seal_out(
-            await seal_service(request.app.state).suspend(principal, seal_id, data.reason)
+            await seals.suspend(principal, seal_id, data.reason)
         )
 
     @post(
@@ -297,13 +297,13 @@ class SealController(Controller):
     )
     async def resume(
         self,
-        request: Request[Any, Any, Any],
+        seals: Seals,
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
         data: JSONBody[Reason],
     ) -> SealOut:
         return seal_out(
-            await seal_service(request.app.state).resume(principal, seal_id, data.reason)
+            await seals.resume(principal, seal_id, data.reason)
         )
 
     @post(
@@ -316,13 +316,13 @@ class SealController(Controller):
     )
     async def revoke(
         self,
-        request: Request[Any, Any, Any],
+        seals: Seals,
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
         data: JSONBody[Reason],
     ) -> SealOut:
         return seal_out(
-            await seal_service(request.app.state).revoke(principal, seal_id, data.reason)
+            await seals.revoke(principal, seal_id, data.reason)
         )
 
     @put(
@@ -335,11 +335,11 @@ class SealController(Controller):
     )
     async def set_password(
         self,
-        request: Request[Any, Any, Any],
+        seals: Seals,
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
         data: JSONBody[SetPassword],
     ) -> None:
-        await seal_service(request.app.state).set_password(
+        await seals.set_password(
             principal, seal_id, data.password, data.old_password
         )

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
@@ -25,7 +25,7 @@ from hub.crypto import SM3, sm3
 from hub.errors import ValidationFailed
 from hub.forms import form_file, form_text, form_uuid
 from hub.schemas_common import Base64Blob, Hex32, Label, Password, QueryKey, Reason
-from hub.seals.lifespan import signing_service
+from hub.seals.lifespan import Signing
 from hub.signing.services import SignCommand, SignOutcome
 
 _STAFF = (Role.CLERK, Role.TENANT_ADMIN)
@@ -143,11 +143,11 @@ class UseRequestController(Controller):
     )
     async def create(
         self,
-        request: Request[Any, Any, Any],
+        signing: Signing,
         principal: CurrentPrincipal,
         data: JSONBody[NewUseRequest],
     ) -> UseRequestOut:
-        row = await signing_service(request.app.state).request_use(
+        row = await signing.request_use(
             principal, data.seal_id, _digest(data.document_sm3, None), data.purpose
         )
         return _use_out(row)
@@ -161,11 +161,11 @@ class UseRequestController(Controller):
     )
     async def list_all(
         self,
-        request: Request[Any, Any, Any],
+        signing: Signing,
         principal: CurrentPrincipal,
         status: QueryKey = None,
     ) -> list[UseRequestOut]:
-        rows = await signing_service(request.app.state).list_use_requests(principal, status)
+        rows = await signing.list_use_requests(principal, status)
         return [_use_out(r) for r in rows]
 
     @get(
@@ -177,12 +177,12 @@ class UseRequestController(Controller):
     )
     async def get_one(
         self,
-        request: Request[Any, Any, Any],
+        signing: Signing,
         principal: CurrentPrincipal,
         request_id: FromPath[uuid.UUID],
     ) -> UseRequestOut:
         return _use_out(
-            await signing_service(request.app.state).get_use_request(principal, request_id)
+            await signing.get_use_request(principal, request_id)
         )
 
     @post(
@@ -195,12 +195,12 @@ class UseRequestController(Controller):
     )
     async def approve(
         self,
-        request: Request[Any, Any, Any],
+        signing: Signing,
         principal: CurrentPrincipal,
         request_id: FromPath[uuid.UUID],
         data: JSONBody[Decision],
     ) -> UseRequestOut:
-        row = await signing_service(request.app.state).decide_use(
+        row = await signing.decide_use(
             principal, request_id, approve=True, reason=data.reason
         )
         return _use_out(row)
@@ -215,12 +215,12 @@ class UseRequestController(Controller):
     )
     async def reject(
         self,
-        request: Request[Any, Any, Any],
+        signing: Signing,
         principal: CurrentPrincipal,
         request_id: FromPath[uuid.UUID],
         data: JSONBody[Decision],
     ) -> UseRequestOut:
-        row = await signing_service(request.app.state).decide_use(
+        row = await signing.decide_use(
             principal, request_id, approve=False, reason=data.reason
         )
         return _use_out(row)
@@ -240,12 +240,12 @@ class SignatureController(Controller):
     )
     async def sign(
         self,
-        request: Request[Any, Any, Any],
+        signing: Signing,
         principal: CurrentPrincipal,
         data: JSONBody[SignDigest],
         idempotency_key: IdempotencyKey,
     ) -> SignatureOut:
-        outcome = await signing_service(request.app.state).sign(
+        outcome = await signing.sign(
             principal,
             SignCommand(
                 seal_id=data.seal_id,
@@ -270,7 +270,7 @@ class SignatureController(Controller):
     )
     async def sign_document(
         self,
-        request: Request[Any, Any, Any],
+        signing: Signing,
         principal: CurrentPrincipal,
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
         idempotency_key: IdempotencyKey,
@@ -282,7 +282,7 @@ class SignatureController(Controller):
         seal_id = form_uuid(data, "seal_id", required=True)
         assert seal_id is not None
         use_request_id = form_uuid(data, "use_request_id", required=False)
-        outcome = await signing_service(request.app.state).sign(
+        outcome = await signing.sign(
             principal,
             SignCommand(
                 seal_id=seal_id,
@@ -306,11 +306,11 @@ class SignatureController(Controller):
     )
     async def list_all(
         self,
-        request: Request[Any, Any, Any],
+        signing: Signing,
         principal: CurrentPrincipal,
         seal_id: FromQuery[uuid.UUID | None] = None,
     ) -> list[SignatureSummary]:
-        rows = await signing_service(request.app.state).list_signatures(principal, seal_id)
+        rows = await signing.list_signatures(principal, seal_id)
         return [
             SignatureSummary(**{f: r[f] for f in SignatureSummary.__struct_fields__}) for r in rows
         ]
@@ -325,11 +325,11 @@ class SignatureController(Controller):
     )
     async def download(
         self,
-        request: Request[Any, Any, Any],
+        signing: Signing,
         principal: CurrentPrincipal,
         signature_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        row = await signing_service(request.app.state).get_signature(principal, signature_id)
+        row = await signing.get_signature(principal, signature_id)
         return Response(
             bytes(row["signature_der"]),
             media_type="application/octet-stream",
