@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
@@ -117,6 +118,16 @@ class TrustStoreController(Controller):
         await _service(request).remove(_scope(principal), entry_id)
 
 
+class StatusListEnvelope(msgspec.Struct):
+    """The signed provider status list as served (hub.pki.statuslist): verify `signature`
+    (SM2 with the default ID) over the base64-decoded `list` bytes with `signer_cert`."""
+
+    format: str  # "sealhub-status-list/1"
+    list: str  # base64 of the exact JSON bytes that were signed
+    signature: str  # base64 DER SM2 signature
+    signer_cert: str  # base64 DER: the hub CA certificate
+
+
 class TrustPublicController(Controller):
     path = "/api/v1/trust"
     tags = ["trust"]  # noqa: RUF012
@@ -138,7 +149,8 @@ class TrustPublicController(Controller):
                         headers={"Cache-Control": "public, max-age=300"})  # fmt: skip
 
     @get("/status-list", operation_id="getStatusList", security=[],
-         summary="The signed provider status list (admitted makers and vendors per tenant)")
+         summary="The signed provider status list (admitted makers and vendors per tenant)",
+         responses={200: ResponseSpec(StatusListEnvelope, description="The signed list")})
     async def status_list(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         return Response(await _service(request).status_list(), media_type="application/json")
 

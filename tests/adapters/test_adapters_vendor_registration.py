@@ -71,4 +71,4 @@ async def test_asking_for_an_unadmitted_vendor_over_http(make_tenant: Any, app: 
     r = await t.client.post("/api/v1/seals", headers=person.headers,
                             json={"seal_type": "personal", "vendor": name})
     assert r.status_code == 422, r.text
-    assert r.json()["field"] == "vendor" and name in r.json()["detail"]
+    assert r.json()["field"] == "/vendor" and name in r.json()["detail"]

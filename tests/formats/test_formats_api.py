@@ -164,3 +164,12 @@ def test_operation_is_documented(api) -> None:
     op = api.get("/schema/openapi.json").json()["paths"]["/api/v1/verify"]["post"]
     assert op["operationId"] == "verifyObject" and op["summary"]
     assert {"400", "413", "422"} <= set(op["responses"])
+
+
+def test_a_document_sent_as_a_plain_field_is_a_named_problem(api) -> None:
+    """Schemathesis found it: `document` as a form value, not a file, was a 500."""
+    r = api.post("/api/v1/verify?tenant=0", files={"file": ("file.png", b"\x89PNG\r\n")},
+                 data={"document": "\x89PNG\r\n"})
+    assert r.status_code in (400, 422), r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["field"] in ("/document", "/file", "/tenant")

@@ -42,7 +42,7 @@ async def test_intent_code_is_required_and_bound_to_the_document(
     # The code confirms `doc`, not another document.
     r = await sign(t.client, person.headers, seal["id"], other,
                    intent_challenge_id=challenge, intent_code=code)
-    assert r.status_code == 422 and r.json()["field"] == "code", r.text
+    assert r.status_code == 422 and r.json()["field"] == "/code", r.text
     key = secrets.token_hex(8)
     r = await sign(t.client, person.headers, seal["id"], doc, key=key,
                    intent_challenge_id=challenge, intent_code=code)

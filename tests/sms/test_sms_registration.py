@@ -33,7 +33,7 @@ async def test_self_registration_proves_the_mobile(make_tenant: Any, app: Any,
     await asyncio.sleep(5.1)  # the policy cache of this process
     mobile = "137" + f"{secrets.randbelow(10**8):08d}"
     r = await t.client.post("/api/v1/register/person", json=_body(t, mobile))
-    assert r.status_code == 422 and r.json()["field"] == "mobile_code", r.text
+    assert r.status_code == 422 and r.json()["field"] == "/mobile_code", r.text
     r = await t.client.post("/api/v1/register/mobile-code",
                             json={"tenant": t.slug, "mobile": mobile})
     assert r.status_code == 202, r.text
@@ -43,7 +43,7 @@ async def test_self_registration_proves_the_mobile(make_tenant: Any, app: Any,
     other = "137" + f"{secrets.randbelow(10**8):08d}"
     r = await t.client.post("/api/v1/register/person", json={
         **_body(t, other), "mobile_challenge_id": challenge, "mobile_code": code})
-    assert r.status_code == 422 and r.json()["field"] == "code", r.text
+    assert r.status_code == 422 and r.json()["field"] == "/code", r.text
     r = await t.client.post("/api/v1/register/person", json={
         **_body(t, mobile), "mobile_challenge_id": challenge, "mobile_code": code})
     assert r.status_code == 201, r.text

@@ -33,7 +33,7 @@ async def test_tsa_grants_and_rejects_over_http(client: Any) -> None:
     r = await client.post("/tsa", content=build_query(b"abc"),
                           headers={"Content-Type": "application/json"})
     assert r.status_code == 415
-    assert r.json()["field"] == "Content-Type"
+    assert r.json()["field"] == "/Content-Type"
 
 
 async def test_every_signature_carries_a_token_over_its_signature_value(make_tenant: Any) -> None:
