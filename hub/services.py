@@ -235,12 +235,16 @@ def _tell_owner_of_use(owner: OwnerSms) -> Any:
     """`after_signing` hook: text the seal's owner about the use (off the signing path)."""
 
     async def told(use: SignatureMade) -> None:
-        row = await Seal.select(Seal.owner_account_id, Seal.name).where(
-            (Seal.tenant_id == use.tenant_id) & (Seal.id == use.seal_id)).first().run()
-        if row is not None:
-            owner.tell_later(use.tenant_id, row["owner_account_id"], "seal-used", {
-                "seal": row["name"], "digest": use.document_sm3[:16],
-                "at": use.signed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")})
+        owner_id, name = use.owner_account_id, use.seal_name
+        if owner_id is None:  # (the signing service names the owner; older callers may not)
+            row = await Seal.select(Seal.owner_account_id, Seal.name).where(
+                (Seal.tenant_id == use.tenant_id) & (Seal.id == use.seal_id)).first().run()
+            if row is None:
+                return
+            owner_id, name = row["owner_account_id"], row["name"]
+        owner.tell_later(use.tenant_id, owner_id, "seal-used", {
+            "seal": name, "digest": use.document_sm3[:16],
+            "at": use.signed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")})
 
     return told
 

@@ -64,7 +64,7 @@ def cached_policy(lookup: PolicyLookup = get_policy, ttl_seconds: float = 5.0) -
 # On every signing: a precompiled statement skips Piccolo's query building, which cost
 # more CPU than the query itself (bench/http_sign.py). Same row types on both engines.
 _FOR_SIGNING = Statement(
-    "SELECT id, owner_account_id, status, seal_type, vendor, key_handle,"
+    "SELECT id, owner_account_id, name, status, seal_type, vendor, key_handle,"
     " valid_end, password_hash, password_failures, password_locked_until, password_changed_at"
     " FROM seal WHERE tenant_id = {} AND id = {}"
 )

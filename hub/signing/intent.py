@@ -21,6 +21,7 @@ from hub.auth.guards import requires
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.errors import NotFound, PolicyDenied, ValidationFailed
+from hub.memo import Memo
 from hub.seals.services import PolicyLookup, SealService
 from hub.signing.tables import SignatureRecord
 from hub.sms.codes import OtpService
@@ -38,17 +39,26 @@ def intent_binding(seal_id: uuid.UUID, document_sm3_hex: str) -> str:
 class OwnerSms:
     """Texts to a seal's owner at the mobile registered with their real-name check."""
 
-    def __init__(self, gateway: SmsGateway, identity: IdentityService) -> None:
+    def __init__(self, gateway: SmsGateway, identity: IdentityService, *,
+                 mobile_ttl_seconds: float = 300.0) -> None:
         self.gateway = gateway
         self.identity = identity
         self._pending: set[asyncio.Task[None]] = set()
+        # A busy seal's owner is texted on every use: the decrypted number is remembered
+        # per process for a few minutes (two reads and an SM4 open per signing cost more
+        # than the signing's own statements; a changed number is used within the TTL).
+        self._mobiles: Memo[tuple[uuid.UUID, uuid.UUID], str] = Memo(mobile_ttl_seconds)
 
     async def mobile_of(self, tenant_id: uuid.UUID, account_id: uuid.UUID) -> str:
-        row = await Person.select(Person.id).where(
-            (Person.tenant_id == tenant_id) & (Person.account_id == account_id)).first().run()
-        if row is None:
-            raise NotFound("no real-name registered person for this account")
-        return await self.identity.reveal_mobile(tenant_id, row["id"])
+        async def load() -> str:
+            row = await Person.select(Person.id).where(
+                (Person.tenant_id == tenant_id) & (Person.account_id == account_id)
+            ).first().run()
+            if row is None:
+                raise NotFound("no real-name registered person for this account")
+            return await self.identity.reveal_mobile(tenant_id, row["id"])
+
+        return await self._mobiles.get((tenant_id, account_id), load)
 
     async def tell(self, tenant_id: uuid.UUID, account_id: uuid.UUID, text: str) -> None:
         """`OwnerChannel`: a notice by SMS. A failed text is logged, never raised: the

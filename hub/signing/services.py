@@ -103,6 +103,8 @@ class SignatureMade:
     vendor: str
     signed_at: datetime
     evidence_leaf_hash: str | None  # hex
+    owner_account_id: uuid.UUID | None = None  # the seal's owner (who is told of the use)
+    seal_name: str = ""
 
 
 def _now() -> datetime:
@@ -446,6 +448,8 @@ class SigningService:
                     vendor_name,
                     signed_at,
                     leaf,
+                    seal["owner_account_id"],
+                    seal["name"],
                 )
             )
         return SignOutcome(

@@ -16,6 +16,7 @@ the demo); it lists what it received at GET /messages.
 from __future__ import annotations
 
 import secrets
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -58,11 +59,13 @@ def render(templates: Mapping[str, str], template: str, params: Mapping[str, str
 
 
 class SimulatedSms:
-    """An in-memory SMS provider: `messages` holds what was sent, newest last."""
+    """An in-memory SMS provider: `messages` holds what was sent, newest last (the last
+    `keep` of them: a demo hub signing all day must not grow without bound)."""
 
-    def __init__(self, templates: Mapping[str, str] = DEFAULT_TEMPLATES) -> None:
+    def __init__(self, templates: Mapping[str, str] = DEFAULT_TEMPLATES, *,
+                 keep: int = 10_000) -> None:
         self.templates = templates
-        self.messages: list[SentSms] = []
+        self.messages: deque[SentSms] = deque(maxlen=keep)
 
     async def send(self, to: str, template: str, params: Mapping[str, str]) -> str:
         message = SentSms("sim-" + secrets.token_hex(6), to, template,

@@ -65,6 +65,6 @@ async def test_the_owner_is_texted_about_each_use(make_tenant: Any, app: Any,
     r = await sign(t.client, person.headers, seal["id"], doc)
     assert r.status_code == 201, r.text
     await app.state.owner_sms.drain()
-    used = [m for m in app.state.sms.messages[before:] if m.template == "seal-used"]
+    used = [m for m in list(app.state.sms.messages)[before:] if m.template == "seal-used"]
     assert len(used) == 1 and used[0].to == MOBILE
     assert sm3(doc).hex()[:16] in used[0].text and "王五" in used[0].text
