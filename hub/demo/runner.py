@@ -117,6 +117,12 @@ class Demo:
                 (self.out / name).write_bytes(data)  # the latest list / CRL
             else:
                 self.write(name, data)
+        # The hub's TSA certificates chain to the TSA's own root: trusted too, so the
+        # signatures' timestamps prove their time offline as well.
+        tsa_root = "trust/hub-tsa-ca.pem"
+        if tsa_root not in self.summary["artifacts"]:
+            pems = self.http.get("/tsa/certificate").json()
+            self.write(tsa_root, pems["ca_certificate_pem"].encode())
         return ["--trust", str(self.out / "trust"),
                 "--status-list", str(self.out / "status-list.json")]  # fmt: skip
 

@@ -17,7 +17,7 @@ from hub.crypto import SM2PublicKey
 from hub.evidence.checkpoint import verify_checkpoint
 from hub.evidence.merkle import verify_consistency
 from hub.evidence.package import verify_package
-from hub.pki.store import ValidationContext, load_trust_path
+from hub.verification.cli import offline_context
 
 
 def evidence_step(demo: Any, ctx: dict[str, Any]) -> None:
@@ -32,12 +32,14 @@ def evidence_step(demo: Any, ctx: dict[str, Any]) -> None:
             kind = sig["name"].removeprefix("signature-").removesuffix(".dat")
             name = f"evidence-{kind}.json"
             demo.write(name, json.dumps(package, ensure_ascii=False, indent=2).encode())
-            # Offline, trusting what the hub publishes (its CA certificate and CRL).
+            # Offline, trusting what the hub publishes: its CA certificate and CRL, and the
+            # signed status list (the vendors each tenant admits), as `sealhub verify` does.
             demo.trust_args()
-            context = ValidationContext(trust=load_trust_path(demo.out / "trust"),
-                                        trust_source="the hub's published CA")  # fmt: skip
-            report = verify_package(package, log_public_key=key, context=context)
-            failed = [c.name for c in report.checks if not c.ok]
+            context, _notes = offline_context([str(demo.out / "trust")],
+                                              str(demo.out / "status-list.json"))
+            report = verify_package(package, log_public_key=key,
+                                    context=context)  # type: ignore[arg-type]
+            failed = [c.name for c in report.checks if c.status == "failed"]
             results.append({"file": name, "valid": report.valid,
                             "indication": report.indication, "failed": failed})
             entries = ", ".join(f"#{e['index']} {e['event']['type']}" for e in package["entries"])

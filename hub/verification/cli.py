@@ -66,20 +66,26 @@ def add_verify_command(sub: argparse._SubParsersAction) -> None:
 
 def _context(args: argparse.Namespace) -> tuple[object, list[str]]:
     """The ValidationContext from --trust and --status-list, and notes for stderr."""
+    return offline_context(args.trust, args.status_list)
+
+
+def offline_context(trust: list[str], status_list: str | None) -> tuple[object, list[str]]:
+    """What an offline verifier trusts: certificate/CRL files or folders, and the hub's
+    signed status list when one of those anchors signed it (the CLI and the demo)."""
     from hub.pki.statuslist import read_status_list, trusted_by
     from hub.pki.store import NO_TRUST, TrustStore, ValidationContext, load_trust_path
 
     notes: list[str] = []
     store = TrustStore()
-    for path in args.trust:
+    for path in trust:
         store = store.merged(load_trust_path(path))
-    if not store and not args.status_list:
+    if not store and not status_list:
         return NO_TRUST, notes
     source = f"--trust ({len(store.anchors)} anchors, {len(store.crls)} CRLs)"
     hub = None
     log_keys: frozenset[bytes] = frozenset()
-    if args.status_list:
-        listed = read_status_list(Path(args.status_list).read_bytes())
+    if status_list:
+        listed = read_status_list(Path(status_list).read_bytes())
         if trusted_by(listed, store):
             listed_store, hub, log_keys = listed.trust()
             store = store.merged(listed_store)
