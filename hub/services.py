@@ -180,6 +180,7 @@ async def open_services(settings: Settings) -> AsyncIterator[HubServices]:
         admission, scheduler = await install(
             db, vendors, AdapterContext(settings=settings, http_client=http_client),
             interval_seconds=settings.adapters.admission_interval_seconds,
+            scorer=QualityService,  # admission decides on the score the ranking shows
         )
         admitted.append(admission)
         if settings.adapters.admission_interval_seconds > 0:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from adapters.admission.live import QualitySource, RecordingVendor
@@ -59,7 +60,11 @@ async def install(
     *,
     registry: AdapterRegistry | None = None,
     interval_seconds: float = 60.0,
+    scorer: Callable[[QualitySource], QualitySource] | None = None,
 ) -> tuple[AdmissionService, AdmissionScheduler]:
+    """`scorer` turns the live call log into what decisions read: the hub passes
+    monitoring's QualityService (live numbers + ratings, the very score the ranking
+    shows); without it, the live numbers alone."""
     registry = registry or AdapterRegistry.discover(
         blocklist=context.settings.adapters.blocklist, strict=False
     )
@@ -79,14 +84,8 @@ async def install(
         calls.sla_p95_seconds[name] = registration["sla_p95_ms"] / 1000
         directory.add(RecordingVendor(adapter, calls))
 
-    scorer: QualitySource = calls
-    try:  # live numbers + ratings, the very score the ranking shows
-        from monitoring.services import QualityService
-
-        scorer = QualityService(calls)
-    except ImportError:  # monitoring is optional for the adapters package
-        pass
-    service = AdmissionService(db, directory.get, calls, activate=activate, scorer=scorer)
+    decides: QualitySource = scorer(calls) if scorer is not None else calls
+    service = AdmissionService(db, directory.get, calls, activate=activate, scorer=decides)
     service.known_kinds = registry.kinds
     for registration in await service.registrations():
         if registration["name"] not in directory.names():

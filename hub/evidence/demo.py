@@ -17,7 +17,7 @@ from hub.crypto import SM2PublicKey
 from hub.evidence.checkpoint import verify_checkpoint
 from hub.evidence.merkle import verify_consistency
 from hub.evidence.package import verify_package
-from hub.verification.cli import offline_context
+from hub.pki.offline import offline_context
 
 
 def evidence_step(demo: Any, ctx: dict[str, Any]) -> None:
@@ -37,8 +37,7 @@ def evidence_step(demo: Any, ctx: dict[str, Any]) -> None:
             demo.trust_args()
             context, _notes = offline_context([str(demo.out / "trust")],
                                               str(demo.out / "status-list.json"))
-            report = verify_package(package, log_public_key=key,
-                                    context=context)  # type: ignore[arg-type]
+            report = verify_package(package, log_public_key=key, context=context)
             failed = [c.name for c in report.checks if c.status == "failed"]
             results.append({"file": name, "valid": report.valid,
                             "indication": report.indication, "failed": failed})

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hub.errors import SealHubError
+from hub.pki.offline import offline_context
 
 if TYPE_CHECKING:
     from hub.crypto import SM2PublicKey
@@ -66,34 +67,7 @@ def add_verify_command(sub: argparse._SubParsersAction) -> None:
 
 def _context(args: argparse.Namespace) -> tuple[object, list[str]]:
     """The ValidationContext from --trust and --status-list, and notes for stderr."""
-    return offline_context(args.trust, args.status_list)
-
-
-def offline_context(trust: list[str], status_list: str | None) -> tuple[object, list[str]]:
-    """What an offline verifier trusts: certificate/CRL files or folders, and the hub's
-    signed status list when one of those anchors signed it (the CLI and the demo)."""
-    from hub.pki.statuslist import read_status_list, trusted_by
-    from hub.pki.store import NO_TRUST, TrustStore, ValidationContext, load_trust_path
-
-    notes: list[str] = []
-    store = TrustStore()
-    for path in trust:
-        store = store.merged(load_trust_path(path))
-    if not store and not status_list:
-        return NO_TRUST, notes
-    source = f"--trust ({len(store.anchors)} anchors, {len(store.crls)} CRLs)"
-    hub = None
-    log_keys: frozenset[bytes] = frozenset()
-    if status_list:
-        listed = read_status_list(Path(status_list).read_bytes())
-        if trusted_by(listed, store):
-            listed_store, hub, log_keys = listed.trust()
-            store = store.merged(listed_store)
-            source += f", status list #{listed.sequence}"
-        else:
-            notes.append(f"status list signed by '{listed.signer.subject}', which is not a "
-                         "--trust anchor: not used")  # fmt: skip
-    return ValidationContext(trust=store, hub=hub, log_keys=log_keys, trust_source=source), notes
+    return offline_context(args.trust, args.status_list)  # hub.pki.offline
 
 
 def run_verify(args: argparse.Namespace) -> int:

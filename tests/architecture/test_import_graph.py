@@ -23,7 +23,6 @@ PACKAGES = ("hub", "tenants", "adapters", "monitoring")
 KNOWN_CYCLES: list[frozenset[str]] = [
     frozenset({"hub.auth", "tenants.identity", "tenants.policy", "tenants.services"}),
     frozenset({"hub.evidence", "hub.seals", "hub.signing"}),
-    frozenset({"adapters.admission", "monitoring.services"}),
 ]
 
 
