@@ -33,6 +33,7 @@ from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.crypto import Certificate, sm3
 from hub.documents.pdf_writer import write_text_pdf
+from hub.downloads import content_disposition
 from hub.errors import SealHubError
 from hub.evidence.controllers import evidence_package
 from hub.evidence.events import Event
@@ -198,4 +199,4 @@ class EvidenceReportController(Controller):
         pdf = await anyio.to_thread.run_sync(
             lambda: package_report_pdf(package, context=context))
         return Response(pdf, media_type="application/pdf", headers={
-            "Content-Disposition": f'attachment; filename="evidence-{signature_id}.pdf"'})
+            "Content-Disposition": content_disposition(f"evidence-{signature_id}.pdf")})

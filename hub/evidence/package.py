@@ -453,15 +453,10 @@ def _signature_timestamp(signature_info: Any) -> list[dict[str, Any]]:
     (signature and imprint; its TSA chain is the signature verifier's to judge)."""
     if signature_info is None or signature_info.time_stamp is None:
         return []
-    from hub.formats.asn1 import token_from_time_stamp_field
-    from hub.tsa.verify import check_timestamp_token
+    from hub.formats.verify import read_timestamp
 
-    try:
-        token = token_from_time_stamp_field(signature_info.time_stamp)
-    except SealHubError:
-        return []
-    check = check_timestamp_token(token, signature_info.signature)
-    if check.problems or check.gen_time is None:
+    check = read_timestamp(signature_info)
+    if isinstance(check, str) or check.gen_time is None:
         return []
     return [{"time": check.gen_time.isoformat(),
              "source": f"RFC 3161 time-stamp token over the signature value (serial "

@@ -30,7 +30,7 @@ from hub.formats.signature import SignatureInfo, parse_signature
 from hub.formats.variants import SIGNER_PROBES, VARIANTS, describe, verify_sm2
 from hub.pki.chain import validate as validate_chain
 from hub.pki.store import NO_TRUST, ProofOfExistence, ValidationContext
-from hub.tsa.verify import check_timestamp_token
+from hub.tsa.verify import TimestampCheck, check_timestamp_token
 
 MAKER_SIGNED_LAYOUT = {
     1: "SEQUENCE{SES_SealInfo, cert, signatureAlgorithm} as stored",
@@ -366,6 +366,20 @@ def _signer_in_cert_list(report: Report, sig: SignatureInfo) -> None:
     report.check("signer cert in seal certList", ok, detail)
 
 
+def read_timestamp(sig: SignatureInfo) -> TimestampCheck | str:
+    """The checked RFC 3161 token of `SES_Signature.timeStamp` (signature over its stored
+    signed attributes, imprint of the signature value), or why there is none usable.
+    Its TSA's chain is for the caller to judge."""
+    try:
+        token = asn1.token_from_time_stamp_field(sig.time_stamp or b"")
+    except SealHubError as exc:
+        return f"timeStamp is not an RFC 3161 token ({exc.detail})"
+    check = check_timestamp_token(token, sig.signature)
+    if check.problems or check.gen_time is None:
+        return "; ".join(check.problems) or "the token states no time"
+    return check
+
+
 def timestamp_proofs(
     report: Report, sig: SignatureInfo, context: ValidationContext = NO_TRUST
 ) -> tuple[ProofOfExistence, ...]:
@@ -380,17 +394,12 @@ def timestamp_proofs(
     319 102-1: an unusable timestamp is no proof, not a failed signature)."""
     if sig.time_stamp is None:
         return ()
-    try:
-        token = asn1.token_from_time_stamp_field(sig.time_stamp)
-    except SealHubError as exc:
-        report.warn("timestamp", f"invalid timestamp: timeStamp is not an RFC 3161 token "
-                                 f"({exc.detail}); no proof of existence from it")
-        return ()
-    check = check_timestamp_token(token, sig.signature)
-    if check.problems or check.gen_time is None or check.tsa_cert is None:
-        why = "; ".join(check.problems) or "no time or TSA certificate"
+    check = read_timestamp(sig)
+    if isinstance(check, str) or check.tsa_cert is None:
+        why = check if isinstance(check, str) else "no TSA certificate"
         report.warn("timestamp", f"invalid timestamp: {why}; no proof of existence from it")
         return ()
+    assert check.gen_time is not None
     try:
         tsa = Certificate.load(check.tsa_cert)
         extra = tuple(Certificate.load(d) for d in check.certificates if d != check.tsa_cert)

@@ -13,6 +13,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect
 
 from hub.documents.service import MEDIA_TYPES
+from hub.downloads import content_disposition
 from hub.errors import SealHubError, ValidationFailed
 from hub.web import deps
 from hub.web.rendering import field_of, problem_text, render
@@ -110,7 +111,7 @@ class CenterPages(Controller):
         user = await require_user(request)
         got = await deps.documents(request).download(user.principal, instance_id)
         return Response(got["data"], media_type=MEDIA_TYPES[got["kind"]], headers={
-            "Content-Disposition": f'attachment; filename="{got["filename"]}"'})
+            "Content-Disposition": content_disposition(got["filename"])})
 
     @post("/documents/{instance_id:uuid}/approval", name="portal:center-approval")
     async def approval(self, request: deps.AnyRequest, instance_id: FromPath[uuid.UUID],

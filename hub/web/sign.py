@@ -17,6 +17,7 @@ from litestar.response import Redirect
 from hub.crypto import sm3
 from hub.documents.service import MEDIA_TYPES, SignDocumentRequest, document_kind
 from hub.documents.tables import SignedDocument
+from hub.downloads import content_disposition
 from hub.errors import NotFound, SealHubError, ValidationFailed
 from hub.web import deps, pages
 from hub.web.rendering import field_of, gettext_for, problem_text, render
@@ -269,7 +270,7 @@ class SignaturePages(Controller):
         user = await require_user(request)
         row = await deps.documents(request).signed_document(user.principal, doc_id)
         return Response(bytes(row["data"]), media_type=MEDIA_TYPES[row["kind"]], headers={
-            "Content-Disposition": attachment(row["filename"])})
+            "Content-Disposition": content_disposition(row["filename"])})
 
     @get("/{doc_id:uuid}/evidence", name="portal:signature-evidence")
     async def evidence(self, request: deps.AnyRequest,
@@ -280,7 +281,7 @@ class SignaturePages(Controller):
             bytes(record["signature_der"]), bytes.fromhex(record["document_sm3"]))
         body = json.dumps(package, ensure_ascii=False, default=str).encode()
         return Response(body, media_type="application/json", headers={
-            "Content-Disposition": f'attachment; filename="evidence-{doc_id}.json"'})
+            "Content-Disposition": content_disposition(f"evidence-{doc_id}.json")})
 
     @post("/{doc_id:uuid}/rating", name="portal:signature-rating")
     async def rate(self, request: deps.AnyRequest, doc_id: FromPath[uuid.UUID],
@@ -294,12 +295,3 @@ class SignaturePages(Controller):
             return await self._detail(request, doc_id, status_code=exc.status,
                                       errors={"stars": problem_text(request, exc)})
         return Redirect(f"/signatures/{doc_id}?rated=1", status_code=303)
-
-
-def attachment(name: str) -> str:
-    """Content-Disposition for a file name in any script: an ASCII fallback, and the real
-    name as RFC 6266 / 5987 `filename*` (a header is Latin-1; 承诺书.pdf is not)."""
-    from urllib.parse import quote
-
-    safe = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name)
-    return f"attachment; filename=\"{safe or 'document'}\"; filename*=UTF-8''{quote(name)}"
