@@ -57,8 +57,12 @@ def operator(hub: HubProcess) -> dict[str, str]:
     hub.cli("admin", "create-operator", "--username", "bench-op", "--password-file", "-",
             stdin=PASSWORD + "\n")  # fmt: skip
     with httpx.Client(base_url=hub.url, timeout=60) as c:
-        tok = call(c, "POST", "/api/v1/auth/login",
-                   json={"tenant": "hub", "username": "bench-op", "password": PASSWORD})
+        tok = call(
+            c,
+            "POST",
+            "/api/v1/auth/login",
+            json={"tenant": "hub", "username": "bench-op", "password": PASSWORD},
+        )
     return {"Authorization": "Bearer " + tok["access_token"]}
 
 
@@ -69,20 +73,33 @@ def make_signer(hub: HubProcess, op: dict[str, str], n: int = 0) -> Signer:
         call(c, "POST", "/api/v1/tenants", headers=op, json={
             "name": f"Bench bureau {n}", "slug": slug, "region_code": "150102",
             "admin": {"username": "admin", "password": PASSWORD}})  # fmt: skip
-        tok = call(c, "POST", "/api/v1/auth/login",
-                   json={"tenant": slug, "username": "admin", "password": PASSWORD})
+        tok = call(
+            c,
+            "POST",
+            "/api/v1/auth/login",
+            json={"tenant": slug, "username": "admin", "password": PASSWORD},
+        )
         admin = {"Authorization": "Bearer " + tok["access_token"]}
         call(c, "POST", "/api/v1/identity/persons", headers=admin, json={
             "name": "测试",
             "id_number": resident_id(f"15010219900101{secrets.randbelow(1000):03d}"),
             "mobile": "13912345678", "face_image": base64.b64encode(b"face").decode(),
             "username": "signer", "password": PASSWORD})  # fmt: skip
-        tok = call(c, "POST", "/api/v1/auth/login",
-                   json={"tenant": slug, "username": "signer", "password": PASSWORD})
+        tok = call(
+            c,
+            "POST",
+            "/api/v1/auth/login",
+            json={"tenant": slug, "username": "signer", "password": PASSWORD},
+        )
         headers = {"Authorization": "Bearer " + tok["access_token"]}
         seal = call(c, "POST", "/api/v1/seals", headers=headers, json={"seal_type": "personal"})
-        call(c, "PUT", f"/api/v1/seals/{seal['id']}/password", headers=headers,
-             json={"password": SEAL_PASSWORD})
+        call(
+            c,
+            "PUT",
+            f"/api/v1/seals/{seal['id']}/password",
+            headers=headers,
+            json={"password": SEAL_PASSWORD},
+        )
     return Signer(headers=headers, seal_id=seal["id"], tenant=slug)
 
 
@@ -114,8 +131,15 @@ def _request(path: str, headers: dict[str, str], body: bytes, port: int) -> byte
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-async def _worker(port: int, make: Any, since: float, until: float, lat: list[float],
-                  errors: list[int], warm: list[int]) -> None:
+async def _worker(
+    port: int,
+    make: Any,
+    since: float,
+    until: float,
+    lat: list[float],
+    errors: list[int],
+    warm: list[int],
+) -> None:
     """Sign over one keep-alive connection until `until`. Latencies count from `since`;
     before it only the successes (`warm`) and, as always, the errors."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -163,8 +187,9 @@ def _sign_maker(signer: Signer) -> Any:
     return make
 
 
-def _client_process(port: int, signers: list[Signer], conns: int, seconds: float,
-                    warmup: float, q: Any) -> None:
+def _client_process(
+    port: int, signers: list[Signer], conns: int, seconds: float, warmup: float, q: Any
+) -> None:
     async def run() -> tuple[list[float], list[int], int]:
         lat: list[float] = []
         errors: list[int] = []
@@ -200,8 +225,15 @@ class LoadResult:
         return self.ok + self.warm_ok
 
 
-def sign_load(port: int, signers: list[Signer], *, conns: int, seconds: float,
-              processes: int = 1, warmup: float = 1.0) -> LoadResult:
+def sign_load(
+    port: int,
+    signers: list[Signer],
+    *,
+    conns: int,
+    seconds: float,
+    processes: int = 1,
+    warmup: float = 1.0,
+) -> LoadResult:
     """`conns` keep-alive connections signing for `warmup` + `seconds`, from `processes`
     client processes; returns throughput and latency percentiles of the last `seconds`.
 
@@ -283,8 +315,13 @@ async def _read_status(reader: asyncio.StreamReader) -> int:
     return int(status_line.split()[1])
 
 
-async def _mix_worker(port: int, ops: Ops, until: float,
-                      lat: dict[str, list[float]], errors: dict[str, dict[int, int]]) -> None:
+async def _mix_worker(
+    port: int,
+    ops: Ops,
+    until: float,
+    lat: dict[str, list[float]],
+    errors: dict[str, dict[int, int]],
+) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         while time.perf_counter() < until:
@@ -347,8 +384,9 @@ def _percentile(sorted_lat: list[float], p: float) -> float:
     return sorted_lat[min(len(sorted_lat) - 1, int(p * len(sorted_lat)))] * 1000
 
 
-def mix_load(lanes: Sequence[tuple[int, Ops]], *, seconds: float,
-             processes: int = 1) -> dict[str, OpResult]:
+def mix_load(
+    lanes: Sequence[tuple[int, Ops]], *, seconds: float, processes: int = 1
+) -> dict[str, OpResult]:
     """One keep-alive connection per (port, ops) lane for `seconds`, the lanes spread over
     `processes` client processes; per-operation throughput, percentiles and errors."""
     ctx = mp.get_context("spawn")
@@ -387,8 +425,20 @@ def hub_env(database_url: str, work: Path) -> dict[str, str]:
     }
 
 
-__all__ = ["Call", "LoadResult", "OpResult", "Ops", "Signer", "hub_env", "make_signer",
-           "mix_load", "operator", "raw_sm2_signs_per_second", "sign_load", "statistics"]
+__all__ = [
+    "Call",
+    "LoadResult",
+    "OpResult",
+    "Ops",
+    "Signer",
+    "hub_env",
+    "make_signer",
+    "mix_load",
+    "operator",
+    "raw_sm2_signs_per_second",
+    "sign_load",
+    "statistics",
+]
 
 
 # --- CPU accounting: the figure that survives a busy machine -------------------------------

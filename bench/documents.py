@@ -36,14 +36,28 @@ def rate(fn: Callable[[], object], seconds: float = SECONDS) -> float:
 def main() -> None:
     key = SM2PrivateKey.generate()
     now = datetime.now(UTC)
-    cert = build_certificate(subject=Name("bench"), subject_key=key.public_key,
-                             issuer=Name("bench"), issuer_key=key, is_ca=True,
-                             not_before=now - timedelta(days=1))
+    cert = build_certificate(
+        subject=Name("bench"),
+        subject_key=key.public_key,
+        issuer=Name("bench"),
+        issuer_key=key,
+        is_ca=True,
+        not_before=now - timedelta(days=1),
+    )
     seal = build_seal_v4(
-        esid="bench-1", vid="bench", seal_type=1, name="基准测试有限公司",
-        signer_certs=[cert.der], picture=render_official_seal("基准测试有限公司", "1", dpi=150),
-        picture_type="png", width_mm=42, height_mm=42, valid_start=now - timedelta(days=1),
-        valid_end=now + timedelta(days=30), maker_cert=cert.der, maker_key=key,
+        esid="bench-1",
+        vid="bench",
+        seal_type=1,
+        name="基准测试有限公司",
+        signer_certs=[cert.der],
+        picture=render_official_seal("基准测试有限公司", "1", dpi=150),
+        picture_type="png",
+        width_mm=42,
+        height_mm=42,
+        valid_start=now - timedelta(days=1),
+        valid_end=now + timedelta(days=30),
+        maker_cert=cert.der,
+        maker_key=key,
     )
     text = "本文件用于测量签章与验章的吞吐量，每页约四十行中文正文。\n" * 400
     pages = text_to_pages(text)[:10]
@@ -56,9 +70,14 @@ def main() -> None:
     loop = asyncio.new_event_loop()
 
     def sign_once() -> bytes:
-        return loop.run_until_complete(sign_ofd(
-            document, seal_der=seal, sign_tbs=sign_tbs,
-            placements=[StampPosition(page=9, x_mm=140, y_mm=220)])).data
+        return loop.run_until_complete(
+            sign_ofd(
+                document,
+                seal_der=seal,
+                sign_tbs=sign_tbs,
+                placements=[StampPosition(page=9, x_mm=140, y_mm=220)],
+            )
+        ).data
 
     signed = sign_once()
     assert verify_ofd(signed, **LIMITS).intact  # the bench PKI's root is not trusted
@@ -75,10 +94,14 @@ def main() -> None:
     print(f"document: 10-page OFD, {len(document)} bytes; signed {len(signed)} bytes")
     print(f"raw SM2 sign            {raw_sign:10.1f} /s")
     print(f"raw SM2 verify          {raw_verify:10.1f} /s")
-    print(f"OFD signings            {ofd_sign:10.1f} /s  "
-          f"= {raw_sign / ofd_sign:5.2f} raw SM2 signs per document signing")
-    print(f"OFD verifications       {ofd_verify:10.1f} /s  "
-          f"= {raw_verify / ofd_verify:5.2f} raw SM2 verifies per document verification")
+    print(
+        f"OFD signings            {ofd_sign:10.1f} /s  "
+        f"= {raw_sign / ofd_sign:5.2f} raw SM2 signs per document signing"
+    )
+    print(
+        f"OFD verifications       {ofd_verify:10.1f} /s  "
+        f"= {raw_verify / ofd_verify:5.2f} raw SM2 verifies per document verification"
+    )
     print(f"ratio OFD sign / raw sign   {ofd_sign / raw_sign:6.3f}")
     print(f"ratio OFD verify / raw verify {ofd_verify / raw_verify:6.3f}")
 

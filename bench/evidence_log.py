@@ -64,6 +64,7 @@ def _ms(times: list[float]) -> tuple[float, float]:
 
 # --- 1. appends through the database ----------------------------------------------------
 
+
 async def _bench_db(
     url: str, appends: int, in_flight: int, rounds: int
 ) -> tuple[float, float, float, float, float]:
@@ -83,12 +84,18 @@ async def _bench_db(
         log = await EvidenceLog.open(db, origin="bench", master_key=os.urandom(16))
         await EvidenceEntry.raw(
             "CREATE TABLE bench_bare (idx BIGINT UNIQUE, tenant VARCHAR(64), leaf "
-            + ("BYTEA" if db.is_postgres else "BLOB") + ", leaf_hash VARCHAR(64))")
+            + ("BYTEA" if db.is_postgres else "BLOB")
+            + ", leaf_hash VARCHAR(64))"
+        )
         now = datetime.now(UTC)
         events = [
-            Event(EventType.SIGNATURE_MADE, "tenant-bench", now,
-                  subject={"signature_id": f"s{i}", "seal_id": "seal-1", "vendor": "local"},
-                  digests={"document_sm3": "ab" * 32, "ses_signature_sm3": "cd" * 32})
+            Event(
+                EventType.SIGNATURE_MADE,
+                "tenant-bench",
+                now,
+                subject={"signature_id": f"s{i}", "seal_id": "seal-1", "vendor": "local"},
+                digests={"document_sm3": "ab" * 32, "ses_signature_sm3": "cd" * 32},
+            )
             for i in range(appends)
         ]
         batches: list[int] = []
@@ -131,7 +138,9 @@ async def _bench_db(
                 async with db.transaction():
                     await EvidenceEntry.raw(
                         "INSERT INTO bench_bare (idx, tenant, leaf, leaf_hash) VALUES "
-                        + ", ".join(["({}, {}, {}, {})"] * len(rows)), *values)
+                        + ", ".join(["({}, {}, {}, {})"] * len(rows)),
+                        *values,
+                    )
                 pos += size
                 bare_idx += size
             bare_rates.append(pos / (time.perf_counter() - t0))
@@ -146,8 +155,13 @@ async def _bench_db(
             await log.inclusion_proof(rng.randrange(size), size)
             proof_times.append(time.perf_counter() - t0)
         await log.close()
-        return (max(log_rates), max(bare_rates), statistics.median(ratios),
-                statistics.fmean(all_sizes), statistics.median(proof_times) * 1000)
+        return (
+            max(log_rates),
+            max(bare_rates),
+            statistics.median(ratios),
+            statistics.fmean(all_sizes),
+            statistics.median(proof_times) * 1000,
+        )
     finally:
         await db.close()
 
@@ -158,40 +172,55 @@ def bench_appends(appends: int, in_flight: int, postgres: str | None) -> list[st
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
         log_rate, bare, ratio, batch, proof_ms = asyncio.run(
-            _bench_db(url, appends, in_flight, rounds))
-        print(f"SQLite     appends {log_rate:8,.0f}/s   bare insert loop {bare:8,.0f} rows/s   "
-              f"ratio {log_rate / bare:.2f} (median of rounds {ratio:.2f})   "
-              f"mean group-commit batch {batch:.0f}   inclusion proof from DB "
-              f"{proof_ms:.2f} ms")
+            _bench_db(url, appends, in_flight, rounds)
+        )
+        print(
+            f"SQLite     appends {log_rate:8,.0f}/s   bare insert loop {bare:8,.0f} rows/s   "
+            f"ratio {log_rate / bare:.2f} (median of rounds {ratio:.2f})   "
+            f"mean group-commit batch {batch:.0f}   inclusion proof from DB "
+            f"{proof_ms:.2f} ms"
+        )
     if not postgres:
         print("PostgreSQL skipped: pass --postgres URL or set SEALHUB_TEST_POSTGRES_URL")
         return verdicts
     url = asyncio.run(create_database(postgres, "sealhub_bench_log"))
     try:
         log_rate, bare, ratio, batch, proof_ms = asyncio.run(
-            _bench_db(url, appends, in_flight, rounds))
+            _bench_db(url, appends, in_flight, rounds)
+        )
     finally:
         asyncio.run(drop_database(postgres, url))
-    print(f"PostgreSQL appends {log_rate:8,.0f}/s   bare insert loop {bare:8,.0f} rows/s   "
-          f"ratio {log_rate / bare:.2f} (median of rounds {ratio:.2f})   "
-          f"mean group-commit batch {batch:.0f}   inclusion proof from DB {proof_ms:.2f} ms")
-    print(f"({in_flight} concurrent appenders, {appends:,} appends in {rounds} rounds, "
-          "best round of each)")
-    verdicts.append(f"goal >= {GOAL_PG_APPENDS:,} appends/s on PostgreSQL: "
-                    + ("meets" if log_rate >= GOAL_PG_APPENDS else "MISSES")
-                    + f" ({log_rate:,.0f}/s)")
+    print(
+        f"PostgreSQL appends {log_rate:8,.0f}/s   bare insert loop {bare:8,.0f} rows/s   "
+        f"ratio {log_rate / bare:.2f} (median of rounds {ratio:.2f})   "
+        f"mean group-commit batch {batch:.0f}   inclusion proof from DB {proof_ms:.2f} ms"
+    )
+    print(
+        f"({in_flight} concurrent appenders, {appends:,} appends in {rounds} rounds, "
+        "best round of each)"
+    )
+    verdicts.append(
+        f"goal >= {GOAL_PG_APPENDS:,} appends/s on PostgreSQL: "
+        + ("meets" if log_rate >= GOAL_PG_APPENDS else "MISSES")
+        + f" ({log_rate:,.0f}/s)"
+    )
     return verdicts
 
 
 # --- 2. proofs at 1M entries ----------------------------------------------------------------
+
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--proofs", type=int, default=2000)
     parser.add_argument("--appends", type=int, default=20_000)
-    parser.add_argument("--in-flight", type=int, default=1000,
-                        help="concurrent appenders (signings waiting for their entry)")
+    parser.add_argument(
+        "--in-flight",
+        type=int,
+        default=1000,
+        help="concurrent appenders (signings waiting for their entry)",
+    )
     parser.add_argument("--postgres", default=os.environ.get("SEALHUB_TEST_POSTGRES_URL"))
     args = parser.parse_args()
     verdicts = bench_appends(args.appends, args.in_flight, args.postgres)
@@ -205,8 +234,10 @@ def main() -> int:
     for i in range(n):
         store.append_leaf_hash(leaf_hash(template + str(i).encode() + b"}"))
     build = time.perf_counter() - t0
-    print(f"built {n:,} entries in memory in {build:.1f} s ({n / build:,.0f} appends/s, "
-          f"node table {sum(len(lv) for lv in store._levels):,} hashes)")
+    print(
+        f"built {n:,} entries in memory in {build:.1f} s ({n / build:,.0f} appends/s, "
+        f"node table {sum(len(lv) for lv in store._levels):,} hashes)"
+    )
 
     # The 2M hashes are long-lived: move them out of the collector's view, as a server
     # holding the table would, so the timings below are proofs and not GC passes.
@@ -215,8 +246,7 @@ def main() -> int:
 
     t0 = time.perf_counter()
     root = root_hash(store)
-    print(f"tree head at {n:,}: {(time.perf_counter() - t0) * 1000:.3f} ms "
-          f"({root.hex()[:16]}..)")
+    print(f"tree head at {n:,}: {(time.perf_counter() - t0) * 1000:.3f} ms ({root.hex()[:16]}..)")
 
     sizes = [n] + [rng.randint(n // 2, n) for _ in range(args.proofs - 1)]
     inc_args = [(store, rng.randrange(size), size) for size in sizes]
@@ -245,22 +275,28 @@ def main() -> int:
     _, con_cpu99 = _ms(con_cpu)
     ver_mean, _ = _ms(ver_times)
     cver_mean, _ = _ms(cver_times)
-    print(f"inclusion proof   generate median {inc_mean:.4f} ms  p99 {inc_p99:.4f} ms "
-          f"(CPU p99 {inc_cpu99:.4f} ms)   "
-          f"verify (baseline) {ver_mean:.4f} ms   ratio generate/verify {inc_mean / ver_mean:.2f}")
-    print(f"consistency proof generate median {con_mean:.4f} ms  p99 {con_p99:.4f} ms "
-          f"(CPU p99 {con_cpu99:.4f} ms)   "
-          f"verify (baseline) {cver_mean:.4f} ms   ratio generate/verify "
-          f"{con_mean / cver_mean:.2f}")
+    print(
+        f"inclusion proof   generate median {inc_mean:.4f} ms  p99 {inc_p99:.4f} ms "
+        f"(CPU p99 {inc_cpu99:.4f} ms)   "
+        f"verify (baseline) {ver_mean:.4f} ms   ratio generate/verify {inc_mean / ver_mean:.2f}"
+    )
+    print(
+        f"consistency proof generate median {con_mean:.4f} ms  p99 {con_p99:.4f} ms "
+        f"(CPU p99 {con_cpu99:.4f} ms)   "
+        f"verify (baseline) {cver_mean:.4f} ms   ratio generate/verify "
+        f"{con_mean / cver_mean:.2f}"
+    )
     # The goal is judged on CPU time per proof: wall-clock p99 on a shared machine is
     # dominated by being preempted, which no proof algorithm controls.
     worst = max(inc_cpu99, con_cpu99)
     load = os.getloadavg()[0]
     print(f"(wall p99 includes preemption: load average {load:.1f} on {os.cpu_count()} CPUs)")
     verdict = "meets" if worst <= GOAL_PROOF_MS else "MISSES"
-    verdicts.append(f"goal <= {GOAL_PROOF_MS} ms per proof at {n:,} entries: {verdict} "
-                    f"(CPU p99 {worst:.4f} ms, wall median "
-                    f"{max(inc_mean, con_mean):.4f} ms, wall p99 {max(inc_p99, con_p99):.4f} ms)")
+    verdicts.append(
+        f"goal <= {GOAL_PROOF_MS} ms per proof at {n:,} entries: {verdict} "
+        f"(CPU p99 {worst:.4f} ms, wall median "
+        f"{max(inc_mean, con_mean):.4f} ms, wall p99 {max(inc_p99, con_p99):.4f} ms)"
+    )
     for line in verdicts:
         print(line)
     return 0

@@ -51,16 +51,21 @@ def run(engine: str, url: str, raw: float) -> None:
                 cpu = f"{1000 * hub_cpu / max(r.all_ok, 1):4.1f} ms hub"
                 if url.startswith("postgres"):
                     cpu += f" + {1000 * db_cpu / max(r.all_ok, 1):3.1f} ms PostgreSQL"
-                print(f"{engine:10s} conns={conns:3d}  {r.per_second:7.1f} signings/s  "
-                      f"p50 {r.p50_ms:6.1f} ms  p99 {r.p99_ms:6.1f} ms  errors {r.errors:4d}  "
-                      f"ratio to raw SM2 {r.per_second / raw:.3f}  CPU/signing {cpu}", flush=True)
+                print(
+                    f"{engine:10s} conns={conns:3d}  {r.per_second:7.1f} signings/s  "
+                    f"p50 {r.p50_ms:6.1f} ms  p99 {r.p99_ms:6.1f} ms  errors {r.errors:4d}  "
+                    f"ratio to raw SM2 {r.per_second / raw:.3f}  CPU/signing {cpu}",
+                    flush=True,
+                )
 
 
 def main() -> int:
     raw = raw_sm2_signs_per_second()
     print(f"raw SM2 signs/s (tongsuopy, one core, same run): {raw:.0f}")
-    print(f"hub: sealhub serve --workers {WORKERS}; {SECONDS:.0f} s per point; "
-          f"cores on this machine: {os.cpu_count()}")
+    print(
+        f"hub: sealhub serve --workers {WORKERS}; {SECONDS:.0f} s per point; "
+        f"cores on this machine: {os.cpu_count()}"
+    )
     with tempfile.TemporaryDirectory() as d:
         run("sqlite", f"sqlite:///{d}/bench.db", raw)
     pg = os.environ.get("SEALHUB_BENCH_POSTGRES_URL") or os.environ.get("SEALHUB_TEST_POSTGRES_URL")

@@ -104,17 +104,34 @@ class Lane:
         name = self._rng.choices(names, weights=[w for _, w in self.weights])[0]
         auth = self.headers
         if name == "sign":
-            body = (f'{{"seal_id":"{self.sign_seal}","password":"{SEAL_PASSWORD}",'
-                    f'"document_sm3":"{secrets.token_hex(32)}"}}').encode()
-            return name, [Call("POST", "/api/v1/signatures",
-                               {**auth, "Idempotency-Key": secrets.token_hex(12)}, body)]
+            body = (
+                f'{{"seal_id":"{self.sign_seal}","password":"{SEAL_PASSWORD}",'
+                f'"document_sm3":"{secrets.token_hex(32)}"}}'
+            ).encode()
+            return name, [
+                Call(
+                    "POST",
+                    "/api/v1/signatures",
+                    {**auth, "Idempotency-Key": secrets.token_hex(12)},
+                    body,
+                )
+            ]
         if name == "verify":
-            return name, [Call("POST", "/api/v1/verify", {}, self._rng.choice(self.verify_bodies),
-                               f"multipart/form-data; boundary={self.boundary}")]
+            return name, [
+                Call(
+                    "POST",
+                    "/api/v1/verify",
+                    {},
+                    self._rng.choice(self.verify_bodies),
+                    f"multipart/form-data; boundary={self.boundary}",
+                )
+            ]
         if name == "lifecycle":
             seal = f"/api/v1/seals/{self.lifecycle_seal}"
-            return name, [Call("POST", seal + "/suspend", auth, b'{"reason":"load: suspend"}'),
-                          Call("POST", seal + "/resume", auth, b'{"reason":"load: resume"}')]
+            return name, [
+                Call("POST", seal + "/suspend", auth, b'{"reason":"load: suspend"}'),
+                Call("POST", seal + "/resume", auth, b'{"reason":"load: resume"}'),
+            ]
         if self._rng.random() < 0.5:
             return name, [Call("GET", f"/api/v1/seals/{self.sign_seal}", auth)]
         sig = self._rng.choice(self.signature_ids)
@@ -159,8 +176,9 @@ def make_lanes(hub: HubProcess, signers: list[Signer], conns: int) -> list[Lane]
 # --- databases -----------------------------------------------------------------------------
 
 
-async def _copy_rows(url: str, table: str, template_sql: str, count: int, arg: Any,
-                     make: Any) -> None:
+async def _copy_rows(
+    url: str, table: str, template_sql: str, count: int, arg: Any, make: Any
+) -> None:
     """COPY `count` rows into `table`, each a copy of one real row with `make(i, row)`
     overrides (every column the table has, so schema changes need no edit here)."""
     import asyncpg
@@ -197,19 +215,24 @@ async def seed_tenants(url: str, signer: Signer, count: int) -> list[uuid.UUID]:
     return ids
 
 
-async def seed_seals(url: str, signer: Signer, count: int,
-                     tenants: list[uuid.UUID] | None) -> None:
+async def seed_seals(url: str, signer: Signer, count: int, tenants: list[uuid.UUID] | None) -> None:
     """`count` more seals spread over `tenants` (None: the signer's own tenant), copies
     of the signer's seal row."""
     stamp = secrets.token_hex(2)
 
     def make(i: int, template: dict[str, Any]) -> dict[str, Any]:
-        return {"id": uuid.uuid4(), "esid": f"seed{stamp}{i:010d}",
-                "tenant_id": tenants[i % len(tenants)] if tenants else template["tenant_id"],
-                "owner_account_id": uuid.uuid4(), "seal_der": None, "picture": None}
+        return {
+            "id": uuid.uuid4(),
+            "esid": f"seed{stamp}{i:010d}",
+            "tenant_id": tenants[i % len(tenants)] if tenants else template["tenant_id"],
+            "owner_account_id": uuid.uuid4(),
+            "seal_der": None,
+            "picture": None,
+        }
 
-    await _copy_rows(url, "seal", "SELECT * FROM seal WHERE id = $1", count,
-                     uuid.UUID(signer.seal_id), make)
+    await _copy_rows(
+        url, "seal", "SELECT * FROM seal WHERE id = $1", count, uuid.UUID(signer.seal_id), make
+    )
 
 
 async def storage_per_signing(url: str) -> float:
@@ -245,8 +268,10 @@ async def count_rows(url: str) -> tuple[int, int]:
 
 def _fmt(name: str, r: OpResult) -> str:
     errors = ",".join(f"{s}x{n}" for s, n in sorted(r.errors.items())) or "0"
-    return (f"  {name:10s} {r.per_second:8.1f} ops/s  p50 {r.p50_ms:7.1f}  p95 {r.p95_ms:7.1f}"
-            f"  p99 {r.p99_ms:7.1f} ms  errors {errors}")
+    return (
+        f"  {name:10s} {r.per_second:8.1f} ops/s  p50 {r.p50_ms:7.1f}  p95 {r.p95_ms:7.1f}"
+        f"  p99 {r.p99_ms:7.1f} ms  errors {errors}"
+    )
 
 
 def scaling(base: str, work: Path) -> None:
@@ -260,8 +285,10 @@ def scaling(base: str, work: Path) -> None:
         op = operator(hubs[0])
         signers = [make_signer(hubs[0], op, n) for n in range(SIGNERS)]
         lanes = make_lanes(hubs[0], signers, CONNS)
-        print(f"\n== mix over loopback: {CONNS} keep-alive connections, {SIGNERS} tenants, "
-              f"{SECONDS:.0f} s per point, hub processes x {HUB_WORKERS} worker(s)")
+        print(
+            f"\n== mix over loopback: {CONNS} keep-alive connections, {SIGNERS} tenants, "
+            f"{SECONDS:.0f} s per point, hub processes x {HUB_WORKERS} worker(s)"
+        )
         totals: dict[int, float] = {}
         signs: dict[int, float] = {}
         cpu_per_op: dict[int, float] = {}
@@ -279,13 +306,18 @@ def scaling(base: str, work: Path) -> None:
             signs[k] = results["sign"].per_second if "sign" in results else 0.0
             errors = sum(r.error_count for r in results.values())
             cpu_per_op[k] = (hub_cpu + pg_cpu) / max(ops, 1)
-            print(f"{k} hub process(es): {totals[k]:.1f} ops/s total "
-                  f"({signs[k]:.1f} signings/s), errors {errors}, "
-                  f"scaling efficiency {totals[k] / (k * totals[1]):.2f}", flush=True)
-            print(f"  CPU per op: hub {1000 * hub_cpu / max(ops, 1):.1f} ms + PostgreSQL "
-                  f"{1000 * pg_cpu / max(ops, 1):.1f} ms; hub processes busy "
-                  f"{hub_cpu / SECONDS:.2f} cores; load average {load_before:.1f}; "
-                  f"CPU efficiency vs 1 process {cpu_per_op[1] / cpu_per_op[k]:.2f}")
+            print(
+                f"{k} hub process(es): {totals[k]:.1f} ops/s total "
+                f"({signs[k]:.1f} signings/s), errors {errors}, "
+                f"scaling efficiency {totals[k] / (k * totals[1]):.2f}",
+                flush=True,
+            )
+            print(
+                f"  CPU per op: hub {1000 * hub_cpu / max(ops, 1):.1f} ms + PostgreSQL "
+                f"{1000 * pg_cpu / max(ops, 1):.1f} ms; hub processes busy "
+                f"{hub_cpu / SECONDS:.2f} cores; load average {load_before:.1f}; "
+                f"CPU efficiency vs 1 process {cpu_per_op[1] / cpu_per_op[k]:.2f}"
+            )
             for name, _ in MIX:
                 if name in results:
                     print(_fmt(name, results[name]))
@@ -313,8 +345,10 @@ def cost_growth(base: str, work: Path) -> None:
         # Nine more seals in the signer's tenant: 10 seals in the database.
         asyncio.run(seed_seals(url, signer, 9, None))
         sign_load(hub.port, [signer], conns=COST_CONNS, seconds=2)  # warm up
-        print(f"\n== cost growth: signing, {COST_CONNS} connections, {COST_SECONDS:.0f} s "
-              "per point, one hub process")
+        print(
+            f"\n== cost growth: signing, {COST_CONNS} connections, {COST_SECONDS:.0f} s "
+            "per point, one hub process"
+        )
         labels: list[str] = []
         series: dict[str, list[float]] = {"p50 latency": [], "CPU per signing": []}
 
@@ -328,9 +362,12 @@ def cost_growth(base: str, work: Path) -> None:
             labels.append(label)
             series["p50 latency"].append(r.p50_ms)
             series["CPU per signing"].append(cpu_ms)
-            print(f"  {label:28s} tenants {tenants:5d}  seals {seals:6d}  "
-                  f"{r.per_second:6.1f} signings/s  p50 {r.p50_ms:6.1f}  p99 {r.p99_ms:6.1f} ms  "
-                  f"CPU/signing {cpu_ms:5.1f} ms  errors {r.errors}", flush=True)
+            print(
+                f"  {label:28s} tenants {tenants:5d}  seals {seals:6d}  "
+                f"{r.per_second:6.1f} signings/s  p50 {r.p50_ms:6.1f}  p99 {r.p99_ms:6.1f} ms  "
+                f"CPU/signing {cpu_ms:5.1f} ms  errors {r.errors}",
+                flush=True,
+            )
 
         measure("baseline")
         measure("baseline again (noise)")
@@ -345,12 +382,16 @@ def cost_growth(base: str, work: Path) -> None:
         for name, values in series.items():
             base_value = (values[0] + values[1]) / 2
             noise = abs(values[0] - values[1]) / base_value
-            growth = ", ".join(f"{label}: {value / base_value:.2f}x"
-                               for label, value in zip(labels[2:], values[2:], strict=True))
+            growth = ", ".join(
+                f"{label}: {value / base_value:.2f}x"
+                for label, value in zip(labels[2:], values[2:], strict=True)
+            )
             print(f"  {name} vs baseline: {growth}  (baseline-to-baseline spread {noise:.0%})")
         per = asyncio.run(storage_per_signing(url))
-        print(f"  storage per signing (signature record + evidence log, with indexes): "
-              f"{per / 1024:.1f} KiB")
+        print(
+            f"  storage per signing (signature record + evidence log, with indexes): "
+            f"{per / 1024:.1f} KiB"
+        )
     finally:
         hub.stop()
         asyncio.run(drop_database(base, url))
@@ -358,22 +399,29 @@ def cost_growth(base: str, work: Path) -> None:
 
 def main() -> int:
     base = os.environ.get("SEALHUB_BENCH_POSTGRES_URL") or os.environ.get(
-        "SEALHUB_TEST_POSTGRES_URL")
+        "SEALHUB_TEST_POSTGRES_URL"
+    )
     if not base:
-        print("bench/load.py: skipped (set SEALHUB_BENCH_POSTGRES_URL or "
-              "SEALHUB_TEST_POSTGRES_URL to a PostgreSQL server)")
+        print(
+            "bench/load.py: skipped (set SEALHUB_BENCH_POSTGRES_URL or "
+            "SEALHUB_TEST_POSTGRES_URL to a PostgreSQL server)"
+        )
         return 0
     started = time.monotonic()
     raw = raw_sm2_signs_per_second(1.0)
-    print(f"raw SM2 signs/s (tongsuopy, one core, same run): {raw:.0f}; "
-          f"cores: {os.cpu_count()}; load average now: {os.getloadavg()[0]:.1f}")
+    print(
+        f"raw SM2 signs/s (tongsuopy, one core, same run): {raw:.0f}; "
+        f"cores: {os.cpu_count()}; load average now: {os.getloadavg()[0]:.1f}"
+    )
     with tempfile.TemporaryDirectory() as work:
         if not os.environ.get("LOAD_SKIP_SCALING"):
             scaling(base, Path(work))
         if not os.environ.get("LOAD_SKIP_COST"):
             cost_growth(base, Path(work))
-    print(f"\ntotal {time.monotonic() - started:.0f} s; load average at the end: "
-          f"{os.getloadavg()[0]:.1f} (other work on this machine shows up as noise)")
+    print(
+        f"\ntotal {time.monotonic() - started:.0f} s; load average at the end: "
+        f"{os.getloadavg()[0]:.1f} (other work on this machine shows up as noise)"
+    )
     return 0
 
 

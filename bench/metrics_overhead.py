@@ -48,8 +48,7 @@ BURST_SECONDS = 1.5
 class Workload:
     """One request kind against one hub: `label`, and `request()` kwargs per call."""
 
-    def __init__(self, label: str, method: str, path: str,
-                 make: Any) -> None:
+    def __init__(self, label: str, method: str, path: str, make: Any) -> None:
         self.label, self.method, self.path, self.make = label, method, path, make
 
 
@@ -58,19 +57,32 @@ def _signing(hub: HubProcess) -> Workload:
     signer = make_signer(hub, operator(hub))
 
     def make() -> dict[str, Any]:
-        return {"headers": {**signer.headers, "Idempotency-Key": secrets.token_hex(12)},
-                "json": {"seal_id": signer.seal_id, "password": SEAL_PASSWORD,
-                         "document_sm3": secrets.token_hex(32), "property_info": "bench.txt"}}
+        return {
+            "headers": {**signer.headers, "Idempotency-Key": secrets.token_hex(12)},
+            "json": {
+                "seal_id": signer.seal_id,
+                "password": SEAL_PASSWORD,
+                "document_sm3": secrets.token_hex(32),
+                "property_info": "bench.txt",
+            },
+        }
 
-    return Workload("sign (POST /api/v1/signatures, personal seal, local vendor)",
-                    "POST", "/api/v1/signatures", make)
+    return Workload(
+        "sign (POST /api/v1/signatures, personal seal, local vendor)",
+        "POST",
+        "/api/v1/signatures",
+        make,
+    )
 
 
 def _verification() -> Workload:
     data = SAMPLE.read_bytes()
-    return Workload("verify (POST /api/v1/verify, real V4 SES_Signature) - signing unavailable",
-                    "POST", "/api/v1/verify",
-                    lambda: {"files": {"file": ("SignedValue.dat", data)}})
+    return Workload(
+        "verify (POST /api/v1/verify, real V4 SES_Signature) - signing unavailable",
+        "POST",
+        "/api/v1/verify",
+        lambda: {"files": {"file": ("SignedValue.dat", data)}},
+    )
 
 
 async def _burst(client: httpx.AsyncClient, work: Workload, seconds: float) -> tuple[float, int]:
@@ -92,13 +104,15 @@ async def _burst(client: httpx.AsyncClient, work: Workload, seconds: float) -> t
     return done / (time.monotonic() - started), failed
 
 
-async def _measure(hubs: dict[str, HubProcess], works: dict[str, Workload]
-                   ) -> tuple[dict[str, list[float]], int]:
+async def _measure(
+    hubs: dict[str, HubProcess], works: dict[str, Workload]
+) -> tuple[dict[str, list[float]], int]:
     rates: dict[str, list[float]] = {"on": [], "off": []}
     failures = 0
     limits = httpx.Limits(max_connections=CONCURRENCY)
-    clients = {m: httpx.AsyncClient(base_url=h.url, timeout=60, limits=limits)
-               for m, h in hubs.items()}
+    clients = {
+        m: httpx.AsyncClient(base_url=h.url, timeout=60, limits=limits) for m, h in hubs.items()
+    }
     try:
         for mode, client in clients.items():  # warm up
             await _burst(client, works[mode], 0.5)
@@ -120,10 +134,20 @@ def _middleware_cost_us(rounds: int = 20, per_round: int = 500) -> float:
     from hub.settings import MetricsSettings, Settings
 
     apps = {on: create_app(Settings(metrics=MetricsSettings(enabled=on))) for on in (True, False)}
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-             "method": "GET", "scheme": "http", "path": "/health/live",
-             "raw_path": b"/health/live", "query_string": b"", "root_path": "",
-             "headers": [], "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/health/live",
+        "raw_path": b"/health/live",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 80),
+    }
 
     async def receive() -> dict[str, object]:
         return {"type": "http.request", "body": b"", "more_body": False}
@@ -163,11 +187,13 @@ def main() -> int:
         hubs: dict[str, HubProcess] = {}
         try:
             for mode in ("on", "off"):
-                env = {"SEALHUB_METRICS": "1" if mode == "on" else "0",
-                       "DATABASE_URL": f"sqlite:///{tmp}/{mode}.db",
-                       "SEALHUB_DATA_DIR": f"{tmp}/{mode}",
-                       "SEALHUB_MASTER_KEY": base64.b64encode(secrets.token_bytes(16)).decode(),
-                       "PROMETHEUS_MULTIPROC_DIR": ""}
+                env = {
+                    "SEALHUB_METRICS": "1" if mode == "on" else "0",
+                    "DATABASE_URL": f"sqlite:///{tmp}/{mode}.db",
+                    "SEALHUB_DATA_DIR": f"{tmp}/{mode}",
+                    "SEALHUB_MASTER_KEY": base64.b64encode(secrets.token_bytes(16)).decode(),
+                    "PROMETHEUS_MULTIPROC_DIR": "",
+                }
                 hubs[mode] = HubProcess(env, log=Path(tmp) / f"{mode}.log").start()
             try:
                 works = {mode: _signing(hub) for mode, hub in hubs.items()}
@@ -183,27 +209,40 @@ def main() -> int:
     cost = (1 - on / off) * 100
     # One on/off ratio per ABBA round (its two "on" bursts over its two "off" bursts):
     # their spread is the noise of this machine.
-    per_round = [(rates["on"][2 * i] + rates["on"][2 * i + 1])
-                 / (rates["off"][2 * i] + rates["off"][2 * i + 1]) for i in range(ROUNDS)]
+    per_round = [
+        (rates["on"][2 * i] + rates["on"][2 * i + 1])
+        / (rates["off"][2 * i] + rates["off"][2 * i + 1])
+        for i in range(ROUNDS)
+    ]
     added = _middleware_cost_us()
     estimate = added * off / 1e6 * 100
-    print(f"metrics overhead: two hubs on loopback (1 worker each, metrics on / off), "
-          f"{CONCURRENCY} concurrent clients, {ROUNDS} ABBA rounds of {BURST_SECONDS}s bursts")
+    print(
+        f"metrics overhead: two hubs on loopback (1 worker each, metrics on / off), "
+        f"{CONCURRENCY} concurrent clients, {ROUNDS} ABBA rounds of {BURST_SECONDS}s bursts"
+    )
     print(f"workload: {works['on'].label}")
     print(f"{'':<10} {'metrics on':>12} {'metrics off':>12} {'on/off':>8} {'cost':>7}")
-    print(f"{'req/s':<10} {on:>12.1f} {off:>12.1f} {on / off:>8.3f} {cost:>6.1f}%  "
-          f"(medians of {len(rates['on'])} bursts per mode)")
+    print(
+        f"{'req/s':<10} {on:>12.1f} {off:>12.1f} {on / off:>8.3f} {cost:>6.1f}%  "
+        f"(medians of {len(rates['on'])} bursts per mode)"
+    )
     inside = min(per_round) <= 1 <= max(per_round)
-    print(f"per-round on/off ratios: min {min(per_round):.3f}, median "
-          f"{statistics.median(per_round):.3f}, max {max(per_round):.3f} ("
-          + ("1.0 inside: no difference measurable by throughput here" if inside
-             else "1.0 outside") + ")")
+    print(
+        f"per-round on/off ratios: min {min(per_round):.3f}, median "
+        f"{statistics.median(per_round):.3f}, max {max(per_round):.3f} ("
+        + ("1.0 inside: no difference measurable by throughput here" if inside else "1.0 outside")
+        + ")"
+    )
     print(f"failed requests during the run: {failures}")
-    print(f"in-process: metrics middleware adds {added:.1f} us per request "
-          f"= {estimate:.2f}% of one worker at {off:.0f} req/s; "
-          f"one record_http_request: {_record_cost_us():.1f} us")
-    print(f"goal (cost <= 5%): {'met' if estimate <= 5 else 'NOT met'} by the in-process "
-          f"cost ({estimate:.2f}%); throughput says {cost:.1f}% within the noise above")
+    print(
+        f"in-process: metrics middleware adds {added:.1f} us per request "
+        f"= {estimate:.2f}% of one worker at {off:.0f} req/s; "
+        f"one record_http_request: {_record_cost_us():.1f} us"
+    )
+    print(
+        f"goal (cost <= 5%): {'met' if estimate <= 5 else 'NOT met'} by the in-process "
+        f"cost ({estimate:.2f}%); throughput says {cost:.1f}% within the noise above"
+    )
     return 0
 
 

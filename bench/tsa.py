@@ -61,20 +61,39 @@ def main() -> int:
 
     now = datetime.now(UTC).replace(microsecond=0)
     maker_key, signer_key = SM2PrivateKey.generate(), SM2PrivateKey.generate()
-    maker = build_certificate(subject=Name("Bench Maker"), subject_key=maker_key.public_key,
-                              issuer=Name("Bench Maker"), issuer_key=maker_key, is_ca=True,
-                              not_before=now - timedelta(days=1))
-    signer = build_certificate(subject=Name("Bench Signer"), subject_key=signer_key.public_key,
-                               issuer=maker, issuer_key=maker_key,
-                               not_before=now - timedelta(days=1))
+    maker = build_certificate(
+        subject=Name("Bench Maker"),
+        subject_key=maker_key.public_key,
+        issuer=Name("Bench Maker"),
+        issuer_key=maker_key,
+        is_ca=True,
+        not_before=now - timedelta(days=1),
+    )
+    signer = build_certificate(
+        subject=Name("Bench Signer"),
+        subject_key=signer_key.public_key,
+        issuer=maker,
+        issuer_key=maker_key,
+        not_before=now - timedelta(days=1),
+    )
     seal = build_seal_v4(
-        esid="11010000000001", vid="SealHub", seal_type=1, name="Bench seal",
-        signer_certs=[signer.der], picture=PNG, picture_type="png", width_mm=40, height_mm=40,
-        valid_start=now - timedelta(hours=1), valid_end=now + timedelta(days=30),
-        maker_cert=maker.der, maker_key=maker_key, create_date=now - timedelta(minutes=5))
+        esid="11010000000001",
+        vid="SealHub",
+        seal_type=1,
+        name="Bench seal",
+        signer_certs=[signer.der],
+        picture=PNG,
+        picture_type="png",
+        width_mm=40,
+        height_mm=40,
+        valid_start=now - timedelta(hours=1),
+        valid_end=now + timedelta(days=30),
+        maker_cert=maker.der,
+        maker_key=maker_key,
+        create_date=now - timedelta(minutes=5),
+    )
     document_sm3 = sm3(b"bench document")
-    tbs = build_tbs_sign_v4(seal_der=seal, time=now, data_hash=document_sm3,
-                            property_info="bench")
+    tbs = build_tbs_sign_v4(seal_der=seal, time=now, data_hash=document_sm3, property_info="bench")
     signature = signer_key.sign(tbs)
     tsa = HubTimeStampAuthority(create_hub_keys())
     query = build_query(signature, nonce=12345)
@@ -89,8 +108,9 @@ def main() -> int:
 
     def token() -> object:
         tok = tsa.issue(signature)
-        return assemble_signature_v4(tbs_sign=tbs, signer_cert=signer.der, signature=signature,
-                                     time_stamp=tok)
+        return assemble_signature_v4(
+            tbs_sign=tbs, signer_cert=signer.der, signature=signature, time_stamp=tok
+        )
 
     def respond() -> object:
         return tsa.respond(query)

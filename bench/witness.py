@@ -50,15 +50,46 @@ def _port() -> int:
 
 def start_witness(root: Path, n: int, log_vkey: str) -> tuple[subprocess.Popen[bytes], str]:
     name, key_file = f"bench-witness{n}.test/w", root / f"w{n}.pem"
-    vkey = subprocess.run([sys.executable, "-m", "hub.cli", "witness", "key", "--name", name,
-                           "--key-file", str(key_file)], cwd=ROOT, capture_output=True,
-                          text=True, check=True).stdout.strip()
+    vkey = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hub.cli",
+            "witness",
+            "key",
+            "--name",
+            name,
+            "--key-file",
+            str(key_file),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     port = _port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hub.cli", "witness", "serve", "--name", name, "--key-file",
-         str(key_file), "--state-file", str(root / f"w{n}.json"), "--log-key", log_vkey,
-         "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
-        stderr=(root / f"w{n}.log").open("w"))
+        [
+            sys.executable,
+            "-m",
+            "hub.cli",
+            "witness",
+            "serve",
+            "--name",
+            name,
+            "--key-file",
+            str(key_file),
+            "--state-file",
+            str(root / f"w{n}.json"),
+            "--log-key",
+            log_vkey,
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=(root / f"w{n}.log").open("w"),
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(400):
         try:
@@ -71,8 +102,7 @@ def start_witness(root: Path, n: int, log_vkey: str) -> tuple[subprocess.Popen[b
 
 async def run(rate: float, seconds: float, interval: float) -> int:
     root = Path(tempfile.mkdtemp(prefix="sealhub-bench-witness-"))
-    db = await open_database(DatabaseSettings(url=f"sqlite:///{root / 'log.db'}"),
-                             migrate_now=True)
+    db = await open_database(DatabaseSettings(url=f"sqlite:///{root / 'log.db'}"), migrate_now=True)
     log = await EvidenceLog.open(db, origin=ORIGIN, master_key=secrets.token_bytes(16))
     procs, specs = [], []
     for n in (1, 2):
@@ -96,15 +126,21 @@ async def run(rate: float, seconds: float, interval: float) -> int:
                         result = await cosigner.cosign_latest()
                         rounds.append(time.perf_counter() - started)
                         if len(result.cosignatures) >= 2:
-                            covered.append((time.perf_counter(),
-                                            Checkpoint.parse(result.checkpoint.text).size))
+                            covered.append(
+                                (time.perf_counter(), Checkpoint.parse(result.checkpoint.text).size)
+                            )
                             last = covered[-1][1]
                     await asyncio.sleep(interval)
 
             async def signing(i: int) -> None:
-                appended_at = await log.append(Event(
-                    EventType.SIGNATURE_MADE, "tenant-bench", datetime.now(UTC),
-                    subject={"signature_id": f"s{i}"}))
+                appended_at = await log.append(
+                    Event(
+                        EventType.SIGNATURE_MADE,
+                        "tenant-bench",
+                        datetime.now(UTC),
+                        subject={"signature_id": f"s{i}"},
+                    )
+                )
                 appended[appended_at.index] = time.perf_counter()
 
             task = asyncio.create_task(cosigning())
@@ -131,8 +167,10 @@ async def run(rate: float, seconds: float, interval: float) -> int:
     latencies.sort()
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
     print(f"entries {len(latencies)} at {rate:.0f}/s for {seconds:.0f} s; rounds {len(rounds)}")
-    print(f"append -> cosigned checkpoint: p50 {statistics.median(latencies):.3f} s, "
-          f"p95 {p95:.3f} s, max {latencies[-1]:.3f} s")
+    print(
+        f"append -> cosigned checkpoint: p50 {statistics.median(latencies):.3f} s, "
+        f"p95 {p95:.3f} s, max {latencies[-1]:.3f} s"
+    )
     print(f"cosigning round (sign + 2 witnesses): median {statistics.median(rounds):.3f} s")
     print(f"p95 / goal ({GOAL_SECONDS:.0f} s): {p95 / GOAL_SECONDS:.2f} (<= 1 meets the goal)")
     return 0

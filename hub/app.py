@@ -77,10 +77,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[MetricsMiddleware] if settings.metrics.enabled else [],
         # `principal: CurrentPrincipal` in a handler = a verified access token is required;
         # `services: HubServices` = the composition root (hub.services).
-        dependencies={"principal": Provide(provide_principal),
-                      "services": Provide(provide_services),
-                      "seals": Provide(provide_seals),
-                      "signing": Provide(provide_signing)},
+        dependencies={
+            "principal": Provide(provide_principal),
+            "services": Provide(provide_services),
+            "seals": Provide(provide_seals),
+            "signing": Provide(provide_signing),
+        },
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="SealHub",

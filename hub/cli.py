@@ -22,8 +22,11 @@ def _serve(args: argparse.Namespace) -> int:
     port = args.port or settings.server.port
     portal = settings.portal.public_url or f"http://{host}:{port}/"
     # The first thing a person needs: where to open the portal (README "First steps").
-    print(f"SealHub portal: {portal}  (verification: {portal.rstrip('/')}/verify, "
-          f"API documentation: {portal.rstrip('/')}/schema)", flush=True)
+    print(
+        f"SealHub portal: {portal}  (verification: {portal.rstrip('/')}/verify, "
+        f"API documentation: {portal.rstrip('/')}/schema)",
+        flush=True,
+    )
     uvicorn.run(
         "hub.asgi:app",
         host=host,

@@ -31,8 +31,14 @@ def form_uuid(form: dict[str, Any], name: str, *, required: bool) -> uuid.UUID |
         raise ValidationFailed(f"{name} must be a UUID", field=name) from None
 
 
-def form_number(form: dict[str, Any], name: str, kind: type[int] | type[float],
-                *, low: float = -1, high: float = MAX_MM) -> Any:
+def form_number(
+    form: dict[str, Any],
+    name: str,
+    kind: type[int] | type[float],
+    *,
+    low: float = -1,
+    high: float = MAX_MM,
+) -> Any:
     """A finite number in [low, high] (stamp geometry: never NaN, infinite or negative;
     a page may be -1, the last one)."""
     raw = form.get(name)
@@ -46,8 +52,9 @@ def form_number(form: dict[str, Any], name: str, kind: type[int] | type[float],
     except ValueError:
         raise ValidationFailed(f"{name} must be a number", field=name) from None
     if not math.isfinite(value) or not low <= value <= high:
-        raise ValidationFailed(f"{name} must be a finite number from {low:g} to {high:g}",
-                               field=name)
+        raise ValidationFailed(
+            f"{name} must be a finite number from {low:g} to {high:g}", field=name
+        )
     return value
 
 

@@ -94,8 +94,14 @@ def http_error_handler(
             **extra,
         )
     if exc.status_code == 400 and str(exc.detail).startswith("JSON is malformed"):
-        return problem(400, "validation", "Invalid request", str(exc.detail),
-                       instance=request.url.path, field="")
+        return problem(
+            400,
+            "validation",
+            "Invalid request",
+            str(exc.detail),
+            instance=request.url.path,
+            field="",
+        )
     slug = {
         401: "unauthorized",
         403: "forbidden",
@@ -120,8 +126,14 @@ def recursion_error_handler(
     `[[[...]]]` body): a client's fault, not the hub's. Any other RecursionError is a bug."""
     if "deserializ" not in str(exc):
         return unexpected_error_handler(request, exc)
-    return problem(400, "validation", "Invalid request", "the JSON body is nested too deeply",
-                   instance=request.url.path, field="")
+    return problem(
+        400,
+        "validation",
+        "Invalid request",
+        "the JSON body is nested too deeply",
+        instance=request.url.path,
+        field="",
+    )
 
 
 def unicode_error_handler(
@@ -133,9 +145,15 @@ def unicode_error_handler(
     bug, and stays a logged 500."""
     if not _in_multipart(exc):
         return unexpected_error_handler(request, exc)
-    return problem(400, "validation", "Invalid request",
-                   "a form field that is not a file must be UTF-8 text; send binary data "
-                   "as a file part (with a filename)", instance=request.url.path, field="")
+    return problem(
+        400,
+        "validation",
+        "Invalid request",
+        "a form field that is not a file must be UTF-8 text; send binary data "
+        "as a file part (with a filename)",
+        instance=request.url.path,
+        field="",
+    )
 
 
 def _in_multipart(exc: BaseException) -> bool:

@@ -44,11 +44,7 @@ from msgspec import Meta
 # operators, BOM) and bidi controls (LRM, RLM, ALM, embeddings/overrides, isolates). The
 # characters are in the pattern itself (not regex escapes) so Python's `re`, msgspec and a
 # JSON-Schema (ECMA-262) consumer read the same class.
-UNSAFE_CHARS = (
-    "\x00-\x1f\x7f-\x9f"
-    "\u200b-\u200f\u2060-\u2064\ufeff"
-    "\u061c\u202a-\u202e\u2066-\u2069"
-)
+UNSAFE_CHARS = "\x00-\x1f\x7f-\x9f\u200b-\u200f\u2060-\u2064\ufeff\u061c\u202a-\u202e\u2066-\u2069"
 # Multi-line text (a template body) may hold newlines and tabs, nothing else from the set.
 UNSAFE_CHARS_MULTILINE = (
     "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
@@ -72,37 +68,66 @@ MAX_LIMIT = 1000
 MAX_LOG_INDEX = 2**53  # far beyond any real log; keeps SQL integers and arithmetic safe
 MAX_MM = 10_000.0
 
-Name = Annotated[str, Meta(max_length=MAX_NAME, pattern=SAFE_TEXT,
-                           description=f"At most {MAX_NAME} characters, no control, "
-                                       "zero-width or bidi-override characters")]
-Label = Annotated[str, Meta(max_length=MAX_NAME, pattern=SAFE_TEXT,
-                            description=f"At most {MAX_NAME} characters")]
-Reason = Annotated[str, Meta(max_length=MAX_REASON, pattern=SAFE_TEXT,
-                             description=f"At most {MAX_REASON} characters")]
-BodyText = Annotated[str, Meta(max_length=MAX_BODY_TEXT, pattern=SAFE_MULTILINE_TEXT,
-                               description=f"At most {MAX_BODY_TEXT} characters")]
-Key = Annotated[str, Meta(max_length=MAX_KEY, pattern=SAFE_TEXT,
-                          description=f"At most {MAX_KEY} characters")]
-Username = Annotated[str, Meta(max_length=MAX_KEY, pattern=SAFE_TEXT,
-                               description=f"At most {MAX_KEY} characters")]
-Password = Annotated[str, Meta(max_length=MAX_PASSWORD,
-                               description=f"At most {MAX_PASSWORD} characters")]
+Name = Annotated[
+    str,
+    Meta(
+        max_length=MAX_NAME,
+        pattern=SAFE_TEXT,
+        description=f"At most {MAX_NAME} characters, no control, "
+        "zero-width or bidi-override characters",
+    ),
+]
+Label = Annotated[
+    str, Meta(max_length=MAX_NAME, pattern=SAFE_TEXT, description=f"At most {MAX_NAME} characters")
+]
+Reason = Annotated[
+    str,
+    Meta(max_length=MAX_REASON, pattern=SAFE_TEXT, description=f"At most {MAX_REASON} characters"),
+]
+BodyText = Annotated[
+    str,
+    Meta(
+        max_length=MAX_BODY_TEXT,
+        pattern=SAFE_MULTILINE_TEXT,
+        description=f"At most {MAX_BODY_TEXT} characters",
+    ),
+]
+Key = Annotated[
+    str, Meta(max_length=MAX_KEY, pattern=SAFE_TEXT, description=f"At most {MAX_KEY} characters")
+]
+Username = Annotated[
+    str, Meta(max_length=MAX_KEY, pattern=SAFE_TEXT, description=f"At most {MAX_KEY} characters")
+]
+Password = Annotated[
+    str, Meta(max_length=MAX_PASSWORD, description=f"At most {MAX_PASSWORD} characters")
+]
 Token = Annotated[str, Meta(max_length=MAX_TOKEN, description=f"At most {MAX_TOKEN} characters")]
-Hex32 = Annotated[str, Meta(min_length=64, max_length=64, pattern="^[0-9a-fA-F]{64}$",
-                            description="SM3 digest: 64 hex digits")]
-Url = Annotated[str, Meta(max_length=MAX_URL, pattern=SAFE_TEXT,
-                          description=f"At most {MAX_URL} characters")]
+Hex32 = Annotated[
+    str,
+    Meta(
+        min_length=64,
+        max_length=64,
+        pattern="^[0-9a-fA-F]{64}$",
+        description="SM3 digest: 64 hex digits",
+    ),
+]
+Url = Annotated[
+    str, Meta(max_length=MAX_URL, pattern=SAFE_TEXT, description=f"At most {MAX_URL} characters")
+]
 Base64Blob = Annotated[str, Meta(max_length=MAX_BASE64, description="Base64 (standard alphabet)")]
 # A value typed into a form (a template field value); the field's own max_length is
 # checked by the service, this is the outer bound.
-FieldValue = Annotated[str, Meta(max_length=MAX_REASON, pattern=SAFE_TEXT,
-                                 description=f"At most {MAX_REASON} characters")]
+FieldValue = Annotated[
+    str,
+    Meta(max_length=MAX_REASON, pattern=SAFE_TEXT, description=f"At most {MAX_REASON} characters"),
+]
 # An integer a service checks more narrowly (days, counts, stars): the outer bound keeps
 # it inside a 64-bit SQL integer and out of date arithmetic overflow.
 Count = Annotated[int, Meta(ge=-(2**31), le=2**31 - 1)]
 Page = Annotated[int, Meta(ge=-1, le=100_000, description="Page index from 0; -1 the last")]
-Millimetres = Annotated[float, Meta(ge=0.0, le=MAX_MM,
-                                    description="Millimetres on the page (finite, >= 0)")]
+Millimetres = Annotated[
+    float, Meta(ge=0.0, le=MAX_MM, description="Millimetres on the page (finite, >= 0)")
+]
 
 # Query parameters (Litestar's Parameter carries the bound into validation and OpenAPI).
 Offset = Annotated[int, Parameter(ge=0, le=MAX_OFFSET, description="Rows to skip")]

@@ -109,47 +109,71 @@ async def open_services(settings: Settings) -> AsyncIterator[HubServices]:
         await ensure_hub_tenant(db, sec.master_key)
 
         keyring = TenantKeyring(sec.master_key)
-        sessions = SessionRegistry(lambda: db, absolute_seconds=sec.session_absolute_seconds,
-                                   check_seconds=sec.session_check_seconds)
-        tokens = TokenService(keyring, issuer=settings.server.origin,
-                              access_seconds=sec.access_token_seconds,
-                              refresh_seconds=sec.refresh_token_seconds, sessions=sessions)
+        sessions = SessionRegistry(
+            lambda: db,
+            absolute_seconds=sec.session_absolute_seconds,
+            check_seconds=sec.session_check_seconds,
+        )
+        tokens = TokenService(
+            keyring,
+            issuer=settings.server.origin,
+            access_seconds=sec.access_token_seconds,
+            refresh_seconds=sec.refresh_token_seconds,
+            sessions=sessions,
+        )
         throttle = LoginThrottle(sec.login_failures_per_client, sec.login_failure_window_seconds)
-        guard = LoginGuard(lambda: db, sec.master_key,
-                           slowdown_after=sec.account_failures_before_slowdown,
-                           slowdown_seconds=sec.login_slowdown_seconds)
+        guard = LoginGuard(
+            lambda: db,
+            sec.master_key,
+            slowdown_after=sec.account_failures_before_slowdown,
+            slowdown_seconds=sec.login_slowdown_seconds,
+        )
 
-        evidence = await EvidenceLog.open(db, origin=settings.server.origin,
-                                          master_key=sec.master_key)
+        evidence = await EvidenceLog.open(
+            db, origin=settings.server.origin, master_key=sec.master_key
+        )
         stack.push_async_callback(evidence.close)  # queued appends finish before the db closes
         witnessing = settings.witness
         if witnessing.witnesses:  # each new checkpoint goes to the witnesses for cosigning
             witness_client = await stack.enter_async_context(
-                httpx.AsyncClient(timeout=witnessing.timeout_seconds))
+                httpx.AsyncClient(timeout=witnessing.timeout_seconds)
+            )
             evidence.cosigner = Cosigner(
-                evidence, witness_policy(witnessing.witnesses, witnessing.quorum),
-                witness_client, timeout=witnessing.timeout_seconds)
-            stack.push_async_callback(_stop, asyncio.create_task(
-                evidence.cosigner.run(witnessing.interval_seconds), name="sealhub-cosigner"))
+                evidence,
+                witness_policy(witnessing.witnesses, witnessing.quorum),
+                witness_client,
+                timeout=witnessing.timeout_seconds,
+            )
+            stack.push_async_callback(
+                _stop,
+                asyncio.create_task(
+                    evidence.cosigner.run(witnessing.interval_seconds), name="sealhub-cosigner"
+                ),
+            )
 
-        tsa = HubTimeStampAuthority(await load_hub_keys(sec.master_key,
-                                                        origin=settings.server.origin))
+        tsa = HubTimeStampAuthority(
+            await load_hub_keys(sec.master_key, origin=settings.server.origin)
+        )
         tsa_client = await stack.enter_async_context(
-            httpx.AsyncClient(timeout=settings.tsa.timeout_seconds))
+            httpx.AsyncClient(timeout=settings.tsa.timeout_seconds)
+        )
         external: dict[str, TimeStampAuthority] = {
-            slug: ExternalTimeStampAuthority(urls, tsa_client,
-                                             timeout=settings.tsa.timeout_seconds)
-            for slug, urls in settings.tsa.tenant_urls if urls
+            slug: ExternalTimeStampAuthority(urls, tsa_client, timeout=settings.tsa.timeout_seconds)
+            for slug, urls in settings.tsa.tenant_urls
+            if urls
         }
         timestampers = TimeStampAuthorities(tsa, external)
         http_client = httpx.AsyncClient(timeout=settings.adapters.timeout_seconds)
         stack.push_async_callback(http_client.aclose)
 
         vendors = VendorDirectory(fallback=LOCAL_VENDOR)
-        vendors.add(LocalVendor.from_config(
-            LOCAL_VENDOR, {},
-            AdapterContext(settings=settings, extras={"key_store": DbKeyStore(LOCAL_VENDOR)}),
-        ))
+        vendors.add(
+            LocalVendor.from_config(
+                LOCAL_VENDOR,
+                {},
+                AdapterContext(settings=settings, extras={"key_store": DbKeyStore(LOCAL_VENDOR)}),
+            )
+        )
         seals = SealService(db, vendors, events=evidence)
         admitted: list[AdmissionService] = []  # set below; signing asks it at call time
 
@@ -157,28 +181,36 @@ async def open_services(settings: Settings) -> AsyncIterator[HubServices]:
             return not admitted or bool(await admitted[0].may_sign(tenant_id, vendor))
 
         signing = SigningService(
-            db, seals, vendors, events=evidence, may_sign=may_sign,
+            db,
+            seals,
+            vendors,
+            events=evidence,
+            may_sign=may_sign,
             stale_reservation=timedelta(seconds=settings.adapters.stale_reservation_seconds),
             tsa=timestampers,  # every signature carries a timestamp token
         )
 
-        async def revoke_on_change(db: Database, tenant_id: Any, enterprise_id: Any,
-                                   reason: str, actor: Any) -> list[Any]:
+        async def revoke_on_change(
+            db: Database, tenant_id: Any, enterprise_id: Any, reason: str, actor: Any
+        ) -> list[Any]:
             return await seals.revoke_for_subject(tenant_id, enterprise_id, reason, actor)
 
         documents = DocumentService(db, seals, signing, settings.limits, keyring)
-        webhooks = WebhookService(db, DeliveryPolicy.from_settings(settings.webhooks),
-                                  keyring.data_key)
+        webhooks = WebhookService(
+            db, DeliveryPolicy.from_settings(settings.webhooks), keyring.data_key
+        )
         signing.after_signing.append(webhooks.signature_made)
         # Its own client: never follows redirects (a 3xx must not lead past the allow-list).
-        webhook_client = await stack.enter_async_context(
-            httpx.AsyncClient(follow_redirects=False))
+        webhook_client = await stack.enter_async_context(httpx.AsyncClient(follow_redirects=False))
         worker = DeliveryWorker(webhooks, webhook_client)
-        stack.push_async_callback(_stop, asyncio.create_task(
-            worker.run(), name="sealhub-webhook-worker"))
+        stack.push_async_callback(
+            _stop, asyncio.create_task(worker.run(), name="sealhub-webhook-worker")
+        )
 
         admission, scheduler = await install(
-            db, vendors, AdapterContext(settings=settings, http_client=http_client),
+            db,
+            vendors,
+            AdapterContext(settings=settings, http_client=http_client),
             interval_seconds=settings.adapters.admission_interval_seconds,
             scorer=QualityService,  # admission decides on the score the ranking shows
         )
@@ -186,20 +218,32 @@ async def open_services(settings: Settings) -> AsyncIterator[HubServices]:
         if settings.adapters.admission_interval_seconds > 0:
             scheduler.start()
         stack.push_async_callback(scheduler.stop)
-        quality = admission.scorer if isinstance(admission.scorer, QualityService) \
+        quality = (
+            admission.scorer
+            if isinstance(admission.scorer, QualityService)
             else QualityService(admission.quality)
+        )
 
         # SMS: one-time codes (registration, 意愿认证, resets) and messages to seal owners.
         sms_settings = settings.sms
-        sms = make_gateway(sms_settings.gateway, client=http_client, url=sms_settings.url,
-                           token=sms_settings.token,
-                           templates={**DEFAULT_TEMPLATES, **dict(sms_settings.templates)})
-        otp = OtpService(sms, sec.master_key, ttl_seconds=sms_settings.code_ttl_seconds,
-                         per_number=sms_settings.codes_per_number_per_hour,
-                         per_client=sms_settings.codes_per_client_per_hour)
+        sms = make_gateway(
+            sms_settings.gateway,
+            client=http_client,
+            url=sms_settings.url,
+            token=sms_settings.token,
+            templates={**DEFAULT_TEMPLATES, **dict(sms_settings.templates)},
+        )
+        otp = OtpService(
+            sms,
+            sec.master_key,
+            ttl_seconds=sms_settings.code_ttl_seconds,
+            per_number=sms_settings.codes_per_number_per_hour,
+            per_client=sms_settings.codes_per_client_per_hour,
+        )
         verifier = make_verifier(settings.identity.verifier)
-        identity = IdentityService(db, keyring, verifier,
-                                   face_match_threshold=settings.identity.face_match_threshold)
+        identity = IdentityService(
+            db, keyring, verifier, face_match_threshold=settings.identity.face_match_threshold
+        )
         resets = PasswordResets(seals, identity, otp)
         owner = OwnerSms(sms, identity)
         stack.push_async_callback(owner.drain)  # messages queued off the signing path
@@ -219,14 +263,33 @@ async def open_services(settings: Settings) -> AsyncIterator[HubServices]:
         register_seal_counters()
         register_document_counters()
         yield HubServices(
-            settings=settings, db=db, keyring=keyring, tokens=tokens, sessions=sessions,
-            login_throttle=throttle, login_guard=guard, evidence=evidence, tsa=tsa,
+            settings=settings,
+            db=db,
+            keyring=keyring,
+            tokens=tokens,
+            sessions=sessions,
+            login_throttle=throttle,
+            login_guard=guard,
+            evidence=evidence,
+            tsa=tsa,
             timestampers=timestampers,
-            http_client=http_client, vendors=vendors, seals=seals, signing=signing,
-            documents=documents, webhooks=webhooks, webhook_worker=worker,
-            admission=admission, admission_scheduler=scheduler, quality=quality,
-            identity_verifier=verifier, sms=sms, otp=otp, owner_sms=owner, intent=intent,
-            password_resets=resets, seal_expiry=expiry,
+            http_client=http_client,
+            vendors=vendors,
+            seals=seals,
+            signing=signing,
+            documents=documents,
+            webhooks=webhooks,
+            webhook_worker=worker,
+            admission=admission,
+            admission_scheduler=scheduler,
+            quality=quality,
+            identity_verifier=verifier,
+            sms=sms,
+            otp=otp,
+            owner_sms=owner,
+            intent=intent,
+            password_resets=resets,
+            seal_expiry=expiry,
             enterprise_change_hooks=[revoke_on_change],
             mold_change_hooks=[seals_follow_mold],
         )
@@ -238,14 +301,25 @@ def _tell_owner_of_use(owner: OwnerSms) -> Any:
     async def told(use: SignatureMade) -> None:
         owner_id, name = use.owner_account_id, use.seal_name
         if owner_id is None:  # (the signing service names the owner; older callers may not)
-            row = await Seal.select(Seal.owner_account_id, Seal.name).where(
-                (Seal.tenant_id == use.tenant_id) & (Seal.id == use.seal_id)).first().run()
+            row = (
+                await Seal.select(Seal.owner_account_id, Seal.name)
+                .where((Seal.tenant_id == use.tenant_id) & (Seal.id == use.seal_id))
+                .first()
+                .run()
+            )
             if row is None:
                 return
             owner_id, name = row["owner_account_id"], row["name"]
-        owner.tell_later(use.tenant_id, owner_id, "seal-used", {
-            "seal": name, "digest": use.document_sm3[:16],
-            "at": use.signed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")})
+        owner.tell_later(
+            use.tenant_id,
+            owner_id,
+            "seal-used",
+            {
+                "seal": name,
+                "digest": use.document_sm3[:16],
+                "at": use.signed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            },
+        )
 
     return told
 
@@ -260,12 +334,34 @@ async def _stop(task: asyncio.Task[Any]) -> None:
 
 # The names older code reads on `app.state` (tests, accessors): each is a field of the
 # container, mirrored once at startup so there is still one object behind each name.
-_STATE_NAMES = ("db", "keyring", "tokens", "login_throttle", "login_guard", "evidence",
-                "tsa", "timestampers",
-                "http_client", "vendors", "seals", "signing", "documents", "webhooks",
-                "webhook_worker", "admission", "quality", "identity_verifier",
-                "enterprise_change_hooks", "mold_change_hooks", "sms", "otp", "owner_sms",
-                "intent", "password_resets", "seal_expiry")
+_STATE_NAMES = (
+    "db",
+    "keyring",
+    "tokens",
+    "login_throttle",
+    "login_guard",
+    "evidence",
+    "tsa",
+    "timestampers",
+    "http_client",
+    "vendors",
+    "seals",
+    "signing",
+    "documents",
+    "webhooks",
+    "webhook_worker",
+    "admission",
+    "quality",
+    "identity_verifier",
+    "enterprise_change_hooks",
+    "mold_change_hooks",
+    "sms",
+    "otp",
+    "owner_sms",
+    "intent",
+    "password_resets",
+    "seal_expiry",
+)
 
 
 @contextlib.asynccontextmanager

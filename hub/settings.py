@@ -239,8 +239,7 @@ class Settings:
                 access_token_seconds=_int(env, "SEALHUB_ACCESS_TOKEN_SECONDS", 900),
                 refresh_token_seconds=_int(env, "SEALHUB_REFRESH_TOKEN_SECONDS", 86400),
                 login_failures_per_client=_int(env, "SEALHUB_LOGIN_FAILURES_PER_CLIENT", 30),
-                login_failure_window_seconds=_int(env, "SEALHUB_LOGIN_FAILURE_WINDOW_SECONDS",
-                                                  900),
+                login_failure_window_seconds=_int(env, "SEALHUB_LOGIN_FAILURE_WINDOW_SECONDS", 900),
                 session_absolute_seconds=_int(env, "SEALHUB_SESSION_ABSOLUTE_SECONDS", 12 * 3600),
                 session_check_seconds=float(env.get("SEALHUB_SESSION_CHECK_SECONDS", "5")),
                 trusted_proxies=_list(env, "SEALHUB_TRUSTED_PROXIES"),
@@ -266,9 +265,7 @@ class Settings:
                 admission_interval_seconds=float(
                     env.get("SEALHUB_ADMISSION_INTERVAL_SECONDS", "60")
                 ),
-                stale_reservation_seconds=float(
-                    env.get("SEALHUB_STALE_RESERVATION_SECONDS", "60")
-                ),
+                stale_reservation_seconds=float(env.get("SEALHUB_STALE_RESERVATION_SECONDS", "60")),
             ),
             metrics=MetricsSettings(
                 enabled=_bool(env.get("SEALHUB_METRICS"), True),
@@ -282,8 +279,9 @@ class Settings:
             webhooks=WebhookSettings(
                 allow_hosts=tuple(
                     h.strip().lower()
-                    for h in env.get("SEALHUB_WEBHOOK_ALLOW_HOSTS", "127.0.0.1,localhost")
-                    .split(",")
+                    for h in env.get("SEALHUB_WEBHOOK_ALLOW_HOSTS", "127.0.0.1,localhost").split(
+                        ","
+                    )
                     if h.strip()
                 ),
                 max_attempts=_int(env, "SEALHUB_WEBHOOK_MAX_ATTEMPTS", 16),
@@ -291,8 +289,9 @@ class Settings:
                 timeout_seconds=float(env.get("SEALHUB_WEBHOOK_TIMEOUT_SECONDS", "10")),
             ),
             witness=WitnessSettings(
-                witnesses=tuple(w.strip() for w in env.get("SEALHUB_WITNESSES", "").split(",")
-                                if w.strip()),
+                witnesses=tuple(
+                    w.strip() for w in env.get("SEALHUB_WITNESSES", "").split(",") if w.strip()
+                ),
                 quorum=_int(env, "SEALHUB_WITNESS_QUORUM", 0),
                 interval_seconds=float(env.get("SEALHUB_WITNESS_INTERVAL_SECONDS", "1")),
                 timeout_seconds=float(env.get("SEALHUB_WITNESS_TIMEOUT_SECONDS", "5")),
@@ -302,7 +301,8 @@ class Settings:
                     (slug.strip(), tuple(u.strip() for u in urls.split("|") if u.strip()))
                     for slug, _, urls in (
                         item.partition("=")
-                        for item in env.get("SEALHUB_TENANT_TSA", "").split(";") if item.strip()
+                        for item in env.get("SEALHUB_TENANT_TSA", "").split(";")
+                        if item.strip()
                     )
                 ),
                 timeout_seconds=float(env.get("SEALHUB_TSA_TIMEOUT_SECONDS", "5")),
@@ -311,20 +311,23 @@ class Settings:
                 public_url=env.get("SEALHUB_PUBLIC_URL", ""),
                 session_seconds=_int(env, "SEALHUB_PORTAL_SESSION_SECONDS", 8 * 3600),
                 draft_seconds=_int(env, "SEALHUB_PORTAL_DRAFT_SECONDS", 3600),
-                branding_dir=env.get("SEALHUB_BRANDING_DIR",
-                                     str(Path(env.get("SEALHUB_DATA_DIR", ".sealhub"))
-                                         / "branding")),
+                branding_dir=env.get(
+                    "SEALHUB_BRANDING_DIR",
+                    str(Path(env.get("SEALHUB_DATA_DIR", ".sealhub")) / "branding"),
+                ),
             ),
             seals=SealSettings(
                 expiry_interval_seconds=float(
-                    env.get("SEALHUB_SEAL_EXPIRY_INTERVAL_SECONDS", "3600")),
+                    env.get("SEALHUB_SEAL_EXPIRY_INTERVAL_SECONDS", "3600")
+                ),
             ),
             sms=SmsSettings(
                 gateway=env.get("SEALHUB_SMS_GATEWAY", "simulated"),
                 url=env.get("SEALHUB_SMS_URL", ""),
                 token=env.get("SEALHUB_SMS_TOKEN", ""),
-                templates=tuple(sorted(json.loads(env.get("SEALHUB_SMS_TEMPLATES") or "{}")
-                                       .items())),
+                templates=tuple(
+                    sorted(json.loads(env.get("SEALHUB_SMS_TEMPLATES") or "{}").items())
+                ),
                 code_ttl_seconds=_int(env, "SEALHUB_SMS_CODE_TTL_SECONDS", 300),
                 codes_per_number_per_hour=_int(env, "SEALHUB_SMS_CODES_PER_NUMBER", 5),
                 codes_per_client_per_hour=_int(env, "SEALHUB_SMS_CODES_PER_CLIENT", 20),

@@ -62,38 +62,58 @@ class RatingController(Controller):
     path = "/api/v1/ratings"
     tags = ["quality"]  # noqa: RUF012
 
-    @post("", operation_id="rateOperation", status_code=HTTP_201_CREATED,
-          summary="Rate the vendor's service for a seal you had made or a document you signed",
-          description="Once per operation, only by the user who did it, within 30 days; "
-                      "1-5 stars, comment up to 500 characters (stored, never in metrics).",
-          guards=[requires()], responses=errors(401, 403, 404, 409, 422))
-    async def rate(self, request: Request, principal: CurrentPrincipal,
-                   data: JSONBody[RateIn]) -> RatingOut:
+    @post(
+        "",
+        operation_id="rateOperation",
+        status_code=HTTP_201_CREATED,
+        summary="Rate the vendor's service for a seal you had made or a document you signed",
+        description="Once per operation, only by the user who did it, within 30 days; "
+        "1-5 stars, comment up to 500 characters (stored, never in metrics).",
+        guards=[requires()],
+        responses=errors(401, 403, 404, 409, 422),
+    )
+    async def rate(
+        self, request: Request, principal: CurrentPrincipal, data: JSONBody[RateIn]
+    ) -> RatingOut:
         view = await quality_service(request.app).ratings.rate(
-            principal, data.operation, data.operation_id, data.stars, data.comment)
-        return RatingOut(id=view.id, operation=view.operation, operation_id=view.operation_id,
-                         vendor=view.vendor, stars=view.stars, comment=view.comment,
-                         created_at=view.created_at)
+            principal, data.operation, data.operation_id, data.stars, data.comment
+        )
+        return RatingOut(
+            id=view.id,
+            operation=view.operation,
+            operation_id=view.operation_id,
+            vendor=view.vendor,
+            stars=view.stars,
+            comment=view.comment,
+            created_at=view.created_at,
+        )
 
 
 class RankingController(Controller):
     path = "/api/v1/ranking"
     tags = ["quality"]  # noqa: RUF012
 
-    @get("", operation_id="getRanking",
-         summary="Vendor ranking with the formula and every input behind each score",
-         description="`view=hub` (default) counts every tenant's ratings; `view=tenant` "
-                     "only ratings from the caller's tenant. Live numbers are hub-wide.",
-         guards=[requires()], responses=errors(401, 422))
-    async def ranking(self, request: Request, principal: CurrentPrincipal,
-                      view: FromQuery[Key] = "hub") -> dict[str, Any]:
+    @get(
+        "",
+        operation_id="getRanking",
+        summary="Vendor ranking with the formula and every input behind each score",
+        description="`view=hub` (default) counts every tenant's ratings; `view=tenant` "
+        "only ratings from the caller's tenant. Live numbers are hub-wide.",
+        guards=[requires()],
+        responses=errors(401, 422),
+    )
+    async def ranking(
+        self, request: Request, principal: CurrentPrincipal, view: FromQuery[Key] = "hub"
+    ) -> dict[str, Any]:
         if view not in ("hub", "tenant"):
             raise ValidationFailed("view must be 'hub' or 'tenant'", field="view")
         mine = view == "tenant"
         ranked = await quality_service(request.app).ranking(
-            await registered_vendors(), await conformance_by_vendor(),
+            await registered_vendors(),
+            await conformance_by_vendor(),
             tenant_id=principal.tenant_id if mine else None,
-            tenant=principal.tenant_slug if mine else None)
+            tenant=principal.tenant_slug if mine else None,
+        )
         return {"view": view, **ranking_document(ranked)}
 
 
@@ -108,34 +128,47 @@ class RegulatorController(Controller):
     tags = ["regulator"]  # noqa: RUF012
     guards = [_REGULATOR]  # noqa: RUF012
 
-    @get("/ranking", operation_id="regulatorRanking",
-         summary="Ranking with the inputs behind each score", responses=errors(401, 403))
+    @get(
+        "/ranking",
+        operation_id="regulatorRanking",
+        summary="Ranking with the inputs behind each score",
+        responses=errors(401, 403),
+    )
     async def ranking(self, request: Request) -> dict[str, Any]:
         return await RegulatorService(quality_service(request.app)).ranking()
 
-    @get("/admissions", operation_id="regulatorAdmissionHistory",
-         summary="Admission status history of vendors across tenants, newest first",
-         responses=errors(401, 403))
-    async def admissions(self, request: Request,
-                         vendor: QueryKey = None,
-                         tenant: QueryKey = None,
-                         limit: Limit = 200) -> list[dict[str, Any]]:
+    @get(
+        "/admissions",
+        operation_id="regulatorAdmissionHistory",
+        summary="Admission status history of vendors across tenants, newest first",
+        responses=errors(401, 403),
+    )
+    async def admissions(
+        self, request: Request, vendor: QueryKey = None, tenant: QueryKey = None, limit: Limit = 200
+    ) -> list[dict[str, Any]]:
         return await RegulatorService(quality_service(request.app)).admission_history(
-            vendor=vendor, tenant=tenant, limit=limit)
+            vendor=vendor, tenant=tenant, limit=limit
+        )
 
-    @get("/tenants", operation_id="regulatorTenantStatistics",
-         summary="Per-tenant statistics: seals by status and vendor, signatures, ratings",
-         responses=errors(401, 403))
+    @get(
+        "/tenants",
+        operation_id="regulatorTenantStatistics",
+        summary="Per-tenant statistics: seals by status and vendor, signatures, ratings",
+        responses=errors(401, 403),
+    )
     async def tenants(self, request: Request) -> list[dict[str, Any]]:
         return await RegulatorService(quality_service(request.app)).tenant_statistics()
 
-    @get("/alerts", operation_id="regulatorRecentAlerts",
-         summary="Recent alerts: automatic admission changes, vendors below the quality floor",
-         responses=errors(401, 403))
-    async def alerts(self, request: Request,
-                     days: FromQuery[Count] = 7) -> list[dict[str, Any]]:
+    @get(
+        "/alerts",
+        operation_id="regulatorRecentAlerts",
+        summary="Recent alerts: automatic admission changes, vendors below the quality floor",
+        responses=errors(401, 403),
+    )
+    async def alerts(self, request: Request, days: FromQuery[Count] = 7) -> list[dict[str, Any]]:
         return await RegulatorService(quality_service(request.app)).recent_alerts(
-            days=max(1, min(days, 90)))
+            days=max(1, min(days, 90))
+        )
 
 
 @contextlib.asynccontextmanager
@@ -146,8 +179,9 @@ async def ranking_publisher(app: Litestar) -> AsyncIterator[None]:
     async def loop() -> None:
         while True:
             try:
-                await quality_service(app).publish(await registered_vendors(),
-                                                   await conformance_by_vendor())
+                await quality_service(app).publish(
+                    await registered_vendors(), await conformance_by_vendor()
+                )
                 await publish_database_gauges()
             except Exception:  # a failed round must not stop the next one
                 log.exception("publishing the vendor ranking failed")

@@ -37,14 +37,16 @@ def check_scraper(request: Request) -> None:
     token = request.app.state.settings.metrics.token
     if token:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
-                                                                 token.encode()):
-            raise Unauthorized("/metrics needs the scraper's bearer token",
-                               www_authenticate='Bearer realm="metrics"')
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            given.strip().encode(), token.encode()
+        ):
+            raise Unauthorized(
+                "/metrics needs the scraper's bearer token",
+                www_authenticate='Bearer realm="metrics"',
+            )
         return
     if not _loopback(request.client.host if request.client else None):
-        raise Forbidden("/metrics is served to this host only until SEALHUB_METRICS_TOKEN "
-                        "is set")
+        raise Forbidden("/metrics is served to this host only until SEALHUB_METRICS_TOKEN is set")
 
 
 class MetricsMiddleware:
@@ -93,9 +95,12 @@ class MetricsController(Controller):
         media_type="text/plain",
         sync_to_thread=True,  # multiprocess mode reads one file per worker
         security=[{"metricsToken": []}],
-        responses=errors(401, 403, e401="No or wrong scraper token (problem+json)",
-                         e403="No token configured and the client is not on this host "
-                              "(problem+json)"),
+        responses=errors(
+            401,
+            403,
+            e401="No or wrong scraper token (problem+json)",
+            e403="No token configured and the client is not on this host (problem+json)",
+        ),
     )
     def scrape(self, request: Request) -> Response[bytes]:
         check_scraper(request)

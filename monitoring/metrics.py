@@ -95,12 +95,34 @@ _ROUTE = re.compile(r"^/[A-Za-z0-9_./{}:-]{0,200}$")
 
 # Labels any metric may carry. The cardinality test walks the registry against this.
 ALLOWED_LABELS: Final = frozenset(
-    {"tenant", "vendor", "operation", "outcome", "route", "method", "status_class",
-     "status", "stars", "kind"}
+    {
+        "tenant",
+        "vendor",
+        "operation",
+        "outcome",
+        "route",
+        "method",
+        "status_class",
+        "status",
+        "stars",
+        "kind",
+    }
 )
 
 LATENCY_BUCKETS: Final = (
-    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.075,
+    0.1,
+    0.25,
+    0.5,
+    0.75,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
 )
 
 
@@ -267,8 +289,9 @@ COSIGNING_DURATION = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 TIMESTAMP_OUTCOMES: Final = frozenset({"granted", "rejected", "failed"})
-WITNESS_OUTCOMES: Final = frozenset({"cosigned", "fork", "inconsistent", "stale",
-                                     "unknown_log", "bad_signature", "bad_request"})
+WITNESS_OUTCOMES: Final = frozenset(
+    {"cosigned", "fork", "inconsistent", "stale", "unknown_log", "bad_signature", "bad_request"}
+)
 
 
 # -- label guards -------------------------------------------------------------------------
@@ -327,8 +350,7 @@ def _children(cache: dict[Any, _Children], key: Any, make: Callable[[], _Childre
 
 def record_http_request(route: str, method: str, status: int, seconds: float) -> None:
     def make() -> _Children:
-        labels = (route_label(route), _member(method, HTTP_METHODS, "method"),
-                  status_class(status))
+        labels = (route_label(route), _member(method, HTTP_METHODS, "method"), status_class(status))
         return HTTP_REQUESTS.labels(*labels), HTTP_REQUEST_DURATION.labels(*labels)
 
     counter, histogram = _children(_HTTP_CHILDREN, (route, method, status), make)
@@ -336,9 +358,11 @@ def record_http_request(route: str, method: str, status: int, seconds: float) ->
     histogram.observe(seconds)
 
 
-def record_vendor_call(vendor: str, operation: VendorOperation, outcome: VendorOutcome,
-                       seconds: float) -> None:
+def record_vendor_call(
+    vendor: str, operation: VendorOperation, outcome: VendorOutcome, seconds: float
+) -> None:
     """One call to a vendor adapter: count it by outcome and time it."""
+
     def make() -> _Children:
         v = slug_label(vendor, "vendor")
         op = _member(operation, VENDOR_OPERATIONS, "operation")
@@ -453,8 +477,10 @@ def cross_tenant_denied(tenant: str) -> None:
 
 
 def timestamp_issued(authority: Literal["hub", "external"], outcome: str) -> None:
-    TIMESTAMPS.labels(_member(authority, ("hub", "external"), "kind"),
-                      _member(outcome, TIMESTAMP_OUTCOMES, "outcome")).inc()
+    TIMESTAMPS.labels(
+        _member(authority, ("hub", "external"), "kind"),
+        _member(outcome, TIMESTAMP_OUTCOMES, "outcome"),
+    ).inc()
 
 
 def tsa_request(outcome: str, seconds: float) -> None:
@@ -467,31 +493,42 @@ def witness_checkpoint(outcome: str) -> None:
 
 def cosignature_request(outcome: Literal["cosigned", "refused", "failed"]) -> None:
     COSIGNATURE_REQUESTS.labels(
-        _member(outcome, ("cosigned", "refused", "failed"), "outcome")).inc()
+        _member(outcome, ("cosigned", "refused", "failed"), "outcome")
+    ).inc()
 
 
 def checkpoint_cosigned(seconds: float) -> None:
     COSIGNING_DURATION.observe(seconds)
 
+
 # -- exposition ---------------------------------------------------------------------------
 
 
 # --- seal lifecycle notices, expiry and one-time codes (issue 18) -------------------------
-SEAL_NOTICE_KINDS: Final = frozenset({"expiry-30", "expiry-7", "expired", "mold-suspended",
-                                      "mold-revoked", "mold-replaced", "mold-reactivated",
-                                      "password-reset",
-                                      "used"})
+SEAL_NOTICE_KINDS: Final = frozenset(
+    {
+        "expiry-30",
+        "expiry-7",
+        "expired",
+        "mold-suspended",
+        "mold-revoked",
+        "mold-replaced",
+        "mold-reactivated",
+        "password-reset",
+        "used",
+    }
+)
 SEAL_NOTICES = Counter(
     "sealhub_seal_notices",
     "Notices sent to seal owners, by kind (coming expiry, expired, mold changes, resets).",
     ["kind"],
 )
 SEALS_EXPIRED = Counter(
-    "sealhub_seals_expired", "Seals the scheduler moved to expired past their validity.")
+    "sealhub_seals_expired", "Seals the scheduler moved to expired past their validity."
+)
 OTP_WRONG = Counter(
     "sealhub_otp_wrong_codes",
-    "Wrong one-time codes entered, by operation: the code's purpose (registration, "
-    "intent, reset).",
+    "Wrong one-time codes entered, by operation: the code's purpose (registration, intent, reset).",
     ["operation"],
 )
 OTP_PURPOSES: Final = frozenset({"registration", "intent", "reset"})
@@ -527,4 +564,3 @@ def mark_process_dead(pid: int, multiprocess_dir: str | None) -> None:
     """Drop a finished worker's live* gauge files (counters and histograms are kept)."""
     if multiprocess_dir and multiprocess_enabled():
         _mp.mark_process_dead(pid, multiprocess_dir)
-

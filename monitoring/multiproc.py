@@ -30,8 +30,9 @@ def prepare_multiprocess_dir(configured: str | None, workers: int) -> str | None
 ENV_VAR = "PROMETHEUS_MULTIPROC_DIR"
 
 
-def configure_environment(environ: MutableMapping[str, str], configured: str | None,
-                          workers: int) -> str | None:
+def configure_environment(
+    environ: MutableMapping[str, str], configured: str | None, workers: int
+) -> str | None:
     """Set or clear PROMETHEUS_MULTIPROC_DIR in `environ` (the serving process's, which
     its workers inherit) before anything imports prometheus-client.
 

@@ -102,8 +102,13 @@ class RankedVendor:
     result: QualityResult
 
 
-def bayesian_rating(ratings: int, stars_sum: int, *, prior_mean: float = PRIOR_MEAN_STARS,
-                    prior_weight: float = PRIOR_WEIGHT) -> float:
+def bayesian_rating(
+    ratings: int,
+    stars_sum: int,
+    *,
+    prior_mean: float = PRIOR_MEAN_STARS,
+    prior_weight: float = PRIOR_WEIGHT,
+) -> float:
     """Bayesian average in stars: the prior mean pulls vendors with few ratings toward it."""
     return (prior_weight * prior_mean + stars_sum) / (prior_weight + ratings)
 
@@ -117,30 +122,48 @@ def score(inputs: QualityInputs) -> QualityResult:
     total_weight = sum(WEIGHTS.values())
 
     def part(name: str, value: float, why: str) -> Component:
-        return Component(name, WEIGHTS[name], value,
-                         round(100 * WEIGHTS[name] * value / total_weight, 2), why)
+        return Component(
+            name, WEIGHTS[name], value, round(100 * WEIGHTS[name] * value / total_weight, 2), why
+        )
 
     success_rate = inputs.successful_calls / inputs.calls if inputs.calls else None
-    availability = (inputs.health_probes_up / inputs.health_probes
-                    if inputs.health_probes else None)
+    availability = inputs.health_probes_up / inputs.health_probes if inputs.health_probes else None
     rating = bayesian_rating(inputs.ratings, inputs.rating_stars_sum)
     components = (
-        part("success", NEUTRAL if success_rate is None else success_rate,
-             "no data" if success_rate is None
-             else f"{inputs.successful_calls}/{inputs.calls} calls succeeded"),
-        part("latency",
-             NEUTRAL if inputs.p95_latency_seconds is None
-             else latency_component(inputs.p95_latency_seconds, inputs.sla_p95_seconds),
-             "no data" if inputs.p95_latency_seconds is None
-             else f"p95 {inputs.p95_latency_seconds:.3f}s vs SLA {inputs.sla_p95_seconds:.3f}s"),
-        part("availability", NEUTRAL if availability is None else availability,
-             "no data" if availability is None
-             else f"{inputs.health_probes_up}/{inputs.health_probes} health probes up"),
-        part("rating", (rating - 1.0) / 4.0,
-             f"bayesian {rating:.2f} stars from {inputs.ratings} ratings "
-             f"(m={PRIOR_MEAN_STARS}, C={PRIOR_WEIGHT:g})"),
-        part("conformance", 1.0 if inputs.conformance_passed else 0.0,
-             {True: "passed", False: "failed", None: "never ran"}[inputs.conformance_passed]),
+        part(
+            "success",
+            NEUTRAL if success_rate is None else success_rate,
+            "no data"
+            if success_rate is None
+            else f"{inputs.successful_calls}/{inputs.calls} calls succeeded",
+        ),
+        part(
+            "latency",
+            NEUTRAL
+            if inputs.p95_latency_seconds is None
+            else latency_component(inputs.p95_latency_seconds, inputs.sla_p95_seconds),
+            "no data"
+            if inputs.p95_latency_seconds is None
+            else f"p95 {inputs.p95_latency_seconds:.3f}s vs SLA {inputs.sla_p95_seconds:.3f}s",
+        ),
+        part(
+            "availability",
+            NEUTRAL if availability is None else availability,
+            "no data"
+            if availability is None
+            else f"{inputs.health_probes_up}/{inputs.health_probes} health probes up",
+        ),
+        part(
+            "rating",
+            (rating - 1.0) / 4.0,
+            f"bayesian {rating:.2f} stars from {inputs.ratings} ratings "
+            f"(m={PRIOR_MEAN_STARS}, C={PRIOR_WEIGHT:g})",
+        ),
+        part(
+            "conformance",
+            1.0 if inputs.conformance_passed else 0.0,
+            {True: "passed", False: "failed", None: "never ran"}[inputs.conformance_passed],
+        ),
     )
     raw = 100 * sum(c.weight * c.value for c in components) / total_weight
     return QualityResult(
@@ -169,8 +192,9 @@ class AdmissionCheck:
     reasons: tuple[str, ...]
 
 
-def admission_check(result: QualityResult, *, min_quality_score: float | None,
-                    max_error_rate: float | None) -> AdmissionCheck:
+def admission_check(
+    result: QualityResult, *, min_quality_score: float | None, max_error_rate: float | None
+) -> AdmissionCheck:
     """The quality half of a tenant's admission rules, on the same numbers as the ranking.
 
     No calls in the window means no error rate: the rule cannot fail on silence.
@@ -178,8 +202,11 @@ def admission_check(result: QualityResult, *, min_quality_score: float | None,
     reasons: list[str] = []
     if min_quality_score is not None and result.score < min_quality_score:
         reasons.append(f"quality score {result.score:.2f} below minimum {min_quality_score:g}")
-    if (max_error_rate is not None and result.error_rate is not None
-            and result.error_rate > max_error_rate):
+    if (
+        max_error_rate is not None
+        and result.error_rate is not None
+        and result.error_rate > max_error_rate
+    ):
         reasons.append(f"error rate {result.error_rate:.4f} above maximum {max_error_rate:g}")
     return AdmissionCheck(passes=not reasons, reasons=tuple(reasons))
 
@@ -266,8 +293,9 @@ class SlidingWindow:
             while q and q[0][0] < horizon:
                 q.popleft()
 
-    def inputs(self, conformance_passed: bool | None, now: float | None = None,
-               tenant: str | None = None) -> QualityInputs:
+    def inputs(
+        self, conformance_passed: bool | None, now: float | None = None, tenant: str | None = None
+    ) -> QualityInputs:
         now = time.time() if now is None else now
         self._trim(now)
         latencies = [s for _, _, s in self._calls]

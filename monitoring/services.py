@@ -63,52 +63,76 @@ class _Done:
     completed_at: datetime | None
 
 
-async def _completed_operation(principal: Principal, operation: Operation,
-                               operation_id: uuid.UUID) -> _Done:
+async def _completed_operation(
+    principal: Principal, operation: Operation, operation_id: uuid.UUID
+) -> _Done:
     # Imported here: ratings need the auth and seal layers, the quality service does not.
     from hub.auth.scope import not_found
     from hub.seals.tables import Seal
     from hub.signing.tables import SignatureRecord
 
     if operation == "signature":
-        row = await SignatureRecord.select(
-            SignatureRecord.vendor, SignatureRecord.account_id, SignatureRecord.status,
-            SignatureRecord.signed_at,
-        ).where(
-            (SignatureRecord.id == operation_id)
-            & (SignatureRecord.tenant_id == principal.tenant_id)
-        ).first().run()
+        row = (
+            await SignatureRecord.select(
+                SignatureRecord.vendor,
+                SignatureRecord.account_id,
+                SignatureRecord.status,
+                SignatureRecord.signed_at,
+            )
+            .where(
+                (SignatureRecord.id == operation_id)
+                & (SignatureRecord.tenant_id == principal.tenant_id)
+            )
+            .first()
+            .run()
+        )
         if row is None:
-            raise await not_found(SignatureRecord, operation_id, principal.tenant_id,
-                                  principal.tenant_slug, "signature")
+            raise await not_found(
+                SignatureRecord,
+                operation_id,
+                principal.tenant_id,
+                principal.tenant_slug,
+                "signature",
+            )
         done = row["status"] == "done"
-        return _Done(row["vendor"] or "", row["account_id"],
-                     row["signed_at"] if done else None)
-    row = await Seal.select(Seal.vendor, Seal.owner_account_id, Seal.made_at).where(
-        (Seal.id == operation_id) & (Seal.tenant_id == principal.tenant_id)
-    ).first().run()
+        return _Done(row["vendor"] or "", row["account_id"], row["signed_at"] if done else None)
+    row = (
+        await Seal.select(Seal.vendor, Seal.owner_account_id, Seal.made_at)
+        .where((Seal.id == operation_id) & (Seal.tenant_id == principal.tenant_id))
+        .first()
+        .run()
+    )
     if row is None:
-        raise await not_found(Seal, operation_id, principal.tenant_id, principal.tenant_slug,
-                              "seal")
+        raise await not_found(
+            Seal, operation_id, principal.tenant_id, principal.tenant_slug, "seal"
+        )
     return _Done(row["vendor"] or "", row["owner_account_id"], row["made_at"])
 
 
 class RatingService:
-    def __init__(self, *, window: timedelta = RATING_WINDOW,
-                 clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(
+        self, *, window: timedelta = RATING_WINDOW, clock: Callable[[], datetime] = _utcnow
+    ) -> None:
         self.window = window
         self._clock = clock
 
-    async def rate(self, principal: Principal, operation: str, operation_id: uuid.UUID,
-                   stars: int, comment: str = "") -> RatingView:
+    async def rate(
+        self,
+        principal: Principal,
+        operation: str,
+        operation_id: uuid.UUID,
+        stars: int,
+        comment: str = "",
+    ) -> RatingView:
         if operation not in OPERATIONS:
             raise ValidationFailed("operation must be 'seal' or 'signature'", field="operation")
         if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
             raise ValidationFailed("stars must be an integer from 1 to 5", field="stars")
         comment = comment.strip()
         if len(comment) > COMMENT_MAX_CHARS:
-            raise ValidationFailed(f"comment is limited to {COMMENT_MAX_CHARS} characters",
-                                   field="comment")
+            raise ValidationFailed(
+                f"comment is limited to {COMMENT_MAX_CHARS} characters", field="comment"
+            )
         done = await _completed_operation(principal, operation, operation_id)
         if done.account_id != principal.account_id:
             raise Forbidden(f"only the user who did this {operation} may rate it")
@@ -117,24 +141,32 @@ class RatingService:
         if self._clock() - done.completed_at > self.window:
             raise PolicyDenied(f"ratings close {self.window.days} days after the {operation}")
         row = VendorRating(
-            tenant_id=principal.tenant_id, vendor=done.vendor, operation=operation,
-            operation_id=operation_id, account_id=principal.account_id,
+            tenant_id=principal.tenant_id,
+            vendor=done.vendor,
+            operation=operation,
+            operation_id=operation_id,
+            account_id=principal.account_id,
             rating_key=f"{operation}:{operation_id}:{principal.account_id}",
-            stars=stars, comment=comment, created_at=self._clock(),
+            stars=stars,
+            comment=comment,
+            created_at=self._clock(),
         )
         try:
             await row.save().run()
         except Exception as exc:
             if is_unique_violation(exc):
-                raise Conflict(f"this {operation} has already been rated",
-                               field="operation_id") from exc
+                raise Conflict(
+                    f"this {operation} has already been rated", field="operation_id"
+                ) from exc
             raise
         metrics.rating_received(done.vendor, stars)
-        return RatingView(row.id, operation, operation_id, done.vendor, stars, comment,
-                          row.created_at)
+        return RatingView(
+            row.id, operation, operation_id, done.vendor, stars, comment, row.created_at
+        )
 
-    async def stats(self, vendor: str, *, since: datetime | None = None,
-                    tenant_id: uuid.UUID | None = None) -> tuple[int, int]:
+    async def stats(
+        self, vendor: str, *, since: datetime | None = None, tenant_id: uuid.UUID | None = None
+    ) -> tuple[int, int]:
         """(number of ratings, sum of stars) for `vendor` since `since`."""
         from piccolo.query.functions.aggregate import Count, Sum
 
@@ -161,61 +193,92 @@ class RatingService:
 class LiveSource(Protocol):
     """Live call/probe numbers; `adapters.admission.live.CallLog` is one."""
 
-    async def quality(self, vendor: str, *, since: float | None = None,
-                      conformance_passed: bool | None) -> QualityResult: ...
+    async def quality(
+        self, vendor: str, *, since: float | None = None, conformance_passed: bool | None
+    ) -> QualityResult: ...
 
 
 class NoLiveData:
     """A live source for a hub that has not wired its adapters yet: every vendor is
     "no data" (neutral) for calls, latency and availability."""
 
-    def __init__(self, sla_p95_seconds: Mapping[str, float] | None = None,
-                 window_seconds: int = 3600) -> None:
+    def __init__(
+        self, sla_p95_seconds: Mapping[str, float] | None = None, window_seconds: int = 3600
+    ) -> None:
         self.sla = dict(sla_p95_seconds or {})
         self.window_seconds = window_seconds
 
-    async def quality(self, vendor: str, *, since: float | None = None,
-                      conformance_passed: bool | None) -> QualityResult:
-        return quality.score(QualityInputs(
-            vendor=vendor, window_seconds=self.window_seconds, calls=0, successful_calls=0,
-            p95_latency_seconds=None, sla_p95_seconds=self.sla.get(vendor, 1.0),
-            health_probes=0, health_probes_up=0, ratings=0, rating_stars_sum=0,
-            conformance_passed=conformance_passed,
-        ))
+    async def quality(
+        self, vendor: str, *, since: float | None = None, conformance_passed: bool | None
+    ) -> QualityResult:
+        return quality.score(
+            QualityInputs(
+                vendor=vendor,
+                window_seconds=self.window_seconds,
+                calls=0,
+                successful_calls=0,
+                p95_latency_seconds=None,
+                sla_p95_seconds=self.sla.get(vendor, 1.0),
+                health_probes=0,
+                health_probes_up=0,
+                ratings=0,
+                rating_stars_sum=0,
+                conformance_passed=conformance_passed,
+            )
+        )
 
 
 class QualityService:
     """Scores vendors from live numbers + database ratings; ranks and publishes them."""
 
-    def __init__(self, live: LiveSource, ratings: RatingService | None = None, *,
-                 ratings_window: timedelta = RATINGS_SCORE_WINDOW,
-                 clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(
+        self,
+        live: LiveSource,
+        ratings: RatingService | None = None,
+        *,
+        ratings_window: timedelta = RATINGS_SCORE_WINDOW,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
         self.live = live
         self.ratings = ratings or RatingService()
         self.ratings_window = ratings_window
         self._clock = clock
 
-    async def quality(self, vendor: str, *, since: float | None = None,
-                      conformance_passed: bool | None,
-                      tenant_id: uuid.UUID | None = None,
-                      tenant: str | None = None) -> QualityResult:
+    async def quality(
+        self,
+        vendor: str,
+        *,
+        since: float | None = None,
+        conformance_passed: bool | None,
+        tenant_id: uuid.UUID | None = None,
+        tenant: str | None = None,
+    ) -> QualityResult:
         live = await self.live.quality(vendor, since=since, conformance_passed=conformance_passed)
         n, stars = await self.ratings.stats(
-            vendor, since=self._clock() - self.ratings_window, tenant_id=tenant_id)
-        return quality.score(replace(live.inputs, ratings=n, rating_stars_sum=stars,
-                                     tenant=tenant))
+            vendor, since=self._clock() - self.ratings_window, tenant_id=tenant_id
+        )
+        return quality.score(replace(live.inputs, ratings=n, rating_stars_sum=stars, tenant=tenant))
 
-    async def ranking(self, vendors: Iterable[str], conformance: Mapping[str, bool | None], *,
-                      tenant_id: uuid.UUID | None = None,
-                      tenant: str | None = None) -> list[RankedVendor]:
+    async def ranking(
+        self,
+        vendors: Iterable[str],
+        conformance: Mapping[str, bool | None],
+        *,
+        tenant_id: uuid.UUID | None = None,
+        tenant: str | None = None,
+    ) -> list[RankedVendor]:
         """Hub-wide, or for one tenant (its own users' ratings; live numbers are hub-wide)."""
-        results = [await self.quality(v, conformance_passed=conformance.get(v),
-                                      tenant_id=tenant_id, tenant=tenant)
-                   for v in sorted(set(vendors))]
+        results = [
+            await self.quality(
+                v, conformance_passed=conformance.get(v), tenant_id=tenant_id, tenant=tenant
+            )
+            for v in sorted(set(vendors))
+        ]
         return quality.rank(results)
 
-    async def publish(self, vendors: Iterable[str],
-                      conformance: Mapping[str, bool | None]) -> list[RankedVendor]:
+    async def publish(
+        self, vendors: Iterable[str], conformance: Mapping[str, bool | None]
+    ) -> list[RankedVendor]:
         """Rank hub-wide and export score, rank and rating to Prometheus."""
         ranked = await self.ranking(vendors, conformance)
         quality.publish(ranked)
@@ -257,8 +320,9 @@ async def publish_database_gauges() -> dict[str, Any]:
     size = 0 if top is None else int(top) + 1
     metrics.evidence_log_size(size)
     slas = {}
-    for r in await VendorRegistration.select(VendorRegistration.name,
-                                             VendorRegistration.sla_p95_ms).run():
+    for r in await VendorRegistration.select(
+        VendorRegistration.name, VendorRegistration.sla_p95_ms
+    ).run():
         slas[r["name"]] = r["sla_p95_ms"] / 1000
         metrics.set_vendor_sla(r["name"], slas[r["name"]])
     return {"evidence_log_size": size, "sla_p95_seconds": slas}
@@ -290,8 +354,9 @@ async def conformance_by_vendor() -> dict[str, bool | None]:
 class RegulatorService:
     """Read-only views across tenants for the regulator role."""
 
-    def __init__(self, quality_service: QualityService,
-                 clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(
+        self, quality_service: QualityService, clock: Callable[[], datetime] = _utcnow
+    ) -> None:
         self.quality = quality_service
         self._clock = clock
 
@@ -305,17 +370,31 @@ class RegulatorService:
 
         return {r["id"]: r["slug"] for r in await Tenant.select(Tenant.id, Tenant.slug).run()}
 
-    async def admission_history(self, *, vendor: str | None = None, tenant: str | None = None,
-                                since: datetime | None = None,
-                                limit: int = 200) -> list[dict[str, Any]]:
+    async def admission_history(
+        self,
+        *,
+        vendor: str | None = None,
+        tenant: str | None = None,
+        since: datetime | None = None,
+        limit: int = 200,
+    ) -> list[dict[str, Any]]:
         from adapters.admission.tables import AdmissionEvent
 
         slugs = await self._tenant_slugs()
-        query = AdmissionEvent.select(
-            AdmissionEvent.tenant_id, AdmissionEvent.vendor, AdmissionEvent.from_status,
-            AdmissionEvent.to_status, AdmissionEvent.reason, AdmissionEvent.evidence,
-            AdmissionEvent.actor, AdmissionEvent.at,
-        ).order_by(AdmissionEvent.at, ascending=False).limit(max(1, min(limit, 1000)))
+        query = (
+            AdmissionEvent.select(
+                AdmissionEvent.tenant_id,
+                AdmissionEvent.vendor,
+                AdmissionEvent.from_status,
+                AdmissionEvent.to_status,
+                AdmissionEvent.reason,
+                AdmissionEvent.evidence,
+                AdmissionEvent.actor,
+                AdmissionEvent.at,
+            )
+            .order_by(AdmissionEvent.at, ascending=False)
+            .limit(max(1, min(limit, 1000)))
+        )
         if vendor:
             query = query.where(AdmissionEvent.vendor == vendor)
         if since is not None:
@@ -325,17 +404,19 @@ class RegulatorService:
             query = query.where(AdmissionEvent.tenant_id.is_in(wanted or [uuid.uuid4()]))
         out = []
         for r in await query.run():
-            out.append({
-                "tenant": slugs.get(r["tenant_id"], "unknown"),
-                "vendor": r["vendor"],
-                "from_status": r["from_status"],
-                "to_status": r["to_status"],
-                "reason": r["reason"],
-                # who decided, by kind only: an account id says nothing a regulator needs
-                "decided_by": "rules" if r["actor"] == "rules" else "staff",
-                "evidence": _vendor_evidence(r["evidence"]),
-                "at": r["at"],
-            })
+            out.append(
+                {
+                    "tenant": slugs.get(r["tenant_id"], "unknown"),
+                    "vendor": r["vendor"],
+                    "from_status": r["from_status"],
+                    "to_status": r["to_status"],
+                    "reason": r["reason"],
+                    # who decided, by kind only: an account id says nothing a regulator needs
+                    "decided_by": "rules" if r["actor"] == "rules" else "staff",
+                    "evidence": _vendor_evidence(r["evidence"]),
+                    "at": r["at"],
+                }
+            )
         return out
 
     async def tenant_statistics(self) -> list[dict[str, Any]]:
@@ -346,18 +427,31 @@ class RegulatorService:
         from hub.signing.tables import SignatureRecord
         from tenants.tables import Tenant
 
-        tenants = await Tenant.select(Tenant.id, Tenant.slug, Tenant.region_code,
-                                      Tenant.status).order_by(Tenant.slug).run()
-        seals = await Seal.select(Seal.tenant_id, Seal.status, Seal.vendor,
-                                  Count(alias="n")).group_by(
-            Seal.tenant_id, Seal.status, Seal.vendor).run()
-        signatures = await SignatureRecord.select(
-            SignatureRecord.tenant_id, SignatureRecord.vendor, Count(alias="n")
-        ).where(SignatureRecord.status == "done").group_by(
-            SignatureRecord.tenant_id, SignatureRecord.vendor).run()
-        ratings = await VendorRating.select(
-            VendorRating.tenant_id, Count(alias="n"), Sum(VendorRating.stars, alias="stars")
-        ).group_by(VendorRating.tenant_id).run()
+        tenants = (
+            await Tenant.select(Tenant.id, Tenant.slug, Tenant.region_code, Tenant.status)
+            .order_by(Tenant.slug)
+            .run()
+        )
+        seals = (
+            await Seal.select(Seal.tenant_id, Seal.status, Seal.vendor, Count(alias="n"))
+            .group_by(Seal.tenant_id, Seal.status, Seal.vendor)
+            .run()
+        )
+        signatures = (
+            await SignatureRecord.select(
+                SignatureRecord.tenant_id, SignatureRecord.vendor, Count(alias="n")
+            )
+            .where(SignatureRecord.status == "done")
+            .group_by(SignatureRecord.tenant_id, SignatureRecord.vendor)
+            .run()
+        )
+        ratings = (
+            await VendorRating.select(
+                VendorRating.tenant_id, Count(alias="n"), Sum(VendorRating.stars, alias="stars")
+            )
+            .group_by(VendorRating.tenant_id)
+            .run()
+        )
         seal_status: dict[uuid.UUID, Counter[str]] = {}
         seal_vendor: dict[uuid.UUID, Counter[str]] = {}
         for r in seals:
@@ -371,17 +465,19 @@ class RegulatorService:
         for t in tenants:
             n_ratings, stars = rated.get(t["id"], (0, 0))
             by_vendor = sig_vendor.get(t["id"], Counter())
-            out.append({
-                "tenant": t["slug"],
-                "region_code": t["region_code"],
-                "status": t["status"],
-                "seals_by_status": dict(sorted(seal_status.get(t["id"], Counter()).items())),
-                "seals_by_vendor": dict(sorted(seal_vendor.get(t["id"], Counter()).items())),
-                "signatures": sum(by_vendor.values()),
-                "signatures_by_vendor": dict(sorted(by_vendor.items())),
-                "ratings": n_ratings,
-                "average_stars": round(stars / n_ratings, 2) if n_ratings else None,
-            })
+            out.append(
+                {
+                    "tenant": t["slug"],
+                    "region_code": t["region_code"],
+                    "status": t["status"],
+                    "seals_by_status": dict(sorted(seal_status.get(t["id"], Counter()).items())),
+                    "seals_by_vendor": dict(sorted(seal_vendor.get(t["id"], Counter()).items())),
+                    "signatures": sum(by_vendor.values()),
+                    "signatures_by_vendor": dict(sorted(by_vendor.items())),
+                    "ratings": n_ratings,
+                    "average_stars": round(stars / n_ratings, 2) if n_ratings else None,
+                }
+            )
         return out
 
     async def recent_alerts(self, *, days: int = 7) -> list[dict[str, Any]]:
@@ -391,17 +487,28 @@ class RegulatorService:
         alerts: list[dict[str, Any]] = []
         for event in await self.admission_history(since=since, limit=1000):
             if event["decided_by"] == "rules":
-                alerts.append({"kind": f"admission_{event['to_status']}", "vendor": event["vendor"],
-                               "tenant": event["tenant"], "detail": event["reason"],
-                               "at": event["at"]})
+                alerts.append(
+                    {
+                        "kind": f"admission_{event['to_status']}",
+                        "vendor": event["vendor"],
+                        "tenant": event["tenant"],
+                        "detail": event["reason"],
+                        "at": event["at"],
+                    }
+                )
         floor = await _strictest_floor()
         if floor is not None:
             for entry in (await self.ranking())["ranking"]:
                 if entry["score"] < floor:
-                    alerts.append({"kind": "quality_below_floor", "vendor": entry["vendor"],
-                                   "tenant": None,
-                                   "detail": f"quality {entry['score']:.2f} < floor {floor:g}",
-                                   "at": self._clock()})
+                    alerts.append(
+                        {
+                            "kind": "quality_below_floor",
+                            "vendor": entry["vendor"],
+                            "tenant": None,
+                            "detail": f"quality {entry['score']:.2f} < floor {floor:g}",
+                            "at": self._clock(),
+                        }
+                    )
         return sorted(alerts, key=lambda a: a["at"], reverse=True)
 
 
@@ -415,8 +522,17 @@ def _vendor_evidence(raw: str | None) -> Any:
     return _scrub(data)
 
 
-_PERSONAL_KEYS = {"account_id", "actor", "username", "display_name", "id_number",
-                  "mobile", "comment", "person", "subject_id"}
+_PERSONAL_KEYS = {
+    "account_id",
+    "actor",
+    "username",
+    "display_name",
+    "id_number",
+    "mobile",
+    "comment",
+    "person",
+    "subject_id",
+}
 
 
 def _scrub(data: Any) -> Any:

@@ -99,62 +99,106 @@ class Jwks(msgspec.Struct):
     keys: list[Jwk]
 
 
-async def _rotate(request: Request, tenant_id: uuid.UUID, data: RotateTokenKey,
-                  by: str) -> TokenKeyRotated:
+async def _rotate(
+    request: Request, tenant_id: uuid.UUID, data: RotateTokenKey, by: str
+) -> TokenKeyRotated:
     state = request.app.state
     done = await token_keys.rotate_token_key(
-        keyring_of(state), tenant_id, keep_previous_seconds=tokens_of(state).longest_lifetime,
-        revoke_previous=data.revoke_previous, by=by,
+        keyring_of(state),
+        tenant_id,
+        keep_previous_seconds=tokens_of(state).longest_lifetime,
+        revoke_previous=data.revoke_previous,
+        by=by,
     )
-    return TokenKeyRotated(kid=done.kid, previous_kid=done.previous_kid,
-                           previous_valid_until=done.previous_valid_until)
+    return TokenKeyRotated(
+        kid=done.kid, previous_kid=done.previous_kid, previous_valid_until=done.previous_valid_until
+    )
 
 
 def tenant_out(v: services.TenantView) -> TenantOut:
-    return TenantOut(id=v.id, slug=v.slug, name=v.name, region_code=v.region_code,
-                     status=v.status, created_at=v.created_at)
+    return TenantOut(
+        id=v.id,
+        slug=v.slug,
+        name=v.name,
+        region_code=v.region_code,
+        status=v.status,
+        created_at=v.created_at,
+    )
 
 
 def account_out(v: services.AccountView) -> AccountOut:
-    return AccountOut(id=v.id, username=v.username, display_name=v.display_name,
-                      roles=list(v.roles), status=v.status, locked_until=v.locked_until,
-                      password_changed_at=v.password_changed_at, created_at=v.created_at)
+    return AccountOut(
+        id=v.id,
+        username=v.username,
+        display_name=v.display_name,
+        roles=list(v.roles),
+        status=v.status,
+        locked_until=v.locked_until,
+        password_changed_at=v.password_changed_at,
+        created_at=v.created_at,
+    )
 
 
 class TenantController(Controller):
     path = "/api/v1/tenants"
     tags = ["tenants"]  # noqa: RUF012
 
-    @post("", operation_id="createTenant", status_code=HTTP_201_CREATED,
-          summary="Onboard a bureau: a tenant with its keys and first tenant admin",
-          guards=[requires(Role.HUB_OPERATOR)], responses=errors(401, 403, 409, 422))
+    @post(
+        "",
+        operation_id="createTenant",
+        status_code=HTTP_201_CREATED,
+        summary="Onboard a bureau: a tenant with its keys and first tenant admin",
+        guards=[requires(Role.HUB_OPERATOR)],
+        responses=errors(401, 403, 409, 422),
+    )
     async def create(self, request: Request, data: JSONBody[CreateTenant]) -> TenantCreated:
         tenant, admin = await services.create_tenant(
-            get_db(request.app), request.app.state.settings.security.master_key,
-            name=data.name, slug=data.slug, region_code=data.region_code,
-            admin_username=data.admin.username, admin_password=data.admin.password,
+            get_db(request.app),
+            request.app.state.settings.security.master_key,
+            name=data.name,
+            slug=data.slug,
+            region_code=data.region_code,
+            admin_username=data.admin.username,
+            admin_password=data.admin.password,
             admin_display_name=data.admin.display_name,
         )
         return TenantCreated(tenant=tenant_out(tenant), admin=account_out(admin))
 
-    @get("", operation_id="listTenants", summary="List tenants (hub operator, regulator)",
-         guards=[requires(Role.HUB_OPERATOR, Role.REGULATOR)], responses=errors(401, 403))
+    @get(
+        "",
+        operation_id="listTenants",
+        summary="List tenants (hub operator, regulator)",
+        guards=[requires(Role.HUB_OPERATOR, Role.REGULATOR)],
+        responses=errors(401, 403),
+    )
     async def all_tenants(self) -> list[TenantOut]:
         return [tenant_out(t) for t in await services.list_tenants()]
 
-    @get("/{tenant_id:uuid}", operation_id="getTenant",
-         summary="One tenant (hub operator, regulator)",
-         guards=[requires(Role.HUB_OPERATOR, Role.REGULATOR)], responses=errors(401, 403, 404))
+    @get(
+        "/{tenant_id:uuid}",
+        operation_id="getTenant",
+        summary="One tenant (hub operator, regulator)",
+        guards=[requires(Role.HUB_OPERATOR, Role.REGULATOR)],
+        responses=errors(401, 403, 404),
+    )
     async def get(self, tenant_id: FromPath[uuid.UUID]) -> TenantOut:
         return tenant_out(await services.get_tenant(tenant_id))
 
-    @post("/{tenant_id:uuid}/token-key", operation_id="rotateTenantTokenKey",
-          summary="Rotate a tenant's token-signing key (hub operator); revoke_previous "
-                  "refuses every token the old key signed",
-          guards=[requires(Role.HUB_OPERATOR)], responses=errors(401, 403, 404, 409, 422))
-    async def rotate_token_key(self, request: Request, principal: CurrentPrincipal,
-                               tenant_id: FromPath[uuid.UUID],
-                               data: JSONBody[RotateTokenKey]) -> TokenKeyRotated:
+    @post(
+        "/{tenant_id:uuid}/token-key",
+        operation_id="rotateTenantTokenKey",
+        summary="Rotate a tenant's token-signing key (hub operator); revoke_previous "
+        "refuses every token the old key signed",
+        guards=[requires(Role.HUB_OPERATOR)],
+        responses=errors(401, 403, 404, 409, 422),
+    )
+    async def rotate_token_key(
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        tenant_id: FromPath[uuid.UUID],
+        data: JSONBody[RotateTokenKey],
+    ) -> TokenKeyRotated:
         return await _rotate(request, tenant_id, data, by=f"hub/{principal.account_id}")
 
 
@@ -162,27 +206,42 @@ class MyTenantController(Controller):
     path = "/api/v1/tenant"
     tags = ["tenants"]  # noqa: RUF012
 
-    @get("", operation_id="getMyTenant", summary="The caller's own tenant",
-         guards=[requires()], responses=errors(401))
+    @get(
+        "",
+        operation_id="getMyTenant",
+        summary="The caller's own tenant",
+        guards=[requires()],
+        responses=errors(401),
+    )
     async def mine(self, principal: CurrentPrincipal) -> TenantOut:
         return tenant_out(await services.get_tenant(principal.tenant_id))
 
-    @post("/token-key", operation_id="rotateMyTokenKey",
-          summary="Rotate my tenant's token-signing key (tenant admin; hub operator for the "
-                  "hub); revoke_previous refuses every token the old key signed",
-          guards=[requires(Role.TENANT_ADMIN, Role.HUB_OPERATOR)],
-          responses=errors(401, 403, 409, 422))
-    async def rotate_my_token_key(self, request: Request, principal: CurrentPrincipal,
-                                  data: JSONBody[RotateTokenKey]) -> TokenKeyRotated:
-        return await _rotate(request, principal.tenant_id, data,
-                             by=f"{principal.tenant_slug}/{principal.account_id}")
+    @post(
+        "/token-key",
+        operation_id="rotateMyTokenKey",
+        summary="Rotate my tenant's token-signing key (tenant admin; hub operator for the "
+        "hub); revoke_previous refuses every token the old key signed",
+        guards=[requires(Role.TENANT_ADMIN, Role.HUB_OPERATOR)],
+        responses=errors(401, 403, 409, 422),
+    )
+    async def rotate_my_token_key(
+        self, request: Request, principal: CurrentPrincipal, data: JSONBody[RotateTokenKey]
+    ) -> TokenKeyRotated:
+        return await _rotate(
+            request, principal.tenant_id, data, by=f"{principal.tenant_slug}/{principal.account_id}"
+        )
 
-    @get("/token-keys", operation_id="getMyTokenKeys",
-         summary="The public keys that verify my tenant's tokens now (JWKS, RFC 7517)",
-         guards=[requires()], responses=errors(401))
+    @get(
+        "/token-keys",
+        operation_id="getMyTokenKeys",
+        summary="The public keys that verify my tenant's tokens now (JWKS, RFC 7517)",
+        guards=[requires()],
+        responses=errors(401),
+    )
     async def my_token_keys(self, request: Request, principal: CurrentPrincipal) -> Jwks:
-        found = await token_keys.jwks(keyring_of(request.app.state), principal.tenant_slug,
-                                      time.time())
+        found = await token_keys.jwks(
+            keyring_of(request.app.state), principal.tenant_slug, time.time()
+        )
         return Jwks(keys=[Jwk(**k) for k in found["keys"]])
 
 
@@ -190,49 +249,83 @@ class AccountController(Controller):
     path = "/api/v1/accounts"
     tags = ["accounts"]  # noqa: RUF012
 
-    @post("", operation_id="createAccount", status_code=HTTP_201_CREATED,
-          summary="Create an account in my tenant (admin: tenant_admin/clerk; "
-                  "hub operator: hub_operator/regulator)",
-          guards=[requires(Role.TENANT_ADMIN, Role.HUB_OPERATOR)],
-          responses=errors(401, 403, 409, 422))
-    async def create(self, request: Request, principal: CurrentPrincipal,
-                     data: JSONBody[CreateAccount]) -> AccountOut:
+    @post(
+        "",
+        operation_id="createAccount",
+        status_code=HTTP_201_CREATED,
+        summary="Create an account in my tenant (admin: tenant_admin/clerk; "
+        "hub operator: hub_operator/regulator)",
+        guards=[requires(Role.TENANT_ADMIN, Role.HUB_OPERATOR)],
+        responses=errors(401, 403, 409, 422),
+    )
+    async def create(
+        self, request: Request, principal: CurrentPrincipal, data: JSONBody[CreateAccount]
+    ) -> AccountOut:
         view = await services.create_account(
-            get_db(request.app), principal.tenant_id, username=data.username,
-            password=data.password, roles=data.roles, display_name=data.display_name,
+            get_db(request.app),
+            principal.tenant_id,
+            username=data.username,
+            password=data.password,
+            roles=data.roles,
+            display_name=data.display_name,
             creator=principal,
         )
         return account_out(view)
 
-    @get("", operation_id="listAccounts", summary="List my tenant's accounts",
-         guards=[requires(Role.TENANT_ADMIN, Role.HUB_OPERATOR)], responses=errors(401, 403))
-    async def all_accounts(self, principal: CurrentPrincipal, limit: Limit = 100,
-                   offset: Offset = 0) -> list[AccountOut]:
-        views = await services.list_accounts(principal.tenant_id, limit=max(1, min(limit, 500)),
-                                             offset=max(0, offset))
+    @get(
+        "",
+        operation_id="listAccounts",
+        summary="List my tenant's accounts",
+        guards=[requires(Role.TENANT_ADMIN, Role.HUB_OPERATOR)],
+        responses=errors(401, 403),
+    )
+    async def all_accounts(
+        self, principal: CurrentPrincipal, limit: Limit = 100, offset: Offset = 0
+    ) -> list[AccountOut]:
+        views = await services.list_accounts(
+            principal.tenant_id, limit=max(1, min(limit, 500)), offset=max(0, offset)
+        )
         return [account_out(v) for v in views]
 
-    @get("/{account_id:uuid}", operation_id="getAccount", summary="One account of my tenant",
-         guards=[requires(Role.TENANT_ADMIN, Role.HUB_OPERATOR)], responses=errors(401, 403, 404))
+    @get(
+        "/{account_id:uuid}",
+        operation_id="getAccount",
+        summary="One account of my tenant",
+        guards=[requires(Role.TENANT_ADMIN, Role.HUB_OPERATOR)],
+        responses=errors(401, 403, 404),
+    )
     async def get(self, principal: CurrentPrincipal, account_id: FromPath[uuid.UUID]) -> AccountOut:
         try:
             return account_out(await services.get_account(principal.tenant_id, account_id))
         except NotFound:
-            raise await not_found(Account, account_id, principal.tenant_id,
-                                  principal.tenant_slug, "account") from None
+            raise await not_found(
+                Account, account_id, principal.tenant_id, principal.tenant_slug, "account"
+            ) from None
 
-    @put("/{account_id:uuid}/status", operation_id="setAccountStatus",
-         summary="Disable or re-enable an account of my tenant; disabling ends its sessions",
-         guards=[requires(Role.TENANT_ADMIN, Role.HUB_OPERATOR)],
-         responses=errors(401, 403, 404, 422))
-    async def set_status(self, request: Request, principal: CurrentPrincipal,
-                         account_id: FromPath[uuid.UUID],
-                         data: JSONBody[AccountStatus]) -> AccountOut:
+    @put(
+        "/{account_id:uuid}/status",
+        operation_id="setAccountStatus",
+        summary="Disable or re-enable an account of my tenant; disabling ends its sessions",
+        guards=[requires(Role.TENANT_ADMIN, Role.HUB_OPERATOR)],
+        responses=errors(401, 403, 404, 422),
+    )
+    async def set_status(
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        account_id: FromPath[uuid.UUID],
+        data: JSONBody[AccountStatus],
+    ) -> AccountOut:
         try:
             view = await auth_services.set_account_status(
-                get_db(request.app), tokens_of(request.app.state), principal, account_id,
-                data.status)
+                get_db(request.app),
+                tokens_of(request.app.state),
+                principal,
+                account_id,
+                data.status,
+            )
         except NotFound:
-            raise await not_found(Account, account_id, principal.tenant_id,
-                                  principal.tenant_slug, "account") from None
+            raise await not_found(
+                Account, account_id, principal.tenant_id, principal.tenant_slug, "account"
+            ) from None
         return account_out(view)

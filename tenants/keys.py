@@ -66,8 +66,12 @@ class TenantVerifyKey:
         """The key that verifies tokens of key `version` at `now`, if any still does."""
         if version == self.version:
             return self.public_key
-        if (version == self.version - 1 and self.previous_key is not None
-                and self.previous_until is not None and now <= self.previous_until):
+        if (
+            version == self.version - 1
+            and self.previous_key is not None
+            and self.previous_until is not None
+            and now <= self.previous_until
+        ):
             return self.previous_key
         return None
 
@@ -87,8 +91,11 @@ def new_token_key(data_key: bytes, tenant_id: uuid.UUID) -> tuple[bytes, bytes]:
     """A fresh Ed25519 token key: (private half sealed under the data key, public half)."""
     signing = Ed25519PrivateKey.generate()
     private_wrapped = keystore.seal_secret(
-        data_key, str(tenant_id), signing.private_bytes_raw(),
-        purpose=keystore.Purpose.PRIVATE_KEY, context=_JWT_KEY_SLOT,
+        data_key,
+        str(tenant_id),
+        signing.private_bytes_raw(),
+        purpose=keystore.Purpose.PRIVATE_KEY,
+        context=_JWT_KEY_SLOT,
     )
     return private_wrapped, signing.public_key().public_bytes_raw()
 
@@ -109,12 +116,14 @@ class TenantKeyring:
         if key is None:
             from tenants.tables import Tenant
 
-            row = await (Tenant.select(Tenant.data_key_wrapped)
-                         .where(Tenant.id == tenant_id).first().run())
+            row = await (
+                Tenant.select(Tenant.data_key_wrapped).where(Tenant.id == tenant_id).first().run()
+            )
             if row is None:
                 raise NotFound("no such tenant")
-            key = keystore.unwrap_data_key(self._master_key, str(tenant_id),
-                                           bytes(row["data_key_wrapped"]))
+            key = keystore.unwrap_data_key(
+                self._master_key, str(tenant_id), bytes(row["data_key_wrapped"])
+            )
             self._data_keys[tenant_id] = key
         return key
 
@@ -124,17 +133,26 @@ class TenantKeyring:
         if found is None or time.monotonic() - found.loaded_at > self.token_key_ttl:
             from tenants.tables import Tenant
 
-            row = await (Tenant.select(Tenant.jwt_private_wrapped, Tenant.key_version)
-                         .where(Tenant.id == tenant_id).first().run())
+            row = await (
+                Tenant.select(Tenant.jwt_private_wrapped, Tenant.key_version)
+                .where(Tenant.id == tenant_id)
+                .first()
+                .run()
+            )
             if row is None:
                 raise NotFound("no such tenant")
             raw = keystore.open_secret(
-                await self.data_key(tenant_id), str(tenant_id), bytes(row["jwt_private_wrapped"]),
-                purpose=keystore.Purpose.PRIVATE_KEY, context=_JWT_KEY_SLOT,
+                await self.data_key(tenant_id),
+                str(tenant_id),
+                bytes(row["jwt_private_wrapped"]),
+                purpose=keystore.Purpose.PRIVATE_KEY,
+                context=_JWT_KEY_SLOT,
             )
-            found = TokenSigningKey(version=int(row["key_version"]),
-                                    private_key=Ed25519PrivateKey.from_private_bytes(raw),
-                                    loaded_at=time.monotonic())
+            found = TokenSigningKey(
+                version=int(row["key_version"]),
+                private_key=Ed25519PrivateKey.from_private_bytes(raw),
+                loaded_at=time.monotonic(),
+            )
             self._signing[tenant_id] = found
         return found
 
@@ -146,9 +164,16 @@ class TenantKeyring:
             from tenants.tables import Tenant
 
             row = await (
-                Tenant.select(Tenant.id, Tenant.jwt_public, Tenant.key_version,
-                              Tenant.jwt_previous_public, Tenant.jwt_previous_until)
-                .where(Tenant.slug == slug).first().run()
+                Tenant.select(
+                    Tenant.id,
+                    Tenant.jwt_public,
+                    Tenant.key_version,
+                    Tenant.jwt_previous_public,
+                    Tenant.jwt_previous_until,
+                )
+                .where(Tenant.slug == slug)
+                .first()
+                .run()
             )
             if row is None:
                 self._verify.pop(slug, None)
@@ -156,10 +181,13 @@ class TenantKeyring:
             previous = row["jwt_previous_public"]
             until: datetime | None = row["jwt_previous_until"]
             found = TenantVerifyKey(
-                tenant_id=_as_uuid(row["id"]), slug=slug, version=int(row["key_version"]),
+                tenant_id=_as_uuid(row["id"]),
+                slug=slug,
+                version=int(row["key_version"]),
                 public_key=Ed25519PublicKey.from_public_bytes(bytes(row["jwt_public"])),
-                previous_key=(Ed25519PublicKey.from_public_bytes(bytes(previous))
-                              if previous else None),
+                previous_key=(
+                    Ed25519PublicKey.from_public_bytes(bytes(previous)) if previous else None
+                ),
                 previous_until=until.timestamp() if until is not None else None,
                 loaded_at=time.monotonic(),
             )

@@ -57,33 +57,57 @@ def _uuid(v: Any) -> uuid.UUID:
 
 
 def _tenant_view(row: dict[str, Any]) -> TenantView:
-    return TenantView(id=_uuid(row["id"]), slug=row["slug"], name=row["name"],
-                      region_code=row["region_code"], status=row["status"],
-                      created_at=row["created_at"])
-
-
-def _account_view(row: dict[str, Any]) -> AccountView:
-    return AccountView(
-        id=_uuid(row["id"]), tenant_id=_uuid(row["tenant_id"]), username=row["username"],
-        display_name=row["display_name"], roles=tuple(row["roles"] or ()), status=row["status"],
-        locked_until=row["locked_until"], password_changed_at=row["password_changed_at"],
+    return TenantView(
+        id=_uuid(row["id"]),
+        slug=row["slug"],
+        name=row["name"],
+        region_code=row["region_code"],
+        status=row["status"],
         created_at=row["created_at"],
     )
 
 
-_TENANT_COLS = (Tenant.id, Tenant.slug, Tenant.name, Tenant.region_code, Tenant.status,
-                Tenant.created_at)
-_ACCOUNT_COLS = (Account.id, Account.tenant_id, Account.username, Account.display_name,
-                 Account.roles, Account.status, Account.locked_until,
-                 Account.password_changed_at, Account.created_at)
+def _account_view(row: dict[str, Any]) -> AccountView:
+    return AccountView(
+        id=_uuid(row["id"]),
+        tenant_id=_uuid(row["tenant_id"]),
+        username=row["username"],
+        display_name=row["display_name"],
+        roles=tuple(row["roles"] or ()),
+        status=row["status"],
+        locked_until=row["locked_until"],
+        password_changed_at=row["password_changed_at"],
+        created_at=row["created_at"],
+    )
+
+
+_TENANT_COLS = (
+    Tenant.id,
+    Tenant.slug,
+    Tenant.name,
+    Tenant.region_code,
+    Tenant.status,
+    Tenant.created_at,
+)
+_ACCOUNT_COLS = (
+    Account.id,
+    Account.tenant_id,
+    Account.username,
+    Account.display_name,
+    Account.roles,
+    Account.status,
+    Account.locked_until,
+    Account.password_changed_at,
+    Account.created_at,
+)
 
 
 def check_slug(slug: str) -> str:
     slug = (slug or "").strip()
     if not _SLUG.match(slug):
-        raise ValidationFailed("a slug is 3-63 characters: a-z, 0-9 and '-', "
-                               "starting with a letter",
-                               field="slug")
+        raise ValidationFailed(
+            "a slug is 3-63 characters: a-z, 0-9 and '-', starting with a letter", field="slug"
+        )
     if slug in RESERVED_SLUGS:
         raise ValidationFailed(f"slug {slug!r} is reserved", field="slug")
     return slug
@@ -92,15 +116,17 @@ def check_slug(slug: str) -> str:
 def check_username(username: str, field: str = "username") -> str:
     username = (username or "").strip()
     if not _USERNAME.match(username):
-        raise ValidationFailed("a username is 3-64 characters: letters, digits, _ . @ -",
-                               field=field)
+        raise ValidationFailed(
+            "a username is 3-64 characters: letters, digits, _ . @ -", field=field
+        )
     return username
 
 
 def check_password(password: str, policy: Policy, field: str = "password") -> str:
     if not isinstance(password, str) or len(password) < policy.password_min_length:
         raise ValidationFailed(
-            f"the password must have at least {policy.password_min_length} characters", field=field)
+            f"the password must have at least {policy.password_min_length} characters", field=field
+        )
     if len(password) > 256:
         raise ValidationFailed("the password must have at most 256 characters", field=field)
     return password
@@ -109,15 +135,22 @@ def check_password(password: str, policy: Policy, field: str = "password") -> st
 # --------------------------------------------------------------------------- tenants
 
 
-async def _insert_tenant(db: Database, master_key: bytes, *, slug: str, name: str,
-                         region_code: str) -> uuid.UUID:
+async def _insert_tenant(
+    db: Database, master_key: bytes, *, slug: str, name: str, region_code: str
+) -> uuid.UUID:
     tenant_id = uuid.uuid4()
     keys = new_tenant_keys(master_key, tenant_id)
-    await Tenant.insert(Tenant(
-        id=tenant_id, slug=slug, name=name, region_code=region_code,
-        jwt_private_wrapped=keys.jwt_private_wrapped, jwt_public=keys.jwt_public,
-        data_key_wrapped=keys.data_key_wrapped,
-    )).run()
+    await Tenant.insert(
+        Tenant(
+            id=tenant_id,
+            slug=slug,
+            name=name,
+            region_code=region_code,
+            jwt_private_wrapped=keys.jwt_private_wrapped,
+            jwt_public=keys.jwt_public,
+            data_key_wrapped=keys.data_key_wrapped,
+        )
+    ).run()
     return tenant_id
 
 
@@ -128,8 +161,9 @@ async def ensure_hub_tenant(db: Database, master_key: bytes) -> uuid.UUID:
         return _uuid(row["id"])
     try:
         async with db.transaction():
-            return await _insert_tenant(db, master_key, slug=HUB_TENANT_SLUG, name="SealHub",
-                                        region_code="110000")
+            return await _insert_tenant(
+                db, master_key, slug=HUB_TENANT_SLUG, name="SealHub", region_code="110000"
+            )
     except Exception as exc:
         if not is_unique_violation(exc):
             raise
@@ -138,9 +172,17 @@ async def ensure_hub_tenant(db: Database, master_key: bytes) -> uuid.UUID:
     return _uuid(row["id"])
 
 
-async def create_tenant(db: Database, master_key: bytes, *, name: str, slug: str,
-                        region_code: str, admin_username: str, admin_password: str,
-                        admin_display_name: str = "") -> tuple[TenantView, AccountView]:
+async def create_tenant(
+    db: Database,
+    master_key: bytes,
+    *,
+    name: str,
+    slug: str,
+    region_code: str,
+    admin_username: str,
+    admin_password: str,
+    admin_display_name: str = "",
+) -> tuple[TenantView, AccountView]:
     """Onboard a bureau with its first tenant admin, all or nothing."""
     name = check_name(name, "name", max_len=200)
     slug = check_slug(slug)
@@ -150,10 +192,12 @@ async def create_tenant(db: Database, master_key: bytes, *, name: str, slug: str
     password_hash = await hash_password(admin_password)
     try:
         async with db.transaction():
-            tenant_id = await _insert_tenant(db, master_key, slug=slug, name=name,
-                                             region_code=region_code)
-            account = await _insert_account(tenant_id, admin_username, password_hash,
-                                            (Role.TENANT_ADMIN,), admin_display_name)
+            tenant_id = await _insert_tenant(
+                db, master_key, slug=slug, name=name, region_code=region_code
+            )
+            account = await _insert_account(
+                tenant_id, admin_username, password_hash, (Role.TENANT_ADMIN,), admin_display_name
+            )
     except Exception as exc:
         if is_unique_violation(exc):
             raise Conflict(f"a tenant with slug {slug!r} already exists", field="slug") from exc
@@ -170,8 +214,12 @@ async def get_tenant(tenant_id: uuid.UUID) -> TenantView:
 
 async def tenant_for_registration(slug: str) -> uuid.UUID:
     """The active bureau a citizen self-registers with (never the hub tenant)."""
-    row = await (Tenant.select(Tenant.id, Tenant.status)
-                 .where(Tenant.slug == (slug or "").strip()).first().run())
+    row = await (
+        Tenant.select(Tenant.id, Tenant.status)
+        .where(Tenant.slug == (slug or "").strip())
+        .first()
+        .run()
+    )
     if row is None or row["status"] != "active" or slug == HUB_TENANT_SLUG:
         raise ValidationFailed("no bureau with this slug accepts registrations", field="tenant")
     return _uuid(row["id"])
@@ -187,13 +235,24 @@ async def list_tenants(*, include_hub: bool = False) -> list[TenantView]:
 # --------------------------------------------------------------------------- accounts
 
 
-async def _insert_account(tenant_id: uuid.UUID, username: str, password_hash: str,
-                          roles: tuple[str, ...], display_name: str = "") -> AccountView:
+async def _insert_account(
+    tenant_id: uuid.UUID,
+    username: str,
+    password_hash: str,
+    roles: tuple[str, ...],
+    display_name: str = "",
+) -> AccountView:
     account_id = uuid.uuid4()
-    await Account.insert(Account(
-        id=account_id, tenant_id=tenant_id, username=username, password_hash=password_hash,
-        roles=sorted({str(r) for r in roles}), display_name=display_name,
-    )).run()
+    await Account.insert(
+        Account(
+            id=account_id,
+            tenant_id=tenant_id,
+            username=username,
+            password_hash=password_hash,
+            roles=sorted({str(r) for r in roles}),
+            display_name=display_name,
+        )
+    ).run()
     row = await Account.select(*_ACCOUNT_COLS).where(Account.id == account_id).first().run()
     assert row is not None
     return _account_view(row)
@@ -212,9 +271,16 @@ def allowed_roles_for(creator: Principal | None, tenant_slug: str) -> frozenset[
     return frozenset()
 
 
-async def create_account(db: Database, tenant_id: uuid.UUID, *, username: str, password: str,
-                         roles: tuple[str, ...] | list[str], display_name: str = "",
-                         creator: Principal | None = None) -> AccountView:
+async def create_account(
+    db: Database,
+    tenant_id: uuid.UUID,
+    *,
+    username: str,
+    password: str,
+    roles: tuple[str, ...] | list[str],
+    display_name: str = "",
+    creator: Principal | None = None,
+) -> AccountView:
     """Create an account in `tenant_id`. `creator` limits the roles it may grant."""
     tenant = await get_tenant(tenant_id)
     username = check_username(username)
@@ -240,32 +306,46 @@ async def create_account(db: Database, tenant_id: uuid.UUID, *, username: str, p
 
 
 async def get_account(tenant_id: uuid.UUID, account_id: uuid.UUID) -> AccountView:
-    row = await (Account.select(*_ACCOUNT_COLS)
-                 .where((Account.tenant_id == tenant_id) & (Account.id == account_id))
-                 .first().run())
+    row = await (
+        Account.select(*_ACCOUNT_COLS)
+        .where((Account.tenant_id == tenant_id) & (Account.id == account_id))
+        .first()
+        .run()
+    )
     if row is None:
         raise NotFound("account not found")
     return _account_view(row)
 
 
-async def list_accounts(tenant_id: uuid.UUID, *, limit: int = 100,
-                        offset: int = 0) -> list[AccountView]:
-    rows = await (Account.select(*_ACCOUNT_COLS).where(Account.tenant_id == tenant_id)
-                  .order_by(Account.created_at).limit(limit).offset(offset).run())
+async def list_accounts(
+    tenant_id: uuid.UUID, *, limit: int = 100, offset: int = 0
+) -> list[AccountView]:
+    rows = await (
+        Account.select(*_ACCOUNT_COLS)
+        .where(Account.tenant_id == tenant_id)
+        .order_by(Account.created_at)
+        .limit(limit)
+        .offset(offset)
+        .run()
+    )
     return [_account_view(r) for r in rows]
 
 
 ACCOUNT_STATUSES = ("active", "disabled")
 
 
-async def set_account_status(db: Database, tenant_id: uuid.UUID, account_id: uuid.UUID,
-                             status: str) -> AccountView:
+async def set_account_status(
+    db: Database, tenant_id: uuid.UUID, account_id: uuid.UUID, status: str
+) -> AccountView:
     if status not in ACCOUNT_STATUSES:
         raise ValidationFailed("status must be active or disabled", field="/status")
     async with db.transaction():
         await get_account(tenant_id, account_id)  # 404 if not in this tenant
-        await Account.update({Account.status: status}).where(
-            (Account.tenant_id == tenant_id) & (Account.id == account_id)).run()
+        await (
+            Account.update({Account.status: status})
+            .where((Account.tenant_id == tenant_id) & (Account.id == account_id))
+            .run()
+        )
     return await get_account(tenant_id, account_id)
 
 
@@ -275,8 +355,11 @@ async def add_role(db: Database, tenant_id: uuid.UUID, account_id: uuid.UUID, ro
         current = await get_account(tenant_id, account_id)
         if role in current.roles:
             return
-        await Account.update({Account.roles: sorted({*current.roles, role})}).where(
-            (Account.tenant_id == tenant_id) & (Account.id == account_id)).run()
+        await (
+            Account.update({Account.roles: sorted({*current.roles, role})})
+            .where((Account.tenant_id == tenant_id) & (Account.id == account_id))
+            .run()
+        )
 
 
 @dataclass(frozen=True)
@@ -285,9 +368,16 @@ class LoginResult:
     password_change_required: bool
 
 
-async def authenticate(db: Database, tenant_slug: str, username: str, password: str,
-                       *, guard: LoginGuard, client: str = "",
-                       now: datetime | None = None) -> LoginResult:
+async def authenticate(
+    db: Database,
+    tenant_slug: str,
+    username: str,
+    password: str,
+    *,
+    guard: LoginGuard,
+    client: str = "",
+    now: datetime | None = None,
+) -> LoginResult:
     """Check a password login against the login guard (`hub.auth.lockout`).
 
     Wrong tenant, unknown user, disabled account and wrong password all answer the same
@@ -299,20 +389,35 @@ async def authenticate(db: Database, tenant_slug: str, username: str, password: 
     now = now or datetime.now(UTC)
     slug = (tenant_slug or "").strip()
     name = (username or "").strip()
-    tenant = await (Tenant.select(Tenant.id, Tenant.slug, Tenant.status)
-                    .where(Tenant.slug == slug).first().run())
+    tenant = await (
+        Tenant.select(Tenant.id, Tenant.slug, Tenant.status)
+        .where(Tenant.slug == slug)
+        .first()
+        .run()
+    )
     known_tenant = tenant is not None and tenant["status"] == "active"
     account = None
     if known_tenant:
-        account = await (Account.select(Account.id, Account.password_hash, Account.roles,
-                                        Account.status, Account.password_changed_at)
-                         .where((Account.tenant_id == tenant["id"])  # type: ignore[index]
-                                & (Account.username == name))
-                         .first().run())
+        account = await (
+            Account.select(
+                Account.id,
+                Account.password_hash,
+                Account.roles,
+                Account.status,
+                Account.password_changed_at,
+            )
+            .where(
+                (Account.tenant_id == tenant["id"])  # type: ignore[index]
+                & (Account.username == name)
+            )
+            .first()
+            .run()
+        )
     policy = await get_policy(_uuid(tenant["id"])) if known_tenant else Policy()  # type: ignore[index]
     window = policy.lockout_seconds
-    attempt = await guard.begin(slug, name, client, max_failures=policy.password_max_failures,
-                                window_seconds=window)
+    attempt = await guard.begin(
+        slug, name, client, max_failures=policy.password_max_failures, window_seconds=window
+    )
     if attempt.locked_for:
         raise Locked(LOCKED_LOGIN, retry_after=attempt.locked_for)
     good = await verify_password(account["password_hash"] if account else None, password or "")
@@ -327,39 +432,66 @@ async def authenticate(db: Database, tenant_slug: str, username: str, password: 
     account_id = _uuid(account["id"])
     rotation = policy.password_rotation_days
     expired = bool(rotation) and account["password_changed_at"] + timedelta(days=rotation) < now
-    principal = Principal(tenant_id=tenant_id, tenant_slug=tenant["slug"],  # type: ignore[index]
-                          account_id=account_id, roles=frozenset(account["roles"] or ()))
+    principal = Principal(
+        tenant_id=tenant_id,
+        tenant_slug=tenant["slug"],  # type: ignore[index]
+        account_id=account_id,
+        roles=frozenset(account["roles"] or ()),
+    )
     return LoginResult(principal=principal, password_change_required=expired)
 
 
 async def principal_for_account(tenant_id: uuid.UUID, account_id: uuid.UUID) -> Principal:
     """A fresh Principal from the database (refresh re-reads roles and status)."""
-    row = await (Account.select(Account.id, Account.roles, Account.status,
-                                Account.tenant_id.slug)
-                 .where((Account.tenant_id == tenant_id) & (Account.id == account_id))
-                 .first().run())
+    row = await (
+        Account.select(Account.id, Account.roles, Account.status, Account.tenant_id.slug)
+        .where((Account.tenant_id == tenant_id) & (Account.id == account_id))
+        .first()
+        .run()
+    )
     if row is None or row["status"] != "active":
         raise Unauthorized("account not active")
-    return Principal(tenant_id=tenant_id, tenant_slug=row["tenant_id.slug"],
-                     account_id=account_id, roles=frozenset(row["roles"] or ()))
+    return Principal(
+        tenant_id=tenant_id,
+        tenant_slug=row["tenant_id.slug"],
+        account_id=account_id,
+        roles=frozenset(row["roles"] or ()),
+    )
 
 
-async def change_password(db: Database, tenant_id: uuid.UUID, account_id: uuid.UUID, *,
-                          old_password: str, new_password: str) -> None:
-    row = await (Account.select(Account.password_hash)
-                 .where((Account.tenant_id == tenant_id) & (Account.id == account_id))
-                 .first().run())
+async def change_password(
+    db: Database,
+    tenant_id: uuid.UUID,
+    account_id: uuid.UUID,
+    *,
+    old_password: str,
+    new_password: str,
+) -> None:
+    row = await (
+        Account.select(Account.password_hash)
+        .where((Account.tenant_id == tenant_id) & (Account.id == account_id))
+        .first()
+        .run()
+    )
     if row is None:
         raise NotFound("account not found")
     if not await verify_password(row["password_hash"], old_password or ""):
         raise ValidationFailed("the old password is wrong", field="old_password")
     check_password(new_password, await get_policy(tenant_id), "new_password")
     if new_password == old_password:
-        raise ValidationFailed("the new password must differ from the old one",
-                               field="new_password")
+        raise ValidationFailed(
+            "the new password must differ from the old one", field="new_password"
+        )
     new_hash = await hash_password(new_password)
     async with db.transaction():
-        await Account.update({Account.password_hash: new_hash,
-                              Account.password_changed_at: datetime.now(UTC),
-                              Account.failed_logins: 0}).where(
-            (Account.tenant_id == tenant_id) & (Account.id == account_id)).run()
+        await (
+            Account.update(
+                {
+                    Account.password_hash: new_hash,
+                    Account.password_changed_at: datetime.now(UTC),
+                    Account.failed_logins: 0,
+                }
+            )
+            .where((Account.tenant_id == tenant_id) & (Account.id == account_id))
+            .run()
+        )

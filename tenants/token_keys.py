@@ -38,11 +38,20 @@ class TokenKeyRotation:
 
 
 async def rotate_token_key(
-    keyring: TenantKeyring, tenant_id: uuid.UUID, *, keep_previous_seconds: int,
-    revoke_previous: bool = False, by: str = "", now: datetime | None = None,
+    keyring: TenantKeyring,
+    tenant_id: uuid.UUID,
+    *,
+    keep_previous_seconds: int,
+    revoke_previous: bool = False,
+    by: str = "",
+    now: datetime | None = None,
 ) -> TokenKeyRotation:
-    row = await (Tenant.select(Tenant.slug, Tenant.key_version, Tenant.jwt_public)
-                 .where(Tenant.id == tenant_id).first().run())
+    row = await (
+        Tenant.select(Tenant.slug, Tenant.key_version, Tenant.jwt_public)
+        .where(Tenant.id == tenant_id)
+        .first()
+        .run()
+    )
     if row is None:
         raise NotFound("tenant not found")
     slug, version = row["slug"], int(row["key_version"])
@@ -52,23 +61,36 @@ async def rotate_token_key(
     # Conditional on the version read: of two concurrent rotations one wins, the other
     # is told, and no key is ever replaced without becoming the "previous" one.
     done = await (
-        Tenant.update({
-            Tenant.jwt_private_wrapped: private_wrapped,
-            Tenant.jwt_public: public,
-            Tenant.key_version: version + 1,
-            Tenant.jwt_previous_public: None if revoke_previous else bytes(row["jwt_public"]),
-            Tenant.jwt_previous_until: until,
-        })
+        Tenant.update(
+            {
+                Tenant.jwt_private_wrapped: private_wrapped,
+                Tenant.jwt_public: public,
+                Tenant.key_version: version + 1,
+                Tenant.jwt_previous_public: None if revoke_previous else bytes(row["jwt_public"]),
+                Tenant.jwt_previous_until: until,
+            }
+        )
         .where((Tenant.id == tenant_id) & (Tenant.key_version == version))
-        .returning(Tenant.id).run()
+        .returning(Tenant.id)
+        .run()
     )
     if not done:
         raise Conflict("the token key was rotated concurrently; read it again and retry")
     keyring.forget_token_keys(tenant_id, slug)
-    log.info("token key rotated: tenant=%s version=%d->%d previous=%s by=%s", slug, version,
-             version + 1, "revoked" if revoke_previous else f"verifies until {until}", by)
-    return TokenKeyRotation(tenant_id=tenant_id, kid=f"{slug}/{version + 1}",
-                            previous_kid=f"{slug}/{version}", previous_valid_until=until)
+    log.info(
+        "token key rotated: tenant=%s version=%d->%d previous=%s by=%s",
+        slug,
+        version,
+        version + 1,
+        "revoked" if revoke_previous else f"verifies until {until}",
+        by,
+    )
+    return TokenKeyRotation(
+        tenant_id=tenant_id,
+        kid=f"{slug}/{version + 1}",
+        previous_kid=f"{slug}/{version}",
+        previous_valid_until=until,
+    )
 
 
 async def tenant_id_by_slug(slug: str) -> uuid.UUID:

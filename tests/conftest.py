@@ -64,8 +64,9 @@ def make_test_settings(database_url: str, **security: object) -> Settings:
         server=ServerSettings(origin=TEST_ORIGIN),
         # A small pool: several engineers' test runs and CI share one PostgreSQL
         # (max_connections 100).
-        database=DatabaseSettings(url=database_url, migrate_on_start=True, pool_min_size=1,
-                                  pool_max_size=6),
+        database=DatabaseSettings(
+            url=database_url, migrate_on_start=True, pool_min_size=1, pool_max_size=6
+        ),
         security=SecuritySettings(master_key=secrets.token_bytes(16), **security),  # type: ignore[arg-type]
     )
 
@@ -100,7 +101,7 @@ async def running_lifespan(app: Litestar) -> AsyncIterator[None]:
 
 @pytest.fixture(scope="session", params=ENGINES)
 def engine(request: pytest.FixtureRequest) -> str:
-    """"sqlite" or "postgres": the engine this test runs on."""
+    """ "sqlite" or "postgres": the engine this test runs on."""
     return str(request.param)
 
 
@@ -160,11 +161,13 @@ ADMIN_PASSWORD = "admin-password-1"
 PERSON_PASSWORD = "person-password-1"
 
 
-async def login(client: httpx.AsyncClient, tenant: str, username: str,
-                password: str) -> dict[str, str]:
+async def login(
+    client: httpx.AsyncClient, tenant: str, username: str, password: str
+) -> dict[str, str]:
     """Log in through the API; returns the Authorization header for the access token."""
-    r = await client.post("/api/v1/auth/login",
-                          json={"tenant": tenant, "username": username, "password": password})
+    r = await client.post(
+        "/api/v1/auth/login", json={"tenant": tenant, "username": username, "password": password}
+    )
     assert r.status_code == 200, r.text
     return {"Authorization": "Bearer " + r.json()["access_token"]}
 
@@ -181,13 +184,16 @@ class TenantHandle:
     admin_id: str
     admin_headers: dict[str, str]
 
-    async def add_account(self, roles: list[str], username: str | None = None,
-                          password: str = ADMIN_PASSWORD) -> dict[str, str]:
+    async def add_account(
+        self, roles: list[str], username: str | None = None, password: str = ADMIN_PASSWORD
+    ) -> dict[str, str]:
         """Create a staff account (tenant_admin/clerk) and return its auth headers."""
         username = username or f"{roles[0]}-{secrets.token_hex(3)}"
-        r = await self.client.post("/api/v1/accounts", headers=self.admin_headers,
-                                   json={"username": username, "password": password,
-                                         "roles": roles})
+        r = await self.client.post(
+            "/api/v1/accounts",
+            headers=self.admin_headers,
+            json={"username": username, "password": password, "roles": roles},
+        )
         assert r.status_code == 201, r.text
         return await login(self.client, self.slug, username, password)
 
@@ -198,32 +204,60 @@ class TenantHandle:
         """Register a real-name verified person (simulated face check) and log them in."""
         id_number = new_resident_id()
         username = "p-" + secrets.token_hex(4)
-        r = await self.client.post("/api/v1/identity/persons", headers=self.admin_headers, json={
-            "name": name, "id_number": id_number, "mobile": "13800138000",
-            "face_image": base64.b64encode(b"face-photo-" + id_number.encode()).decode(),
-            "username": username, "password": password,
-        })
+        r = await self.client.post(
+            "/api/v1/identity/persons",
+            headers=self.admin_headers,
+            json={
+                "name": name,
+                "id_number": id_number,
+                "mobile": "13800138000",
+                "face_image": base64.b64encode(b"face-photo-" + id_number.encode()).decode(),
+                "username": username,
+                "password": password,
+            },
+        )
         assert r.status_code == 201, r.text
         body = r.json()
         headers = await self.login(username, password)
-        return PersonHandle(id=body["id"], account_id=body["account_id"], username=username,
-                            id_number=id_number, name=name, headers=headers)
+        return PersonHandle(
+            id=body["id"],
+            account_id=body["account_id"],
+            username=username,
+            id_number=id_number,
+            name=name,
+            headers=headers,
+        )
 
-    async def add_enterprise(self, name: str = "某某科技有限公司",
-                             legal_rep: PersonHandle | None = None,
-                             agent: PersonHandle | None = None) -> EnterpriseHandle:
+    async def add_enterprise(
+        self,
+        name: str = "某某科技有限公司",
+        legal_rep: PersonHandle | None = None,
+        agent: PersonHandle | None = None,
+    ) -> EnterpriseHandle:
         """Register an enterprise; its agent logs in again to carry enterprise_agent."""
         legal_rep = legal_rep or await self.add_person("李四")
         agent = agent or legal_rep
-        r = await self.client.post("/api/v1/identity/enterprises", headers=self.admin_headers,
-                                   json={"name": name, "credit_code": new_credit_code(),
-                                         "legal_representative_id": legal_rep.id,
-                                         "agent_person_id": agent.id})
+        r = await self.client.post(
+            "/api/v1/identity/enterprises",
+            headers=self.admin_headers,
+            json={
+                "name": name,
+                "credit_code": new_credit_code(),
+                "legal_representative_id": legal_rep.id,
+                "agent_person_id": agent.id,
+            },
+        )
         assert r.status_code == 201, r.text
         body = r.json()
         agent_headers = await self.login(agent.username, PERSON_PASSWORD)
-        return EnterpriseHandle(id=body["id"], name=name, credit_code=body["credit_code"],
-                                legal_rep=legal_rep, agent=agent, agent_headers=agent_headers)
+        return EnterpriseHandle(
+            id=body["id"],
+            name=name,
+            credit_code=body["credit_code"],
+            legal_rep=legal_rep,
+            agent=agent,
+            agent_headers=agent_headers,
+        )
 
 
 @dataclass
@@ -250,8 +284,11 @@ def new_resident_id(region: str = "150102", born: str | None = None) -> str:
     """A fresh valid 18-digit resident ID (GB 11643 check digit computed)."""
     from tenants.identity.validation import resident_id_check_char
 
-    born = born or f"{1950 + secrets.randbelow(50)}{1 + secrets.randbelow(12):02d}" \
-                   f"{1 + secrets.randbelow(28):02d}"
+    born = (
+        born
+        or f"{1950 + secrets.randbelow(50)}{1 + secrets.randbelow(12):02d}"
+        f"{1 + secrets.randbelow(28):02d}"
+    )
     first17 = region + born + f"{secrets.randbelow(1000):03d}"
     return first17 + resident_id_check_char(first17)
 
@@ -267,15 +304,17 @@ def new_credit_code(region: str = "150102") -> str:
 
 
 @pytest.fixture(scope="session")
-async def operator_headers(client: httpx.AsyncClient, db: Database,
-                           settings: Settings) -> dict[str, str]:
+async def operator_headers(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> dict[str, str]:
     """A hub operator (created like `sealhub admin create-operator`), logged in."""
     from tenants.services import create_account, ensure_hub_tenant
 
     hub_id = await ensure_hub_tenant(db, settings.security.master_key)
     username = "operator-" + secrets.token_hex(3)
-    await create_account(db, hub_id, username=username, password=OPERATOR_PASSWORD,
-                         roles=["hub_operator"])
+    await create_account(
+        db, hub_id, username=username, password=OPERATOR_PASSWORD, roles=["hub_operator"]
+    )
     return await login(client, "hub", username, OPERATOR_PASSWORD)
 
 
@@ -286,15 +325,27 @@ def make_tenant(client: httpx.AsyncClient, operator_headers: dict[str, str]) -> 
     async def make(name: str = "Test Bureau", region_code: str = "150102") -> TenantHandle:
         slug = "t-" + secrets.token_hex(5)
         admin = "admin-" + secrets.token_hex(3)
-        r = await client.post("/api/v1/tenants", headers=operator_headers, json={
-            "name": name, "slug": slug, "region_code": region_code,
-            "admin": {"username": admin, "password": ADMIN_PASSWORD},
-        })
+        r = await client.post(
+            "/api/v1/tenants",
+            headers=operator_headers,
+            json={
+                "name": name,
+                "slug": slug,
+                "region_code": region_code,
+                "admin": {"username": admin, "password": ADMIN_PASSWORD},
+            },
+        )
         assert r.status_code == 201, r.text
         body = r.json()
         headers = await login(client, slug, admin, ADMIN_PASSWORD)
-        return TenantHandle(client=client, id=body["tenant"]["id"], slug=slug, name=name,
-                            admin_username=admin, admin_id=body["admin"]["id"],
-                            admin_headers=headers)
+        return TenantHandle(
+            client=client,
+            id=body["tenant"]["id"],
+            slug=slug,
+            name=name,
+            admin_username=admin,
+            admin_id=body["admin"]["id"],
+            admin_headers=headers,
+        )
 
     return make

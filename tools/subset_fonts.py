@@ -32,9 +32,17 @@ def subset(source: Path, chars: str, out: Path) -> None:
     text.write_text(chars, encoding="utf-8")
     try:
         subprocess.run(
-            [sys.executable, "-m", "fontTools.subset", str(source), f"--font-number={SC_FACE}",
-             f"--text-file={text}", f"--output-file={out}", "--no-hinting",
-             "--layout-features="],
+            [
+                sys.executable,
+                "-m",
+                "fontTools.subset",
+                str(source),
+                f"--font-number={SC_FACE}",
+                f"--text-file={text}",
+                f"--output-file={out}",
+                "--no-hinting",
+                "--layout-features=",
+            ],
             check=True,
         )
     finally:
@@ -46,8 +54,11 @@ def main() -> None:
     serif = sorted(gb2312_level1() | ascii_ | set("（）【】《》“”‘’、，。：；！？·—…－〇"))
     subset(NOTO / "NotoSerifCJK-Regular.ttc", "".join(serif), OUT / "NotoSerifSC-Seal.otf")
     (OUT / "NotoSerifSC-Seal.chars.txt").write_text("".join(serif), encoding="utf-8")
-    subset(NOTO / "NotoSansCJK-Regular.ttc", "".join(sorted(ascii_ | set("（）"))),
-           OUT / "NotoSansSC-Digits.otf")
+    subset(
+        NOTO / "NotoSansCJK-Regular.ttc",
+        "".join(sorted(ascii_ | set("（）"))),
+        OUT / "NotoSansSC-Digits.otf",
+    )
 
 
 if __name__ == "__main__":

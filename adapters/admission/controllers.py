@@ -202,7 +202,6 @@ class VendorRegistryController(Controller):
     ) -> list[dict[str, Any]]:
         return await _service(request).history_across_tenants(vendor)
 
-
     @put(
         "/{vendor:str}",
         operation_id="correctVendorRegistration",
@@ -211,8 +210,11 @@ class VendorRegistryController(Controller):
         responses=_problems(401, 403, 404, 422),
     )
     async def correct(
-        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal],
-        vendor: FromPath[str], data: JSONBody[VendorCorrectionIn],
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        vendor: FromPath[str],
+        data: JSONBody[VendorCorrectionIn],
     ) -> VendorRegistrationOut:
         maker_ca = None
         if data.maker_ca_cert:
@@ -220,11 +222,18 @@ class VendorRegistryController(Controller):
                 maker_ca = base64.b64decode(data.maker_ca_cert, validate=True)
             except (binascii.Error, ValueError) as exc:
                 raise ValidationFailed(
-                    "maker_ca_cert must be base64 DER", field="maker_ca_cert") from exc
+                    "maker_ca_cert must be base64 DER", field="maker_ca_cert"
+                ) from exc
         row = await _service(request).correct_vendor(
-            vendor, reason=data.reason, actor=principal.account_id, endpoint=data.endpoint,
-            config=data.config, product_certificate=data.product_certificate,
-            maker_ca_cert=maker_ca, sla_p95_ms=data.sla_p95_ms)
+            vendor,
+            reason=data.reason,
+            actor=principal.account_id,
+            endpoint=data.endpoint,
+            config=data.config,
+            product_certificate=data.product_certificate,
+            maker_ca_cert=maker_ca,
+            sla_p95_ms=data.sla_p95_ms,
+        )
         return _registration_out(row)
 
     @get(

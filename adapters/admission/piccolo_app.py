@@ -20,8 +20,14 @@ from adapters.admission.tables import (
 APP_CONFIG = AppConfig(
     app_name="admission",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[VendorRegistration, AdmissionRuleSet, Admission, AdmissionEvent,
-                   VendorRegistrationChange, VendorObservation],
+    table_classes=[
+        VendorRegistration,
+        AdmissionRuleSet,
+        Admission,
+        AdmissionEvent,
+        VendorRegistrationChange,
+        VendorObservation,
+    ],
     migration_dependencies=["tenants.piccolo_app"],
     commands=[],
 )

@@ -137,7 +137,9 @@ class AdmissionService:
         if self.known_kinds is not None and kind not in (known := self.known_kinds()):
             raise ValidationFailed(
                 f"unknown adapter kind {kind!r}; this hub runs {', '.join(sorted(known))}",
-                field="kind", kind=kind)
+                field="kind",
+                kind=kind,
+            )
         if maker_ca_cert is not None:
             try:
                 Certificate.load(maker_ca_cert)
@@ -169,9 +171,15 @@ class AdmissionService:
         return registration
 
     async def correct_vendor(
-        self, name: str, *, reason: str, actor: uuid.UUID | None = None,
-        endpoint: str | None = None, config: dict[str, str] | None = None,
-        product_certificate: str | None = None, maker_ca_cert: bytes | None = None,
+        self,
+        name: str,
+        *,
+        reason: str,
+        actor: uuid.UUID | None = None,
+        endpoint: str | None = None,
+        config: dict[str, str] | None = None,
+        product_certificate: str | None = None,
+        maker_ca_cert: bytes | None = None,
         sla_p95_ms: int | None = None,
     ) -> dict[str, Any]:
         """Correct a registration (a moved endpoint, a renewed product certificate or
@@ -186,18 +194,22 @@ class AdmissionService:
                 Certificate.load(maker_ca_cert)
             except SealHubError as exc:
                 raise ValidationFailed(
-                    "maker CA certificate is not DER X.509", field="maker_ca_cert") from exc
+                    "maker CA certificate is not DER X.509", field="maker_ca_cert"
+                ) from exc
         wanted: dict[str, Any] = {
-            "endpoint": endpoint, "product_certificate": product_certificate,
-            "maker_ca_cert": maker_ca_cert, "sla_p95_ms": sla_p95_ms,
+            "endpoint": endpoint,
+            "product_certificate": product_certificate,
+            "maker_ca_cert": maker_ca_cert,
+            "sla_p95_ms": sla_p95_ms,
             "config": None if config is None else json.dumps(config),
         }
         wanted = {k: v for k, v in wanted.items() if v is not None}
         if not wanted:
             raise ValidationFailed("nothing to correct", field="endpoint")
         async with self.db.transaction():
-            current = await VendorRegistration.select().where(
-                VendorRegistration.name == name).first()
+            current = (
+                await VendorRegistration.select().where(VendorRegistration.name == name).first()
+            )
             if current is None:
                 raise NotFound(f"vendor '{name}' is not registered")
 
@@ -211,10 +223,16 @@ class AdmissionService:
             await VendorRegistration.update(
                 {getattr(VendorRegistration, k): v for k, v in wanted.items()}
             ).where(VendorRegistration.name == name)
-            await VendorRegistrationChange.insert(VendorRegistrationChange(
-                id=uuid.uuid4(), vendor=name, before=json.dumps(before, ensure_ascii=False),
-                after=json.dumps(after, ensure_ascii=False), reason=reason.strip()[:1000],
-                actor_account_id=actor))
+            await VendorRegistrationChange.insert(
+                VendorRegistrationChange(
+                    id=uuid.uuid4(),
+                    vendor=name,
+                    before=json.dumps(before, ensure_ascii=False),
+                    after=json.dumps(after, ensure_ascii=False),
+                    reason=reason.strip()[:1000],
+                    actor_account_id=actor,
+                )
+            )
         registration = await self.registration(name)
         if isinstance(self.quality, CallLog):
             self.quality.sla_p95_seconds[name] = registration["sla_p95_ms"] / 1000
@@ -224,8 +242,11 @@ class AdmissionService:
 
     async def registration_history(self, name: str) -> list[dict[str, Any]]:
         await self.registration(name)
-        rows = await VendorRegistrationChange.select().where(
-            VendorRegistrationChange.vendor == name).order_by(VendorRegistrationChange.at)
+        rows = (
+            await VendorRegistrationChange.select()
+            .where(VendorRegistrationChange.vendor == name)
+            .order_by(VendorRegistrationChange.at)
+        )
         for row in rows:
             row["before"], row["after"] = json.loads(row["before"]), json.loads(row["after"])
         return rows

@@ -25,8 +25,14 @@ from monitoring.quality import QualityInputs, QualityResult, score
 
 
 class SharedCallLog(CallLog):
-    def __init__(self, window_seconds: int = 3600, clock: Callable[[], float] = time.time, *,
-                 flush_seconds: float = 1.0, flush_at: int = 500) -> None:
+    def __init__(
+        self,
+        window_seconds: int = 3600,
+        clock: Callable[[], float] = time.time,
+        *,
+        flush_seconds: float = 1.0,
+        flush_at: int = 500,
+    ) -> None:
         super().__init__(window_seconds, clock)
         self.flush_seconds = flush_seconds
         self.flush_at = flush_at
@@ -38,9 +44,16 @@ class SharedCallLog(CallLog):
 
     def _observe(self, vendor: str, kind: str, ok: bool, seconds: float) -> None:
         now = self._clock()
-        self._buffer.append(VendorObservation(
-            id=uuid.uuid4(), vendor=vendor, kind=kind, ok=ok, seconds=seconds,
-            at=datetime.fromtimestamp(now, UTC)))
+        self._buffer.append(
+            VendorObservation(
+                id=uuid.uuid4(),
+                vendor=vendor,
+                kind=kind,
+                ok=ok,
+                seconds=seconds,
+                at=datetime.fromtimestamp(now, UTC),
+            )
+        )
         if len(self._buffer) >= self.flush_at or now - self._last_flush >= self.flush_seconds:
             try:
                 task = asyncio.get_running_loop().create_task(self.flush())
@@ -67,8 +80,9 @@ class SharedCallLog(CallLog):
                 horizon = datetime.fromtimestamp(now - 2 * self.window_seconds, UTC)
                 await VendorObservation.delete().where(VendorObservation.at < horizon).run()
 
-    async def shared_inputs(self, vendor: str, *, since: float | None = None,
-                            conformance_passed: bool | None) -> QualityInputs:
+    async def shared_inputs(
+        self, vendor: str, *, since: float | None = None, conformance_passed: bool | None
+    ) -> QualityInputs:
         await self.flush()
         now = self._clock()
         start = max(since or 0.0, now - self.window_seconds)
@@ -77,29 +91,54 @@ class SharedCallLog(CallLog):
         calls_q = window & (VendorObservation.kind == "call")
         probes_q = window & (VendorObservation.kind == "probe")
         calls = await VendorObservation.count().where(calls_q).run()
-        ok_calls = await VendorObservation.count().where(
-            calls_q & (VendorObservation.ok == True)).run()  # noqa: E712 (a column expression)
+        # `== True` builds a column expression; it is not a truth test.
+        ok_calls = (
+            await VendorObservation.count()
+            .where(
+                calls_q & (VendorObservation.ok == True)  # noqa: E712
+            )
+            .run()
+        )
         probes = await VendorObservation.count().where(probes_q).run()
-        probes_up = await VendorObservation.count().where(
-            probes_q & (VendorObservation.ok == True)).run()  # noqa: E712
+        probes_up = (
+            await VendorObservation.count()
+            .where(
+                probes_q & (VendorObservation.ok == True)  # noqa: E712
+            )
+            .run()
+        )
         p95 = None
         if calls:
             rank = max(0, math.ceil(0.95 * calls) - 1)  # nearest rank, as CallLog
-            row = await VendorObservation.select(VendorObservation.seconds).where(
-                calls_q).order_by(VendorObservation.seconds).limit(1).offset(rank).run()
+            row = (
+                await VendorObservation.select(VendorObservation.seconds)
+                .where(calls_q)
+                .order_by(VendorObservation.seconds)
+                .limit(1)
+                .offset(rank)
+                .run()
+            )
             p95 = float(row[0]["seconds"]) if row else None
         return QualityInputs(
-            vendor=vendor, window_seconds=int(now - start), calls=int(calls),
-            successful_calls=int(ok_calls), p95_latency_seconds=p95,
+            vendor=vendor,
+            window_seconds=int(now - start),
+            calls=int(calls),
+            successful_calls=int(ok_calls),
+            p95_latency_seconds=p95,
             sla_p95_seconds=self.sla_p95_seconds.get(vendor, DEFAULT_SLA_P95_SECONDS),
-            health_probes=int(probes), health_probes_up=int(probes_up), ratings=0,
-            rating_stars_sum=0, conformance_passed=conformance_passed,
+            health_probes=int(probes),
+            health_probes_up=int(probes_up),
+            ratings=0,
+            rating_stars_sum=0,
+            conformance_passed=conformance_passed,
         )
 
-    async def quality(self, vendor: str, *, since: float | None = None,
-                      conformance_passed: bool | None) -> QualityResult:
-        return score(await self.shared_inputs(vendor, since=since,
-                                              conformance_passed=conformance_passed))
+    async def quality(
+        self, vendor: str, *, since: float | None = None, conformance_passed: bool | None
+    ) -> QualityResult:
+        return score(
+            await self.shared_inputs(vendor, since=since, conformance_passed=conformance_passed)
+        )
 
     async def drain(self) -> None:
         if self._pending:

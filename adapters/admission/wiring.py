@@ -108,5 +108,3 @@ async def _serving_vendors(tenant_id: Any) -> int:
             (Admission.tenant_id == tenant_id) & Admission.status.is_in(list(SERVING))
         )
     )
-
-

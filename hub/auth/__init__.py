@@ -12,5 +12,13 @@ per-client brake on failed logins: `throttle.py`; `sealhub admin`: `cli.py`.
 from hub.auth.guards import authenticate, provide_principal, requires, tokens_of
 from hub.auth.principal import HUB_TENANT_SLUG, CurrentPrincipal, Principal, Role
 
-__all__ = ["HUB_TENANT_SLUG", "CurrentPrincipal", "Principal", "Role", "authenticate",
-           "provide_principal", "requires", "tokens_of"]
+__all__ = [
+    "HUB_TENANT_SLUG",
+    "CurrentPrincipal",
+    "Principal",
+    "Role",
+    "authenticate",
+    "provide_principal",
+    "requires",
+    "tokens_of",
+]

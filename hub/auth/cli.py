@@ -32,12 +32,17 @@ async def _create_operator(username: str, password: str, role: str) -> dict[str,
     db = await open_database(settings)
     try:
         hub_id = await ensure_hub_tenant(db, settings.security.master_key)
-        account = await create_account(db, hub_id, username=username, password=password,
-                                       roles=[role], display_name=username)
+        account = await create_account(
+            db, hub_id, username=username, password=password, roles=[role], display_name=username
+        )
     finally:
         await db.close()
-    return {"tenant": "hub", "username": account.username, "account_id": str(account.id),
-            "role": role}
+    return {
+        "tenant": "hub",
+        "username": account.username,
+        "account_id": str(account.id),
+        "role": role,
+    }
 
 
 def _admin_create_operator(args: argparse.Namespace) -> int:
@@ -57,16 +62,23 @@ async def _rotate_token_key(slug: str, revoke_previous: bool) -> dict[str, str |
     db = await open_database(settings)
     try:
         done = await rotate_token_key(
-            TenantKeyring(sec.master_key), await tenant_id_by_slug(slug),
-            keep_previous_seconds=longest_token_lifetime(sec.access_token_seconds,
-                                                         sec.refresh_token_seconds),
-            revoke_previous=revoke_previous, by="cli",
+            TenantKeyring(sec.master_key),
+            await tenant_id_by_slug(slug),
+            keep_previous_seconds=longest_token_lifetime(
+                sec.access_token_seconds, sec.refresh_token_seconds
+            ),
+            revoke_previous=revoke_previous,
+            by="cli",
         )
     finally:
         await db.close()
     until = done.previous_valid_until
-    return {"tenant": slug, "kid": done.kid, "previous_kid": done.previous_kid,
-            "previous_valid_until": until.isoformat() if until else None}
+    return {
+        "tenant": slug,
+        "kid": done.kid,
+        "previous_kid": done.previous_kid,
+        "previous_valid_until": until.isoformat() if until else None,
+    }
 
 
 def _admin_rotate_token_key(args: argparse.Namespace) -> int:
@@ -88,25 +100,28 @@ def _report(run: Any) -> int:
 
 
 def add_admin_command(sub: argparse._SubParsersAction) -> None:
-    admin = sub.add_parser("admin", help="hub administration (bootstrap operators, rotate "
-                                         "token keys)")
+    admin = sub.add_parser(
+        "admin", help="hub administration (bootstrap operators, rotate token keys)"
+    )
     admin_sub = admin.add_subparsers(dest="admin_command", required=True)
     create = admin_sub.add_parser(
         "create-operator",
         help="create a hub operator (or regulator) account in the hub tenant; log in with "
-             "tenant 'hub'",
+        "tenant 'hub'",
     )
     create.add_argument("--username", required=True)
-    create.add_argument("--password-file", help="file holding the password ('-' = stdin); "
-                                                "prompted for if omitted")
+    create.add_argument(
+        "--password-file", help="file holding the password ('-' = stdin); prompted for if omitted"
+    )
     create.add_argument("--role", choices=["hub_operator", "regulator"], default="hub_operator")
     create.set_defaults(func=_admin_create_operator)
     rotate = admin_sub.add_parser(
         "rotate-token-key",
         help="give a tenant a new token-signing key; the old one verifies its tokens until "
-             "they expire, or not at all with --revoke-previous (a leaked key)",
+        "they expire, or not at all with --revoke-previous (a leaked key)",
     )
     rotate.add_argument("--tenant", required=True, help="tenant slug ('hub' for the hub)")
-    rotate.add_argument("--revoke-previous", action="store_true",
-                        help="refuse every token the old key signed, now")
+    rotate.add_argument(
+        "--revoke-previous", action="store_true", help="refuse every token the old key signed, now"
+    )
     rotate.set_defaults(func=_admin_rotate_token_key)

@@ -55,8 +55,14 @@ class Attempt:
 
 
 class LoginGuard:
-    def __init__(self, db: Callable[[], Database], secret: bytes, *, slowdown_after: int,
-                 slowdown_seconds: float) -> None:
+    def __init__(
+        self,
+        db: Callable[[], Database],
+        secret: bytes,
+        *,
+        slowdown_after: int,
+        slowdown_seconds: float,
+    ) -> None:
         self._db = db
         self._secret = hmac.new(secret, b"sealhub login guard", hashlib.sha256).digest()
         self.slowdown_after = slowdown_after
@@ -65,8 +71,9 @@ class LoginGuard:
     def _key(self, *parts: str) -> str:
         return hmac.new(self._secret, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
 
-    async def begin(self, tenant: str, username: str, client: str, *, max_failures: int,
-                    window_seconds: int) -> Attempt:
+    async def begin(
+        self, tenant: str, username: str, client: str, *, max_failures: int, window_seconds: int
+    ) -> Attempt:
         """Count the attempt for (username, client); say whether it may be checked."""
         name = username.strip().casefold()
         client_key = self._key("client", tenant, name, client)
@@ -79,8 +86,11 @@ class LoginGuard:
         locked_for = max(1, started + window_seconds - now) if failures > max_failures else 0
         if not locked_for and self.slowdown_after > 0:
             seen = await db.fetch(_READ, account_key)
-            if seen and int(seen[0]["window_start"]) >= cutoff \
-                    and int(seen[0]["failures"]) >= self.slowdown_after:
+            if (
+                seen
+                and int(seen[0]["window_start"]) >= cutoff
+                and int(seen[0]["failures"]) >= self.slowdown_after
+            ):
                 await asyncio.sleep(self.slowdown_seconds)
         return Attempt(client_key, account_key, failures, locked_for)
 

@@ -54,11 +54,18 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "status": {"type": "integer", "minimum": 400, "maximum": 599},
         "detail": {"type": "string"},
         "instance": {"type": "string", "description": "The request path"},
-        "field": {"type": "string",
-                  "description": "JSON pointer (RFC 6901) of the field at fault; '' = body"},
-        "errors": {"type": "array", "items": {
-            "type": "object", "required": ["field", "detail"],
-            "properties": {"field": {"type": "string"}, "detail": {"type": "string"}}}},
+        "field": {
+            "type": "string",
+            "description": "JSON pointer (RFC 6901) of the field at fault; '' = body",
+        },
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "detail"],
+                "properties": {"field": {"type": "string"}, "detail": {"type": "string"}},
+            },
+        },
         "vendor": {"type": "string", "description": "The vendor at fault (5xx)"},
         "retry_after": {"type": "number"},
     },
@@ -86,10 +93,15 @@ def finish_openapi(app: Litestar) -> None:
     components = doc.components
     components.security_schemes = {
         **(components.security_schemes or {}),
-        BEARER: SecurityScheme(type="http", scheme="bearer", bearer_format="JWT",
-                               description="Access token from POST /api/v1/auth/login"),
-        METRICS_SCHEME: SecurityScheme(type="http", scheme="bearer",
-                                      description="The scraper's SEALHUB_METRICS_SCHEME"),
+        BEARER: SecurityScheme(
+            type="http",
+            scheme="bearer",
+            bearer_format="JWT",
+            description="Access token from POST /api/v1/auth/login",
+        ),
+        METRICS_SCHEME: SecurityScheme(
+            type="http", scheme="bearer", description="The scraper's SEALHUB_METRICS_SCHEME"
+        ),
     }
     components.schemas["Problem"] = Schema(**_schema_kwargs(PROBLEM_SCHEMA))
     problem = {PROBLEM_JSON: OpenAPIMediaType(schema=Reference(ref=_PROBLEM_REF))}
@@ -114,8 +126,12 @@ def finish_openapi(app: Litestar) -> None:
                 if "{" in (route.path_format or ""):
                     codes.add("404")
                 for code in codes:
-                    responses.setdefault(code, OpenAPIResponse(
-                        description=_DESCRIPTIONS.get(int(code), "Error (problem+json)")))
+                    responses.setdefault(
+                        code,
+                        OpenAPIResponse(
+                            description=_DESCRIPTIONS.get(int(code), "Error (problem+json)")
+                        ),
+                    )
                 for code, response in responses.items():
                     if code[0] in "45" and isinstance(response, OpenAPIResponse):
                         response.content = dict(problem)

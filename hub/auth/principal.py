@@ -12,11 +12,11 @@ HUB_TENANT_SLUG = "hub"  # the hub's own tenant: hub operators and regulators li
 
 
 class Role(StrEnum):
-    HUB_OPERATOR = "hub_operator"          # creates tenants, registers vendors (hub tenant)
-    REGULATOR = "regulator"                # read-only across tenants (hub tenant)
-    TENANT_ADMIN = "tenant_admin"          # a bureau's administrator
-    CLERK = "clerk"                        # approver (用印审批, enterprise seal applications)
-    PERSON = "person"                      # a real-name verified citizen
+    HUB_OPERATOR = "hub_operator"  # creates tenants, registers vendors (hub tenant)
+    REGULATOR = "regulator"  # read-only across tenants (hub tenant)
+    TENANT_ADMIN = "tenant_admin"  # a bureau's administrator
+    CLERK = "clerk"  # approver (用印审批, enterprise seal applications)
+    PERSON = "person"  # a real-name verified citizen
     ENTERPRISE_AGENT = "enterprise_agent"  # acts for an enterprise (also a person)
 
 

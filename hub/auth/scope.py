@@ -12,8 +12,9 @@ from piccolo.table import Table
 from hub.errors import NotFound
 
 
-async def not_found(table: type[Table], row_id: Any, tenant_id: uuid.UUID, tenant_slug: str,
-                    what: str) -> NotFound:
+async def not_found(
+    table: type[Table], row_id: Any, tenant_id: uuid.UUID, tenant_slug: str, what: str
+) -> NotFound:
     """The NotFound to raise when `row_id` is not in the caller's tenant.
 
     If the row exists in another tenant the attempt is counted
@@ -21,9 +22,13 @@ async def not_found(table: type[Table], row_id: Any, tenant_id: uuid.UUID, tenan
     Usage: `raise await not_found(Seal, seal_id, p.tenant_id, p.tenant_slug, "seal")`.
     """
     try:
-        exists_elsewhere = await table.exists().where(
-            (table._meta.primary_key == row_id) & (table.tenant_id != tenant_id)  # type: ignore[attr-defined]
-        ).run()
+        exists_elsewhere = (
+            await table.exists()
+            .where(
+                (table._meta.primary_key == row_id) & (table.tenant_id != tenant_id)  # type: ignore[attr-defined]
+            )
+            .run()
+        )
     except Exception:  # a malformed id must still be a plain 404
         exists_elsewhere = False
     if exists_elsewhere:

@@ -27,40 +27,62 @@ class TokenPair:
     password_change_required: bool = False
 
 
-async def _issue_pair(db: Database, tokens: TokenService, principal: Principal,
-                      session_ends: datetime,
-                      password_change_required: bool = False) -> TokenPair:
+async def _issue_pair(
+    db: Database,
+    tokens: TokenService,
+    principal: Principal,
+    session_ends: datetime,
+    password_change_required: bool = False,
+) -> TokenPair:
     """An access + refresh pair of `principal`'s session (never outliving it)."""
     not_after = session_ends.timestamp()
     access = await tokens.issue(principal, ACCESS, not_after=not_after)
     refresh = await tokens.issue(principal, REFRESH, not_after=not_after)
     async with db.transaction():
-        await RefreshToken.insert(RefreshToken(
-            id=refresh.jti, tenant_id=principal.tenant_id, account_id=principal.account_id,
-            expires_at=datetime.fromtimestamp(refresh.expires_at, UTC),
-            session_id=principal.session_id,
-        )).run()
-    return TokenPair(access_token=access.token, refresh_token=refresh.token,
-                     expires_in=tokens.access_seconds, refresh_expires_in=tokens.refresh_seconds,
-                     password_change_required=password_change_required)
+        await RefreshToken.insert(
+            RefreshToken(
+                id=refresh.jti,
+                tenant_id=principal.tenant_id,
+                account_id=principal.account_id,
+                expires_at=datetime.fromtimestamp(refresh.expires_at, UTC),
+                session_id=principal.session_id,
+            )
+        ).run()
+    return TokenPair(
+        access_token=access.token,
+        refresh_token=refresh.token,
+        expires_in=tokens.access_seconds,
+        refresh_expires_in=tokens.refresh_seconds,
+        password_change_required=password_change_required,
+    )
 
 
-async def login(db: Database, tokens: TokenService, *, tenant: str, username: str,
-                password: str, guard: LoginGuard, throttle: LoginThrottle | None = None,
-                client: str = "") -> TokenPair:
+async def login(
+    db: Database,
+    tokens: TokenService,
+    *,
+    tenant: str,
+    username: str,
+    password: str,
+    guard: LoginGuard,
+    throttle: LoginThrottle | None = None,
+    client: str = "",
+) -> TokenPair:
     """A token pair for a password login. With `throttle`, a `client` address that failed
     too often recently is refused before anything is checked (429)."""
     if throttle is not None:
         throttle.check(client)
     try:
-        result = await accounts.authenticate(db, tenant, username, password, guard=guard,
-                                             client=client)
+        result = await accounts.authenticate(
+            db, tenant, username, password, guard=guard, client=client
+        )
     except (Unauthorized, Locked):
         if throttle is not None:
             throttle.failed(client)
         raise
-    session_id, ends = await sessions_of(tokens).start(result.principal.tenant_id,
-                                                      result.principal.account_id)
+    session_id, ends = await sessions_of(tokens).start(
+        result.principal.tenant_id, result.principal.account_id
+    )
     principal = dataclasses.replace(result.principal, session_id=session_id)
     return await _issue_pair(db, tokens, principal, ends, result.password_change_required)
 
@@ -76,8 +98,9 @@ async def logout(tokens: TokenService, principal: Principal) -> None:
         await sessions_of(tokens).end(principal.tenant_id, principal.session_id, "logout")
 
 
-async def end_sessions(tokens: TokenService, tenant_id: uuid.UUID, account_id: uuid.UUID,
-                       reason: str) -> int:
+async def end_sessions(
+    tokens: TokenService, tenant_id: uuid.UUID, account_id: uuid.UUID, reason: str
+) -> int:
     """End every session of an account (password changed, account disabled)."""
     return await sessions_of(tokens).end_all(tenant_id, account_id, reason)
 
@@ -91,13 +114,18 @@ async def refresh(db: Database, tokens: TokenService, refresh_token: str) -> Tok
     assert p.session_id is not None
     now = datetime.now(UTC)
     async with db.transaction():
-        used = await (RefreshToken.update({RefreshToken.used_at: now})
-                      .where((RefreshToken.id == verified.jti)
-                             & (RefreshToken.tenant_id == p.tenant_id)
-                             & (RefreshToken.account_id == p.account_id)
-                             & (RefreshToken.session_id == p.session_id)
-                             & RefreshToken.used_at.is_null())
-                      .returning(RefreshToken.id).run())
+        used = await (
+            RefreshToken.update({RefreshToken.used_at: now})
+            .where(
+                (RefreshToken.id == verified.jti)
+                & (RefreshToken.tenant_id == p.tenant_id)
+                & (RefreshToken.account_id == p.account_id)
+                & (RefreshToken.session_id == p.session_id)
+                & RefreshToken.used_at.is_null()
+            )
+            .returning(RefreshToken.id)
+            .run()
+        )
     if not used:
         await sessions_of(tokens).end(p.tenant_id, p.session_id, "refresh token replayed")
         raise Unauthorized("refresh token already used or revoked")
@@ -109,18 +137,28 @@ async def refresh(db: Database, tokens: TokenService, refresh_token: str) -> Tok
     return await _issue_pair(db, tokens, principal, state.expires_at)
 
 
-
-
-async def change_password(db: Database, tokens: TokenService, principal: Principal, *,
-                          old_password: str, new_password: str) -> None:
+async def change_password(
+    db: Database,
+    tokens: TokenService,
+    principal: Principal,
+    *,
+    old_password: str,
+    new_password: str,
+) -> None:
     """Change the caller's password; every session of the account ends (a thief's too)."""
-    await accounts.change_password(db, principal.tenant_id, principal.account_id,
-                                   old_password=old_password, new_password=new_password)
+    await accounts.change_password(
+        db,
+        principal.tenant_id,
+        principal.account_id,
+        old_password=old_password,
+        new_password=new_password,
+    )
     await end_sessions(tokens, principal.tenant_id, principal.account_id, "password changed")
 
 
-async def set_account_status(db: Database, tokens: TokenService, principal: Principal,
-                             account_id: uuid.UUID, status: str) -> accounts.AccountView:
+async def set_account_status(
+    db: Database, tokens: TokenService, principal: Principal, account_id: uuid.UUID, status: str
+) -> accounts.AccountView:
     """Disable (or re-enable) an account of the caller's tenant; disabling ends its
     sessions. Nobody disables themselves (a tenant must keep an admin who can undo it)."""
     if account_id == principal.account_id and status != "active":

@@ -36,30 +36,39 @@ _GONE = SessionState(live=False, expires_at=None)
 
 
 class SessionRegistry:
-    def __init__(self, db: Callable[[], Database], *, absolute_seconds: int,
-                 check_seconds: float) -> None:
+    def __init__(
+        self, db: Callable[[], Database], *, absolute_seconds: int, check_seconds: float
+    ) -> None:
         self._db = db  # looked up when used: the tokens may be built before the database
         self.absolute = timedelta(seconds=absolute_seconds)
         self._states: Memo[uuid.UUID, SessionState] = Memo(check_seconds, max_entries=50_000)
 
-    async def start(self, tenant_id: uuid.UUID, account_id: uuid.UUID) -> tuple[uuid.UUID,
-                                                                              datetime]:
+    async def start(
+        self, tenant_id: uuid.UUID, account_id: uuid.UUID
+    ) -> tuple[uuid.UUID, datetime]:
         """A new session for a password login: its id and absolute end."""
         session_id = uuid.uuid4()
         now = datetime.now(UTC)
         expires = now + self.absolute
-        await AuthSession.insert(AuthSession(
-            id=session_id, tenant_id=tenant_id, account_id=account_id, created_at=now,
-            expires_at=expires,
-        )).run()
+        await AuthSession.insert(
+            AuthSession(
+                id=session_id,
+                tenant_id=tenant_id,
+                account_id=account_id,
+                created_at=now,
+                expires_at=expires,
+            )
+        ).run()
         return session_id, expires
 
     async def state(self, tenant_id: uuid.UUID, session_id: uuid.UUID) -> SessionState:
         async def load() -> SessionState:
-            row = await (AuthSession.select(AuthSession.ended_at, AuthSession.expires_at)
-                         .where((AuthSession.id == session_id)
-                                & (AuthSession.tenant_id == tenant_id))
-                         .first().run())
+            row = await (
+                AuthSession.select(AuthSession.ended_at, AuthSession.expires_at)
+                .where((AuthSession.id == session_id) & (AuthSession.tenant_id == tenant_id))
+                .first()
+                .run()
+            )
             if row is None or row["ended_at"] is not None:
                 return _GONE
             return SessionState(live=True, expires_at=row["expires_at"])
@@ -76,29 +85,49 @@ class SessionRegistry:
         """End one session (logout, or its refresh token replayed)."""
         now = datetime.now(UTC)
         async with self._db().transaction():
-            await (AuthSession.update({AuthSession.ended_at: now, AuthSession.end_reason: reason})
-                   .where((AuthSession.id == session_id) & (AuthSession.tenant_id == tenant_id)
-                          & AuthSession.ended_at.is_null()).run())
-            await (RefreshToken.update({RefreshToken.used_at: now})
-                   .where((RefreshToken.session_id == session_id)
-                          & (RefreshToken.tenant_id == tenant_id)
-                          & RefreshToken.used_at.is_null()).run())
+            await (
+                AuthSession.update({AuthSession.ended_at: now, AuthSession.end_reason: reason})
+                .where(
+                    (AuthSession.id == session_id)
+                    & (AuthSession.tenant_id == tenant_id)
+                    & AuthSession.ended_at.is_null()
+                )
+                .run()
+            )
+            await (
+                RefreshToken.update({RefreshToken.used_at: now})
+                .where(
+                    (RefreshToken.session_id == session_id)
+                    & (RefreshToken.tenant_id == tenant_id)
+                    & RefreshToken.used_at.is_null()
+                )
+                .run()
+            )
         self._states.forget(session_id)
 
     async def end_all(self, tenant_id: uuid.UUID, account_id: uuid.UUID, reason: str) -> int:
         """End every session of an account (password changed, account disabled)."""
         now = datetime.now(UTC)
         async with self._db().transaction():
-            ended = await (AuthSession.update({AuthSession.ended_at: now,
-                                               AuthSession.end_reason: reason})
-                           .where((AuthSession.account_id == account_id)
-                                  & (AuthSession.tenant_id == tenant_id)
-                                  & AuthSession.ended_at.is_null())
-                           .returning(AuthSession.id).run())
-            await (RefreshToken.update({RefreshToken.used_at: now})
-                   .where((RefreshToken.account_id == account_id)
-                          & (RefreshToken.tenant_id == tenant_id)
-                          & RefreshToken.used_at.is_null()).run())
+            ended = await (
+                AuthSession.update({AuthSession.ended_at: now, AuthSession.end_reason: reason})
+                .where(
+                    (AuthSession.account_id == account_id)
+                    & (AuthSession.tenant_id == tenant_id)
+                    & AuthSession.ended_at.is_null()
+                )
+                .returning(AuthSession.id)
+                .run()
+            )
+            await (
+                RefreshToken.update({RefreshToken.used_at: now})
+                .where(
+                    (RefreshToken.account_id == account_id)
+                    & (RefreshToken.tenant_id == tenant_id)
+                    & RefreshToken.used_at.is_null()
+                )
+                .run()
+            )
         for row in ended:
             self._states.forget(row["id"])
         return len(ended)

@@ -70,8 +70,15 @@ class VerifiedToken:
 
 
 class TokenService:
-    def __init__(self, keyring: TenantKeyring, *, issuer: str, access_seconds: int,
-                 refresh_seconds: int, sessions: SessionRegistry | None = None) -> None:
+    def __init__(
+        self,
+        keyring: TenantKeyring,
+        *,
+        issuer: str,
+        access_seconds: int,
+        refresh_seconds: int,
+        sessions: SessionRegistry | None = None,
+    ) -> None:
         self.keyring = keyring
         self.sessions = sessions
         self.issuer = issuer
@@ -83,8 +90,14 @@ class TokenService:
     def longest_lifetime(self) -> int:
         return longest_token_lifetime(self.access_seconds, self.refresh_seconds)
 
-    async def issue(self, principal: Principal, typ: str = ACCESS,
-                    *, now: float | None = None, not_after: float | None = None) -> IssuedToken:
+    async def issue(
+        self,
+        principal: Principal,
+        typ: str = ACCESS,
+        *,
+        now: float | None = None,
+        not_after: float | None = None,
+    ) -> IssuedToken:
         """A token for `principal` (whose `session_id` it names); `not_after` caps its
         expiry (the session's absolute end)."""
         now = time.time() if now is None else now
@@ -108,8 +121,12 @@ class TokenService:
             "sid": str(principal.session_id),
         }
         key = await self.keyring.signing_key(principal.tenant_id)
-        token = jwt.encode(claims, key.private_key, algorithm=ALGORITHM,
-                           headers={"kid": f"{principal.tenant_slug}/{key.version}"})
+        token = jwt.encode(
+            claims,
+            key.private_key,
+            algorithm=ALGORITHM,
+            headers={"kid": f"{principal.tenant_slug}/{key.version}"},
+        )
         return IssuedToken(token=token, jti=jti, expires_at=claims["exp"])
 
     async def verify(self, token: str, typ: str = ACCESS) -> VerifiedToken:
@@ -195,11 +212,19 @@ class TokenService:
             # must not mint a hub operator.
             raise Unauthorized("invalid token claims")
         principal = Principal(
-            tenant_id=tenant_id, tenant_slug=slug, account_id=account_id,
-            roles=role_set, session_id=session_id,
+            tenant_id=tenant_id,
+            tenant_slug=slug,
+            account_id=account_id,
+            roles=role_set,
+            session_id=session_id,
         )
-        return VerifiedToken(principal=principal, typ=typ, jti=jti,
-                             expires_at=float(claims["exp"]), key_version=version)
+        return VerifiedToken(
+            principal=principal,
+            typ=typ,
+            jti=jti,
+            expires_at=float(claims["exp"]),
+            key_version=version,
+        )
 
 
 def _kid_version(kid: object, slug: str) -> int:

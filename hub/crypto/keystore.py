@@ -52,6 +52,7 @@ def _check_key(key: bytes, what: str) -> None:
 
 # --- data keys ---------------------------------------------------------------------------
 
+
 def new_data_key() -> bytes:
     return sm4.new_key()
 
@@ -86,8 +87,13 @@ def rewrap_data_key(
 
 # --- sealing under a data key ------------------------------------------------------------
 
+
 def seal_secret(
-    data_key: bytes, tenant: str | int, plaintext: bytes, *, purpose: Purpose = Purpose.SECRET,
+    data_key: bytes,
+    tenant: str | int,
+    plaintext: bytes,
+    *,
+    purpose: Purpose = Purpose.SECRET,
     context: str = "",
 ) -> bytes:
     _check_key(data_key, "data key")
@@ -95,7 +101,11 @@ def seal_secret(
 
 
 def open_secret(
-    data_key: bytes, tenant: str | int, blob: bytes, *, purpose: Purpose = Purpose.SECRET,
+    data_key: bytes,
+    tenant: str | int,
+    blob: bytes,
+    *,
+    purpose: Purpose = Purpose.SECRET,
     context: str = "",
 ) -> bytes:
     _check_key(data_key, "data key")
@@ -106,8 +116,7 @@ def seal_private_key(
     data_key: bytes, tenant: str | int, key: SM2PrivateKey, *, key_id: str = ""
 ) -> bytes:
     """PKCS#8 DER of `key`, sealed. `key_id` (e.g. seal id, "log-key") binds the slot."""
-    return seal_secret(data_key, tenant, key.to_der(), purpose=Purpose.PRIVATE_KEY,
-                       context=key_id)
+    return seal_secret(data_key, tenant, key.to_der(), purpose=Purpose.PRIVATE_KEY, context=key_id)
 
 
 def open_private_key(

@@ -323,10 +323,14 @@ def build_certificate(
     )
     sig_alg = algos.SignedDigestAlgorithm({"algorithm": OID_SM2_SM3})
     if key_usage is None:
-        key_usage = {"key_cert_sign", "crl_sign", "digital_signature"} if is_ca else {
-            "digital_signature",
-            "non_repudiation",
-        }
+        key_usage = (
+            {"key_cert_sign", "crl_sign", "digital_signature"}
+            if is_ca
+            else {
+                "digital_signature",
+                "non_repudiation",
+            }
+        )
     constraints: dict[str, object] = {"ca": is_ca}
     if path_len is not None:
         constraints["path_len_constraint"] = path_len
@@ -337,8 +341,13 @@ def build_certificate(
         {"extn_id": "key_identifier", "critical": False, "extn_value": _key_id(subject_key)},
     ]
     if extended_key_usage:
-        extensions.append({"extn_id": "extended_key_usage", "critical": True,
-                           "extn_value": list(extended_key_usage)})
+        extensions.append(
+            {
+                "extn_id": "extended_key_usage",
+                "critical": True,
+                "extn_value": list(extended_key_usage),
+            }
+        )
     if isinstance(issuer, Certificate):
         extensions.append(
             {

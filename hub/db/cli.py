@@ -11,6 +11,7 @@ from hub.settings import Settings
 
 def _migrate_command(args: Any) -> int:
     """`sealhub migrate`: apply pending migrations (the helm chart's pre-upgrade Job)."""
+
     async def run() -> None:
         db = await open_database(Settings.from_env(), migrate_now=True)
         await db.close()

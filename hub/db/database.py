@@ -1,7 +1,6 @@
 """The `Database` handle (engine, transactions, precompiled statements); opening and
 closing it; the Litestar lifespan that holds it."""
 
-
 from __future__ import annotations
 
 from collections.abc import Sequence

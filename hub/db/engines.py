@@ -1,6 +1,5 @@
 """Which engine the settings name, and binding every Piccolo table to it."""
 
-
 from __future__ import annotations
 
 import sqlite3

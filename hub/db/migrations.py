@@ -25,6 +25,7 @@ T = TypeVar("T")
 # A PostgreSQL advisory lock key shared by every replica: only one runs migrations at a time.
 _MIGRATION_LOCK_KEY = 0x5EA1_4B0B
 
+
 async def migrate(db: Database) -> None:
     """Apply pending migrations of every app in the registry (idempotent, replica-safe)."""
     bind_tables(db.engine)

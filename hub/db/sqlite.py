@@ -1,7 +1,6 @@
 """The pooled SQLite engine: WAL connections, one hop per statement, group-committed
 autocommit writes, and an flock between worker processes (why: see `hub.db`)."""
 
-
 from __future__ import annotations
 
 import asyncio

@@ -1,7 +1,6 @@
 """Precompiled statements for the hot paths, and writes queued into another
 transaction (the evidence log's append batch)."""
 
-
 from __future__ import annotations
 
 import sqlite3

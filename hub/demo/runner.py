@@ -582,8 +582,9 @@ def main(args: argparse.Namespace) -> int:
 @contextmanager
 def _sms_provider() -> Iterator[str]:
     """`python -m hub.sms.server` on a free loopback port; yields its base URL."""
-    proc = subprocess.Popen([sys.executable, "-m", "hub.sms.server", "--port", "0"],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hub.sms.server", "--port", "0"], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout is not None
         yield str(json.loads(proc.stdout.readline())["listening"])

@@ -98,7 +98,8 @@ class FillIn(msgspec.Struct, forbid_unknown_fields=True):
     template_id: uuid.UUID
     values: Annotated[dict[Key, FieldValue], msgspec.Meta(max_length=100)]
     parties: Annotated[dict[Key, uuid.UUID], msgspec.Meta(max_length=20)] = msgspec.field(
-        default_factory=dict)  # step -> account
+        default_factory=dict
+    )  # step -> account
     output: Key | None = None  # ofd | pdf (default: the template's)
 
 
@@ -153,8 +154,11 @@ def _instance_out(view: dict[str, Any]) -> InstanceOut:
 
 
 def _file(data: bytes, kind: str, filename: str) -> Response[bytes]:
-    return Response(data, media_type=MEDIA_TYPES[kind],
-                    headers={"Content-Disposition": content_disposition(filename)})
+    return Response(
+        data,
+        media_type=MEDIA_TYPES[kind],
+        headers={"Content-Disposition": content_disposition(filename)},
+    )
 
 
 class DocumentController(Controller):
@@ -184,13 +188,17 @@ class DocumentController(Controller):
         view = await document_service(request.app.state).sign_document(
             principal,
             SignDocumentRequest(
-                data=await upload.read(), filename=safe_filename(upload.filename or ""),
-                seal_id=seal_id, password=form_text(data, "password"),
-                idempotency_key=idempotency_key, page=form_number(data, "page", int, high=100_000),
+                data=await upload.read(),
+                filename=safe_filename(upload.filename or ""),
+                seal_id=seal_id,
+                password=form_text(data, "password"),
+                idempotency_key=idempotency_key,
+                page=form_number(data, "page", int, high=100_000),
                 x_mm=form_number(data, "x_mm", float, low=0),
                 y_mm=form_number(data, "y_mm", float, low=0),
                 width_mm=form_number(data, "width_mm", float, low=0),
-                height_mm=form_number(data, "height_mm", float, low=0), riding=riding,
+                height_mm=form_number(data, "height_mm", float, low=0),
+                riding=riding,
                 use_request_id=form_uuid(data, "use_request_id", required=False),
             ),
         )
@@ -227,11 +235,14 @@ class ApplicationController(Controller):
         responses=errors(401, 403, 409, 422),
     )
     async def define(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
         data: JSONBody[TemplateIn],
     ) -> TemplateOut:
         view = await document_service(request.app.state).define_template(
-            principal, msgspec.to_builtins(data))
+            principal, msgspec.to_builtins(data)
+        )
         return msgspec.convert(view, TemplateOut, from_attributes=True)
 
     @post(
@@ -242,8 +253,9 @@ class ApplicationController(Controller):
         guards=[requires(Role.TENANT_ADMIN)],
         responses=errors(401, 403),
     )
-    async def seed(self, request: Request[Any, Any, Any],
-                   principal: CurrentPrincipal) -> list[TemplateOut]:
+    async def seed(
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal
+    ) -> list[TemplateOut]:
         views = await document_service(request.app.state).seed_builtin(principal)
         return [msgspec.convert(v, TemplateOut, from_attributes=True) for v in views]
 
@@ -254,8 +266,9 @@ class ApplicationController(Controller):
         guards=[requires(*_ALL)],
         responses=errors(401, 403),
     )
-    async def templates(self, request: Request[Any, Any, Any],
-                        principal: CurrentPrincipal) -> list[TemplateOut]:
+    async def templates(
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal
+    ) -> list[TemplateOut]:
         views = await document_service(request.app.state).list_templates(principal)
         return [msgspec.convert(v, TemplateOut, from_attributes=True) for v in views]
 
@@ -266,8 +279,12 @@ class ApplicationController(Controller):
         guards=[requires(*_ALL)],
         responses=errors(401, 403, 404),
     )
-    async def template(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                       template_id: FromPath[uuid.UUID]) -> TemplateOut:
+    async def template(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        template_id: FromPath[uuid.UUID],
+    ) -> TemplateOut:
         view = await document_service(request.app.state).get_template(principal, template_id)
         return msgspec.convert(view, TemplateOut, from_attributes=True)
 
@@ -279,10 +296,12 @@ class ApplicationController(Controller):
         guards=[requires(*_ALL)],
         responses=errors(401, 403, 404, 422),
     )
-    async def fill(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                   data: JSONBody[FillIn]) -> InstanceOut:
+    async def fill(
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, data: JSONBody[FillIn]
+    ) -> InstanceOut:
         view = await document_service(request.app.state).fill(
-            principal, data.template_id, data.values, data.parties, data.output)
+            principal, data.template_id, data.values, data.parties, data.output
+        )
         return _instance_out(view)
 
     @get(
@@ -292,8 +311,9 @@ class ApplicationController(Controller):
         guards=[requires(*_ALL)],
         responses=errors(401, 403),
     )
-    async def documents(self, request: Request[Any, Any, Any],
-                        principal: CurrentPrincipal) -> list[InstanceSummary]:
+    async def documents(
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal
+    ) -> list[InstanceSummary]:
         rows = await document_service(request.app.state).list_instances(principal)
         return [msgspec.convert(r, InstanceSummary, from_attributes=True) for r in rows]
 
@@ -304,10 +324,15 @@ class ApplicationController(Controller):
         guards=[requires(*_ALL)],
         responses=errors(401, 403, 404),
     )
-    async def document(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                       instance_id: FromPath[uuid.UUID]) -> InstanceOut:
+    async def document(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        instance_id: FromPath[uuid.UUID],
+    ) -> InstanceOut:
         return _instance_out(
-            await document_service(request.app.state).instance(principal, instance_id))
+            await document_service(request.app.state).instance(principal, instance_id)
+        )
 
     @get(
         "/documents/{instance_id:uuid}/file",
@@ -317,8 +342,12 @@ class ApplicationController(Controller):
         responses=errors(401, 403, 404),
         media_type="application/octet-stream",
     )
-    async def file(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                   instance_id: FromPath[uuid.UUID]) -> Response[bytes]:
+    async def file(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        instance_id: FromPath[uuid.UUID],
+    ) -> Response[bytes]:
         got = await document_service(request.app.state).download(principal, instance_id)
         return _file(got["data"], got["kind"], got["filename"])
 
@@ -330,13 +359,23 @@ class ApplicationController(Controller):
         guards=[requires(*_SIGNERS)],
         responses=errors(*_SIGN_ERRORS),
     )
-    async def sign(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                   instance_id: FromPath[uuid.UUID], data: JSONBody[SignStepIn],
-                   idempotency_key: IdempotencyKey) -> InstanceOut:
+    async def sign(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        instance_id: FromPath[uuid.UUID],
+        data: JSONBody[SignStepIn],
+        idempotency_key: IdempotencyKey,
+    ) -> InstanceOut:
         view = await document_service(request.app.state).sign_instance(
-            principal, instance_id, step_key=data.step, seal_id=data.seal_id,
-            password=data.password, idempotency_key=idempotency_key,
-            use_request_id=data.use_request_id)
+            principal,
+            instance_id,
+            step_key=data.step,
+            seal_id=data.seal_id,
+            password=data.password,
+            idempotency_key=idempotency_key,
+            use_request_id=data.use_request_id,
+        )
         return _instance_out(view)
 
 

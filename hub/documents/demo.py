@@ -24,18 +24,23 @@ from hub.errors import SealHubError
 from hub.formats import verify_ofd
 
 DEMO_VALUES = {
-    "name": "张三", "id_number": "11010519491231002X", "phone": "13800138000",
-    "employer": "杭州市某某科技有限公司", "date": "2020-02-10",
+    "name": "张三",
+    "id_number": "11010519491231002X",
+    "phone": "13800138000",
+    "employer": "杭州市某某科技有限公司",
+    "date": "2020-02-10",
 }
 
 
 async def write_signed_documents(
-    out_dir: Path, *, person: tuple[bytes, SignTbs], company: tuple[bytes, SignTbs],
+    out_dir: Path,
+    *,
+    person: tuple[bytes, SignTbs],
+    company: tuple[bytes, SignTbs],
     template_key: str = "epidemic-commitment",
 ) -> list[Path]:
     """`signed_documents`, written to `out_dir`. Returns the written paths."""
-    documents = await signed_documents(person=person, company=company,
-                                       template_key=template_key)
+    documents = await signed_documents(person=person, company=company, template_key=template_key)
 
     def write() -> list[Path]:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -49,7 +54,9 @@ async def write_signed_documents(
 
 
 async def signed_documents(
-    *, person: tuple[bytes, SignTbs], company: tuple[bytes, SignTbs],
+    *,
+    person: tuple[bytes, SignTbs],
+    company: tuple[bytes, SignTbs],
     template_key: str = "epidemic-commitment",
 ) -> dict[str, bytes]:
     """Sign the template's document as OFD and PDF (in the template's order), verify
@@ -67,13 +74,22 @@ async def signed_documents(
         for step in sorted(plan.steps, key=lambda s: s.order):
             seal_der, sign_tbs = parties.get(step.seal_kind, company)
             document = await sign_step(
-                plan, step.key, document, kind=kind, page_count=pages, signed=signed,
+                plan,
+                step.key,
+                document,
+                kind=kind,
+                page_count=pages,
+                signed=signed,
                 approved=[s.key for s in plan.steps],  # the demo's clerk approves everything
-                seal_der=seal_der, sign_tbs=sign_tbs,
+                seal_der=seal_der,
+                sign_tbs=sign_tbs,
             )
             signed.append(step.key)
-        report = (verify_ofd(document, max_uncompressed=50 * 1024 * 1024, max_entries=1000)
-                  if kind == "ofd" else verify_pdf(document))
+        report = (
+            verify_ofd(document, max_uncompressed=50 * 1024 * 1024, max_entries=1000)
+            if kind == "ofd"
+            else verify_pdf(document)
+        )
         if not report.intact:  # the demo PKI has no trusted root here
             raise SealHubError(f"demo {kind} does not verify: {report.to_text()}")
         written[f"signed-{template_key}.{kind}"] = document

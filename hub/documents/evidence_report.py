@@ -61,8 +61,10 @@ def package_report_text(package: dict[str, Any], **pins: Any) -> str:
     raw = json.dumps(package, ensure_ascii=False, sort_keys=True).encode()
     out: list[str] = []
     add = out.append
-    add(f"总体结论 (Verdict): {VERDICT_WORDS.get(report.indication, report.indication)}"
-        + (f" / {report.verdict()[1]}" if report.verdict()[1] else ""))
+    add(
+        f"总体结论 (Verdict): {VERDICT_WORDS.get(report.indication, report.indication)}"
+        + (f" / {report.verdict()[1]}" if report.verdict()[1] else "")
+    )
     add(f"报告生成时间 (Made): {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC")
     add(f"存证包 SM3 (Package digest): {sm3(raw).hex()}")
     add(f"附件 (Attached): {ATTACHMENT}")
@@ -81,9 +83,11 @@ def package_report_text(package: dict[str, Any], **pins: Any) -> str:
         add(f"  签章人声明时间 (Claimed signing time): {info.time:%Y-%m-%d %H:%M:%S} UTC")
     except (SealHubError, KeyError, ValueError, TypeError) as exc:
         add(f"  签名无法读取 (unreadable signature): {exc}")
-    add(f"  签名核验 (Signature): {_mark(checks.get('ses signature', _No).ok)}"
+    add(
+        f"  签名核验 (Signature): {_mark(checks.get('ses signature', _No).ok)}"
         f"  文件摘要 (Digest): {_mark(checks.get('document digest', _No).ok)}"
-        f"  印章 (Seal): {_mark(checks.get('seal', _No).ok)}")
+        f"  印章 (Seal): {_mark(checks.get('seal', _No).ok)}"
+    )
     add("")
     add("二、签署人与审批 (By whom, approved by whom, why)")
     who = report.info.get("who_and_why")
@@ -98,18 +102,26 @@ def package_report_text(package: dict[str, Any], **pins: Any) -> str:
         ok = checks.get("who and why", _No).ok
         add(f"  与存证记录一致 (Matches the log's pseudonyms): {_mark(ok)}")
     else:
-        add("  本存证包未披露身份信息 (no disclosure in this package; the log holds "
-            "pseudonyms only)")
+        add(
+            "  本存证包未披露身份信息 (no disclosure in this package; the log holds "
+            "pseudonyms only)"
+        )
     if "approval entry" in checks:
-        add(f"  审批记录 (Approval entry): {_mark(checks['approval entry'].ok)}"
+        add(
+            f"  审批记录 (Approval entry): {_mark(checks['approval entry'].ok)}"
             f"  先审批后用印 (Approved before signing): "
-            f"{_mark(checks.get('approval before signing', _No).ok)}")
+            f"{_mark(checks.get('approval before signing', _No).ok)}"
+        )
     add("")
     add("三、存证日志 (Evidence log entries)")
-    add(f"  日志 (Log): {package.get('origin')}  日志公钥 SM3 (Log key): "
-        f"{report.info.get('log_key_sm3', '?')}")
-    add(f"  检查点 (Checkpoint): 树大小 (tree size) {report.info.get('tree_size', '?')}  "
-        f"签名 (signature) {_mark(checks.get('checkpoint signature', _No).ok)}")
+    add(
+        f"  日志 (Log): {package.get('origin')}  日志公钥 SM3 (Log key): "
+        f"{report.info.get('log_key_sm3', '?')}"
+    )
+    add(
+        f"  检查点 (Checkpoint): 树大小 (tree size) {report.info.get('tree_size', '?')}  "
+        f"签名 (signature) {_mark(checks.get('checkpoint signature', _No).ok)}"
+    )
     for entry in package.get("entries", []):
         try:
             event = Event.decode(base64.b64decode(entry["leaf"]))
@@ -117,11 +129,15 @@ def package_report_text(package: dict[str, Any], **pins: Any) -> str:
             add(f"  条目 (Entry) {entry.get('index')}: 无法读取 (unreadable)")
             continue
         name = f"entry {entry['index']}"
-        add(f"  条目 (Entry) {entry['index']}: {event.type.value}  "
-            f"{event.time:%Y-%m-%d %H:%M:%S} UTC")
+        add(
+            f"  条目 (Entry) {entry['index']}: {event.type.value}  "
+            f"{event.time:%Y-%m-%d %H:%M:%S} UTC"
+        )
         add(f"    叶哈希 (Leaf hash): {event.leaf_hash.hex()}")
-        add(f"    包含证明 (Inclusion proof, {len(entry.get('inclusion_proof', []))} hashes): "
-            f"{_mark(checks.get(name + ' inclusion proof', _No).ok)}")
+        add(
+            f"    包含证明 (Inclusion proof, {len(entry.get('inclusion_proof', []))} hashes): "
+            f"{_mark(checks.get(name + ' inclusion proof', _No).ok)}"
+        )
     add("")
     add("四、时间证明 (Proofs of existence)")
     proofs = report.info.get("proofs_of_existence") or []
@@ -142,8 +158,10 @@ def package_report_text(package: dict[str, Any], **pins: Any) -> str:
         except (SealHubError, ValueError, OverflowError):
             add("  无法读取的联署 (unreadable cosignature)")
     if "witness quorum" in checks:
-        add(f"  法定数 (Quorum): {checks['witness quorum'].detail} "
-            f"{_mark(checks['witness quorum'].ok)}")
+        add(
+            f"  法定数 (Quorum): {checks['witness quorum'].detail} "
+            f"{_mark(checks['witness quorum'].ok)}"
+        )
     else:
         add("  未指定可信见证人 (no witness keys pinned: cosignatures shown, not judged)")
     add("")
@@ -166,8 +184,12 @@ def package_report_pdf(package: dict[str, Any], **pins: Any) -> bytes:
     pdf_bytes = write_text_pdf(package_report_text(package, **pins), title=TITLE)
     pdf = pikepdf.open(io.BytesIO(pdf_bytes))
     data = json.dumps(package, ensure_ascii=False, sort_keys=True).encode()
-    spec = pikepdf.AttachedFileSpec(pdf, data, mime_type="application/json",
-                                    description="SealHub evidence package (machine-readable)")
+    spec = pikepdf.AttachedFileSpec(
+        pdf,
+        data,
+        mime_type="application/json",
+        description="SealHub evidence package (machine-readable)",
+    )
     pdf.attachments[ATTACHMENT] = spec
     out = io.BytesIO()
     pdf.save(out, deterministic_id=True)
@@ -196,7 +218,9 @@ class EvidenceReportController(Controller):
         trust = getattr(request.app.state, "trust", None)  # the hub's own trust context
         context = await trust.context(principal.tenant_id) if trust is not None else None
         # Verifying and laying out is CPU work: off the event loop.
-        pdf = await anyio.to_thread.run_sync(
-            lambda: package_report_pdf(package, context=context))
-        return Response(pdf, media_type="application/pdf", headers={
-            "Content-Disposition": content_disposition(f"evidence-{signature_id}.pdf")})
+        pdf = await anyio.to_thread.run_sync(lambda: package_report_pdf(package, context=context))
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": content_disposition(f"evidence-{signature_id}.pdf")},
+        )

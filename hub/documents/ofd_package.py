@@ -106,8 +106,9 @@ class OfdPackage:
                     # Read at most the declared size + 1 so a lying header cannot blow up.
                     content = member.read(info.file_size + 1)
             except ZIP_ERRORS as exc:  # a bad CRC, a broken deflate stream, encryption ...
-                raise FormatError(f"{name}: damaged member of the OFD package ({exc})",
-                                  field="file", member=name) from exc
+                raise FormatError(
+                    f"{name}: damaged member of the OFD package ({exc})", field="file", member=name
+                ) from exc
             if len(content) != info.file_size:
                 raise FormatError(f"{name}: size does not match its zip header")
             if name in files:

@@ -202,7 +202,7 @@ async def sign_ofd(
     protected.append(seal_path)
     contents = {**pkg.files, **changed, seal_path: seal_der}
     references = "".join(
-        f'<ofd:Reference FileRef={quoteattr("/" + name)}><ofd:CheckValue>'
+        f"<ofd:Reference FileRef={quoteattr('/' + name)}><ofd:CheckValue>"
         f"{base64.b64encode(sm3(contents[name])).decode()}</ofd:CheckValue></ofd:Reference>"
         for name in protected
     )
@@ -224,8 +224,12 @@ async def sign_ofd(
 
     data_hash = sm3(signature_xml)
     signed_value = await produce_signature(
-        seal_der=seal_der, data_hash=data_hash, property_info="/" + signature_path, when=when,
-        sign_tbs=sign_tbs, sign_digest=sign_digest,
+        seal_der=seal_der,
+        data_hash=data_hash,
+        property_info="/" + signature_path,
+        when=when,
+        sign_tbs=sign_tbs,
+        sign_digest=sign_digest,
     )
 
     files = [(name, changed.get(name, pkg.files[name])) for name in pkg.names]
@@ -324,8 +328,12 @@ def _stamp_boxes(
                 field="page",
             )
         page = pages[placement.page]
-        if placement.x_mm < 0 or placement.y_mm < 0 or placement.x_mm + w > page.width + 1e-6 \
-                or placement.y_mm + h > page.height + 1e-6:
+        if (
+            placement.x_mm < 0
+            or placement.y_mm < 0
+            or placement.x_mm + w > page.width + 1e-6
+            or placement.y_mm + h > page.height + 1e-6
+        ):
             raise ValidationFailed("the stamp does not fit on the page", field="position")
         return [(page, _fmt(placement.x_mm, placement.y_mm, w, h), "")]
     chosen = list(placement.pages) if placement.pages is not None else list(range(len(pages)))

@@ -109,8 +109,9 @@ def wrap(text: str, width_mm: float, size_mm: float) -> list[str]:
     return out
 
 
-def _put(out: list[str], line: str, used: float, ch: str, width_mm: float,
-         size_mm: float) -> tuple[str, float]:
+def _put(
+    out: list[str], line: str, used: float, ch: str, width_mm: float, size_mm: float
+) -> tuple[str, float]:
     adv = char_advance(ch, size_mm)
     if line and used + adv > width_mm:
         return _break(out, line, ch, size_mm)
@@ -131,8 +132,13 @@ def _break(out: list[str], line: str, token: str, size_mm: float) -> tuple[str, 
 
 
 def text_to_pages(
-    text: str, *, page_mm: tuple[float, float] = A4_MM, margin_mm: float = 25.0,
-    size_mm: float = 4.2, line_gap: float = 1.6, title: str = "",
+    text: str,
+    *,
+    page_mm: tuple[float, float] = A4_MM,
+    margin_mm: float = 25.0,
+    size_mm: float = 4.2,
+    line_gap: float = 1.6,
+    title: str = "",
 ) -> list[PageSpec]:
     """Flow `text` onto pages (an optional centred title on the first page)."""
     width, height = page_mm
@@ -165,8 +171,11 @@ def write_text_ofd(
 
 
 def write_ofd(
-    pages: Sequence[PageSpec], *, info: DocInfo | None = None,
-    page_mm: tuple[float, float] = A4_MM, font_name: str = DEFAULT_FONT,
+    pages: Sequence[PageSpec],
+    *,
+    info: DocInfo | None = None,
+    page_mm: tuple[float, float] = A4_MM,
+    font_name: str = DEFAULT_FONT,
     embed_font: bool = False,
 ) -> bytes:
     """Serialise `pages` as an OFD package (zip bytes). With `embed_font`, the Song face
@@ -233,9 +242,7 @@ def write_ofd(
         f'<ofd:Font ID="{font_id}" FontName={quoteattr(font_name)} '
         f"FamilyName={quoteattr(font_name)}>{font_file}</ofd:Font></ofd:Fonts></ofd:Res>"
     )
-    doc_id = info.doc_id or uuid.uuid5(
-        uuid.NAMESPACE_OID, "".join(contents) + info.title
-    ).hex
+    doc_id = info.doc_id or uuid.uuid5(uuid.NAMESPACE_OID, "".join(contents) + info.title).hex
     doc_info = [f"<ofd:DocID>{escape(doc_id)}</ofd:DocID>"]
     if info.title:
         doc_info.append(f"<ofd:Title>{escape(info.title)}</ofd:Title>")
@@ -260,12 +267,14 @@ def write_ofd(
         f"<ofd:DocBody><ofd:DocInfo>{''.join(doc_info)}</ofd:DocInfo>"
         f"<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"
     )
-    files = [("OFD.xml", ofd_xml), ("Doc_0/Document.xml", document),
-             ("Doc_0/PublicRes.xml", public_res)]
+    files = [
+        ("OFD.xml", ofd_xml),
+        ("Doc_0/Document.xml", document),
+        ("Doc_0/PublicRes.xml", public_res),
+    ]
     files += [(f"Doc_0/Pages/Page_{i}/Content.xml", c) for i, c in enumerate(contents)]
     stamp = (info.creation_date.year, info.creation_date.month, info.creation_date.day, 0, 0, 0)
-    return zip_package([(name, text.encode("utf-8")) for name, text in files] + font_files,
-                       stamp)
+    return zip_package([(name, text.encode("utf-8")) for name, text in files] + font_files, stamp)
 
 
 @lru_cache(maxsize=64)

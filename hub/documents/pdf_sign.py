@@ -107,8 +107,9 @@ async def sign_pdf(
 
     pages = int(writer.root["/Pages"]["/Count"])
     if not 0 <= stamp.page < pages:
-        raise ValidationFailed(f"page {stamp.page} does not exist (the PDF has {pages})",
-                               field="page")
+        raise ValidationFailed(
+            f"page {stamp.page} does not exist (the PDF has {pages})", field="page"
+        )
     page_ref = writer.find_page_for_modification(stamp.page)[0]
     llx0, lly0, urx0, ury0 = page_size_pt(page_ref.get_object())
     w = float(stamp.width_mm or seal.width_mm or 40) * PT_PER_MM
@@ -125,7 +126,8 @@ async def sign_pdf(
     field_name = f"{FIELD_PREFIX}{n}"
     box = (round(x, 3), round(top - h, 3), round(x + w, 3), round(top, 3))
     append_signature_field(
-        writer, SigFieldSpec(field_name, on_page=stamp.page, box=box)  # type: ignore[arg-type]
+        writer,
+        SigFieldSpec(field_name, on_page=stamp.page, box=box),  # type: ignore[arg-type]
     )
     # SigFlags 3 (SignaturesExist | AppendOnly), as every PAdES signer sets it: readers
     # then save incrementally, and later signers see no flag change to object to.
@@ -141,13 +143,15 @@ async def sign_pdf(
     # Room for the SES_Signature: seal + TBS overhead + signer cert + signature.
     reserve = 2 * (len(seal_der) + 6144)
     sig = PdfByteRangeDigest(bytes_reserved=reserve)
-    sig.update({
-        pdf_name("/Type"): pdf_name("/Sig"),
-        pdf_name("/Filter"): pdf_name(FILTER),
-        pdf_name("/SubFilter"): pdf_name(SUBFILTER),
-        pdf_name("/M"): generic.pdf_date(when),
-        pdf_name("/Name"): generic.TextStringObject(seal.name),
-    })
+    sig.update(
+        {
+            pdf_name("/Type"): pdf_name("/Sig"),
+            pdf_name("/Filter"): pdf_name(FILTER),
+            pdf_name("/SubFilter"): pdf_name(SUBFILTER),
+            pdf_name("/M"): generic.pdf_date(when),
+            pdf_name("/Name"): generic.TextStringObject(seal.name),
+        }
+    )
     if reason:
         sig[pdf_name("/Reason")] = generic.TextStringObject(reason)
     field_obj[pdf_name("/V")] = writer.add_object(sig)
@@ -163,26 +167,29 @@ async def sign_pdf(
     buffer.release()
 
     signed_value = await produce_signature(
-        seal_der=seal_der, data_hash=data_hash, property_info=f"pdf:{field_name}", when=when,
-        sign_tbs=sign_tbs, sign_digest=sign_digest,
+        seal_der=seal_der,
+        data_hash=data_hash,
+        property_info=f"pdf:{field_name}",
+        when=when,
+        sign_tbs=sign_tbs,
+        sign_digest=sign_digest,
     )
     if 2 * len(signed_value) > reserve:
         raise CryptoError(f"the signature is {len(signed_value)} bytes, more than reserved")
     filling.send(signed_value)
     data = output.getvalue()
-    return SignedPdf(data, field_name, signed_value, data_hash,
-                     (0, start, end, eof - end))
+    return SignedPdf(data, field_name, signed_value, data_hash, (0, start, end, eof - end))
 
 
-def _seal_appearance(writer: IncrementalPdfFileWriter, picture: bytes, w: float,
-                     h: float) -> generic.IndirectObject:
+def _seal_appearance(
+    writer: IncrementalPdfFileWriter, picture: bytes, w: float, h: float
+) -> generic.IndirectObject:
     """A form XObject that draws the seal picture (with its transparency) over w x h pt."""
     try:
         img = Image.open(io.BytesIO(picture))
         img.load()
     except (UnidentifiedImageError, OSError) as exc:
-        raise ValidationFailed(f"the seal's picture cannot be drawn: {exc}",
-                               field="seal") from exc
+        raise ValidationFailed(f"the seal's picture cannot be drawn: {exc}", field="seal") from exc
     image_ref = pil_image(img.convert("RGBA"), writer)
     content = f"q {w:.3f} 0 0 {h:.3f} 0 0 cm /Seal Do Q".encode()
     form = generic.StreamObject(
@@ -190,8 +197,12 @@ def _seal_appearance(writer: IncrementalPdfFileWriter, picture: bytes, w: float,
             pdf_name("/Type"): pdf_name("/XObject"),
             pdf_name("/Subtype"): pdf_name("/Form"),
             pdf_name("/BBox"): generic.ArrayObject(
-                [generic.FloatObject(0), generic.FloatObject(0),
-                 generic.FloatObject(round(w, 3)), generic.FloatObject(round(h, 3))]
+                [
+                    generic.FloatObject(0),
+                    generic.FloatObject(0),
+                    generic.FloatObject(round(w, 3)),
+                    generic.FloatObject(round(h, 3)),
+                ]
             ),
             pdf_name("/Resources"): generic.DictionaryObject(
                 {pdf_name("/XObject"): generic.DictionaryObject({pdf_name("/Seal"): image_ref})}

@@ -70,39 +70,53 @@ def _verify_pdf(data: bytes, context: ValidationContext) -> Report:
     report = Report(kind="pdf")
     revisions = reader.xrefs.total_revisions
     report.info.update(size=len(data), revisions=revisions)
-    fields = [(name, value, ref) for name, value, ref in enumerate_sig_fields(reader)
-              if value is not None]
+    fields = [
+        (name, value, ref) for name, value, ref in enumerate_sig_fields(reader) if value is not None
+    ]
     for name, value, _ref in fields:
         try:
             child = _verify_field(reader, data, name, value, revisions, context)
         except Exception as exc:  # a broken field is a named check, not a 500
             child = Report(kind="signature", info={"field": name})
-            child.check("signature field readable", False,
-                        f"the PDF signature field cannot be read: {type(exc).__name__}")
+            child.check(
+                "signature field readable",
+                False,
+                f"the PDF signature field cannot be read: {type(exc).__name__}",
+            )
         report.children.append(child)
     report.info["signatures"] = len(report.children)
-    report.check("document is signed", bool(report.children),
-                 f"{len(report.children)} signature(s)" if report.children
-                 else "no filled signature field")
+    report.check(
+        "document is signed",
+        bool(report.children),
+        f"{len(report.children)} signature(s)" if report.children else "no filled signature field",
+    )
     return report
 
 
-def _verify_field(reader: PdfFileReader, data: bytes, name: str,
-                  value: generic.PdfObject, revisions: int,
-                  context: ValidationContext) -> Report:
+def _verify_field(
+    reader: PdfFileReader,
+    data: bytes,
+    name: str,
+    value: generic.PdfObject,
+    revisions: int,
+    context: ValidationContext,
+) -> Report:
     sig_ref = value if isinstance(value, generic.IndirectObject) else None
     sig = value.get_object()
     sub_filter = str(sig.get("/SubFilter", ""))
     head = Report(kind="signature", info={"field": name, "sub_filter": sub_filter})
     if sub_filter != SUBFILTER:
-        head.check("format", False, f"SubFilter {sub_filter or '(none)'} is not {SUBFILTER}; "
-                                    "this verifier checks GB/T 38540 seals only")
+        head.check(
+            "format",
+            False,
+            f"SubFilter {sub_filter or '(none)'} is not {SUBFILTER}; "
+            "this verifier checks GB/T 38540 seals only",
+        )
         return head
     try:
         byte_range = [int(v) for v in sig["/ByteRange"]]
         contents = sig.raw_get("/Contents", decrypt=generic.EncryptedObjAccess.RAW)
-        raw = bytes(contents.original_bytes if hasattr(contents, "original_bytes")
-                    else contents)
+        raw = bytes(contents.original_bytes if hasattr(contents, "original_bytes") else contents)
     except (KeyError, TypeError, ValueError) as exc:
         head.check("byte range", False, f"signature dictionary is incomplete: {exc}")
         return head
@@ -110,8 +124,13 @@ def _verify_field(reader: PdfFileReader, data: bytes, name: str,
     ok_shape = len(byte_range) == 4 and byte_range[0] == 0
     if ok_shape:
         _, a, b, c = byte_range
-        ok_shape = (0 < a < b and b + c <= len(data) and data[a:a + 1] == b"<"
-                    and data[b - 1:b] == b">" and b - a == 2 * len(raw) + 2)
+        ok_shape = (
+            0 < a < b
+            and b + c <= len(data)
+            and data[a : a + 1] == b"<"
+            and data[b - 1 : b] == b">"
+            and b - a == 2 * len(raw) + 2
+        )
     if not ok_shape:
         head.check("byte range", False, f"{byte_range} does not frame /Contents exactly")
         return head
@@ -119,13 +138,21 @@ def _verify_field(reader: PdfFileReader, data: bytes, name: str,
     signed_end = b + c
     ends = _revision_ends(data)
     covered_rev = next((i for i, end in enumerate(ends) if end == signed_end), None)
-    rev_text = (f"revision {covered_rev + 1} of {len(ends)}" if covered_rev is not None
-                else "a range that ends at no revision boundary")
-    head.check("byte range", True,
-               f"covers bytes 0..{a} and {b}..{signed_end} of {len(data)} ({rev_text})")
-    head.info.update(byte_range=byte_range, covers_bytes=signed_end, file_bytes=len(data),
-                     covered_revision=None if covered_rev is None else covered_rev + 1,
-                     revisions=len(ends))
+    rev_text = (
+        f"revision {covered_rev + 1} of {len(ends)}"
+        if covered_rev is not None
+        else "a range that ends at no revision boundary"
+    )
+    head.check(
+        "byte range", True, f"covers bytes 0..{a} and {b}..{signed_end} of {len(data)} ({rev_text})"
+    )
+    head.info.update(
+        byte_range=byte_range,
+        covers_bytes=signed_end,
+        file_bytes=len(data),
+        covered_revision=None if covered_rev is None else covered_rev + 1,
+        revisions=len(ends),
+    )
 
     ses = raw[: tlv_end(raw, 0)] if raw[:1] == b"\x30" else raw
     digest = sm3(data[:a] + data[b:signed_end])
@@ -137,10 +164,13 @@ def _verify_field(reader: PdfFileReader, data: bytes, name: str,
         return head
     result.checks[:0] = head.checks
     result.info.update(head.info)
-    result.check("property info", info.property_info == f"pdf:{name}",
-                 f"propertyInfo {info.property_info!r} names field {name!r}"
-                 if info.property_info == f"pdf:{name}"
-                 else f"propertyInfo {info.property_info!r} does not name field {name!r}")
+    result.check(
+        "property info",
+        info.property_info == f"pdf:{name}",
+        f"propertyInfo {info.property_info!r} names field {name!r}"
+        if info.property_info == f"pdf:{name}"
+        else f"propertyInfo {info.property_info!r} does not name field {name!r}",
+    )
 
     if signed_end == len(data):
         result.check("changes after signing", True, "the signature covers the whole file")
@@ -148,8 +178,9 @@ def _verify_field(reader: PdfFileReader, data: bytes, name: str,
         return result
     result.info["modified_after"] = True
     if covered_rev is None or sig_ref is None:
-        result.check("changes after signing", False,
-                     "the signed range does not end at a revision boundary")
+        result.check(
+            "changes after signing", False, "the signed range does not end at a revision boundary"
+        )
         return result
     signed_revision = reader.xrefs.get_last_change(sig_ref.reference)
     try:
@@ -159,15 +190,22 @@ def _verify_field(reader: PdfFileReader, data: bytes, name: str,
     later = f"revisions {signed_revision + 2}..{revisions}"
     if isinstance(diff, SuspiciousModification):
         reason = str(diff).split("\n", 1)[0][:300]
-        result.check("changes after signing", False,
-                     f"document changed after signing in {later}: {reason}")
+        result.check(
+            "changes after signing", False, f"document changed after signing in {later}: {reason}"
+        )
         return result
     level = diff.modification_level
     result.info["modification_level"] = level.name
     if level <= ModificationLevel.FORM_FILLING:
-        result.check("changes after signing", True,
-                     f"{later} only add signatures or fill form fields ({level.name})")
+        result.check(
+            "changes after signing",
+            True,
+            f"{later} only add signatures or fill form fields ({level.name})",
+        )
     else:
-        result.check("changes after signing", False,
-                     f"document changed after signing in {later}: {level.name}")
+        result.check(
+            "changes after signing",
+            False,
+            f"document changed after signing in {later}: {level.name}",
+        )
     return result

@@ -18,30 +18,47 @@ PT_PER_MM = 72 / 25.4
 
 
 def _cjk_font(pdf: pikepdf.Pdf) -> pikepdf.Object:
-    descriptor = pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name("/STSong-Light"),
-        Flags=6, FontBBox=[-25, -254, 1000, 880], ItalicAngle=0, Ascent=880,
-        Descent=-120, CapHeight=880, StemV=93,
-    ))
-    cid_font = pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType0,
-        BaseFont=pikepdf.Name("/STSong-Light"),
-        CIDSystemInfo=pikepdf.Dictionary(Registry="Adobe", Ordering="GB1", Supplement=2),
-        FontDescriptor=descriptor, DW=1000,
-        # Latin is half width (CIDs 1-95 proportional and 814-939 half-width Latin in
-        # Adobe-GB1), as the layout (ofd_writer.char_advance) assumes; with DW alone every
-        # ASCII character took a full em and long Latin lines ran off the page.
-        W=[1, 95, 500, 814, 939, 500],
-    ))
-    return pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0,
-        BaseFont=pikepdf.Name("/STSong-Light-UniGB-UCS2-H"),
-        Encoding=pikepdf.Name("/UniGB-UCS2-H"), DescendantFonts=[cid_font],
-    ))
+    descriptor = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.FontDescriptor,
+            FontName=pikepdf.Name("/STSong-Light"),
+            Flags=6,
+            FontBBox=[-25, -254, 1000, 880],
+            ItalicAngle=0,
+            Ascent=880,
+            Descent=-120,
+            CapHeight=880,
+            StemV=93,
+        )
+    )
+    cid_font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name.CIDFontType0,
+            BaseFont=pikepdf.Name("/STSong-Light"),
+            CIDSystemInfo=pikepdf.Dictionary(Registry="Adobe", Ordering="GB1", Supplement=2),
+            FontDescriptor=descriptor,
+            DW=1000,
+            # Latin is half width (CIDs 1-95 proportional and 814-939 half-width Latin in
+            # Adobe-GB1), as the layout (ofd_writer.char_advance) assumes; with DW alone every
+            # ASCII character took a full em and long Latin lines ran off the page.
+            W=[1, 95, 500, 814, 939, 500],
+        )
+    )
+    return pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name.Type0,
+            BaseFont=pikepdf.Name("/STSong-Light-UniGB-UCS2-H"),
+            Encoding=pikepdf.Name("/UniGB-UCS2-H"),
+            DescendantFonts=[cid_font],
+        )
+    )
 
 
-def write_pdf(pages: Sequence[PageSpec], *, title: str = "",
-              page_mm: tuple[float, float] = A4_MM) -> bytes:
+def write_pdf(
+    pages: Sequence[PageSpec], *, title: str = "", page_mm: tuple[float, float] = A4_MM
+) -> bytes:
     pdf = pikepdf.new()
     font = _cjk_font(pdf)
     width, height = page_mm[0] * PT_PER_MM, page_mm[1] * PT_PER_MM

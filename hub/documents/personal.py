@@ -36,13 +36,23 @@ def masked_values(template: DocumentTemplate, values: Mapping[str, str]) -> dict
     return out
 
 
-def seal_values(data_key: bytes, tenant_id: uuid.UUID, instance_id: uuid.UUID,
-                template: DocumentTemplate, values: Mapping[str, str]) -> str:
+def seal_values(
+    data_key: bytes,
+    tenant_id: uuid.UUID,
+    instance_id: uuid.UUID,
+    template: DocumentTemplate,
+    values: Mapping[str, str],
+) -> str:
     sealed = keystore.seal_secret(
-        data_key, str(tenant_id), json.dumps(dict(values), ensure_ascii=False).encode(),
-        context=f"document-values:{instance_id}")
-    return json.dumps({"masked": masked_values(template, values),
-                       "sealed": base64.b64encode(sealed).decode()}, ensure_ascii=False)
+        data_key,
+        str(tenant_id),
+        json.dumps(dict(values), ensure_ascii=False).encode(),
+        context=f"document-values:{instance_id}",
+    )
+    return json.dumps(
+        {"masked": masked_values(template, values), "sealed": base64.b64encode(sealed).decode()},
+        ensure_ascii=False,
+    )
 
 
 def stored_values(values_json: str) -> tuple[dict[str, str], bytes | None]:
@@ -53,25 +63,31 @@ def stored_values(values_json: str) -> tuple[dict[str, str], bytes | None]:
     return dict(stored), None
 
 
-def open_values(data_key: bytes, tenant_id: uuid.UUID, instance_id: uuid.UUID,
-                values_json: str) -> dict[str, str]:
+def open_values(
+    data_key: bytes, tenant_id: uuid.UUID, instance_id: uuid.UUID, values_json: str
+) -> dict[str, str]:
     masked, sealed = stored_values(values_json)
     if sealed is None:
         return masked
-    raw = keystore.open_secret(data_key, str(tenant_id), sealed,
-                               context=f"document-values:{instance_id}")
+    raw = keystore.open_secret(
+        data_key, str(tenant_id), sealed, context=f"document-values:{instance_id}"
+    )
     return dict(json.loads(raw))
 
 
-def seal_document(data_key: bytes, tenant_id: uuid.UUID, instance_id: uuid.UUID,
-                  document: bytes) -> bytes:
+def seal_document(
+    data_key: bytes, tenant_id: uuid.UUID, instance_id: uuid.UUID, document: bytes
+) -> bytes:
     return _SEALED_DOCUMENT + keystore.seal_secret(
-        data_key, str(tenant_id), document, context=f"document:{instance_id}")
+        data_key, str(tenant_id), document, context=f"document:{instance_id}"
+    )
 
 
-def open_document(data_key: bytes, tenant_id: uuid.UUID, instance_id: uuid.UUID,
-                  stored: bytes) -> bytes:
+def open_document(
+    data_key: bytes, tenant_id: uuid.UUID, instance_id: uuid.UUID, stored: bytes
+) -> bytes:
     if not stored.startswith(_SEALED_DOCUMENT):
         return stored  # written before documents were sealed
-    return keystore.open_secret(data_key, str(tenant_id), stored[len(_SEALED_DOCUMENT):],
-                                context=f"document:{instance_id}")
+    return keystore.open_secret(
+        data_key, str(tenant_id), stored[len(_SEALED_DOCUMENT) :], context=f"document:{instance_id}"
+    )

@@ -64,7 +64,7 @@ _STAFF = ("clerk", "tenant_admin")
 
 
 def document_kind(data: bytes) -> str:
-    """"ofd" (a ZIP package) or "pdf" (a %PDF- header); anything else is refused."""
+    """ "ofd" (a ZIP package) or "pdf" (a %PDF- header); anything else is refused."""
     if data[:4] == b"PK\x03\x04":
         return "ofd"
     # ISO 32000 allows junk before the header; readers look in the first 1024 bytes.
@@ -160,7 +160,11 @@ def register_counters() -> None:
 
 class DocumentService:
     def __init__(
-        self, db: Database, seals: SealService, signing: SigningService, limits: LimitsSettings,
+        self,
+        db: Database,
+        seals: SealService,
+        signing: SigningService,
+        limits: LimitsSettings,
         keyring: TenantKeyring,
     ) -> None:
         self.db = db
@@ -179,13 +183,16 @@ class DocumentService:
     async def sign_document(self, scope: Scope, req: SignDocumentRequest) -> dict[str, Any]:
         kind = document_kind(req.data)
         seal_der = await self._own_seal(scope, req.seal_id)
-        job = _Signing(req.seal_id, req.password, req.idempotency_key, sm3(req.data),
-                       req.use_request_id)
+        job = _Signing(
+            req.seal_id, req.password, req.idempotency_key, sm3(req.data), req.use_request_id
+        )
         sign_digest = hub_sign_digest(self.signing, scope, job)
         try:
             if kind == "ofd":
                 ofd = await sign_ofd(
-                    req.data, seal_der=seal_der, sign_digest=sign_digest,
+                    req.data,
+                    seal_der=seal_der,
+                    sign_digest=sign_digest,
                     placements=[self._ofd_placement(req)],
                     max_uncompressed=self.limits.ofd_max_uncompressed_bytes,
                     max_entries=self.limits.ofd_max_entries,
@@ -193,11 +200,14 @@ class DocumentService:
                 out, property_info = ofd.data, ofd.sign_path
             else:
                 if req.riding:
-                    raise ValidationFailed("a riding seal (骑缝章) is for OFD documents",
-                                           field="riding")
+                    raise ValidationFailed(
+                        "a riding seal (骑缝章) is for OFD documents", field="riding"
+                    )
                 page, x, y = self._position(req)
                 pdf = await sign_pdf(
-                    req.data, seal_der=seal_der, sign_digest=sign_digest,
+                    req.data,
+                    seal_der=seal_der,
+                    sign_digest=sign_digest,
                     stamp=PdfStamp(page, x, y, req.width_mm, req.height_mm),
                 )
                 out, property_info = pdf.data, f"pdf:{pdf.field_name}"
@@ -205,10 +215,16 @@ class DocumentService:
             return await self._stored(scope, replay.outcome.record_id, replayed=True)
         assert job.outcome is not None
         await SignedDocument(
-            id=job.outcome.record_id, tenant_id=scope.tenant_id, account_id=scope.account_id,
-            seal_id=req.seal_id, kind=kind, subject_sm3=job.subject_sm3.hex(),
-            document_sm3=sm3(out).hex(), property_info=property_info[:255],
-            filename=_signed_name(req.filename, kind), data=out,
+            id=job.outcome.record_id,
+            tenant_id=scope.tenant_id,
+            account_id=scope.account_id,
+            seal_id=req.seal_id,
+            kind=kind,
+            subject_sm3=job.subject_sm3.hex(),
+            document_sm3=sm3(out).hex(),
+            property_info=property_info[:255],
+            filename=_signed_name(req.filename, kind),
+            data=out,
         ).save()
         return await self._stored(scope, job.outcome.record_id, replayed=False)
 
@@ -217,20 +233,32 @@ class DocumentService:
         if row is None:
             # The signature was made but its document was not stored (a crash between the
             # two): the key cannot produce the same document again.
-            raise Conflict("this Idempotency-Key signed before but its document was not kept; "
-                           "use a new key")
+            raise Conflict(
+                "this Idempotency-Key signed before but its document was not kept; use a new key"
+            )
         return {**row, "replayed": replayed}
 
-    async def _signed_row(self, scope: Scope, doc_id: uuid.UUID,
-                          *, with_data: bool) -> dict[str, Any] | None:
-        cols = [SignedDocument.id, SignedDocument.account_id, SignedDocument.seal_id,
-                SignedDocument.kind, SignedDocument.subject_sm3, SignedDocument.document_sm3,
-                SignedDocument.property_info, SignedDocument.filename, SignedDocument.created_at]
+    async def _signed_row(
+        self, scope: Scope, doc_id: uuid.UUID, *, with_data: bool
+    ) -> dict[str, Any] | None:
+        cols = [
+            SignedDocument.id,
+            SignedDocument.account_id,
+            SignedDocument.seal_id,
+            SignedDocument.kind,
+            SignedDocument.subject_sm3,
+            SignedDocument.document_sm3,
+            SignedDocument.property_info,
+            SignedDocument.filename,
+            SignedDocument.created_at,
+        ]
         if with_data:
             cols.append(SignedDocument.data)
-        row = await SignedDocument.select(*cols).where(
-            (SignedDocument.tenant_id == scope.tenant_id) & (SignedDocument.id == doc_id)
-        ).first()
+        row = (
+            await SignedDocument.select(*cols)
+            .where((SignedDocument.tenant_id == scope.tenant_id) & (SignedDocument.id == doc_id))
+            .first()
+        )
         if row is None or not (row["account_id"] == scope.account_id or _has(scope, *_STAFF)):
             return None
         return row
@@ -276,8 +304,12 @@ class DocumentService:
         """Add the four starter templates the tenant does not have yet (by key)."""
         if not _has(scope, "tenant_admin"):
             raise Forbidden("needs role tenant_admin")
-        have = {r["key"] for r in await DocumentTemplateRow.select(DocumentTemplateRow.key)
-                .where(DocumentTemplateRow.tenant_id == scope.tenant_id)}
+        have = {
+            r["key"]
+            for r in await DocumentTemplateRow.select(DocumentTemplateRow.key).where(
+                DocumentTemplateRow.tenant_id == scope.tenant_id
+            )
+        }
         for template in BUILTIN_TEMPLATES.values():
             if template.key not in have:
                 try:
@@ -290,10 +322,15 @@ class DocumentService:
         row_id = uuid.uuid4()
         try:
             await DocumentTemplateRow(
-                id=row_id, tenant_id=scope.tenant_id, key=t.key, title=t.title, body=t.body,
+                id=row_id,
+                tenant_id=scope.tenant_id,
+                key=t.key,
+                title=t.title,
+                body=t.body,
                 fields_json=json.dumps([asdict(f) for f in t.fields], ensure_ascii=False),
                 signers_json=json.dumps([asdict(s) for s in t.signers], ensure_ascii=False),
-                output=t.output, created_by=scope.account_id,
+                output=t.output,
+                created_by=scope.account_id,
             ).save()
         except Exception as exc:
             if _is_unique_violation(exc):
@@ -302,19 +339,25 @@ class DocumentService:
         return await self.get_template(scope, row_id)
 
     async def list_templates(self, scope: Scope) -> list[dict[str, Any]]:
-        rows = await DocumentTemplateRow.select().where(
-            DocumentTemplateRow.tenant_id == scope.tenant_id
-        ).order_by(DocumentTemplateRow.key)
+        rows = (
+            await DocumentTemplateRow.select()
+            .where(DocumentTemplateRow.tenant_id == scope.tenant_id)
+            .order_by(DocumentTemplateRow.key)
+        )
         return [_template_view(r) for r in rows]
 
     async def get_template(self, scope: Scope, template_id: uuid.UUID) -> dict[str, Any]:
         return _template_view(await self._template_row(scope, template_id))
 
     async def _template_row(self, scope: Scope, template_id: uuid.UUID) -> dict[str, Any]:
-        row = await DocumentTemplateRow.select().where(
-            (DocumentTemplateRow.tenant_id == scope.tenant_id)
-            & (DocumentTemplateRow.id == template_id)
-        ).first()
+        row = (
+            await DocumentTemplateRow.select()
+            .where(
+                (DocumentTemplateRow.tenant_id == scope.tenant_id)
+                & (DocumentTemplateRow.id == template_id)
+            )
+            .first()
+        )
         if row is None:
             raise NotFound("template not found")
         return row
@@ -322,8 +365,12 @@ class DocumentService:
     # --- instances: fill, see, sign, download -------------------------------------------
 
     async def fill(
-        self, scope: Scope, template_id: uuid.UUID, values: Mapping[str, str],
-        parties: Mapping[str, uuid.UUID], output: str | None = None,
+        self,
+        scope: Scope,
+        template_id: uuid.UUID,
+        values: Mapping[str, str],
+        parties: Mapping[str, uuid.UUID],
+        output: str | None = None,
     ) -> dict[str, Any]:
         """Fill a template into a document; `parties` assigns each signer step to an
         account of the tenant (steps left out are the caller's own)."""
@@ -332,16 +379,22 @@ class DocumentService:
         keys = [s.key for s in template.signers]
         unknown = sorted(set(parties) - set(keys))
         if unknown:
-            raise ValidationFailed(f"no signer step {unknown[0]!r} in this template",
-                                   field="parties")
+            raise ValidationFailed(
+                f"no signer step {unknown[0]!r} in this template", field="parties"
+            )
         assigned = {k: parties.get(k, scope.account_id) for k in keys}
-        known = {r["id"] for r in await Account.select(Account.id).where(
-            (Account.tenant_id == scope.tenant_id) & Account.id.is_in(list(set(assigned.values())))
-        )}
+        known = {
+            r["id"]
+            for r in await Account.select(Account.id).where(
+                (Account.tenant_id == scope.tenant_id)
+                & Account.id.is_in(list(set(assigned.values())))
+            )
+        }
         for key, account in assigned.items():
             if account not in known:
-                raise ValidationFailed(f"the party of step {key!r} is not an account of this "
-                                       "tenant", field="parties")
+                raise ValidationFailed(
+                    f"the party of step {key!r} is not an account of this tenant", field="parties"
+                )
         filled = fill(template, values)
         kind = output or template.output
         if kind not in MEDIA_TYPES:
@@ -350,30 +403,43 @@ class DocumentService:
         instance_id = uuid.uuid4()
         data_key = await self.keyring.data_key(scope.tenant_id)
         await DocumentInstance(
-            id=instance_id, tenant_id=scope.tenant_id, template_id=template_id,
-            template_key=template.key, title=template.title, kind=kind,
-            values_json=personal.seal_values(data_key, scope.tenant_id, instance_id, template,
-                                             filled.values),
+            id=instance_id,
+            tenant_id=scope.tenant_id,
+            template_id=template_id,
+            template_key=template.key,
+            title=template.title,
+            kind=kind,
+            values_json=personal.seal_values(
+                data_key, scope.tenant_id, instance_id, template, filled.values
+            ),
             parties_json=json.dumps({k: str(v) for k, v in assigned.items()}),
             data=personal.seal_document(data_key, scope.tenant_id, instance_id, data),
-            document_sm3=sm3(data).hex(), status="signing", version=0,
+            document_sm3=sm3(data).hex(),
+            status="signing",
+            version=0,
             created_by=scope.account_id,
         ).save()
         return await self.instance(scope, instance_id)
 
-    async def _instance_row(self, scope: Scope, instance_id: uuid.UUID,
-                            *, with_data: bool = False) -> dict[str, Any]:
-        cols = [c for c in DocumentInstance._meta.columns
-                if with_data or c._meta.name != "data"]
-        row = await DocumentInstance.select(*cols).where(
-            (DocumentInstance.tenant_id == scope.tenant_id) & (DocumentInstance.id == instance_id)
-        ).first()
+    async def _instance_row(
+        self, scope: Scope, instance_id: uuid.UUID, *, with_data: bool = False
+    ) -> dict[str, Any]:
+        cols = [c for c in DocumentInstance._meta.columns if with_data or c._meta.name != "data"]
+        row = (
+            await DocumentInstance.select(*cols)
+            .where(
+                (DocumentInstance.tenant_id == scope.tenant_id)
+                & (DocumentInstance.id == instance_id)
+            )
+            .first()
+        )
         if row is None or not _may_see(scope, row):
             raise NotFound("document not found")
         return row
 
-    async def instance(self, scope: Scope, instance_id: uuid.UUID,
-                       *, replayed: bool = False) -> dict[str, Any]:
+    async def instance(
+        self, scope: Scope, instance_id: uuid.UUID, *, replayed: bool = False
+    ) -> dict[str, Any]:
         """The instance and every party's status, as each party sees it."""
         row = await self._instance_row(scope, instance_id)
         template = template_from_row(await self._template_row(scope, row["template_id"]))
@@ -386,48 +452,93 @@ class DocumentService:
         # the other parties and staff see it masked.
         if row["created_by"] == scope.account_id:
             view["values"] = personal.open_values(
-                await self.keyring.data_key(scope.tenant_id), scope.tenant_id, instance_id,
-                row["values_json"])
+                await self.keyring.data_key(scope.tenant_id),
+                scope.tenant_id,
+                instance_id,
+                row["values_json"],
+            )
         return view
 
     async def list_instances(self, scope: Scope) -> list[dict[str, Any]]:
-        rows = await DocumentInstance.select(
-            DocumentInstance.id, DocumentInstance.template_key, DocumentInstance.title,
-            DocumentInstance.kind, DocumentInstance.status, DocumentInstance.created_by,
-            DocumentInstance.parties_json, DocumentInstance.created_at,
-            DocumentInstance.completed_at,
-        ).where(DocumentInstance.tenant_id == scope.tenant_id).order_by(
-            DocumentInstance.created_at)
+        rows = (
+            await DocumentInstance.select(
+                DocumentInstance.id,
+                DocumentInstance.template_key,
+                DocumentInstance.title,
+                DocumentInstance.kind,
+                DocumentInstance.status,
+                DocumentInstance.created_by,
+                DocumentInstance.parties_json,
+                DocumentInstance.created_at,
+                DocumentInstance.completed_at,
+            )
+            .where(DocumentInstance.tenant_id == scope.tenant_id)
+            .order_by(DocumentInstance.created_at)
+        )
         return [
-            {k: r[k] for k in ("id", "template_key", "title", "kind", "status", "created_at",
-                               "completed_at")}
-            for r in rows if _may_see(scope, r)
+            {
+                k: r[k]
+                for k in (
+                    "id",
+                    "template_key",
+                    "title",
+                    "kind",
+                    "status",
+                    "created_at",
+                    "completed_at",
+                )
+            }
+            for r in rows
+            if _may_see(scope, r)
         ]
 
     async def download(self, scope: Scope, instance_id: uuid.UUID) -> dict[str, Any]:
         row = await self._instance_row(scope, instance_id, with_data=True)
         data = await self._document(scope, instance_id, row)
-        return {"data": data, "kind": row["kind"], "status": row["status"],
-                "filename": f"{row['template_key']}-{instance_id.hex[:8]}.{row['kind']}"}
+        return {
+            "data": data,
+            "kind": row["kind"],
+            "status": row["status"],
+            "filename": f"{row['template_key']}-{instance_id.hex[:8]}.{row['kind']}",
+        }
 
-    async def _document(self, scope: Scope, instance_id: uuid.UUID,
-                        row: Mapping[str, Any]) -> bytes:
-        return personal.open_document(await self.keyring.data_key(scope.tenant_id),
-                                      scope.tenant_id, instance_id, bytes(row["data"]))
+    async def _document(
+        self, scope: Scope, instance_id: uuid.UUID, row: Mapping[str, Any]
+    ) -> bytes:
+        return personal.open_document(
+            await self.keyring.data_key(scope.tenant_id),
+            scope.tenant_id,
+            instance_id,
+            bytes(row["data"]),
+        )
 
     async def sign_instance(
-        self, scope: Scope, instance_id: uuid.UUID, *, step_key: str, seal_id: uuid.UUID,
-        password: str, idempotency_key: str, use_request_id: uuid.UUID | None = None,
+        self,
+        scope: Scope,
+        instance_id: uuid.UUID,
+        *,
+        step_key: str,
+        seal_id: uuid.UUID,
+        password: str,
+        idempotency_key: str,
+        use_request_id: uuid.UUID | None = None,
     ) -> dict[str, Any]:
         """Sign one step, if it is the caller's step and its turn (order, approval)."""
         lock = self._locks.setdefault(instance_id, asyncio.Lock())
         async with lock:
-            return await self._sign_instance(scope, instance_id, step_key, seal_id, password,
-                                             idempotency_key, use_request_id)
+            return await self._sign_instance(
+                scope, instance_id, step_key, seal_id, password, idempotency_key, use_request_id
+            )
 
     async def _sign_instance(
-        self, scope: Scope, instance_id: uuid.UUID, step_key: str, seal_id: uuid.UUID,
-        password: str, idempotency_key: str, use_request_id: uuid.UUID | None,
+        self,
+        scope: Scope,
+        instance_id: uuid.UUID,
+        step_key: str,
+        seal_id: uuid.UUID,
+        password: str,
+        idempotency_key: str,
+        use_request_id: uuid.UUID | None,
     ) -> dict[str, Any]:
         row = await self._instance_row(scope, instance_id, with_data=True)
         done = await InstanceSigning.select().where(
@@ -466,40 +577,64 @@ class DocumentService:
         job = _Signing(seal_id, password, idempotency_key, sm3(document), use_request_id)
         try:
             new = await sign_step(
-                plan, step_key, document, kind=row["kind"],
+                plan,
+                step_key,
+                document,
+                kind=row["kind"],
                 page_count=await asyncio.to_thread(page_count, document, row["kind"]),
-                signed=signed, approved=approved, seal_der=bytes(seal["seal_der"]),
+                signed=signed,
+                approved=approved,
+                seal_der=bytes(seal["seal_der"]),
                 sign_digest=hub_sign_digest(self.signing, scope, job),
             )
         except _Replayed:
-            raise Conflict("this Idempotency-Key signed this document before but the signing "
-                           "was not recorded; use a new key") from None
+            raise Conflict(
+                "this Idempotency-Key signed this document before but the signing "
+                "was not recorded; use a new key"
+            ) from None
         assert job.outcome is not None
         complete = plan.complete([*signed, step_key])
         now = _now()
         try:
             async with self.db.transaction():
-                updated = await DocumentInstance.update({
-                    DocumentInstance.data: personal.seal_document(
-                        await self.keyring.data_key(scope.tenant_id), scope.tenant_id,
-                        instance_id, new),
-                    DocumentInstance.document_sm3: sm3(new).hex(),
-                    DocumentInstance.version: row["version"] + 1,
-                    DocumentInstance.status: "completed" if complete else "signing",
-                    DocumentInstance.completed_at: now if complete else None,
-                }).where(
-                    (DocumentInstance.tenant_id == scope.tenant_id)
-                    & (DocumentInstance.id == instance_id)
-                    & (DocumentInstance.version == row["version"])
-                ).returning(DocumentInstance.id)
+                updated = (
+                    await DocumentInstance.update(
+                        {
+                            DocumentInstance.data: personal.seal_document(
+                                await self.keyring.data_key(scope.tenant_id),
+                                scope.tenant_id,
+                                instance_id,
+                                new,
+                            ),
+                            DocumentInstance.document_sm3: sm3(new).hex(),
+                            DocumentInstance.version: row["version"] + 1,
+                            DocumentInstance.status: "completed" if complete else "signing",
+                            DocumentInstance.completed_at: now if complete else None,
+                        }
+                    )
+                    .where(
+                        (DocumentInstance.tenant_id == scope.tenant_id)
+                        & (DocumentInstance.id == instance_id)
+                        & (DocumentInstance.version == row["version"])
+                    )
+                    .returning(DocumentInstance.id)
+                )
                 if not updated:
-                    raise Conflict("another party signed this document at the same moment; "
-                                   "sign again with a new Idempotency-Key")
+                    raise Conflict(
+                        "another party signed this document at the same moment; "
+                        "sign again with a new Idempotency-Key"
+                    )
                 await InstanceSigning(
-                    id=uuid.uuid4(), tenant_id=scope.tenant_id, instance_id=instance_id,
-                    step_key=step_key, account_id=scope.account_id, seal_id=seal_id,
-                    signature_id=job.outcome.record_id, idempotency_key=idempotency_key,
-                    use_request_id=use_request_id, signed_at=now,
+                    id=uuid.uuid4(),
+                    tenant_id=scope.tenant_id,
+                    instance_id=instance_id,
+                    step_key=step_key,
+                    account_id=scope.account_id,
+                    seal_id=seal_id,
+                    signature_id=job.outcome.record_id,
+                    idempotency_key=idempotency_key,
+                    use_request_id=use_request_id,
+                    signed_at=now,
                 ).save()
         except Exception as exc:
             if _is_unique_violation(exc):
@@ -524,8 +659,10 @@ def template_from_spec(spec: Mapping[str, Any]) -> DocumentTemplate:
     try:
         fields = [
             TemplateField(
-                name=str(f["name"]), label=str(f.get("label") or f["name"]),
-                kind=FieldKind(f.get("kind", "text")), required=bool(f.get("required", True)),
+                name=str(f["name"]),
+                label=str(f.get("label") or f["name"]),
+                kind=FieldKind(f.get("kind", "text")),
+                required=bool(f.get("required", True)),
                 max_length=int(f.get("max_length", 200)),
             )
             for f in spec.get("fields", [])
@@ -535,10 +672,13 @@ def template_from_spec(spec: Mapping[str, Any]) -> DocumentTemplate:
     try:
         signers = [
             SignerStep(
-                key=str(s["key"]), label=str(s.get("label") or s["key"]),
-                seal_kind=str(s["seal_kind"]), order=int(s.get("order", 1)),
+                key=str(s["key"]),
+                label=str(s.get("label") or s["key"]),
+                seal_kind=str(s["seal_kind"]),
+                order=int(s.get("order", 1)),
                 needs_approval=bool(s.get("needs_approval", False)),
-                page=int(s.get("page", -1)), x_mm=float(s.get("x_mm", 130.0)),
+                page=int(s.get("page", -1)),
+                x_mm=float(s.get("x_mm", 130.0)),
                 y_mm=float(s.get("y_mm", 230.0)),
             )
             for s in spec.get("signers", [])
@@ -547,37 +687,58 @@ def template_from_spec(spec: Mapping[str, Any]) -> DocumentTemplate:
         raise ValidationFailed(f"a signer definition is invalid: {exc}", field="signers") from None
     for s in signers:
         if s.seal_kind not in SEAL_TYPES:
-            raise ValidationFailed(f"seal_kind must be one of {', '.join(SEAL_TYPES)}",
-                                   field="signers")
+            raise ValidationFailed(
+                f"seal_kind must be one of {', '.join(SEAL_TYPES)}", field="signers"
+            )
     key = str(spec.get("key", "")).strip()
     if not 1 <= len(key) <= 64:
         raise ValidationFailed("key must be 1-64 characters", field="key")
     title = str(spec.get("title", "")).strip()
     if not 1 <= len(title) <= 200:
         raise ValidationFailed("title must be 1-200 characters", field="title")
-    return DocumentTemplate(key=key, title=title, body=str(spec.get("body", "")),
-                            fields=fields, signers=signers,
-                            output=str(spec.get("output", "ofd")))
+    return DocumentTemplate(
+        key=key,
+        title=title,
+        body=str(spec.get("body", "")),
+        fields=fields,
+        signers=signers,
+        output=str(spec.get("output", "ofd")),
+    )
 
 
 def template_from_row(row: Mapping[str, Any]) -> DocumentTemplate:
-    return template_from_spec({
-        "key": row["key"], "title": row["title"], "body": row["body"],
-        "fields": json.loads(row["fields_json"]), "signers": json.loads(row["signers_json"]),
-        "output": row["output"],
-    })
+    return template_from_spec(
+        {
+            "key": row["key"],
+            "title": row["title"],
+            "body": row["body"],
+            "fields": json.loads(row["fields_json"]),
+            "signers": json.loads(row["signers_json"]),
+            "output": row["output"],
+        }
+    )
 
 
 def _template_view(row: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "id": row["id"], "key": row["key"], "title": row["title"], "body": row["body"],
-        "fields": json.loads(row["fields_json"]), "signers": json.loads(row["signers_json"]),
-        "output": row["output"], "created_at": row["created_at"],
+        "id": row["id"],
+        "key": row["key"],
+        "title": row["title"],
+        "body": row["body"],
+        "fields": json.loads(row["fields_json"]),
+        "signers": json.loads(row["signers_json"]),
+        "output": row["output"],
+        "created_at": row["created_at"],
     }
 
 
-def _instance_view(row: Mapping[str, Any], template: DocumentTemplate,
-                   signings: list[dict[str, Any]], *, replayed: bool) -> dict[str, Any]:
+def _instance_view(
+    row: Mapping[str, Any],
+    template: DocumentTemplate,
+    signings: list[dict[str, Any]],
+    *,
+    replayed: bool,
+) -> dict[str, Any]:
     by_step = {s["step_key"]: s for s in signings}
     plan = SigningPlan.of(template)
     states = plan.states(by_step)
@@ -585,19 +746,32 @@ def _instance_view(row: Mapping[str, Any], template: DocumentTemplate,
     steps = []
     for s in template.signers:
         done = by_step.get(s.key)
-        steps.append({
-            "key": s.key, "label": s.label, "seal_kind": s.seal_kind, "order": s.order,
-            "needs_approval": s.needs_approval, "party_account_id": parties.get(s.key),
-            "state": states[s.key].value,
-            "signed_at": done["signed_at"] if done else None,
-            "signature_id": done["signature_id"] if done else None,
-            "seal_id": done["seal_id"] if done else None,
-        })
+        steps.append(
+            {
+                "key": s.key,
+                "label": s.label,
+                "seal_kind": s.seal_kind,
+                "order": s.order,
+                "needs_approval": s.needs_approval,
+                "party_account_id": parties.get(s.key),
+                "state": states[s.key].value,
+                "signed_at": done["signed_at"] if done else None,
+                "signature_id": done["signature_id"] if done else None,
+                "seal_id": done["seal_id"] if done else None,
+            }
+        )
     return {
-        "id": row["id"], "template_id": row["template_id"], "template_key": row["template_key"],
-        "title": row["title"], "kind": row["kind"], "status": row["status"],
+        "id": row["id"],
+        "template_id": row["template_id"],
+        "template_key": row["template_key"],
+        "title": row["title"],
+        "kind": row["kind"],
+        "status": row["status"],
         "document_sm3": row["document_sm3"],
         "values": personal.stored_values(row["values_json"])[0],
-        "created_by": row["created_by"], "created_at": row["created_at"],
-        "completed_at": row["completed_at"], "steps": steps, "replayed": replayed,
+        "created_by": row["created_by"],
+        "created_at": row["created_at"],
+        "completed_at": row["completed_at"],
+        "steps": steps,
+        "replayed": replayed,
     }

@@ -25,18 +25,25 @@ SignDigest = Callable[[bytes, str], Awaitable[bytes]]
 
 
 async def produce_signature(
-    *, seal_der: bytes, data_hash: bytes, property_info: str, when: datetime,
-    sign_tbs: SignTbs | None, sign_digest: SignDigest | None,
+    *,
+    seal_der: bytes,
+    data_hash: bytes,
+    property_info: str,
+    when: datetime,
+    sign_tbs: SignTbs | None,
+    sign_digest: SignDigest | None,
 ) -> bytes:
     """The checked SES_Signature DER over `data_hash` (exactly one signer given)."""
     if (sign_tbs is None) == (sign_digest is None):
         raise TypeError("pass exactly one of sign_tbs or sign_digest")
     if sign_tbs is not None:
-        tbs = build_tbs_sign_v4(seal_der=seal_der, time=when, data_hash=data_hash,
-                                property_info=property_info)
+        tbs = build_tbs_sign_v4(
+            seal_der=seal_der, time=when, data_hash=data_hash, property_info=property_info
+        )
         raw_signature, signer_cert = await sign_tbs(tbs)
-        signed_value = assemble_signature_v4(tbs_sign=tbs, signer_cert=signer_cert,
-                                             signature=raw_signature)
+        signed_value = assemble_signature_v4(
+            tbs_sign=tbs, signer_cert=signer_cert, signature=raw_signature
+        )
     else:
         assert sign_digest is not None
         signed_value = await sign_digest(data_hash, property_info)

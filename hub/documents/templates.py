@@ -82,12 +82,10 @@ class DocumentTemplate:
             raise ValidationFailed("field names must be unique", field="fields")
         unknown = set(_PLACEHOLDER.findall(self.body)) - names
         if unknown:
-            raise ValidationFailed(f"placeholders without a field: {sorted(unknown)}",
-                                   field="body")
+            raise ValidationFailed(f"placeholders without a field: {sorted(unknown)}", field="body")
         keys = [s.key for s in self.signers]
         if not keys or len(set(keys)) != len(keys):
-            raise ValidationFailed("signer keys must be unique and non-empty",
-                                   field="signers")
+            raise ValidationFailed("signer keys must be unique and non-empty", field="signers")
         if self.output not in ("ofd", "pdf"):
             raise ValidationFailed("output must be ofd or pdf", field="output")
 
@@ -103,28 +101,33 @@ class FilledDocument:
 def half_width(text: str) -> str:
     """Full-width ASCII forms (１２３ＡＢＣ) as ASCII: numbers and codes in a document
     are half width, as the layout places them."""
-    return "".join(chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E and
-                   (c.isalnum() or c in "－．／＠") else c for c in text)
+    return "".join(
+        chr(ord(c) - 0xFEE0)
+        if 0xFF01 <= ord(c) <= 0xFF5E and (c.isalnum() or c in "－．／＠")
+        else c
+        for c in text
+    )
 
 
 def _check(field_def: TemplateField, raw: str) -> str:
     value = half_width(raw.strip())
     if len(value) > field_def.max_length:
-        raise ValidationFailed(f"{field_def.label} is longer than {field_def.max_length}",
-                               field=field_def.name)
+        raise ValidationFailed(
+            f"{field_def.label} is longer than {field_def.max_length}", field=field_def.name
+        )
     if field_def.kind is FieldKind.DATE:
         try:
             date.fromisoformat(value)
         except ValueError:
-            raise ValidationFailed(f"{field_def.label} must be a date YYYY-MM-DD",
-                                   field=field_def.name) from None
+            raise ValidationFailed(
+                f"{field_def.label} must be a date YYYY-MM-DD", field=field_def.name
+            ) from None
     elif field_def.kind is FieldKind.ID_NUMBER:
         value = parse_resident_id(value, field=field_def.name).number
     elif field_def.kind is FieldKind.PHONE:
         value = check_mobile(value, field=field_def.name)
     if any(ord(c) < 32 and c not in "\n" for c in value):
-        raise ValidationFailed(f"{field_def.label} has control characters",
-                               field=field_def.name)
+        raise ValidationFailed(f"{field_def.label} has control characters", field=field_def.name)
     return value
 
 
@@ -153,9 +156,11 @@ def render(doc: FilledDocument, *, output: str | None = None) -> bytes:
     """The filled document as OFD (default of most templates) or PDF."""
     kind = output or doc.template.output
     if kind == "ofd":
-        return write_text_ofd(doc.text, title=doc.title,
-                              info=DocInfo(title=doc.title, custom=[
-                                  ("template", doc.template.key)]))
+        return write_text_ofd(
+            doc.text,
+            title=doc.title,
+            info=DocInfo(title=doc.title, custom=[("template", doc.template.key)]),
+        )
     if kind == "pdf":
         return write_text_pdf(doc.text, title=doc.title)
     raise ValidationFailed("output must be ofd or pdf", field="output")
@@ -198,8 +203,9 @@ class SigningPlan:
                 out[s.key] = StepState.READY
         return out
 
-    def require_can_sign(self, key: str, signed: Iterable[str],
-                         approved: Iterable[str] = ()) -> SignerStep:
+    def require_can_sign(
+        self, key: str, signed: Iterable[str], approved: Iterable[str] = ()
+    ) -> SignerStep:
         """The step, or PolicyDenied saying why it may not sign now."""
         step = self._step(key)
         done = set(signed)
@@ -219,23 +225,38 @@ class SigningPlan:
 
 
 async def sign_step(
-    plan: SigningPlan, key: str, document: bytes, *, kind: str, page_count: int,
-    signed: Iterable[str], approved: Iterable[str], seal_der: bytes,
-    sign_tbs: SignTbs | None = None, sign_digest: SignDigest | None = None,
+    plan: SigningPlan,
+    key: str,
+    document: bytes,
+    *,
+    kind: str,
+    page_count: int,
+    signed: Iterable[str],
+    approved: Iterable[str],
+    seal_der: bytes,
+    sign_tbs: SignTbs | None = None,
+    sign_digest: SignDigest | None = None,
 ) -> bytes:
     """Sign `document` (OFD or PDF bytes) as step `key`, if the plan allows it now."""
     step = plan.require_can_sign(key, signed, approved)
     page = step.page_index(page_count)
     if kind == "ofd":
         result = await sign_ofd(
-            document, seal_der=seal_der, sign_tbs=sign_tbs, sign_digest=sign_digest,
+            document,
+            seal_der=seal_der,
+            sign_tbs=sign_tbs,
+            sign_digest=sign_digest,
             placements=[StampPosition(page, step.x_mm, step.y_mm)],
         )
         return result.data
     if kind == "pdf":
         signed_pdf = await sign_pdf(
-            document, seal_der=seal_der, sign_tbs=sign_tbs, sign_digest=sign_digest,
-            stamp=PdfStamp(page, step.x_mm, step.y_mm), reason=step.label,
+            document,
+            seal_der=seal_der,
+            sign_tbs=sign_tbs,
+            sign_digest=sign_digest,
+            stamp=PdfStamp(page, step.x_mm, step.y_mm),
+            reason=step.label,
         )
         return signed_pdf.data
     raise ValidationFailed("document kind must be ofd or pdf", field="kind")
@@ -272,12 +293,22 @@ BUILTIN_TEMPLATES: dict[str, DocumentTemplate] = {
                 "以上承诺如有不实，本人愿承担相应法律责任。\n\n"
                 "承诺单位：{employer}\n承诺日期：{date}"
             ),
-            fields=[*_PERSON, TemplateField("employer", "所在单位"),
-                    TemplateField("date", "日期", FieldKind.DATE)],
+            fields=[
+                *_PERSON,
+                TemplateField("employer", "所在单位"),
+                TemplateField("date", "日期", FieldKind.DATE),
+            ],
             signers=[
                 SignerStep("applicant", "承诺人", "personal", order=1, x_mm=30, y_mm=200),
-                SignerStep("employer", "所在单位", "official", order=2, needs_approval=True,
-                           x_mm=130, y_mm=190),
+                SignerStep(
+                    "employer",
+                    "所在单位",
+                    "official",
+                    order=2,
+                    needs_approval=True,
+                    x_mm=130,
+                    y_mm=190,
+                ),
             ],
         ),
         DocumentTemplate(
@@ -287,9 +318,13 @@ BUILTIN_TEMPLATES: dict[str, DocumentTemplate] = {
                 "兹证明{name}（身份证号：{id_number}）自{since}起居住在{address}。\n"
                 "特此证明。\n\n出具单位：{committee}\n日期：{date}"
             ),
-            fields=[*_PERSON[:2], TemplateField("since", "起始日期", FieldKind.DATE),
-                    TemplateField("address", "居住地址"), TemplateField("committee", "居委会"),
-                    TemplateField("date", "日期", FieldKind.DATE)],
+            fields=[
+                *_PERSON[:2],
+                TemplateField("since", "起始日期", FieldKind.DATE),
+                TemplateField("address", "居住地址"),
+                TemplateField("committee", "居委会"),
+                TemplateField("date", "日期", FieldKind.DATE),
+            ],
             signers=[SignerStep("committee", "居委会", "official", needs_approval=True)],
         ),
         DocumentTemplate(
@@ -300,10 +335,13 @@ BUILTIN_TEMPLATES: dict[str, DocumentTemplate] = {
                 "根据疫情防控要求，请您自{start}起居家隔离医学观察至{end}，期间不得外出。\n\n"
                 "通知单位：{office}\n日期：{date}"
             ),
-            fields=[*_PERSON[:2], TemplateField("start", "开始日期", FieldKind.DATE),
-                    TemplateField("end", "结束日期", FieldKind.DATE),
-                    TemplateField("office", "通知单位"),
-                    TemplateField("date", "日期", FieldKind.DATE)],
+            fields=[
+                *_PERSON[:2],
+                TemplateField("start", "开始日期", FieldKind.DATE),
+                TemplateField("end", "结束日期", FieldKind.DATE),
+                TemplateField("office", "通知单位"),
+                TemplateField("date", "日期", FieldKind.DATE),
+            ],
             signers=[
                 SignerStep("office", "通知单位", "official", order=1, needs_approval=True),
                 SignerStep("recipient", "被通知人", "personal", order=2, x_mm=30, y_mm=200),
@@ -316,12 +354,16 @@ BUILTIN_TEMPLATES: dict[str, DocumentTemplate] = {
                 "兹证明{name}（身份证号：{id_number}）系我单位员工，"
                 "经健康监测符合复工条件，准予于{date}返岗复工。\n\n单位：{employer}"
             ),
-            fields=[*_PERSON[:2], TemplateField("employer", "单位名称"),
-                    TemplateField("date", "复工日期", FieldKind.DATE)],
+            fields=[
+                *_PERSON[:2],
+                TemplateField("employer", "单位名称"),
+                TemplateField("date", "复工日期", FieldKind.DATE),
+            ],
             signers=[
                 SignerStep("employer", "单位", "official", order=1, x_mm=130, y_mm=200),
-                SignerStep("legal-rep", "法定代表人", "legal-representative", order=1,
-                           x_mm=60, y_mm=205),
+                SignerStep(
+                    "legal-rep", "法定代表人", "legal-representative", order=1, x_mm=60, y_mm=205
+                ),
             ],
             output="pdf",
         ),

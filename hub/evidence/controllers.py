@@ -27,8 +27,9 @@ from hub.schemas_common import LogIndex, LogIndexOrNone, Token
 from hub.seals.lifespan import signing_service
 
 MAX_ENTRIES = 1000
-_NOT_FOUND = {404: ResponseSpec(None, description="Entry or tree size not in the log "
-                                                  "(problem+json)")}
+_NOT_FOUND = {
+    404: ResponseSpec(None, description="Entry or tree size not in the log (problem+json)")
+}
 _BAD = {422: ResponseSpec(None, description="Invalid query parameter (problem+json)")}
 
 
@@ -53,19 +54,30 @@ class EvidenceController(Controller):
             "signature_algorithm": "SM2-with-SM3, ID 1234567812345678, DER, base64",
         }
 
-    @get("/checkpoint", operation_id="getEvidenceCheckpoint",
-         summary="The latest checkpoint (C2SP tlog-checkpoint text + SM2 signature)")
+    @get(
+        "/checkpoint",
+        operation_id="getEvidenceCheckpoint",
+        summary="The latest checkpoint (C2SP tlog-checkpoint text + SM2 signature)",
+    )
     async def checkpoint(self, request: Request[Any, Any, Any]) -> dict[str, str]:
         return (await evidence_log(request.app.state).checkpoint()).to_dict()
 
-    @get("/note-key", operation_id="getEvidenceNoteKey", media_type="text/plain",
-         summary="The log key as a C2SP note verifier key (for witnesses and --log-key)")
+    @get(
+        "/note-key",
+        operation_id="getEvidenceNoteKey",
+        media_type="text/plain",
+        summary="The log key as a C2SP note verifier key (for witnesses and --log-key)",
+    )
     async def note_key(self, request: Request[Any, Any, Any]) -> str:
         return evidence_log(request.app.state).note_verifier.vkey + "\n"
 
-    @get("/checkpoint.note", operation_id="getEvidenceCheckpointNote", media_type="text/plain",
-         summary="The latest cosigned checkpoint as a C2SP signed note (log signature, then "
-                 "the witnesses' cosignatures), for monitors")
+    @get(
+        "/checkpoint.note",
+        operation_id="getEvidenceCheckpointNote",
+        media_type="text/plain",
+        summary="The latest cosigned checkpoint as a C2SP signed note (log signature, then "
+        "the witnesses' cosignatures), for monitors",
+    )
     async def checkpoint_note(self, request: Request[Any, Any, Any]) -> str:
         log = evidence_log(request.app.state)
         if log.cosigner is not None:
@@ -76,9 +88,12 @@ class EvidenceController(Controller):
             cosigned = CosignedCheckpoint(await log.checkpoint(), ())
         return cosigned.note(log.note_verifier)
 
-    @get("/cosignatures", operation_id="listEvidenceCosignatures",
-         summary="Witness cosignature lines of the checkpoint of one tree size",
-         responses=_BAD)
+    @get(
+        "/cosignatures",
+        operation_id="listEvidenceCosignatures",
+        summary="Witness cosignature lines of the checkpoint of one tree size",
+        responses=_BAD,
+    )
     async def cosignatures(
         self, request: Request[Any, Any, Any], tree_size: FromQuery[int]
     ) -> dict[str, Any]:
@@ -86,13 +101,22 @@ class EvidenceController(Controller):
         if log.cosigner is None:
             return {"tree_size": tree_size, "cosignatures": []}
         stored = await log.cosigner.stored(tree_size)
-        return {"tree_size": tree_size, "checkpoint": stored.checkpoint.to_dict(),
-                "cosignatures": list(stored.cosignatures)}
+        return {
+            "tree_size": tree_size,
+            "checkpoint": stored.checkpoint.to_dict(),
+            "cosignatures": list(stored.cosignatures),
+        }
 
-    @get("/entries", operation_id="listEvidenceEntries",
-         summary="Leaf hashes of entries [start, end)", responses=_BAD)
+    @get(
+        "/entries",
+        operation_id="listEvidenceEntries",
+        summary="Leaf hashes of entries [start, end)",
+        responses=_BAD,
+    )
     async def entries(
-        self, request: Request[Any, Any, Any], start: LogIndex = 0,
+        self,
+        request: Request[Any, Any, Any],
+        start: LogIndex = 0,
         end: LogIndexOrNone = None,
     ) -> dict[str, Any]:
         log = evidence_log(request.app.state)
@@ -100,16 +124,26 @@ class EvidenceController(Controller):
         if start < 0 or end - start > MAX_ENTRIES:
             raise ValidationFailed(f"0 <= start, at most {MAX_ENTRIES} entries", field="start")
         rows = await log.entries(start, end)
-        return {"start": start, "entries": [
-            {"index": e.index, "leaf_hash": base64.b64encode(e.leaf_hash).decode()} for e in rows
-        ]}
+        return {
+            "start": start,
+            "entries": [
+                {"index": e.index, "leaf_hash": base64.b64encode(e.leaf_hash).decode()}
+                for e in rows
+            ],
+        }
 
-    @get("/proof/inclusion", operation_id="getEvidenceInclusionProof",
-         summary="RFC 9162 inclusion proof of an entry (by index or leaf hash)",
-         responses={**_NOT_FOUND, **_BAD})
+    @get(
+        "/proof/inclusion",
+        operation_id="getEvidenceInclusionProof",
+        summary="RFC 9162 inclusion proof of an entry (by index or leaf hash)",
+        responses={**_NOT_FOUND, **_BAD},
+    )
     async def inclusion(
-        self, request: Request[Any, Any, Any], tree_size: LogIndex,
-        index: LogIndexOrNone = None, leaf_hash: FromQuery[Token | None] = None,
+        self,
+        request: Request[Any, Any, Any],
+        tree_size: LogIndex,
+        index: LogIndexOrNone = None,
+        leaf_hash: FromQuery[Token | None] = None,
     ) -> dict[str, Any]:
         log = evidence_log(request.app.state)
         if (index is None) == (leaf_hash is None):
@@ -127,9 +161,12 @@ class EvidenceController(Controller):
         proof = await log.inclusion_proof(index, tree_size)
         return {"index": index, "tree_size": tree_size, "inclusion_proof": _b64(proof)}
 
-    @get("/proof/consistency", operation_id="getEvidenceConsistencyProof",
-         summary="RFC 9162 consistency proof between two tree sizes",
-         responses={**_NOT_FOUND, **_BAD})
+    @get(
+        "/proof/consistency",
+        operation_id="getEvidenceConsistencyProof",
+        summary="RFC 9162 consistency proof between two tree sizes",
+        responses={**_NOT_FOUND, **_BAD},
+    )
     async def consistency(
         self, request: Request[Any, Any, Any], first: LogIndex, second: LogIndex
     ) -> dict[str, Any]:

@@ -73,15 +73,20 @@ class CosignedCheckpoint:
         """The checkpoint as a C2SP signed note: the log's signature, then the witnesses'."""
         import base64
 
-        log_sig = note_signature_from_der(log_verifier,
-                                          base64.b64decode(self.checkpoint.signature))
+        log_sig = note_signature_from_der(log_verifier, base64.b64decode(self.checkpoint.signature))
         sigs = (log_sig, *(parse_signature_line(line) for line in self.cosignatures))
         return Note(self.checkpoint.text, sigs).render()
 
 
 class Cosigner:
-    def __init__(self, log_: EvidenceLog, policy: WitnessPolicy, client: httpx.AsyncClient,
-                 *, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        log_: EvidenceLog,
+        policy: WitnessPolicy,
+        client: httpx.AsyncClient,
+        *,
+        timeout: float = 5.0,
+    ) -> None:
         self.log = log_
         self.policy = policy
         self.client = client
@@ -104,8 +109,7 @@ class Cosigner:
             have = {parse_signature_line(line).name for line in stored.cosignatures}
             note = CosignedCheckpoint(signed, ()).note(self.log_verifier)
             wanted = [w for w in self.policy.witnesses if w.verifier.name not in have]
-            results = await asyncio.gather(
-                *(self._submit(w, checkpoint, note) for w in wanted))
+            results = await asyncio.gather(*(self._submit(w, checkpoint, note) for w in wanted))
             lines = [sig.line for sig in results if sig is not None]
             if lines:
                 now = datetime.now(UTC)
@@ -114,28 +118,38 @@ class Cosigner:
                         await EvidenceCosignature.raw(
                             "INSERT INTO evidence_cosignature (size, witness, line, created_at)"
                             " VALUES ({}, {}, {}, {}) ON CONFLICT (size, witness) DO NOTHING",
-                            checkpoint.size, sig.name, sig.line, now)
+                            checkpoint.size,
+                            sig.name,
+                            sig.line,
+                            now,
+                        )
             result = CosignedCheckpoint(signed, (*stored.cosignatures, *lines))
             if len(result.cosignatures) >= self.policy.quorum:
                 metrics.checkpoint_cosigned(time.perf_counter() - started)
             return result
 
-    async def _submit(self, witness: WitnessEndpoint, checkpoint: Checkpoint,
-                      note: str) -> NoteSignature | None:
+    async def _submit(
+        self, witness: WitnessEndpoint, checkpoint: Checkpoint, note: str
+    ) -> NoteSignature | None:
         name = witness.verifier.name
         old = self._known.get(name, 0)
         for _ in range(2):
             if old > checkpoint.size:
                 metrics.cosignature_request("refused")
-                log.warning("witness %s has cosigned size %d, past our checkpoint %d",
-                            name, old, checkpoint.size)
+                log.warning(
+                    "witness %s has cosigned size %d, past our checkpoint %d",
+                    name,
+                    old,
+                    checkpoint.size,
+                )
                 return None
             proof = await self.log.consistency_proof(old, checkpoint.size) if old else []
             try:
                 r = await self.client.post(
                     witness.url + "/add-checkpoint",
                     content=add_checkpoint_body(old, proof, note).encode(),
-                    timeout=self.timeout)
+                    timeout=self.timeout,
+                )
             except httpx.HTTPError as exc:
                 metrics.cosignature_request("failed")
                 log.warning("witness %s unreachable: %s", name, type(exc).__name__)
@@ -147,8 +161,13 @@ class Cosigner:
                     continue
             if r.status_code != 200:
                 metrics.cosignature_request("refused")
-                log.warning("witness %s refused checkpoint size %d: %d %s", name,
-                            checkpoint.size, r.status_code, r.text.strip()[:200])
+                log.warning(
+                    "witness %s refused checkpoint size %d: %d %s",
+                    name,
+                    checkpoint.size,
+                    r.status_code,
+                    r.text.strip()[:200],
+                )
                 return None
             for line in r.text.splitlines(keepends=True):
                 try:
@@ -167,18 +186,23 @@ class Cosigner:
 
     async def stored(self, size: int) -> CosignedCheckpoint:
         rows = await EvidenceCheckpoint.raw(
-            "SELECT text, signature FROM evidence_checkpoint WHERE size = {}", size)
+            "SELECT text, signature FROM evidence_checkpoint WHERE size = {}", size
+        )
         lines = await EvidenceCosignature.raw(
-            "SELECT line FROM evidence_cosignature WHERE size = {} ORDER BY witness", size)
+            "SELECT line FROM evidence_cosignature WHERE size = {} ORDER BY witness", size
+        )
         signed = SignedCheckpoint(rows[0]["text"], rows[0]["signature"]) if rows else None
-        return CosignedCheckpoint(signed or SignedCheckpoint("", ""),
-                                  tuple(r["line"] for r in lines))
+        return CosignedCheckpoint(
+            signed or SignedCheckpoint("", ""), tuple(r["line"] for r in lines)
+        )
 
     async def latest_cosigned(self, min_size: int = 0) -> CosignedCheckpoint | None:
         """The newest stored checkpoint of at least `min_size` that has reached quorum."""
         rows = await EvidenceCosignature.raw(
             "SELECT size, count(*) AS n FROM evidence_cosignature WHERE size >= {} "
-            "GROUP BY size ORDER BY size DESC LIMIT 16", min_size)
+            "GROUP BY size ORDER BY size DESC LIMIT 16",
+            min_size,
+        )
         for row in rows:
             if int(row["n"]) >= self.policy.quorum:
                 return await self.stored(int(row["size"]))

@@ -35,28 +35,50 @@ def evidence_step(demo: Any, ctx: dict[str, Any]) -> None:
             # Offline, trusting what the hub publishes: its CA certificate and CRL, and the
             # signed status list (the vendors each tenant admits), as `sealhub verify` does.
             demo.trust_args()
-            context, _notes = offline_context([str(demo.out / "trust")],
-                                              str(demo.out / "status-list.json"))
+            context, _notes = offline_context(
+                [str(demo.out / "trust")], str(demo.out / "status-list.json")
+            )
             report = verify_package(package, log_public_key=key, context=context)
             failed = [c.name for c in report.checks if c.status == "failed"]
-            results.append({"file": name, "valid": report.valid,
-                            "indication": report.indication, "failed": failed})
+            results.append(
+                {
+                    "file": name,
+                    "valid": report.valid,
+                    "indication": report.indication,
+                    "failed": failed,
+                }
+            )
             entries = ", ".join(f"#{e['index']} {e['event']['type']}" for e in package["entries"])
-            demo.say(f"{name}: {report.indication} offline "
-                     f"({len(report.checks)} checks; entries {entries}"
-                     + (f"; failed: {', '.join(failed)}" if failed else "") + ")")
+            demo.say(
+                f"{name}: {report.indication} offline "
+                f"({len(report.checks)} checks; entries {entries}"
+                + (f"; failed: {', '.join(failed)}" if failed else "")
+                + ")"
+            )
         # The log only grows: the checkpoint before the packages is a prefix of the last one.
         old = verify_checkpoint(first["text"], first["signature"], key)
         last_signed = demo.call("GET", "/api/v1/evidence/log/checkpoint")
         new = verify_checkpoint(last_signed["text"], last_signed["signature"], key)
-        proof = demo.call("GET", "/api/v1/evidence/log/proof/consistency",
-                          params={"first": old.size, "second": new.size})
+        proof = demo.call(
+            "GET",
+            "/api/v1/evidence/log/proof/consistency",
+            params={"first": old.size, "second": new.size},
+        )
         consistent = verify_consistency(
-            old.size, new.size, old.root_hash, new.root_hash,
+            old.size,
+            new.size,
+            old.root_hash,
+            new.root_hash,
             [base64.b64decode(h) for h in proof["consistency_proof"]],
         )
-    demo.summary["evidence"] = {"log_size": new.size, "log_key_sm3": log["public_key_sm3"],
-                                "packages": results, "consistent": consistent}
-    demo.say(f"Evidence log: {new.size} entries, checkpoint signed by the SM2 log key "
-             f"(SM3 {log['public_key_sm3'][:16]}...); consistency {old.size} -> {new.size}: "
-             + ("proved" if consistent else "FAILED"))
+    demo.summary["evidence"] = {
+        "log_size": new.size,
+        "log_key_sm3": log["public_key_sm3"],
+        "packages": results,
+        "consistent": consistent,
+    }
+    demo.say(
+        f"Evidence log: {new.size} entries, checkpoint signed by the SM2 log key "
+        f"(SM3 {log['public_key_sm3'][:16]}...); consistency {old.size} -> {new.size}: "
+        + ("proved" if consistent else "FAILED")
+    )

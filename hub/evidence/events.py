@@ -52,7 +52,7 @@ OID_APPROVAL_LEAF_HASH = OID_EVIDENCE_ARC + ".1"  # TBS_Sign extData: approval l
 #: OSCCA's arc; they stay verifiable, but nothing new is written with it.
 LEGACY_APPROVAL_OIDS = {
     "1.2.156.10197.6.999.1": "placeholder OID inside OSCCA's arc (1.2.156.10197), "
-                             "not SealHub's; new signatures use " + OID_APPROVAL_LEAF_HASH,
+    "not SealHub's; new signatures use " + OID_APPROVAL_LEAF_HASH,
 }
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -186,8 +186,7 @@ class Event:
     def decode(cls, leaf: bytes) -> Event:
         """Strict: FormatError unless `leaf` is exactly the canonical encoding of an event."""
         try:
-            obj = json.loads(leaf.decode("utf-8"), parse_float=_no_float,
-                             parse_constant=_no_float)
+            obj = json.loads(leaf.decode("utf-8"), parse_float=_no_float, parse_constant=_no_float)
         except (UnicodeDecodeError, ValueError) as exc:
             raise FormatError("leaf is not UTF-8 JSON") from exc
         event = cls.from_json(obj)
@@ -214,22 +213,37 @@ def _no_float(text: str) -> Any:
 
 # --- constructors for the events the evidence package relies on ---------------------------
 
+
 def use_request_approved(
-    *, tenant: str, time: datetime, use_request_id: str, seal_id: str, document_sm3: bytes,
+    *,
+    tenant: str,
+    time: datetime,
+    use_request_id: str,
+    seal_id: str,
+    document_sm3: bytes,
     approver_id: str,
 ) -> Event:
     return Event(
-        EventType.USE_REQUEST_APPROVED, tenant, time,
-        subject={"use_request_id": use_request_id, "seal_id": seal_id,
-                 "account_id": approver_id},
+        EventType.USE_REQUEST_APPROVED,
+        tenant,
+        time,
+        subject={"use_request_id": use_request_id, "seal_id": seal_id, "account_id": approver_id},
         digests={"document_sm3": document_sm3.hex()},
     )
 
 
 def signature_made(
-    *, tenant: str, time: datetime, signature_id: str, seal_id: str, esid: str,
-    document_sm3: bytes, ses_signature_sm3: bytes, vendor: str,
-    approval_leaf_hash: bytes | None = None, use_request_id: str | None = None,
+    *,
+    tenant: str,
+    time: datetime,
+    signature_id: str,
+    seal_id: str,
+    esid: str,
+    document_sm3: bytes,
+    ses_signature_sm3: bytes,
+    vendor: str,
+    approval_leaf_hash: bytes | None = None,
+    use_request_id: str | None = None,
 ) -> Event:
     subject = {"signature_id": signature_id, "seal_id": seal_id, "esid": esid, "vendor": vendor}
     if use_request_id:

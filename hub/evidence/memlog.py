@@ -49,7 +49,11 @@ class MemoryLog:
         return PackageEntry.from_store(self.store, index, self.leaves[index], size)
 
     def package(
-        self, *, signature_index: int, ses_signature: bytes, document_sm3: bytes,
+        self,
+        *,
+        signature_index: int,
+        ses_signature: bytes,
+        document_sm3: bytes,
         approval_index: int | None = None,
     ) -> dict[str, Any]:
         checkpoint = self.checkpoint()

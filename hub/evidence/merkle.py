@@ -121,6 +121,7 @@ class MemoryHashStore:
 
 # --- range hashes from the node table -----------------------------------------------------
 
+
 def _largest_power_of_two_below(n: int) -> int:
     """k with k < n <= 2k (n >= 2)."""
     return 1 << ((n - 1).bit_length() - 1)
@@ -248,6 +249,7 @@ def consistency_proof(store: HashStore, old_size: int, new_size: int) -> list[by
 
 # --- for stores that must prefetch (async databases) ----------------------------------------
 
+
 def nodes_for_root(size: int) -> list[Coord]:
     return _root_plan(size).coords()
 
@@ -286,6 +288,7 @@ class PrefetchedStore:
 
 
 # --- verification (RFC 9162 2.1.3.2 and 2.1.4.2) -------------------------------------------
+
 
 def _well_formed(hashes: Sequence[bytes]) -> bool:
     return all(isinstance(h, bytes) and len(h) == HASH_SIZE for h in hashes)

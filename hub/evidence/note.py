@@ -77,8 +77,7 @@ class NoteVerifier:
             key = SM2PublicKey.from_der(base64.b64decode(b64, validate=True))
             claimed = bytes.fromhex(hex_id)
         except (ValueError, binascii.Error, CryptoError) as exc:
-            raise FormatError("a verifier key is <name>+<8 hex key ID>+<base64 SPKI DER>") \
-                from exc
+            raise FormatError("a verifier key is <name>+<8 hex key ID>+<base64 SPKI DER>") from exc
         verifier = cls(name, kind, key)
         if claimed != verifier.key_id:
             raise FormatError(f"verifier key {name}: key ID does not match the key")
@@ -113,7 +112,7 @@ class NoteSignature:
 def parse_signature_line(line: str) -> NoteSignature:
     if not line.startswith(DASH) or not line.endswith("\n"):
         raise FormatError("a note signature line is '\u2014 <name> <base64>\\n'")
-    parts = line[len(DASH):-1].split(" ")
+    parts = line[len(DASH) : -1].split(" ")
     if len(parts) != 2:
         raise FormatError("a note signature line has a name and one base64 signature")
     name, b64 = parts
@@ -142,7 +141,7 @@ class Note:
         if any(ord(c) < 0x20 and c != "\n" for c in data):
             raise FormatError("a signed note holds no control characters but newline")
         cut = data.rindex("\n\n")
-        text, sigs = data[: cut + 1], data[cut + 2:]
+        text, sigs = data[: cut + 1], data[cut + 2 :]
         lines = sigs.splitlines(keepends=True)
         if not lines or len(lines) > MAX_SIGNATURES:
             raise FormatError(f"a signed note needs 1..{MAX_SIGNATURES} signature lines")
@@ -150,6 +149,7 @@ class Note:
 
 
 # --- checkpoint signatures (type 0xff sealhub/sm2-sm3/v1) ----------------------------------
+
 
 def sign_note_text(signer: NoteSigner, text: str) -> NoteSignature:
     return NoteSignature(signer.name, signer.verifier.key_id + signer.key.sign(text.encode()))
@@ -172,14 +172,14 @@ def verify_note(note: Note, verifier: NoteVerifier) -> bool:
 
 # --- cosignatures (type 0xff sealhub/cosignature-sm2-sm3/v1) -----------------------------
 
+
 def cosigned_message(checkpoint_text: str, timestamp: int) -> bytes:
     return f"cosignature/v1\ntime {timestamp}\n{checkpoint_text}".encode()
 
 
 def cosign(signer: NoteSigner, checkpoint_text: str, timestamp: int) -> NoteSignature:
     sig = signer.key.sign(cosigned_message(checkpoint_text, timestamp))
-    return NoteSignature(signer.name,
-                         signer.verifier.key_id + timestamp.to_bytes(8, "big") + sig)
+    return NoteSignature(signer.name, signer.verifier.key_id + timestamp.to_bytes(8, "big") + sig)
 
 
 def verify_cosignature(

@@ -80,8 +80,15 @@ PACKAGE_VERSION = 1
 MAX_ENTRIES = 16
 MAX_PROOF = 64  # a tree of 2**64 leaves is far beyond any log
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-_TOP_KEYS = {"version", "origin", "log_public_key", "checkpoint", "entries", "ses_signature",
-             "document_sm3"}
+_TOP_KEYS = {
+    "version",
+    "origin",
+    "log_public_key",
+    "checkpoint",
+    "entries",
+    "ses_signature",
+    "document_sm3",
+}
 _OPTIONAL_KEYS = {"approval", "crls", "ca_certs", "cosignatures", "disclosure"}
 _DISCLOSURE_KEYS = {"signer_account_id", "use_request_id", "approver_account_id", "purpose"}
 _ENTRY_KEYS = {"index", "leaf", "inclusion_proof", "event"}
@@ -152,6 +159,7 @@ def build_package(
 
 # --- verification --------------------------------------------------------------------------
 
+
 class _Malformed(Exception):
     pass
 
@@ -209,8 +217,10 @@ def _parse(obj: object) -> _Parsed:
         raise _Malformed("package must be a JSON object")
     keys = set(obj)
     if not _TOP_KEYS <= keys or keys - _TOP_KEYS - _OPTIONAL_KEYS:
-        raise _Malformed(f"package keys must be {sorted(_TOP_KEYS)} (+ "
-                         f"{', '.join(sorted(_OPTIONAL_KEYS))}), got {sorted(keys)}")
+        raise _Malformed(
+            f"package keys must be {sorted(_TOP_KEYS)} (+ "
+            f"{', '.join(sorted(_OPTIONAL_KEYS))}), got {sorted(keys)}"
+        )
     material: dict[str, list[bytes]] = {}
     for key in ("crls", "ca_certs"):
         values = obj.get(key, [])
@@ -220,8 +230,10 @@ def _parse(obj: object) -> _Parsed:
     if type(obj["version"]) is not int or obj["version"] != PACKAGE_VERSION:
         raise _Malformed(f"unsupported package version {obj['version']!r}")
     cp = obj["checkpoint"]
-    if not isinstance(cp, dict) or set(cp) != {"text", "signature"} or not all(
-        isinstance(v, str) for v in cp.values()
+    if (
+        not isinstance(cp, dict)
+        or set(cp) != {"text", "signature"}
+        or not all(isinstance(v, str) for v in cp.values())
     ):
         raise _Malformed("checkpoint must be {text, signature} strings")
     if not isinstance(obj["origin"], str) or not isinstance(obj["log_public_key"], str):
@@ -236,12 +248,14 @@ def _parse(obj: object) -> _Parsed:
         proof = e["inclusion_proof"]
         if not isinstance(proof, list) or len(proof) > MAX_PROOF:
             raise _Malformed(f"entries[{n}].inclusion_proof must be a list of <= {MAX_PROOF}")
-        entries.append(_Entry(
-            _int(e["index"], f"entries[{n}].index"),
-            _b64(e["leaf"], f"entries[{n}].leaf"),
-            [_b64(h, f"entries[{n}].inclusion_proof") for h in proof],
-            e["event"],
-        ))
+        entries.append(
+            _Entry(
+                _int(e["index"], f"entries[{n}].index"),
+                _b64(e["leaf"], f"entries[{n}].leaf"),
+                [_b64(h, f"entries[{n}].inclusion_proof") for h in proof],
+                e["event"],
+            )
+        )
     if len({e.index for e in entries}) != len(entries):
         raise _Malformed("entries repeat an index")
     approval = None
@@ -250,25 +264,31 @@ def _parse(obj: object) -> _Parsed:
         if not isinstance(a, dict) or set(a) != {"index", "leaf_hash"}:
             raise _Malformed("approval must be {index, leaf_hash}")
         approval = (
-            _int(a["index"], "approval.index"), _hex32(a["leaf_hash"], "approval.leaf_hash")
+            _int(a["index"], "approval.index"),
+            _hex32(a["leaf_hash"], "approval.leaf_hash"),
         )
     elif "approval" in obj:
         raise _Malformed("approval must be omitted, not null")
     cosignatures = None
     if "cosignatures" in obj:
         cosignatures = obj["cosignatures"]
-        if not isinstance(cosignatures, list) or len(cosignatures) > MAX_COSIGNATURES or not all(
-            isinstance(line, str) for line in cosignatures
+        if (
+            not isinstance(cosignatures, list)
+            or len(cosignatures) > MAX_COSIGNATURES
+            or not all(isinstance(line, str) for line in cosignatures)
         ):
             raise _Malformed(f"cosignatures must be a list of <= {MAX_COSIGNATURES} strings")
     disclosure = obj.get("disclosure")
     if "disclosure" in obj and (
-        not isinstance(disclosure, dict) or not set(disclosure) <= _DISCLOSURE_KEYS
+        not isinstance(disclosure, dict)
+        or not set(disclosure) <= _DISCLOSURE_KEYS
         or "signer_account_id" not in disclosure
         or not all(isinstance(v, str) and 0 < len(v) <= 1000 for v in disclosure.values())
     ):
-        raise _Malformed(f"disclosure must map some of {sorted(_DISCLOSURE_KEYS)} "
-                         "(signer_account_id required) to strings")
+        raise _Malformed(
+            f"disclosure must map some of {sorted(_DISCLOSURE_KEYS)} "
+            "(signer_account_id required) to strings"
+        )
     return _Parsed(
         origin=obj["origin"],
         pem=obj["log_public_key"],
@@ -321,8 +341,11 @@ def verify_package(
     if sig_entry is not None and pinned is not None and checkpoint is not None:
         # The entry is proven in the log under a checkpoint signed by the pinned hub key:
         # the hub logged this signature at the event's time, a proof of its existence.
-        proofs = (ProofOfExistence(sig_entry[1].time, "log-inclusion",
-                                   f"entry {sig_entry[0]} of log {pkg.origin}"),)
+        proofs = (
+            ProofOfExistence(
+                sig_entry[1].time, "log-inclusion", f"entry {sig_entry[0]} of log {pkg.origin}"
+            ),
+        )
     signature_info = _check_signature(report, pkg, _with_material(context, pkg, proofs))
     _check_approval(report, pkg, events, sig_entry, signature_info)
     _check_disclosure(report, pkg, events, sig_entry)
@@ -365,7 +388,9 @@ def _with_material(
 
 
 def _check_disclosure(
-    report: Report, pkg: _Parsed, events: dict[int, Event],
+    report: Report,
+    pkg: _Parsed,
+    events: dict[int, Event],
     sig_entry: tuple[int, Event] | None,
 ) -> None:
     """The disclosed who-and-why must be what the proven leaves commit to."""
@@ -392,29 +417,48 @@ def _check_disclosure(
     ):
         wrong.append("approver")
     purpose = d.get("purpose")
-    if purpose is not None and (use_request is None or event.digests.get("purpose_sm3")
-                                != purpose_commitment(use_request, purpose)):
+    if purpose is not None and (
+        use_request is None
+        or event.digests.get("purpose_sm3") != purpose_commitment(use_request, purpose)
+    ):
         wrong.append("purpose")
     approval = events.get(pkg.approval[0]) if pkg.approval else None
     if approval is not None:
-        if approver is not None and approval.digests.get("decided_by_hash") != \
-                account_pseudonym(tenant, approver):
+        if approver is not None and approval.digests.get("decided_by_hash") != account_pseudonym(
+            tenant, approver
+        ):
             wrong.append("approval entry's decider")
         if approval.digests.get("requester_hash") not in (
-            None, account_pseudonym(tenant, d["signer_account_id"])
+            None,
+            account_pseudonym(tenant, d["signer_account_id"]),
         ):
             wrong.append("approval entry's requester")
-    shown = ", ".join(k for k in ("signer", "use request", "approver", "purpose")
-                      if {"signer": "signer_account_id", "use request": "use_request_id",
-                          "approver": "approver_account_id", "purpose": "purpose"}[k] in d)
-    report.check("who and why", not wrong,
-                 f"disclosed {shown} match the proven entries' pseudonyms and commitment"
-                 if not wrong else "disclosure does NOT match the entries: " + ", ".join(wrong))
+    shown = ", ".join(
+        k
+        for k in ("signer", "use request", "approver", "purpose")
+        if {
+            "signer": "signer_account_id",
+            "use request": "use_request_id",
+            "approver": "approver_account_id",
+            "purpose": "purpose",
+        }[k]
+        in d
+    )
+    report.check(
+        "who and why",
+        not wrong,
+        f"disclosed {shown} match the proven entries' pseudonyms and commitment"
+        if not wrong
+        else "disclosure does NOT match the entries: " + ", ".join(wrong),
+    )
 
 
 def _check_cosignatures(
-    report: Report, pkg: _Parsed, checkpoint: Checkpoint | None,
-    witness_keys: Sequence[NoteVerifier], quorum: int,
+    report: Report,
+    pkg: _Parsed,
+    checkpoint: Checkpoint | None,
+    witness_keys: Sequence[NoteVerifier],
+    quorum: int,
 ) -> list[dict[str, Any]]:
     """Cosignatures by pinned witnesses; the quorum check when one is asked for."""
     lines = pkg.cosignatures or []
@@ -435,16 +479,21 @@ def _check_cosignatures(
                 if when is not None and verifier.name not in witnessed:
                     witnessed[verifier.name] = when
     for name, when in sorted(witnessed.items()):
-        existence.append({
-            "time": datetime.fromtimestamp(when, UTC).isoformat(),
-            "source": f"checkpoint of tree size {checkpoint.size if checkpoint else '?'} "
-                      f"cosigned by witness {name}: the entries proven against it existed "
-                      "by then",
-        })
+        existence.append(
+            {
+                "time": datetime.fromtimestamp(when, UTC).isoformat(),
+                "source": f"checkpoint of tree size {checkpoint.size if checkpoint else '?'} "
+                f"cosigned by witness {name}: the entries proven against it existed "
+                "by then",
+            }
+        )
     ok = len(witnessed) >= quorum
-    report.check("witness quorum", ok,
-                 f"{len(witnessed)} of {len(witness_keys)} pinned witnesses cosigned the "
-                 f"checkpoint ({', '.join(sorted(witnessed)) or 'none'}); quorum {quorum}")
+    report.check(
+        "witness quorum",
+        ok,
+        f"{len(witnessed)} of {len(witness_keys)} pinned witnesses cosigned the "
+        f"checkpoint ({', '.join(sorted(witnessed)) or 'none'}); quorum {quorum}",
+    )
     return existence
 
 
@@ -458,15 +507,17 @@ def _signature_timestamp(signature_info: Any) -> list[dict[str, Any]]:
     check = read_timestamp(signature_info)
     if isinstance(check, str) or check.gen_time is None:
         return []
-    return [{"time": check.gen_time.isoformat(),
-             "source": f"RFC 3161 time-stamp token over the signature value (serial "
-                       f"{check.serial:x}, TSA certificate SM3 "
-                       f"{sm3(check.tsa_cert or b'').hex()[:16]}..)"}]
+    return [
+        {
+            "time": check.gen_time.isoformat(),
+            "source": f"RFC 3161 time-stamp token over the signature value (serial "
+            f"{check.serial:x}, TSA certificate SM3 "
+            f"{sm3(check.tsa_cert or b'').hex()[:16]}..)",
+        }
+    ]
 
 
-def _check_log(
-    report: Report, pkg: _Parsed, pinned: SM2PublicKey | None
-) -> Checkpoint | None:
+def _check_log(report: Report, pkg: _Parsed, pinned: SM2PublicKey | None) -> Checkpoint | None:
     try:
         key = SM2PublicKey.from_pem(pkg.pem.encode())
     except SealHubError as exc:
@@ -480,30 +531,37 @@ def _check_log(
     fingerprint = sm3(key.to_der()).hex()
     report.info["log_key_sm3"] = fingerprint
     if pinned is None:
-        report.check("log public key", True,
-                     f"SM2 key, SM3 fingerprint {fingerprint} (not pinned: compare it with "
-                     "the hub's published log key)")
+        report.check(
+            "log public key",
+            True,
+            f"SM2 key, SM3 fingerprint {fingerprint} (not pinned: compare it with "
+            "the hub's published log key)",
+        )
     else:
         same = key == pinned
-        report.check("log public key", same,
-                     "is the pinned hub log key" if same
-                     else f"SM3 fingerprint {fingerprint} is NOT the pinned hub log key")
+        report.check(
+            "log public key",
+            same,
+            "is the pinned hub log key"
+            if same
+            else f"SM3 fingerprint {fingerprint} is NOT the pinned hub log key",
+        )
     try:
         checkpoint = verify_checkpoint(pkg.cp_text, pkg.cp_signature, key)
     except SealHubError as exc:
         report.check("checkpoint signature", False, exc.detail)
         return None
-    report.check("checkpoint signature", True,
-                 f"tree size {checkpoint.size} signed by the log key")
+    report.check("checkpoint signature", True, f"tree size {checkpoint.size} signed by the log key")
     report.info["tree_size"] = checkpoint.size
-    report.check("checkpoint origin", checkpoint.origin == pkg.origin,
-                 f"checkpoint origin {checkpoint.origin!r}, package origin {pkg.origin!r}")
+    report.check(
+        "checkpoint origin",
+        checkpoint.origin == pkg.origin,
+        f"checkpoint origin {checkpoint.origin!r}, package origin {pkg.origin!r}",
+    )
     return checkpoint
 
 
-def _check_entries(
-    report: Report, pkg: _Parsed, checkpoint: Checkpoint | None
-) -> dict[int, Event]:
+def _check_entries(report: Report, pkg: _Parsed, checkpoint: Checkpoint | None) -> dict[int, Event]:
     """Entries whose event is their leaf and whose proof leads to the signed root."""
     events: dict[int, Event] = {}
     for entry in pkg.entries:
@@ -514,19 +572,25 @@ def _check_entries(
         except SealHubError as exc:
             report.check(f"{name} event", False, f"leaf is not a canonical event: {exc.detail}")
             continue
-        report.check(f"{name} event", same,
-                     f"{event.type.value}, decoded event "
-                     + ("is exactly the leaf" if same else "differs from the leaf"))
+        report.check(
+            f"{name} event",
+            same,
+            f"{event.type.value}, decoded event "
+            + ("is exactly the leaf" if same else "differs from the leaf"),
+        )
         if checkpoint is None:
             report.check(f"{name} inclusion proof", False, "no verified checkpoint to prove it")
             continue
         included = verify_inclusion(
             leaf_hash(entry.leaf), entry.index, checkpoint.size, entry.proof, checkpoint.root_hash
         )
-        report.check(f"{name} inclusion proof", included,
-                     f"RFC 9162 path of {len(entry.proof)} hashes "
-                     + ("leads" if included else "does NOT lead")
-                     + f" to the root of tree size {checkpoint.size}")
+        report.check(
+            f"{name} inclusion proof",
+            included,
+            f"RFC 9162 path of {len(entry.proof)} hashes "
+            + ("leads" if included else "does NOT lead")
+            + f" to the root of tree size {checkpoint.size}",
+        )
         if same and included:
             events[entry.index] = event
     return events
@@ -538,11 +602,18 @@ def _summary(report: Report, name: str, checks: list[Any], passed: str) -> None:
     failed = [c for c in checks if c.status == "failed"]
     undecided = [c for c in checks if c.status == "indeterminate"]
     if failed:
-        report.check(name, False, "failing: " + ", ".join(c.name for c in failed),
-                     sub=failed[0].sub_indication)
+        report.check(
+            name,
+            False,
+            "failing: " + ", ".join(c.name for c in failed),
+            sub=failed[0].sub_indication,
+        )
     elif undecided:
-        report.undecided(name, "not decided: " + ", ".join(c.name for c in undecided),
-                         undecided[0].sub_indication or "FORMAT_FAILURE")
+        report.undecided(
+            name,
+            "not decided: " + ", ".join(c.name for c in undecided),
+            undecided[0].sub_indication or "FORMAT_FAILURE",
+        )
     else:
         report.check(name, True, passed)
 
@@ -551,8 +622,9 @@ def _check_signature(report: Report, pkg: _Parsed, context: ValidationContext) -
     from hub.formats import parse_signature, verify_signature
 
     try:
-        child = verify_signature(pkg.ses_signature, document_digest=pkg.document_sm3,
-                                 context=context)
+        child = verify_signature(
+            pkg.ses_signature, document_digest=pkg.document_sm3, context=context
+        )
         info = parse_signature(pkg.ses_signature)
     except SealHubError as exc:
         report.check("ses signature", False, f"not a readable SES_Signature: {exc.detail}")
@@ -561,15 +633,23 @@ def _check_signature(report: Report, pkg: _Parsed, context: ValidationContext) -
         return None
     report.children.append(child)
     own = [c for c in child.checks if c.name != "document digest"]
-    _summary(report, "ses signature", own,
-             "signer signature, certificate chain and validity verify")
+    _summary(
+        report, "ses signature", own, "signer signature, certificate chain and validity verify"
+    )
     digest = [c for c in child.checks if c.name == "document digest"]
-    report.check("document digest", bool(digest) and digest[0].ok,
-                 digest[0].detail if digest else "not checked")
+    report.check(
+        "document digest",
+        bool(digest) and digest[0].ok,
+        digest[0].detail if digest else "not checked",
+    )
     seals = [c for c in child.children if c.kind == "seal"]
     if seals:
-        _summary(report, "seal", seals[0].checks,
-                 "seal maker signature, certificate chain and validity verify")
+        _summary(
+            report,
+            "seal",
+            seals[0].checks,
+            "seal maker signature, certificate chain and validity verify",
+        )
     else:
         report.check("seal", False, "no seal in the signature")
     return info
@@ -580,22 +660,32 @@ def _check_signature_entry(
 ) -> tuple[int, Event] | None:
     ses_sm3 = sm3(pkg.ses_signature).hex()
     for index, event in sorted(events.items()):
-        if (event.type is EventType.SIGNATURE_MADE
-                and event.digests.get("ses_signature_sm3") == ses_sm3):
+        if (
+            event.type is EventType.SIGNATURE_MADE
+            and event.digests.get("ses_signature_sm3") == ses_sm3
+        ):
             same_doc = event.digests.get("document_sm3") == pkg.document_sm3.hex()
-            report.check("signature entry", same_doc,
-                         f"entry {index} logs this SES_Signature"
-                         + ("" if same_doc else " but for another document"))
+            report.check(
+                "signature entry",
+                same_doc,
+                f"entry {index} logs this SES_Signature"
+                + ("" if same_doc else " but for another document"),
+            )
             return (index, event) if same_doc else None
-    report.check("signature entry", False,
-                 "no proven signature.made entry names this SES_Signature (SM3 "
-                 f"{ses_sm3[:16]}..)")
+    report.check(
+        "signature entry",
+        False,
+        f"no proven signature.made entry names this SES_Signature (SM3 {ses_sm3[:16]}..)",
+    )
     return None
 
 
 def _check_approval(
-    report: Report, pkg: _Parsed, events: dict[int, Event],
-    sig_entry: tuple[int, Event] | None, signature_info: Any,
+    report: Report,
+    pkg: _Parsed,
+    events: dict[int, Event],
+    sig_entry: tuple[int, Event] | None,
+    signature_info: Any,
 ) -> None:
     bound, bound_oid = None, OID_APPROVAL_LEAF_HASH
     if signature_info is not None:
@@ -605,34 +695,54 @@ def _check_approval(
                 bound, bound_oid = values[0], oid
                 break
         if bound_oid in LEGACY_APPROVAL_OIDS:
-            report.variant(f"approval leaf hash under {bound_oid}: "
-                           f"{LEGACY_APPROVAL_OIDS[bound_oid]}")
+            report.variant(
+                f"approval leaf hash under {bound_oid}: {LEGACY_APPROVAL_OIDS[bound_oid]}"
+            )
     event_bound = sig_entry[1].digests.get("approval_leaf_hash") if sig_entry else None
     if pkg.approval is None:
         unexpected = bound is not None or event_bound is not None
-        report.check("approval", not unexpected,
-                     "the signature names an approval the package does not carry" if unexpected
-                     else "no approval recorded for this signing")
+        report.check(
+            "approval",
+            not unexpected,
+            "the signature names an approval the package does not carry"
+            if unexpected
+            else "no approval recorded for this signing",
+        )
         return
     index, claimed = pkg.approval
     event = events.get(index)
-    ok = (event is not None and event.type is EventType.USE_REQUEST_APPROVED
-          and event.leaf_hash == claimed
-          and event.digests.get("document_sm3") == pkg.document_sm3.hex())
-    report.check("approval entry", ok,
-                 f"entry {index} is a proven use_request.approved for this document" if ok
-                 else f"entry {index} is not a proven approval of this document with that hash")
+    ok = (
+        event is not None
+        and event.type is EventType.USE_REQUEST_APPROVED
+        and event.leaf_hash == claimed
+        and event.digests.get("document_sm3") == pkg.document_sm3.hex()
+    )
+    report.check(
+        "approval entry",
+        ok,
+        f"entry {index} is a proven use_request.approved for this document"
+        if ok
+        else f"entry {index} is not a proven approval of this document with that hash",
+    )
     if sig_entry is None:
         report.check("approval before signing", False, "no proven signature entry")
     else:
         before = index < sig_entry[0]
-        report.check("approval before signing", before,
-                     f"approval entry {index} " + ("precedes" if before else "does NOT precede")
-                     + f" signature entry {sig_entry[0]}")
+        report.check(
+            "approval before signing",
+            before,
+            f"approval entry {index} "
+            + ("precedes" if before else "does NOT precede")
+            + f" signature entry {sig_entry[0]}",
+        )
     in_tbs = bound == claimed
     in_event = event_bound == claimed.hex()
-    report.check("approval bound in signature", in_tbs and in_event,
-                 f"TBS_Sign extData {bound_oid} "
-                 + ("carries" if in_tbs else "does NOT carry")
-                 + " the approval leaf hash; signature event "
-                 + ("carries" if in_event else "does NOT carry") + " it")
+    report.check(
+        "approval bound in signature",
+        in_tbs and in_event,
+        f"TBS_Sign extData {bound_oid} "
+        + ("carries" if in_tbs else "does NOT carry")
+        + " the approval leaf hash; signature event "
+        + ("carries" if in_event else "does NOT carry")
+        + " it",
+    )

@@ -18,8 +18,13 @@ from hub.evidence.tables import (
 APP_CONFIG = AppConfig(
     app_name="evidence",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[EvidenceEntry, EvidenceNode, EvidenceCheckpoint, EvidenceLogKey,
-                   EvidenceCosignature],
+    table_classes=[
+        EvidenceEntry,
+        EvidenceNode,
+        EvidenceCheckpoint,
+        EvidenceLogKey,
+        EvidenceCosignature,
+    ],
     migration_dependencies=[],
     commands=[],
 )

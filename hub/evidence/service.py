@@ -108,9 +108,15 @@ _KIND_ALIASES = {
     "seal.resumed": EventType.SEAL_REACTIVATED,
     "admission.changed": EventType.ADMISSION_STATUS_CHANGED,
 }
-_SUBJECT_NAMES = {"seal": "seal_id", "use_request": "use_request_id", "signature": "signature_id",
-                  "account": "account_id", "vendor": "vendor", "esid": "esid",
-                  "subject": "subject_id"}
+_SUBJECT_NAMES = {
+    "seal": "seal_id",
+    "use_request": "use_request_id",
+    "signature": "signature_id",
+    "account": "account_id",
+    "vendor": "vendor",
+    "esid": "esid",
+    "subject": "subject_id",
+}
 _DIGEST_NAMES = {"signature_sm3": "ses_signature_sm3", "approval_leaf": "approval_leaf_hash"}
 
 
@@ -138,8 +144,14 @@ def event_from_record(
             details[name] = value
         else:
             details[name] = str(value)
-    return Event(event_type, str(tenant_id), now or datetime.now(UTC), subject=subject,
-                 digests=digests, details=details)
+    return Event(
+        event_type,
+        str(tenant_id),
+        now or datetime.now(UTC),
+        subject=subject,
+        digests=digests,
+        details=details,
+    )
 
 
 def lookup_key(event: Event) -> str | None:
@@ -149,6 +161,7 @@ def lookup_key(event: Event) -> str | None:
 
 
 # --- the log ------------------------------------------------------------------------------
+
 
 class EvidenceLog:
     def __init__(
@@ -180,8 +193,9 @@ class EvidenceLog:
         cls, db: Database, *, origin: str, master_key: bytes, max_batch: int = 1000
     ) -> EvidenceLog:
         """Load the log key (creating it on first start; replicas agree on one)."""
-        return cls(db, origin=origin, log_key=await load_log_key(db, master_key),
-                   max_batch=max_batch)
+        return cls(
+            db, origin=origin, log_key=await load_log_key(db, master_key), max_batch=max_batch
+        )
 
     # -- appending ----------------------------------------------------------------------------
 
@@ -194,9 +208,7 @@ class EvidenceLog:
         the change the entry records commits with it and costs no commit of its own."""
         return await self._enqueue(event.tenant, event.encode(), lookup_key(event), writes)
 
-    async def record(
-        self, tenant_id: uuid.UUID, kind: str, fields: dict[str, Any]
-    ) -> str | None:
+    async def record(self, tenant_id: uuid.UUID, kind: str, fields: dict[str, Any]) -> str | None:
         """EventSink for the seals and signing services: the durable entry's leaf hash (hex)."""
         return (await self.append(event_from_record(tenant_id, kind, fields))).leaf_hash.hex()
 
@@ -249,8 +261,10 @@ class EvidenceLog:
             # statements only, not across round trips to a busy event loop.
             def on_thread(conn: sqlite3.Connection) -> list[Recorded]:
                 appended = _append_sqlite(conn, items, now)
-                return [Recorded(a, [w.run_sqlite(conn) for w in queued.writes])
-                        for a, queued in zip(appended, batch, strict=True)]
+                return [
+                    Recorded(a, [w.run_sqlite(conn) for w in queued.writes])
+                    for a, queued in zip(appended, batch, strict=True)
+                ]
 
             return await engine.run_write(on_thread)
         if alone and self.db.is_postgres:
@@ -265,8 +279,10 @@ class EvidenceLog:
             entry_rows, node_rows, results = _extend(store, size, items, now)
             await _bulk_insert(self.db, _ENTRY_INSERT, entry_rows)
             await _bulk_insert(self.db, _NODE_INSERT, node_rows)
-            return [Recorded(a, [await self.db.fetch(w.statement, *w.args) for w in q.writes])
-                    for a, q in zip(results, batch, strict=True)]
+            return [
+                Recorded(a, [await self.db.fetch(w.statement, *w.args) for w in q.writes])
+                for a, q in zip(results, batch, strict=True)
+            ]
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -314,20 +330,27 @@ class EvidenceLog:
     async def entries(self, start: int, end: int) -> list[StoredEntry]:
         rows = await EvidenceEntry.raw(
             "SELECT idx, tenant, leaf, leaf_hash FROM evidence_entry "
-            "WHERE idx >= {} AND idx < {} ORDER BY idx", start, end
+            "WHERE idx >= {} AND idx < {} ORDER BY idx",
+            start,
+            end,
         )
         return [_stored(r) for r in rows]
 
-    async def find(self, *, leaf_hash_hex: str | None = None,
-                   lookup: str | None = None) -> StoredEntry:
+    async def find(
+        self, *, leaf_hash_hex: str | None = None, lookup: str | None = None
+    ) -> StoredEntry:
         if leaf_hash_hex is not None:
             rows = await EvidenceEntry.raw(
                 "SELECT idx, tenant, leaf, leaf_hash FROM evidence_entry WHERE leaf_hash = {} "
-                "ORDER BY idx LIMIT 1", leaf_hash_hex)
+                "ORDER BY idx LIMIT 1",
+                leaf_hash_hex,
+            )
         else:
             rows = await EvidenceEntry.raw(
                 "SELECT idx, tenant, leaf, leaf_hash FROM evidence_entry WHERE lookup = {} "
-                "ORDER BY idx LIMIT 1", lookup)
+                "ORDER BY idx LIMIT 1",
+                lookup,
+            )
         if not rows:
             raise NotFound("no such evidence-log entry")
         return _stored(rows[0])
@@ -337,21 +360,29 @@ class EvidenceLog:
     async def checkpoint(self) -> SignedCheckpoint:
         """Sign the current tree head (and keep it: checkpoints are evidence too)."""
         size = await self._size()
-        signed = sign_checkpoint(Checkpoint(self.origin, size, await self.root_hash(size)),
-                                 self.log_key)
+        signed = sign_checkpoint(
+            Checkpoint(self.origin, size, await self.root_hash(size)), self.log_key
+        )
         await EvidenceCheckpoint.raw(
             "INSERT INTO evidence_checkpoint (size, text, signature, created_at) "
             "VALUES ({}, {}, {}, {}) ON CONFLICT (size) DO NOTHING",
-            size, signed.text, signed.signature, datetime.now(UTC))
+            size,
+            signed.text,
+            signed.signature,
+            datetime.now(UTC),
+        )
         return signed
 
     async def latest_stored_checkpoint(self) -> SignedCheckpoint | None:
         rows = await EvidenceCheckpoint.raw(
-            "SELECT text, signature FROM evidence_checkpoint ORDER BY size DESC LIMIT 1")
+            "SELECT text, signature FROM evidence_checkpoint ORDER BY size DESC LIMIT 1"
+        )
         return SignedCheckpoint(rows[0]["text"], rows[0]["signature"]) if rows else None
 
     async def package(
-        self, ses_signature: bytes, document_sm3: bytes,
+        self,
+        ses_signature: bytes,
+        document_sm3: bytes,
         disclosure: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         """The evidence package of a logged signing (hub.evidence.package format).
@@ -370,8 +401,9 @@ class EvidenceLog:
         size = Checkpoint.parse(checkpoint.text).size
 
         async def entry(stored: StoredEntry) -> PackageEntry:
-            return PackageEntry(stored.index, stored.leaf,
-                                await self.inclusion_proof(stored.index, size))
+            return PackageEntry(
+                stored.index, stored.leaf, await self.inclusion_proof(stored.index, size)
+            )
 
         crls, ca_certs = await self.package_material() if self.package_material else ((), ())
         return build_package(
@@ -395,8 +427,9 @@ class EvidenceLog:
 
 
 def _stored(row: Mapping[str, Any]) -> StoredEntry:
-    return StoredEntry(int(row["idx"]), row["tenant"], bytes(row["leaf"]),
-                       bytes.fromhex(row["leaf_hash"]))
+    return StoredEntry(
+        int(row["idx"]), row["tenant"], bytes(row["leaf"]), bytes.fromhex(row["leaf_hash"])
+    )
 
 
 @dataclass(frozen=True)
@@ -417,10 +450,17 @@ class _BulkInsert:
         return f"INSERT INTO {self.table} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608
 
 
-_ENTRY_INSERT = _BulkInsert("evidence_entry", (
-    ("idx", "bigint"), ("tenant", "text"), ("leaf", "bytea"), ("leaf_hash", "text"),
-    ("lookup", "text"), ("created_at", "timestamptz"),
-))
+_ENTRY_INSERT = _BulkInsert(
+    "evidence_entry",
+    (
+        ("idx", "bigint"),
+        ("tenant", "text"),
+        ("leaf", "bytea"),
+        ("leaf_hash", "text"),
+        ("lookup", "text"),
+        ("created_at", "timestamptz"),
+    ),
+)
 _NODE_INSERT = _BulkInsert("evidence_node", (("node_key", "bigint"), ("hash", "bytea")))
 
 
@@ -444,7 +484,9 @@ def _columns(rows: _Rows, width: int) -> list[list[Any]]:
 
 
 async def _append_postgres(
-    conn: Any, batch: Sequence[_Queued], items: list[tuple[str, bytes, str | None]],
+    conn: Any,
+    batch: Sequence[_Queued],
+    items: list[tuple[str, bytes, str | None]],
     now: datetime,
 ) -> list[Recorded]:
     """An append batch on PostgreSQL in six round trips on one pooled connection
@@ -459,8 +501,7 @@ async def _append_postgres(
         size = 0 if top is None else int(top) + 1
         leaves, wanted = _split_coords(frontier(size))
         rows = await conn.fetch(_FRONTIER_SQL, leaves, list(wanted)) if size else []
-        nodes = {(0, r["key"]) if r["leaf"] else wanted[r["key"]]: bytes(r["hash"])
-                 for r in rows}
+        nodes = {(0, r["key"]) if r["leaf"] else wanted[r["key"]]: bytes(r["hash"]) for r in rows}
         entry_rows, node_rows, results = _extend(
             PrefetchedStore(size, nodes), size, items, now)  # fmt: skip
         await conn.execute(_INSERTS_SQL, *_columns(entry_rows, 6), *_columns(node_rows, 2))
@@ -514,7 +555,8 @@ def _node_hashes_sql(count: int, mark: str) -> str:
 
 
 def _found(
-    leaf_rows: Iterable[Mapping[str, Any]], node_rows: Iterable[Mapping[str, Any]],
+    leaf_rows: Iterable[Mapping[str, Any]],
+    node_rows: Iterable[Mapping[str, Any]],
     wanted: Mapping[int, Coord],
 ) -> dict[Coord, bytes]:
     found = {(0, int(r["idx"])): bytes.fromhex(r["leaf_hash"]) for r in leaf_rows}
@@ -523,7 +565,9 @@ def _found(
 
 
 def _extend(
-    store: PrefetchedStore, size: int, items: Sequence[tuple[str, bytes, str | None]],
+    store: PrefetchedStore,
+    size: int,
+    items: Sequence[tuple[str, bytes, str | None]],
     now: datetime,
 ) -> tuple[_Rows, _Rows, list[Appended]]:
     """The rows that append `items` to a tree of `size` leaves whose frontier `store`
@@ -590,12 +634,15 @@ async def load_log_key(db: Database, master_key: bytes) -> SM2PrivateKey:
     for _ in range(2):
         rows = await EvidenceLogKey.raw(
             "SELECT wrapped_data_key, sealed_private_key FROM evidence_log_key WHERE name = {}",
-            LOG_KEY_NAME)
+            LOG_KEY_NAME,
+        )
         if rows:
-            data_key = ks.unwrap_data_key(master_key, ks.HUB_SCOPE,
-                                          bytes(rows[0]["wrapped_data_key"]))
-            return ks.open_private_key(data_key, ks.HUB_SCOPE,
-                                       bytes(rows[0]["sealed_private_key"]), key_id=LOG_KEY_NAME)
+            data_key = ks.unwrap_data_key(
+                master_key, ks.HUB_SCOPE, bytes(rows[0]["wrapped_data_key"])
+            )
+            return ks.open_private_key(
+                data_key, ks.HUB_SCOPE, bytes(rows[0]["sealed_private_key"]), key_id=LOG_KEY_NAME
+            )
         key = SM2PrivateKey.generate()
         data_key, wrapped = ks.create_data_key(master_key, ks.HUB_SCOPE)
         sealed = ks.seal_private_key(data_key, ks.HUB_SCOPE, key, key_id=LOG_KEY_NAME)
@@ -604,5 +651,10 @@ async def load_log_key(db: Database, master_key: bytes) -> SM2PrivateKey:
             "INSERT INTO evidence_log_key (name, public_key_pem, wrapped_data_key, "
             "sealed_private_key, created_at) VALUES ({}, {}, {}, {}, {}) "
             "ON CONFLICT (name) DO NOTHING",
-            LOG_KEY_NAME, key.public_key.to_pem().decode(), wrapped, sealed, datetime.now(UTC))
+            LOG_KEY_NAME,
+            key.public_key.to_pem().decode(),
+            wrapped,
+            sealed,
+            datetime.now(UTC),
+        )
     raise RuntimeError("evidence log key could not be created")

@@ -47,20 +47,38 @@ async def list_seal_uses(
         raise ValidationFailed(f"limit must be 1-{MAX_USES}", field="limit")
     if offset < 0:
         raise ValidationFailed("offset must be >= 0", field="offset")
-    seal = await Seal.select(Seal.id).where(
-        (Seal.tenant_id == scope.tenant_id) & (Seal.id == seal_id)
-        & (Seal.owner_account_id == scope.account_id)
-    ).first()
+    seal = (
+        await Seal.select(Seal.id)
+        .where(
+            (Seal.tenant_id == scope.tenant_id)
+            & (Seal.id == seal_id)
+            & (Seal.owner_account_id == scope.account_id)
+        )
+        .first()
+    )
     if seal is None:
         raise NotFound("seal not found")
-    where = ((SignatureRecord.tenant_id == scope.tenant_id) & (SignatureRecord.seal_id == seal_id)
-             & (SignatureRecord.status == "done"))
+    where = (
+        (SignatureRecord.tenant_id == scope.tenant_id)
+        & (SignatureRecord.seal_id == seal_id)
+        & (SignatureRecord.status == "done")
+    )
     total = await SignatureRecord.count().where(where)
-    records = await SignatureRecord.select(
-        SignatureRecord.id, SignatureRecord.signed_at, SignatureRecord.document_sm3,
-        SignatureRecord.vendor, SignatureRecord.signature_sm3, SignatureRecord.use_request_id,
-    ).where(where).order_by(SignatureRecord.signed_at).order_by(SignatureRecord.id) \
-        .limit(limit).offset(offset)
+    records = (
+        await SignatureRecord.select(
+            SignatureRecord.id,
+            SignatureRecord.signed_at,
+            SignatureRecord.document_sm3,
+            SignatureRecord.vendor,
+            SignatureRecord.signature_sm3,
+            SignatureRecord.use_request_id,
+        )
+        .where(where)
+        .order_by(SignatureRecord.signed_at)
+        .order_by(SignatureRecord.id)
+        .limit(limit)
+        .offset(offset)
+    )
     entries = await _entries(str(scope.tenant_id), [r["signature_sm3"] for r in records])
     # One checkpoint for the whole page: every proof is against the same signed tree head.
     checkpoint = await log.checkpoint()
@@ -84,15 +102,17 @@ async def list_seal_uses(
                 "inclusion_proof": [_b64(h) for h in inclusion_proof(store, index, size)],
                 "event": Event.decode(leaf).to_json(),
             }
-        uses.append({
-            "signature_id": r["id"],
-            "signed_at": r["signed_at"],
-            "document_sm3": r["document_sm3"],
-            "vendor": r["vendor"],
-            "signature_sm3": r["signature_sm3"],
-            "use_request_id": r["use_request_id"],
-            "evidence": evidence,
-        })
+        uses.append(
+            {
+                "signature_id": r["id"],
+                "signed_at": r["signed_at"],
+                "document_sm3": r["document_sm3"],
+                "vendor": r["vendor"],
+                "signature_sm3": r["signature_sm3"],
+                "use_request_id": r["use_request_id"],
+                "evidence": evidence,
+            }
+        )
     return {
         "seal_id": seal_id,
         "total": total,
@@ -111,10 +131,16 @@ async def _entries(tenant: str, signature_sm3s: list[str | None]) -> dict[str, d
     lookups = ["sig:" + s for s in signature_sm3s if s]
     if not lookups:
         return {}
-    rows = await EvidenceEntry.select(
-        EvidenceEntry.idx, EvidenceEntry.leaf, EvidenceEntry.leaf_hash, EvidenceEntry.lookup,
-    ).where(EvidenceEntry.lookup.is_in(lookups) & (EvidenceEntry.tenant == tenant)) \
+    rows = (
+        await EvidenceEntry.select(
+            EvidenceEntry.idx,
+            EvidenceEntry.leaf,
+            EvidenceEntry.leaf_hash,
+            EvidenceEntry.lookup,
+        )
+        .where(EvidenceEntry.lookup.is_in(lookups) & (EvidenceEntry.tenant == tenant))
         .order_by(EvidenceEntry.idx)
+    )
     found: dict[str, dict[str, Any]] = {}
     for row in rows:
         found.setdefault(row["lookup"].removeprefix("sig:"), row)  # first entry wins

@@ -44,4 +44,5 @@ class SealUsesController(Controller):
         offset: Offset = 0,
     ) -> dict[str, Any]:
         return await list_seal_uses(
-            evidence_log(request.app.state), principal, seal_id, limit=limit, offset=offset)
+            evidence_log(request.app.state), principal, seal_id, limit=limit, offset=offset
+        )

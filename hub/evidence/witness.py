@@ -74,8 +74,9 @@ class WitnessState:
         if self.path.exists():
             data = json.loads(self.path.read_text())
             for origin, rec in data.items():
-                self._latest[origin] = _Latest(int(rec["size"]), base64.b64decode(rec["root"]),
-                                               rec["note"])
+                self._latest[origin] = _Latest(
+                    int(rec["size"]), base64.b64decode(rec["root"]), rec["note"]
+                )
 
     def get(self, origin: str) -> _Latest | None:
         return self._latest.get(origin)
@@ -83,8 +84,10 @@ class WitnessState:
     def put(self, origin: str, latest: _Latest) -> None:
         records = dict(self._latest)
         records[origin] = latest
-        data = {o: {"size": r.size, "root": base64.b64encode(r.root_hash).decode(),
-                    "note": r.note} for o, r in records.items()}
+        data = {
+            o: {"size": r.size, "root": base64.b64encode(r.root_hash).decode(), "note": r.note}
+            for o, r in records.items()
+        }
         tmp = self.path.with_name(self.path.name + ".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
@@ -96,8 +99,9 @@ class WitnessState:
 
 
 class Witness:
-    def __init__(self, signer: NoteSigner, logs: Mapping[str, NoteVerifier],
-                 state: WitnessState) -> None:
+    def __init__(
+        self, signer: NoteSigner, logs: Mapping[str, NoteVerifier], state: WitnessState
+    ) -> None:
         self.signer = signer
         self.logs = dict(logs)  # origin -> the log's pinned key
         self.state = state
@@ -105,8 +109,9 @@ class Witness:
         # size N must not roll back a faster one for N+K).
         self._lock = asyncio.Lock()
 
-    def _refuse(self, outcome: str, status: int, body: str,
-                media_type: str = "text/plain") -> WitnessAnswer:
+    def _refuse(
+        self, outcome: str, status: int, body: str, media_type: str = "text/plain"
+    ) -> WitnessAnswer:
         metrics.witness_checkpoint(outcome)
         return WitnessAnswer(status, body, media_type)
 
@@ -121,8 +126,11 @@ class Witness:
         if log_key is None:
             return self._refuse("unknown_log", 404, "unknown log origin\n")
         if not verify_note(note, log_key):
-            log.warning("witness: checkpoint for %s size %d without a valid log signature",
-                        checkpoint.origin, checkpoint.size)
+            log.warning(
+                "witness: checkpoint for %s size %d without a valid log signature",
+                checkpoint.origin,
+                checkpoint.size,
+            )
             return self._refuse("bad_signature", 403, "no valid signature by the log's key\n")
         if old_size > checkpoint.size:
             return self._refuse("bad_request", 400, "old size is above the checkpoint size\n")
@@ -136,27 +144,34 @@ class Witness:
                     # Two different signed trees of one size: proof the log forked.
                     log.warning(
                         "witness: FORK refused for %s at size %d: cosigned root %s, "
-                        "submitted root %s", checkpoint.origin, checkpoint.size,
+                        "submitted root %s",
+                        checkpoint.origin,
+                        checkpoint.size,
                         base64.b64encode(latest.root_hash).decode(),
-                        base64.b64encode(checkpoint.root_hash).decode())
+                        base64.b64encode(checkpoint.root_hash).decode(),
+                    )
                     return self._refuse("fork", 409, "same size, different root hash: fork\n")
             elif latest is not None and not verify_consistency(
                 latest.size, checkpoint.size, latest.root_hash, checkpoint.root_hash, proof
             ):
                 log.warning(
                     "witness: FORK refused for %s: size %d root %s is not consistent with "
-                    "cosigned size %d root %s", checkpoint.origin, checkpoint.size,
-                    base64.b64encode(checkpoint.root_hash).decode(), latest.size,
-                    base64.b64encode(latest.root_hash).decode())
+                    "cosigned size %d root %s",
+                    checkpoint.origin,
+                    checkpoint.size,
+                    base64.b64encode(checkpoint.root_hash).decode(),
+                    latest.size,
+                    base64.b64encode(latest.root_hash).decode(),
+                )
                 return self._refuse("inconsistent", 422, "consistency proof does not verify\n")
             elif latest is None and proof:
                 return self._refuse("bad_request", 400, "old size 0 takes an empty proof\n")
             cosignature = cosign(self.signer, note.text, int(time.time()))
-            log_lines = [s for s in note.signatures
-                         if s.name == log_key.name and s.key_id == log_key.key_id]
+            log_lines = [
+                s for s in note.signatures if s.name == log_key.name and s.key_id == log_key.key_id
+            ]
             kept = Note(note.text, (*log_lines[:1], cosignature)).render()
-            self.state.put(checkpoint.origin,
-                           _Latest(checkpoint.size, checkpoint.root_hash, kept))
+            self.state.put(checkpoint.origin, _Latest(checkpoint.size, checkpoint.root_hash, kept))
         metrics.witness_checkpoint("cosigned")
         return WitnessAnswer(200, cosignature.line)
 
@@ -171,8 +186,10 @@ def _parse_request(body: str) -> tuple[int, list[bytes], Note]:
         raise ValueError("no blank line after the proof")
     lines = head.split("\n")
     first = lines[0]
-    if not first.startswith("old ") or not first[4:].isdigit() or (
-        first[4:] != "0" and first[4:].startswith("0")
+    if (
+        not first.startswith("old ")
+        or not first[4:].isdigit()
+        or (first[4:] != "0" and first[4:].startswith("0"))
     ):
         raise ValueError("the first line must be 'old <size>'")
     if len(lines) - 1 > MAX_PROOF_LINES:
@@ -190,11 +207,16 @@ def _parse_request(body: str) -> tuple[int, list[bytes], Note]:
 
 
 def add_checkpoint_body(old_size: int, proof: list[bytes], note: str) -> str:
-    return f"old {old_size}\n" + "".join(base64.b64encode(h).decode() + "\n" for h in proof) \
-        + "\n" + note
+    return (
+        f"old {old_size}\n"
+        + "".join(base64.b64encode(h).decode() + "\n" for h in proof)
+        + "\n"
+        + note
+    )
 
 
 # --- the witness's own key (a PEM file, created 0600 on first use) -------------------------
+
 
 def load_or_create_key(path: str | Path) -> SM2PrivateKey:
     path = Path(path)
@@ -209,6 +231,7 @@ def load_or_create_key(path: str | Path) -> SM2PrivateKey:
 
 
 # --- the HTTP service -----------------------------------------------------------------
+
 
 def create_witness_app(witness: Witness) -> Litestar:
     @post("/add-checkpoint", status_code=200, request_max_body_size=MAX_BODY)
@@ -226,8 +249,9 @@ def create_witness_app(witness: Witness) -> Litestar:
     async def checkpoint(origin: str) -> Response[str]:
         note = witness.latest_note(origin)
         if note is None:
-            return Response("no checkpoint cosigned for that origin\n", status_code=404,
-                            media_type="text/plain")
+            return Response(
+                "no checkpoint cosigned for that origin\n", status_code=404, media_type="text/plain"
+            )
         return Response(note, media_type="text/plain")
 
     @get("/key")

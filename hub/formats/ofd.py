@@ -189,9 +189,7 @@ def _verify_one(
             if signed_value is None:
                 report.check("signer signature", False, "SignedValue file is missing")
             else:
-                verify_signed_data(
-                    report, signed_value, xml_bytes, "/" + path, sx.time, context
-                )
+                verify_signed_data(report, signed_value, xml_bytes, "/" + path, sx.time, context)
         else:
             report.check("signature type", False, f"unsupported Signature Type {sig_type!r}")
     if kind != sig_type:
@@ -269,7 +267,11 @@ def verify_ofd(
             base = (item.get("BaseLoc") or "").strip()
             report.children.append(
                 _verify_one(
-                    ofd, item.get("ID") or "", item.get("Type") or "Seal", base, list_dir,
+                    ofd,
+                    item.get("ID") or "",
+                    item.get("Type") or "Seal",
+                    base,
+                    list_dir,
                     context,
                 )
             )

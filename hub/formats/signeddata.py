@@ -208,9 +208,7 @@ def verify_signed_data(
     extra = tuple(load_cert(d) for d in sd.certificates if d != signer_der and _readable(d))
     certificate_trust(report, "signer", cert, context, judged_time(context), extra)
     if isinstance(when, datetime):
-        claimed_validity(
-            report, "signer cert validity at signing time", cert, when, "signing time"
-        )
+        claimed_validity(report, "signer cert validity at signing time", cert, when, "signing time")
 
 
 def _readable(der: bytes) -> bool:

@@ -406,17 +406,22 @@ def timestamp_proofs(
     except CryptoError as exc:
         report.warn("timestamp", f"invalid timestamp: {exc.detail}")
         return ()
-    chain, revocation = validate_chain(tsa, context.trust, check.gen_time, proven=True,
-                                       extra=extra)
+    chain, revocation = validate_chain(tsa, context.trust, check.gen_time, proven=True, extra=extra)
     revoked = revocation is not None and revocation.status != PASSED
     if chain.status != PASSED or not tsa.valid_at(check.gen_time) or revoked:
-        report.warn("timestamp", f"timestamp of {check.gen_time.isoformat()} by "
-                                 f"'{tsa.subject}' not trusted ({chain.detail}); "
-                                 "no proof of existence from it")
+        report.warn(
+            "timestamp",
+            f"timestamp of {check.gen_time.isoformat()} by "
+            f"'{tsa.subject}' not trusted ({chain.detail}); "
+            "no proof of existence from it",
+        )
         return ()
-    report.check("timestamp", True,
-                 f"RFC 3161 token of {check.gen_time.isoformat()} (serial {check.serial:x}) "
-                 f"over the signature value by '{tsa.subject}', chain: {chain.detail}")
+    report.check(
+        "timestamp",
+        True,
+        f"RFC 3161 token of {check.gen_time.isoformat()} (serial {check.serial:x}) "
+        f"over the signature value by '{tsa.subject}', chain: {chain.detail}",
+    )
     return (ProofOfExistence(check.gen_time, "timestamp", f"by '{tsa.subject}'"),)
 
 
@@ -441,9 +446,7 @@ def signature_report(
         judged_at=judged.at.isoformat(),
         proof_of_existence=judged.proof.describe() if judged.proof else None,
     )
-    report.children.append(
-        seal_report(sig.seal, claimed=sig.time, context=context, judged=judged)
-    )
+    report.children.append(seal_report(sig.seal, claimed=sig.time, context=context, judged=judged))
 
     signer = _cert(report, "signer signature", sig.signer_cert, "signer")
     if signer is not None:
@@ -499,6 +502,4 @@ def verify_signature(
 ) -> Report:
     """Verify a detached SES_Signature (and the seal inside it) against the SM3 digest
     of its document when given; without it the verdict is at most INDETERMINATE."""
-    return signature_report(
-        parse_signature(data), document_digest=document_digest, context=context
-    )
+    return signature_report(parse_signature(data), document_digest=document_digest, context=context)

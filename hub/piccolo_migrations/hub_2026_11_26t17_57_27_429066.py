@@ -41,9 +41,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="hub", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="hub", description=DESCRIPTION)
 
     manager.add_table(
         class_name="RefreshToken",

@@ -10,9 +10,7 @@ DESCRIPTION = "auth: login sessions (refresh-token families), the login guard"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="hub", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="hub", description=DESCRIPTION)
 
     manager.add_table(
         class_name="AuthSession",

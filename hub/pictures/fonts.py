@@ -83,7 +83,7 @@ def typeface_path(name: str) -> Path:
 
 @lru_cache(maxsize=1)
 def _song_coverage() -> frozenset[str]:
-    text = (resources.files("hub.pictures") / _TYPEFACE / "NotoSerifSC-Seal.chars.txt")
+    text = resources.files("hub.pictures") / _TYPEFACE / "NotoSerifSC-Seal.chars.txt"
     return frozenset(text.read_text(encoding="utf-8"))
 
 

@@ -72,17 +72,45 @@ class SealSpec:
 
 SPECS: dict[str, SealSpec] = {
     "official": SealSpec("round", 42, 42, 1.2, star_mm=14, name_height_mm=6.8),
-    "contract": SealSpec("round", 40, 40, 1.0, star_mm=12, name_height_mm=6.0,
-                         name_span_deg=225, purpose="合同专用章", purpose_height_mm=4.6,
-                         purpose_width_mm=3.3,
-                         purpose_drop_mm=9.0),
-    "finance": SealSpec("round", 40, 40, 1.0, star_mm=12, name_height_mm=6.0,
-                        name_span_deg=225, purpose="财务专用章", purpose_height_mm=4.6,
-                        purpose_width_mm=3.3,
-                        purpose_drop_mm=9.0),
-    "invoice": SealSpec("oval", 40, 30, 1.0, name_height_mm=4.2, name_aspect=0.8,
-                        name_span_deg=180, purpose="发票专用章", purpose_height_mm=4.6,
-                        purpose_width_mm=3.0, purpose_drop_mm=7.6),
+    "contract": SealSpec(
+        "round",
+        40,
+        40,
+        1.0,
+        star_mm=12,
+        name_height_mm=6.0,
+        name_span_deg=225,
+        purpose="合同专用章",
+        purpose_height_mm=4.6,
+        purpose_width_mm=3.3,
+        purpose_drop_mm=9.0,
+    ),
+    "finance": SealSpec(
+        "round",
+        40,
+        40,
+        1.0,
+        star_mm=12,
+        name_height_mm=6.0,
+        name_span_deg=225,
+        purpose="财务专用章",
+        purpose_height_mm=4.6,
+        purpose_width_mm=3.3,
+        purpose_drop_mm=9.0,
+    ),
+    "invoice": SealSpec(
+        "oval",
+        40,
+        30,
+        1.0,
+        name_height_mm=4.2,
+        name_aspect=0.8,
+        name_span_deg=180,
+        purpose="发票专用章",
+        purpose_height_mm=4.6,
+        purpose_width_mm=3.0,
+        purpose_drop_mm=7.6,
+    ),
     "legal-representative": SealSpec("square", 20, 20, 1.2),
     "personal": SealSpec("square", 20, 20, 1.2),
 }
@@ -96,8 +124,13 @@ def mm_to_px(mm: float, dpi: int = DEFAULT_DPI) -> int:
 
 
 def render_seal(
-    seal_type: str, name: str, *, seal_code: str = "", tax_code: str = "",
-    size_mm: float | None = None, dpi: int = DEFAULT_DPI,
+    seal_type: str,
+    name: str,
+    *,
+    seal_code: str = "",
+    tax_code: str = "",
+    size_mm: float | None = None,
+    dpi: int = DEFAULT_DPI,
 ) -> bytes:
     """The picture of a seal of `seal_type` (keys of `SPECS`) for `name`.
 
@@ -107,8 +140,7 @@ def render_seal(
     """
     spec = SPECS.get(seal_type)
     if spec is None:
-        raise ValidationFailed(
-            f"seal_type must be one of {', '.join(SPECS)}", field="seal_type")
+        raise ValidationFailed(f"seal_type must be one of {', '.join(SPECS)}", field="seal_type")
     if spec.shape == "square":
         return render_personal_seal(name, int(size_mm or spec.width_mm), dpi=dpi)
     if spec.shape == "oval":
@@ -124,8 +156,12 @@ def render_official_seal(
 
 
 def render_special_seal(
-    unit_name: str, purpose_type: str, seal_code: str = "", diameter_mm: float = 40,
-    *, dpi: int = DEFAULT_DPI,
+    unit_name: str,
+    purpose_type: str,
+    seal_code: str = "",
+    diameter_mm: float = 40,
+    *,
+    dpi: int = DEFAULT_DPI,
 ) -> bytes:
     """A special-purpose seal (`contract` 合同专用章, `finance` 财务专用章)."""
     spec = SPECS.get(purpose_type)
@@ -143,8 +179,9 @@ def render_invoice_seal(
     tax_code = tax_code.strip().upper()
     if not tax_code or not tax_code.isalnum() or not tax_code.isascii() or len(tax_code) > 20:
         raise ValidationFailed(
-            "an invoice seal needs the taxpayer identification number (15-20 letters and "
-            "digits)", field="tax_code")
+            "an invoice seal needs the taxpayer identification number (15-20 letters and digits)",
+            field="tax_code",
+        )
     if not 30 <= width_mm <= 60:
         raise ValidationFailed("width must be 30..60 mm", field="size_mm")
     scale = width_mm / spec.width_mm
@@ -209,8 +246,7 @@ def render_personal_seal(
 # --- round seals -------------------------------------------------------------------
 
 
-def _render_round(name: str, seal_code: str, spec: SealSpec, diameter_mm: float,
-                  dpi: int) -> bytes:
+def _render_round(name: str, seal_code: str, spec: SealSpec, diameter_mm: float, dpi: int) -> bytes:
     name = _text(name, "unit_name")
     if not 20 <= diameter_mm <= 80:
         raise ValidationFailed("diameter must be 20..80 mm", field="diameter_mm")
@@ -226,15 +262,30 @@ def _render_round(name: str, seal_code: str, spec: SealSpec, diameter_mm: float,
     code_span = 0.0
     if code:
         code_span = _arc_code(canvas, code, inner, spec, scale)
-    _arc_name(canvas, name, inner, inner, spec, scale,
-              max_span_deg=min(spec.name_span_deg, 360 - code_span - 40))
+    _arc_name(
+        canvas,
+        name,
+        inner,
+        inner,
+        spec,
+        scale,
+        max_span_deg=min(spec.name_span_deg, 360 - code_span - 40),
+    )
     if spec.purpose:
         _purpose_line(canvas, spec, scale, inner, inner)
     return canvas.png()
 
 
-def _arc_name(canvas: _Canvas, name: str, inner_a: float, inner_b: float, spec: SealSpec,
-              scale: float, *, max_span_deg: float | None = None) -> None:
+def _arc_name(
+    canvas: _Canvas,
+    name: str,
+    inner_a: float,
+    inner_b: float,
+    spec: SealSpec,
+    scale: float,
+    *,
+    max_span_deg: float | None = None,
+) -> None:
     """The name along the upper arc, left to right, glyph tops towards the ring."""
     n = len(name)
     gap = canvas.mm(TEXT_GAP_MM * scale)
@@ -248,8 +299,10 @@ def _arc_name(canvas: _Canvas, name: str, inner_a: float, inner_b: float, spec: 
         path = _Ellipse(inner_a, inner_b, depth + h / 2)
         # Natural spacing: a glyph width and a little; short names spread to 150 degrees.
         natural = (n - 1) * w * 1.18
-        span_len = min(path.length(max_span), max(natural, path.length(math.radians(150))
-                                                   if n > 3 else natural))
+        span_len = min(
+            path.length(max_span),
+            max(natural, path.length(math.radians(150)) if n > 3 else natural),
+        )
         pitch = span_len / (n - 1) if n > 1 else 0.0
         if n == 1 or pitch >= w * 1.08:
             break
@@ -281,8 +334,9 @@ def _arc_code(canvas: _Canvas, code: str, inner: float, spec: SealSpec, scale: f
     return math.degrees(pitch * len(code))
 
 
-def _purpose_line(canvas: _Canvas, spec: SealSpec, scale: float, inner_a: float,
-                  inner_b: float) -> None:
+def _purpose_line(
+    canvas: _Canvas, spec: SealSpec, scale: float, inner_a: float, inner_b: float
+) -> None:
     """The purpose (合同专用章 ...) in one horizontal line below the centre."""
     h = canvas.mm(spec.purpose_height_mm * scale)
     w = canvas.mm(spec.purpose_width_mm * scale)
@@ -320,8 +374,10 @@ class _Canvas:
         cx, cy = self.c
         m = self.size[0] * 0.002  # anti-aliasing margin at the canvas edge
         self.draw.ellipse((cx - a + m, cy - b + m, cx + a - m, cy + b - m), fill=255)
-        self.draw.ellipse((cx - a + m + border, cy - b + m + border,
-                           cx + a - m - border, cy + b - m - border), fill=0)
+        self.draw.ellipse(
+            (cx - a + m + border, cy - b + m + border, cx + a - m - border, cy + b - m - border),
+            fill=0,
+        )
 
     def paste(self, glyph: Image.Image, x: float, y: float, rotate_cw_deg: float) -> None:
         if rotate_cw_deg:
@@ -356,8 +412,10 @@ class _Ellipse:
 
     def point(self, t: float) -> tuple[float, float]:
         n = self.normal(t)
-        return (self.a * math.sin(t) - self.inset * math.sin(n),
-                -self.b * math.cos(t) + self.inset * math.cos(n))
+        return (
+            self.a * math.sin(t) - self.inset * math.sin(n),
+            -self.b * math.cos(t) + self.inset * math.cos(n),
+        )
 
     def normal(self, t: float) -> float:
         """The outward normal's angle, clockwise from 12 o'clock (radians)."""
@@ -402,8 +460,9 @@ def _draw_star(draw: ImageDraw.ImageDraw, cx: float, cy: float, r_outer: float) 
     draw.polygon(points, fill=255)
 
 
-def _box_glyph(ch: str, height: float, width: float, *, face: str = "song",
-               bold: bool = False) -> Image.Image:
+def _box_glyph(
+    ch: str, height: float, width: float, *, face: str = "song", bold: bool = False
+) -> Image.Image:
     """`ch` drawn in its em box (CJK) or advance box (digits), scaled to width x height.
 
     The em box, not the ink's bounding box, is scaled: 一 stays a thin stroke in the
@@ -418,12 +477,20 @@ def _box_glyph(ch: str, height: float, width: float, *, face: str = "song",
         left, top, right, bottom = font.getbbox(ch, stroke_width=stroke)
         box_w, box_h = max(1, int(right - left)), max(1, int(bottom - top))
         img = Image.new("L", (box_w + 2, box_h + 2), 0)
-        ImageDraw.Draw(img).text((1 - left, 1 - top), ch, font=font, fill=255,
-                                 stroke_width=stroke, stroke_fill=255)
+        ImageDraw.Draw(img).text(
+            (1 - left, 1 - top), ch, font=font, fill=255, stroke_width=stroke, stroke_fill=255
+        )
     else:
         img = Image.new("L", (em + 2 * stroke, em + 2 * stroke), 0)
-        ImageDraw.Draw(img).text((stroke, stroke + round(em * _EM_ASCENT)), ch, font=font,
-                                 fill=255, anchor="ls", stroke_width=stroke, stroke_fill=255)
+        ImageDraw.Draw(img).text(
+            (stroke, stroke + round(em * _EM_ASCENT)),
+            ch,
+            font=font,
+            fill=255,
+            anchor="ls",
+            stroke_width=stroke,
+            stroke_fill=255,
+        )
     return img.resize((max(1, round(width)), max(1, round(height))), Image.Resampling.BICUBIC)
 
 
@@ -432,6 +499,7 @@ def _text(value: str, field: str) -> str:
     if not value:
         raise ValidationFailed(f"the {field.replace('_', ' ')} is empty", field=field)
     if len(value) > 40:
-        raise ValidationFailed(f"the {field.replace('_', ' ')} is longer than 40 characters",
-                               field=field)
+        raise ValidationFailed(
+            f"the {field.replace('_', ' ')} is longer than 40 characters", field=field
+        )
     return value

@@ -184,23 +184,31 @@ def _revocation(path: _Path, store: TrustStore, at: datetime, proven: bool) -> C
             continue
         good = [c for c in lists if c.signed_by(issuer)]
         if not good:
-            return ChainOutcome(R.UNDECIDED, R.REVOCATION_UNKNOWN,
-                                f"the CRL of '{issuer.subject}' does not verify with its key")
+            return ChainOutcome(
+                R.UNDECIDED,
+                R.REVOCATION_UNKNOWN,
+                f"the CRL of '{issuer.subject}' does not verify with its key",
+            )
         latest = max(good, key=lambda c: c.this_update)
         entry = latest.revoked.get(cert.serial_number)
         if entry is not None:
-            detail = (f"'{cert.subject}' (serial {cert.serial_number:x}) revoked "
-                      f"{_day(entry.at)} ({entry.reason}) on the CRL of '{issuer.subject}'")
+            detail = (
+                f"'{cert.subject}' (serial {cert.serial_number:x}) revoked "
+                f"{_day(entry.at)} ({entry.reason}) on the CRL of '{issuer.subject}'"
+            )
             if not proven:
-                return ChainOutcome(R.UNDECIDED, R.REVOKED_NO_POE,
-                                    detail + "; no proof the signing came before")
+                return ChainOutcome(
+                    R.UNDECIDED, R.REVOKED_NO_POE, detail + "; no proof the signing came before"
+                )
             if entry.at <= at:
                 return ChainOutcome(R.FAILED, R.REVOKED, detail + f", before {_day(at)}")
             checked.append(detail + f", after the proven time {_day(at)}")
             continue
         stale = " (past its nextUpdate)" if latest.stale_at(at) else ""
-        checked.append(f"'{cert.subject}' not on the CRL of '{issuer.subject}' "
-                       f"of {_day(latest.this_update)}{stale}")
+        checked.append(
+            f"'{cert.subject}' not on the CRL of '{issuer.subject}' "
+            f"of {_day(latest.this_update)}{stale}"
+        )
     if not checked:
         return None
     return ChainOutcome(R.PASSED, None, "; ".join(checked))

@@ -125,8 +125,9 @@ class StatusList:
         for tenant in self.document.get("tenants", []):
             for p in tenant.get("providers", []):
                 for c in p.get("maker_certs", []):
-                    out.append((tenant.get("slug"), p.get("vendor"), p.get("status"),
-                                _cert(c).subject))
+                    out.append(
+                        (tenant.get("slug"), p.get("vendor"), p.get("status"), _cert(c).subject)
+                    )
         return out
 
 

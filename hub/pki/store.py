@@ -213,8 +213,9 @@ def load_trust_path(path: str | Path) -> TrustStore:
         if root.is_dir() and file.suffix.lower() not in (".cer", ".crt", ".pem", ".der"):
             continue  # a README or a key file next to the certificates
         for cert in read_certificates(data, str(file)):
-            anchors.append(TrustAnchor(cert, kind=CA if _is_ca(cert) else MAKER,
-                                       source=f"file {file.name}"))
+            anchors.append(
+                TrustAnchor(cert, kind=CA if _is_ca(cert) else MAKER, source=f"file {file.name}")
+            )
     return TrustStore(anchors, crls=crls)
 
 

@@ -23,11 +23,13 @@ async def _expire(as_of: datetime | None) -> dict[str, object]:
 
     settings = Settings.from_env()
     db = await open_database(settings)
-    log = await EvidenceLog.open(db, origin=settings.server.origin,
-                                 master_key=settings.security.master_key)
+    log = await EvidenceLog.open(
+        db, origin=settings.server.origin, master_key=settings.security.master_key
+    )
     try:
-        scheduler = ExpiryScheduler(SealService(db, VendorDirectory(), events=log),
-                                    interval_seconds=60, holder="cli")
+        scheduler = ExpiryScheduler(
+            SealService(db, VendorDirectory(), events=log), interval_seconds=60, holder="cli"
+        )
         done = await scheduler.tick(as_of)
         await scheduler.lease.release()
     finally:

@@ -104,9 +104,11 @@ def seal_out(row: dict[str, Any]) -> SealOut:
         signer_cert=_b64(row["signer_cert"]),
         suspended_by=row.get("suspended_by"),
         make_failure=(
-            MakeFailure(row["make_failure"], row.get("make_failed_vendor"),
-                        row.get("make_failed_at"))
-            if row.get("make_failure") else None
+            MakeFailure(
+                row["make_failure"], row.get("make_failed_vendor"), row.get("make_failed_at")
+            )
+            if row.get("make_failure")
+            else None
         ),
     )
 
@@ -132,9 +134,7 @@ class SealController(Controller):
         principal: CurrentPrincipal,
         data: JSONBody[ApplySeal],
     ) -> SealOut:
-        row = await seals.apply(
-            principal, SealApplication(**msgspec.structs.asdict(data))
-        )
+        row = await seals.apply(principal, SealApplication(**msgspec.structs.asdict(data)))
         return seal_out(row)
 
     @get(
@@ -229,9 +229,7 @@ class SealController(Controller):
         seal_id: FromPath[uuid.UUID],
         data: JSONBody[Reason],
     ) -> SealOut:
-        return seal_out(
-            await seals.approve(principal, seal_id, data.reason)
-        )
+        return seal_out(await seals.approve(principal, seal_id, data.reason))
 
     @post(
         "/{seal_id:uuid}/reject",
@@ -248,9 +246,7 @@ class SealController(Controller):
         seal_id: FromPath[uuid.UUID],
         data: JSONBody[Reason],
     ) -> SealOut:
-        return seal_out(
-            await seals.reject(principal, seal_id, data.reason)
-        )
+        return seal_out(await seals.reject(principal, seal_id, data.reason))
 
     @post(
         "/{seal_id:uuid}/make",
@@ -283,9 +279,7 @@ class SealController(Controller):
         seal_id: FromPath[uuid.UUID],
         data: JSONBody[Reason],
     ) -> SealOut:
-        return seal_out(
-            await seals.suspend(principal, seal_id, data.reason)
-        )
+        return seal_out(await seals.suspend(principal, seal_id, data.reason))
 
     @post(
         "/{seal_id:uuid}/resume",
@@ -302,9 +296,7 @@ class SealController(Controller):
         seal_id: FromPath[uuid.UUID],
         data: JSONBody[Reason],
     ) -> SealOut:
-        return seal_out(
-            await seals.resume(principal, seal_id, data.reason)
-        )
+        return seal_out(await seals.resume(principal, seal_id, data.reason))
 
     @post(
         "/{seal_id:uuid}/revoke",
@@ -321,9 +313,7 @@ class SealController(Controller):
         seal_id: FromPath[uuid.UUID],
         data: JSONBody[Reason],
     ) -> SealOut:
-        return seal_out(
-            await seals.revoke(principal, seal_id, data.reason)
-        )
+        return seal_out(await seals.revoke(principal, seal_id, data.reason))
 
     @put(
         "/{seal_id:uuid}/password",
@@ -340,6 +330,4 @@ class SealController(Controller):
         seal_id: FromPath[uuid.UUID],
         data: JSONBody[SetPassword],
     ) -> None:
-        await seals.set_password(
-            principal, seal_id, data.password, data.old_password
-        )
+        await seals.set_password(principal, seal_id, data.password, data.old_password)

@@ -39,44 +39,79 @@ class ExpiryPass:
     notices: int
 
 
-async def run_expiry(service: SealService, now: datetime | None = None,
-                     channel: OwnerChannel | None = None) -> ExpiryPass:
+async def run_expiry(
+    service: SealService, now: datetime | None = None, channel: OwnerChannel | None = None
+) -> ExpiryPass:
     """Expire what is due and send the coming-expiry notices, for every tenant."""
     now = now or datetime.now(UTC)
     expired = 0
-    due = await Seal.select(Seal.id, Seal.tenant_id, Seal.status, Seal.owner_account_id,
-                            Seal.name).where(
-        Seal.status.is_in(["active", "suspended"]) & (Seal.valid_end < now)
-    ).run()
+    due = (
+        await Seal.select(Seal.id, Seal.tenant_id, Seal.status, Seal.owner_account_id, Seal.name)
+        .where(Seal.status.is_in(["active", "suspended"]) & (Seal.valid_end < now))
+        .run()
+    )
     for r in due:
         async with service.db.transaction():
-            moved = await Seal.update({Seal.status: "expired"}).where(
-                (Seal.tenant_id == r["tenant_id"]) & (Seal.id == r["id"])
-                & (Seal.status == r["status"])
-            ).returning(Seal.id).run()
+            moved = (
+                await Seal.update({Seal.status: "expired"})
+                .where(
+                    (Seal.tenant_id == r["tenant_id"])
+                    & (Seal.id == r["id"])
+                    & (Seal.status == r["status"])
+                )
+                .returning(Seal.id)
+                .run()
+            )
             if not moved:
                 continue  # another replica (or a revocation) got there first
-            await SealEvent(id=uuid.uuid4(), tenant_id=r["tenant_id"], seal_id=r["id"],
-                            from_status=r["status"], to_status="expired",
-                            actor_account_id=None, reason="validity ended", at=now).save().run()
+            await (
+                SealEvent(
+                    id=uuid.uuid4(),
+                    tenant_id=r["tenant_id"],
+                    seal_id=r["id"],
+                    from_status=r["status"],
+                    to_status="expired",
+                    actor_account_id=None,
+                    reason="validity ended",
+                    at=now,
+                )
+                .save()
+                .run()
+            )
         expired += 1
         await service.events.record(r["tenant_id"], "seal.expired", {"seal": str(r["id"])})
-        await tell_owner(r["tenant_id"], r["id"], r["owner_account_id"], "expired",
-                         f"您的印章「{r['name']}」已过有效期，不能再用于签章。", channel)
+        await tell_owner(
+            r["tenant_id"],
+            r["id"],
+            r["owner_account_id"],
+            "expired",
+            f"您的印章「{r['name']}」已过有效期，不能再用于签章。",
+            channel,
+        )
     metrics.seals_expired(expired)
     notices = 0
     for days in NOTICE_DAYS:
-        coming = await Seal.select(Seal.id, Seal.tenant_id, Seal.owner_account_id, Seal.name,
-                                   Seal.valid_end).where(
-            Seal.status.is_in(["active", "suspended"]) & (Seal.valid_end >= now)
-            & (Seal.valid_end < now + timedelta(days=days))
-        ).run()
+        coming = (
+            await Seal.select(
+                Seal.id, Seal.tenant_id, Seal.owner_account_id, Seal.name, Seal.valid_end
+            )
+            .where(
+                Seal.status.is_in(["active", "suspended"])
+                & (Seal.valid_end >= now)
+                & (Seal.valid_end < now + timedelta(days=days))
+            )
+            .run()
+        )
         for r in coming:
             end = r["valid_end"].astimezone(UTC).date().isoformat()
-            if await tell_owner(r["tenant_id"], r["id"], r["owner_account_id"],
-                                f"expiry-{days}",
-                                f"您的印章「{r['name']}」将于 {end} 到期，请及时申请新印章。",
-                                channel):
+            if await tell_owner(
+                r["tenant_id"],
+                r["id"],
+                r["owner_account_id"],
+                f"expiry-{days}",
+                f"您的印章「{r['name']}」将于 {end} 到期，请及时申请新印章。",
+                channel,
+            ):
                 notices += 1
     return ExpiryPass(expired, notices)
 
@@ -92,25 +127,45 @@ class Lease:
         """Take or renew the lease; False while another holder's lease is still valid."""
         now = now or datetime.now(UTC)
         until = now + timedelta(seconds=ttl_seconds)
-        await JobLease.insert(JobLease(name=self.name, holder="", until=None)).on_conflict(
-            action="DO NOTHING").run()
-        taken = await JobLease.update({JobLease.holder: self.holder, JobLease.until: until}).where(
-            (JobLease.name == self.name)
-            & ((JobLease.holder == self.holder) | JobLease.until.is_null()
-               | (JobLease.until < now))
-        ).returning(JobLease.name).run()
+        await (
+            JobLease.insert(JobLease(name=self.name, holder="", until=None))
+            .on_conflict(action="DO NOTHING")
+            .run()
+        )
+        taken = (
+            await JobLease.update({JobLease.holder: self.holder, JobLease.until: until})
+            .where(
+                (JobLease.name == self.name)
+                & (
+                    (JobLease.holder == self.holder)
+                    | JobLease.until.is_null()
+                    | (JobLease.until < now)
+                )
+            )
+            .returning(JobLease.name)
+            .run()
+        )
         return bool(taken)
 
     async def release(self) -> None:
-        await JobLease.update({JobLease.until: None}).where(
-            (JobLease.name == self.name) & (JobLease.holder == self.holder)).run()
+        await (
+            JobLease.update({JobLease.until: None})
+            .where((JobLease.name == self.name) & (JobLease.holder == self.holder))
+            .run()
+        )
 
 
 class ExpiryScheduler:
     """Runs `run_expiry` every `interval_seconds` while this replica holds the lease."""
 
-    def __init__(self, service: SealService, *, interval_seconds: float = 3600.0,
-                 channel: OwnerChannel | None = None, holder: str | None = None) -> None:
+    def __init__(
+        self,
+        service: SealService,
+        *,
+        interval_seconds: float = 3600.0,
+        channel: OwnerChannel | None = None,
+        holder: str | None = None,
+    ) -> None:
         self.service = service
         self.interval = interval_seconds
         self.channel = channel

@@ -47,75 +47,126 @@ class SealFace:
 
 
 async def enterprise_face(
-    tenant_id: uuid.UUID, enterprise_id: uuid.UUID, seal_type: str, *,
-    seal_code: str | None, require_molds: bool, size_mm: int | None,
+    tenant_id: uuid.UUID,
+    enterprise_id: uuid.UUID,
+    seal_type: str,
+    *,
+    seal_code: str | None,
+    require_molds: bool,
+    size_mm: int | None,
 ) -> SealFace:
     """The picture an enterprise seal of `seal_type` gets (see the module doc)."""
-    ent = await Enterprise.select(
-        Enterprise.name, Enterprise.credit_code, Enterprise.legal_representative_id
-    ).where((Enterprise.tenant_id == tenant_id) & (Enterprise.id == enterprise_id)).first().run()
+    ent = (
+        await Enterprise.select(
+            Enterprise.name, Enterprise.credit_code, Enterprise.legal_representative_id
+        )
+        .where((Enterprise.tenant_id == tenant_id) & (Enterprise.id == enterprise_id))
+        .first()
+        .run()
+    )
     if ent is None:
         raise NotFound("enterprise not found")
     type_code = SEAL_TYPES[seal_type]
     name = str(ent["name"])
     if seal_type == "legal-representative":
-        person = await Person.select(Person.name).where(
-            (Person.tenant_id == tenant_id) & (Person.id == ent["legal_representative_id"])
-        ).first().run()
+        person = (
+            await Person.select(Person.name)
+            .where((Person.tenant_id == tenant_id) & (Person.id == ent["legal_representative_id"]))
+            .first()
+            .run()
+        )
         if person is None:
             raise NotFound("the enterprise's legal representative is not registered")
         name = str(person["name"])
     keeps_registry = await Mold.exists().where(Mold.tenant_id == tenant_id).run()
     if seal_code and (keeps_registry or require_molds):
-        return await _from_mold(tenant_id, seal_code.strip(), str(ent["credit_code"]),
-                                type_code, seal_type, name)
+        return await _from_mold(
+            tenant_id, seal_code.strip(), str(ent["credit_code"]), type_code, seal_type, name
+        )
     if seal_type in MOLD_TYPES:
-        on_record = await Mold.select(Mold.seal_code).where(
-            (Mold.tenant_id == tenant_id) & (Mold.credit_code == ent["credit_code"])
-            & (Mold.seal_type == type_code) & (Mold.status == MoldStatus.ACTIVE.value)
-        ).first().run()
+        on_record = (
+            await Mold.select(Mold.seal_code)
+            .where(
+                (Mold.tenant_id == tenant_id)
+                & (Mold.credit_code == ent["credit_code"])
+                & (Mold.seal_type == type_code)
+                & (Mold.status == MoldStatus.ACTIVE.value)
+            )
+            .first()
+            .run()
+        )
         if on_record is not None:
             raise ValidationFailed(
                 f"the enterprise has a registered {seal_type} mold "
-                f"({on_record['seal_code']}): name its seal code", field="seal_code")
+                f"({on_record['seal_code']}): name its seal code",
+                field="seal_code",
+            )
         if require_molds:
             raise ValidationFailed(
                 "this tenant makes enterprise seals only from a registered mold: give the "
-                "seal code of the enterprise's mold", field="seal_code")
+                "seal code of the enterprise's mold",
+                field="seal_code",
+            )
     spec = SPECS[seal_type]
     width = size_mm or round(spec.width_mm)
     if not 10 <= width <= 80:
         raise ValidationFailed("size_mm must be 10..80", field="size_mm")
     height = round(width * spec.height_mm / spec.width_mm)
     # A tenant that keeps no registry: the code (if given) is drawn on the lower arc.
-    picture = render_seal(seal_type, name, seal_code=(seal_code or "").strip(),
-                          tax_code=str(ent["credit_code"]), size_mm=width if size_mm else None)
+    picture = render_seal(
+        seal_type,
+        name,
+        seal_code=(seal_code or "").strip(),
+        tax_code=str(ent["credit_code"]),
+        size_mm=width if size_mm else None,
+    )
     return SealFace(picture, width, height, None, name)
 
 
-async def _from_mold(tenant_id: uuid.UUID, seal_code: str, credit_code: str, type_code: int,
-                     seal_type: str, name: str) -> SealFace:
-    row = await Mold.select(
-        Mold.credit_code, Mold.seal_type, Mold.status, Mold.mold_png, Mold.width_mm,
-        Mold.height_mm,
-    ).where((Mold.tenant_id == tenant_id) & (Mold.seal_code == seal_code)).first().run()
+async def _from_mold(
+    tenant_id: uuid.UUID,
+    seal_code: str,
+    credit_code: str,
+    type_code: int,
+    seal_type: str,
+    name: str,
+) -> SealFace:
+    row = (
+        await Mold.select(
+            Mold.credit_code,
+            Mold.seal_type,
+            Mold.status,
+            Mold.mold_png,
+            Mold.width_mm,
+            Mold.height_mm,
+        )
+        .where((Mold.tenant_id == tenant_id) & (Mold.seal_code == seal_code))
+        .first()
+        .run()
+    )
     if row is None:
         raise ValidationFailed(
-            f"seal code {seal_code!r} is not in this tenant's mold registry", field="seal_code")
+            f"seal code {seal_code!r} is not in this tenant's mold registry", field="seal_code"
+        )
     if str(row["credit_code"]).upper() != credit_code.upper():
         raise ValidationFailed(
             f"the mold of seal code {seal_code!r} belongs to another enterprise (its unified "
-            "social credit code differs)", field="seal_code")
+            "social credit code differs)",
+            field="seal_code",
+        )
     if int(row["seal_type"]) != type_code:
         held = next((k for k, v in SEAL_TYPES.items() if v == row["seal_type"]), "?")
         raise ValidationFailed(
             f"the mold of seal code {seal_code!r} is for seal type {held}, not {seal_type}",
-            field="seal_code")
+            field="seal_code",
+        )
     if row["status"] != MoldStatus.ACTIVE.value:
-        raise ValidationFailed(f"the mold of seal code {seal_code!r} is {row['status']}",
-                               field="seal_code")
-    return SealFace(bytes(row["mold_png"]), int(row["width_mm"]), int(row["height_mm"]),
-                    seal_code, name)
+        raise ValidationFailed(
+            f"the mold of seal code {seal_code!r} is {row['status']}", field="seal_code"
+        )
+    return SealFace(
+        bytes(row["mold_png"]), int(row["width_mm"]), int(row["height_mm"]), seal_code, name
+    )
 
 
 # --- a mold that changes in the registry takes its seals with it ----------------------
@@ -129,7 +180,10 @@ _LIVE = ("applied", "approved", "active", "suspended")
 
 
 async def follow_mold(
-    service: SealService, tenant_id: uuid.UUID, seal_code: str, what: str,
+    service: SealService,
+    tenant_id: uuid.UUID,
+    seal_code: str,
+    what: str,
     channel: OwnerChannel | None = None,
 ) -> list[uuid.UUID]:
     """Suspend (mold suspended) or revoke (mold revoked or replaced) every live seal made
@@ -141,34 +195,65 @@ async def follow_mold(
         return []
     target, kind = _MOLD_OUTCOME[what]
     reason = _mold_reason(seal_code, what)
-    rows = await Seal.select(Seal.id, Seal.status, Seal.owner_account_id, Seal.vendor,
-                             Seal.key_handle, Seal.name).where(
-        (Seal.tenant_id == tenant_id) & (Seal.mold_code == seal_code)
-        & Seal.status.is_in(list(_LIVE))
-    ).run()
+    rows = (
+        await Seal.select(
+            Seal.id, Seal.status, Seal.owner_account_id, Seal.vendor, Seal.key_handle, Seal.name
+        )
+        .where(
+            (Seal.tenant_id == tenant_id)
+            & (Seal.mold_code == seal_code)
+            & Seal.status.is_in(list(_LIVE))
+        )
+        .run()
+    )
     changed: list[uuid.UUID] = []
     for r in rows:
-        new = target if rules.can_move(r["status"], target) else (
-            "rejected" if rules.can_move(r["status"], "rejected") else None)
+        new = (
+            target
+            if rules.can_move(r["status"], target)
+            else ("rejected" if rules.can_move(r["status"], "rejected") else None)
+        )
         if new is None or new == r["status"]:
             continue
         async with service.db.transaction():
             # Conditional: a concurrent change on another replica wins cleanly.
-            moved = await Seal.update({Seal.status: new}).where(
-                (Seal.tenant_id == tenant_id) & (Seal.id == r["id"])
-                & (Seal.status == r["status"])
-            ).returning(Seal.id).run()
+            moved = (
+                await Seal.update({Seal.status: new})
+                .where(
+                    (Seal.tenant_id == tenant_id)
+                    & (Seal.id == r["id"])
+                    & (Seal.status == r["status"])
+                )
+                .returning(Seal.id)
+                .run()
+            )
             if not moved:
                 continue
-            await SealEvent(id=uuid.uuid4(), tenant_id=tenant_id, seal_id=r["id"],
-                            from_status=r["status"], to_status=new, actor_account_id=None,
-                            reason=reason).save().run()
+            await (
+                SealEvent(
+                    id=uuid.uuid4(),
+                    tenant_id=tenant_id,
+                    seal_id=r["id"],
+                    from_status=r["status"],
+                    to_status=new,
+                    actor_account_id=None,
+                    reason=reason,
+                )
+                .save()
+                .run()
+            )
         changed.append(r["id"])
-        await service.events.record(tenant_id, f"seal.{new}",
-                                    {"seal": str(r["id"]), "reason": reason})
-        await tell_owner(tenant_id, r["id"], r["owner_account_id"], kind,
-                         f"您的印章「{r['name']}」已{'停用' if new == 'suspended' else '注销'}："
-                         f"{reason}", channel)
+        await service.events.record(
+            tenant_id, f"seal.{new}", {"seal": str(r["id"]), "reason": reason}
+        )
+        await tell_owner(
+            tenant_id,
+            r["id"],
+            r["owner_account_id"],
+            kind,
+            f"您的印章「{r['name']}」已{'停用' if new == 'suspended' else '注销'}：{reason}",
+            channel,
+        )
         if new == "revoked" and r["vendor"] and r["key_handle"]:
             await service.revoke_key_at_vendor(tenant_id, r, reason)
     return changed
@@ -178,34 +263,69 @@ def _mold_reason(seal_code: str, what: str) -> str:
     return f"the registered mold {seal_code} was {what} in the seal-mold registry"
 
 
-async def _resume_after_mold(service: SealService, tenant_id: uuid.UUID, seal_code: str,
-                             channel: OwnerChannel | None) -> list[uuid.UUID]:
+async def _resume_after_mold(
+    service: SealService, tenant_id: uuid.UUID, seal_code: str, channel: OwnerChannel | None
+) -> list[uuid.UUID]:
     """The mold is active again: seals that its suspension (and nothing else since)
     suspended become active; a seal suspended by its owner stays suspended."""
     suspended_by_mold = _mold_reason(seal_code, "suspended")
-    rows = await Seal.select(Seal.id, Seal.owner_account_id, Seal.name).where(
-        (Seal.tenant_id == tenant_id) & (Seal.mold_code == seal_code)
-        & (Seal.status == "suspended")).run()
+    rows = (
+        await Seal.select(Seal.id, Seal.owner_account_id, Seal.name)
+        .where(
+            (Seal.tenant_id == tenant_id)
+            & (Seal.mold_code == seal_code)
+            & (Seal.status == "suspended")
+        )
+        .run()
+    )
     resumed: list[uuid.UUID] = []
     for r in rows:
-        last = await SealEvent.select(SealEvent.reason).where(
-            (SealEvent.tenant_id == tenant_id) & (SealEvent.seal_id == r["id"])
-        ).order_by(SealEvent.at, ascending=False).first().run()
+        last = (
+            await SealEvent.select(SealEvent.reason)
+            .where((SealEvent.tenant_id == tenant_id) & (SealEvent.seal_id == r["id"]))
+            .order_by(SealEvent.at, ascending=False)
+            .first()
+            .run()
+        )
         if last is None or last["reason"] != suspended_by_mold:
             continue
         reason = _mold_reason(seal_code, "reactivated")
         async with service.db.transaction():
-            moved = await Seal.update({Seal.status: "active"}).where(
-                (Seal.tenant_id == tenant_id) & (Seal.id == r["id"])
-                & (Seal.status == "suspended")).returning(Seal.id).run()
+            moved = (
+                await Seal.update({Seal.status: "active"})
+                .where(
+                    (Seal.tenant_id == tenant_id)
+                    & (Seal.id == r["id"])
+                    & (Seal.status == "suspended")
+                )
+                .returning(Seal.id)
+                .run()
+            )
             if not moved:
                 continue
-            await SealEvent(id=uuid.uuid4(), tenant_id=tenant_id, seal_id=r["id"],
-                            from_status="suspended", to_status="active",
-                            actor_account_id=None, reason=reason).save().run()
+            await (
+                SealEvent(
+                    id=uuid.uuid4(),
+                    tenant_id=tenant_id,
+                    seal_id=r["id"],
+                    from_status="suspended",
+                    to_status="active",
+                    actor_account_id=None,
+                    reason=reason,
+                )
+                .save()
+                .run()
+            )
         resumed.append(r["id"])
-        await service.events.record(tenant_id, "seal.reactivated",
-                                    {"seal": str(r["id"]), "reason": reason})
-        await tell_owner(tenant_id, r["id"], r["owner_account_id"], "mold-reactivated",
-                         f"您的印章「{r['name']}」已恢复使用：{reason}", channel)
+        await service.events.record(
+            tenant_id, "seal.reactivated", {"seal": str(r["id"]), "reason": reason}
+        )
+        await tell_owner(
+            tenant_id,
+            r["id"],
+            r["owner_account_id"],
+            "mold-reactivated",
+            f"您的印章「{r['name']}」已恢复使用：{reason}",
+            channel,
+        )
     return resumed

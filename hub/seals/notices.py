@@ -29,14 +29,25 @@ class OwnerChannel(Protocol):
 
 
 async def tell_owner(
-    tenant_id: uuid.UUID, seal_id: uuid.UUID, account_id: uuid.UUID | None, kind: str,
-    message: str, channel: OwnerChannel | None = None,
+    tenant_id: uuid.UUID,
+    seal_id: uuid.UUID,
+    account_id: uuid.UUID | None,
+    kind: str,
+    message: str,
+    channel: OwnerChannel | None = None,
 ) -> bool:
     """Record the notice (and send it); False when this once-only notice was already sent."""
-    row = SealNotice(id=uuid.uuid4(), tenant_id=tenant_id, seal_id=seal_id,
-                     account_id=account_id, kind=kind, message=message[:1000])
-    inserted = await SealNotice.insert(row).on_conflict(action="DO NOTHING").returning(
-        SealNotice.id).run()
+    row = SealNotice(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        seal_id=seal_id,
+        account_id=account_id,
+        kind=kind,
+        message=message[:1000],
+    )
+    inserted = (
+        await SealNotice.insert(row).on_conflict(action="DO NOTHING").returning(SealNotice.id).run()
+    )
     if not inserted:
         return False
     metrics.seal_notice(kind)
@@ -46,13 +57,15 @@ async def tell_owner(
 
 
 async def notices_of(tenant_id: uuid.UUID, seal_id: uuid.UUID) -> list[dict[str, object]]:
-    return await SealNotice.select(SealNotice.kind, SealNotice.message, SealNotice.at).where(
-        (SealNotice.tenant_id == tenant_id) & (SealNotice.seal_id == seal_id)
-    ).order_by(SealNotice.at).run()
+    return (
+        await SealNotice.select(SealNotice.kind, SealNotice.message, SealNotice.at)
+        .where((SealNotice.tenant_id == tenant_id) & (SealNotice.seal_id == seal_id))
+        .order_by(SealNotice.at)
+        .run()
+    )
 
 
 # --- HTTP: the owner (or the bureau's staff) reads what the owner was told -------------
-
 
 
 class NoticeOut(msgspec.Struct):
@@ -65,11 +78,18 @@ class SealNoticeController(Controller):
     path = "/api/v1/seals"
     tags = ["seals"]  # noqa: RUF012
 
-    @get("/{seal_id:uuid}/notices", operation_id="listSealNotices",
-         summary="What the seal's owner was told: coming expiry, mold changes, resets",
-         responses=errors(401, 404))
-    async def notices(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                      seal_id: FromPath[uuid.UUID]) -> list[NoticeOut]:
+    @get(
+        "/{seal_id:uuid}/notices",
+        operation_id="listSealNotices",
+        summary="What the seal's owner was told: coming expiry, mold changes, resets",
+        responses=errors(401, 404),
+    )
+    async def notices(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        seal_id: FromPath[uuid.UUID],
+    ) -> list[NoticeOut]:
         await request.app.state.seals.get(principal, seal_id)  # 404 unless theirs (or staff)
         rows = await notices_of(principal.tenant_id, seal_id)
         return [NoticeOut(str(r["kind"]), str(r["message"]), r["at"]) for r in rows]  # type: ignore[arg-type]

@@ -15,8 +15,16 @@ from hub.vendors.tables import VendorRecord
 APP_CONFIG = AppConfig(
     app_name="seals",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[Seal, SealEvent, UseRequest, SignatureRecord, VendorRecord, SealNotice,
-                   JobLease, OtpCode],
+    table_classes=[
+        Seal,
+        SealEvent,
+        UseRequest,
+        SignatureRecord,
+        VendorRecord,
+        SealNotice,
+        JobLease,
+        OtpCode,
+    ],
     migration_dependencies=["tenants.piccolo_app"],
     commands=[],
 )

@@ -58,42 +58,89 @@ class PasswordResets:
         row = await self._own_seal(scope, seal_id)
         person = await self._person(scope.tenant_id, scope.account_id)
         mobile = await self.identity.reveal_mobile(scope.tenant_id, person)
-        sent = await self.otp.send(scope.tenant_id, "reset", mobile,
-                                   binding=seal_binding(row["id"]), client=client,
-                                   subject=str(scope.account_id))
+        sent = await self.otp.send(
+            scope.tenant_id,
+            "reset",
+            mobile,
+            binding=seal_binding(row["id"]),
+            client=client,
+            subject=str(scope.account_id),
+        )
         return CodeSent(sent.id, sent.mobile_masked, sent.expires_at)
 
-    async def reset_seal(self, scope: Any, seal_id: uuid.UUID, *, challenge_id: uuid.UUID,
-                         code: str, face_image: bytes, new_password: str) -> None:
+    async def reset_seal(
+        self,
+        scope: Any,
+        seal_id: uuid.UUID,
+        *,
+        challenge_id: uuid.UUID,
+        code: str,
+        face_image: bytes,
+        new_password: str,
+    ) -> None:
         row = await self._own_seal(scope, seal_id)
         person = await self._person(scope.tenant_id, scope.account_id)
         policy = await get_policy(scope.tenant_id)
         if len(new_password) < policy.password_min_length:
             raise ValidationFailed(
                 f"password must be at least {policy.password_min_length} characters",
-                field="new_password")
+                field="new_password",
+            )
         if new_password.isdigit() or new_password.isalpha():
             raise ValidationFailed("password must mix letters and digits", field="new_password")
         result = await self.identity.recheck_person(scope.tenant_id, person, face_image)
-        await self.otp.verify(scope.tenant_id, "reset", challenge_id, code,
-                              binding=seal_binding(row["id"]), subject=str(scope.account_id))
+        await self.otp.verify(
+            scope.tenant_id,
+            "reset",
+            challenge_id,
+            code,
+            binding=seal_binding(row["id"]),
+            subject=str(scope.account_id),
+        )
         now = datetime.now(UTC)
-        reason = (f"口令 reset after a fresh real-name check (face, {result.verifier} "
-                  f"{result.reference}) and an SMS code to the registered mobile")
+        reason = (
+            f"口令 reset after a fresh real-name check (face, {result.verifier} "
+            f"{result.reference}) and an SMS code to the registered mobile"
+        )
         async with self.seals.db.transaction():
-            await Seal.update({
-                Seal.password_hash: await hash_password(new_password),
-                Seal.password_changed_at: now, Seal.password_failures: 0,
-                Seal.password_locked_until: None,
-            }).where((Seal.tenant_id == scope.tenant_id) & (Seal.id == seal_id)).run()
-            await SealEvent(id=uuid.uuid4(), tenant_id=scope.tenant_id, seal_id=seal_id,
-                            from_status=row["status"], to_status=row["status"],
-                            actor_account_id=scope.account_id, reason=reason, at=now
-                            ).save().run()
-        await self.seals.events.record(scope.tenant_id, "seal.password_reset", {
-            "seal": str(seal_id), "verifier": result.verifier, "reference": result.reference})
-        await tell_owner(scope.tenant_id, seal_id, scope.account_id, "password-reset",
-                         f"您的印章「{row['name']}」的口令已在实名核验后重置。如非本人操作，请立即挂失。")
+            await (
+                Seal.update(
+                    {
+                        Seal.password_hash: await hash_password(new_password),
+                        Seal.password_changed_at: now,
+                        Seal.password_failures: 0,
+                        Seal.password_locked_until: None,
+                    }
+                )
+                .where((Seal.tenant_id == scope.tenant_id) & (Seal.id == seal_id))
+                .run()
+            )
+            await (
+                SealEvent(
+                    id=uuid.uuid4(),
+                    tenant_id=scope.tenant_id,
+                    seal_id=seal_id,
+                    from_status=row["status"],
+                    to_status=row["status"],
+                    actor_account_id=scope.account_id,
+                    reason=reason,
+                    at=now,
+                )
+                .save()
+                .run()
+            )
+        await self.seals.events.record(
+            scope.tenant_id,
+            "seal.password_reset",
+            {"seal": str(seal_id), "verifier": result.verifier, "reference": result.reference},
+        )
+        await tell_owner(
+            scope.tenant_id,
+            seal_id,
+            scope.account_id,
+            "password-reset",
+            f"您的印章「{row['name']}」的口令已在实名核验后重置。如非本人操作，请立即挂失。",
+        )
 
     # --- an account's password -------------------------------------------------------
 
@@ -103,28 +150,51 @@ class PasswordResets:
             return CodeSent(uuid.uuid4(), "***", datetime.now(UTC))
         tenant_id, account_id, person_id = found
         mobile = await self.identity.reveal_mobile(tenant_id, person_id)
-        sent = await self.otp.send(tenant_id, "reset", mobile, binding="account",
-                                   client=client, subject=str(account_id))
+        sent = await self.otp.send(
+            tenant_id, "reset", mobile, binding="account", client=client, subject=str(account_id)
+        )
         return CodeSent(sent.id, sent.mobile_masked, sent.expires_at)
 
-    async def reset_account(self, tenant_slug: str, username: str, *, challenge_id: uuid.UUID,
-                            code: str, face_image: bytes, new_password: str) -> None:
+    async def reset_account(
+        self,
+        tenant_slug: str,
+        username: str,
+        *,
+        challenge_id: uuid.UUID,
+        code: str,
+        face_image: bytes,
+        new_password: str,
+    ) -> None:
         found = await self._account(tenant_slug, username)
         if found is None:
             raise ValidationFailed("unknown code challenge", field="challenge_id")
         tenant_id, account_id, person_id = found
         check_account_password(new_password, await get_policy(tenant_id), "new_password")
         result = await self.identity.recheck_person(tenant_id, person_id, face_image)
-        await self.otp.verify(tenant_id, "reset", challenge_id, code, binding="account",
-                              subject=str(account_id))
-        await Account.update({
-            Account.password_hash: await hash_password(new_password),
-            Account.password_changed_at: datetime.now(UTC), Account.failed_logins: 0,
-            Account.locked_until: None,
-        }).where((Account.tenant_id == tenant_id) & (Account.id == account_id)).run()
-        await self.seals.events.record(tenant_id, "account.password_reset", {
-            "account": str(account_id), "verifier": result.verifier,
-            "reference": result.reference})
+        await self.otp.verify(
+            tenant_id, "reset", challenge_id, code, binding="account", subject=str(account_id)
+        )
+        await (
+            Account.update(
+                {
+                    Account.password_hash: await hash_password(new_password),
+                    Account.password_changed_at: datetime.now(UTC),
+                    Account.failed_logins: 0,
+                    Account.locked_until: None,
+                }
+            )
+            .where((Account.tenant_id == tenant_id) & (Account.id == account_id))
+            .run()
+        )
+        await self.seals.events.record(
+            tenant_id,
+            "account.password_reset",
+            {
+                "account": str(account_id),
+                "verifier": result.verifier,
+                "reference": result.reference,
+            },
+        )
 
     # --- internals ---------------------------------------------------------------------
 
@@ -135,24 +205,36 @@ class PasswordResets:
         return row
 
     async def _person(self, tenant_id: uuid.UUID, account_id: uuid.UUID) -> uuid.UUID:
-        row = await Person.select(Person.id).where(
-            (Person.tenant_id == tenant_id) & (Person.account_id == account_id)).first().run()
+        row = (
+            await Person.select(Person.id)
+            .where((Person.tenant_id == tenant_id) & (Person.account_id == account_id))
+            .first()
+            .run()
+        )
         if row is None:
             raise NotFound("no real-name registered person for this account")
         return row["id"]
 
-    async def _account(self, tenant_slug: str,
-                       username: str) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID] | None:
+    async def _account(
+        self, tenant_slug: str, username: str
+    ) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID] | None:
         tenant = await Tenant.select(Tenant.id).where(Tenant.slug == tenant_slug).first().run()
         if tenant is None:
             return None
-        account = await Account.select(Account.id).where(
-            (Account.tenant_id == tenant["id"]) & (Account.username == username)).first().run()
+        account = (
+            await Account.select(Account.id)
+            .where((Account.tenant_id == tenant["id"]) & (Account.username == username))
+            .first()
+            .run()
+        )
         if account is None:
             return None
-        person = await Person.select(Person.id).where(
-            (Person.tenant_id == tenant["id"]) & (Person.account_id == account["id"])
-        ).first().run()
+        person = (
+            await Person.select(Person.id)
+            .where((Person.tenant_id == tenant["id"]) & (Person.account_id == account["id"]))
+            .first()
+            .run()
+        )
         return None if person is None else (tenant["id"], account["id"], person["id"])
 
 
@@ -209,39 +291,79 @@ class PasswordResetController(Controller):
     path = "/api/v1"
     tags = ["password reset"]  # noqa: RUF012
 
-    @post("/seals/{seal_id:uuid}/password/reset-code", operation_id="sendSealResetCode",
-          summary="Forgotten 口令: send a code to the owner's registered mobile",
-          status_code=HTTP_202_ACCEPTED, guards=[requires(Role.PERSON, Role.ENTERPRISE_AGENT)],
-          responses=errors(401, 403, 404, 429, 503))
-    async def seal_code(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                        seal_id: FromPath[uuid.UUID]) -> CodeSentOut:
-        return _out(await password_resets(request.app.state).seal_code(
-            principal, seal_id, _client(request)))
+    @post(
+        "/seals/{seal_id:uuid}/password/reset-code",
+        operation_id="sendSealResetCode",
+        summary="Forgotten 口令: send a code to the owner's registered mobile",
+        status_code=HTTP_202_ACCEPTED,
+        guards=[requires(Role.PERSON, Role.ENTERPRISE_AGENT)],
+        responses=errors(401, 403, 404, 429, 503),
+    )
+    async def seal_code(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        seal_id: FromPath[uuid.UUID],
+    ) -> CodeSentOut:
+        return _out(
+            await password_resets(request.app.state).seal_code(principal, seal_id, _client(request))
+        )
 
-    @post("/seals/{seal_id:uuid}/password/reset", operation_id="resetSealPassword",
-          summary="Forgotten 口令: reset it with the SMS code and a fresh face check",
-          status_code=HTTP_204_NO_CONTENT,
-          guards=[requires(Role.PERSON, Role.ENTERPRISE_AGENT)],
-          responses=errors(401, 403, 404, 422))
-    async def reset_seal(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                         seal_id: FromPath[uuid.UUID], data: JSONBody[SealReset]) -> None:
+    @post(
+        "/seals/{seal_id:uuid}/password/reset",
+        operation_id="resetSealPassword",
+        summary="Forgotten 口令: reset it with the SMS code and a fresh face check",
+        status_code=HTTP_204_NO_CONTENT,
+        guards=[requires(Role.PERSON, Role.ENTERPRISE_AGENT)],
+        responses=errors(401, 403, 404, 422),
+    )
+    async def reset_seal(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        seal_id: FromPath[uuid.UUID],
+        data: JSONBody[SealReset],
+    ) -> None:
         await password_resets(request.app.state).reset_seal(
-            principal, seal_id, challenge_id=data.challenge_id, code=data.code,
-            face_image=_face(data.face_image), new_password=data.new_password)
+            principal,
+            seal_id,
+            challenge_id=data.challenge_id,
+            code=data.code,
+            face_image=_face(data.face_image),
+            new_password=data.new_password,
+        )
 
-    @post("/password-reset/code", operation_id="sendAccountResetCode",
-          summary="Forgotten account password: send a code to the registered mobile",
-          status_code=HTTP_202_ACCEPTED, responses=errors(422, 429, 503))
-    async def account_code(self, request: Request[Any, Any, Any],
-                           data: JSONBody[AccountCode]) -> CodeSentOut:
-        return _out(await password_resets(request.app.state).account_code(
-            data.tenant, data.username, _client(request)))
+    @post(
+        "/password-reset/code",
+        operation_id="sendAccountResetCode",
+        summary="Forgotten account password: send a code to the registered mobile",
+        status_code=HTTP_202_ACCEPTED,
+        responses=errors(422, 429, 503),
+    )
+    async def account_code(
+        self, request: Request[Any, Any, Any], data: JSONBody[AccountCode]
+    ) -> CodeSentOut:
+        return _out(
+            await password_resets(request.app.state).account_code(
+                data.tenant, data.username, _client(request)
+            )
+        )
 
-    @post("/password-reset", operation_id="resetAccountPassword",
-          summary="Forgotten account password: reset it with the code and a fresh face check",
-          status_code=HTTP_204_NO_CONTENT, responses=errors(403, 422))
-    async def reset_account(self, request: Request[Any, Any, Any],
-                            data: JSONBody[AccountReset]) -> None:
+    @post(
+        "/password-reset",
+        operation_id="resetAccountPassword",
+        summary="Forgotten account password: reset it with the code and a fresh face check",
+        status_code=HTTP_204_NO_CONTENT,
+        responses=errors(403, 422),
+    )
+    async def reset_account(
+        self, request: Request[Any, Any, Any], data: JSONBody[AccountReset]
+    ) -> None:
         await password_resets(request.app.state).reset_account(
-            data.tenant, data.username, challenge_id=data.challenge_id, code=data.code,
-            face_image=_face(data.face_image), new_password=data.new_password)
+            data.tenant,
+            data.username,
+            challenge_id=data.challenge_id,
+            code=data.code,
+            face_image=_face(data.face_image),
+            new_password=data.new_password,
+        )

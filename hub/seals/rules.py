@@ -84,8 +84,9 @@ def actor_kinds(roles: frozenset[str] | tuple[str, ...] | list[str], is_owner: b
     return kinds
 
 
-def may_take(action: str, roles: frozenset[str] | tuple[str, ...] | list[str],
-             is_owner: bool) -> bool:
+def may_take(
+    action: str, roles: frozenset[str] | tuple[str, ...] | list[str], is_owner: bool
+) -> bool:
     return bool(actor_kinds(roles, is_owner) & LIFECYCLE[action].actors)
 
 

@@ -81,8 +81,9 @@ class _MadeSeals:
     def __init__(self) -> None:
         self._bytes: OrderedDict[uuid.UUID, tuple[bytes, bytes]] = OrderedDict()
 
-    async def get(self, db: Database, tenant_id: uuid.UUID,
-                  seal_id: uuid.UUID) -> tuple[bytes | None, bytes | None]:
+    async def get(
+        self, db: Database, tenant_id: uuid.UUID, seal_id: uuid.UUID
+    ) -> tuple[bytes | None, bytes | None]:
         found = self._bytes.get(seal_id)
         if found is not None:
             self._bytes.move_to_end(seal_id)
@@ -262,10 +263,19 @@ class SealService:
             assert app.enterprise_id is not None
             policy = await self.policy_of(scope.tenant_id)
             face = await enterprise_face(
-                scope.tenant_id, app.enterprise_id, app.seal_type, seal_code=app.seal_code,
-                require_molds=policy.require_molds, size_mm=app.size_mm)
-            picture, size, height, mold_code = (face.picture, face.width_mm, face.height_mm,
-                                                face.mold_code)
+                scope.tenant_id,
+                app.enterprise_id,
+                app.seal_type,
+                seal_code=app.seal_code,
+                require_molds=policy.require_molds,
+                size_mm=app.size_mm,
+            )
+            picture, size, height, mold_code = (
+                face.picture,
+                face.width_mm,
+                face.height_mm,
+                face.mold_code,
+            )
             name = face.name
         else:
             size = app.size_mm or 20
@@ -486,8 +496,9 @@ class SealService:
         row = rows[0] if rows else None
         if row is None or row["owner_account_id"] != scope.account_id:
             raise NotFound("seal not found")
-        row["seal_der"], row["signer_cert"] = await self._made.get(self.db, scope.tenant_id,
-                                                                   seal_id)
+        row["seal_der"], row["signer_cert"] = await self._made.get(
+            self.db, scope.tenant_id, seal_id
+        )
         return row
 
     async def check_password(
@@ -679,7 +690,12 @@ class SealService:
                 & (Seal.status == current)
             )
             await self._event(
-                scope.tenant_id, seal_id, current, step.target, scope.account_id, reason,
+                scope.tenant_id,
+                seal_id,
+                current,
+                step.target,
+                scope.account_id,
+                reason,
                 actor_role=actor_role,
             )
 
@@ -711,15 +727,21 @@ class SealService:
         if row["status"] not in rules.make_sources(row["seal_type"]):
             raise Conflict(f"a seal in status '{row['status']}' cannot be made")
         mold_code = row.get("mold_code") or (
-            await self._bound_mold(scope.tenant_id, request.picture) if official else None)
+            await self._bound_mold(scope.tenant_id, request.picture) if official else None
+        )
         last: VendorError | None = None
         for vendor in candidates:
             try:
                 made = await self.vendors.call(vendor.name, "make_seal", vendor.make_seal(request))
                 self._check_made(vendor.name, request, made.seal_der, made.signer_cert)
                 if mold_code is not None:
-                    await self._check_mold(scope, vendor.name, made.seal_der, mold_code,
-                                           request.picture if row.get("mold_code") else None)
+                    await self._check_mold(
+                        scope,
+                        vendor.name,
+                        made.seal_der,
+                        mold_code,
+                        request.picture if row.get("mold_code") else None,
+                    )
             except VendorError as exc:
                 last = exc
                 continue
@@ -776,19 +798,31 @@ class SealService:
                 }
             ).where((Seal.tenant_id == scope.tenant_id) & (Seal.id == row["id"]))
             await self._event(
-                scope.tenant_id, row["id"], row["status"], row["status"], scope.account_id,
+                scope.tenant_id,
+                row["id"],
+                row["status"],
+                row["status"],
+                scope.account_id,
                 f"making failed at vendor {vendor or '-'}: {error.detail}",
             )
         metrics.seal_make_failed(scope.tenant_slug, vendor or "none")
 
-    async def _check_mold(self, scope: Scope, vendor: str, seal_der: bytes, seal_code: str,
-                          picture: bytes | None = None) -> None:
+    async def _check_mold(
+        self,
+        scope: Scope,
+        vendor: str,
+        seal_der: bytes,
+        seal_code: str,
+        picture: bytes | None = None,
+    ) -> None:
         """同模同轨: a vendor's seal must show the registered mold, or it is refused; a
         seal applied for from a mold carries the mold's image byte for byte."""
         if picture is not None and parse_seal(seal_der).picture != picture:
             raise VendorBadAnswer(
                 f"vendor {vendor} returned a seal whose picture is not the registered mold's "
-                "image byte for byte", vendor=vendor)
+                "image byte for byte",
+                vendor=vendor,
+            )
         try:
             await MoldRegistry(self.db).check_seal(scope.tenant_id, seal_der, seal_code=seal_code)
         except PolicyDenied as exc:
@@ -862,4 +896,3 @@ async def system_scope(tenant_id: uuid.UUID) -> SystemScope:
 
     row = await Tenant.select(Tenant.slug).where(Tenant.id == tenant_id).first().run()
     return SystemScope(tenant_id, str(row["slug"]) if row else "")
-

@@ -31,8 +31,7 @@ async def seals_active(tenant_id: uuid.UUID) -> int:
 
 
 async def seals_expired(tenant_id: uuid.UUID) -> int:
-    return int(await Seal.count().where((Seal.tenant_id == tenant_id)
-                                        & (Seal.status == "expired")))
+    return int(await Seal.count().where((Seal.tenant_id == tenant_id) & (Seal.status == "expired")))
 
 
 def register_counters() -> None:

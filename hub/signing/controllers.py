@@ -181,9 +181,7 @@ class UseRequestController(Controller):
         principal: CurrentPrincipal,
         request_id: FromPath[uuid.UUID],
     ) -> UseRequestOut:
-        return _use_out(
-            await signing.get_use_request(principal, request_id)
-        )
+        return _use_out(await signing.get_use_request(principal, request_id))
 
     @post(
         "/{request_id:uuid}/approve",
@@ -200,9 +198,7 @@ class UseRequestController(Controller):
         request_id: FromPath[uuid.UUID],
         data: JSONBody[Decision],
     ) -> UseRequestOut:
-        row = await signing.decide_use(
-            principal, request_id, approve=True, reason=data.reason
-        )
+        row = await signing.decide_use(principal, request_id, approve=True, reason=data.reason)
         return _use_out(row)
 
     @post(
@@ -220,9 +216,7 @@ class UseRequestController(Controller):
         request_id: FromPath[uuid.UUID],
         data: JSONBody[Decision],
     ) -> UseRequestOut:
-        row = await signing.decide_use(
-            principal, request_id, approve=False, reason=data.reason
-        )
+        row = await signing.decide_use(principal, request_id, approve=False, reason=data.reason)
         return _use_out(row)
 
 

@@ -39,8 +39,9 @@ def intent_binding(seal_id: uuid.UUID, document_sm3_hex: str) -> str:
 class OwnerSms:
     """Texts to a seal's owner at the mobile registered with their real-name check."""
 
-    def __init__(self, gateway: SmsGateway, identity: IdentityService, *,
-                 mobile_ttl_seconds: float = 300.0) -> None:
+    def __init__(
+        self, gateway: SmsGateway, identity: IdentityService, *, mobile_ttl_seconds: float = 300.0
+    ) -> None:
         self.gateway = gateway
         self.identity = identity
         self._pending: set[asyncio.Task[None]] = set()
@@ -51,9 +52,12 @@ class OwnerSms:
 
     async def mobile_of(self, tenant_id: uuid.UUID, account_id: uuid.UUID) -> str:
         async def load() -> str:
-            row = await Person.select(Person.id).where(
-                (Person.tenant_id == tenant_id) & (Person.account_id == account_id)
-            ).first().run()
+            row = (
+                await Person.select(Person.id)
+                .where((Person.tenant_id == tenant_id) & (Person.account_id == account_id))
+                .first()
+                .run()
+            )
             if row is None:
                 raise NotFound("no real-name registered person for this account")
             return await self.identity.reveal_mobile(tenant_id, row["id"])
@@ -69,13 +73,16 @@ class OwnerSms:
         except Exception as exc:  # the notice is recorded; the text is best effort
             log.warning("seal notice SMS not sent: %s", type(exc).__name__)
 
-    def tell_later(self, tenant_id: uuid.UUID, account_id: uuid.UUID, template: str,
-                   params: dict[str, str]) -> None:
+    def tell_later(
+        self, tenant_id: uuid.UUID, account_id: uuid.UUID, template: str, params: dict[str, str]
+    ) -> None:
         """Send off the signing path (a slow provider never slows a signature down)."""
+
         async def send() -> None:
             try:
-                await self.gateway.send(await self.mobile_of(tenant_id, account_id), template,
-                                        params)
+                await self.gateway.send(
+                    await self.mobile_of(tenant_id, account_id), template, params
+                )
             except Exception as exc:
                 log.warning("seal use SMS not sent: %s", type(exc).__name__)
 
@@ -91,46 +98,64 @@ class OwnerSms:
 class IntentCheck:
     """The `before_signing` check and the code sender of 意愿认证."""
 
-    def __init__(self, seals: SealService, otp: OtpService, owner: OwnerSms,
-                 policy_of: PolicyLookup) -> None:
+    def __init__(
+        self, seals: SealService, otp: OtpService, owner: OwnerSms, policy_of: PolicyLookup
+    ) -> None:
         self.seals = seals
         self.otp = otp
         self.owner = owner
         self.policy_of = policy_of
 
-    async def send_code(self, scope: Any, seal_id: uuid.UUID, document_sm3_hex: str,
-                        client: str) -> tuple[uuid.UUID, str, datetime]:
-        if len(document_sm3_hex) != 64 or any(c not in "0123456789abcdefABCDEF"
-                                              for c in document_sm3_hex):
+    async def send_code(
+        self, scope: Any, seal_id: uuid.UUID, document_sm3_hex: str, client: str
+    ) -> tuple[uuid.UUID, str, datetime]:
+        if len(document_sm3_hex) != 64 or any(
+            c not in "0123456789abcdefABCDEF" for c in document_sm3_hex
+        ):
             raise ValidationFailed("document_sm3 must be 64 hex digits", field="document_sm3")
         seal = await self.seals.get(scope, seal_id)
         if seal["owner_account_id"] != scope.account_id:
             raise NotFound("seal not found")
         mobile = await self.owner.mobile_of(scope.tenant_id, scope.account_id)
-        sent = await self.otp.send(scope.tenant_id, "intent", mobile, client=client,
-                                   binding=intent_binding(seal_id, document_sm3_hex),
-                                   subject=str(scope.account_id))
+        sent = await self.otp.send(
+            scope.tenant_id,
+            "intent",
+            mobile,
+            client=client,
+            binding=intent_binding(seal_id, document_sm3_hex),
+            subject=str(scope.account_id),
+        )
         return sent.id, sent.mobile_masked, sent.expires_at
 
     async def __call__(self, scope: Any, cmd: Any) -> None:
         if not (await self.policy_of(scope.tenant_id)).intent_sms:
             return
         # A retry of a signing already made replays it; its code was spent by the first.
-        if await SignatureRecord.exists().where(
-            (SignatureRecord.tenant_id == scope.tenant_id)
-            & (SignatureRecord.account_id == scope.account_id)
-            & (SignatureRecord.idempotency_key == cmd.idempotency_key.strip())
-        ).run():
+        if (
+            await SignatureRecord.exists()
+            .where(
+                (SignatureRecord.tenant_id == scope.tenant_id)
+                & (SignatureRecord.account_id == scope.account_id)
+                & (SignatureRecord.idempotency_key == cmd.idempotency_key.strip())
+            )
+            .run()
+        ):
             return
         if cmd.intent_challenge_id is None or not cmd.intent_code:
             raise PolicyDenied(
                 "this tenant confirms each signing by SMS (意愿认证): ask for a code with "
                 "POST /api/v1/signatures/intent-code, then sign with intent_challenge_id "
-                "and intent_code", field="intent_code")
-        await self.otp.verify(scope.tenant_id, "intent", cmd.intent_challenge_id,
-                              cmd.intent_code,
-                              binding=intent_binding(cmd.seal_id, cmd.request_sm3.hex()),
-                              subject=str(scope.account_id))
+                "and intent_code",
+                field="intent_code",
+            )
+        await self.otp.verify(
+            scope.tenant_id,
+            "intent",
+            cmd.intent_challenge_id,
+            cmd.intent_code,
+            binding=intent_binding(cmd.seal_id, cmd.request_sm3.hex()),
+            subject=str(scope.account_id),
+        )
 
 
 class IntentCodeRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -148,14 +173,23 @@ class IntentController(Controller):
     path = "/api/v1/signatures"
     tags = ["signing"]  # noqa: RUF012
 
-    @post("/intent-code", operation_id="sendIntentCode",
-          summary="意愿认证: send the seal owner an SMS code bound to this document",
-          status_code=HTTP_202_ACCEPTED, guards=[requires(Role.PERSON, Role.ENTERPRISE_AGENT)],
-          responses=errors(401, 403, 404, 422, 429, 503))
-    async def send(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                   data: JSONBody[IntentCodeRequest]) -> IntentCodeOut:
+    @post(
+        "/intent-code",
+        operation_id="sendIntentCode",
+        summary="意愿认证: send the seal owner an SMS code bound to this document",
+        status_code=HTTP_202_ACCEPTED,
+        guards=[requires(Role.PERSON, Role.ENTERPRISE_AGENT)],
+        responses=errors(401, 403, 404, 422, 429, 503),
+    )
+    async def send(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        data: JSONBody[IntentCodeRequest],
+    ) -> IntentCodeOut:
         check: IntentCheck = request.app.state.intent
         client = request.client.host if request.client else ""
-        challenge, masked, expires = await check.send_code(principal, data.seal_id,
-                                                           data.document_sm3, client)
+        challenge, masked, expires = await check.send_code(
+            principal, data.seal_id, data.document_sm3, client
+        )
         return IntentCodeOut(challenge, masked, expires)

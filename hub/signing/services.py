@@ -168,9 +168,7 @@ class SigningService:
         self.after_signing: list[Callable[[SignatureMade], Awaitable[None]]] = []
         # The hub's verification context per tenant (hub.trust, installed by its
         # lifespan): a signature's report is judged as the public verifier judges it.
-        self.verification_context: Callable[[uuid.UUID], Awaitable[ValidationContext]] | None = (
-            None
-        )
+        self.verification_context: Callable[[uuid.UUID], Awaitable[ValidationContext]] | None = None
         # Checks after the password and before anything is reserved (hub.signing.intent).
         self.before_signing: list[Callable[[Scope, SignCommand], Awaitable[None]]] = []
 
@@ -264,8 +262,7 @@ class SigningService:
                 "document_sm3": row["document_sm3"],
                 # Who asked, who decided and why, as pseudonyms and a commitment
                 # (hub.evidence.who): the leaf holds no personal data.
-                "requester_hash": account_pseudonym(scope.tenant_id,
-                                                    row["requester_account_id"]),
+                "requester_hash": account_pseudonym(scope.tenant_id, row["requester_account_id"]),
                 "decided_by_hash": account_pseudonym(scope.tenant_id, scope.account_id),
                 "purpose_sm3": purpose_commitment(request_id, row["purpose"]),
             },
@@ -402,7 +399,9 @@ class SigningService:
             # its last field.
             token = await self.tsa.for_tenant(scope.tenant_slug).timestamp(result.signature)
             signature_der = assemble_signature_v4(
-                tbs_sign=tbs, signer_cert=result.signer_cert, signature=result.signature,
+                tbs_sign=tbs,
+                signer_cert=result.signer_cert,
+                signature=result.signature,
                 time_stamp=token,
             )
         signed_at = now
@@ -596,7 +595,8 @@ class SigningService:
             signed_at=row["signed_at"],
             replayed=True,
             report=verify_signature(
-                der, document_digest=bytes.fromhex(row["document_sm3"]),
+                der,
+                document_digest=bytes.fromhex(row["document_sm3"]),
                 context=await self._context(scope.tenant_id, row["signed_at"]),
             ).to_dict(),
         )
@@ -642,7 +642,8 @@ def _approval_fields(tenant_id: uuid.UUID, approval: dict[str, Any]) -> dict[str
     return {
         "use_request": str(approval["id"]),
         "approver_hash": account_pseudonym(tenant_id, approval["decided_by"])
-        if approval["decided_by"] else None,
+        if approval["decided_by"]
+        else None,
         "purpose_sm3": purpose_commitment(approval["id"], approval["purpose"]),
     }
 

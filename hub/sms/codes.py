@@ -42,8 +42,16 @@ class Challenge:
 
 
 class OtpService:
-    def __init__(self, gateway: SmsGateway, master_key: bytes, *, ttl_seconds: int = 300,
-                 max_attempts: int = 5, per_number: int = 5, per_client: int = 20) -> None:
+    def __init__(
+        self,
+        gateway: SmsGateway,
+        master_key: bytes,
+        *,
+        ttl_seconds: int = 300,
+        max_attempts: int = 5,
+        per_number: int = 5,
+        per_client: int = 20,
+    ) -> None:
         self.gateway = gateway
         self._key = hmac.new(master_key or b"\0" * 16, b"sealhub otp v1", "sm3").digest()
         self.ttl = ttl_seconds
@@ -58,45 +66,85 @@ class OtpService:
     def _number_tag(self, mobile: str) -> str:
         return hmac.new(self._key, b"number|" + mobile.encode(), "sm3").hexdigest()
 
-    async def send(self, tenant_id: uuid.UUID, purpose: str, mobile: str, *,
-                   binding: str = "", client: str = "", subject: str = "") -> Challenge:
+    async def send(
+        self,
+        tenant_id: uuid.UUID,
+        purpose: str,
+        mobile: str,
+        *,
+        binding: str = "",
+        client: str = "",
+        subject: str = "",
+    ) -> Challenge:
         """Send a fresh code to `mobile` for `purpose`, bound to `binding` (a document
         digest for intent, the seal for a reset); returns the challenge to answer."""
         if purpose not in PURPOSES:
-            raise ValidationFailed(f"purpose must be one of {', '.join(PURPOSES)}",
-                                   field="purpose")
+            raise ValidationFailed(f"purpose must be one of {', '.join(PURPOSES)}", field="purpose")
         now = datetime.now(UTC)
         hour = now - timedelta(hours=1)
         number = self._number_tag(mobile)
-        sent_to_number = await OtpCode.count().where(
-            (OtpCode.number_tag == number) & (OtpCode.created_at > hour)).run()
+        sent_to_number = (
+            await OtpCode.count()
+            .where((OtpCode.number_tag == number) & (OtpCode.created_at > hour))
+            .run()
+        )
         if sent_to_number >= self.per_number:
-            raise TooManyRequests("too many codes sent to this number; try again later",
-                                  retry_after=3600)
+            raise TooManyRequests(
+                "too many codes sent to this number; try again later", retry_after=3600
+            )
         if client:
-            sent_to_client = await OtpCode.count().where(
-                (OtpCode.client == client[:64]) & (OtpCode.created_at > hour)).run()
+            sent_to_client = (
+                await OtpCode.count()
+                .where((OtpCode.client == client[:64]) & (OtpCode.created_at > hour))
+                .run()
+            )
             if sent_to_client >= self.per_client:
-                raise TooManyRequests("too many codes asked for from this client",
-                                      retry_after=3600)
+                raise TooManyRequests("too many codes asked for from this client", retry_after=3600)
         challenge = uuid.uuid4()
         code = f"{secrets.randbelow(1_000_000):06d}"
         expires = now + timedelta(seconds=self.ttl)
-        await OtpCode.insert(OtpCode(
-            id=challenge, tenant_id=tenant_id, purpose=purpose, subject=subject[:64],
-            number_tag=number, client=client[:64], code_hash=self._hash(challenge, code, binding),
-            expires_at=expires, created_at=now)).run()
-        await self.gateway.send(mobile, "otp", {"code": code, "minutes": str(self.ttl // 60),
-                                                "purpose": PURPOSES[purpose]})
+        await OtpCode.insert(
+            OtpCode(
+                id=challenge,
+                tenant_id=tenant_id,
+                purpose=purpose,
+                subject=subject[:64],
+                number_tag=number,
+                client=client[:64],
+                code_hash=self._hash(challenge, code, binding),
+                expires_at=expires,
+                created_at=now,
+            )
+        ).run()
+        await self.gateway.send(
+            mobile,
+            "otp",
+            {"code": code, "minutes": str(self.ttl // 60), "purpose": PURPOSES[purpose]},
+        )
         return Challenge(challenge, expires, mobile[:3] + "****" + mobile[-4:])
 
-    async def verify(self, tenant_id: uuid.UUID, purpose: str, challenge: uuid.UUID,
-                     code: str, *, binding: str = "", subject: str = "") -> None:
+    async def verify(
+        self,
+        tenant_id: uuid.UUID,
+        purpose: str,
+        challenge: uuid.UUID,
+        code: str,
+        *,
+        binding: str = "",
+        subject: str = "",
+    ) -> None:
         """Raise unless `code` answers `challenge` (same purpose, binding, subject), in
         time, for the first time."""
-        row = await OtpCode.select().where(
-            (OtpCode.tenant_id == tenant_id) & (OtpCode.id == challenge)
-            & (OtpCode.purpose == purpose)).first().run()
+        row = (
+            await OtpCode.select()
+            .where(
+                (OtpCode.tenant_id == tenant_id)
+                & (OtpCode.id == challenge)
+                & (OtpCode.purpose == purpose)
+            )
+            .first()
+            .run()
+        )
         if row is None or (subject and row["subject"] != subject[:64]):
             raise ValidationFailed("unknown code challenge", field="challenge_id")
         if row["used_at"] is not None:
@@ -107,12 +155,19 @@ class OtpService:
             raise Forbidden("too many wrong codes: ask for a new one")
         expected = self._hash(challenge, code.strip(), binding)
         if not hmac.compare_digest(expected, row["code_hash"]):
-            await OtpCode.update({OtpCode.attempts: OtpCode.attempts + 1}).where(
-                OtpCode.id == challenge).run()
+            await (
+                OtpCode.update({OtpCode.attempts: OtpCode.attempts + 1})
+                .where(OtpCode.id == challenge)
+                .run()
+            )
             metrics.otp_wrong(purpose)
             raise ValidationFailed("wrong code", field="code")
-        used = await OtpCode.update({OtpCode.used_at: datetime.now(UTC)}).where(
-            (OtpCode.id == challenge) & OtpCode.used_at.is_null()).returning(OtpCode.id).run()
+        used = (
+            await OtpCode.update({OtpCode.used_at: datetime.now(UTC)})
+            .where((OtpCode.id == challenge) & OtpCode.used_at.is_null())
+            .returning(OtpCode.id)
+            .run()
+        )
         if not used:  # a concurrent answer on another replica won
             raise Forbidden("this code was used already: ask for a new one")
 

@@ -29,7 +29,7 @@ from hub.errors import SmsFailed, ValidationFailed
 DEFAULT_TEMPLATES: Mapping[str, str] = {
     "otp": "【电子印章】验证码 {code}，{minutes} 分钟内有效，用于{purpose}。请勿告诉他人。",
     "seal-used": "【电子印章】您的印章「{seal}」于 {at} 用于签署文件（摘要 {digest}）。"
-                 "如非本人操作，请立即挂失。",
+    "如非本人操作，请立即挂失。",
     "seal-notice": "【电子印章】{text}",
 }
 
@@ -54,22 +54,29 @@ def render(templates: Mapping[str, str], template: str, params: Mapping[str, str
     try:
         return templates[template].format_map(dict(params))
     except KeyError as exc:
-        raise ValidationFailed(f"no SMS template or parameter {exc.args[0]!r}",
-                               field="template") from None
+        raise ValidationFailed(
+            f"no SMS template or parameter {exc.args[0]!r}", field="template"
+        ) from None
 
 
 class SimulatedSms:
     """An in-memory SMS provider: `messages` holds what was sent, newest last (the last
     `keep` of them: a demo hub signing all day must not grow without bound)."""
 
-    def __init__(self, templates: Mapping[str, str] = DEFAULT_TEMPLATES, *,
-                 keep: int = 10_000) -> None:
+    def __init__(
+        self, templates: Mapping[str, str] = DEFAULT_TEMPLATES, *, keep: int = 10_000
+    ) -> None:
         self.templates = templates
         self.messages: deque[SentSms] = deque(maxlen=keep)
 
     async def send(self, to: str, template: str, params: Mapping[str, str]) -> str:
-        message = SentSms("sim-" + secrets.token_hex(6), to, template,
-                          render(self.templates, template, params), dict(params))
+        message = SentSms(
+            "sim-" + secrets.token_hex(6),
+            to,
+            template,
+            render(self.templates, template, params),
+            dict(params),
+        )
         self.messages.append(message)
         return message.id
 
@@ -80,8 +87,14 @@ class SimulatedSms:
 class HttpSmsGateway:
     """The bureau's SMS provider over HTTP (see the module doc for the wire format)."""
 
-    def __init__(self, client: httpx.AsyncClient, url: str, *, token: str = "",
-                 templates: Mapping[str, str] = DEFAULT_TEMPLATES) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        *,
+        token: str = "",
+        templates: Mapping[str, str] = DEFAULT_TEMPLATES,
+    ) -> None:
         self.client = client
         self.url = url
         self.token = token
@@ -91,8 +104,11 @@ class HttpSmsGateway:
         text = render(self.templates, template, params)
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:
-            r = await self.client.post(self.url, headers=headers, json={
-                "to": to, "template": template, "text": text, "params": dict(params)})
+            r = await self.client.post(
+                self.url,
+                headers=headers,
+                json={"to": to, "template": template, "text": text, "params": dict(params)},
+            )
         except httpx.HTTPError as exc:
             raise SmsFailed(f"the SMS gateway did not answer: {type(exc).__name__}") from exc
         if r.status_code // 100 != 2:
@@ -103,8 +119,14 @@ class HttpSmsGateway:
             raise SmsFailed("the SMS gateway answered without a message id") from exc
 
 
-def make_gateway(kind: str, *, client: httpx.AsyncClient | None, url: str, token: str,
-                 templates: Mapping[str, str]) -> SmsGateway:
+def make_gateway(
+    kind: str,
+    *,
+    client: httpx.AsyncClient | None,
+    url: str,
+    token: str,
+    templates: Mapping[str, str],
+) -> SmsGateway:
     if kind == "simulated":
         return SimulatedSms(templates)
     if kind == "http":

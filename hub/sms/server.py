@@ -35,9 +35,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._answer(401, {"error": "unauthorized"})
         try:
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
-            message = {"id": "http-" + secrets.token_hex(6), "to": str(body["to"]),
-                       "template": str(body["template"]), "text": str(body["text"]),
-                       "params": dict(body.get("params") or {})}
+            message = {
+                "id": "http-" + secrets.token_hex(6),
+                "to": str(body["to"]),
+                "template": str(body["template"]),
+                "text": str(body["text"]),
+                "params": dict(body.get("params") or {}),
+            }
         except (ValueError, KeyError, TypeError):
             return self._answer(400, {"error": "bad message"})
         with _LOCK:

@@ -32,8 +32,12 @@ async def _with_service(work: Callable[[Any, uuid.UUID | None], Awaitable[Any]],
         async def no_vendor(name: str) -> None:
             return None
 
-        service = TrustService(hub_ca=local.ca, hub_ca_name=HUB_CA_VENDOR,
-                               origin=settings.server.origin, vendor_certs=no_vendor)
+        service = TrustService(
+            hub_ca=local.ca,
+            hub_ca_name=HUB_CA_VENDOR,
+            origin=settings.server.origin,
+            vendor_certs=no_vendor,
+        )
         tenant_id = None
         if tenant:
             row = await Tenant.select(Tenant.id).where(Tenant.slug == tenant).first()
@@ -104,8 +108,11 @@ def add_trust_command(sub: argparse._SubParsersAction) -> None:
     trust_sub = trust.add_subparsers(dest="trust_command", required=True)
     add = trust_sub.add_parser("add", help="add a certificate (PEM/DER) or a CRL")
     add.add_argument("file")
-    add.add_argument("--kind", choices=["ca", "maker", "crl"],
-                     help="default: a CA certificate is a CA, any other one is pinned")
+    add.add_argument(
+        "--kind",
+        choices=["ca", "maker", "crl"],
+        help="default: a CA certificate is a CA, any other one is pinned",
+    )
     add.add_argument("--label", help="a note shown in lists and reports")
     add.add_argument("--tenant", help="tenant slug (default: hub-wide)")
     add.set_defaults(func=_add)

@@ -107,8 +107,13 @@ class TrustStoreController(Controller):
         )  # fmt: skip
         return TrustEntryOut(**row)
 
-    @delete("/{entry_id:uuid}", operation_id="removeTrustEntry", status_code=HTTP_204_NO_CONTENT,
-            responses=_problems(401, 403, 404), summary="Remove an entry of the caller's scope")
+    @delete(
+        "/{entry_id:uuid}",
+        operation_id="removeTrustEntry",
+        status_code=HTTP_204_NO_CONTENT,
+        responses=_problems(401, 403, 404),
+        summary="Remove an entry of the caller's scope",
+    )
     async def remove_entry(
         self,
         request: Request[Any, Any, Any],
@@ -141,16 +146,25 @@ class TrustPublicController(Controller):
         der = await _service(request).hub_ca_certificate(name.removesuffix(".cer"))
         return Response(der, media_type="application/pkix-cert")
 
-    @get("/crl/{name:str}", operation_id="getHubCrl", security=[], responses=_problems(404),
-         summary="The hub CA's signed SM2 CRL (DER), e.g. /api/v1/trust/crl/local.crl")
+    @get(
+        "/crl/{name:str}",
+        operation_id="getHubCrl",
+        security=[],
+        responses=_problems(404),
+        summary="The hub CA's signed SM2 CRL (DER), e.g. /api/v1/trust/crl/local.crl",
+    )
     async def crl(self, request: Request[Any, Any, Any], name: FromPath[str]) -> Response[bytes]:
         der = await _service(request).crl(name.removesuffix(".crl"))
         return Response(der, media_type="application/pkix-crl",
                         headers={"Cache-Control": "public, max-age=300"})  # fmt: skip
 
-    @get("/status-list", operation_id="getStatusList", security=[],
-         summary="The signed provider status list (admitted makers and vendors per tenant)",
-         responses={200: ResponseSpec(StatusListEnvelope, description="The signed list")})
+    @get(
+        "/status-list",
+        operation_id="getStatusList",
+        security=[],
+        summary="The signed provider status list (admitted makers and vendors per tenant)",
+        responses={200: ResponseSpec(StatusListEnvelope, description="The signed list")},
+    )
     async def status_list(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         return Response(await _service(request).status_list(), media_type="application/json")
 

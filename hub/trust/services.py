@@ -90,8 +90,10 @@ class TrustService:
             raise ValidationFailed(f"kind must be one of {', '.join(KINDS)}", field="kind")
         der, found_kind, subject = _classify(data, kind)
         digest = sm3(der).hex()
-        scope = TrustEntry.tenant_id.is_null() if tenant_id is None else (
-            TrustEntry.tenant_id == tenant_id
+        scope = (
+            TrustEntry.tenant_id.is_null()
+            if tenant_id is None
+            else (TrustEntry.tenant_id == tenant_id)
         )
         if await TrustEntry.exists().where(scope & (TrustEntry.sm3 == digest)):
             raise Conflict("this certificate or CRL is already in the trust store")
@@ -104,19 +106,25 @@ class TrustService:
         return _view(row.to_dict())
 
     async def entries(self, tenant_id: uuid.UUID | None) -> list[dict[str, Any]]:
-        scope = TrustEntry.tenant_id.is_null() if tenant_id is None else (
-            TrustEntry.tenant_id == tenant_id
+        scope = (
+            TrustEntry.tenant_id.is_null()
+            if tenant_id is None
+            else (TrustEntry.tenant_id == tenant_id)
         )
         rows = await TrustEntry.select().where(scope).order_by(TrustEntry.added_at)
         return [_view(r) for r in rows]
 
     async def remove(self, tenant_id: uuid.UUID | None, entry_id: uuid.UUID) -> None:
-        scope = TrustEntry.tenant_id.is_null() if tenant_id is None else (
-            TrustEntry.tenant_id == tenant_id
+        scope = (
+            TrustEntry.tenant_id.is_null()
+            if tenant_id is None
+            else (TrustEntry.tenant_id == tenant_id)
         )
         # Another scope's entry answers like a missing one: no existence oracle.
-        gone = await TrustEntry.delete().where(scope & (TrustEntry.id == entry_id)).returning(
-            TrustEntry.id
+        gone = (
+            await TrustEntry.delete()
+            .where(scope & (TrustEntry.id == entry_id))
+            .returning(TrustEntry.id)
         )
         if not gone:
             raise NotFound("no such trust store entry")
@@ -173,8 +181,10 @@ class TrustService:
                 continue
             event = when.get(r["id"])
             at = event["at"] if event else _now()
-            reason = "affiliation_changed" if event and "change" in event["reason"] else (
-                "cessation_of_operation"
+            reason = (
+                "affiliation_changed"
+                if event and "change" in event["reason"]
+                else ("cessation_of_operation")
             )
             out.append(Revoked(serial, at.astimezone(UTC), reason))
         return out
@@ -185,9 +195,11 @@ class TrustService:
         """The current signed list; a new one whenever admissions or tenants change."""
         events = await AdmissionEvent.count()
         tenants = await Tenant.count()
-        latest = await AdmissionEvent.select(AdmissionEvent.at).order_by(
-            AdmissionEvent.at, ascending=False
-        ).first()
+        latest = (
+            await AdmissionEvent.select(AdmissionEvent.at)
+            .order_by(AdmissionEvent.at, ascending=False)
+            .first()
+        )
         key = (events, tenants, str(latest["at"]) if latest else "")
         now = _now()
         if self._list is not None and self._list[0] == key and now < self._list[2]:
@@ -248,9 +260,7 @@ class TrustService:
         }
 
     async def _certs_of(self, vendor: str, registration: dict[str, Any] | None) -> VendorCerts:
-        declared = tuple(
-            bytes(c) for c in [(registration or {}).get("maker_ca_cert")] if c
-        )
+        declared = tuple(bytes(c) for c in [(registration or {}).get("maker_ca_cert")] if c)
         try:
             found = await self._vendor_certs(vendor)
         except Exception as exc:  # an unreachable vendor still gets its declared CA listed
@@ -286,8 +296,9 @@ class TrustService:
                 if row["kind"] == "crl":
                     crls.append(parse_crl(bytes(row["der"]), source))
                 else:
-                    anchors.append(TrustAnchor(Certificate.load(bytes(row["der"])),
-                                               row["kind"], source))
+                    anchors.append(
+                        TrustAnchor(Certificate.load(bytes(row["der"])), row["kind"], source)
+                    )
             except (CryptoError, FormatError):
                 continue  # checked when added; a row that no longer parses trusts nothing
         store = TrustStore(anchors, crls=crls).merged(listed_store)

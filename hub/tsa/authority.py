@@ -68,7 +68,10 @@ class HubTimeStampAuthority:
     name = "hub"
 
     def __init__(
-        self, keys: HubKeys, *, policies: Iterable[str] = (DEFAULT_POLICY,),
+        self,
+        keys: HubKeys,
+        *,
+        policies: Iterable[str] = (DEFAULT_POLICY,),
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.keys = keys
@@ -90,16 +93,18 @@ class HubTimeStampAuthority:
         except TimeStampRejected as exc:
             metrics.timestamp_issued("hub", "rejected")
             return rejection_reply(exc.fail_info, exc.text)
-        token = self._signer.issue(query, serial=self._serials.next(),
-                                   policy=self.default_policy, now=self._clock())
+        token = self._signer.issue(
+            query, serial=self._serials.next(), policy=self.default_policy, now=self._clock()
+        )
         metrics.timestamp_issued("hub", "granted")
         return granted_reply(token)
 
     def issue(self, message: bytes, *, nonce: int | None = None) -> bytes:
         # The hub's own request needs no encoding round trip: it is well-formed by making.
         query = TimeStampQuery(OID_SM3, sm3(message), None, nonce, True)
-        token = self._signer.issue(query, serial=self._serials.next(),
-                                   policy=self.default_policy, now=self._clock())
+        token = self._signer.issue(
+            query, serial=self._serials.next(), policy=self.default_policy, now=self._clock()
+        )
         metrics.timestamp_issued("hub", "granted")
         return token
 
@@ -109,16 +114,28 @@ class HubTimeStampAuthority:
 
 # --- the hub CA and the TSA key, sealed in vendor_record ---------------------------------
 
+
 def create_hub_keys(now: datetime | None = None, *, origin: str = "sealhub") -> HubKeys:
     start = (now or datetime.now(UTC)) - timedelta(days=1)  # tolerate verifier clock skew
     ca_key, tsa_key = SM2PrivateKey.generate(), SM2PrivateKey.generate()
     ca_name = Name(common_name=f"{origin} Hub Root CA", organization="SealHub")
-    ca = build_certificate(subject=ca_name, subject_key=ca_key.public_key, issuer=ca_name,
-                           issuer_key=ca_key, not_before=start, days=CA_DAYS, is_ca=True)
+    ca = build_certificate(
+        subject=ca_name,
+        subject_key=ca_key.public_key,
+        issuer=ca_name,
+        issuer_key=ca_key,
+        not_before=start,
+        days=CA_DAYS,
+        is_ca=True,
+    )
     tsa = build_certificate(
         subject=Name(common_name=f"{origin} Time-Stamping Authority", organization="SealHub"),
-        subject_key=tsa_key.public_key, issuer=ca, issuer_key=ca_key, not_before=start,
-        days=TSA_DAYS, extended_key_usage=("time_stamping",),
+        subject_key=tsa_key.public_key,
+        issuer=ca,
+        issuer_key=ca_key,
+        not_before=start,
+        days=TSA_DAYS,
+        extended_key_usage=("time_stamping",),
     )
     return HubKeys(ca, ca_key, tsa, tsa_key)
 
@@ -128,26 +145,29 @@ def seal_hub_keys(keys: HubKeys, master_key: bytes) -> bytes:
     record = {
         "wrapped_data_key": wrapped.hex(),
         "ca_cert": keys.ca_cert.der.hex(),
-        "ca_key": ks.seal_private_key(data_key, ks.HUB_SCOPE, keys.ca_key,
-                                      key_id="hub-ca").hex(),
+        "ca_key": ks.seal_private_key(data_key, ks.HUB_SCOPE, keys.ca_key, key_id="hub-ca").hex(),
         "tsa_cert": keys.tsa_cert.der.hex(),
-        "tsa_key": ks.seal_private_key(data_key, ks.HUB_SCOPE, keys.tsa_key,
-                                       key_id="hub-tsa").hex(),
+        "tsa_key": ks.seal_private_key(
+            data_key, ks.HUB_SCOPE, keys.tsa_key, key_id="hub-tsa"
+        ).hex(),
     }
     return json.dumps(record, sort_keys=True).encode()
 
 
 def open_hub_keys(blob: bytes, master_key: bytes) -> HubKeys:
     record = json.loads(blob)
-    data_key = ks.unwrap_data_key(master_key, ks.HUB_SCOPE,
-                                  bytes.fromhex(record["wrapped_data_key"]))
+    data_key = ks.unwrap_data_key(
+        master_key, ks.HUB_SCOPE, bytes.fromhex(record["wrapped_data_key"])
+    )
     return HubKeys(
         ca_cert=Certificate.load(bytes.fromhex(record["ca_cert"])),
-        ca_key=ks.open_private_key(data_key, ks.HUB_SCOPE, bytes.fromhex(record["ca_key"]),
-                                   key_id="hub-ca"),
+        ca_key=ks.open_private_key(
+            data_key, ks.HUB_SCOPE, bytes.fromhex(record["ca_key"]), key_id="hub-ca"
+        ),
         tsa_cert=Certificate.load(bytes.fromhex(record["tsa_cert"])),
-        tsa_key=ks.open_private_key(data_key, ks.HUB_SCOPE, bytes.fromhex(record["tsa_key"]),
-                                    key_id="hub-tsa"),
+        tsa_key=ks.open_private_key(
+            data_key, ks.HUB_SCOPE, bytes.fromhex(record["tsa_key"]), key_id="hub-tsa"
+        ),
     )
 
 

@@ -31,8 +31,14 @@ REPLY_TYPE = "application/timestamp-reply"
 class ExternalTimeStampAuthority:
     name = "external"
 
-    def __init__(self, urls: Sequence[str], client: httpx.AsyncClient, *,
-                 timeout: float = 5.0, policy: str | None = None) -> None:
+    def __init__(
+        self,
+        urls: Sequence[str],
+        client: httpx.AsyncClient,
+        *,
+        timeout: float = 5.0,
+        policy: str | None = None,
+    ) -> None:
         if not urls:
             raise ValueError("an external TSA needs at least one URL")
         self.urls = tuple(urls)
@@ -47,8 +53,9 @@ class ExternalTimeStampAuthority:
         for url in self.urls:
             started = time.perf_counter()
             try:
-                r = await self.client.post(url, content=query, timeout=self.timeout,
-                                           headers={"Content-Type": QUERY_TYPE})
+                r = await self.client.post(
+                    url, content=query, timeout=self.timeout, headers={"Content-Type": QUERY_TYPE}
+                )
                 if r.status_code != 200:
                     raise _Unusable(f"HTTP {r.status_code}")
                 token = token_from_reply(r.content)
@@ -68,8 +75,10 @@ class ExternalTimeStampAuthority:
             metrics.timestamp_issued("external", "granted")
             return token
         error = VendorTimeout if timed_out else VendorUnavailable
-        raise error(f"no time-stamping authority of {len(self.urls)} answered with a valid "
-                    "token", vendor="tsa")
+        raise error(
+            f"no time-stamping authority of {len(self.urls)} answered with a valid token",
+            vendor="tsa",
+        )
 
     def _failed(self, url: str, reason: str, started: float) -> None:
         metrics.tsa_request("failed", time.perf_counter() - started)
@@ -99,8 +108,9 @@ class TimeStampAuthorities:
     """Which TSA timestamps a tenant's signatures: the tenant's own external TSA when it
     names one (settings.tsa.tenant_urls), else the hub's."""
 
-    def __init__(self, hub: TimeStampAuthority,
-                 external: Mapping[str, TimeStampAuthority] | None = None) -> None:
+    def __init__(
+        self, hub: TimeStampAuthority, external: Mapping[str, TimeStampAuthority] | None = None
+    ) -> None:
         self.hub = hub
         self.external = dict(external or {})
 

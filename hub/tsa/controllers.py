@@ -27,32 +27,40 @@ class TimeStampController(Controller):
     security = []  # noqa: RUF012  (RFC 3161 over HTTP has no authentication of its own)
 
     @post(
-        "", operation_id="timeStamp", summary="RFC 3161 / GB/T 20520 time-stamp (SM2, SM3)",
+        "",
+        operation_id="timeStamp",
+        summary="RFC 3161 / GB/T 20520 time-stamp (SM2, SM3)",
         description=(
             "Body: DER TimeStampReq (`application/timestamp-query`), SM3 or SHA-256 imprint. "
             "Answer: DER TimeStampResp (`application/timestamp-reply`): granted with an SM2 "
             "token (ESS signing-certificate-v2, nonce echoed, accuracy 1 s), or a rejection "
             "with its failInfo."
         ),
-        status_code=200, request_max_body_size=MAX_QUERY,
+        status_code=200,
+        request_max_body_size=MAX_QUERY,
         responses={
             413: ResponseSpec(None, description="Body larger than 16 KiB"),
-            415: ResponseSpec(None, description="Content-Type is not "
-                                                "application/timestamp-query (problem+json)"),
+            415: ResponseSpec(
+                None, description="Content-Type is not application/timestamp-query (problem+json)"
+            ),
         },
     )
     async def time_stamp(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type != QUERY_TYPE:
-            raise UnsupportedMediaType(f"Content-Type must be {QUERY_TYPE}",
-                                       field="Content-Type")
+            raise UnsupportedMediaType(f"Content-Type must be {QUERY_TYPE}", field="Content-Type")
         reply = hub_tsa(request.app.state).respond(await request.body())
         return Response(reply, media_type=REPLY_TYPE)
 
-    @get("/certificate", operation_id="getTimeStampCertificate",
-         summary="The TSA certificate and the hub CA certificate (PEM)")
+    @get(
+        "/certificate",
+        operation_id="getTimeStampCertificate",
+        summary="The TSA certificate and the hub CA certificate (PEM)",
+    )
     async def certificate(self, request: Request[Any, Any, Any]) -> dict[str, str]:
         tsa = hub_tsa(request.app.state)
-        return {"tsa_certificate_pem": tsa.keys.tsa_cert.to_pem().decode(),
-                "ca_certificate_pem": tsa.keys.ca_cert.to_pem().decode(),
-                "policy": tsa.default_policy}
+        return {
+            "tsa_certificate_pem": tsa.keys.tsa_cert.to_pem().decode(),
+            "ca_certificate_pem": tsa.keys.ca_cert.to_pem().decode(),
+            "policy": tsa.default_policy,
+        }

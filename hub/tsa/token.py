@@ -59,8 +59,12 @@ class TimeStampQuery:
 
 
 def build_query(
-    message: bytes, *, hash_oid: str = OID_SM3, nonce: int | None = None,
-    policy: str | None = None, cert_req: bool = True,
+    message: bytes,
+    *,
+    hash_oid: str = OID_SM3,
+    nonce: int | None = None,
+    policy: str | None = None,
+    cert_req: bool = True,
 ) -> bytes:
     """DER TimeStampReq over `message` (SM3 by default)."""
     if hash_oid == OID_SM3:
@@ -73,8 +77,7 @@ def build_query(
         raise ValueError(f"unsupported imprint algorithm {hash_oid}")
     req: dict[str, object] = {
         "version": "v1",
-        "message_imprint": {"hash_algorithm": {"algorithm": hash_oid},
-                            "hashed_message": imprint},
+        "message_imprint": {"hash_algorithm": {"algorithm": hash_oid}, "hashed_message": imprint},
         "cert_req": cert_req,
     }
     if policy is not None:
@@ -162,8 +165,9 @@ class TimeStampSigner:
     (bench/tsa.py). The structures are the same ones asn1crypto parses in tests.
     """
 
-    def __init__(self, key: SM2PrivateKey, cert: Certificate,
-                 chain: tuple[Certificate, ...] = ()) -> None:
+    def __init__(
+        self, key: SM2PrivateKey, cert: Certificate, chain: tuple[Certificate, ...] = ()
+    ) -> None:
         self.key = key
         self.cert = cert
         self.chain = chain  # issuer certificates, sent when certReq is set
@@ -173,26 +177,48 @@ class TimeStampSigner:
             "serial_number": parsed.serial_number,
         }
         self._attr_content_type = cms.CMSAttribute(
-            {"type": "content_type", "values": ["tst_info"]}).dump()
-        self._attr_ess = cms.CMSAttribute({"type": "signing_certificate_v2", "values": [{
-            "certs": [{"hash_algorithm": {"algorithm": OID_SM3}, "cert_hash": sm3(cert.der),
-                       "issuer_serial": issuer_serial}]}]}).dump()
-        self._sid = cms.SignerIdentifier({"issuer_and_serial_number": {
-            "issuer": parsed.issuer, "serial_number": parsed.serial_number}}).dump()
+            {"type": "content_type", "values": ["tst_info"]}
+        ).dump()
+        self._attr_ess = cms.CMSAttribute(
+            {
+                "type": "signing_certificate_v2",
+                "values": [
+                    {
+                        "certs": [
+                            {
+                                "hash_algorithm": {"algorithm": OID_SM3},
+                                "cert_hash": sm3(cert.der),
+                                "issuer_serial": issuer_serial,
+                            }
+                        ]
+                    }
+                ],
+            }
+        ).dump()
+        self._sid = cms.SignerIdentifier(
+            {
+                "issuer_and_serial_number": {
+                    "issuer": parsed.issuer,
+                    "serial_number": parsed.serial_number,
+                }
+            }
+        ).dump()
         self._tsa_name = _tlv(0xA0, x509.GeneralName({"directory_name": parsed.subject}).dump())
         self._accuracy = tsp.Accuracy({"seconds": ACCURACY_SECONDS}).dump()
         self._certs_own = _tlv(0xA0, cert.der)
         self._certs_all = _tlv(0xA0, cert.der + b"".join(c.der for c in chain))
 
-    def issue(self, query: TimeStampQuery, *, serial: int, policy: str,
-              now: datetime | None = None) -> bytes:
+    def issue(
+        self, query: TimeStampQuery, *, serial: int, policy: str, now: datetime | None = None
+    ) -> bytes:
         """DER TimeStampToken (ContentInfo) for an accepted query."""
         gen_time = (now or datetime.now(UTC)).astimezone(UTC)
         tst_der = _sequence(
             b"\x02\x01\x01",  # version v1
             core.ObjectIdentifier(query.policy or policy).dump(),
-            _sequence(_sequence(core.ObjectIdentifier(query.hash_oid).dump()),
-                      _tlv(0x04, query.imprint)),
+            _sequence(
+                _sequence(core.ObjectIdentifier(query.hash_oid).dump()), _tlv(0x04, query.imprint)
+            ),
             _integer(serial),
             _tlv(0x18, gen_time.strftime("%Y%m%d%H%M%SZ").encode()),
             self._accuracy,
@@ -206,7 +232,11 @@ class TimeStampSigner:
         # in the SignerInfo they are [0] IMPLICIT.
         signature = self.key.sign(_tlv(0x31, attrs))
         signer_info = _sequence(
-            b"\x02\x01\x01", self._sid, _SM3_ALG, _tlv(0xA0, attrs), _SM2_SM3_ALG,
+            b"\x02\x01\x01",
+            self._sid,
+            _SM3_ALG,
+            _tlv(0xA0, attrs),
+            _SM2_SM3_ALG,
             _tlv(0x04, signature),
         )
         signed_data = _sequence(
@@ -226,11 +256,15 @@ def granted_reply(token: bytes) -> bytes:
 
 
 def rejection_reply(fail_info: str, text: str) -> bytes:
-    return _sequence(tsp.PKIStatusInfo({
-        "status": "rejection",
-        "status_string": [text[:200]],
-        "fail_info": {fail_info},
-    }).dump())
+    return _sequence(
+        tsp.PKIStatusInfo(
+            {
+                "status": "rejection",
+                "status_string": [text[:200]],
+                "fail_info": {fail_info},
+            }
+        ).dump()
+    )
 
 
 def read_reply(reply: bytes) -> tuple[str, set[str], str, bytes | None]:

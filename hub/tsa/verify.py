@@ -82,8 +82,9 @@ def check_timestamp_token(token_der: bytes, message: bytes) -> TimestampCheck:
         policy = tst["policy"].dotted
         imprint_oid = tst["message_imprint"]["hash_algorithm"]["algorithm"].dotted
         imprint = tst["message_imprint"]["hashed_message"].native
-        certificates = [c.chosen.dump() for c in (signed["certificates"] or [])
-                        if c.name == "certificate"]
+        certificates = [
+            c.chosen.dump() for c in (signed["certificates"] or []) if c.name == "certificate"
+        ]
         signer_infos = list(signed["signer_infos"])
     except Exception:
         problems.append("not a readable RFC 3161 time-stamp token (CMS SignedData/TSTInfo)")
@@ -119,8 +120,10 @@ def _signer_certificate(signer: cms.SignerInfo, certificates: list[bytes]) -> by
         except CryptoError:
             continue
         if sid.name == "issuer_and_serial_number":
-            if (cert.issuer_name_der == sid.chosen["issuer"].dump()
-                    and cert.serial_number == sid.chosen["serial_number"].native):
+            if (
+                cert.issuer_name_der == sid.chosen["issuer"].dump()
+                and cert.serial_number == sid.chosen["serial_number"].native
+            ):
                 return der
         elif sid.name == "subject_key_identifier":
             parsed = cert._asn1

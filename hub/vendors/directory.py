@@ -55,7 +55,8 @@ class VendorDirectory:
                 # The caller chose a vendor this tenant has not admitted: their mistake
                 # (4xx naming it), not the hub's or the vendor's (503).
                 raise ValidationFailed(
-                    f"vendor '{requested}' is not admitted for this tenant", field="vendor",
+                    f"vendor '{requested}' is not admitted for this tenant",
+                    field="vendor",
                     vendor=requested,
                 )
             return [self.get(requested)]

@@ -45,23 +45,44 @@ def add_verify_command(sub: argparse._SubParsersAction) -> None:
     )
     verify.add_argument("path", help="file to verify")
     verify.add_argument("--json", action="store_true", help="print one JSON object (UTF-8)")
-    verify.add_argument("--document", metavar="FILE",
-                        help="the signed file of a detached signature (its SM3 is checked)")
-    verify.add_argument("--trust", metavar="PATH", action="append", default=[],
-                        help="trusted certificates / CRLs: a PEM or DER file or a folder "
-                        "(repeatable)")
-    verify.add_argument("--status-list", metavar="FILE",
-                        help="a signed SealHub provider status list")
+    verify.add_argument(
+        "--document",
+        metavar="FILE",
+        help="the signed file of a detached signature (its SM3 is checked)",
+    )
+    verify.add_argument(
+        "--trust",
+        metavar="PATH",
+        action="append",
+        default=[],
+        help="trusted certificates / CRLs: a PEM or DER file or a folder (repeatable)",
+    )
+    verify.add_argument(
+        "--status-list", metavar="FILE", help="a signed SealHub provider status list"
+    )
     # Evidence packages: pin the log key and the witnesses (hub.evidence.package).
-    verify.add_argument("--log-key", help="the hub's log key to pin: a PEM file or a note "
-                        "verifier key <origin>+<key id>+<base64 SPKI>")
-    verify.add_argument("--witness-key", action="append", default=[],
-                        help="a pinned witness verifier key <name>+<key id>+<base64 SPKI>; "
-                        "repeatable")
-    verify.add_argument("--quorum", type=int, default=None,
-                        help="cosignatures needed from the pinned witnesses (default: all)")
-    verify.add_argument("--report", metavar="PDF",
-                        help="evidence packages: also write the readable PDF report (出证)")
+    verify.add_argument(
+        "--log-key",
+        help="the hub's log key to pin: a PEM file or a note "
+        "verifier key <origin>+<key id>+<base64 SPKI>",
+    )
+    verify.add_argument(
+        "--witness-key",
+        action="append",
+        default=[],
+        help="a pinned witness verifier key <name>+<key id>+<base64 SPKI>; repeatable",
+    )
+    verify.add_argument(
+        "--quorum",
+        type=int,
+        default=None,
+        help="cosignatures needed from the pinned witnesses (default: all)",
+    )
+    verify.add_argument(
+        "--report",
+        metavar="PDF",
+        help="evidence packages: also write the readable PDF report (出证)",
+    )
     verify.set_defaults(func=run_verify)
 
 
@@ -151,29 +172,40 @@ def _evidence_pins(
     key: SM2PublicKey | None = None
     if log_key is not None:
         path = Path(log_key)
-        key = (SM2PublicKey.from_pem(path.read_bytes()) if path.is_file()
-               else NoteVerifier.parse(log_key, KeyKind.LOG).key)
+        key = (
+            SM2PublicKey.from_pem(path.read_bytes())
+            if path.is_file()
+            else NoteVerifier.parse(log_key, KeyKind.LOG).key
+        )
     witnesses = [NoteVerifier.parse(v, KeyKind.WITNESS) for v in witness_keys]
     return key, witnesses, len(witnesses) if quorum is None else quorum
 
 
-def _verify_pinned_package(data: bytes, log_key: SM2PublicKey | None,
-                           witnesses: list[NoteVerifier], quorum: int, *,
-                           context: ValidationContext | None = None) -> Report:
+def _verify_pinned_package(
+    data: bytes,
+    log_key: SM2PublicKey | None,
+    witnesses: list[NoteVerifier],
+    quorum: int,
+    *,
+    context: ValidationContext | None = None,
+) -> Report:
     from hub.errors import FormatError
     from hub.evidence.package import verify_package
 
     try:
         obj = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise FormatError("--log-key, --witness-key and --quorum apply to evidence packages; "
-                          "this file is not one") from exc
-    return verify_package(obj, log_public_key=log_key, witness_keys=witnesses, quorum=quorum,
-                          context=context)
+        raise FormatError(
+            "--log-key, --witness-key and --quorum apply to evidence packages; this file is not one"
+        ) from exc
+    return verify_package(
+        obj, log_public_key=log_key, witness_keys=witnesses, quorum=quorum, context=context
+    )
 
 
-def _write_report(data: bytes, out: Path,
-                  pins: tuple[SM2PublicKey | None, list[NoteVerifier], int] | None) -> None:
+def _write_report(
+    data: bytes, out: Path, pins: tuple[SM2PublicKey | None, list[NoteVerifier], int] | None
+) -> None:
     from hub.documents.evidence_report import package_report_pdf
     from hub.errors import FormatError
 
@@ -183,6 +215,9 @@ def _write_report(data: bytes, out: Path,
         raise FormatError("--report is for evidence packages; this file is not one") from exc
     if not isinstance(obj, dict):
         raise FormatError("--report is for evidence packages; this file is not one")
-    kw = {} if pins is None else {"log_public_key": pins[0], "witness_keys": pins[1],
-                                  "quorum": pins[2]}
+    kw = (
+        {}
+        if pins is None
+        else {"log_public_key": pins[0], "witness_keys": pins[1], "quorum": pins[2]}
+    )
     out.write_bytes(package_report_pdf(obj, **kw))

@@ -64,6 +64,7 @@ class VerificationController(Controller):
     ) -> dict[str, Any]:
         content = await data.file.read()
         document = await data.document.read() if data.document is not None else None
-        report = await verify_upload(request.app.state, content, document=document,
-                                     tenant_slug=tenant)
+        report = await verify_upload(
+            request.app.state, content, document=document, tenant_slug=tenant
+        )
         return report.to_dict()

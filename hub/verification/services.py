@@ -136,7 +136,10 @@ def add_hub_record(report: Report, then: str, now: str) -> Report:
 
 
 async def verify_upload(
-    state: Any, content: bytes, *, document: bytes | None = None,
+    state: Any,
+    content: bytes,
+    *,
+    document: bytes | None = None,
     tenant_slug: str | None = None,
 ) -> Report:
     """What the public verification (API and portal) does with one upload: judge it with
@@ -151,8 +154,7 @@ async def verify_upload(
         context = context.with_proofs(record[0])
     # Verification is CPU work (SM2, SM3, inflating the zip): keep it off the event loop.
     report = await anyio.to_thread.run_sync(
-        lambda: verify_document(content, limits=settings.limits, context=context,
-                                document=document)
+        lambda: verify_document(content, limits=settings.limits, context=context, document=document)
     )
     if record is not None and report.kind == "signature":
         add_hub_record(report, record[1], record[2])

@@ -25,9 +25,11 @@ from hub.settings import Settings
 STATIC_DIR = Path(__file__).parent / "static"
 
 # No inline script or style anywhere; images may be data: (the camera preview's frame).
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-       "media-src 'self' blob:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-       "base-uri 'none'; object-src 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
 SECURITY_HEADERS = [
     ResponseHeader(name="Content-Security-Policy", value=CSP),
     ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
@@ -55,11 +57,13 @@ def _page_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
 
         _ = gettext_for(request)
         status = exc.status_code
-        message = _({
-            403: "The form expired or came from elsewhere. Go back, reload and try again.",
-            404: "Not found.",
-            413: "The file is too large.",
-        }.get(status, "Please check what you entered."))
+        message = _(
+            {
+                403: "The form expired or came from elsewhere. Go back, reload and try again.",
+                404: "Not found.",
+                413: "The file is too large.",
+            }.get(status, "Please check what you entered.")
+        )
         if isinstance(exc, NotAuthorizedException):
             message = _("Please log in.")
         elif isinstance(exc, PermissionDeniedException):
@@ -79,8 +83,14 @@ def portal_routes(settings: Settings) -> list[Any]:
 
     pages = Router(
         path="/",
-        route_handlers=[PublicPages, AccountPages, SealPages, SignPages, SignaturePages,
-                        CenterPages],
+        route_handlers=[
+            PublicPages,
+            AccountPages,
+            SealPages,
+            SignPages,
+            SignaturePages,
+            CenterPages,
+        ],
         middleware=[
             DefineMiddleware(PortalSessionMiddleware, settings=settings),
             DefineMiddleware(CSRFMiddleware, config=csrf_config(settings)),
@@ -90,7 +100,9 @@ def portal_routes(settings: Settings) -> list[Any]:
         include_in_schema=False,
     )
     assets = create_static_files_router(
-        path="/static/portal", directories=[STATIC_DIR], include_in_schema=False,
+        path="/static/portal",
+        directories=[STATIC_DIR],
+        include_in_schema=False,
         name="portal:static",
         cache_control=None,
     )

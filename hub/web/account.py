@@ -36,9 +36,14 @@ class AccountPages(Controller):
 
     @get("/login", name="portal:login")
     async def login_form(self, request: deps.AnyRequest) -> Response[str]:
-        return await render(request, "account/login.html", bureaus=await _bureaus(), errors={},
-                            form={"tenant": request.query_params.get("tenant", "")},
-                            next_page=_safe_next(request.query_params.get("next") or "/seals"))
+        return await render(
+            request,
+            "account/login.html",
+            bureaus=await _bureaus(),
+            errors={},
+            form={"tenant": request.query_params.get("tenant", "")},
+            next_page=_safe_next(request.query_params.get("next") or "/seals"),
+        )
 
     @post("/login", name="portal:login-post")
     async def login_post(self, request: deps.AnyRequest, data: UrlForm) -> Response[Any]:
@@ -48,9 +53,15 @@ class AccountPages(Controller):
             await login(request, form["tenant"], form["username"], str(data.get("password", "")))
         except SealHubError as exc:
             # One message for every wrong login, shown at the password (no account oracle).
-            return await render(request, "account/login.html", status_code=exc.status,
-                                bureaus=await _bureaus(), form=form, next_page=nxt,
-                                errors={"password": problem_text(request, exc)})
+            return await render(
+                request,
+                "account/login.html",
+                status_code=exc.status,
+                bureaus=await _bureaus(),
+                form=form,
+                next_page=nxt,
+                errors={"password": problem_text(request, exc)},
+            )
         return Redirect(nxt, status_code=303)
 
     @post("/logout", name="portal:logout")
@@ -60,8 +71,13 @@ class AccountPages(Controller):
 
     @get("/register", name="portal:register")
     async def register_form(self, request: deps.AnyRequest) -> Response[str]:
-        return await render(request, "account/register.html", bureaus=await _bureaus(),
-                            errors={}, form={"tenant": request.query_params.get("tenant", "")})
+        return await render(
+            request,
+            "account/register.html",
+            bureaus=await _bureaus(),
+            errors={},
+            form={"tenant": request.query_params.get("tenant", "")},
+        )
 
     @post("/register", name="portal:register-post")
     async def register(self, request: deps.AnyRequest, data: MultiForm) -> Response[Any]:
@@ -82,22 +98,34 @@ class AccountPages(Controller):
             try:
                 tenant_id = await tenant_services.tenant_for_registration(form["tenant"])
                 await deps.identity(request).register_person(
-                    tenant_id, name=form["name"], id_number=form["id_number"],
-                    mobile=form["mobile"], face_image=face_bytes, username=form["username"],
-                    password=password)
+                    tenant_id,
+                    name=form["name"],
+                    id_number=form["id_number"],
+                    mobile=form["mobile"],
+                    face_image=face_bytes,
+                    username=form["username"],
+                    password=password,
+                )
                 await login(request, form["tenant"], form["username"], password)
             except SealHubError as exc:
                 errors[field_of(exc) or "name"] = problem_text(request, exc)
             else:
                 return Redirect("/seals?welcome=1", status_code=303)
-        return await render(request, "account/register.html", status_code=422,
-                            bureaus=await _bureaus(), errors=errors, form=form)
+        return await render(
+            request,
+            "account/register.html",
+            status_code=422,
+            bureaus=await _bureaus(),
+            errors=errors,
+            form=form,
+        )
 
     @get("/enterprise/register", name="portal:enterprise")
     async def enterprise_form(self, request: deps.AnyRequest) -> Response[str]:
         await require_user(request)
-        return await render(request, "account/enterprise.html", errors={}, form={},
-                            me=await _me(request))
+        return await render(
+            request, "account/enterprise.html", errors={}, form={}, me=await _me(request)
+        )
 
     @post("/enterprise/register", name="portal:enterprise-post")
     async def enterprise(self, request: deps.AnyRequest, data: UrlForm) -> Response[Any]:
@@ -111,29 +139,37 @@ class AccountPages(Controller):
         try:
             if me is None:
                 raise ValidationFailed("no verified person for this account", field="agent")
-            rep = await identity.find_person_by_id_number(p.tenant_id,
-                                                          form["legal_rep_id_number"] or "-")
+            rep = await identity.find_person_by_id_number(
+                p.tenant_id, form["legal_rep_id_number"] or "-"
+            )
             if rep is None or rep.name != form["legal_rep_name"]:
                 raise ValidationFailed(
                     "the legal representative must be a person registered here",
-                    field="legal_representative")
+                    field="legal_representative",
+                )
             await identity.register_enterprise(
-                p.tenant_id, name=form["name"], credit_code=form["credit_code"],
-                legal_representative_id=rep.id, agent_person_id=me.id)
+                p.tenant_id,
+                name=form["name"],
+                credit_code=form["credit_code"],
+                legal_representative_id=rep.id,
+                agent_person_id=me.id,
+            )
         except SealHubError as exc:
             field = field_of(exc)
             if field in ("id_number", "legal_representative_id"):
                 field = "legal_representative"
             errors[field or "name"] = problem_text(request, exc)
-            return await render(request, "account/enterprise.html", status_code=422,
-                                errors=errors, form=form, me=me)
+            return await render(
+                request, "account/enterprise.html", status_code=422, errors=errors, form=form, me=me
+            )
         return Redirect("/seals?enterprise=1", status_code=303)
 
 
 async def _me(request: deps.AnyRequest) -> Any:
     user = await require_user(request)
     try:
-        return await deps.identity(request).person_for_account(user.principal.tenant_id,
-                                                               user.principal.account_id)
+        return await deps.identity(request).person_for_account(
+            user.principal.tenant_id, user.principal.account_id
+        )
     except SealHubError:
         return None

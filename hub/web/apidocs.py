@@ -28,10 +28,10 @@ class LocalSwaggerUI(OpenAPIRenderPlugin):
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} API</title>
-<link rel="stylesheet" href="{static('vendor/swagger-ui/swagger-ui.css')}">
+<link rel="stylesheet" href="{static("vendor/swagger-ui/swagger-ui.css")}">
 </head><body>
 <main id="swagger-ui" data-spec-url="{spec}"></main>
-<script src="{static('vendor/swagger-ui/swagger-ui-bundle.js')}"></script>
-<script src="{static('apidocs.js')}"></script>
+<script src="{static("vendor/swagger-ui/swagger-ui-bundle.js")}"></script>
+<script src="{static("apidocs.js")}"></script>
 </body></html>"""
         return page.encode()

@@ -26,9 +26,11 @@ INPUT_TYPES = {"date": "date", "phone": "tel", "id_number": "text", "text": "tex
 
 async def account_by_username(scope: Any, username: str) -> uuid.UUID | None:
     """An account of the caller's tenant by its user name (tenant scope first)."""
-    row = await (Account.select(Account.id)
-                 .where((Account.tenant_id == scope.tenant_id)
-                        & (Account.username == username.strip())).first())
+    row = await (
+        Account.select(Account.id)
+        .where((Account.tenant_id == scope.tenant_id) & (Account.username == username.strip()))
+        .first()
+    )
     return None if row is None else uuid.UUID(str(row["id"]))
 
 
@@ -40,27 +42,44 @@ class CenterPages(Controller):
     async def overview(self, request: deps.AnyRequest) -> Response[str]:
         user = await require_user(request)
         docs = deps.documents(request)
-        return await render(request, "center/list.html",
-                            templates=await docs.list_templates(user.principal),
-                            instances=await docs.list_instances(user.principal))
+        return await render(
+            request,
+            "center/list.html",
+            templates=await docs.list_templates(user.principal),
+            instances=await docs.list_instances(user.principal),
+        )
 
     @get("/templates/{template_id:uuid}", name="portal:center-template")
-    async def template(self, request: deps.AnyRequest,
-                       template_id: FromPath[uuid.UUID]) -> Response[str]:
+    async def template(
+        self, request: deps.AnyRequest, template_id: FromPath[uuid.UUID]
+    ) -> Response[str]:
         return await self._template(request, template_id)
 
-    async def _template(self, request: deps.AnyRequest, template_id: uuid.UUID, *,
-                        status_code: int = 200, errors: dict[str, str] | None = None,
-                        form: dict[str, Any] | None = None) -> Response[str]:
+    async def _template(
+        self,
+        request: deps.AnyRequest,
+        template_id: uuid.UUID,
+        *,
+        status_code: int = 200,
+        errors: dict[str, str] | None = None,
+        form: dict[str, Any] | None = None,
+    ) -> Response[str]:
         user = await require_user(request)
         template = await deps.documents(request).get_template(user.principal, template_id)
-        return await render(request, "center/fill.html", status_code=status_code,
-                            form_template=template, errors=errors or {}, form=form or {},
-                            input_types=INPUT_TYPES)
+        return await render(
+            request,
+            "center/fill.html",
+            status_code=status_code,
+            form_template=template,
+            errors=errors or {},
+            form=form or {},
+            input_types=INPUT_TYPES,
+        )
 
     @post("/templates/{template_id:uuid}", name="portal:center-fill")
-    async def fill(self, request: deps.AnyRequest, template_id: FromPath[uuid.UUID],
-                   data: UrlForm) -> Response[Any]:
+    async def fill(
+        self, request: deps.AnyRequest, template_id: FromPath[uuid.UUID], data: UrlForm
+    ) -> Response[Any]:
         user = await require_user(request)
         docs = deps.documents(request)
         template = await docs.get_template(user.principal, template_id)
@@ -74,48 +93,71 @@ class CenterPages(Controller):
                     continue  # the caller's own step
                 account = await account_by_username(user.principal, name)
                 if account is None:
-                    raise ValidationFailed("no account with this user name here",
-                                           field=f"party_{step['key']}")
+                    raise ValidationFailed(
+                        "no account with this user name here", field=f"party_{step['key']}"
+                    )
                 parties[step["key"]] = account
             view = await docs.fill(user.principal, template_id, values, parties)
         except SealHubError as exc:
             field = field_of(exc)
             if field in values:
                 field = f"v_{field}"
-            return await self._template(request, template_id, status_code=exc.status,
-                                        form=form,
-                                        errors={field or "form": problem_text(request, exc)})
+            return await self._template(
+                request,
+                template_id,
+                status_code=exc.status,
+                form=form,
+                errors={field or "form": problem_text(request, exc)},
+            )
         return Redirect(f"/center/documents/{view['id']}", status_code=303)
 
     @get("/documents/{instance_id:uuid}", name="portal:center-document")
-    async def document(self, request: deps.AnyRequest,
-                       instance_id: FromPath[uuid.UUID]) -> Response[str]:
+    async def document(
+        self, request: deps.AnyRequest, instance_id: FromPath[uuid.UUID]
+    ) -> Response[str]:
         return await self._document(request, instance_id)
 
-    async def _document(self, request: deps.AnyRequest, instance_id: uuid.UUID, *,
-                        status_code: int = 200,
-                        errors: dict[str, str] | None = None) -> Response[str]:
+    async def _document(
+        self,
+        request: deps.AnyRequest,
+        instance_id: uuid.UUID,
+        *,
+        status_code: int = 200,
+        errors: dict[str, str] | None = None,
+    ) -> Response[str]:
         user = await require_user(request)
         view = await deps.documents(request).instance(user.principal, instance_id)
         seals = await deps.seals(request).list_seals(user.principal, status="active")
         mine = [s for s in seals if s["owner_account_id"] == user.principal.account_id]
         me = str(user.principal.account_id)
         approvals = await _approvals(request, user, view["document_sm3"])
-        return await render(request, "center/document.html", status_code=status_code,
-                            doc=view, seals=mine, me=me, approvals=approvals,
-                            errors=errors or {})
+        return await render(
+            request,
+            "center/document.html",
+            status_code=status_code,
+            doc=view,
+            seals=mine,
+            me=me,
+            approvals=approvals,
+            errors=errors or {},
+        )
 
     @get("/documents/{instance_id:uuid}/file", name="portal:center-file")
-    async def file(self, request: deps.AnyRequest,
-                   instance_id: FromPath[uuid.UUID]) -> Response[bytes]:
+    async def file(
+        self, request: deps.AnyRequest, instance_id: FromPath[uuid.UUID]
+    ) -> Response[bytes]:
         user = await require_user(request)
         got = await deps.documents(request).download(user.principal, instance_id)
-        return Response(got["data"], media_type=MEDIA_TYPES[got["kind"]], headers={
-            "Content-Disposition": content_disposition(got["filename"])})
+        return Response(
+            got["data"],
+            media_type=MEDIA_TYPES[got["kind"]],
+            headers={"Content-Disposition": content_disposition(got["filename"])},
+        )
 
     @post("/documents/{instance_id:uuid}/approval", name="portal:center-approval")
-    async def approval(self, request: deps.AnyRequest, instance_id: FromPath[uuid.UUID],
-                       data: UrlForm) -> Response[Any]:
+    async def approval(
+        self, request: deps.AnyRequest, instance_id: FromPath[uuid.UUID], data: UrlForm
+    ) -> Response[Any]:
         user = await require_user(request)
         view = await deps.documents(request).instance(user.principal, instance_id)
         try:
@@ -123,16 +165,24 @@ class CenterPages(Controller):
             if seal_id is None:
                 raise ValidationFailed("choose one of your seals", field="seal_id")
             await deps.signing(request).request_use(
-                user.principal, seal_id, bytes.fromhex(view["document_sm3"]),
-                str(data.get("purpose", "")))
+                user.principal,
+                seal_id,
+                bytes.fromhex(view["document_sm3"]),
+                str(data.get("purpose", "")),
+            )
         except SealHubError as exc:
-            return await self._document(request, instance_id, status_code=exc.status, errors={
-                f"{data.get('step', '')}": problem_text(request, exc)})
+            return await self._document(
+                request,
+                instance_id,
+                status_code=exc.status,
+                errors={f"{data.get('step', '')}": problem_text(request, exc)},
+            )
         return Redirect(f"/center/documents/{instance_id}", status_code=303)
 
     @post("/documents/{instance_id:uuid}/sign", name="portal:center-sign")
-    async def sign(self, request: deps.AnyRequest, instance_id: FromPath[uuid.UUID],
-                   data: UrlForm) -> Response[Any]:
+    async def sign(
+        self, request: deps.AnyRequest, instance_id: FromPath[uuid.UUID], data: UrlForm
+    ) -> Response[Any]:
         user = await require_user(request)
         docs = deps.documents(request)
         view = await docs.instance(user.principal, instance_id)
@@ -141,26 +191,44 @@ class CenterPages(Controller):
             seal_id = _uuid(data.get("seal_id"))
             if seal_id is None:
                 raise ValidationFailed("choose one of your seals", field="seal_id")
-            approved = [a for a in (await _approvals(request, user, view["document_sm3"]))
-                        if str(a["seal_id"]) == str(seal_id) and a["status"] == "approved"]
+            approved = [
+                a
+                for a in (await _approvals(request, user, view["document_sm3"]))
+                if str(a["seal_id"]) == str(seal_id) and a["status"] == "approved"
+            ]
             # The key names this document version, step and seal: a resent form signs once.
-            key = hashlib.sha256(f"{instance_id}:{view['document_sm3']}:{step}:{seal_id}"
-                                 .encode()).hexdigest()[:48]
+            key = hashlib.sha256(
+                f"{instance_id}:{view['document_sm3']}:{step}:{seal_id}".encode()
+            ).hexdigest()[:48]
             await docs.sign_instance(
-                user.principal, instance_id, step_key=step, seal_id=seal_id,
-                password=str(data.get("password", "")), idempotency_key="portal-" + key,
-                use_request_id=approved[-1]["id"] if approved else None)
+                user.principal,
+                instance_id,
+                step_key=step,
+                seal_id=seal_id,
+                password=str(data.get("password", "")),
+                idempotency_key="portal-" + key,
+                use_request_id=approved[-1]["id"] if approved else None,
+            )
         except SealHubError as exc:
-            return await self._document(request, instance_id, status_code=exc.status,
-                                        errors={step: problem_text(request, exc)})
+            return await self._document(
+                request,
+                instance_id,
+                status_code=exc.status,
+                errors={step: problem_text(request, exc)},
+            )
         return Redirect(f"/center/documents/{instance_id}", status_code=303)
 
 
-async def _approvals(request: deps.AnyRequest, user: PortalUser,
-                     document_sm3: str) -> list[dict[str, Any]]:
+async def _approvals(
+    request: deps.AnyRequest, user: PortalUser, document_sm3: str
+) -> list[dict[str, Any]]:
     rows = await deps.signing(request).list_use_requests(user.principal, None)
-    return [r for r in rows if r["document_sm3"] == document_sm3
-            and r["requester_account_id"] == user.principal.account_id]
+    return [
+        r
+        for r in rows
+        if r["document_sm3"] == document_sm3
+        and r["requester_account_id"] == user.principal.account_id
+    ]
 
 
 def _uuid(value: Any) -> uuid.UUID | None:

@@ -32,8 +32,10 @@ def pdf_pages(data: bytes) -> list[PageSize]:
     except pdfium.PdfiumError as exc:
         raise FormatError(f"not a readable PDF: {exc}") from exc
     try:
-        return [PageSize(w / PT_PER_MM, h / PT_PER_MM)
-                for w, h in (doc[i].get_size() for i in range(len(doc)))]
+        return [
+            PageSize(w / PT_PER_MM, h / PT_PER_MM)
+            for w, h in (doc[i].get_size() for i in range(len(doc)))
+        ]
     finally:
         doc.close()
 
@@ -85,8 +87,14 @@ def ofd_pages(data: bytes, *, max_uncompressed: int, max_entries: int) -> list[P
     return [size for _path, size in _ofd_pages(pkg)]
 
 
-def render_ofd_page(data: bytes, page: int, *, max_uncompressed: int, max_entries: int,
-                    width_px: int = RENDER_WIDTH_PX) -> bytes:
+def render_ofd_page(
+    data: bytes,
+    page: int,
+    *,
+    max_uncompressed: int,
+    max_entries: int,
+    width_px: int = RENDER_WIDTH_PX,
+) -> bytes:
     pkg = OfdPackage.read(data, max_uncompressed=max_uncompressed, max_entries=max_entries)
     pages = _ofd_pages(pkg)
     if not 0 <= page < len(pages):

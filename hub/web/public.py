@@ -46,17 +46,30 @@ class PublicPages(Controller):
     @get("/", name="portal:home")
     async def home(self, request: deps.AnyRequest) -> Response[str]:
         bureaus = await tenant_services.list_tenants()
-        return await render(request, "public/home.html",
-                            bureaus=[b for b in bureaus if b.status == "active"])
+        return await render(
+            request, "public/home.html", bureaus=[b for b in bureaus if b.status == "active"]
+        )
 
     @get("/lang/{code:str}", name="portal:lang")
     async def switch_language(self, request: deps.AnyRequest, code: FromPath[str]) -> Redirect:
         if code not in LANGUAGES:
             raise NotFound("no such language")
         nxt = _safe_next(request.query_params.get("next"))
-        return Redirect(nxt, status_code=303, cookies=[Cookie(
-            key=LANG_COOKIE, value=code, httponly=True, samesite="lax", path="/",
-            max_age=365 * 86400, secure=deps.settings(request).portal.secure_cookies)])
+        return Redirect(
+            nxt,
+            status_code=303,
+            cookies=[
+                Cookie(
+                    key=LANG_COOKIE,
+                    value=code,
+                    httponly=True,
+                    samesite="lax",
+                    path="/",
+                    max_age=365 * 86400,
+                    secure=deps.settings(request).portal.secure_cookies,
+                )
+            ],
+        )
 
     @get("/branding/{slug:str}", name="portal:emblem", media_type="image/png")
     async def emblem(self, request: deps.AnyRequest, slug: FromPath[str]) -> Response[bytes]:
@@ -78,42 +91,62 @@ class PublicPages(Controller):
         document = data.get("document")
         _ = gettext_for(request)
         if upload is None or not hasattr(upload, "read"):
-            return await render(request, "public/verify.html", status_code=422,
-                                errors={"file": _("Choose a file.")})
+            return await render(
+                request, "public/verify.html", status_code=422, errors={"file": _("Choose a file.")}
+            )
         content = await upload.read()
-        doc_bytes = (await document.read()
-                     if document is not None and hasattr(document, "read") else b"")
+        doc_bytes = (
+            await document.read() if document is not None and hasattr(document, "read") else b""
+        )
         try:
-            if doc_bytes and (content.lstrip()[:1] == b"{" or b"%PDF-" in content[:1024]
-                              or content[:2] == b"PK"):
-                raise ValidationFailed("a document goes with a detached signature only",
-                                       field="document")
-            report = await verify_upload(request.app.state, content,
-                                         document=doc_bytes or None)
+            if doc_bytes and (
+                content.lstrip()[:1] == b"{" or b"%PDF-" in content[:1024] or content[:2] == b"PK"
+            ):
+                raise ValidationFailed(
+                    "a document goes with a detached signature only", field="document"
+                )
+            report = await verify_upload(request.app.state, content, document=doc_bytes or None)
         except SealHubError as exc:
-            return await render(request, "public/verify.html", status_code=exc.status,
-                                errors={field_of(exc) or "file": problem_text(request, exc)})
+            return await render(
+                request,
+                "public/verify.html",
+                status_code=exc.status,
+                errors={field_of(exc) or "file": problem_text(request, exc)},
+            )
         body = report.to_dict()
         token = await report_store(request).put(
-            json.dumps(body, ensure_ascii=False, default=str).encode(), "",
-            filename=getattr(upload, "filename", "") or "")
-        return await render(request, "public/result.html", verdict=verdict_of(body),
-                            report=body, token=token,
-                            filename=getattr(upload, "filename", "") or "")
+            json.dumps(body, ensure_ascii=False, default=str).encode(),
+            "",
+            filename=getattr(upload, "filename", "") or "",
+        )
+        return await render(
+            request,
+            "public/result.html",
+            verdict=verdict_of(body),
+            report=body,
+            token=token,
+            filename=getattr(upload, "filename", "") or "",
+        )
 
     @get("/verify/reports/{token:str}", name="portal:report")
     async def report(self, request: deps.AnyRequest, token: FromPath[str]) -> Response[bytes]:
         name, _, fmt = token.rpartition(".")
         stored = await report_store(request).get(name, "")
         if fmt == "json":
-            return Response(stored.data, media_type="application/json", headers={
-                "Content-Disposition": 'attachment; filename="verification-report.json"'})
+            return Response(
+                stored.data,
+                media_type="application/json",
+                headers={"Content-Disposition": 'attachment; filename="verification-report.json"'},
+            )
         if fmt == "pdf":
             text = _report_text(request, json.loads(stored.data), stored.meta.get("filename"))
             title = str(gettext_for(request)("Verification report"))
             pdf = await anyio.to_thread.run_sync(lambda: report_pdf(title, text))
-            return Response(pdf, media_type="application/pdf", headers={
-                "Content-Disposition": 'attachment; filename="verification-report.pdf"'})
+            return Response(
+                pdf,
+                media_type="application/pdf",
+                headers={"Content-Disposition": 'attachment; filename="verification-report.pdf"'},
+            )
         raise NotFound("no such report format")
 
 
@@ -123,9 +156,13 @@ def _report_text(request: deps.AnyRequest, report: dict[str, Any], filename: str
     from datetime import UTC, datetime
 
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    lines = [f"{_('File')}: {filename or '-'}", f"{_('Checked at')}: {when}",
-             f"{_('Verdict')}: {_(v.indication)}" + (f" / {v.sub_indication}"
-                                                    if v.sub_indication else ""), ""]
+    lines = [
+        f"{_('File')}: {filename or '-'}",
+        f"{_('Checked at')}: {when}",
+        f"{_('Verdict')}: {_(v.indication)}"
+        + (f" / {v.sub_indication}" if v.sub_indication else ""),
+        "",
+    ]
     for c in v.checks:
         mark = _("passed") if c.ok else _("FAILED")
         where = f"[{c.where}] " if c.where else ""

@@ -50,7 +50,8 @@ def _csrf_input(request: deps.AnyRequest) -> Markup:
         return Markup("")
     # The token is escaped here; nothing else goes into the markup.
     return Markup(  # noqa: S704
-        f'<input type="hidden" name="_csrf_token" value="{html.escape(token)}">')
+        f'<input type="hidden" name="_csrf_token" value="{html.escape(token)}">'
+    )
 
 
 async def bureau_of(request: deps.AnyRequest, user: PortalUser | None) -> dict[str, Any] | None:
@@ -61,21 +62,32 @@ async def bureau_of(request: deps.AnyRequest, user: PortalUser | None) -> dict[s
 
     tenant = await tenant_services.get_tenant(user.principal.tenant_id)
     emblem = Path(deps.settings(request).portal.branding_dir) / f"{tenant.slug}.png"
-    return {"name": tenant.name, "slug": tenant.slug,
-            "emblem": f"/branding/{tenant.slug}.png" if emblem.is_file() else None}
+    return {
+        "name": tenant.name,
+        "slug": tenant.slug,
+        "emblem": f"/branding/{tenant.slug}.png" if emblem.is_file() else None,
+    }
 
 
-async def render(request: deps.AnyRequest, template: str, *, status_code: int = 200,
-                 **context: Any) -> Response[str]:
+async def render(
+    request: deps.AnyRequest, template: str, *, status_code: int = 200, **context: Any
+) -> Response[str]:
     user = await current_user(request)
     bureau = context.pop("bureau", None) or await bureau_of(request, user)
-    return render_now(request, template, status_code=status_code, user=user, bureau=bureau,
-                      **context)
+    return render_now(
+        request, template, status_code=status_code, user=user, bureau=bureau, **context
+    )
 
 
-def render_now(request: deps.AnyRequest, template: str, *, status_code: int = 200,
-               user: PortalUser | None = None, bureau: dict[str, Any] | None = None,
-               **context: Any) -> Response[str]:
+def render_now(
+    request: deps.AnyRequest,
+    template: str,
+    *,
+    status_code: int = 200,
+    user: PortalUser | None = None,
+    bureau: dict[str, Any] | None = None,
+    **context: Any,
+) -> Response[str]:
     """`render` without the database (exception handlers are synchronous)."""
     lang = language(request)
     page = _env.get_template(template).render(

@@ -54,6 +54,5 @@ def report_pdf(title: str, body: str) -> bytes:
         draw.text((MARGIN_PX, y), line, fill="black", font=font)
         y += step
     buf = io.BytesIO()
-    pages[0].save(buf, "PDF", save_all=True, append_images=pages[1:], resolution=DPI,
-                  title=title)
+    pages[0].save(buf, "PDF", save_all=True, append_images=pages[1:], resolution=DPI, title=title)
     return buf.getvalue()

@@ -32,17 +32,30 @@ async def _enterprises(request: deps.AnyRequest, user: PortalUser) -> list[Any]:
     if not user.is_agent:
         return []
     return await deps.identity(request).list_enterprises(
-        user.principal.tenant_id, agent_account_id=user.principal.account_id)
+        user.principal.tenant_id, agent_account_id=user.principal.account_id
+    )
 
 
-async def _overview(request: deps.AnyRequest, user: PortalUser, *, status_code: int = 200,
-                    errors: dict[str, str] | None = None, notice: str = "") -> Response[str]:
+async def _overview(
+    request: deps.AnyRequest,
+    user: PortalUser,
+    *,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    notice: str = "",
+) -> Response[str]:
     rows = await deps.seals(request).list_seals(user.principal)
     mine = [r for r in rows if r["owner_account_id"] == user.principal.account_id]
-    return await render(request, "seals/list.html", status_code=status_code, seals=mine,
-                        enterprises=await _enterprises(request, user),
-                        enterprise_types=[t for t in SEAL_TYPES if t in ENTERPRISE_TYPES],
-                        errors=errors or {}, notice=notice)
+    return await render(
+        request,
+        "seals/list.html",
+        status_code=status_code,
+        seals=mine,
+        enterprises=await _enterprises(request, user),
+        enterprise_types=[t for t in SEAL_TYPES if t in ENTERPRISE_TYPES],
+        errors=errors or {},
+        notice=notice,
+    )
 
 
 class SealPages(Controller):
@@ -66,27 +79,45 @@ class SealPages(Controller):
         seal_type = str(data.get("seal_type", ""))
         code = str(data.get("seal_code", "")).strip() or None
         try:
-            row = await deps.seals(request).apply(user.principal, SealApplication(
-                seal_type=seal_type, enterprise_id=_uuid(data.get("enterprise_id")),
-                seal_code=code))
+            row = await deps.seals(request).apply(
+                user.principal,
+                SealApplication(
+                    seal_type=seal_type,
+                    enterprise_id=_uuid(data.get("enterprise_id")),
+                    seal_code=code,
+                ),
+            )
         except SealHubError as exc:
             field = field_of(exc) or "seal_type"
             scope = "enterprise" if seal_type != "personal" else "personal"
-            return await _overview(request, user, status_code=exc.status,
-                                   errors={f"{scope}:{field}": problem_text(request, exc)})
+            return await _overview(
+                request,
+                user,
+                status_code=exc.status,
+                errors={f"{scope}:{field}": problem_text(request, exc)},
+            )
         return Redirect(f"/seals/{row['id']}", status_code=303)
 
     @get("/{seal_id:uuid}", name="portal:seal")
     async def detail(self, request: deps.AnyRequest, seal_id: FromPath[uuid.UUID]) -> Response[str]:
         _ = gettext_for(request)
-        done = {"password": _("The seal password is set."),
-                "suspended": _("The seal is suspended.")}
-        return await self._detail(request, seal_id,
-                                  notice=done.get(request.query_params.get("done", ""), ""))
+        done = {
+            "password": _("The seal password is set."),
+            "suspended": _("The seal is suspended."),
+        }
+        return await self._detail(
+            request, seal_id, notice=done.get(request.query_params.get("done", ""), "")
+        )
 
-    async def _detail(self, request: deps.AnyRequest, seal_id: uuid.UUID, *,
-                      status_code: int = 200, errors: dict[str, str] | None = None,
-                      notice: str = "") -> Response[str]:
+    async def _detail(
+        self,
+        request: deps.AnyRequest,
+        seal_id: uuid.UUID,
+        *,
+        status_code: int = 200,
+        errors: dict[str, str] | None = None,
+        notice: str = "",
+    ) -> Response[str]:
         user = await require_user(request)
         seal = await _own(request, user, seal_id)
         history = await deps.seals(request).history(user.principal, seal_id)
@@ -94,22 +125,32 @@ class SealPages(Controller):
         if seal["seal_der"] is not None:
             from hub.evidence.uses import list_seal_uses
 
-            uses = await list_seal_uses(deps.evidence(request), user.principal, seal_id,
-                                        limit=100)
-        return await render(request, "seals/detail.html", status_code=status_code, seal=seal,
-                            history=history, uses=uses, errors=errors or {}, notice=notice)
+            uses = await list_seal_uses(deps.evidence(request), user.principal, seal_id, limit=100)
+        return await render(
+            request,
+            "seals/detail.html",
+            status_code=status_code,
+            seal=seal,
+            history=history,
+            uses=uses,
+            errors=errors or {},
+            notice=notice,
+        )
 
     @get("/{seal_id:uuid}/picture", name="portal:seal-picture", media_type="image/png")
-    async def picture(self, request: deps.AnyRequest,
-                      seal_id: FromPath[uuid.UUID]) -> Response[bytes]:
+    async def picture(
+        self, request: deps.AnyRequest, seal_id: FromPath[uuid.UUID]
+    ) -> Response[bytes]:
         user = await require_user(request)
         seal = await _own(request, user, seal_id)
-        return Response(bytes(seal["picture"]), media_type="image/png",
-                        headers={"Cache-Control": "private, max-age=300"})
+        return Response(
+            bytes(seal["picture"]),
+            media_type="image/png",
+            headers={"Cache-Control": "private, max-age=300"},
+        )
 
     @get("/{seal_id:uuid}/uses", name="portal:seal-uses")
-    async def uses(self, request: deps.AnyRequest,
-                   seal_id: FromPath[uuid.UUID]) -> Response[bytes]:
+    async def uses(self, request: deps.AnyRequest, seal_id: FromPath[uuid.UUID]) -> Response[bytes]:
         """Every use with its log entry, inclusion proof and the signed checkpoint, to check
         offline (hub.evidence.checkpoint / hub.evidence.merkle)."""
         import json
@@ -119,45 +160,60 @@ class SealPages(Controller):
         user = await require_user(request)
         await _own(request, user, seal_id)
         body = await list_seal_uses(deps.evidence(request), user.principal, seal_id, limit=100)
-        return Response(json.dumps(body, ensure_ascii=False, default=str).encode(),
-                        media_type="application/json", headers={
-                            "Content-Disposition":
-                                f'attachment; filename="seal-uses-{seal_id}.json"'})
+        return Response(
+            json.dumps(body, ensure_ascii=False, default=str).encode(),
+            media_type="application/json",
+            headers={"Content-Disposition": f'attachment; filename="seal-uses-{seal_id}.json"'},
+        )
 
     @post("/{seal_id:uuid}/password", name="portal:seal-password")
-    async def password(self, request: deps.AnyRequest, seal_id: FromPath[uuid.UUID],
-                       data: UrlForm) -> Response[Any]:
+    async def password(
+        self, request: deps.AnyRequest, seal_id: FromPath[uuid.UUID], data: UrlForm
+    ) -> Response[Any]:
         user = await require_user(request)
         _ = gettext_for(request)
         new, again = str(data.get("password", "")), str(data.get("password2", ""))
         old = str(data.get("old_password", "")) or None
         if new != again:
-            return await self._detail(request, seal_id, status_code=422,
-                                      errors={"password2": _("The two passwords differ.")})
+            return await self._detail(
+                request,
+                seal_id,
+                status_code=422,
+                errors={"password2": _("The two passwords differ.")},
+            )
         try:
             await deps.seals(request).set_password(user.principal, seal_id, new, old)
         except SealHubError as exc:
-            return await self._detail(request, seal_id, status_code=exc.status, errors={
-                field_of(exc) or "password": problem_text(request, exc)})
+            return await self._detail(
+                request,
+                seal_id,
+                status_code=exc.status,
+                errors={field_of(exc) or "password": problem_text(request, exc)},
+            )
         return Redirect(f"/seals/{seal_id}?done=password", status_code=303)
 
     @post("/{seal_id:uuid}/suspend", name="portal:seal-suspend")
-    async def suspend(self, request: deps.AnyRequest, seal_id: FromPath[uuid.UUID],
-                      data: UrlForm) -> Response[Any]:
+    async def suspend(
+        self, request: deps.AnyRequest, seal_id: FromPath[uuid.UUID], data: UrlForm
+    ) -> Response[Any]:
         user = await require_user(request)
         _ = gettext_for(request)
         await _own(request, user, seal_id)
         try:
-            await deps.seals(request).suspend(user.principal, seal_id,
-                                              str(data.get("reason", ""))[:200])
+            await deps.seals(request).suspend(
+                user.principal, seal_id, str(data.get("reason", ""))[:200]
+            )
         except SealHubError as exc:
-            return await self._detail(request, seal_id, status_code=exc.status,
-                                      errors={"suspend": problem_text(request, exc)})
+            return await self._detail(
+                request,
+                seal_id,
+                status_code=exc.status,
+                errors={"suspend": problem_text(request, exc)},
+            )
         return Redirect(f"/seals/{seal_id}?done=suspended", status_code=303)
 
 
-async def _own(request: deps.AnyRequest, user: PortalUser,
-               seal_id: uuid.UUID) -> dict[str, Any]:
+async def _own(request: deps.AnyRequest, user: PortalUser, seal_id: uuid.UUID) -> dict[str, Any]:
     seal = await deps.seals(request).get(user.principal, seal_id)
     if seal["owner_account_id"] != user.principal.account_id:
         raise NotFound("seal not found")  # staff see seals in the API, not as "mine"

@@ -92,14 +92,15 @@ async def start_session(request: deps.AnyRequest, principal: Principal) -> None:
     logout, a password change or a disabled account end it on every replica, even if
     someone kept a copy of the cookie."""
     request.clear_session()  # a fresh session on every login (no fixation)
-    session_id, _ = await deps.sessions(request).start(principal.tenant_id,
-                                                        principal.account_id)
-    request.set_session({
-        "t": str(principal.tenant_id),
-        "a": str(principal.account_id),
-        "s": str(session_id),
-        "iat": int(time.time()),
-    })
+    session_id, _ = await deps.sessions(request).start(principal.tenant_id, principal.account_id)
+    request.set_session(
+        {
+            "t": str(principal.tenant_id),
+            "a": str(principal.account_id),
+            "s": str(session_id),
+            "iat": int(time.time()),
+        }
+    )
 
 
 async def end_session(request: deps.AnyRequest) -> None:
@@ -163,15 +164,20 @@ async def require_user(request: deps.AnyRequest) -> PortalUser:
     return user
 
 
-async def login(request: deps.AnyRequest, tenant: str, username: str,
-                password: str) -> Principal:
+async def login(request: deps.AnyRequest, tenant: str, username: str, password: str) -> Principal:
     """Check a password login (the API's lockout and per-client brake) and start a session."""
     throttle = deps.login_throttle(request)
     client = request.client.host if request.client else ""
     throttle.check(client)
     try:
-        result = await accounts.authenticate(deps.db(request), tenant, username, password,
-                                             guard=deps.login_guard(request), client=client)
+        result = await accounts.authenticate(
+            deps.db(request),
+            tenant,
+            username,
+            password,
+            guard=deps.login_guard(request),
+            client=client,
+        )
     except SealHubError as exc:
         if isinstance(exc, Unauthorized) or exc.status == 423:
             throttle.failed(client)

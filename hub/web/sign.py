@@ -42,21 +42,30 @@ async def _usable_seals(request: deps.AnyRequest, user: PortalUser) -> list[dict
     return [r for r in rows if r["owner_account_id"] == user.principal.account_id]
 
 
-async def _needs_approval(request: deps.AnyRequest, user: PortalUser,
-                          seal: dict[str, Any]) -> bool:
+async def _needs_approval(request: deps.AnyRequest, user: PortalUser, seal: dict[str, Any]) -> bool:
     check = deps.signing(request).needs_use_approval
     return bool(await check(user.principal.tenant_id, seal["seal_type"]))
 
 
 async def signed_documents(scope: Any) -> list[dict[str, Any]]:
     """The scope's own signed documents, newest first (tenant scope first, as services do)."""
-    return await (SignedDocument.select(
-        SignedDocument.id, SignedDocument.seal_id, SignedDocument.kind,
-        SignedDocument.subject_sm3, SignedDocument.document_sm3, SignedDocument.filename,
-        SignedDocument.created_at)
-        .where((SignedDocument.tenant_id == scope.tenant_id)
-               & (SignedDocument.account_id == scope.account_id))
-        .order_by(SignedDocument.created_at, ascending=False).limit(200))
+    return await (
+        SignedDocument.select(
+            SignedDocument.id,
+            SignedDocument.seal_id,
+            SignedDocument.kind,
+            SignedDocument.subject_sm3,
+            SignedDocument.document_sm3,
+            SignedDocument.filename,
+            SignedDocument.created_at,
+        )
+        .where(
+            (SignedDocument.tenant_id == scope.tenant_id)
+            & (SignedDocument.account_id == scope.account_id)
+        )
+        .order_by(SignedDocument.created_at, ascending=False)
+        .limit(200)
+    )
 
 
 class SignPages(Controller):
@@ -66,8 +75,9 @@ class SignPages(Controller):
     @get("", name="portal:sign")
     async def start(self, request: deps.AnyRequest) -> Response[str]:
         user = await require_user(request)
-        return await render(request, "sign/upload.html", errors={},
-                            seals=await _usable_seals(request, user))
+        return await render(
+            request, "sign/upload.html", errors={}, seals=await _usable_seals(request, user)
+        )
 
     @post("", name="portal:sign-upload")
     async def upload(self, request: deps.AnyRequest, data: MultiForm) -> Response[Any]:
@@ -79,28 +89,50 @@ class SignPages(Controller):
             if not content:
                 raise ValidationFailed("choose a PDF or OFD file", field="file")
             kind = document_kind(content)
-            sizes = await anyio.to_thread.run_sync(lambda: (
-                pages.pdf_pages(content) if kind == "pdf" else pages.ofd_pages(
-                    content, max_uncompressed=limits.ofd_max_uncompressed_bytes,
-                    max_entries=limits.ofd_max_entries)))
+            sizes = await anyio.to_thread.run_sync(
+                lambda: (
+                    pages.pdf_pages(content)
+                    if kind == "pdf"
+                    else pages.ofd_pages(
+                        content,
+                        max_uncompressed=limits.ofd_max_uncompressed_bytes,
+                        max_entries=limits.ofd_max_entries,
+                    )
+                )
+            )
             if not sizes:
                 raise ValidationFailed("the document has no pages", field="file")
         except SealHubError as exc:
-            return await render(request, "sign/upload.html", status_code=exc.status,
-                                seals=await _usable_seals(request, user),
-                                errors={"file": problem_text(request, exc)})
+            return await render(
+                request,
+                "sign/upload.html",
+                status_code=exc.status,
+                seals=await _usable_seals(request, user),
+                errors={"file": problem_text(request, exc)},
+            )
         token = await _drafts(request).put(
-            content, _owner(user), kind=kind, filename=getattr(upload, "filename", "") or "",
-            sm3=sm3(content).hex(), pages=[[s.width_mm, s.height_mm] for s in sizes])
+            content,
+            _owner(user),
+            kind=kind,
+            filename=getattr(upload, "filename", "") or "",
+            sm3=sm3(content).hex(),
+            pages=[[s.width_mm, s.height_mm] for s in sizes],
+        )
         return Redirect(f"/sign/{token}", status_code=303)
 
     @get("/{token:str}", name="portal:sign-place")
     async def place(self, request: deps.AnyRequest, token: FromPath[str]) -> Response[str]:
         return await self._place(request, token)
 
-    async def _place(self, request: deps.AnyRequest, token: str, *, status_code: int = 200,
-                     errors: dict[str, str] | None = None,
-                     form: dict[str, Any] | None = None) -> Response[str]:
+    async def _place(
+        self,
+        request: deps.AnyRequest,
+        token: str,
+        *,
+        status_code: int = 200,
+        errors: dict[str, str] | None = None,
+        form: dict[str, Any] | None = None,
+    ) -> Response[str]:
         user = await require_user(request)
         draft = await _drafts(request).get(token, _owner(user))
         seals = await _usable_seals(request, user)
@@ -114,29 +146,52 @@ class SignPages(Controller):
         page_no = min(max(page_no, 1), len(draft.meta["pages"]))
         width, height = draft.meta["pages"][page_no - 1]
         return await render(
-            request, "sign/place.html", status_code=status_code, token=token, draft=draft.meta,
-            seals=seals, seal=chosen, needs_approval=needs, approval=approval,
-            page_no=page_no, page_w=width, page_h=height, errors=errors or {},
-            form={"x_mm": form.get("x_mm", round(width / 2 - 10, 1)),
-                  "y_mm": form.get("y_mm", round(height * 0.7, 1))})
+            request,
+            "sign/place.html",
+            status_code=status_code,
+            token=token,
+            draft=draft.meta,
+            seals=seals,
+            seal=chosen,
+            needs_approval=needs,
+            approval=approval,
+            page_no=page_no,
+            page_w=width,
+            page_h=height,
+            errors=errors or {},
+            form={
+                "x_mm": form.get("x_mm", round(width / 2 - 10, 1)),
+                "y_mm": form.get("y_mm", round(height * 0.7, 1)),
+            },
+        )
 
     @get("/{token:str}/pages/{page:int}", name="portal:sign-page", media_type="image/png")
-    async def page_image(self, request: deps.AnyRequest, token: FromPath[str],
-                         page: FromPath[int]) -> Response[bytes]:
+    async def page_image(
+        self, request: deps.AnyRequest, token: FromPath[str], page: FromPath[int]
+    ) -> Response[bytes]:
         user = await require_user(request)
         draft = await _drafts(request).get(token, _owner(user))
         limits = deps.settings(request).limits
-        png = await anyio.to_thread.run_sync(lambda: (
-            pages.render_pdf_page(draft.data, page - 1) if draft.meta["kind"] == "pdf"
-            else pages.render_ofd_page(draft.data, page - 1,
-                                       max_uncompressed=limits.ofd_max_uncompressed_bytes,
-                                       max_entries=limits.ofd_max_entries)))
-        return Response(png, media_type="image/png",
-                        headers={"Cache-Control": "private, max-age=600"})
+        png = await anyio.to_thread.run_sync(
+            lambda: (
+                pages.render_pdf_page(draft.data, page - 1)
+                if draft.meta["kind"] == "pdf"
+                else pages.render_ofd_page(
+                    draft.data,
+                    page - 1,
+                    max_uncompressed=limits.ofd_max_uncompressed_bytes,
+                    max_entries=limits.ofd_max_entries,
+                )
+            )
+        )
+        return Response(
+            png, media_type="image/png", headers={"Cache-Control": "private, max-age=600"}
+        )
 
     @post("/{token:str}/approval", name="portal:sign-approval")
-    async def ask_approval(self, request: deps.AnyRequest, token: FromPath[str],
-                           data: UrlForm) -> Response[Any]:
+    async def ask_approval(
+        self, request: deps.AnyRequest, token: FromPath[str], data: UrlForm
+    ) -> Response[Any]:
         user = await require_user(request)
         draft = await _drafts(request).get(token, _owner(user))
         seal_id = _uuid(data.get("seal_id"))
@@ -144,19 +199,28 @@ class SignPages(Controller):
             if seal_id is None:
                 raise ValidationFailed("choose one of your seals", field="seal_id")
             row = await deps.signing(request).request_use(
-                user.principal, seal_id, bytes.fromhex(draft.meta["sm3"]),
-                str(data.get("purpose", "")))
+                user.principal,
+                seal_id,
+                bytes.fromhex(draft.meta["sm3"]),
+                str(data.get("purpose", "")),
+            )
         except SealHubError as exc:
-            return await self._place(request, token, status_code=exc.status, form=dict(data),
-                                     errors={field_of(exc) or "purpose":
-                                             problem_text(request, exc)})
-        await _drafts(request).update(token, _owner(user), use_request_id=str(row["id"]),
-                                use_request_seal=str(seal_id))
+            return await self._place(
+                request,
+                token,
+                status_code=exc.status,
+                form=dict(data),
+                errors={field_of(exc) or "purpose": problem_text(request, exc)},
+            )
+        await _drafts(request).update(
+            token, _owner(user), use_request_id=str(row["id"]), use_request_seal=str(seal_id)
+        )
         return Redirect(f"/sign/{token}?seal={seal_id}", status_code=303)
 
     @post("/{token:str}", name="portal:sign-post")
-    async def sign(self, request: deps.AnyRequest, token: FromPath[str],
-                   data: UrlForm) -> Response[Any]:
+    async def sign(
+        self, request: deps.AnyRequest, token: FromPath[str], data: UrlForm
+    ) -> Response[Any]:
         user = await require_user(request)
         drafts = _drafts(request)
         draft = await drafts.get(token, _owner(user))
@@ -166,8 +230,9 @@ class SignPages(Controller):
             # The 口令 is given for this document: the page showed its SM3, the form
             # carries it back, and it must still be the draft's.
             if str(data.get("document_sm3", "")).lower() != draft.meta["sm3"]:
-                raise ValidationFailed("the document changed; upload it again",
-                                       field="document_sm3")
+                raise ValidationFailed(
+                    "the document changed; upload it again", field="document_sm3"
+                )
             seal_id = _uuid(data.get("seal_id"))
             if seal_id is None:
                 raise ValidationFailed("choose one of your seals", field="seal_id")
@@ -176,21 +241,36 @@ class SignPages(Controller):
             use_request = None
             if draft.meta.get("use_request_seal") == str(seal_id):
                 use_request = _uuid(draft.meta.get("use_request_id"))
-            key = hashlib.sha256(json.dumps(
-                [token, str(seal_id), page, x_mm, y_mm]).encode()).hexdigest()[:48]
-            view = await deps.documents(request).sign_document(user.principal, SignDocumentRequest(
-                data=draft.data, filename=draft.meta.get("filename") or "document",
-                seal_id=seal_id, password=str(data.get("password", "")),
-                idempotency_key="portal-" + key, page=page - 1, x_mm=x_mm, y_mm=y_mm,
-                use_request_id=use_request))
+            key = hashlib.sha256(
+                json.dumps([token, str(seal_id), page, x_mm, y_mm]).encode()
+            ).hexdigest()[:48]
+            view = await deps.documents(request).sign_document(
+                user.principal,
+                SignDocumentRequest(
+                    data=draft.data,
+                    filename=draft.meta.get("filename") or "document",
+                    seal_id=seal_id,
+                    password=str(data.get("password", "")),
+                    idempotency_key="portal-" + key,
+                    page=page - 1,
+                    x_mm=x_mm,
+                    y_mm=y_mm,
+                    use_request_id=use_request,
+                ),
+            )
         except SealHubError as exc:
             field = field_of(exc)
             if exc.type_slug == "policy-denied" and "approv" in exc.detail:
                 field = "approval"
             elif exc.status in (401, 423) or "password" in exc.detail:
                 field = "password"
-            return await self._place(request, token, status_code=exc.status, form=form,
-                                     errors={field or "password": problem_text(request, exc)})
+            return await self._place(
+                request,
+                token,
+                status_code=exc.status,
+                form=form,
+                errors={field or "password": problem_text(request, exc)},
+            )
         return Redirect(f"/signatures/{view['id']}?signed=1", status_code=303)
 
 
@@ -201,8 +281,9 @@ def _choose(seals: list[dict[str, Any]], wanted: Any) -> dict[str, Any] | None:
     return seals[0] if seals else None
 
 
-async def _approval(request: deps.AnyRequest, user: PortalUser, draft: Stored,
-                    seal: dict[str, Any]) -> dict[str, Any] | None:
+async def _approval(
+    request: deps.AnyRequest, user: PortalUser, draft: Stored, seal: dict[str, Any]
+) -> dict[str, Any] | None:
     if draft.meta.get("use_request_seal") != str(seal["id"]):
         return None
     rid = _uuid(draft.meta.get("use_request_id"))
@@ -250,9 +331,15 @@ class SignaturePages(Controller):
     async def detail(self, request: deps.AnyRequest, doc_id: FromPath[uuid.UUID]) -> Response[str]:
         return await self._detail(request, doc_id)
 
-    async def _detail(self, request: deps.AnyRequest, doc_id: uuid.UUID, *,
-                      status_code: int = 200, errors: dict[str, str] | None = None,
-                      notice: str = "") -> Response[str]:
+    async def _detail(
+        self,
+        request: deps.AnyRequest,
+        doc_id: uuid.UUID,
+        *,
+        status_code: int = 200,
+        errors: dict[str, str] | None = None,
+        notice: str = "",
+    ) -> Response[str]:
         user = await require_user(request)
         _ = gettext_for(request)
         row = await deps.documents(request).signed_document(user.principal, doc_id)
@@ -261,37 +348,62 @@ class SignaturePages(Controller):
             notice = _("Signed. Download the signed file and keep its evidence package.")
         if request.query_params.get("rated") and not notice:
             notice = _("Thank you for your rating.")
-        return await render(request, "me/signature.html", status_code=status_code, doc=row,
-                            seal=seal, errors=errors or {}, notice=notice)
+        return await render(
+            request,
+            "me/signature.html",
+            status_code=status_code,
+            doc=row,
+            seal=seal,
+            errors=errors or {},
+            notice=notice,
+        )
 
     @get("/{doc_id:uuid}/document", name="portal:signature-document")
-    async def document(self, request: deps.AnyRequest,
-                       doc_id: FromPath[uuid.UUID]) -> Response[bytes]:
+    async def document(
+        self, request: deps.AnyRequest, doc_id: FromPath[uuid.UUID]
+    ) -> Response[bytes]:
         user = await require_user(request)
         row = await deps.documents(request).signed_document(user.principal, doc_id)
-        return Response(bytes(row["data"]), media_type=MEDIA_TYPES[row["kind"]], headers={
-            "Content-Disposition": content_disposition(row["filename"])})
+        return Response(
+            bytes(row["data"]),
+            media_type=MEDIA_TYPES[row["kind"]],
+            headers={"Content-Disposition": content_disposition(row["filename"])},
+        )
 
     @get("/{doc_id:uuid}/evidence", name="portal:signature-evidence")
-    async def evidence(self, request: deps.AnyRequest,
-                       doc_id: FromPath[uuid.UUID]) -> Response[bytes]:
+    async def evidence(
+        self, request: deps.AnyRequest, doc_id: FromPath[uuid.UUID]
+    ) -> Response[bytes]:
         user = await require_user(request)
         record = await deps.signing(request).get_signature(user.principal, doc_id)
         package = await deps.evidence(request).package(
-            bytes(record["signature_der"]), bytes.fromhex(record["document_sm3"]))
+            bytes(record["signature_der"]), bytes.fromhex(record["document_sm3"])
+        )
         body = json.dumps(package, ensure_ascii=False, default=str).encode()
-        return Response(body, media_type="application/json", headers={
-            "Content-Disposition": content_disposition(f"evidence-{doc_id}.json")})
+        return Response(
+            body,
+            media_type="application/json",
+            headers={"Content-Disposition": content_disposition(f"evidence-{doc_id}.json")},
+        )
 
     @post("/{doc_id:uuid}/rating", name="portal:signature-rating")
-    async def rate(self, request: deps.AnyRequest, doc_id: FromPath[uuid.UUID],
-                   data: UrlForm) -> Response[Any]:
+    async def rate(
+        self, request: deps.AnyRequest, doc_id: FromPath[uuid.UUID], data: UrlForm
+    ) -> Response[Any]:
         user = await require_user(request)
         try:
             await deps.quality(request).ratings.rate(
-                user.principal, "signature", doc_id, _int(data.get("stars"), 0),
-                str(data.get("comment", "")))
+                user.principal,
+                "signature",
+                doc_id,
+                _int(data.get("stars"), 0),
+                str(data.get("comment", "")),
+            )
         except SealHubError as exc:
-            return await self._detail(request, doc_id, status_code=exc.status,
-                                      errors={"stars": problem_text(request, exc)})
+            return await self._detail(
+                request,
+                doc_id,
+                status_code=exc.status,
+                errors={"stars": problem_text(request, exc)},
+            )
         return Redirect(f"/signatures/{doc_id}?rated=1", status_code=303)

@@ -38,26 +38,38 @@ class FileStore:
         now = datetime.now(UTC)
         await PortalFile.delete().where(PortalFile.created_at < now - self.ttl)
         token = secrets.token_urlsafe(_TOKEN_BYTES)
-        await PortalFile(token=token, kind=self.kind, owner=owner, data=data, created_at=now,
-                         meta=json.dumps(meta, ensure_ascii=False)).save()
+        await PortalFile(
+            token=token,
+            kind=self.kind,
+            owner=owner,
+            data=data,
+            created_at=now,
+            meta=json.dumps(meta, ensure_ascii=False),
+        ).save()
         return token
 
     async def get(self, token: str, owner: str) -> Stored:
         if not token or len(token) > 64:
             raise NotFound(_GONE)
-        row = await PortalFile.select().where(
-            (PortalFile.token == token) & (PortalFile.kind == self.kind)
-            & (PortalFile.owner == owner)
-            & (PortalFile.created_at >= datetime.now(UTC) - self.ttl)).first()
+        row = (
+            await PortalFile.select()
+            .where(
+                (PortalFile.token == token)
+                & (PortalFile.kind == self.kind)
+                & (PortalFile.owner == owner)
+                & (PortalFile.created_at >= datetime.now(UTC) - self.ttl)
+            )
+            .first()
+        )
         if row is None:  # same answer for "another's", "expired" and "never was"
             raise NotFound(_GONE)
         return Stored(token, json.loads(row["meta"]), bytes(row["data"]))
 
     async def update(self, token: str, owner: str, **meta: Any) -> None:
         stored = await self.get(token, owner)
-        await PortalFile.update({PortalFile.meta: json.dumps({**stored.meta, **meta},
-                                                             ensure_ascii=False)}).where(
-            (PortalFile.token == token) & (PortalFile.owner == owner))
+        await PortalFile.update(
+            {PortalFile.meta: json.dumps({**stored.meta, **meta}, ensure_ascii=False)}
+        ).where((PortalFile.token == token) & (PortalFile.owner == owner))
 
 
 def stores(ttl_seconds: int) -> tuple[FileStore, FileStore]:

@@ -49,14 +49,15 @@ def _label(report: dict[str, Any], n: int) -> str:
     return str(info.get("path") or info.get("name") or info.get("field") or f"#{n}")
 
 
-def _lines(report: dict[str, Any], where: str, out: list[CheckLine],
-           warnings: list[CheckLine]) -> None:
+def _lines(
+    report: dict[str, Any], where: str, out: list[CheckLine], warnings: list[CheckLine]
+) -> None:
     for c in report.get("checks") or []:
-        out.append(CheckLine(str(c.get("name", "")), bool(c.get("ok")),
-                             str(c.get("detail", "")), where))
+        out.append(
+            CheckLine(str(c.get("name", "")), bool(c.get("ok")), str(c.get("detail", "")), where)
+        )
     for w in report.get("warnings") or []:
-        warnings.append(CheckLine(str(w.get("name", "")), False, str(w.get("detail", "")),
-                                  where))
+        warnings.append(CheckLine(str(w.get("name", "")), False, str(w.get("detail", "")), where))
     if isinstance(report.get("seal"), dict):
         _lines(report["seal"], (where + " " if where else "") + "seal", out, warnings)
     for n, child in enumerate(report.get("signatures") or [], start=1):
@@ -68,6 +69,11 @@ def verdict_of(report: dict[str, Any]) -> Verdict:
     checks: list[CheckLine] = []
     warnings: list[CheckLine] = []
     _lines(report, "", checks, warnings)
-    return Verdict(indication=indication, sub_indication=sub, kind=str(report.get("kind", "")),
-                   checks=checks, warnings=warnings,
-                   signatures=len(report.get("signatures") or []))
+    return Verdict(
+        indication=indication,
+        sub_indication=sub,
+        kind=str(report.get("kind", "")),
+        checks=checks,
+        warnings=warnings,
+        signatures=len(report.get("signatures") or []),
+    )

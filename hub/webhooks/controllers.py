@@ -20,8 +20,10 @@ from hub.schemas_common import Count, Reason, Url
 from hub.webhooks.lifespan import webhook_service
 
 _ROLES = (Role.PERSON, Role.ENTERPRISE_AGENT, Role.CLERK, Role.TENANT_ADMIN)
-_URL_RULE = ("http(s) URL whose host is in SEALHUB_WEBHOOK_ALLOW_HOSTS (SSRF guard); "
-             "422 with field=url otherwise")
+_URL_RULE = (
+    "http(s) URL whose host is in SEALHUB_WEBHOOK_ALLOW_HOSTS (SSRF guard); "
+    "422 with field=url otherwise"
+)
 
 
 class NewWebhook(msgspec.Struct, forbid_unknown_fields=True):
@@ -81,65 +83,133 @@ class WebhookController(Controller):
     tags = ["webhooks"]  # noqa: RUF012
     guards = [requires(*_ROLES)]  # noqa: RUF012
 
-    @post("", operation_id="createSealWebhook", status_code=HTTP_201_CREATED,
-          summary="Subscribe a URL to every use of my seal (the secret is shown only now)",
-          description="POSTs a signed `seal.used` payload per signing; " + _URL_RULE + ".",
-          responses=errors(401, 403, 404, 422))
-    async def create(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                     seal_id: FromPath[uuid.UUID], data: JSONBody[NewWebhook]) -> CreatedWebhookOut:
+    @post(
+        "",
+        operation_id="createSealWebhook",
+        status_code=HTTP_201_CREATED,
+        summary="Subscribe a URL to every use of my seal (the secret is shown only now)",
+        description="POSTs a signed `seal.used` payload per signing; " + _URL_RULE + ".",
+        responses=errors(401, 403, 404, 422),
+    )
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        seal_id: FromPath[uuid.UUID],
+        data: JSONBody[NewWebhook],
+    ) -> CreatedWebhookOut:
         row, secret = await webhook_service(request.app.state).create(
-            principal, seal_id, data.url, data.description)
+            principal, seal_id, data.url, data.description
+        )
         return msgspec.convert({**row, "secret": secret}, CreatedWebhookOut, strict=False)
 
-    @get("", operation_id="listSealWebhooks", summary="My webhooks for this seal",
-         responses=errors(401, 403, 404))
-    async def list_all(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                       seal_id: FromPath[uuid.UUID]) -> list[WebhookOut]:
+    @get(
+        "",
+        operation_id="listSealWebhooks",
+        summary="My webhooks for this seal",
+        responses=errors(401, 403, 404),
+    )
+    async def list_all(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        seal_id: FromPath[uuid.UUID],
+    ) -> list[WebhookOut]:
         rows = await webhook_service(request.app.state).subscriptions(principal, seal_id)
         return [_webhook(r) for r in rows]
 
-    @get("/{webhook_id:uuid}", operation_id="getSealWebhook", summary="One of my webhooks",
-         responses=errors(401, 403, 404))
-    async def get_one(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                      seal_id: FromPath[uuid.UUID], webhook_id: FromPath[uuid.UUID]) -> WebhookOut:
+    @get(
+        "/{webhook_id:uuid}",
+        operation_id="getSealWebhook",
+        summary="One of my webhooks",
+        responses=errors(401, 403, 404),
+    )
+    async def get_one(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        seal_id: FromPath[uuid.UUID],
+        webhook_id: FromPath[uuid.UUID],
+    ) -> WebhookOut:
         row = await webhook_service(request.app.state).get(principal, seal_id, webhook_id)
         return _webhook(row)
 
-    @patch("/{webhook_id:uuid}", operation_id="changeSealWebhook",
-           summary="Change a webhook's URL, description, or pause/resume it",
-           description="url: " + _URL_RULE + ".", responses=errors(401, 403, 404, 422))
-    async def change(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                     seal_id: FromPath[uuid.UUID], webhook_id: FromPath[uuid.UUID],
-                     data: JSONBody[ChangeWebhook]) -> WebhookOut:
+    @patch(
+        "/{webhook_id:uuid}",
+        operation_id="changeSealWebhook",
+        summary="Change a webhook's URL, description, or pause/resume it",
+        description="url: " + _URL_RULE + ".",
+        responses=errors(401, 403, 404, 422),
+    )
+    async def change(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        seal_id: FromPath[uuid.UUID],
+        webhook_id: FromPath[uuid.UUID],
+        data: JSONBody[ChangeWebhook],
+    ) -> WebhookOut:
         row = await webhook_service(request.app.state).update(
-            principal, seal_id, webhook_id, url=data.url, active=data.active,
-            description=data.description)
+            principal,
+            seal_id,
+            webhook_id,
+            url=data.url,
+            active=data.active,
+            description=data.description,
+        )
         return _webhook(row)
 
-    @delete("/{webhook_id:uuid}", operation_id="deleteSealWebhook", status_code=HTTP_204_NO_CONTENT,
-            summary="Delete a webhook with its queued deliveries and delivery log",
-            responses=errors(401, 403, 404))
-    async def remove(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                     seal_id: FromPath[uuid.UUID], webhook_id: FromPath[uuid.UUID]) -> None:
+    @delete(
+        "/{webhook_id:uuid}",
+        operation_id="deleteSealWebhook",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Delete a webhook with its queued deliveries and delivery log",
+        responses=errors(401, 403, 404),
+    )
+    async def remove(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        seal_id: FromPath[uuid.UUID],
+        webhook_id: FromPath[uuid.UUID],
+    ) -> None:
         await webhook_service(request.app.state).delete(principal, seal_id, webhook_id)
 
-    @get("/{webhook_id:uuid}/deliveries", operation_id="listSealWebhookDeliveries",
-         summary="Delivery log: each delivery's status, attempts, status codes, next retry",
-         responses=errors(401, 403, 404, 422))
-    async def deliveries(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                         seal_id: FromPath[uuid.UUID], webhook_id: FromPath[uuid.UUID],
-                         limit: FromQuery[Count] = 50) -> list[DeliveryOut]:
+    @get(
+        "/{webhook_id:uuid}/deliveries",
+        operation_id="listSealWebhookDeliveries",
+        summary="Delivery log: each delivery's status, attempts, status codes, next retry",
+        responses=errors(401, 403, 404, 422),
+    )
+    async def deliveries(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        seal_id: FromPath[uuid.UUID],
+        webhook_id: FromPath[uuid.UUID],
+        limit: FromQuery[Count] = 50,
+    ) -> list[DeliveryOut]:
         rows = await webhook_service(request.app.state).deliveries(
-            principal, seal_id, webhook_id, limit=limit)
+            principal, seal_id, webhook_id, limit=limit
+        )
         return [msgspec.convert(r, DeliveryOut, strict=False) for r in rows]
 
-    @post("/{webhook_id:uuid}/deliveries/{delivery_id:uuid}/redeliver",
-          operation_id="redeliverSealWebhookDelivery", status_code=HTTP_202_ACCEPTED,
-          summary="One more attempt, now, for a failed delivery (same payload)",
-          responses=errors(401, 403, 404, 409, e409="The delivery has not failed"))
-    async def redeliver(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                        seal_id: FromPath[uuid.UUID], webhook_id: FromPath[uuid.UUID],
-                        delivery_id: FromPath[uuid.UUID]) -> DeliveryOut:
+    @post(
+        "/{webhook_id:uuid}/deliveries/{delivery_id:uuid}/redeliver",
+        operation_id="redeliverSealWebhookDelivery",
+        status_code=HTTP_202_ACCEPTED,
+        summary="One more attempt, now, for a failed delivery (same payload)",
+        responses=errors(401, 403, 404, 409, e409="The delivery has not failed"),
+    )
+    async def redeliver(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        seal_id: FromPath[uuid.UUID],
+        webhook_id: FromPath[uuid.UUID],
+        delivery_id: FromPath[uuid.UUID],
+    ) -> DeliveryOut:
         row = await webhook_service(request.app.state).redeliver(
-            principal, seal_id, webhook_id, delivery_id)
+            principal, seal_id, webhook_id, delivery_id
+        )
         return msgspec.convert(row, DeliveryOut, strict=False)

@@ -78,8 +78,14 @@ class DeliveryPolicy:
 
     @classmethod
     def from_settings(cls, s: WebhookSettings) -> DeliveryPolicy:
-        return cls(s.allow_hosts, s.max_attempts, s.retry_base_seconds, s.retry_max_seconds,
-                   s.timeout_seconds, s.poll_seconds)
+        return cls(
+            s.allow_hosts,
+            s.max_attempts,
+            s.retry_base_seconds,
+            s.retry_max_seconds,
+            s.timeout_seconds,
+            s.poll_seconds,
+        )
 
     def backoff(self, attempts: int) -> float:
         """Seconds to wait after the `attempts`-th failed attempt: base * 2**(n-1), capped."""
@@ -100,21 +106,26 @@ def _secret_context(subscription_id: uuid.UUID) -> str:
 def payload_bytes(delivery_id: uuid.UUID, subscription_id: uuid.UUID, use: SignatureUse) -> str:
     """The delivery body (documented in hub.webhooks); fixed when queued."""
     signed_at = use.signed_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    return json.dumps({
-        "type": "seal.used",
-        "delivery_id": str(delivery_id),
-        "subscription_id": str(subscription_id),
-        "tenant_id": str(use.tenant_id),
-        "seal_id": str(use.seal_id),
-        "signature": {
-            "id": str(use.signature_id),
-            "signed_at": signed_at,
-            "document_sm3": use.document_sm3,
-            "vendor": use.vendor,
-            "evidence_leaf_hash": use.evidence_leaf_hash,
+    return json.dumps(
+        {
+            "type": "seal.used",
+            "delivery_id": str(delivery_id),
+            "subscription_id": str(subscription_id),
+            "tenant_id": str(use.tenant_id),
+            "seal_id": str(use.seal_id),
+            "signature": {
+                "id": str(use.signature_id),
+                "signed_at": signed_at,
+                "document_sm3": use.document_sm3,
+                "vendor": use.vendor,
+                "evidence_leaf_hash": use.evidence_leaf_hash,
+            },
+            "uses_url": f"/api/v1/seals/{use.seal_id}/uses",
         },
-        "uses_url": f"/api/v1/seals/{use.seal_id}/uses",
-    }, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        ensure_ascii=False,
+        separators=(",", ":"),
+        sort_keys=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -146,10 +157,15 @@ class WebhookService:
     # --- subscriptions (owner only) ------------------------------------------------------
 
     async def _owned_seal(self, scope: Scope, seal_id: uuid.UUID) -> None:
-        row = await Seal.select(Seal.id).where(
-            (Seal.tenant_id == scope.tenant_id) & (Seal.id == seal_id)
-            & (Seal.owner_account_id == scope.account_id)
-        ).first()
+        row = (
+            await Seal.select(Seal.id)
+            .where(
+                (Seal.tenant_id == scope.tenant_id)
+                & (Seal.id == seal_id)
+                & (Seal.owner_account_id == scope.account_id)
+            )
+            .first()
+        )
         if row is None:  # another tenant's, another person's, or none: all the same 404
             raise NotFound("seal not found")
 
@@ -166,44 +182,69 @@ class WebhookService:
         )
         if count >= MAX_SUBSCRIPTIONS_PER_SEAL:
             raise ValidationFailed(
-                f"at most {MAX_SUBSCRIPTIONS_PER_SEAL} webhooks per seal", field="url")
+                f"at most {MAX_SUBSCRIPTIONS_PER_SEAL} webhooks per seal", field="url"
+            )
         sub_id = uuid.uuid4()
         secret = new_secret()
         sealed = keystore.seal_secret(
-            await self.data_key(scope.tenant_id), str(scope.tenant_id), secret.encode(),
-            context=_secret_context(sub_id))
+            await self.data_key(scope.tenant_id),
+            str(scope.tenant_id),
+            secret.encode(),
+            context=_secret_context(sub_id),
+        )
         now = _now()
         await WebhookSubscription(
-            id=sub_id, tenant_id=scope.tenant_id, seal_id=seal_id, account_id=scope.account_id,
-            url=url, description=description, sealed_secret=sealed, active=True,
-            created_at=now, updated_at=now,
+            id=sub_id,
+            tenant_id=scope.tenant_id,
+            seal_id=seal_id,
+            account_id=scope.account_id,
+            url=url,
+            description=description,
+            sealed_secret=sealed,
+            active=True,
+            created_at=now,
+            updated_at=now,
         ).save()
         self._subscriptions.forget((scope.tenant_id, seal_id))
         return await self.get(scope, seal_id, sub_id), secret
 
     async def subscriptions(self, scope: Scope, seal_id: uuid.UUID) -> list[dict[str, Any]]:
         await self._owned_seal(scope, seal_id)
-        return await _public_select().where(
-            (WebhookSubscription.tenant_id == scope.tenant_id)
-            & (WebhookSubscription.seal_id == seal_id)
-            & (WebhookSubscription.account_id == scope.account_id)
-        ).order_by(WebhookSubscription.created_at)
+        return (
+            await _public_select()
+            .where(
+                (WebhookSubscription.tenant_id == scope.tenant_id)
+                & (WebhookSubscription.seal_id == seal_id)
+                & (WebhookSubscription.account_id == scope.account_id)
+            )
+            .order_by(WebhookSubscription.created_at)
+        )
 
     async def get(self, scope: Scope, seal_id: uuid.UUID, sub_id: uuid.UUID) -> dict[str, Any]:
         await self._owned_seal(scope, seal_id)
-        row = await _public_select().where(
-            (WebhookSubscription.tenant_id == scope.tenant_id)
-            & (WebhookSubscription.seal_id == seal_id)
-            & (WebhookSubscription.account_id == scope.account_id)
-            & (WebhookSubscription.id == sub_id)
-        ).first()
+        row = (
+            await _public_select()
+            .where(
+                (WebhookSubscription.tenant_id == scope.tenant_id)
+                & (WebhookSubscription.seal_id == seal_id)
+                & (WebhookSubscription.account_id == scope.account_id)
+                & (WebhookSubscription.id == sub_id)
+            )
+            .first()
+        )
         if row is None:
             raise NotFound("webhook not found")
         return row
 
     async def update(
-        self, scope: Scope, seal_id: uuid.UUID, sub_id: uuid.UUID, *, url: str | None = None,
-        active: bool | None = None, description: str | None = None,
+        self,
+        scope: Scope,
+        seal_id: uuid.UUID,
+        sub_id: uuid.UUID,
+        *,
+        url: str | None = None,
+        active: bool | None = None,
+        description: str | None = None,
     ) -> dict[str, Any]:
         await self.get(scope, seal_id, sub_id)
         changes: dict[Any, Any] = {WebhookSubscription.updated_at: _now()}
@@ -214,7 +255,8 @@ class WebhookService:
         if description is not None:
             changes[WebhookSubscription.description] = _description(description)
         await WebhookSubscription.update(changes).where(
-            (WebhookSubscription.tenant_id == scope.tenant_id) & (WebhookSubscription.id == sub_id))
+            (WebhookSubscription.tenant_id == scope.tenant_id) & (WebhookSubscription.id == sub_id)
+        )
         self._subscriptions.forget((scope.tenant_id, seal_id))
         return await self.get(scope, seal_id, sub_id)
 
@@ -224,16 +266,20 @@ class WebhookService:
         async with self.db.transaction():
             deliveries = WebhookDelivery.select(WebhookDelivery.id).where(
                 (WebhookDelivery.tenant_id == scope.tenant_id)
-                & (WebhookDelivery.subscription_id == sub_id))
+                & (WebhookDelivery.subscription_id == sub_id)
+            )
             await WebhookAttempt.delete().where(
                 (WebhookAttempt.tenant_id == scope.tenant_id)
-                & WebhookAttempt.delivery_id.is_in(deliveries))
+                & WebhookAttempt.delivery_id.is_in(deliveries)
+            )
             await WebhookDelivery.delete().where(
                 (WebhookDelivery.tenant_id == scope.tenant_id)
-                & (WebhookDelivery.subscription_id == sub_id))
+                & (WebhookDelivery.subscription_id == sub_id)
+            )
             await WebhookSubscription.delete().where(
                 (WebhookSubscription.tenant_id == scope.tenant_id)
-                & (WebhookSubscription.id == sub_id))
+                & (WebhookSubscription.id == sub_id)
+            )
         self._subscriptions.forget((scope.tenant_id, seal_id))
 
     async def deliveries(
@@ -254,25 +300,40 @@ class WebhookService:
             "UPDATE webhook_delivery SET status = 'pending', next_attempt_at = {} "
             "WHERE status = 'failed' AND tenant_id = {} AND subscription_id = {} AND id = {} "
             "RETURNING id",
-            _now(), scope.tenant_id, sub_id, delivery_id)
+            _now(),
+            scope.tenant_id,
+            sub_id,
+            delivery_id,
+        )
         found = await self._log(scope, sub_id, limit=1, delivery_id=delivery_id)
         if not found:
             raise NotFound("delivery not found")
         if not rows:
-            raise Conflict(f"the delivery is {found[0]['status']}; only a failed one is "
-                           "redelivered")
+            raise Conflict(
+                f"the delivery is {found[0]['status']}; only a failed one is redelivered"
+            )
         self.wakeup.set()
         return found[0]
 
     async def _log(
-        self, scope: Scope, sub_id: uuid.UUID, *, limit: int,
+        self,
+        scope: Scope,
+        sub_id: uuid.UUID,
+        *,
+        limit: int,
         delivery_id: uuid.UUID | None = None,
     ) -> list[dict[str, Any]]:
         query = WebhookDelivery.select(
-            WebhookDelivery.id, WebhookDelivery.signature_id, WebhookDelivery.event,
-            WebhookDelivery.status, WebhookDelivery.attempts, WebhookDelivery.next_attempt_at,
-            WebhookDelivery.last_status_code, WebhookDelivery.last_error,
-            WebhookDelivery.delivered_at, WebhookDelivery.created_at,
+            WebhookDelivery.id,
+            WebhookDelivery.signature_id,
+            WebhookDelivery.event,
+            WebhookDelivery.status,
+            WebhookDelivery.attempts,
+            WebhookDelivery.next_attempt_at,
+            WebhookDelivery.last_status_code,
+            WebhookDelivery.last_error,
+            WebhookDelivery.delivered_at,
+            WebhookDelivery.created_at,
         ).where(
             (WebhookDelivery.tenant_id == scope.tenant_id)
             & (WebhookDelivery.subscription_id == sub_id)
@@ -282,14 +343,22 @@ class WebhookService:
         rows = await query.order_by(WebhookDelivery.created_at, ascending=False).limit(limit)
         if not rows:
             return []
-        attempts = await WebhookAttempt.select(
-            WebhookAttempt.delivery_id, WebhookAttempt.number, WebhookAttempt.started_at,
-            WebhookAttempt.duration_ms, WebhookAttempt.status_code, WebhookAttempt.error,
-            WebhookAttempt.outcome,
-        ).where(
-            (WebhookAttempt.tenant_id == scope.tenant_id)
-            & WebhookAttempt.delivery_id.is_in([r["id"] for r in rows])
-        ).order_by(WebhookAttempt.number)
+        attempts = (
+            await WebhookAttempt.select(
+                WebhookAttempt.delivery_id,
+                WebhookAttempt.number,
+                WebhookAttempt.started_at,
+                WebhookAttempt.duration_ms,
+                WebhookAttempt.status_code,
+                WebhookAttempt.error,
+                WebhookAttempt.outcome,
+            )
+            .where(
+                (WebhookAttempt.tenant_id == scope.tenant_id)
+                & WebhookAttempt.delivery_id.is_in([r["id"] for r in rows])
+            )
+            .order_by(WebhookAttempt.number)
+        )
         by_delivery: dict[Any, list[dict[str, Any]]] = {}
         for a in attempts:
             by_delivery.setdefault(a.pop("delivery_id"), []).append(a)
@@ -307,6 +376,7 @@ class WebhookService:
         Never raises into the signing (which is already durable): a failure is logged and
         the sweep queues the delivery later.
         """
+
         async def active() -> list[uuid.UUID]:
             rows = await WebhookSubscription.select(WebhookSubscription.id).where(
                 (WebhookSubscription.tenant_id == use.tenant_id)
@@ -329,10 +399,16 @@ class WebhookService:
             delivery_id = uuid.uuid4()
             try:
                 await WebhookDelivery(
-                    id=delivery_id, tenant_id=use.tenant_id, subscription_id=sub_id,
-                    signature_id=use.signature_id, event="seal.used",
-                    payload=payload_bytes(delivery_id, sub_id, use), status="pending",
-                    attempts=0, next_attempt_at=now, created_at=now,
+                    id=delivery_id,
+                    tenant_id=use.tenant_id,
+                    subscription_id=sub_id,
+                    signature_id=use.signature_id,
+                    event="seal.used",
+                    payload=payload_bytes(delivery_id, sub_id, use),
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
                 ).save()
             except Exception as exc:
                 if not is_unique_violation(exc):
@@ -353,12 +429,21 @@ class WebhookService:
             "WHERE s.active AND r.status = 'done' AND r.signed_at >= s.created_at "
             "AND r.signed_at >= {} AND NOT EXISTS (SELECT 1 FROM webhook_delivery d "
             "WHERE d.subscription_id = s.id AND d.signature_id = r.id) "
-            "ORDER BY r.signed_at LIMIT {}", since, limit)
+            "ORDER BY r.signed_at LIMIT {}",
+            since,
+            limit,
+        )
         queued = 0
         for r in rows:
-            use = _Use(_uuid(r["tenant_id"]), _uuid(r["seal_id"]), _uuid(r["signature_id"]),
-                       r["document_sm3"], r["vendor"] or "", _aware(r["signed_at"]),
-                       r["leaf_hash"])
+            use = _Use(
+                _uuid(r["tenant_id"]),
+                _uuid(r["seal_id"]),
+                _uuid(r["signature_id"]),
+                r["document_sm3"],
+                r["vendor"] or "",
+                _aware(r["signed_at"]),
+                r["leaf_hash"],
+            )
             queued += await self._queue(use, [_uuid(r["subscription_id"])])
         if queued:
             self.wakeup.set()
@@ -371,7 +456,10 @@ class WebhookService:
         rows = await WebhookDelivery.raw(
             "SELECT id FROM webhook_delivery WHERE (status = 'pending' AND next_attempt_at <= {}) "
             "OR (status = 'sending' AND lease_until < {}) ORDER BY next_attempt_at LIMIT {}",
-            now, now, limit)
+            now,
+            now,
+            limit,
+        )
         return [_uuid(r["id"]) for r in rows]
 
     async def claim(
@@ -387,27 +475,48 @@ class WebhookService:
             "attempts = attempts + 1 WHERE id = {} AND ((status = 'pending' AND "
             "next_attempt_at <= {}) OR (status = 'sending' AND lease_until < {})) "
             "RETURNING id, tenant_id, subscription_id, payload, attempts",
-            claim, now + timedelta(seconds=lease), delivery_id, now, now)
+            claim,
+            now + timedelta(seconds=lease),
+            delivery_id,
+            now,
+            now,
+        )
         return rows[0] if rows else None
 
     async def subscription_for_delivery(
         self, tenant_id: uuid.UUID, sub_id: uuid.UUID
     ) -> tuple[str, str] | None:
         """(url, secret) of an active subscription, or None."""
-        row = await WebhookSubscription.select(
-            WebhookSubscription.url, WebhookSubscription.sealed_secret, WebhookSubscription.active
-        ).where((WebhookSubscription.tenant_id == tenant_id)
-                & (WebhookSubscription.id == sub_id)).first()
+        row = (
+            await WebhookSubscription.select(
+                WebhookSubscription.url,
+                WebhookSubscription.sealed_secret,
+                WebhookSubscription.active,
+            )
+            .where(
+                (WebhookSubscription.tenant_id == tenant_id) & (WebhookSubscription.id == sub_id)
+            )
+            .first()
+        )
         if row is None or not row["active"]:
             return None
         secret = keystore.open_secret(
-            await self.data_key(tenant_id), str(tenant_id), bytes(row["sealed_secret"]),
-            context=_secret_context(sub_id)).decode()
+            await self.data_key(tenant_id),
+            str(tenant_id),
+            bytes(row["sealed_secret"]),
+            context=_secret_context(sub_id),
+        ).decode()
         return row["url"], secret
 
     async def finish(
-        self, claimed: dict[str, Any], claim: str, *, started_at: datetime, duration_ms: int,
-        status_code: int | None, error: str,
+        self,
+        claimed: dict[str, Any],
+        claim: str,
+        *,
+        started_at: datetime,
+        duration_ms: int,
+        status_code: int | None,
+        error: str,
     ) -> str:
         """Record one attempt's outcome (only the claim holder may); returns the outcome."""
         attempts = int(claimed["attempts"])
@@ -425,14 +534,26 @@ class WebhookService:
                 "UPDATE webhook_delivery SET status = {}, next_attempt_at = {}, claim = NULL, "
                 "lease_until = NULL, last_status_code = {}, last_error = {}, delivered_at = {} "
                 "WHERE id = {} AND claim = {} RETURNING id",
-                status, next_at, status_code, error, now if outcome == "delivered" else None,
-                _uuid(claimed["id"]), claim)
+                status,
+                next_at,
+                status_code,
+                error,
+                now if outcome == "delivered" else None,
+                _uuid(claimed["id"]),
+                claim,
+            )
             if not rows:  # our lease expired and another worker took over: not ours to log
                 return "lost"
             await WebhookAttempt(
-                id=uuid.uuid4(), tenant_id=_uuid(claimed["tenant_id"]),
-                delivery_id=_uuid(claimed["id"]), number=attempts, started_at=started_at,
-                duration_ms=duration_ms, status_code=status_code, error=error, outcome=outcome,
+                id=uuid.uuid4(),
+                tenant_id=_uuid(claimed["tenant_id"]),
+                delivery_id=_uuid(claimed["id"]),
+                number=attempts,
+                started_at=started_at,
+                duration_ms=duration_ms,
+                status_code=status_code,
+                error=error,
+                outcome=outcome,
             ).save()
         return outcome
 
@@ -440,9 +561,13 @@ class WebhookService:
 def _public_select() -> Any:
     """Subscription columns safe to return (never the sealed secret)."""
     return WebhookSubscription.select(
-        WebhookSubscription.id, WebhookSubscription.seal_id, WebhookSubscription.url,
-        WebhookSubscription.description, WebhookSubscription.active,
-        WebhookSubscription.created_at, WebhookSubscription.updated_at,
+        WebhookSubscription.id,
+        WebhookSubscription.seal_id,
+        WebhookSubscription.url,
+        WebhookSubscription.description,
+        WebhookSubscription.active,
+        WebhookSubscription.created_at,
+        WebhookSubscription.updated_at,
     )
 
 

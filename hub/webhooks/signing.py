@@ -37,7 +37,11 @@ def signature_header(secret: str, body: bytes, *, timestamp: int | None = None) 
 
 
 def verify_signature_header(
-    secret: str, header: str, body: bytes, *, tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS,
+    secret: str,
+    header: str,
+    body: bytes,
+    *,
+    tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS,
     now: float | None = None,
 ) -> bool:
     """True if `header` is a valid signature of `body` made within the tolerance."""

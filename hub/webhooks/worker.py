@@ -54,8 +54,7 @@ class DeliveryWorker:
                 continue
             self.service.wakeup.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.service.wakeup.wait(),
-                                       self.service.policy.poll_seconds)
+                await asyncio.wait_for(self.service.wakeup.wait(), self.service.policy.poll_seconds)
 
     async def run_once(self) -> int:
         """One round; returns the number of attempts made."""
@@ -86,7 +85,8 @@ class DeliveryWorker:
         error = ""
         try:
             target = await self.service.subscription_for_delivery(
-                claimed["tenant_id"], claimed["subscription_id"])
+                claimed["tenant_id"], claimed["subscription_id"]
+            )
             if target is None:
                 error = "subscription is inactive or deleted"
             else:
@@ -94,7 +94,9 @@ class DeliveryWorker:
                 check_url(url, policy.allow_hosts)  # the allow-list may have narrowed
                 body = claimed["payload"].encode("utf-8")
                 answer = await self.client.post(
-                    url, content=body, timeout=policy.timeout_seconds,
+                    url,
+                    content=body,
+                    timeout=policy.timeout_seconds,
                     headers={
                         "Content-Type": "application/json",
                         SIGNATURE_HEADER: signature_header(secret, body),
@@ -113,9 +115,15 @@ class DeliveryWorker:
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         duration_ms = int((time.perf_counter() - t0) * 1000)
         outcome = await self.service.finish(
-            claimed, claim, started_at=started_at, duration_ms=duration_ms,
-            status_code=status_code, error=error)
+            claimed,
+            claim,
+            started_at=started_at,
+            duration_ms=duration_ms,
+            status_code=status_code,
+            error=error,
+        )
         if outcome == "failed":
-            log.warning("webhook delivery %s failed after %s attempts", claimed["id"],
-                        claimed["attempts"])
+            log.warning(
+                "webhook delivery %s failed after %s attempts", claimed["id"], claimed["attempts"]
+            )
         return 1

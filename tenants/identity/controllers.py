@@ -124,9 +124,13 @@ def enterprise_out(v: EnterpriseView) -> EnterpriseOut:
 def identity_service(request: Request[Any, Any, Any]) -> IdentityService:
     state = request.app.state
     verifier = state.identity_verifier  # built in hub.services
-    return IdentityService(get_db(request.app), keyring_of(state), verifier,
-                           face_match_threshold=state.settings.identity.face_match_threshold,
-                           enterprise_hooks=enterprise_change_hooks(state))
+    return IdentityService(
+        get_db(request.app),
+        keyring_of(state),
+        verifier,
+        face_match_threshold=state.settings.identity.face_match_threshold,
+        enterprise_hooks=enterprise_change_hooks(state),
+    )
 
 
 def _face(b64: str) -> bytes:
@@ -147,43 +151,84 @@ class PersonController(Controller):
     path = "/api/v1/identity/persons"
     tags = ["identity"]  # noqa: RUF012
 
-    @post("", operation_id="registerPerson", status_code=HTTP_201_CREATED,
-          summary="Register a citizen after real-name and face checks; creates their login",
-          guards=[requires(*_STAFF)], responses=errors(401, 403, 409, 422))
-    async def register(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                       data: JSONBody[RegisterPerson]) -> PersonOut:
+    @post(
+        "",
+        operation_id="registerPerson",
+        status_code=HTTP_201_CREATED,
+        summary="Register a citizen after real-name and face checks; creates their login",
+        guards=[requires(*_STAFF)],
+        responses=errors(401, 403, 409, 422),
+    )
+    async def register(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        data: JSONBody[RegisterPerson],
+    ) -> PersonOut:
         view = await identity_service(request).register_person(
-            principal.tenant_id, name=data.name, id_number=data.id_number, mobile=data.mobile,
-            face_image=_face(data.face_image), username=data.username, password=data.password)
+            principal.tenant_id,
+            name=data.name,
+            id_number=data.id_number,
+            mobile=data.mobile,
+            face_image=_face(data.face_image),
+            username=data.username,
+            password=data.password,
+        )
         return person_out(view)
 
-    @get("", operation_id="listPersons", summary="List my tenant's registered persons (masked)",
-         guards=[requires(*_STAFF)], responses=errors(401, 403))
-    async def list_persons(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                   limit: Limit = 100, offset: Offset = 0) -> list[PersonOut]:
+    @get(
+        "",
+        operation_id="listPersons",
+        summary="List my tenant's registered persons (masked)",
+        guards=[requires(*_STAFF)],
+        responses=errors(401, 403),
+    )
+    async def list_persons(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> list[PersonOut]:
         views = await identity_service(request).list_persons(
-            principal.tenant_id, limit=max(1, min(limit, 500)), offset=max(0, offset))
+            principal.tenant_id, limit=max(1, min(limit, 500)), offset=max(0, offset)
+        )
         return [person_out(v) for v in views]
 
-    @get("/me", operation_id="getMyPerson", summary="My own verified identity (masked)",
-         guards=[requires(Role.PERSON, Role.ENTERPRISE_AGENT)], responses=errors(401, 403, 404))
+    @get(
+        "/me",
+        operation_id="getMyPerson",
+        summary="My own verified identity (masked)",
+        guards=[requires(Role.PERSON, Role.ENTERPRISE_AGENT)],
+        responses=errors(401, 403, 404),
+    )
     async def me(self, request: Request[Any, Any, Any], principal: CurrentPrincipal) -> PersonOut:
-        view = await identity_service(request).person_for_account(principal.tenant_id,
-                                                                  principal.account_id)
+        view = await identity_service(request).person_for_account(
+            principal.tenant_id, principal.account_id
+        )
         return person_out(view)
 
-    @get("/{person_id:uuid}", operation_id="getPerson",
-         summary="One person (staff, or the person themself)",
-         guards=[requires()], responses=errors(401, 404))
-    async def get(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                  person_id: FromPath[uuid.UUID]) -> PersonOut:
+    @get(
+        "/{person_id:uuid}",
+        operation_id="getPerson",
+        summary="One person (staff, or the person themself)",
+        guards=[requires()],
+        responses=errors(401, 404),
+    )
+    async def get(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        person_id: FromPath[uuid.UUID],
+    ) -> PersonOut:
         try:
             view = await identity_service(request).get_person(principal.tenant_id, person_id)
             if not _is_staff(principal) and view.account_id != principal.account_id:
                 raise NotFound("person not found")
         except NotFound:
-            raise await not_found(Person, person_id, principal.tenant_id,
-                                  principal.tenant_slug, "person") from None
+            raise await not_found(
+                Person, person_id, principal.tenant_id, principal.tenant_slug, "person"
+            ) from None
         return person_out(view)
 
 
@@ -191,57 +236,103 @@ class EnterpriseController(Controller):
     path = "/api/v1/identity/enterprises"
     tags = ["identity"]  # noqa: RUF012
 
-    @post("", operation_id="registerEnterprise", status_code=HTTP_201_CREATED,
-          summary="Register an enterprise (credit code, verified legal representative, agent)",
-          guards=[requires(*_STAFF)], responses=errors(401, 403, 409, 422))
-    async def register(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                       data: JSONBody[RegisterEnterprise]) -> EnterpriseOut:
+    @post(
+        "",
+        operation_id="registerEnterprise",
+        status_code=HTTP_201_CREATED,
+        summary="Register an enterprise (credit code, verified legal representative, agent)",
+        guards=[requires(*_STAFF)],
+        responses=errors(401, 403, 409, 422),
+    )
+    async def register(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        data: JSONBody[RegisterEnterprise],
+    ) -> EnterpriseOut:
         view = await identity_service(request).register_enterprise(
-            principal.tenant_id, name=data.name, credit_code=data.credit_code,
+            principal.tenant_id,
+            name=data.name,
+            credit_code=data.credit_code,
             legal_representative_id=data.legal_representative_id,
-            agent_person_id=data.agent_person_id)
+            agent_person_id=data.agent_person_id,
+        )
         return enterprise_out(view)
 
-    @get("", operation_id="listEnterprises",
-         summary="List enterprises (staff: all of my tenant; agents: the ones they act for)",
-         guards=[requires(*_STAFF, Role.ENTERPRISE_AGENT)], responses=errors(401, 403))
-    async def list_enterprises(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                   limit: Limit = 100, offset: Offset = 0) -> list[EnterpriseOut]:
+    @get(
+        "",
+        operation_id="listEnterprises",
+        summary="List enterprises (staff: all of my tenant; agents: the ones they act for)",
+        guards=[requires(*_STAFF, Role.ENTERPRISE_AGENT)],
+        responses=errors(401, 403),
+    )
+    async def list_enterprises(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> list[EnterpriseOut]:
         views = await identity_service(request).list_enterprises(
             principal.tenant_id,
             agent_account_id=None if _is_staff(principal) else principal.account_id,
-            limit=max(1, min(limit, 500)), offset=max(0, offset))
+            limit=max(1, min(limit, 500)),
+            offset=max(0, offset),
+        )
         return [enterprise_out(v) for v in views]
 
-    @get("/{enterprise_id:uuid}", operation_id="getEnterprise",
-         summary="One enterprise (staff, or its agent)",
-         guards=[requires()], responses=errors(401, 404))
-    async def get(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                  enterprise_id: FromPath[uuid.UUID]) -> EnterpriseOut:
+    @get(
+        "/{enterprise_id:uuid}",
+        operation_id="getEnterprise",
+        summary="One enterprise (staff, or its agent)",
+        guards=[requires()],
+        responses=errors(401, 404),
+    )
+    async def get(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        enterprise_id: FromPath[uuid.UUID],
+    ) -> EnterpriseOut:
         try:
-            view = await identity_service(request).get_enterprise(principal.tenant_id,
-                                                                  enterprise_id)
+            view = await identity_service(request).get_enterprise(
+                principal.tenant_id, enterprise_id
+            )
             if not _is_staff(principal) and view.agent_account_id != principal.account_id:
                 raise NotFound("enterprise not found")
         except NotFound:
-            raise await not_found(Enterprise, enterprise_id, principal.tenant_id,
-                                  principal.tenant_slug, "enterprise") from None
+            raise await not_found(
+                Enterprise, enterprise_id, principal.tenant_id, principal.tenant_slug, "enterprise"
+            ) from None
         return enterprise_out(view)
 
-    @patch("/{enterprise_id:uuid}", operation_id="changeEnterprise",
-           summary="Change name or legal representative (revokes the enterprise's seals; "
-                   "the answer lists them)",
-           guards=[requires(*_STAFF)], responses=errors(401, 403, 404, 422))
-    async def change(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                     enterprise_id: FromPath[uuid.UUID],
-                     data: JSONBody[ChangeEnterprise]) -> EnterpriseOut:
+    @patch(
+        "/{enterprise_id:uuid}",
+        operation_id="changeEnterprise",
+        summary="Change name or legal representative (revokes the enterprise's seals; "
+        "the answer lists them)",
+        guards=[requires(*_STAFF)],
+        responses=errors(401, 403, 404, 422),
+    )
+    async def change(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        enterprise_id: FromPath[uuid.UUID],
+        data: JSONBody[ChangeEnterprise],
+    ) -> EnterpriseOut:
         try:
             view = await identity_service(request).change_enterprise(
-                principal.tenant_id, enterprise_id, actor=principal.account_id, name=data.name,
-                legal_representative_id=data.legal_representative_id)
+                principal.tenant_id,
+                enterprise_id,
+                actor=principal.account_id,
+                name=data.name,
+                legal_representative_id=data.legal_representative_id,
+            )
         except NotFound:
-            raise await not_found(Enterprise, enterprise_id, principal.tenant_id,
-                                  principal.tenant_slug, "enterprise") from None
+            raise await not_found(
+                Enterprise, enterprise_id, principal.tenant_id, principal.tenant_slug, "enterprise"
+            ) from None
         return enterprise_out(view)
 
 
@@ -251,43 +342,65 @@ class RegistrationController(Controller):
     path = "/api/v1/register"
     tags = ["identity"]  # noqa: RUF012
 
-    @post("/person", operation_id="selfRegisterPerson", status_code=HTTP_201_CREATED,
-          summary="A citizen registers with a bureau: real-name and face checks, own login",
-          responses=errors(409, 422))
-    async def register(self, request: Request[Any, Any, Any],
-                       data: JSONBody[SelfRegisterPerson]) -> PersonOut:
+    @post(
+        "/person",
+        operation_id="selfRegisterPerson",
+        status_code=HTTP_201_CREATED,
+        summary="A citizen registers with a bureau: real-name and face checks, own login",
+        responses=errors(409, 422),
+    )
+    async def register(
+        self, request: Request[Any, Any, Any], data: JSONBody[SelfRegisterPerson]
+    ) -> PersonOut:
         tenant_id = await tenant_services.tenant_for_registration(data.tenant)
-        await prove_mobile(request.app.state, tenant_id, data.mobile, data.mobile_challenge_id,
-                           data.mobile_code)
+        await prove_mobile(
+            request.app.state, tenant_id, data.mobile, data.mobile_challenge_id, data.mobile_code
+        )
         view = await identity_service(request).register_person(
-            tenant_id, name=data.name, id_number=data.id_number, mobile=data.mobile,
-            face_image=_face(data.face_image), username=data.username, password=data.password)
+            tenant_id,
+            name=data.name,
+            id_number=data.id_number,
+            mobile=data.mobile,
+            face_image=_face(data.face_image),
+            username=data.username,
+            password=data.password,
+        )
         return person_out(view)
 
-    @post("/mobile-code", operation_id="sendRegistrationMobileCode",
-          status_code=HTTP_202_ACCEPTED,
-          summary="Send an SMS code to the mobile number a citizen registers with",
-          responses=errors(404, 422, 429, 503))
-    async def mobile_code(self, request: Request[Any, Any, Any],
-                          data: JSONBody[MobileCodeRequest]) -> MobileCodeOut:
+    @post(
+        "/mobile-code",
+        operation_id="sendRegistrationMobileCode",
+        status_code=HTTP_202_ACCEPTED,
+        summary="Send an SMS code to the mobile number a citizen registers with",
+        responses=errors(404, 422, 429, 503),
+    )
+    async def mobile_code(
+        self, request: Request[Any, Any, Any], data: JSONBody[MobileCodeRequest]
+    ) -> MobileCodeOut:
         tenant_id = await tenant_services.tenant_for_registration(data.tenant)
         mobile = check_mobile(data.mobile, "mobile")
         sent = await request.app.state.otp.send(
-            tenant_id, "registration", mobile, binding="mobile:" + mobile,
-            client=request.client.host if request.client else "")
+            tenant_id,
+            "registration",
+            mobile,
+            binding="mobile:" + mobile,
+            client=request.client.host if request.client else "",
+        )
         return MobileCodeOut(sent.id, sent.mobile_masked, sent.expires_at)
 
 
-async def prove_mobile(state: Any, tenant_id: uuid.UUID, mobile: str,
-                       challenge: uuid.UUID | None, code: str | None) -> None:
+async def prove_mobile(
+    state: Any, tenant_id: uuid.UUID, mobile: str, challenge: uuid.UUID | None, code: str | None
+) -> None:
     """When the bureau asks (policy verify_mobile), the code sent to `mobile` must be
     given back: it proves the number belongs to the person registering."""
     if not (await get_policy(tenant_id)).verify_mobile:
         return
     if challenge is None or not code:
-        raise ValidationFailed("this bureau proves the mobile number by SMS: ask for a code "
-                               "(POST /api/v1/register/mobile-code) and give mobile_code",
-                               field="mobile_code")
+        raise ValidationFailed(
+            "this bureau proves the mobile number by SMS: ask for a code "
+            "(POST /api/v1/register/mobile-code) and give mobile_code",
+            field="mobile_code",
+        )
     mobile = check_mobile(mobile, "mobile")
-    await state.otp.verify(tenant_id, "registration", challenge, code,
-                           binding="mobile:" + mobile)
+    await state.otp.verify(tenant_id, "registration", challenge, code, binding="mobile:" + mobile)

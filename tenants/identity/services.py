@@ -37,8 +37,9 @@ _MOBILE_SLOT = "mobile"
 # Called inside the transaction that changes an enterprise's name or legal
 # representative: (db, tenant_id, enterprise_id, reason, actor_account_id) -> ids of the
 # seals it revoked. The seal service registers one (see `enterprise_change_hooks`).
-EnterpriseChangeHook = Callable[[Database, uuid.UUID, uuid.UUID, str, uuid.UUID | None],
-                                Awaitable[list[uuid.UUID] | None]]
+EnterpriseChangeHook = Callable[
+    [Database, uuid.UUID, uuid.UUID, str, uuid.UUID | None], Awaitable[list[uuid.UUID] | None]
+]
 
 
 def enterprise_change_hooks(state: Any) -> list[EnterpriseChangeHook]:
@@ -82,17 +83,31 @@ def _uuid(v: Any) -> uuid.UUID | None:
     return v if isinstance(v, uuid.UUID) else uuid.UUID(str(v))
 
 
-_PERSON_COLS = (Person.id, Person.name, Person.id_number_masked, Person.birth_date,
-                Person.region_code, Person.mobile_masked, Person.account_id, Person.verifier,
-                Person.face_score_bp, Person.verified_at)
+_PERSON_COLS = (
+    Person.id,
+    Person.name,
+    Person.id_number_masked,
+    Person.birth_date,
+    Person.region_code,
+    Person.mobile_masked,
+    Person.account_id,
+    Person.verifier,
+    Person.face_score_bp,
+    Person.verified_at,
+)
 
 
 def _person_view(r: dict[str, Any]) -> PersonView:
     return PersonView(
-        id=_uuid(r["id"]), name=r["name"], id_number_masked=r["id_number_masked"],  # type: ignore[arg-type]
-        birth_date=r["birth_date"], region_code=r["region_code"],
-        mobile_masked=r["mobile_masked"], account_id=_uuid(r["account_id"]),
-        verifier=r["verifier"], face_score=r["face_score_bp"] / 10000,
+        id=_uuid(r["id"]),
+        name=r["name"],
+        id_number_masked=r["id_number_masked"],  # type: ignore[arg-type]
+        birth_date=r["birth_date"],
+        region_code=r["region_code"],
+        mobile_masked=r["mobile_masked"],
+        account_id=_uuid(r["account_id"]),
+        verifier=r["verifier"],
+        face_score=r["face_score_bp"] / 10000,
         verified_at=r["verified_at"],
     )
 
@@ -100,9 +115,15 @@ def _person_view(r: dict[str, Any]) -> PersonView:
 class IdentityService:
     """Persons and enterprises of one hub. Every method takes the tenant id first."""
 
-    def __init__(self, db: Database, keyring: TenantKeyring, verifier: IdentityVerifier,
-                 *, face_match_threshold: float = 0.80,
-                 enterprise_hooks: list[EnterpriseChangeHook] | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        keyring: TenantKeyring,
+        verifier: IdentityVerifier,
+        *,
+        face_match_threshold: float = 0.80,
+        enterprise_hooks: list[EnterpriseChangeHook] | None = None,
+    ) -> None:
         self.db = db
         self.keyring = keyring
         self.verifier = verifier
@@ -111,9 +132,17 @@ class IdentityService:
 
     # ------------------------------------------------------------------ persons
 
-    async def register_person(self, tenant_id: uuid.UUID, *, name: str, id_number: str,
-                              mobile: str, face_image: bytes, username: str,
-                              password: str) -> PersonView:
+    async def register_person(
+        self,
+        tenant_id: uuid.UUID,
+        *,
+        name: str,
+        id_number: str,
+        mobile: str,
+        face_image: bytes,
+        username: str,
+        password: str,
+    ) -> PersonView:
         """Real-name check, then one transaction: a `person` account and the person."""
         name = check_name(name, "name")
         rid = parse_resident_id(id_number, "id_number")
@@ -123,86 +152,133 @@ class IdentityService:
         data_key = await self.keyring.data_key(tenant_id)
         scope = str(tenant_id)
         index = keystore.id_number_index(data_key, scope, rid.number).hex()
-        if await Person.exists().where((Person.tenant_id == tenant_id)
-                                       & (Person.id_number_index == index)).run():
-            raise Conflict("a person with this ID number is already registered",
-                           field="id_number")
+        if (
+            await Person.exists()
+            .where((Person.tenant_id == tenant_id) & (Person.id_number_index == index))
+            .run()
+        ):
+            raise Conflict("a person with this ID number is already registered", field="id_number")
         result = await self.verifier.verify_person(
-            PersonClaim(name=name, id_number=rid.number, face_image=face_image))
+            PersonClaim(name=name, id_number=rid.number, face_image=face_image)
+        )
         if not result.identity_matched:
-            raise ValidationFailed("the name and ID number do not match the register",
-                                   field="id_number", verifier=result.verifier)
+            raise ValidationFailed(
+                "the name and ID number do not match the register",
+                field="id_number",
+                verifier=result.verifier,
+            )
         if result.face_score < self.face_match_threshold:
-            raise ValidationFailed("the face photo does not match the ID holder",
-                                   field="face_image", verifier=result.verifier)
+            raise ValidationFailed(
+                "the face photo does not match the ID holder",
+                field="face_image",
+                verifier=result.verifier,
+            )
         password_hash = await hash_password(password)
         person_id, account_id = uuid.uuid4(), uuid.uuid4()
         try:
             async with self.db.transaction():
-                await Account.insert(Account(
-                    id=account_id, tenant_id=tenant_id, username=username,
-                    password_hash=password_hash, roles=[Role.PERSON.value], display_name=name,
-                )).run()
-                await Person.insert(Person(
-                    id=person_id, tenant_id=tenant_id, account_id=account_id, name=name,
-                    id_number_sealed=keystore.seal_id_number(data_key, scope, rid.number),
-                    id_number_index=index, id_number_masked=rid.masked,
-                    birth_date=rid.birth_date, region_code=rid.region_code,
-                    mobile_sealed=keystore.seal_secret(data_key, scope, mobile.encode(),
-                                                       context=_MOBILE_SLOT),
-                    mobile_masked=mask_mobile(mobile), verifier=result.verifier,
-                    face_score_bp=round(result.face_score * 10000),
-                )).run()
+                await Account.insert(
+                    Account(
+                        id=account_id,
+                        tenant_id=tenant_id,
+                        username=username,
+                        password_hash=password_hash,
+                        roles=[Role.PERSON.value],
+                        display_name=name,
+                    )
+                ).run()
+                await Person.insert(
+                    Person(
+                        id=person_id,
+                        tenant_id=tenant_id,
+                        account_id=account_id,
+                        name=name,
+                        id_number_sealed=keystore.seal_id_number(data_key, scope, rid.number),
+                        id_number_index=index,
+                        id_number_masked=rid.masked,
+                        birth_date=rid.birth_date,
+                        region_code=rid.region_code,
+                        mobile_sealed=keystore.seal_secret(
+                            data_key, scope, mobile.encode(), context=_MOBILE_SLOT
+                        ),
+                        mobile_masked=mask_mobile(mobile),
+                        verifier=result.verifier,
+                        face_score_bp=round(result.face_score * 10000),
+                    )
+                ).run()
         except Exception as exc:
             if not is_unique_violation(exc):
                 raise
-            if await Person.exists().where((Person.tenant_id == tenant_id)
-                                           & (Person.id_number_index == index)).run():
-                raise Conflict("a person with this ID number is already registered",
-                               field="id_number") from exc
+            if (
+                await Person.exists()
+                .where((Person.tenant_id == tenant_id) & (Person.id_number_index == index))
+                .run()
+            ):
+                raise Conflict(
+                    "a person with this ID number is already registered", field="id_number"
+                ) from exc
             raise Conflict(f"username {username!r} is taken", field="username") from exc
         return await self.get_person(tenant_id, person_id)
 
     async def get_person(self, tenant_id: uuid.UUID, person_id: uuid.UUID) -> PersonView:
-        row = await (Person.select(*_PERSON_COLS)
-                     .where((Person.tenant_id == tenant_id) & (Person.id == person_id))
-                     .first().run())
+        row = await (
+            Person.select(*_PERSON_COLS)
+            .where((Person.tenant_id == tenant_id) & (Person.id == person_id))
+            .first()
+            .run()
+        )
         if row is None:
             raise NotFound("person not found")
         return _person_view(row)
 
-    async def person_for_account(self, tenant_id: uuid.UUID,
-                                 account_id: uuid.UUID) -> PersonView:
+    async def person_for_account(self, tenant_id: uuid.UUID, account_id: uuid.UUID) -> PersonView:
         """The verified person behind a login (NotFound if the account is staff only)."""
-        row = await (Person.select(*_PERSON_COLS)
-                     .where((Person.tenant_id == tenant_id) & (Person.account_id == account_id))
-                     .first().run())
+        row = await (
+            Person.select(*_PERSON_COLS)
+            .where((Person.tenant_id == tenant_id) & (Person.account_id == account_id))
+            .first()
+            .run()
+        )
         if row is None:
             raise NotFound("no verified person for this account")
         return _person_view(row)
 
-    async def list_persons(self, tenant_id: uuid.UUID, *, limit: int = 100,
-                           offset: int = 0) -> list[PersonView]:
-        rows = await (Person.select(*_PERSON_COLS).where(Person.tenant_id == tenant_id)
-                      .order_by(Person.created_at).limit(limit).offset(offset).run())
+    async def list_persons(
+        self, tenant_id: uuid.UUID, *, limit: int = 100, offset: int = 0
+    ) -> list[PersonView]:
+        rows = await (
+            Person.select(*_PERSON_COLS)
+            .where(Person.tenant_id == tenant_id)
+            .order_by(Person.created_at)
+            .limit(limit)
+            .offset(offset)
+            .run()
+        )
         return [_person_view(r) for r in rows]
 
-    async def find_person_by_id_number(self, tenant_id: uuid.UUID,
-                                       id_number: str) -> PersonView | None:
+    async def find_person_by_id_number(
+        self, tenant_id: uuid.UUID, id_number: str
+    ) -> PersonView | None:
         """Look a person up by full ID number through the blind index (no decryption)."""
         rid = parse_resident_id(id_number, "id_number")
         data_key = await self.keyring.data_key(tenant_id)
         index = keystore.id_number_index(data_key, str(tenant_id), rid.number).hex()
-        row = await (Person.select(*_PERSON_COLS)
-                     .where((Person.tenant_id == tenant_id) & (Person.id_number_index == index))
-                     .first().run())
+        row = await (
+            Person.select(*_PERSON_COLS)
+            .where((Person.tenant_id == tenant_id) & (Person.id_number_index == index))
+            .first()
+            .run()
+        )
         return None if row is None else _person_view(row)
 
     async def reveal_id_number(self, tenant_id: uuid.UUID, person_id: uuid.UUID) -> str:
         """The full ID number (for a vendor certificate subject, never for an API answer)."""
-        row = await (Person.select(Person.id_number_sealed)
-                     .where((Person.tenant_id == tenant_id) & (Person.id == person_id))
-                     .first().run())
+        row = await (
+            Person.select(Person.id_number_sealed)
+            .where((Person.tenant_id == tenant_id) & (Person.id == person_id))
+            .first()
+            .run()
+        )
         if row is None:
             raise NotFound("person not found")
         data_key = await self.keyring.data_key(tenant_id)
@@ -210,49 +286,76 @@ class IdentityService:
 
     async def reveal_mobile(self, tenant_id: uuid.UUID, person_id: uuid.UUID) -> str:
         """The registered mobile number (to send a code to, never for an API answer)."""
-        row = await (Person.select(Person.mobile_sealed)
-                     .where((Person.tenant_id == tenant_id) & (Person.id == person_id))
-                     .first().run())
+        row = await (
+            Person.select(Person.mobile_sealed)
+            .where((Person.tenant_id == tenant_id) & (Person.id == person_id))
+            .first()
+            .run()
+        )
         if row is None:
             raise NotFound("person not found")
         data_key = await self.keyring.data_key(tenant_id)
-        return keystore.open_secret(data_key, str(tenant_id), bytes(row["mobile_sealed"]),
-                                    context=_MOBILE_SLOT).decode()
+        return keystore.open_secret(
+            data_key, str(tenant_id), bytes(row["mobile_sealed"]), context=_MOBILE_SLOT
+        ).decode()
 
-    async def recheck_person(self, tenant_id: uuid.UUID, person_id: uuid.UUID,
-                             face_image: bytes) -> VerificationResult:
+    async def recheck_person(
+        self, tenant_id: uuid.UUID, person_id: uuid.UUID, face_image: bytes
+    ) -> VerificationResult:
         """A fresh real-name check of a registered person (face comparison through the
         identity verifier), e.g. before a forgotten password is reset."""
-        row = await (Person.select(Person.name).where(
-            (Person.tenant_id == tenant_id) & (Person.id == person_id)).first().run())
+        row = await (
+            Person.select(Person.name)
+            .where((Person.tenant_id == tenant_id) & (Person.id == person_id))
+            .first()
+            .run()
+        )
         if row is None:
             raise NotFound("person not found")
         id_number = await self.reveal_id_number(tenant_id, person_id)
         result = await self.verifier.verify_person(
-            PersonClaim(name=row["name"], id_number=id_number, face_image=face_image))
+            PersonClaim(name=row["name"], id_number=id_number, face_image=face_image)
+        )
         if not result.identity_matched:
-            raise ValidationFailed("the identity register no longer confirms this person",
-                                   field="face_image", verifier=result.verifier)
+            raise ValidationFailed(
+                "the identity register no longer confirms this person",
+                field="face_image",
+                verifier=result.verifier,
+            )
         if result.face_score < self.face_match_threshold:
-            raise ValidationFailed("the face photo does not match the ID holder",
-                                   field="face_image", verifier=result.verifier)
+            raise ValidationFailed(
+                "the face photo does not match the ID holder",
+                field="face_image",
+                verifier=result.verifier,
+            )
         return result
 
     # ------------------------------------------------------------------ enterprises
 
-    async def _verified_person(self, tenant_id: uuid.UUID, person_id: uuid.UUID,
-                               field_name: str) -> dict[str, Any]:
-        row = await (Person.select(Person.id, Person.name, Person.account_id)
-                     .where((Person.tenant_id == tenant_id) & (Person.id == person_id))
-                     .first().run())
+    async def _verified_person(
+        self, tenant_id: uuid.UUID, person_id: uuid.UUID, field_name: str
+    ) -> dict[str, Any]:
+        row = await (
+            Person.select(Person.id, Person.name, Person.account_id)
+            .where((Person.tenant_id == tenant_id) & (Person.id == person_id))
+            .first()
+            .run()
+        )
         if row is None:  # same answer for "no such id" and "another tenant's id"
-            raise ValidationFailed("no verified person with this id in your tenant",
-                                   field=field_name)
+            raise ValidationFailed(
+                "no verified person with this id in your tenant", field=field_name
+            )
         return row
 
-    async def register_enterprise(self, tenant_id: uuid.UUID, *, name: str, credit_code: str,
-                                  legal_representative_id: uuid.UUID,
-                                  agent_person_id: uuid.UUID) -> EnterpriseView:
+    async def register_enterprise(
+        self,
+        tenant_id: uuid.UUID,
+        *,
+        name: str,
+        credit_code: str,
+        legal_representative_id: uuid.UUID,
+        agent_person_id: uuid.UUID,
+    ) -> EnterpriseView:
         """Register an enterprise; its agent's account gains the enterprise_agent role."""
         name = check_name(name, "name", max_len=200)
         code = parse_credit_code(credit_code, "credit_code")
@@ -264,56 +367,97 @@ class IdentityService:
         enterprise_id = uuid.uuid4()
         try:
             async with self.db.transaction():
-                await Enterprise.insert(Enterprise(
-                    id=enterprise_id, tenant_id=tenant_id, name=name, credit_code=code,
-                    legal_representative_id=legal_representative_id,
-                    agent_person_id=agent_person_id, agent_account_id=agent_account,
-                )).run()
-                await tenant_services.add_role(self.db, tenant_id, agent_account,
-                                               Role.ENTERPRISE_AGENT.value)
+                await Enterprise.insert(
+                    Enterprise(
+                        id=enterprise_id,
+                        tenant_id=tenant_id,
+                        name=name,
+                        credit_code=code,
+                        legal_representative_id=legal_representative_id,
+                        agent_person_id=agent_person_id,
+                        agent_account_id=agent_account,
+                    )
+                ).run()
+                await tenant_services.add_role(
+                    self.db, tenant_id, agent_account, Role.ENTERPRISE_AGENT.value
+                )
         except Exception as exc:
             if is_unique_violation(exc):
-                raise Conflict("an enterprise with this credit code is already registered",
-                               field="credit_code") from exc
+                raise Conflict(
+                    "an enterprise with this credit code is already registered", field="credit_code"
+                ) from exc
             raise
         return await self.get_enterprise(tenant_id, enterprise_id)
 
-    async def get_enterprise(self, tenant_id: uuid.UUID,
-                             enterprise_id: uuid.UUID) -> EnterpriseView:
+    async def get_enterprise(
+        self, tenant_id: uuid.UUID, enterprise_id: uuid.UUID
+    ) -> EnterpriseView:
         rows = await self._enterprises(tenant_id, Enterprise.id == enterprise_id)
         if not rows:
             raise NotFound("enterprise not found")
         return rows[0]
 
-    async def list_enterprises(self, tenant_id: uuid.UUID, *, agent_account_id: uuid.UUID | None
-                               = None, limit: int = 100, offset: int = 0) -> list[EnterpriseView]:
+    async def list_enterprises(
+        self,
+        tenant_id: uuid.UUID,
+        *,
+        agent_account_id: uuid.UUID | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[EnterpriseView]:
         cond = None if agent_account_id is None else Enterprise.agent_account_id == agent_account_id
         return await self._enterprises(tenant_id, cond, limit=limit, offset=offset)
 
-    async def _enterprises(self, tenant_id: uuid.UUID, cond: Any, *, limit: int = 100,
-                           offset: int = 0) -> list[EnterpriseView]:
+    async def _enterprises(
+        self, tenant_id: uuid.UUID, cond: Any, *, limit: int = 100, offset: int = 0
+    ) -> list[EnterpriseView]:
         where = Enterprise.tenant_id == tenant_id
         if cond is not None:
             where = where & cond
-        rows = await (Enterprise.select(
-            Enterprise.id, Enterprise.name, Enterprise.credit_code,
-            Enterprise.legal_representative_id,
-            Enterprise.legal_representative_id.name.as_alias("legal_rep_name"),
-            Enterprise.agent_person_id, Enterprise.agent_account_id, Enterprise.status,
-            Enterprise.created_at, Enterprise.updated_at,
-        ).where(where).order_by(Enterprise.created_at).limit(limit).offset(offset).run())
-        return [EnterpriseView(
-            id=_uuid(r["id"]), name=r["name"], credit_code=r["credit_code"],  # type: ignore[arg-type]
-            legal_representative_id=_uuid(r["legal_representative_id"]),  # type: ignore[arg-type]
-            legal_representative_name=r["legal_rep_name"],
-            agent_person_id=_uuid(r["agent_person_id"]),  # type: ignore[arg-type]
-            agent_account_id=_uuid(r["agent_account_id"]), status=r["status"],
-            created_at=r["created_at"], updated_at=r["updated_at"],
-        ) for r in rows]
+        rows = await (
+            Enterprise.select(
+                Enterprise.id,
+                Enterprise.name,
+                Enterprise.credit_code,
+                Enterprise.legal_representative_id,
+                Enterprise.legal_representative_id.name.as_alias("legal_rep_name"),
+                Enterprise.agent_person_id,
+                Enterprise.agent_account_id,
+                Enterprise.status,
+                Enterprise.created_at,
+                Enterprise.updated_at,
+            )
+            .where(where)
+            .order_by(Enterprise.created_at)
+            .limit(limit)
+            .offset(offset)
+            .run()
+        )
+        return [
+            EnterpriseView(
+                id=_uuid(r["id"]),
+                name=r["name"],
+                credit_code=r["credit_code"],  # type: ignore[arg-type]
+                legal_representative_id=_uuid(r["legal_representative_id"]),  # type: ignore[arg-type]
+                legal_representative_name=r["legal_rep_name"],
+                agent_person_id=_uuid(r["agent_person_id"]),  # type: ignore[arg-type]
+                agent_account_id=_uuid(r["agent_account_id"]),
+                status=r["status"],
+                created_at=r["created_at"],
+                updated_at=r["updated_at"],
+            )
+            for r in rows
+        ]
 
-    async def change_enterprise(self, tenant_id: uuid.UUID, enterprise_id: uuid.UUID, *,
-                                actor: uuid.UUID | None, name: str | None = None,
-                                legal_representative_id: uuid.UUID | None = None) -> EnterpriseView:
+    async def change_enterprise(
+        self,
+        tenant_id: uuid.UUID,
+        enterprise_id: uuid.UUID,
+        *,
+        actor: uuid.UUID | None,
+        name: str | None = None,
+        legal_representative_id: uuid.UUID | None = None,
+    ) -> EnterpriseView:
         """Change name and/or legal representative. Either change revokes the enterprise's
         seals (through the registered hooks, in the same transaction) and says which."""
         current = await self.get_enterprise(tenant_id, enterprise_id)
@@ -324,10 +468,13 @@ class IdentityService:
             if name != current.name:
                 changes[Enterprise.name] = name
                 reasons.append(f"name changed from {current.name!r} to {name!r}")
-        if legal_representative_id is not None and \
-                legal_representative_id != current.legal_representative_id:
-            rep = await self._verified_person(tenant_id, legal_representative_id,
-                                              "legal_representative_id")
+        if (
+            legal_representative_id is not None
+            and legal_representative_id != current.legal_representative_id
+        ):
+            rep = await self._verified_person(
+                tenant_id, legal_representative_id, "legal_representative_id"
+            )
             changes[Enterprise.legal_representative_id] = legal_representative_id
             reasons.append(f"legal representative changed to {rep['name']}")
         if not changes:
@@ -336,8 +483,11 @@ class IdentityService:
         reason = "; ".join(reasons)
         revoked: list[uuid.UUID] = []
         async with self.db.transaction():
-            await Enterprise.update(changes).where(
-                (Enterprise.tenant_id == tenant_id) & (Enterprise.id == enterprise_id)).run()
+            await (
+                Enterprise.update(changes)
+                .where((Enterprise.tenant_id == tenant_id) & (Enterprise.id == enterprise_id))
+                .run()
+            )
             for hook in self.enterprise_hooks:
                 revoked.extend(await hook(self.db, tenant_id, enterprise_id, reason, actor) or [])
         view = await self.get_enterprise(tenant_id, enterprise_id)

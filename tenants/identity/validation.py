@@ -13,11 +13,44 @@ from datetime import date
 from hub.errors import ValidationFailed
 
 # GB/T 2260 province-level codes (first two digits of every region code).
-PROVINCES = frozenset({
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
-    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
-    "65", "71", "81", "82",
-})
+PROVINCES = frozenset(
+    {
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+    }
+)
 
 _REGION = re.compile(r"^\d{6}$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -58,22 +91,26 @@ class ResidentId:
         return mask_resident_id(self.number)
 
 
-def parse_resident_id(value: str, field: str = "id_number", *,
-                      today: date | None = None) -> ResidentId:
+def parse_resident_id(
+    value: str, field: str = "id_number", *, today: date | None = None
+) -> ResidentId:
     """Validate an 18-digit resident ID: format, region, real date of birth, check digit."""
     number = (value or "").strip().upper()
     if not _RESIDENT_ID.match(number):
-        raise ValidationFailed("a resident ID is 17 digits and a check character (0-9 or X)",
-                               field=field)
+        raise ValidationFailed(
+            "a resident ID is 17 digits and a check character (0-9 or X)", field=field
+        )
     region = number[:6]
     if region[:2] not in PROVINCES:
-        raise ValidationFailed("the ID number's region code is not a province (GB/T 2260)",
-                               field=field)
+        raise ValidationFailed(
+            "the ID number's region code is not a province (GB/T 2260)", field=field
+        )
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError as exc:
-        raise ValidationFailed("the ID number's date of birth is not a real date",
-                               field=field) from exc
+        raise ValidationFailed(
+            "the ID number's date of birth is not a real date", field=field
+        ) from exc
     today = today or date.today()
     if born > today or born.year < 1900:
         raise ValidationFailed("the ID number's date of birth is out of range", field=field)
@@ -107,13 +144,13 @@ def parse_credit_code(value: str, field: str = "credit_code") -> str:
     """Validate an 18-character unified social credit code (GB 32100)."""
     code = (value or "").strip().upper()
     if not _USCC.match(code):
-        raise ValidationFailed("a unified social credit code is 18 characters (GB 32100)",
-                               field=field)
+        raise ValidationFailed(
+            "a unified social credit code is 18 characters (GB 32100)", field=field
+        )
     if code[2:4] not in PROVINCES:
         raise ValidationFailed("the credit code's region code is not a province", field=field)
     if credit_code_check_char(code[:17]) != code[17]:
-        raise ValidationFailed("the credit code's check character is wrong (GB 32100)",
-                               field=field)
+        raise ValidationFailed("the credit code's check character is wrong (GB 32100)", field=field)
     return code
 
 

@@ -61,8 +61,9 @@ def _registry(request: Request[Any, Any, Any]) -> MoldRegistry:
 
 
 @asynccontextmanager
-async def _counting_probes(registry: MoldRegistry, principal: Principal,
-                           seal_code: str) -> AsyncIterator[None]:
+async def _counting_probes(
+    registry: MoldRegistry, principal: Principal, seal_code: str
+) -> AsyncIterator[None]:
     """A 404 stays a 404; if the code belongs to another tenant the attempt is counted."""
     try:
         yield
@@ -76,30 +77,47 @@ class MoldController(Controller):
     path = "/api/v1/molds"
     tags = ["molds"]  # noqa: RUF012
 
-    @get("", operation_id="listMolds", summary="List the tenant's registered seal molds",
-         guards=[requires(Role.TENANT_ADMIN, Role.CLERK)], responses=_ERRORS)
-    async def list_molds(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                         status: QueryKey = None,
-                         credit_code: QueryKey = None,
-                         limit: Limit = 100,
-                         offset: Offset = 0) -> list[dict[str, Any]]:
+    @get(
+        "",
+        operation_id="listMolds",
+        summary="List the tenant's registered seal molds",
+        guards=[requires(Role.TENANT_ADMIN, Role.CLERK)],
+        responses=_ERRORS,
+    )
+    async def list_molds(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        status: QueryKey = None,
+        credit_code: QueryKey = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> list[dict[str, Any]]:
         if status is not None and status not in ("active", "suspended", "revoked"):
-            raise ValidationFailed("status must be active, suspended or revoked",
-                                   field="status")
-        views = await _registry(request).list(principal.tenant_id, status=status,
-                                              credit_code=credit_code, limit=limit,
-                                              offset=offset)
+            raise ValidationFailed("status must be active, suspended or revoked", field="status")
+        views = await _registry(request).list(
+            principal.tenant_id, status=status, credit_code=credit_code, limit=limit, offset=offset
+        )
         return [_out(v) for v in views]
 
-    @post("/import", operation_id="importMolds",
-          summary="Bulk import molds from a CSV and a zip of images (per-row report)",
-          description="Good rows are stored (a seal code already on record is replaced); "
-                      "bad rows are reported with their line, seal code, field and reason.",
-          guards=[requires(Role.TENANT_ADMIN)], status_code=200,
-          responses={**_ERRORS, 413: ResponseSpec(None, description="Too many rows or bytes"),
-                     422: ResponseSpec(None, description="CSV unreadable or lacks columns")})
+    @post(
+        "/import",
+        operation_id="importMolds",
+        summary="Bulk import molds from a CSV and a zip of images (per-row report)",
+        description="Good rows are stored (a seal code already on record is replaced); "
+        "bad rows are reported with their line, seal code, field and reason.",
+        guards=[requires(Role.TENANT_ADMIN)],
+        status_code=200,
+        responses={
+            **_ERRORS,
+            413: ResponseSpec(None, description="Too many rows or bytes"),
+            422: ResponseSpec(None, description="CSV unreadable or lacks columns"),
+        },
+    )
     async def import_molds(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
         data: Annotated[MoldImportUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> dict[str, Any]:
         csv_bytes = await data.csv.read()
@@ -108,51 +126,84 @@ class MoldController(Controller):
         report = await _registry(request).import_csv(principal.tenant_id, csv_bytes, images)
         return report.to_dict()
 
-    @get("/{seal_code:str}", operation_id="getMold", summary="One registered mold",
-         guards=[requires(Role.TENANT_ADMIN, Role.CLERK)], responses={**_ERRORS, **_NOT_FOUND})
-    async def get_mold(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                       seal_code: FromPath[str]) -> dict[str, Any]:
+    @get(
+        "/{seal_code:str}",
+        operation_id="getMold",
+        summary="One registered mold",
+        guards=[requires(Role.TENANT_ADMIN, Role.CLERK)],
+        responses={**_ERRORS, **_NOT_FOUND},
+    )
+    async def get_mold(
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, seal_code: FromPath[str]
+    ) -> dict[str, Any]:
         registry = _registry(request)
         async with _counting_probes(registry, principal, seal_code):
             return _out(await registry.get(principal.tenant_id, seal_code))
 
-    @get("/{seal_code:str}/picture", operation_id="getMoldPicture",
-         summary="The normalised mold picture (red PNG, transparent, the record's size)",
-         guards=[requires(Role.TENANT_ADMIN, Role.CLERK)], media_type="image/png",
-         responses={**_ERRORS, **_NOT_FOUND})
-    async def get_picture(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                          seal_code: FromPath[str]) -> Response[bytes]:
+    @get(
+        "/{seal_code:str}/picture",
+        operation_id="getMoldPicture",
+        summary="The normalised mold picture (red PNG, transparent, the record's size)",
+        guards=[requires(Role.TENANT_ADMIN, Role.CLERK)],
+        media_type="image/png",
+        responses={**_ERRORS, **_NOT_FOUND},
+    )
+    async def get_picture(
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, seal_code: FromPath[str]
+    ) -> Response[bytes]:
         registry = _registry(request)
         async with _counting_probes(registry, principal, seal_code):
             png = await registry.picture(principal.tenant_id, seal_code)
         return Response(png, media_type="image/png")
 
-    @put("/{seal_code:str}/status", operation_id="setMoldStatus",
-         summary="Suspend, revoke or reactivate a mold",
-         guards=[requires(Role.TENANT_ADMIN)],
-         responses={**_ERRORS, **_NOT_FOUND,
-                    422: ResponseSpec(None, description="Unknown status")})
-    async def set_status(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                         seal_code: FromPath[str], data: JSONBody[StatusChange]) -> dict[str, Any]:
+    @put(
+        "/{seal_code:str}/status",
+        operation_id="setMoldStatus",
+        summary="Suspend, revoke or reactivate a mold",
+        guards=[requires(Role.TENANT_ADMIN)],
+        responses={**_ERRORS, **_NOT_FOUND, 422: ResponseSpec(None, description="Unknown status")},
+    )
+    async def set_status(
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        seal_code: FromPath[str],
+        data: JSONBody[StatusChange],
+    ) -> dict[str, Any]:
         registry = _registry(request)
         async with _counting_probes(registry, principal, seal_code):
             view = await registry.set_status(principal.tenant_id, seal_code, data.status)
         return _out(view)
 
-    @post("/{seal_code:str}/check", operation_id="checkSealAgainstMold",
-          summary="Check a vendor's seal picture against the registered mold (同模同轨)",
-          guards=[requires(Role.TENANT_ADMIN, Role.CLERK)], status_code=200,
-          responses={**_ERRORS,
-                     403: ResponseSpec(None, description="Picture does not match the mold, "
-                                                         "mold not active, or none on record"),
-                     422: ResponseSpec(None, description="Not an SES_Seal")})
+    @post(
+        "/{seal_code:str}/check",
+        operation_id="checkSealAgainstMold",
+        summary="Check a vendor's seal picture against the registered mold (同模同轨)",
+        guards=[requires(Role.TENANT_ADMIN, Role.CLERK)],
+        status_code=200,
+        responses={
+            **_ERRORS,
+            403: ResponseSpec(
+                None,
+                description="Picture does not match the mold, mold not active, or none on record",
+            ),
+            422: ResponseSpec(None, description="Not an SES_Seal"),
+        },
+    )
     async def check(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
         seal_code: FromPath[str],
         data: Annotated[SealUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> dict[str, Any]:
         seal_der = await data.seal.read()
-        match = await _registry(request).check_seal(principal.tenant_id, seal_der,
-                                                    seal_code=seal_code)
-        return {"matched": match.matched, "mismatch_mm2": match.mismatch_mm2,
-                "worst_cell_mm2": match.worst_cell_mm2, "detail": match.detail}
+        match = await _registry(request).check_seal(
+            principal.tenant_id, seal_der, seal_code=seal_code
+        )
+        return {
+            "matched": match.matched,
+            "mismatch_mm2": match.mismatch_mm2,
+            "worst_cell_mm2": match.worst_cell_mm2,
+            "detail": match.detail,
+        }

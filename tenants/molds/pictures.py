@@ -63,8 +63,9 @@ def _load(picture: bytes, what: str) -> Image.Image:
     try:
         img = Image.open(io.BytesIO(picture))
         if img.width * img.height > _MAX_PIXELS:
-            raise ValidationFailed(f"the {what} is too large ({img.width}x{img.height})",
-                                   field=what)
+            raise ValidationFailed(
+                f"the {what} is too large ({img.width}x{img.height})", field=what
+            )
         img.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise ValidationFailed(f"the {what} is not a readable image: {exc}", field=what) from exc
@@ -97,15 +98,17 @@ def _crop_to_ink(ink: Image.Image, what: str) -> Image.Image:
     return ink.crop(box)
 
 
-def normalised_ink(picture: bytes, width_mm: float, height_mm: float, *, px_per_mm: float,
-                   what: str = "picture") -> Image.Image:
+def normalised_ink(
+    picture: bytes, width_mm: float, height_mm: float, *, px_per_mm: float, what: str = "picture"
+) -> Image.Image:
     ink = _crop_to_ink(ink_mask(picture, what=what), what)
     size = (max(1, round(width_mm * px_per_mm)), max(1, round(height_mm * px_per_mm)))
     return ink.resize(size, Image.Resampling.LANCZOS)
 
 
-def normalise_mold(picture: bytes, *, width_mm: float, height_mm: float,
-                   dpi: int = NORMAL_DPI) -> bytes:
+def normalise_mold(
+    picture: bytes, *, width_mm: float, height_mm: float, dpi: int = NORMAL_DPI
+) -> bytes:
     """The mold as the hub stores it: red ink, transparent paper, the record's size."""
     if width_mm <= 0 or height_mm <= 0:
         raise ValidationFailed("the mold size must be positive", field="size_mm")

@@ -35,34 +35,60 @@ class MoldStatus(StrEnum):
 
 
 _STATUS_ALIASES = {
-    "active": MoldStatus.ACTIVE, "在用": MoldStatus.ACTIVE, "正常": MoldStatus.ACTIVE,
+    "active": MoldStatus.ACTIVE,
+    "在用": MoldStatus.ACTIVE,
+    "正常": MoldStatus.ACTIVE,
     "有效": MoldStatus.ACTIVE,
-    "suspended": MoldStatus.SUSPENDED, "停用": MoldStatus.SUSPENDED, "挂失": MoldStatus.SUSPENDED,
-    "revoked": MoldStatus.REVOKED, "注销": MoldStatus.REVOKED, "缴销": MoldStatus.REVOKED,
+    "suspended": MoldStatus.SUSPENDED,
+    "停用": MoldStatus.SUSPENDED,
+    "挂失": MoldStatus.SUSPENDED,
+    "revoked": MoldStatus.REVOKED,
+    "注销": MoldStatus.REVOKED,
+    "缴销": MoldStatus.REVOKED,
     "作废": MoldStatus.REVOKED,
 }
 
 _SEAL_TYPE_ALIASES = {
-    "公章": "official", "单位公章": "official", "行政章": "official",
-    "个人印章": "personal", "个人章": "personal", "名章": "personal",
-    "合同专用章": "contract", "合同章": "contract",
-    "财务专用章": "finance", "财务章": "finance",
-    "法定代表人名章": "legal-representative", "法人章": "legal-representative",
+    "公章": "official",
+    "单位公章": "official",
+    "行政章": "official",
+    "个人印章": "personal",
+    "个人章": "personal",
+    "名章": "personal",
+    "合同专用章": "contract",
+    "合同章": "contract",
+    "财务专用章": "finance",
+    "财务章": "finance",
+    "法定代表人名章": "legal-representative",
+    "法人章": "legal-representative",
     "法定代表人章": "legal-representative",
-    "发票专用章": "invoice", "发票章": "invoice",
+    "发票专用章": "invoice",
+    "发票章": "invoice",
 }
 
 # CSV header -> field; the Chinese names are those used by provincial seal registries.
 _HEADERS = {
-    "seal_code": "seal_code", "印章编码": "seal_code", "印章编号": "seal_code",
-    "unit_name": "unit_name", "单位名称": "unit_name",
-    "credit_code": "credit_code", "统一社会信用代码": "credit_code",
-    "seal_type": "seal_type", "印章类型": "seal_type",
-    "image": "image", "印模文件": "image", "印模": "image",
-    "width_mm": "width_mm", "宽度": "width_mm",
-    "height_mm": "height_mm", "高度": "height_mm",
-    "size_mm": "size_mm", "尺寸": "size_mm", "规格": "size_mm",
-    "status": "status", "状态": "status",
+    "seal_code": "seal_code",
+    "印章编码": "seal_code",
+    "印章编号": "seal_code",
+    "unit_name": "unit_name",
+    "单位名称": "unit_name",
+    "credit_code": "credit_code",
+    "统一社会信用代码": "credit_code",
+    "seal_type": "seal_type",
+    "印章类型": "seal_type",
+    "image": "image",
+    "印模文件": "image",
+    "印模": "image",
+    "width_mm": "width_mm",
+    "宽度": "width_mm",
+    "height_mm": "height_mm",
+    "高度": "height_mm",
+    "size_mm": "size_mm",
+    "尺寸": "size_mm",
+    "规格": "size_mm",
+    "status": "status",
+    "状态": "status",
 }
 REQUIRED = ("seal_code", "unit_name", "credit_code", "seal_type", "image", "status")
 
@@ -133,8 +159,16 @@ class ImportReport:
 
 
 def make_record(
-    *, seal_code: str, unit_name: str, credit_code: str, seal_type: str | int,
-    width_mm: int, height_mm: int, status: str, image: bytes, source_image: str = "",
+    *,
+    seal_code: str,
+    unit_name: str,
+    credit_code: str,
+    seal_type: str | int,
+    width_mm: int,
+    height_mm: int,
+    status: str,
+    image: bytes,
+    source_image: str = "",
 ) -> MoldRecord:
     """Validate one record and normalise its mold image. Raises ValidationFailed(field)."""
     seal_code = seal_code.strip()
@@ -161,12 +195,14 @@ def make_record(
         mold = normalise_mold(image, width_mm=width_mm, height_mm=height_mm)
     except ValidationFailed as exc:
         raise ValidationFailed(exc.detail, field="image") from None
-    return MoldRecord(seal_code, unit_name, credit_code, type_code, width_mm, height_mm, state,
-                      mold, source_image)
+    return MoldRecord(
+        seal_code, unit_name, credit_code, type_code, width_mm, height_mm, state, mold, source_image
+    )
 
 
-def images_from_zip(data: bytes, *, max_entries: int = MAX_ROWS,
-                    max_bytes: int = 200 * 1024 * 1024) -> dict[str, bytes]:
+def images_from_zip(
+    data: bytes, *, max_entries: int = MAX_ROWS, max_bytes: int = 200 * 1024 * 1024
+) -> dict[str, bytes]:
     """Images of a bulk import uploaded as one zip, by file name (directories ignored)."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -216,12 +252,14 @@ def parse_mold_csv(csv_bytes: bytes, images: Mapping[str, bytes]) -> ImportRepor
         values = {col: cell.strip() for col, cell in zip(columns, row, strict=False) if col}
         code = values.get("seal_code", "")
         if len(row) != len(header):
-            report.errors.append(RowError(line, code, "row",
-                                          f"{len(row)} cells, the header has {len(header)}"))
+            report.errors.append(
+                RowError(line, code, "row", f"{len(row)} cells, the header has {len(header)}")
+            )
             continue
         if code in seen:
-            report.errors.append(RowError(line, code, "seal_code",
-                                          f"duplicate of line {seen[code]}"))
+            report.errors.append(
+                RowError(line, code, "seal_code", f"duplicate of line {seen[code]}")
+            )
             continue
         try:
             record = _row_record(values, images)
@@ -247,11 +285,17 @@ def _row_record(values: Mapping[str, str], images: Mapping[str, bytes]) -> MoldR
     width, height = size("width_mm"), size("height_mm")
     image_name = values.get("image", "")
     if image_name not in images:
-        raise ValidationFailed(f"image {image_name!r} is not among the uploaded files",
-                               field="image")
+        raise ValidationFailed(
+            f"image {image_name!r} is not among the uploaded files", field="image"
+        )
     return make_record(
-        seal_code=values.get("seal_code", ""), unit_name=values.get("unit_name", ""),
-        credit_code=values.get("credit_code", ""), seal_type=values.get("seal_type", ""),
-        width_mm=width, height_mm=height, status=values.get("status", ""),
-        image=images[image_name], source_image=image_name,
+        seal_code=values.get("seal_code", ""),
+        unit_name=values.get("unit_name", ""),
+        credit_code=values.get("credit_code", ""),
+        seal_type=values.get("seal_type", ""),
+        width_mm=width,
+        height_mm=height,
+        status=values.get("status", ""),
+        image=images[image_name],
+        source_image=image_name,
     )

@@ -35,17 +35,11 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="tenants", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="tenants", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Tenant", tablename="tenant", schema=None, columns=None
-    )
+    manager.add_table(class_name="Tenant", tablename="tenant", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Account", tablename="account", schema=None, columns=None
-    )
+    manager.add_table(class_name="Account", tablename="account", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Tenant",

@@ -65,9 +65,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="tenants", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="tenants", description=DESCRIPTION)
 
     manager.add_table(
         class_name="TenantPolicy",
@@ -76,13 +74,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Enterprise", tablename="enterprise", schema=None, columns=None
-    )
+    manager.add_table(class_name="Enterprise", tablename="enterprise", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Person", tablename="person", schema=None, columns=None
-    )
+    manager.add_table(class_name="Person", tablename="person", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="TenantPolicy",

@@ -26,13 +26,23 @@ def _params(default: object) -> dict[str, object]:
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="tenants", description=DESCRIPTION)
     manager.add_column(
-        table_class_name="Tenant", tablename="tenant", column_name="jwt_previous_public",
-        db_column_name="jwt_previous_public", column_class_name="Bytea", column_class=Bytea,
-        params=_params(None), schema=None,
+        table_class_name="Tenant",
+        tablename="tenant",
+        column_name="jwt_previous_public",
+        db_column_name="jwt_previous_public",
+        column_class_name="Bytea",
+        column_class=Bytea,
+        params=_params(None),
+        schema=None,
     )
     manager.add_column(
-        table_class_name="Tenant", tablename="tenant", column_name="jwt_previous_until",
-        db_column_name="jwt_previous_until", column_class_name="Timestamptz",
-        column_class=Timestamptz, params=_params(None), schema=None,
+        table_class_name="Tenant",
+        tablename="tenant",
+        column_name="jwt_previous_until",
+        db_column_name="jwt_previous_until",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params=_params(None),
+        schema=None,
     )
     return manager

@@ -14,11 +14,23 @@ async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="tenants", description=DESCRIPTION)
     for column in ("require_molds", "intent_sms", "verify_mobile"):
         manager.add_column(
-            table_class_name="TenantPolicy", tablename="tenant_policy", column_name=column,
-            db_column_name=column, column_class_name="Boolean", column_class=Boolean,
-            params={"default": False, "null": False, "primary_key": False, "unique": False,
-                    "index": False, "index_method": IndexMethod.btree, "choices": None,
-                    "db_column_name": None, "secret": False},
+            table_class_name="TenantPolicy",
+            tablename="tenant_policy",
+            column_name=column,
+            db_column_name=column,
+            column_class_name="Boolean",
+            column_class=Boolean,
+            params={
+                "default": False,
+                "null": False,
+                "primary_key": False,
+                "unique": False,
+                "index": False,
+                "index_method": IndexMethod.btree,
+                "choices": None,
+                "db_column_name": None,
+                "secret": False,
+            },
             schema=None,
         )
     return manager

@@ -21,8 +21,15 @@ from tenants.identity.tables import Enterprise, Person
 
 Counter = Callable[[uuid.UUID], Awaitable[int]]
 
-STANDARD = ("registered_users", "registered_persons", "registered_enterprises", "vendors",
-            "seals_issued", "signings_initiated", "documents_completed")
+STANDARD = (
+    "registered_users",
+    "registered_persons",
+    "registered_enterprises",
+    "vendors",
+    "seals_issued",
+    "signings_initiated",
+    "documents_completed",
+)
 
 _COUNTERS: dict[str, Counter] = {}
 

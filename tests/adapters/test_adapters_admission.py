@@ -243,8 +243,7 @@ async def test_install_puts_registered_vendors_in_service(db, settings):
     )
     # An unknown adapter kind is refused at registration (not stored and left unrun).
     with pytest.raises(ValidationFailed) as refused:
-        await service.register_vendor(name=unique("broken"), kind="no-such-kind",
-                                      sla_p95_ms=200)
+        await service.register_vendor(name=unique("broken"), kind="no-such-kind", sla_p95_ms=200)
     assert refused.value.field == "kind"
     assert name in directory.names()  # activated on registration
     tenant = uuid.uuid4()

@@ -15,8 +15,9 @@ from hub.errors import NotFound, ValidationFailed
 from hub.vendors.directory import VendorDirectory
 
 
-async def test_unknown_adapter_kind_is_refused_naming_it(client: Any, app: Any,
-                                                         engine: str) -> None:
+async def test_unknown_adapter_kind_is_refused_naming_it(
+    client: Any, app: Any, engine: str
+) -> None:
     service = app.state.admission
     assert set(AdapterRegistry.discover(strict=False).kinds()) <= set(service.known_kinds())
     with pytest.raises(ValidationFailed) as err:
@@ -26,8 +27,7 @@ async def test_unknown_adapter_kind_is_refused_naming_it(client: Any, app: Any,
         await service.registration("telepathy")
 
 
-async def test_a_registration_is_corrected_with_history(client: Any, app: Any,
-                                                        engine: str) -> None:
+async def test_a_registration_is_corrected_with_history(client: Any, app: Any, engine: str) -> None:
     service = app.state.admission
     name = "v-" + secrets.token_hex(3)
     await service.register_vendor(name=name, kind="local", product_certificate="GM-OLD-1")
@@ -35,8 +35,13 @@ async def test_a_registration_is_corrected_with_history(client: Any, app: Any,
     with pytest.raises(ValidationFailed) as err:
         await service.correct_vendor(name, reason=" ", product_certificate="GM-NEW-2")
     assert err.value.field == "reason"
-    row = await service.correct_vendor(name, reason="certificate renewed", actor=actor,
-                                       product_certificate="GM-NEW-2", sla_p95_ms=400)
+    row = await service.correct_vendor(
+        name,
+        reason="certificate renewed",
+        actor=actor,
+        product_certificate="GM-NEW-2",
+        sla_p95_ms=400,
+    )
     assert row["product_certificate"] == "GM-NEW-2" and row["sla_p95_ms"] == 400
     await service.correct_vendor(name, reason="moved", endpoint="http://127.0.0.1:9/v1")
     history = await service.registration_history(name)
@@ -62,13 +67,15 @@ async def test_a_vendor_the_tenant_has_not_admitted_is_a_4xx_naming_it() -> None
     assert "acme-seals" in err.value.detail and err.value.extra["vendor"] == "acme-seals"
 
 
-async def test_asking_for_an_unadmitted_vendor_over_http(make_tenant: Any, app: Any,
-                                                         engine: str) -> None:
+async def test_asking_for_an_unadmitted_vendor_over_http(
+    make_tenant: Any, app: Any, engine: str
+) -> None:
     t = await make_tenant()
     name = "v-" + secrets.token_hex(3)
     await app.state.admission.register_vendor(name=name, kind="local")
     person = await t.add_person("孙八")
-    r = await t.client.post("/api/v1/seals", headers=person.headers,
-                            json={"seal_type": "personal", "vendor": name})
+    r = await t.client.post(
+        "/api/v1/seals", headers=person.headers, json={"seal_type": "personal", "vendor": name}
+    )
     assert r.status_code == 422, r.text
     assert r.json()["field"] == "/vendor" and name in r.json()["detail"]

@@ -105,7 +105,8 @@ def strongly_connected(edges: dict[str, set[str]]) -> list[frozenset[str]]:
 
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert strongly_connected({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [
-        frozenset({"a", "b", "c"})]
+        frozenset({"a", "b", "c"})
+    ]
     assert strongly_connected({"a": {"b"}, "b": set()}) == []
 
 
@@ -113,7 +114,9 @@ def test_no_new_import_cycle_between_packages() -> None:
     found = strongly_connected(import_graph())
     for group in found:
         assert any(group <= known for known in KNOWN_CYCLES), (
-            f"a new import cycle between packages: {sorted(group)}")
+            f"a new import cycle between packages: {sorted(group)}"
+        )
     for known in KNOWN_CYCLES:
         assert any(group == known for group in found), (
-            f"the cycle {sorted(known)} shrank or is gone: update KNOWN_CYCLES")
+            f"the cycle {sorted(known)} shrank or is gone: update KNOWN_CYCLES"
+        )

@@ -18,24 +18,39 @@ async def _tenant_a(make_tenant):
     clerk = await a.add_account(["clerk"])
     seal_ids = await _seal_and_signature(a, ent.legal_rep.headers)
     ids = {a.id, a.admin_id, ent.id, ent.legal_rep.id, ent.legal_rep.account_id, *seal_ids}
-    secrets_of_a = {*ids, a.slug, marker, ent.credit_code, ent.legal_rep.id_number,
-                    ent.legal_rep.username}
+    secrets_of_a = {
+        *ids,
+        a.slug,
+        marker,
+        ent.credit_code,
+        ent.legal_rep.id_number,
+        ent.legal_rep.username,
+    }
     return a, ent, clerk, ids, secrets_of_a
 
 
 async def _seal_and_signature(a, headers) -> set[str]:
     """A's citizen has a seal, a signature and a use request: their ids must not work in B."""
-    seal = (await a.client.post("/api/v1/seals", headers=headers,
-                                json={"seal_type": "personal"})).json()
-    await a.client.put(f"/api/v1/seals/{seal['id']}/password", headers=headers,
-                       json={"password": "Seal-pass-2026"})
-    sig = (await a.client.post("/api/v1/signatures",
-                               headers={**headers, "Idempotency-Key": secrets.token_hex(8)},
-                               json={"seal_id": seal["id"], "password": "Seal-pass-2026",
-                                     "document_sm3": "ab" * 32})).json()
-    use = (await a.client.post("/api/v1/use-requests", headers=headers,
-                               json={"seal_id": seal["id"], "document_sm3": "cd" * 32,
-                                     "purpose": "isolation test"})).json()
+    seal = (
+        await a.client.post("/api/v1/seals", headers=headers, json={"seal_type": "personal"})
+    ).json()
+    await a.client.put(
+        f"/api/v1/seals/{seal['id']}/password", headers=headers, json={"password": "Seal-pass-2026"}
+    )
+    sig = (
+        await a.client.post(
+            "/api/v1/signatures",
+            headers={**headers, "Idempotency-Key": secrets.token_hex(8)},
+            json={"seal_id": seal["id"], "password": "Seal-pass-2026", "document_sm3": "ab" * 32},
+        )
+    ).json()
+    use = (
+        await a.client.post(
+            "/api/v1/use-requests",
+            headers=headers,
+            json={"seal_id": seal["id"], "document_sm3": "cd" * 32, "purpose": "isolation test"},
+        )
+    ).json()
     return {seal["id"], sig["id"], use["id"]}
 
 

@@ -27,14 +27,17 @@ def client_from(app: Any, address: str) -> httpx.AsyncClient:
 
 
 async def login(c: httpx.AsyncClient, tenant: str, user: str, password: str) -> httpx.Response:
-    return await c.post("/api/v1/auth/login",
-                        json={"tenant": tenant, "username": user, "password": password})
+    return await c.post(
+        "/api/v1/auth/login", json={"tenant": tenant, "username": user, "password": password}
+    )
 
 
 async def test_a_stranger_cannot_lock_a_user_out(app: Any, make_tenant: Any) -> None:
     t = await make_tenant()
-    async with client_from(app, "203.0.113.9") as stranger, \
-            client_from(app, "198.51.100.7") as user:
+    async with (
+        client_from(app, "203.0.113.9") as stranger,
+        client_from(app, "198.51.100.7") as user,
+    ):
         for _ in range(8):
             r = await login(stranger, t.slug, t.admin_username, "guess-" + secrets.token_hex(3))
             assert r.status_code in (401, 423)
@@ -52,8 +55,7 @@ async def test_the_hub_operator_cannot_be_locked_out_by_strangers(
 
     hub_id = await ensure_hub_tenant(db, settings.security.master_key)
     username = "operator-" + secrets.token_hex(3)
-    await create_account(db, hub_id, username=username, password=PASSWORD,
-                         roles=["hub_operator"])
+    await create_account(db, hub_id, username=username, password=PASSWORD, roles=["hub_operator"])
     async with client_from(app, "192.0.2.66") as stranger:
         for _ in range(6):
             await login(stranger, "hub", username, "nope-" + secrets.token_hex(3))
@@ -82,10 +84,19 @@ async def test_an_unknown_username_answers_exactly_like_a_known_one(
                 before = len(checks)
                 r = await login(c, t.slug, user, "wrong-" + secrets.token_hex(3))
                 # (retry_after counts down with the clock: compared as present or not)
-                body = {k: (v if k != "retry_after" else "n") for k, v in r.json().items()
-                        if k != "instance"}
-                out.append((r.status_code, repr(sorted(body.items())),
-                            r.headers.get("retry-after") and "n", len(checks) - before))
+                body = {
+                    k: (v if k != "retry_after" else "n")
+                    for k, v in r.json().items()
+                    if k != "instance"
+                }
+                out.append(
+                    (
+                        r.status_code,
+                        repr(sorted(body.items())),
+                        r.headers.get("retry-after") and "n",
+                        len(checks) - before,
+                    )
+                )
         return out
 
     known = await story(t.admin_username)
@@ -109,9 +120,12 @@ async def test_concurrent_guesses_cannot_get_past_the_limit(
 
     monkeypatch.setattr(passwords, "_verify", counted)
     async with client_from(app, "198.51.100.200") as c:
-        answers = await asyncio.gather(*(
-            login(c, t.slug, t.admin_username, "burst-" + secrets.token_hex(3))
-            for _ in range(20)))
+        answers = await asyncio.gather(
+            *(
+                login(c, t.slug, t.admin_username, "burst-" + secrets.token_hex(3))
+                for _ in range(20)
+            )
+        )
     codes = sorted(r.status_code for r in answers)
     assert codes.count(401) == 4 and codes.count(423) == 16, codes
     assert checked == 5  # the policy's 5 attempts were checked, no more
@@ -133,9 +147,11 @@ def test_a_spoofed_x_forwarded_for_is_ignored_unless_a_proxy_is_trusted(tmp_path
         out = []
         with httpx.Client(base_url=hub.url, timeout=30) as c:
             for n in range(5):
-                r = c.post("/api/v1/auth/login",
-                           headers={"X-Forwarded-For": f"10.9.8.{n + 1}"},
-                           json={"tenant": "hub", "username": f"nobody{n}", "password": "x" * 12})
+                r = c.post(
+                    "/api/v1/auth/login",
+                    headers={"X-Forwarded-For": f"10.9.8.{n + 1}"},
+                    json={"tenant": "hub", "username": f"nobody{n}", "password": "x" * 12},
+                )
                 out.append(r.status_code)
         return out
 

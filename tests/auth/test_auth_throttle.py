@@ -17,30 +17,41 @@ def _throttled() -> float:
     return REGISTRY.get_sample_value("sealhub_logins_throttled_total") or 0.0
 
 
-async def test_spraying_one_password_over_many_accounts_is_stopped(client, app, make_tenant,
-                                                                   monkeypatch):
+async def test_spraying_one_password_over_many_accounts_is_stopped(
+    client, app, make_tenant, monkeypatch
+):
     t = await make_tenant()
     # Each account stays far below its own lockout (5): only the per-client count stops it.
     monkeypatch.setattr(app.state, "login_throttle", LoginThrottle(3, 900), raising=False)
     for n in range(3):
-        r = await client.post("/api/v1/auth/login", json={
-            "tenant": t.slug, "username": f"user-{n}", "password": "Spring2026!"})
+        r = await client.post(
+            "/api/v1/auth/login",
+            json={"tenant": t.slug, "username": f"user-{n}", "password": "Spring2026!"},
+        )
         assert r.status_code == 401
     before = _throttled()
-    r = await client.post("/api/v1/auth/login", json={
-        "tenant": t.slug, "username": t.admin_username, "password": "Spring2026!"})
+    r = await client.post(
+        "/api/v1/auth/login",
+        json={"tenant": t.slug, "username": t.admin_username, "password": "Spring2026!"},
+    )
     assert r.status_code == 429
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["type"].endswith("/too-many-requests")
     assert 890 <= int(r.headers["Retry-After"]) <= 900
     assert _throttled() == before + 1
     # Refused unchecked: the admin's own failure count did not move ...
-    row = await Account.select(Account.failed_logins).where(
-        Account.username == t.admin_username).first().run()
+    row = (
+        await Account.select(Account.failed_logins)
+        .where(Account.username == t.admin_username)
+        .first()
+        .run()
+    )
     assert row["failed_logins"] == 0
     # ... and while the address is braked even the right password waits.
-    r = await client.post("/api/v1/auth/login", json={
-        "tenant": t.slug, "username": t.admin_username, "password": ADMIN_PASSWORD})
+    r = await client.post(
+        "/api/v1/auth/login",
+        json={"tenant": t.slug, "username": t.admin_username, "password": ADMIN_PASSWORD},
+    )
     assert r.status_code == 429
 
 

@@ -34,15 +34,18 @@ def _kid(headers: dict[str, str]) -> str:
 
 
 async def _login_pair(client, t) -> dict:
-    r = await client.post("/api/v1/auth/login", json={
-        "tenant": t.slug, "username": t.admin_username, "password": ADMIN_PASSWORD})
+    r = await client.post(
+        "/api/v1/auth/login",
+        json={"tenant": t.slug, "username": t.admin_username, "password": ADMIN_PASSWORD},
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
 
 async def _rotate(client, t, *, revoke: bool = False) -> dict:
-    r = await client.post("/api/v1/tenant/token-key", headers=t.admin_headers,
-                          json={"revoke_previous": revoke})
+    r = await client.post(
+        "/api/v1/tenant/token-key", headers=t.admin_headers, json={"revoke_previous": revoke}
+    )
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -105,9 +108,12 @@ async def test_another_replica_follows_a_rotation(client, app, settings, make_te
     """A second process's keyring: a token of a newer key verifies at once (the kid says
     its cache is stale); a revoked key's tokens stop there within its token_key_ttl."""
     t = await make_tenant()
-    replica = TokenService(TenantKeyring(settings.security.master_key, token_key_ttl=0.3),
-                           issuer=settings.server.origin, access_seconds=900,
-                           refresh_seconds=86400)
+    replica = TokenService(
+        TenantKeyring(settings.security.master_key, token_key_ttl=0.3),
+        issuer=settings.server.origin,
+        access_seconds=900,
+        refresh_seconds=86400,
+    )
     old_token = t.admin_headers["Authorization"].split()[1]
     assert (await replica.verify(old_token, ACCESS)).key_version == 1  # cached: version 1
 
@@ -131,9 +137,19 @@ async def test_kid_must_name_the_tokens_tenant_and_a_live_key(client, app, make_
     key = await tokens.keyring.signing_key(uuid.UUID(t.id))
     sid, _ = await tokens.sessions.start(uuid.UUID(t.id), uuid.UUID(t.admin_id))
     now = int(time.time())
-    claims = {"iss": "sealhub.test", "aud": t.slug, "sub": t.admin_id, "tid": t.id,
-              "roles": ["tenant_admin"], "typ": "access", "iat": now, "nbf": now,
-              "exp": now + 300, "jti": str(uuid.uuid4()), "sid": str(sid)}
+    claims = {
+        "iss": "sealhub.test",
+        "aud": t.slug,
+        "sub": t.admin_id,
+        "tid": t.id,
+        "roles": ["tenant_admin"],
+        "typ": "access",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 300,
+        "jti": str(uuid.uuid4()),
+        "sid": str(sid),
+    }
 
     async def status(headers: dict[str, str]) -> int:
         token = jwt.encode(claims, key.private_key, algorithm="EdDSA", headers=headers)
@@ -141,8 +157,15 @@ async def test_kid_must_name_the_tokens_tenant_and_a_live_key(client, app, make_
 
     assert await status({"kid": f"{t.slug}/1"}) == 200  # the control
     assert await status({}) == 401  # no kid
-    for kid in (f"{other.slug}/1", f"{t.slug}/2", f"{t.slug}/0", f"{t.slug}/x", t.slug,
-                f"{t.slug}/1/1", f"{t.slug}/{'9' * 12}"):
+    for kid in (
+        f"{other.slug}/1",
+        f"{t.slug}/2",
+        f"{t.slug}/0",
+        f"{t.slug}/x",
+        t.slug,
+        f"{t.slug}/1/1",
+        f"{t.slug}/{'9' * 12}",
+    ):
         assert await status({"kid": kid}) == 401, kid
 
 
@@ -151,21 +174,25 @@ async def test_who_may_rotate(client, operator_headers, make_tenant):
     clerk = await t.add_account(["clerk"])
     r = await client.post("/api/v1/tenant/token-key", headers=clerk, json={})
     assert r.status_code == 403
-    r = await client.post(f"/api/v1/tenants/{other.id}/token-key", headers=t.admin_headers,
-                          json={})
+    r = await client.post(f"/api/v1/tenants/{other.id}/token-key", headers=t.admin_headers, json={})
     assert r.status_code == 403  # a tenant admin rotates only their own tenant's key
-    r = await client.post("/api/v1/tenant/token-key", headers=t.admin_headers,
-                          json={"revoke": True})
+    r = await client.post(
+        "/api/v1/tenant/token-key", headers=t.admin_headers, json={"revoke": True}
+    )
     assert r.status_code == 400 and "revoke" in r.text  # unknown field, nothing rotated
     assert await _me(client, t.admin_headers) == 200
     # The hub operator rotates any bureau's key (e.g. after a leak reported by it).
-    r = await client.post(f"/api/v1/tenants/{other.id}/token-key", headers=operator_headers,
-                          json={"revoke_previous": True})
+    r = await client.post(
+        f"/api/v1/tenants/{other.id}/token-key",
+        headers=operator_headers,
+        json={"revoke_previous": True},
+    )
     assert r.status_code == 201 and r.json()["kid"] == f"{other.slug}/2"
     assert await _me(client, other.admin_headers) == 401
     assert await _me(client, t.admin_headers) == 200  # no other tenant is touched
-    r = await client.post(f"/api/v1/tenants/{uuid.uuid4()}/token-key", headers=operator_headers,
-                          json={})
+    r = await client.post(
+        f"/api/v1/tenants/{uuid.uuid4()}/token-key", headers=operator_headers, json={}
+    )
     assert r.status_code == 404
 
 
@@ -173,14 +200,22 @@ async def test_cli_rotates_a_tenant_key(client, database_url, settings, make_ten
     """`sealhub admin rotate-token-key`: for when no account that could call the API is
     left (or the hub operator's own key leaked)."""
     t = await make_tenant()
-    env = {**os.environ, "DATABASE_URL": database_url,
-           "SEALHUB_MASTER_KEY": base64.b64encode(settings.security.master_key).decode()}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SEALHUB_MASTER_KEY": base64.b64encode(settings.security.master_key).decode(),
+    }
     env.pop("SEALHUB_SQLITE_PATH", None)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "hub.cli", "admin", "rotate-token-key",
-                               *args], env=env, capture_output=True, text=True, timeout=60,
-                              check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "hub.cli", "admin", "rotate-token-key", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
 
     done = await asyncio.to_thread(run, "--tenant", t.slug)
     assert done.returncode == 0, done.stderr
@@ -189,7 +224,6 @@ async def test_cli_rotates_a_tenant_key(client, database_url, settings, make_ten
     assert [k["kid"] for k in r.json()["keys"]] == [f"{t.slug}/2", f"{t.slug}/1"]
     missing = await asyncio.to_thread(run, "--tenant", "no-such-bureau")
     assert missing.returncode == 1 and "no tenant with slug" in missing.stderr
-
 
 
 async def test_of_two_concurrent_rotations_one_is_told(app, make_tenant):
@@ -211,8 +245,10 @@ async def test_of_two_concurrent_rotations_one_is_told(app, make_tenant):
             ring.forget_token_keys(tenant_id, slug)
 
     outcomes = await asyncio.gather(
-        *(rotate_token_key(Held(), uuid.UUID(t.id), keep_previous_seconds=60)  # type: ignore[arg-type]
-          for _ in range(2)),
+        *(
+            rotate_token_key(Held(), uuid.UUID(t.id), keep_previous_seconds=60)  # type: ignore[arg-type]
+            for _ in range(2)
+        ),
         return_exceptions=True,
     )
     done = [o for o in outcomes if not isinstance(o, BaseException)]

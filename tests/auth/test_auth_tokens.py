@@ -29,9 +29,18 @@ def _b64(data: bytes) -> str:
 
 def _claims(t, *, aud: str | None = None, **over) -> dict:
     now = int(time.time())
-    c = {"iss": TEST_ORIGIN, "aud": aud or t.slug, "sub": t.admin_id, "tid": t.id,
-         "roles": ["tenant_admin"], "typ": "access", "iat": now, "nbf": now, "exp": now + 300,
-         "jti": str(uuid.uuid4())}
+    c = {
+        "iss": TEST_ORIGIN,
+        "aud": aud or t.slug,
+        "sub": t.admin_id,
+        "tid": t.id,
+        "roles": ["tenant_admin"],
+        "typ": "access",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 300,
+        "jti": str(uuid.uuid4()),
+    }
     c.update(over)
     return c
 
@@ -53,8 +62,12 @@ async def test_login_and_me(client, make_tenant):
     t = await make_tenant()
     r = await client.get("/api/v1/auth/me", headers=t.admin_headers)
     assert r.status_code == 200, r.text
-    assert r.json() == {"tenant_id": t.id, "tenant": t.slug, "account_id": t.admin_id,
-                        "roles": ["tenant_admin"]}
+    assert r.json() == {
+        "tenant_id": t.id,
+        "tenant": t.slug,
+        "account_id": t.admin_id,
+        "roles": ["tenant_admin"],
+    }
     token = t.admin_headers["Authorization"].split()[1]
     header = jwt.get_unverified_header(token)
     claims = jwt.decode(token, options={"verify_signature": False})
@@ -108,8 +121,10 @@ async def test_lockout_after_max_failures_counted_in_db(client, make_tenant):
 
 async def test_refresh_is_single_use_and_reuse_revokes(client, make_tenant):
     t = await make_tenant()
-    r = await client.post("/api/v1/auth/login", json={
-        "tenant": t.slug, "username": t.admin_username, "password": ADMIN_PASSWORD})
+    r = await client.post(
+        "/api/v1/auth/login",
+        json={"tenant": t.slug, "username": t.admin_username, "password": ADMIN_PASSWORD},
+    )
     first = r.json()
     r = await client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert r.status_code == 200, r.text
@@ -124,8 +139,10 @@ async def test_refresh_is_single_use_and_reuse_revokes(client, make_tenant):
 
 async def test_token_types_do_not_mix(client, make_tenant):
     t = await make_tenant()
-    r = await client.post("/api/v1/auth/login", json={
-        "tenant": t.slug, "username": t.admin_username, "password": ADMIN_PASSWORD})
+    r = await client.post(
+        "/api/v1/auth/login",
+        json={"tenant": t.slug, "username": t.admin_username, "password": ADMIN_PASSWORD},
+    )
     pair = r.json()
     assert (await _me(client, pair["refresh_token"])).status_code == 401
     r = await client.post("/api/v1/auth/refresh", json={"refresh_token": pair["access_token"]})
@@ -140,8 +157,12 @@ async def test_missing_or_wrong_scheme(client):
 
 async def test_alg_none_refused(client, make_tenant):
     t = await make_tenant()
-    token = (_b64(json.dumps({"alg": "none", "typ": "JWT"}).encode()) + "."
-             + _b64(json.dumps(_claims(t)).encode()) + ".")
+    token = (
+        _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
+        + "."
+        + _b64(json.dumps(_claims(t)).encode())
+        + "."
+    )
     r = await _me(client, token)
     assert r.status_code == 401
 
@@ -151,8 +172,9 @@ async def test_hmac_with_public_key_refused(client, app, make_tenant):
     t = await make_tenant()
     key = await tokens_of(app.state).keyring.verify_key(t.slug)
     raw = key.public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    pem = key.public_key.public_bytes(serialization.Encoding.PEM,
-                                      serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = key.public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     for secret in (raw, pem):
         header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
         body = _b64(json.dumps(_claims(t)).encode())
@@ -171,8 +193,9 @@ async def _signed(app, t, kid: str | None = None, **claims) -> str:
         sid, _ = await tokens.sessions.start(uuid.UUID(t.id), uuid.UUID(t.admin_id))
         claims["sid"] = str(sid)
     c = _claims(t, **claims)
-    return jwt.encode(c, key.private_key, algorithm="EdDSA",
-                      headers={"kid": kid or f"{c['aud']}/{key.version}"})
+    return jwt.encode(
+        c, key.private_key, algorithm="EdDSA", headers={"kid": kid or f"{c['aud']}/{key.version}"}
+    )
 
 
 async def test_properly_signed_control_token_is_accepted(client, app, make_tenant):
@@ -264,5 +287,10 @@ async def _session_principal(tokens, t):
     """The tenant admin as a Principal of a fresh login session (tokens name one)."""
     tenant_id, account_id = uuid.UUID(t.id), uuid.UUID(t.admin_id)
     sid, _ = await tokens.sessions.start(tenant_id, account_id)
-    return Principal(tenant_id=tenant_id, tenant_slug=t.slug, account_id=account_id,
-                     roles=frozenset({"tenant_admin"}), session_id=sid)
+    return Principal(
+        tenant_id=tenant_id,
+        tenant_slug=t.slug,
+        account_id=account_id,
+        roles=frozenset({"tenant_admin"}),
+        session_id=sid,
+    )

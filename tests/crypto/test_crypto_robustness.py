@@ -25,10 +25,16 @@ KEY = SM2PrivateKey.generate()
 MESSAGE = b"the signed bytes"
 SIGNATURE = KEY.sign(MESSAGE)
 ROOT_KEY = SM2PrivateKey.generate()
-ROOT = build_certificate(subject=Name("Fuzz Root"), subject_key=ROOT_KEY.public_key,
-                         issuer=Name("Fuzz Root"), issuer_key=ROOT_KEY, is_ca=True)
-LEAF = build_certificate(subject=Name("Fuzz Leaf"), subject_key=KEY.public_key, issuer=ROOT,
-                         issuer_key=ROOT_KEY)
+ROOT = build_certificate(
+    subject=Name("Fuzz Root"),
+    subject_key=ROOT_KEY.public_key,
+    issuer=Name("Fuzz Root"),
+    issuer_key=ROOT_KEY,
+    is_ca=True,
+)
+LEAF = build_certificate(
+    subject=Name("Fuzz Leaf"), subject_key=KEY.public_key, issuer=ROOT, issuer_key=ROOT_KEY
+)
 NOW = datetime.now(UTC)
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -124,10 +130,14 @@ def test_non_sm2_keys_are_rejected():
     p256 = ec.generate_private_key(ec.SECP256R1())
     ed = ed25519.Ed25519PrivateKey.generate()
     for private in (p256, ed):
-        der = private.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
-        spki = private.public_key().public_bytes(serialization.Encoding.DER,
-                                                 serialization.PublicFormat.SubjectPublicKeyInfo)
+        der = private.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        spki = private.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         with pytest.raises(CryptoError):
             SM2PrivateKey.from_der(der)
         with pytest.raises(CryptoError):
@@ -136,9 +146,20 @@ def test_non_sm2_keys_are_rejected():
 
 def _exercise(cert: Certificate) -> None:
     """Every accessor either works or raises CryptoError; chain checks answer, not crash."""
-    for attr in ("tbs_bytes", "signature", "signature_algorithm_oid", "serial_number",
-                 "subject", "issuer", "subject_name_der", "issuer_name_der", "not_before",
-                 "not_after", "is_ca", "public_key"):
+    for attr in (
+        "tbs_bytes",
+        "signature",
+        "signature_algorithm_oid",
+        "serial_number",
+        "subject",
+        "issuer",
+        "subject_name_der",
+        "issuer_name_der",
+        "not_before",
+        "not_after",
+        "is_ca",
+        "public_key",
+    ):
         try:
             getattr(cert, attr)
         except CryptoError:
@@ -181,9 +202,7 @@ def test_genuine_leaf_still_verifies():
 
 
 REAL_CERTS = sorted(
-    (Path(__file__).resolve().parents[1] / "samples" / "real-vendors" / "certs").glob(
-        "*.cer"
-    )
+    (Path(__file__).resolve().parents[1] / "samples" / "real-vendors" / "certs").glob("*.cer")
 )
 
 

@@ -49,8 +49,22 @@ def test_facade_signature_verifies_in_openssl(tmp_path, openssl, facade_keys, me
         pub.write_bytes(key.public_key.to_pem())
         sig = tmp_path / f"sig{i}"
         sig.write_bytes(key.sign(message))
-        args = ["pkeyutl", "-verify", "-pubin", "-inkey", str(pub), "-rawin", "-digest", "sm3",
-                "-pkeyopt", "distid:1234567812345678", "-in", str(msg), "-sigfile", str(sig)]
+        args = [
+            "pkeyutl",
+            "-verify",
+            "-pubin",
+            "-inkey",
+            str(pub),
+            "-rawin",
+            "-digest",
+            "sm3",
+            "-pkeyopt",
+            "distid:1234567812345678",
+            "-in",
+            str(msg),
+            "-sigfile",
+            str(sig),
+        ]
         ok = openssl(*args)
         assert ok.returncode == 0, ok.stderr.decode()
         assert b"Signature Verified Successfully" in ok.stdout
@@ -75,12 +89,34 @@ def test_openssl_key_and_signature_work_in_facade(tmp_path, openssl, gmssl_verif
         key_der = tmp_path / f"k{i}.der"
         openssl("pkey", "-in", str(key_pem), "-outform", "DER", "-out", str(key_der), check=True)
         pub_der = tmp_path / f"pub{i}.der"
-        openssl("pkey", "-in", str(key_pem), "-pubout", "-outform", "DER", "-out", str(pub_der),
-                check=True)
+        openssl(
+            "pkey",
+            "-in",
+            str(key_pem),
+            "-pubout",
+            "-outform",
+            "DER",
+            "-out",
+            str(pub_der),
+            check=True,
+        )
         sig = tmp_path / f"sig{i}"
-        openssl("pkeyutl", "-sign", "-inkey", str(key_pem), "-rawin", "-digest", "sm3",
-                "-pkeyopt", "distid:1234567812345678", "-in", str(msg), "-out", str(sig),
-                check=True)
+        openssl(
+            "pkeyutl",
+            "-sign",
+            "-inkey",
+            str(key_pem),
+            "-rawin",
+            "-digest",
+            "sm3",
+            "-pkeyopt",
+            "distid:1234567812345678",
+            "-in",
+            str(msg),
+            "-out",
+            str(sig),
+            check=True,
+        )
 
         private = SM2PrivateKey.from_pem(key_pem.read_bytes())
         assert SM2PrivateKey.from_der(key_der.read_bytes()).public_key == private.public_key
@@ -98,9 +134,22 @@ def test_openssl_key_and_signature_work_in_facade(tmp_path, openssl, gmssl_verif
 
         # The OpenSSL-made key signs through the facade and OpenSSL accepts it.
         sig.write_bytes(private.sign(message))
-        ok = openssl("pkeyutl", "-verify", "-pubin", "-inkey", str(pub_pem), "-rawin",
-                     "-digest", "sm3", "-pkeyopt", "distid:1234567812345678", "-in", str(msg),
-                     "-sigfile", str(sig))
+        ok = openssl(
+            "pkeyutl",
+            "-verify",
+            "-pubin",
+            "-inkey",
+            str(pub_pem),
+            "-rawin",
+            "-digest",
+            "sm3",
+            "-pkeyopt",
+            "distid:1234567812345678",
+            "-in",
+            str(msg),
+            "-sigfile",
+            str(sig),
+        )
         assert ok.returncode == 0, ok.stderr.decode()
 
 
@@ -110,8 +159,9 @@ def test_facade_key_export_loads_in_openssl(tmp_path, openssl):
     out = openssl("pkey", "-in", str(tmp_path / "k.pem"), "-pubout", check=True)
     assert SM2PublicKey.from_pem(out.stdout) == key.public_key
     (tmp_path / "k.der").write_bytes(key.to_der())
-    out = openssl("pkey", "-inform", "DER", "-in", str(tmp_path / "k.der"), "-text", "-noout",
-                  check=True)
+    out = openssl(
+        "pkey", "-inform", "DER", "-in", str(tmp_path / "k.der"), "-text", "-noout", check=True
+    )
     assert b"SM2" in out.stdout
 
 

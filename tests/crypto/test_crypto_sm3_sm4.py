@@ -44,6 +44,7 @@ def test_sm3_matches_gmssl_on_many_lengths():
 
 # --- SM4 --------------------------------------------------------------------------------
 
+
 def _sm4_block(key: bytes, block: bytes) -> bytes:
     """One SM4 block encryption by gmssl (independent of OpenSSL)."""
     cipher = CryptSM4()

@@ -26,16 +26,32 @@ def _chain(*, leaf_start: datetime | None = None, leaf_days: int = 365) -> Chain
     root_key, inter_key, leaf_key = (SM2PrivateKey.generate() for _ in range(3))
     start = datetime.now(UTC) - timedelta(days=60)
     root_name = Name("SealHub Test Root CA", organization="SealHub", province="Beijing")
-    root = build_certificate(subject=root_name, subject_key=root_key.public_key,
-                             issuer=root_name, issuer_key=root_key, is_ca=True, days=3650,
-                             not_before=start)
-    inter = build_certificate(subject=Name("SealHub Test Issuing CA", organization="SealHub"),
-                              subject_key=inter_key.public_key, issuer=root,
-                              issuer_key=root_key, is_ca=True, days=1825, not_before=start)
-    leaf = build_certificate(subject=Name("张三", organization="测试单位"),
-                             subject_key=leaf_key.public_key, issuer=inter,
-                             issuer_key=inter_key, days=leaf_days,
-                             not_before=leaf_start or start)
+    root = build_certificate(
+        subject=root_name,
+        subject_key=root_key.public_key,
+        issuer=root_name,
+        issuer_key=root_key,
+        is_ca=True,
+        days=3650,
+        not_before=start,
+    )
+    inter = build_certificate(
+        subject=Name("SealHub Test Issuing CA", organization="SealHub"),
+        subject_key=inter_key.public_key,
+        issuer=root,
+        issuer_key=root_key,
+        is_ca=True,
+        days=1825,
+        not_before=start,
+    )
+    leaf = build_certificate(
+        subject=Name("张三", organization="测试单位"),
+        subject_key=leaf_key.public_key,
+        issuer=inter,
+        issuer_key=inter_key,
+        days=leaf_days,
+        not_before=leaf_start or start,
+    )
     return Chain(root, inter, leaf, root_key, inter_key, leaf_key)
 
 
@@ -50,8 +66,13 @@ def _write(tmp_path: Path, chain: Chain, leaf: Certificate | None) -> None:
     (tmp_path / "leaf.pem").write_bytes((leaf or chain.leaf).to_pem())
 
 
-def _openssl_verify(openssl, tmp_path: Path, chain: Chain, leaf: Certificate | None = None,
-                    at: datetime | None = None):
+def _openssl_verify(
+    openssl,
+    tmp_path: Path,
+    chain: Chain,
+    leaf: Certificate | None = None,
+    at: datetime | None = None,
+):
     """Verify the chain link by link with the OpenSSL CLI.
 
     OpenSSL 3.x applies `-vfyopt distid:...` only to the certificate being verified, and
@@ -67,8 +88,9 @@ def _openssl_verify(openssl, tmp_path: Path, chain: Chain, leaf: Certificate | N
     inter = openssl(*base, "-CAfile", str(tmp_path / "root.pem"), str(tmp_path / "inter.pem"))
     if inter.returncode != 0:
         return inter
-    return openssl(*base, "-partial_chain", "-CAfile", str(tmp_path / "inter.pem"),
-                   str(tmp_path / "leaf.pem"))
+    return openssl(
+        *base, "-partial_chain", "-CAfile", str(tmp_path / "inter.pem"), str(tmp_path / "leaf.pem")
+    )
 
 
 def test_chain_passes_openssl_verify(tmp_path, openssl, chain):
@@ -78,24 +100,63 @@ def test_chain_passes_openssl_verify(tmp_path, openssl, chain):
     # The self-signed root's own signature: `verify -check_ss_sig` drops the ID too
     # (openssl/openssl#32744), so cut the TBS out with asn1parse and check it directly.
     (tmp_path / "root.der").write_bytes(chain.root.der)
-    openssl("asn1parse", "-inform", "DER", "-in", str(tmp_path / "root.der"), "-strparse", "4",
-            "-noout", "-out", str(tmp_path / "tbs.der"), check=True)
+    openssl(
+        "asn1parse",
+        "-inform",
+        "DER",
+        "-in",
+        str(tmp_path / "root.der"),
+        "-strparse",
+        "4",
+        "-noout",
+        "-out",
+        str(tmp_path / "tbs.der"),
+        check=True,
+    )
     assert (tmp_path / "tbs.der").read_bytes() == chain.root.tbs_bytes
     (tmp_path / "root.sig").write_bytes(chain.root.signature)
-    openssl("x509", "-in", str(tmp_path / "root.pem"), "-pubkey", "-noout", "-out",
-            str(tmp_path / "rootpub.pem"), check=True)
-    root = openssl("pkeyutl", "-verify", "-pubin", "-inkey", str(tmp_path / "rootpub.pem"),
-                   "-rawin", "-digest", "sm3", "-pkeyopt", "distid:1234567812345678",
-                   "-in", str(tmp_path / "tbs.der"), "-sigfile", str(tmp_path / "root.sig"))
+    openssl(
+        "x509",
+        "-in",
+        str(tmp_path / "root.pem"),
+        "-pubkey",
+        "-noout",
+        "-out",
+        str(tmp_path / "rootpub.pem"),
+        check=True,
+    )
+    root = openssl(
+        "pkeyutl",
+        "-verify",
+        "-pubin",
+        "-inkey",
+        str(tmp_path / "rootpub.pem"),
+        "-rawin",
+        "-digest",
+        "sm3",
+        "-pkeyopt",
+        "distid:1234567812345678",
+        "-in",
+        str(tmp_path / "tbs.der"),
+        "-sigfile",
+        str(tmp_path / "root.sig"),
+    )
     assert root.returncode == 0, root.stdout.decode() + root.stderr.decode()
 
 
 def test_one_shot_openssl_chain_command(tmp_path, openssl, chain):
     """The brief's one-shot command: OK, or exactly the known OpenSSL 3.x depth-1 failure."""
     _write(tmp_path, chain, None)
-    proc = openssl("verify", "-vfyopt", "distid:1234567812345678",
-                   "-CAfile", str(tmp_path / "root.pem"),
-                   "-untrusted", str(tmp_path / "inter.pem"), str(tmp_path / "leaf.pem"))
+    proc = openssl(
+        "verify",
+        "-vfyopt",
+        "distid:1234567812345678",
+        "-CAfile",
+        str(tmp_path / "root.pem"),
+        "-untrusted",
+        str(tmp_path / "inter.pem"),
+        str(tmp_path / "leaf.pem"),
+    )
     if proc.returncode != 0:
         # openssl/openssl#23471: only the intermediate (checked without the ID) fails.
         assert b"error 7 at 1 depth" in proc.stdout + proc.stderr, proc.stdout.decode()
@@ -149,9 +210,12 @@ def test_not_yet_valid_leaf_fails_both(tmp_path, openssl):
 def test_wrong_issuer_fails_both(tmp_path, openssl, chain):
     # Same issuer *name* as the real intermediate, but signed by an unrelated key.
     rogue_key = SM2PrivateKey.generate()
-    forged = build_certificate(subject=Name("伪造"),
-                               subject_key=SM2PrivateKey.generate().public_key,
-                               issuer=chain.inter, issuer_key=rogue_key)
+    forged = build_certificate(
+        subject=Name("伪造"),
+        subject_key=SM2PrivateKey.generate().public_key,
+        issuer=chain.inter,
+        issuer_key=rogue_key,
+    )
     result = verify_chain(forged, [chain.inter], [chain.root], datetime.now(UTC))
     assert not result.ok and "no trusted issuer" in result.detail
     assert _openssl_verify(openssl, tmp_path, chain, leaf=forged).returncode != 0
@@ -165,9 +229,12 @@ def test_untrusted_root_fails(chain):
 
 def test_leaf_cannot_act_as_ca(chain):
     # A certificate issued by the (non-CA) leaf: the signature is right, the role is not.
-    child = build_certificate(subject=Name("child"),
-                              subject_key=SM2PrivateKey.generate().public_key,
-                              issuer=chain.leaf, issuer_key=chain.leaf_key)
+    child = build_certificate(
+        subject=Name("child"),
+        subject_key=SM2PrivateKey.generate().public_key,
+        issuer=chain.leaf,
+        issuer_key=chain.leaf_key,
+    )
     result = verify_chain(child, [chain.leaf, chain.inter], [chain.root], datetime.now(UTC))
     assert not result.ok and "not a CA" in result.detail
 

@@ -48,7 +48,12 @@ async def test_concurrent_read_then_write_transactions(
     here = "cc-" + uuid.uuid4().hex[:6] + "-"
     there = "cp-" + uuid.uuid4().hex[:6] + "-"
     other = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", _OTHER_PROCESS, database_url, there, str(TASKS),
+        sys.executable,
+        "-c",
+        _OTHER_PROCESS,
+        database_url,
+        there,
+        str(TASKS),
         stderr=subprocess.PIPE,
     )
     errors: list[BaseException] = []
@@ -58,10 +63,16 @@ async def test_concurrent_read_then_write_transactions(
             async with db.transaction():
                 # The read-then-write shape that makes DEFERRED transactions fail on SQLite.
                 await Tenant.count().where(Tenant.slug.like(here + "%")).run()
-                await Tenant.insert(Tenant(
-                    slug=f"{here}{i}", name="c", region_code="110000",
-                    jwt_private_wrapped=b"x", jwt_public=b"x", data_key_wrapped=b"x",
-                )).run()
+                await Tenant.insert(
+                    Tenant(
+                        slug=f"{here}{i}",
+                        name="c",
+                        region_code="110000",
+                        jwt_private_wrapped=b"x",
+                        jwt_public=b"x",
+                        data_key_wrapped=b"x",
+                    )
+                ).run()
         except BaseException as exc:
             errors.append(exc)
 
@@ -73,8 +84,10 @@ async def test_concurrent_read_then_write_transactions(
     assert errors == []
     assert await Tenant.count().where(Tenant.slug.like(here + "%")).run() == TASKS
     assert await Tenant.count().where(Tenant.slug.like(there + "%")).run() == TASKS
-    print(f"\n[{engine}] {TASKS} concurrent read+write transactions (with a second writer "
-          f"process): {TASKS / elapsed:.0f}/s, 0 errors")
+    print(
+        f"\n[{engine}] {TASKS} concurrent read+write transactions (with a second writer "
+        f"process): {TASKS / elapsed:.0f}/s, 0 errors"
+    )
 
 
 async def test_concurrent_autocommit_writes_keep_their_own_outcome(db: Database) -> None:

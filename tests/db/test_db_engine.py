@@ -36,8 +36,12 @@ async def test_migrations_are_idempotent(db: Database):
 
 def _tenant(slug: str) -> Tenant:
     return Tenant(
-        slug=slug, name="t", region_code="110000",
-        jwt_private_wrapped=b"x", jwt_public=b"x", data_key_wrapped=b"x",
+        slug=slug,
+        name="t",
+        region_code="110000",
+        jwt_private_wrapped=b"x",
+        jwt_public=b"x",
+        data_key_wrapped=b"x",
     )
 
 

@@ -37,9 +37,11 @@ def maker() -> tuple[SM2PrivateKey, Certificate]:
     key = SM2PrivateKey.generate()
     cert = build_certificate(
         subject=Name("测试电子印章制作系统", organization="SealHub Test"),
-        subject_key=key.public_key, issuer=Name("测试电子印章制作系统",
-                                                organization="SealHub Test"),
-        issuer_key=key, is_ca=True, days=3650,
+        subject_key=key.public_key,
+        issuer=Name("测试电子印章制作系统", organization="SealHub Test"),
+        issuer_key=key,
+        is_ca=True,
+        days=3650,
         not_before=datetime.now(UTC) - timedelta(days=1),
     )
     return key, cert
@@ -49,12 +51,19 @@ def maker() -> tuple[SM2PrivateKey, Certificate]:
 def make_signer(maker: tuple[SM2PrivateKey, Certificate]) -> SignerFactory:
     maker_key, maker_cert = maker
 
-    def make(name: str = "杭州市某某科技有限公司", *, personal: bool = False,
-             esid: str = "33010600000001") -> Signer:
+    def make(
+        name: str = "杭州市某某科技有限公司",
+        *,
+        personal: bool = False,
+        esid: str = "33010600000001",
+    ) -> Signer:
         key = SM2PrivateKey.generate()
         cert = build_certificate(
-            subject=Name(name, organization=name), subject_key=key.public_key,
-            issuer=maker_cert, issuer_key=maker_key, days=365,
+            subject=Name(name, organization=name),
+            subject_key=key.public_key,
+            issuer=maker_cert,
+            issuer_key=maker_key,
+            days=365,
             not_before=datetime.now(UTC) - timedelta(days=1),
         )
         if personal:
@@ -63,10 +72,18 @@ def make_signer(maker: tuple[SM2PrivateKey, Certificate]) -> SignerFactory:
             picture, size = render_official_seal(name, esid[:13], 42, dpi=150), 42
         now = datetime.now(UTC)
         seal = build_seal_v4(
-            esid=esid, vid="SEALHUB-TEST", seal_type=2 if personal else 1, name=name,
-            signer_certs=[cert.der], picture=picture, picture_type="png",
-            width_mm=size, height_mm=size, valid_start=now - timedelta(days=1),
-            valid_end=now + timedelta(days=365), maker_cert=maker_cert.der,
+            esid=esid,
+            vid="SEALHUB-TEST",
+            seal_type=2 if personal else 1,
+            name=name,
+            signer_certs=[cert.der],
+            picture=picture,
+            picture_type="png",
+            width_mm=size,
+            height_mm=size,
+            valid_start=now - timedelta(days=1),
+            valid_end=now + timedelta(days=365),
+            maker_cert=maker_cert.der,
             maker_key=maker_key,
         )
         return Signer(key, cert, seal)
@@ -92,10 +109,13 @@ def digest_signer() -> Callable[..., Callable[[bytes, str], Awaitable[bytes]]]:
     return _digest_signer
 
 
-def _digest_signer(signer: Signer, *, property_info: str | None = None,
-                   seal: bytes | None = None,
-                   ext_datas: list[tuple[str, bool, bytes]] | None = None,
-                   ) -> Callable[[bytes, str], Awaitable[bytes]]:
+def _digest_signer(
+    signer: Signer,
+    *,
+    property_info: str | None = None,
+    seal: bytes | None = None,
+    ext_datas: list[tuple[str, bool, bytes]] | None = None,
+) -> Callable[[bytes, str], Awaitable[bytes]]:
     """A `SignDigest` like the hub's signing service: it builds the TBS_Sign itself (its
     own time, optional extDatas such as an approval leaf) and returns the SES_Signature.
     `property_info` / `seal` override what it signs, to test the document's checks."""
@@ -103,10 +123,14 @@ def _digest_signer(signer: Signer, *, property_info: str | None = None,
 
     async def sign_digest(data_hash: bytes, wanted_property: str) -> bytes:
         tbs = build_tbs_sign_v4(
-            seal_der=seal or signer.seal, time=datetime.now(UTC), data_hash=data_hash,
-            property_info=property_info or wanted_property, ext_datas=ext_datas or [],
+            seal_der=seal or signer.seal,
+            time=datetime.now(UTC),
+            data_hash=data_hash,
+            property_info=property_info or wanted_property,
+            ext_datas=ext_datas or [],
         )
-        return assemble_signature_v4(tbs_sign=tbs, signer_cert=signer.cert.der,
-                                     signature=signer.key.sign(tbs))
+        return assemble_signature_v4(
+            tbs_sign=tbs, signer_cert=signer.cert.der, signature=signer.key.sign(tbs)
+        )
 
     return sign_digest

@@ -106,8 +106,9 @@ def test_blank_or_unreadable_images_are_refused() -> None:
 # --- comparison ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("variant", ["same", "normalised", "dpi150", "dpi600", "jpeg-white",
-                                     "jpeg-q60", "half-res"])
+@pytest.mark.parametrize(
+    "variant", ["same", "normalised", "dpi150", "dpi600", "jpeg-white", "jpeg-q60", "half-res"]
+)
 def test_the_same_mold_re_encoded_passes(mold, variant) -> None:
     candidate = {
         "same": lambda: mold,
@@ -123,9 +124,18 @@ def test_the_same_mold_re_encoded_passes(mold, variant) -> None:
     assert result.mismatch_mm2 < 0.1
 
 
-@pytest.mark.parametrize("change", ["star moved 0.25 mm", "star moved 1 mm", "star 7% smaller",
-                                    "one character", "one code digit", "border 0.3 mm thinner",
-                                    "another unit"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        "star moved 0.25 mm",
+        "star moved 1 mm",
+        "star 7% smaller",
+        "one character",
+        "one code digit",
+        "border 0.3 mm thinner",
+        "another unit",
+    ],
+)
 def test_an_altered_picture_is_caught(mold, change) -> None:
     candidate = {
         "star moved 0.25 mm": lambda: _edit_star(mold, dx_mm=0.25),
@@ -165,14 +175,28 @@ def test_credit_code_and_seal_type_rules() -> None:
 
 
 def test_make_record_names_the_bad_field(mold) -> None:
-    good = dict(seal_code=CODE, unit_name=NAME, credit_code=CREDIT, seal_type="公章",
-                width_mm=42, height_mm=42, status="在用", image=mold)
+    good = dict(
+        seal_code=CODE,
+        unit_name=NAME,
+        credit_code=CREDIT,
+        seal_type="公章",
+        width_mm=42,
+        height_mm=42,
+        status="在用",
+        image=mold,
+    )
     record = make_record(**good)
     assert record.status is MoldStatus.ACTIVE and record.seal_type == 1
     assert Image.open(io.BytesIO(record.mold_png)).size == (mm_to_px(42), mm_to_px(42))
-    for field, value in [("seal_code", "12"), ("credit_code", "123"), ("seal_type", "x"),
-                         ("width_mm", 5), ("status", "lost"), ("image", b"junk"),
-                         ("unit_name", " ")]:
+    for field, value in [
+        ("seal_code", "12"),
+        ("credit_code", "123"),
+        ("seal_type", "x"),
+        ("width_mm", 5),
+        ("status", "lost"),
+        ("image", b"junk"),
+        ("unit_name", " "),
+    ]:
         with pytest.raises(ValidationFailed) as err:
             make_record(**{**good, field: value})
         assert err.value.field == field
@@ -205,7 +229,11 @@ def test_csv_import_keeps_good_rows_and_names_bad_ones(mold) -> None:
     assert [r.seal_code for r in report.records] == [CODE, "3302030000006"]
     assert report.records[1].status is MoldStatus.REVOKED
     assert [(e.line, e.field) for e in report.errors] == [
-        (3, "credit_code"), (4, "image"), (5, "seal_type"), (6, "seal_code"), (7, "image"),
+        (3, "credit_code"),
+        (4, "image"),
+        (5, "seal_type"),
+        (6, "seal_code"),
+        (7, "image"),
         (8, "row"),
     ]
     assert "duplicate of line 2" in report.errors[3].reason
@@ -214,8 +242,10 @@ def test_csv_import_keeps_good_rows_and_names_bad_ones(mold) -> None:
 
 
 def test_csv_with_english_headers_and_size_column(mold) -> None:
-    text = ("seal_code,unit_name,credit_code,seal_type,image,size_mm,status\n"
-            f"{CODE},{NAME},{CREDIT},official,a.png,40,active\n")
+    text = (
+        "seal_code,unit_name,credit_code,seal_type,image,size_mm,status\n"
+        f"{CODE},{NAME},{CREDIT},official,a.png,40,active\n"
+    )
     report = parse_mold_csv(text.encode(), {"a.png": mold})
     assert not report.errors
     assert (report.records[0].width_mm, report.records[0].height_mm) == (40, 40)

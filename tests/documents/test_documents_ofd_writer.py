@@ -32,7 +32,10 @@ def test_text_ofd_has_the_standard_layout() -> None:
     files = _members(data)
     font_file = files.pop("Doc_0/Res/font_1.otf")  # the embedded Song subset
     assert set(files) == {
-        "OFD.xml", "Doc_0/Document.xml", "Doc_0/PublicRes.xml", "Doc_0/Pages/Page_0/Content.xml",
+        "OFD.xml",
+        "Doc_0/Document.xml",
+        "Doc_0/PublicRes.xml",
+        "Doc_0/Pages/Page_0/Content.xml",
     }
     ofd = etree.fromstring(files["OFD.xml"])
     assert ofd.findtext("ofd:DocBody/ofd:DocRoot", namespaces=NS) == "Doc_0/Document.xml"
@@ -53,8 +56,12 @@ def test_text_ofd_has_the_standard_layout() -> None:
     for obj in content.iterfind(".//ofd:TextObject", namespaces=NS):
         assert obj.get("Font") == font.get("ID")
     # Every ID in the document is unique and MaxUnitID is the largest.
-    ids = [int(e.get("ID")) for f in files.values() for e in etree.fromstring(f).iter()
-           if e.get("ID") is not None]
+    ids = [
+        int(e.get("ID"))
+        for f in files.values()
+        for e in etree.fromstring(f).iter()
+        if e.get("ID") is not None
+    ]
     assert len(ids) == len(set(ids))
     assert int(doc.findtext("ofd:CommonData/ofd:MaxUnitID", namespaces=NS)) == max(ids)
 
@@ -73,8 +80,10 @@ def test_long_text_flows_onto_pages_and_wraps_cjk() -> None:
 
 
 def test_xml_special_characters_are_escaped() -> None:
-    data = write_ofd([PageSpec([TextLine('A&B <c> "d"', 20, 20)])],
-                     info=DocInfo(title="x&y", custom=[("编号", "<1>")]))
+    data = write_ofd(
+        [PageSpec([TextLine('A&B <c> "d"', 20, 20)])],
+        info=DocInfo(title="x&y", custom=[("编号", "<1>")]),
+    )
     files = _members(data)
     content = etree.fromstring(files["Doc_0/Pages/Page_0/Content.xml"])
     assert content.findtext(".//ofd:TextCode", namespaces=NS) == 'A&B <c> "d"'
@@ -93,9 +102,11 @@ def test_template_text_wraps_within_the_margins_with_half_width_digits() -> None
     from hub.documents.ofd_writer import A4_MM, text_to_pages, text_width, wrap
     from hub.documents.templates import half_width
 
-    text = ("本人张三（身份证号：110105199003071239，联系电话：13912345678）郑重承诺："
-            "本人近14天内未到过中高风险地区。We, SealHub Company Limited, internationalization"
-            "-ready, promise the same.")
+    text = (
+        "本人张三（身份证号：110105199003071239，联系电话：13912345678）郑重承诺："
+        "本人近14天内未到过中高风险地区。We, SealHub Company Limited, internationalization"
+        "-ready, promise the same."
+    )
     margin, size = 25.0, 4.2
     usable = A4_MM[0] - 2 * margin
     lines = wrap(text, usable, size)
@@ -105,8 +116,7 @@ def test_template_text_wraps_within_the_margins_with_half_width_digits() -> None
         assert line[:1] not in "，。、；：）" and line == line.strip()
     assert "110105199003071239" in "".join(lines)  # the ID number is not split
     words = "".join(lines).split()
-    assert "internationalization-ready," in words or any("internationalization" in w
-                                                         for w in words)
+    assert "internationalization-ready," in words or any("internationalization" in w for w in words)
     # Digits are half width: 18 digits take 9 em, as the layout places them.
     assert abs(text_width("110105199003071239", size) - 18 * size / 2) < 1e-9
     assert half_width("１３９１２３４５６７８") == "13912345678"

@@ -30,8 +30,12 @@ def _checks(report) -> dict[str, bool]:
 
 
 async def test_signed_pdf_verifies_and_embeds_an_ses_signature(document, company) -> None:
-    signed = await sign_pdf(document, seal_der=company.seal, sign_tbs=company.sign_tbs,
-                            stamp=PdfStamp(page=0, x_mm=140, y_mm=200))
+    signed = await sign_pdf(
+        document,
+        seal_der=company.seal,
+        sign_tbs=company.sign_tbs,
+        stamp=PdfStamp(page=0, x_mm=140, y_mm=200),
+    )
     assert signed.data.startswith(document)  # an incremental update, not a rewrite
     report = verify_pdf(signed.data)
     assert report.intact, report.to_text()
@@ -40,39 +44,61 @@ async def test_signed_pdf_verifies_and_embeds_an_ses_signature(document, company
     assert sig.info["covers_bytes"] == len(signed.data)
     assert sig.info["covered_revision"] == 2 and sig.info["revisions"] == 2
     checks = _checks(sig)
-    for name in ("byte range", "signer signature", "document digest", "property info",
-                 "changes after signing"):
+    for name in (
+        "byte range",
+        "signer signature",
+        "document digest",
+        "property info",
+        "changes after signing",
+    ):
         assert checks[name], name
     assert sig.children[0].kind == "seal" and sig.children[0].intact
     # The ByteRange digest is what the SES_Signature signed.
     _, a, b, c = signed.byte_range
-    assert parse_signature(signed.signed_value).data_hash == \
-        sm3(signed.data[:a] + signed.data[b:b + c])
+    assert parse_signature(signed.signed_value).data_hash == sm3(
+        signed.data[:a] + signed.data[b : b + c]
+    )
 
 
-async def test_pdf_signed_twice_both_verify_and_report_coverage(document, company,
-                                                                person) -> None:
-    first = await sign_pdf(document, seal_der=company.seal, sign_tbs=company.sign_tbs,
-                           stamp=PdfStamp(page=0, x_mm=140, y_mm=200))
-    second = await sign_pdf(first.data, seal_der=person.seal, sign_tbs=person.sign_tbs,
-                            stamp=PdfStamp(page=1, x_mm=30, y_mm=30))
+async def test_pdf_signed_twice_both_verify_and_report_coverage(document, company, person) -> None:
+    first = await sign_pdf(
+        document,
+        seal_der=company.seal,
+        sign_tbs=company.sign_tbs,
+        stamp=PdfStamp(page=0, x_mm=140, y_mm=200),
+    )
+    second = await sign_pdf(
+        first.data,
+        seal_der=person.seal,
+        sign_tbs=person.sign_tbs,
+        stamp=PdfStamp(page=1, x_mm=30, y_mm=30),
+    )
     assert second.data.startswith(first.data)
     report = verify_pdf(second.data)
     assert report.intact, report.to_text()
     one, two = report.children
     assert (one.info["field"], two.info["field"]) == ("SealHub1", "SealHub2")
-    assert one.info["covers_bytes"] == len(first.data) < two.info["covers_bytes"] == \
-        len(second.data)
+    assert (
+        one.info["covers_bytes"] == len(first.data) < two.info["covers_bytes"] == len(second.data)
+    )
     assert (one.info["covered_revision"], two.info["covered_revision"]) == (2, 3)
     assert one.info["modified_after"] and not two.info["modified_after"]
     assert one.info["modification_level"] == "FORM_FILLING"
 
 
 async def test_an_edit_after_signing_is_flagged(document, company, person, caplog) -> None:
-    first = await sign_pdf(document, seal_der=company.seal, sign_tbs=company.sign_tbs,
-                           stamp=PdfStamp(page=0, x_mm=140, y_mm=200))
-    second = await sign_pdf(first.data, seal_der=person.seal, sign_tbs=person.sign_tbs,
-                            stamp=PdfStamp(page=1, x_mm=30, y_mm=30))
+    first = await sign_pdf(
+        document,
+        seal_der=company.seal,
+        sign_tbs=company.sign_tbs,
+        stamp=PdfStamp(page=0, x_mm=140, y_mm=200),
+    )
+    second = await sign_pdf(
+        first.data,
+        seal_der=person.seal,
+        sign_tbs=person.sign_tbs,
+        stamp=PdfStamp(page=1, x_mm=30, y_mm=30),
+    )
     # Someone appends an incremental update that paints over page 1's text.
     writer = IncrementalPdfFileWriter(io.BytesIO(second.data))
     patch = generic.StreamObject(stream_data=b"q 1 1 1 rg 60 700 300 60 re f Q")
@@ -99,19 +125,27 @@ async def test_an_edit_after_signing_is_flagged(document, company, person, caplo
 
 
 async def test_tampering_inside_the_signed_bytes_breaks_the_digest(document, company) -> None:
-    signed = await sign_pdf(document, seal_der=company.seal, sign_tbs=company.sign_tbs,
-                            stamp=PdfStamp(page=0, x_mm=140, y_mm=200))
+    signed = await sign_pdf(
+        document,
+        seal_der=company.seal,
+        sign_tbs=company.sign_tbs,
+        stamp=PdfStamp(page=0, x_mm=140, y_mm=200),
+    )
     marker = b"/Title"
     pos = signed.data.index(marker)
-    tampered = signed.data[:pos] + b"/Titlf" + signed.data[pos + len(marker):]
+    tampered = signed.data[:pos] + b"/Titlf" + signed.data[pos + len(marker) :]
     report = verify_pdf(tampered)
     assert not report.intact
     assert not _checks(report.children[0])["document digest"]
 
 
 async def test_a_rewrite_by_another_tool_is_caught(document, company) -> None:
-    signed = await sign_pdf(document, seal_der=company.seal, sign_tbs=company.sign_tbs,
-                            stamp=PdfStamp(page=0, x_mm=140, y_mm=200))
+    signed = await sign_pdf(
+        document,
+        seal_der=company.seal,
+        sign_tbs=company.sign_tbs,
+        stamp=PdfStamp(page=0, x_mm=140, y_mm=200),
+    )
     with pikepdf.open(io.BytesIO(signed.data)) as pdf:
         out = io.BytesIO()
         pdf.save(out)  # full rewrite: objects move, the ByteRange no longer fits
@@ -121,8 +155,12 @@ async def test_a_rewrite_by_another_tool_is_caught(document, company) -> None:
 
 async def test_the_stamp_is_drawn_where_it_was_asked(document, company) -> None:
     x_mm, y_mm, page_no = 120, 180, 1
-    signed = await sign_pdf(document, seal_der=company.seal, sign_tbs=company.sign_tbs,
-                            stamp=PdfStamp(page=page_no, x_mm=x_mm, y_mm=y_mm))
+    signed = await sign_pdf(
+        document,
+        seal_der=company.seal,
+        sign_tbs=company.sign_tbs,
+        stamp=PdfStamp(page=page_no, x_mm=x_mm, y_mm=y_mm),
+    )
     scale = 2.0  # 144 dpi
     doc = pdfium.PdfDocument(signed.data)
     doc.init_forms()
@@ -136,8 +174,12 @@ async def test_the_stamp_is_drawn_where_it_was_asked(document, company) -> None:
     def red(p: tuple[int, int, int]) -> bool:
         return p[0] > 150 and p[1] < 100 and p[2] < 100
 
-    reds = [(x, y) for y in range(img.height) for x in range(0, img.width, 2)
-            if red(img.getpixel((x, y)))]
+    reds = [
+        (x, y)
+        for y in range(img.height)
+        for x in range(0, img.width, 2)
+        if red(img.getpixel((x, y)))
+    ]
     assert reds, "no red stamp on the page"
     xs, ys = [x for x, _ in reds], [y for _, y in reds]
     # The stamp's ink spans the 42 mm box at (120, 180) mm, to within a millimetre.
@@ -148,18 +190,29 @@ async def test_the_stamp_is_drawn_where_it_was_asked(document, company) -> None:
     # Its centre is the star: solid red.
     assert red(img.getpixel((round((x_mm + 21) * px), round((y_mm + 21) * px))))
     # Nothing red on the page that was not stamped.
-    assert not any(red(other.getpixel((x, y))) for y in range(0, other.height, 3)
-                   for x in range(0, other.width, 3))
+    assert not any(
+        red(other.getpixel((x, y)))
+        for y in range(0, other.height, 3)
+        for x in range(0, other.width, 3)
+    )
 
 
 async def test_bad_stamp_positions_are_rejected(document, company) -> None:
     with pytest.raises(ValidationFailed) as err:
-        await sign_pdf(document, seal_der=company.seal, sign_tbs=company.sign_tbs,
-                       stamp=PdfStamp(page=9, x_mm=0, y_mm=0))
+        await sign_pdf(
+            document,
+            seal_der=company.seal,
+            sign_tbs=company.sign_tbs,
+            stamp=PdfStamp(page=9, x_mm=0, y_mm=0),
+        )
     assert err.value.field == "page"
     with pytest.raises(ValidationFailed) as err:
-        await sign_pdf(document, seal_der=company.seal, sign_tbs=company.sign_tbs,
-                       stamp=PdfStamp(page=0, x_mm=190, y_mm=0))
+        await sign_pdf(
+            document,
+            seal_der=company.seal,
+            sign_tbs=company.sign_tbs,
+            stamp=PdfStamp(page=0, x_mm=190, y_mm=0),
+        )
     assert err.value.field == "position"
 
 
@@ -168,8 +221,12 @@ async def test_a_wrong_signer_answer_is_not_embedded(document, company, person) 
         return person.key.sign(tbs), company.cert.der
 
     with pytest.raises(CryptoError):
-        await sign_pdf(document, seal_der=company.seal, sign_tbs=wrong,
-                       stamp=PdfStamp(page=0, x_mm=20, y_mm=20))
+        await sign_pdf(
+            document,
+            seal_der=company.seal,
+            sign_tbs=wrong,
+            stamp=PdfStamp(page=0, x_mm=20, y_mm=20),
+        )
 
 
 def test_unsigned_pdf_is_reported_unsigned(document) -> None:
@@ -192,26 +249,42 @@ async def _cms_signed(pdf: bytes) -> bytes:
     key = ec.generate_private_key(ec.SECP256R1())
     name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "foreign signer")])
     now = datetime.now(UTC)
-    cert = (cx509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(1)
-            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=9))
-            .sign(key, hashes.SHA256()))
+    cert = (
+        cx509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=9))
+        .sign(key, hashes.SHA256())
+    )
     signer = signers.SimpleSigner(
         signing_cert=x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
-        signing_key=keys.PrivateKeyInfo.load(key.private_bytes(
-            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption())),
+        signing_key=keys.PrivateKeyInfo.load(
+            key.private_bytes(
+                serialization.Encoding.DER,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        ),
         cert_registry=SimpleCertificateStore(),
     )
     out = await signers.async_sign_pdf(
         IncrementalPdfFileWriter(io.BytesIO(pdf)),
-        signers.PdfSignatureMetadata(field_name="Foreign"), signer=signer)
+        signers.PdfSignatureMetadata(field_name="Foreign"),
+        signer=signer,
+    )
     return out.getvalue()
 
 
 async def test_a_foreign_cms_signature_is_listed_but_not_passed(document, company) -> None:
-    signed = await sign_pdf(document, seal_der=company.seal, sign_tbs=company.sign_tbs,
-                            stamp=PdfStamp(page=0, x_mm=140, y_mm=200))
+    signed = await sign_pdf(
+        document,
+        seal_der=company.seal,
+        sign_tbs=company.sign_tbs,
+        stamp=PdfStamp(page=0, x_mm=140, y_mm=200),
+    )
     both = await _cms_signed(signed.data)
     report = verify_pdf(both)
     ours, foreign = report.children

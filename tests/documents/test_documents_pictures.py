@@ -48,7 +48,9 @@ def test_official_seal_text_changes_the_picture_where_expected() -> None:
     def diff_rows(x: Image.Image, y: Image.Image) -> set[int]:
         xa, ya = x.getchannel("A"), y.getchannel("A")
         return {
-            j for j in range(side) for i in range(0, side, 2)
+            j
+            for j in range(side)
+            for i in range(0, side, 2)
             if abs(xa.getpixel((i, j)) - ya.getpixel((i, j))) > 64
         }
 
@@ -78,10 +80,13 @@ def test_dpi_is_honoured() -> None:
     assert img.size == (mm_to_px(20, 150),) * 2 == (118, 118)
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"unit_name": " ", "seal_code": "1"}, "unit_name"),
-    ({"unit_name": "某单位", "seal_code": "1", "diameter_mm": 5}, "diameter_mm"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"unit_name": " ", "seal_code": "1"}, "unit_name"),
+        ({"unit_name": "某单位", "seal_code": "1", "diameter_mm": 5}, "diameter_mm"),
+    ],
+)
 def test_official_seal_rejects_bad_input(kwargs: dict, field: str) -> None:
     with pytest.raises(ValidationFailed) as err:
         render_official_seal(**kwargs)

@@ -51,19 +51,29 @@ def test_picture_matches_its_golden_image(example: str) -> None:
 
 def test_the_golden_comparison_sees_a_changed_name() -> None:
     # The tolerance is not so loose that another picture passes as the golden one.
-    other = _alpha(render_seal("official", UNIT.replace("科技", "科学"),
-                               seal_code="3301060012345"))
+    other = _alpha(render_seal("official", UNIT.replace("科技", "科学"), seal_code="3301060012345"))
     golden = _alpha((GOLDEN / "official.png").read_bytes())
     assert _different_fraction(other, golden) > _MAX_DIFFERENT
 
 
-@pytest.mark.parametrize(("seal_type", "mm"), [
-    ("official", (42, 42)), ("contract", (40, 40)), ("finance", (40, 40)),
-    ("invoice", (40, 30)), ("legal-representative", (20, 20)), ("personal", (20, 20)),
-])
+@pytest.mark.parametrize(
+    ("seal_type", "mm"),
+    [
+        ("official", (42, 42)),
+        ("contract", (40, 40)),
+        ("finance", (40, 40)),
+        ("invoice", (40, 30)),
+        ("legal-representative", (20, 20)),
+        ("personal", (20, 20)),
+    ],
+)
 def test_size_in_millimetres_per_type(seal_type: str, mm: tuple[int, int]) -> None:
-    png = render_seal(seal_type, "王小明" if seal_type in ("personal", "legal-representative")
-                      else UNIT, seal_code="3301060012345", tax_code="91330106MA2B3C4D5E")
+    png = render_seal(
+        seal_type,
+        "王小明" if seal_type in ("personal", "legal-representative") else UNIT,
+        seal_code="3301060012345",
+        tax_code="91330106MA2B3C4D5E",
+    )
     img = Image.open(io.BytesIO(png))
     assert img.size == (mm_to_px(mm[0]), mm_to_px(mm[1]))
     assert round(img.info["dpi"][0]) == 300
@@ -80,7 +90,9 @@ def _ring_channel_ink(png: bytes, seal_type: str) -> int:
     lo, hi = inner - (TEXT_GAP_MM - 0.15) * px_mm, inner - 0.2 * px_mm
     data = alpha.load()
     return sum(
-        1 for y in range(side) for x in range(side)
+        1
+        for y in range(side)
+        for x in range(side)
         if lo <= math.hypot(x + 0.5 - c, y + 0.5 - c) <= hi and data[x, y] > 128
     )
 
@@ -88,8 +100,9 @@ def _ring_channel_ink(png: bytes, seal_type: str) -> int:
 @pytest.mark.parametrize("seal_type", ["official", "contract", "finance"])
 @pytest.mark.parametrize("name", [UNIT, LONG_UNIT, "某某公司"])
 def test_name_and_code_never_touch_the_ring(seal_type: str, name: str) -> None:
-    assert _ring_channel_ink(render_seal(seal_type, name, seal_code="3301060012345"),
-                             seal_type) == 0
+    assert (
+        _ring_channel_ink(render_seal(seal_type, name, seal_code="3301060012345"), seal_type) == 0
+    )
 
 
 def test_the_channel_check_sees_text_on_the_ring() -> None:
@@ -108,9 +121,12 @@ def test_the_channel_check_sees_text_on_the_ring() -> None:
 def _rows_with_ink(png: bytes, x0: float, x1: float) -> set[int]:
     alpha = _alpha(png)
     data = alpha.load()
-    return {y for y in range(alpha.height) for x in range(int(x0 * alpha.width),
-                                                        int(x1 * alpha.width))
-            if data[x, y] > 128}
+    return {
+        y
+        for y in range(alpha.height)
+        for x in range(int(x0 * alpha.width), int(x1 * alpha.width))
+        if data[x, y] > 128
+    }
 
 
 def test_purpose_line_under_the_star_differs_between_special_seals() -> None:
@@ -119,7 +135,9 @@ def test_purpose_line_under_the_star_differs_between_special_seals() -> None:
     side = contract.width
     px_mm = side / 40
     diff_rows = {
-        y for y in range(side) for x in range(0, side, 2)
+        y
+        for y in range(side)
+        for x in range(0, side, 2)
         if abs(contract.getpixel((x, y)) - finance.getpixel((x, y))) > 64
     }
     # Only the purpose line differs: a horizontal band 9.0 +- 2.3 mm below the centre.
@@ -128,10 +146,18 @@ def test_purpose_line_under_the_star_differs_between_special_seals() -> None:
     assert max(diff_rows) <= side / 2 + 11.5 * px_mm
     # ... and it is horizontal: its ink rows are the same for the first and last glyph.
     band = [y for y in range(round(side / 2 + 6.5 * px_mm), round(side / 2 + 11.5 * px_mm))]
-    left = {y for y in band for x in range(round(side * 0.33), round(side * 0.4))
-            if contract.getpixel((x, y)) > 128}
-    right = {y for y in band for x in range(round(side * 0.6), round(side * 0.67))
-             if contract.getpixel((x, y)) > 128}
+    left = {
+        y
+        for y in band
+        for x in range(round(side * 0.33), round(side * 0.4))
+        if contract.getpixel((x, y)) > 128
+    }
+    right = {
+        y
+        for y in band
+        for x in range(round(side * 0.6), round(side * 0.67))
+        if contract.getpixel((x, y)) > 128
+    }
     assert left and right and abs(min(left) - min(right)) <= 3
 
 
@@ -153,8 +179,12 @@ def test_invoice_seal_is_an_oval_with_the_tax_code_in_the_middle() -> None:
     assert a.getpixel((w // 2, 2)) > 128 and a.getpixel((2, h // 2)) > 128  # the oval ring
     assert a.getpixel((3, 3)) == 0  # outside the oval
     px_mm = w / 40
-    rows = {y for y in range(h) for x in range(0, w, 2)
-            if abs(a.getpixel((x, y)) - b.getpixel((x, y))) > 64}
+    rows = {
+        y
+        for y in range(h)
+        for x in range(0, w, 2)
+        if abs(a.getpixel((x, y)) - b.getpixel((x, y))) > 64
+    }
     # The last character of the tax code differs: it sits across the centre line,
     # 3.7 mm high.
     assert rows and h / 2 - 2.2 * px_mm <= min(rows) and max(rows) <= h / 2 + 2.2 * px_mm

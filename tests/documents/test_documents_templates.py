@@ -22,8 +22,11 @@ from hub.formats import verify_ofd
 
 LIMITS = {"max_uncompressed": 50 * 1024 * 1024, "max_entries": 1000}
 VALUES = {
-    "name": "张三", "id_number": "11010519491231002X", "phone": "13800138000",
-    "employer": "杭州市某某科技有限公司", "date": "2020-02-10",
+    "name": "张三",
+    "id_number": "11010519491231002X",
+    "phone": "13800138000",
+    "employer": "杭州市某某科技有限公司",
+    "date": "2020-02-10",
 }
 
 
@@ -52,26 +55,31 @@ def test_values_cannot_inject_other_placeholders() -> None:
 
 def test_template_definitions_are_checked() -> None:
     with pytest.raises(ValidationFailed) as err:
-        DocumentTemplate("t", "T", "{missing}", [TemplateField("a", "A")],
-                         [SignerStep("s", "S", "personal")])
+        DocumentTemplate(
+            "t", "T", "{missing}", [TemplateField("a", "A")], [SignerStep("s", "S", "personal")]
+        )
     assert err.value.field == "body"
     with pytest.raises(ValidationFailed):
         DocumentTemplate("t", "T", "x", [], [SignerStep("s", "S", "personal")] * 2)
 
 
 def test_signing_plan_order_groups_and_approval() -> None:
-    plan = SigningPlan([
-        SignerStep("a", "甲", "personal", order=1),
-        SignerStep("b", "乙", "official", order=2, needs_approval=True),
-        SignerStep("c", "丙", "official", order=2),
-    ])
-    assert plan.states([]) == {"a": StepState.READY, "b": StepState.WAITING,
-                               "c": StepState.WAITING}
+    plan = SigningPlan(
+        [
+            SignerStep("a", "甲", "personal", order=1),
+            SignerStep("b", "乙", "official", order=2, needs_approval=True),
+            SignerStep("c", "丙", "official", order=2),
+        ]
+    )
+    assert plan.states([]) == {"a": StepState.READY, "b": StepState.WAITING, "c": StepState.WAITING}
     with pytest.raises(PolicyDenied, match="after 甲"):
         plan.require_can_sign("c", [])
     plan.require_can_sign("a", [])
-    assert plan.states(["a"]) == {"a": StepState.SIGNED, "b": StepState.NEEDS_APPROVAL,
-                                  "c": StepState.READY}
+    assert plan.states(["a"]) == {
+        "a": StepState.SIGNED,
+        "b": StepState.NEEDS_APPROVAL,
+        "c": StepState.READY,
+    }
     with pytest.raises(PolicyDenied, match="approval"):
         plan.require_can_sign("b", ["a"])
     plan.require_can_sign("b", ["a"], approved=["b"])
@@ -80,8 +88,7 @@ def test_signing_plan_order_groups_and_approval() -> None:
     assert not plan.complete(["a", "c"]) and plan.complete(["a", "b", "c"])
 
 
-async def test_two_signers_in_order_complete_and_wrong_order_is_refused(company,
-                                                                        person) -> None:
+async def test_two_signers_in_order_complete_and_wrong_order_is_refused(company, person) -> None:
     template = BUILTIN_TEMPLATES["epidemic-commitment"]
     plan = SigningPlan.of(template)
     document = render(fill(template, VALUES))
@@ -90,17 +97,41 @@ async def test_two_signers_in_order_complete_and_wrong_order_is_refused(company,
 
     # The employer may not sign before the applicant.
     with pytest.raises(PolicyDenied):
-        await sign_step(plan, "employer", document, kind="ofd", page_count=pages,
-                        signed=signed, approved=["employer"], seal_der=company.seal,
-                        sign_tbs=company.sign_tbs)
-    document = await sign_step(plan, "applicant", document, kind="ofd", page_count=pages,
-                               signed=signed, approved=[], seal_der=person.seal,
-                               sign_tbs=person.sign_tbs)
+        await sign_step(
+            plan,
+            "employer",
+            document,
+            kind="ofd",
+            page_count=pages,
+            signed=signed,
+            approved=["employer"],
+            seal_der=company.seal,
+            sign_tbs=company.sign_tbs,
+        )
+    document = await sign_step(
+        plan,
+        "applicant",
+        document,
+        kind="ofd",
+        page_count=pages,
+        signed=signed,
+        approved=[],
+        seal_der=person.seal,
+        sign_tbs=person.sign_tbs,
+    )
     signed.append("applicant")
     assert plan.states(signed)["employer"] is StepState.NEEDS_APPROVAL
-    document = await sign_step(plan, "employer", document, kind="ofd", page_count=pages,
-                               signed=signed, approved=["employer"], seal_der=company.seal,
-                               sign_tbs=company.sign_tbs)
+    document = await sign_step(
+        plan,
+        "employer",
+        document,
+        kind="ofd",
+        page_count=pages,
+        signed=signed,
+        approved=["employer"],
+        seal_der=company.seal,
+        sign_tbs=company.sign_tbs,
+    )
     signed.append("employer")
     assert plan.complete(signed)
 
@@ -116,17 +147,34 @@ def parse_signature_seal_name(child) -> str:
 
 async def test_pdf_template_signed_in_parallel_group(company, person) -> None:
     template = BUILTIN_TEMPLATES["return-to-work"]
-    document = render(fill(template, {k: VALUES[k] for k in
-                                      ("name", "id_number", "employer", "date")}))
+    document = render(
+        fill(template, {k: VALUES[k] for k in ("name", "id_number", "employer", "date")})
+    )
     plan = SigningPlan.of(template)
     pages = page_count(document, "pdf")
     # Both are in group 1: either may go first.
-    document = await sign_step(plan, "legal-rep", document, kind="pdf", page_count=pages,
-                               signed=[], approved=[], seal_der=person.seal,
-                               sign_tbs=person.sign_tbs)
-    document = await sign_step(plan, "employer", document, kind="pdf", page_count=pages,
-                               signed=["legal-rep"], approved=[], seal_der=company.seal,
-                               sign_tbs=company.sign_tbs)
+    document = await sign_step(
+        plan,
+        "legal-rep",
+        document,
+        kind="pdf",
+        page_count=pages,
+        signed=[],
+        approved=[],
+        seal_der=person.seal,
+        sign_tbs=person.sign_tbs,
+    )
+    document = await sign_step(
+        plan,
+        "employer",
+        document,
+        kind="pdf",
+        page_count=pages,
+        signed=["legal-rep"],
+        approved=[],
+        seal_der=company.seal,
+        sign_tbs=company.sign_tbs,
+    )
     report = verify_pdf(document)
     assert report.intact, report.to_text()
     assert len(report.children) == 2
@@ -136,9 +184,11 @@ async def test_demo_writes_signed_ofd_and_pdf(tmp_path, company, person) -> None
     from hub.documents.demo import write_signed_documents
 
     paths = await write_signed_documents(
-        tmp_path, person=(person.seal, person.sign_tbs),
-        company=(company.seal, company.sign_tbs))
-    assert [p.name for p in paths] == ["signed-epidemic-commitment.ofd",
-                                       "signed-epidemic-commitment.pdf"]
+        tmp_path, person=(person.seal, person.sign_tbs), company=(company.seal, company.sign_tbs)
+    )
+    assert [p.name for p in paths] == [
+        "signed-epidemic-commitment.ofd",
+        "signed-epidemic-commitment.pdf",
+    ]
     assert len(verify_ofd(paths[0].read_bytes(), **LIMITS).children) == 2
     assert len(verify_pdf(paths[1].read_bytes()).children) == 2

@@ -35,8 +35,7 @@ def openssl_cli():
         pytest.fail("the openssl CLI is required")
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([exe, *args], capture_output=True, text=True, timeout=30,
-                              check=False)
+        return subprocess.run([exe, *args], capture_output=True, text=True, timeout=30, check=False)
 
     return run
 
@@ -53,10 +52,14 @@ POSTGRES_URL = os.environ.get("SEALHUB_TEST_POSTGRES_URL", "")
     scope="module",
     params=[
         pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=[
-            pytest.mark.postgres,
-            pytest.mark.skipif(not POSTGRES_URL, reason="SEALHUB_TEST_POSTGRES_URL not set"),
-        ]),
+        pytest.param(
+            "postgres",
+            id="postgres",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(not POSTGRES_URL, reason="SEALHUB_TEST_POSTGRES_URL not set"),
+            ],
+        ),
     ],
 )
 async def evidence_db(request, tmp_path_factory) -> AsyncIterator[Database]:

@@ -28,8 +28,12 @@ async def main(url: str, master_b64: str, count: int, tag: str) -> None:
 
     async def one() -> None:
         n = next(counter)
-        event = Event(EventType.SIGNATURE_MADE, "tenant-" + tag, datetime.now(UTC),
-                      subject={"signature_id": f"{tag}-{n}"})
+        event = Event(
+            EventType.SIGNATURE_MADE,
+            "tenant-" + tag,
+            datetime.now(UTC),
+            subject={"signature_id": f"{tag}-{n}"},
+        )
         appended = await log.append(event)
         if count == 0:
             sys.stdout.write(f"ack {appended.index} {appended.leaf_hash.hex()}\n")

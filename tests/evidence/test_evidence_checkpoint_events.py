@@ -40,9 +40,22 @@ def test_checkpoint_signature_verifies_in_openssl(tmp_path, openssl_cli):
     (tmp_path / "cp").write_text(signed.text)
     (tmp_path / "sig").write_bytes(base64.b64decode(signed.signature))
     (tmp_path / "pub.pem").write_bytes(KEY.public_key.to_pem())
-    proc = openssl_cli("pkeyutl", "-verify", "-pubin", "-inkey", str(tmp_path / "pub.pem"),
-                       "-rawin", "-digest", "sm3", "-pkeyopt", "distid:1234567812345678",
-                       "-in", str(tmp_path / "cp"), "-sigfile", str(tmp_path / "sig"))
+    proc = openssl_cli(
+        "pkeyutl",
+        "-verify",
+        "-pubin",
+        "-inkey",
+        str(tmp_path / "pub.pem"),
+        "-rawin",
+        "-digest",
+        "sm3",
+        "-pkeyopt",
+        "distid:1234567812345678",
+        "-in",
+        str(tmp_path / "cp"),
+        "-sigfile",
+        str(tmp_path / "sig"),
+    )
     assert proc.returncode == 0, proc.stderr
 
 
@@ -52,24 +65,29 @@ def test_checkpoint_sign_verify_and_failures():
     with pytest.raises(CryptoError):
         verify_checkpoint(signed.text, signed.signature, SM2PrivateKey.generate().public_key)
     with pytest.raises(CryptoError):
-        verify_checkpoint(signed.text.replace("\n7\n", "\n8\n"), signed.signature,
-                          KEY.public_key)
+        verify_checkpoint(signed.text.replace("\n7\n", "\n8\n"), signed.signature, KEY.public_key)
     with pytest.raises(FormatError):
         verify_checkpoint(signed.text, "not base64!", KEY.public_key)
     with pytest.raises((FormatError, CryptoError)):
         verify_checkpoint(signed.text, base64.b64encode(b"\x30\x00").decode(), KEY.public_key)
 
 
-@pytest.mark.parametrize("text", [
-    "", "origin\n", "origin\n1\n", "origin\n01\n" + base64.b64encode(ROOT).decode() + "\n",
-    "origin\n-1\n" + base64.b64encode(ROOT).decode() + "\n",
-    "origin\n1\n" + base64.b64encode(ROOT).decode(),  # no final newline
-    "origin\n1\n" + base64.b64encode(ROOT[:31]).decode() + "\n",  # short hash
-    "origin\n1\n" + base64.b64encode(ROOT).decode().rstrip("=") + "\n",  # unpadded
-    " origin\n1\n" + base64.b64encode(ROOT).decode() + "\n",
-    "\n1\n" + base64.b64encode(ROOT).decode() + "\n",
-    "origin\n1\n" + base64.b64encode(ROOT).decode() + "\n\n",  # empty extension line
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "origin\n",
+        "origin\n1\n",
+        "origin\n01\n" + base64.b64encode(ROOT).decode() + "\n",
+        "origin\n-1\n" + base64.b64encode(ROOT).decode() + "\n",
+        "origin\n1\n" + base64.b64encode(ROOT).decode(),  # no final newline
+        "origin\n1\n" + base64.b64encode(ROOT[:31]).decode() + "\n",  # short hash
+        "origin\n1\n" + base64.b64encode(ROOT).decode().rstrip("=") + "\n",  # unpadded
+        " origin\n1\n" + base64.b64encode(ROOT).decode() + "\n",
+        "\n1\n" + base64.b64encode(ROOT).decode() + "\n",
+        "origin\n1\n" + base64.b64encode(ROOT).decode() + "\n\n",  # empty extension line
+    ],
+)
 def test_malformed_checkpoints(text):
     with pytest.raises(FormatError):
         Checkpoint.parse(text)
@@ -92,17 +110,35 @@ NOW = datetime(2026, 11, 26, 9, 30, 15, 123456, tzinfo=UTC)
 
 def test_leaf_encoding_is_documented_canonical_json():
     event = signature_made(
-        tenant="t-1", time=NOW, signature_id="sig-1", seal_id="seal-1", esid="1101",
-        document_sm3=sm3(b"doc"), ses_signature_sm3=sm3(b"sig"), vendor="local",
+        tenant="t-1",
+        time=NOW,
+        signature_id="sig-1",
+        seal_id="seal-1",
+        esid="1101",
+        document_sm3=sm3(b"doc"),
+        ses_signature_sm3=sm3(b"sig"),
+        vendor="local",
     )
     leaf = event.encode()
-    expected = json.dumps({
-        "v": 1, "type": "signature.made", "tenant": "t-1", "time": "2026-11-26T09:30:15.123456Z",
-        "subject": {"signature_id": "sig-1", "seal_id": "seal-1", "esid": "1101",
-                    "vendor": "local"},
-        "digests": {"document_sm3": sm3(b"doc").hex(), "ses_signature_sm3": sm3(b"sig").hex()},
-        "details": {},
-    }, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    expected = json.dumps(
+        {
+            "v": 1,
+            "type": "signature.made",
+            "tenant": "t-1",
+            "time": "2026-11-26T09:30:15.123456Z",
+            "subject": {
+                "signature_id": "sig-1",
+                "seal_id": "seal-1",
+                "esid": "1101",
+                "vendor": "local",
+            },
+            "digests": {"document_sm3": sm3(b"doc").hex(), "ses_signature_sm3": sm3(b"sig").hex()},
+            "details": {},
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode()
     assert leaf == expected
     assert leaf.startswith(b'{"details":{},"digests":{"document_sm3":"')
     assert b" " not in leaf
@@ -128,25 +164,36 @@ REST = '"subject":{},"tenant":"t","time":"' + T + '","type":"seal.made","v":1}'
 
 
 def _leaf(tenant: str = "t", kind: str = "seal.made", tail: str = '"v":1}') -> bytes:
-    return ('{"details":{},"digests":{},"subject":{},"tenant":"' + tenant + '","time":"' + T
-            + '","type":"' + kind + '",' + tail).encode()
+    return (
+        '{"details":{},"digests":{},"subject":{},"tenant":"'
+        + tenant
+        + '","time":"'
+        + T
+        + '","type":"'
+        + kind
+        + '",'
+        + tail
+    ).encode()
 
 
-@pytest.mark.parametrize("leaf", [
-    b'{"v":1}',
-    b"not json",
-    b"\xff\xfe",
-    # whitespace, key order, float, escaped non-ASCII: all decode but are not canonical
-    (b'{"details":{}, "digests":{},' + REST.encode()),
-    (b'{"digests":{},"details":{},' + REST.encode()),
-    (b'{"details":{"x":1.0},"digests":{},' + REST.encode()),
-    _leaf(tenant="\\u5317"),  # escaped 北
-    _leaf().replace(T.encode(), b"2026-11-26T09:30:15Z"),
-    _leaf(kind="seal.eaten"),
-    _leaf(tail='"v":true}'),
-    (b'{"details":{},"digests":{"d":"ABCD"},' + REST.encode()),
-    _leaf(tail='"v":1,"x":0}'),
-])
+@pytest.mark.parametrize(
+    "leaf",
+    [
+        b'{"v":1}',
+        b"not json",
+        b"\xff\xfe",
+        # whitespace, key order, float, escaped non-ASCII: all decode but are not canonical
+        (b'{"details":{}, "digests":{},' + REST.encode()),
+        (b'{"digests":{},"details":{},' + REST.encode()),
+        (b'{"details":{"x":1.0},"digests":{},' + REST.encode()),
+        _leaf(tenant="\\u5317"),  # escaped 北
+        _leaf().replace(T.encode(), b"2026-11-26T09:30:15Z"),
+        _leaf(kind="seal.eaten"),
+        _leaf(tail='"v":true}'),
+        (b'{"details":{},"digests":{"d":"ABCD"},' + REST.encode()),
+        _leaf(tail='"v":1,"x":0}'),
+    ],
+)
 def test_non_canonical_or_invalid_leaves_are_rejected(leaf):
     with pytest.raises(FormatError):
         Event.decode(leaf)
@@ -154,9 +201,16 @@ def test_non_canonical_or_invalid_leaves_are_rejected(leaf):
 
 def test_all_issue_event_types_exist():
     assert {e.value for e in EventType} >= {
-        "seal.applied", "seal.approved", "seal.made", "seal.suspended", "seal.revoked",
-        "use_request.approved", "use_request.rejected", "signature.made",
-        "admission.status_changed", "password.lockout",
+        "seal.applied",
+        "seal.approved",
+        "seal.made",
+        "seal.suspended",
+        "seal.revoked",
+        "use_request.approved",
+        "use_request.rejected",
+        "signature.made",
+        "admission.status_changed",
+        "password.lockout",
     }
 
 
@@ -174,9 +228,11 @@ safe_text = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_s
 
 @settings(max_examples=150, deadline=None)
 @given(
-    st.sampled_from(list(EventType)), safe_text,
-    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 1, 1),
-                 timezones=st.just(UTC)),
+    st.sampled_from(list(EventType)),
+    safe_text,
+    st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2099, 1, 1), timezones=st.just(UTC)
+    ),
     st.dictionaries(safe_text, safe_text, max_size=3),
     st.dictionaries(safe_text, st.binary(min_size=32, max_size=32).map(bytes.hex), max_size=2),
     st.dictionaries(safe_text, st.none() | st.booleans() | st.integers() | safe_text, max_size=3),

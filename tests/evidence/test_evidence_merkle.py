@@ -168,9 +168,11 @@ def _flips(proof: list[bytes]):
     for i in range(len(proof)):
         for bit in (0, 7, 255):
             bad = list(proof)
-            bad[i] = bad[i][: bit // 8] + bytes([bad[i][bit // 8] ^ (1 << (bit % 8))]) + bad[
-                i
-            ][bit // 8 + 1 :]
+            bad[i] = (
+                bad[i][: bit // 8]
+                + bytes([bad[i][bit // 8] ^ (1 << (bit % 8))])
+                + bad[i][bit // 8 + 1 :]
+            )
             yield bad
     if proof:
         yield proof[:-1]
@@ -249,7 +251,8 @@ def test_random_trees(leaves, data):
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.integers(0, 64), st.integers(0, 64),
+    st.integers(0, 64),
+    st.integers(0, 64),
     st.lists(st.binary(min_size=32, max_size=32), max_size=8),
 )
 def test_random_junk_proofs_never_verify(index, size, junk):

@@ -30,13 +30,19 @@ def test_approved_package_verifies(approved_signing):
     assert report.intact, report.to_text()
     assert report.kind == "evidence" and report.version == 1
     names = {c.name for c in report.checks}
-    assert {"checkpoint signature", "ses signature", "document digest", "seal",
-            "signature entry", "approval entry", "approval before signing",
-            "approval bound in signature"} <= names
+    assert {
+        "checkpoint signature",
+        "ses signature",
+        "document digest",
+        "seal",
+        "signature entry",
+        "approval entry",
+        "approval before signing",
+        "approval bound in signature",
+    } <= names
     assert f"entry {approved_signing.approval_index} inclusion proof" in names
     assert f"entry {approved_signing.signature_index} inclusion proof" in names
-    assert report.info["log_key_sm3"] == sm3(
-        approved_signing.log.log_key.public_key.to_der()).hex()
+    assert report.info["log_key_sm3"] == sm3(approved_signing.log.log_key.public_key.to_der()).hex()
 
 
 def test_package_without_approval_verifies(plain_signing):
@@ -157,8 +163,7 @@ def test_each_tampering_names_its_check(approved_signing):
         names = failing(report)
         if not expected:  # self-consistent forgery: only a pinned key catches it
             assert report.intact
-            pinned = verify_package(package,
-                                    log_public_key=approved_signing.log.log_key.public_key)
+            pinned = verify_package(package, log_public_key=approved_signing.log.log_key.public_key)
             assert failing(pinned) == {"log public key"}, description
             continue
         assert not report.intact, description
@@ -202,8 +207,11 @@ def test_every_byte_of_the_package(approved_signing):
     for i, c in enumerate(text):
         if sig_start < i < sig_end and i % 41:
             continue
-        options = ["B" if c != "B" else "C", "1" if c != "1" else "2",
-                   c.swapcase() if c.swapcase() != c else "x"]
+        options = [
+            "B" if c != "B" else "C",
+            "1" if c != "1" else "2",
+            c.swapcase() if c.swapcase() != c else "x",
+        ]
         mutated = text[:i] + options[i % 3] + text[i + 1 :]
         try:
             obj = json.loads(mutated)
@@ -227,8 +235,14 @@ def test_cli_verifies_package_offline(tmp_path, approved_signing):
     bad.write_text(json.dumps(bad_pkg))
 
     def run(path):
-        return subprocess.run([sys.executable, "-m", "hub.cli", "verify", str(path), "--json"],
-                              capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "hub.cli", "verify", str(path), "--json"],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=120,
+            check=False,
+        )
 
     ok = run(good)
     # Intact, but offline with no trust anchor given: INDETERMINATE (exit 3), not valid.
@@ -246,8 +260,9 @@ def test_cli_verifies_package_offline(tmp_path, approved_signing):
 
 JSONISH = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=6), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
     max_leaves=12,
 )
 
@@ -260,8 +275,9 @@ def test_junk_never_crashes(approved_signing, data):
     target = package
     path = []
     while isinstance(target, dict | list) and target and data.draw(st.booleans()):
-        key = data.draw(st.sampled_from(list(target) if isinstance(target, dict)
-                                        else list(range(len(target)))))
+        key = data.draw(
+            st.sampled_from(list(target) if isinstance(target, dict) else list(range(len(target))))
+        )
         path.append(key)
         if not isinstance(target[key], dict | list):
             break

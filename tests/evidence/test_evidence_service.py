@@ -60,8 +60,9 @@ async def memory_copy(log: EvidenceLog) -> tuple[MemoryHashStore, list[bytes]]:
 
 
 def event(tag: str, n: int) -> Event:
-    return Event(EventType.SEAL_MADE, "tenant-x", datetime.now(UTC),
-                 subject={"seal_id": f"{tag}-{n}"})
+    return Event(
+        EventType.SEAL_MADE, "tenant-x", datetime.now(UTC), subject={"seal_id": f"{tag}-{n}"}
+    )
 
 
 async def test_concurrent_appends_are_sequenced_and_proved(log):
@@ -105,17 +106,27 @@ async def test_log_key_is_sealed_at_rest(evidence_db, master_key, log):
 
 
 def test_record_mapping_of_service_fields():
-    ev = event_from_record("7d0c", "signature.made", {
-        "signature": "s1", "seal": "seal-9", "document_sm3": "ab" * 32, "signature_sm3": "cd" * 32,
-        "approval_leaf": None, "vendor": "local",
-    })
+    ev = event_from_record(
+        "7d0c",
+        "signature.made",
+        {
+            "signature": "s1",
+            "seal": "seal-9",
+            "document_sm3": "ab" * 32,
+            "signature_sm3": "cd" * 32,
+            "approval_leaf": None,
+            "vendor": "local",
+        },
+    )
     assert ev.type is EventType.SIGNATURE_MADE and ev.tenant == "7d0c"
     assert ev.subject == {"signature_id": "s1", "seal_id": "seal-9", "vendor": "local"}
     assert ev.digests == {"document_sm3": "ab" * 32, "ses_signature_sm3": "cd" * 32}
     assert event_from_record("t", "use.approved", {"use_request": "u"}).type is (
-        EventType.USE_REQUEST_APPROVED)
+        EventType.USE_REQUEST_APPROVED
+    )
     assert event_from_record("t", "seal.revoked", {"seal": "s", "reason": "更名"}).details == {
-        "reason": "更名"}
+        "reason": "更名"
+    }
 
 
 async def test_package_from_the_database_log_verifies(log):
@@ -123,16 +134,32 @@ async def test_package_from_the_database_log_verifies(log):
     signature recorded; the package built from the database verifies offline."""
     base = sign_with_log(approved=False)  # PKI + seal; its in-memory log is not used
     document = "用印审批测试".encode()
-    approval_leaf = await log.record("tenant-a", "use.approved", {
-        "use_request": "ur-77", "seal": "seal-1", "document_sm3": sm3(document).hex()})
-    tbs = build_tbs_sign_v4(seal_der=base.seal, time=datetime.now(UTC) - timedelta(seconds=1),
-                            data_hash=sm3(document), property_info="doc.pdf",
-                            ext_datas=[approval_ext_data(bytes.fromhex(approval_leaf))])
-    ses = assemble_signature_v4(tbs_sign=tbs, signer_cert=base.signer_cert.der,
-                                signature=base.signer_key.sign(tbs))
-    await log.record("tenant-a", "signature.made", {
-        "signature": "sig-77", "seal": "seal-1", "document_sm3": sm3(document).hex(),
-        "signature_sm3": sm3(ses).hex(), "approval_leaf": approval_leaf})
+    approval_leaf = await log.record(
+        "tenant-a",
+        "use.approved",
+        {"use_request": "ur-77", "seal": "seal-1", "document_sm3": sm3(document).hex()},
+    )
+    tbs = build_tbs_sign_v4(
+        seal_der=base.seal,
+        time=datetime.now(UTC) - timedelta(seconds=1),
+        data_hash=sm3(document),
+        property_info="doc.pdf",
+        ext_datas=[approval_ext_data(bytes.fromhex(approval_leaf))],
+    )
+    ses = assemble_signature_v4(
+        tbs_sign=tbs, signer_cert=base.signer_cert.der, signature=base.signer_key.sign(tbs)
+    )
+    await log.record(
+        "tenant-a",
+        "signature.made",
+        {
+            "signature": "sig-77",
+            "seal": "seal-1",
+            "document_sm3": sm3(document).hex(),
+            "signature_sm3": sm3(ses).hex(),
+            "approval_leaf": approval_leaf,
+        },
+    )
     package = await log.package(ses, sm3(document))
     report = verify_package(package, log_public_key=log.log_key.public_key)
     assert report.intact, report.to_text()
@@ -142,9 +169,18 @@ async def test_package_from_the_database_log_verifies(log):
 def _writer(db, master_key: bytes, count: int, tag: str) -> subprocess.Popen[str]:
     master = base64.b64encode(master_key).decode()
     return subprocess.Popen(
-        [sys.executable, str(HERE / "evidence_writer.py"), db.settings.url, master, str(count),
-         tag],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            str(HERE / "evidence_writer.py"),
+            db.settings.url,
+            master,
+            str(count),
+            tag,
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
 
@@ -188,8 +224,7 @@ async def test_kill_9_loses_no_acknowledged_entry(evidence_db, master_key, log):
     assert len(acked) >= 150, proc.stderr.read() if proc.stderr else ""
 
     # "Restart": a fresh sequencer on the same database.
-    reopened = await EvidenceLog.open(log.db, origin="sealhub.test",
-                                      master_key=master_key)
+    reopened = await EvidenceLog.open(log.db, origin="sealhub.test", master_key=master_key)
     await reopened.append(event("post-kill", 0))  # the log still appends after the crash
     store, _ = await memory_copy(reopened)
     size = store.size()

@@ -45,8 +45,15 @@ def _free_port() -> int:
 
 
 def _sealhub(*args: str, **kw) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "hub.cli", *args], cwd=REPO, text=True,
-                          capture_output=True, timeout=60, check=False, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "hub.cli", *args],
+        cwd=REPO,
+        text=True,
+        capture_output=True,
+        timeout=60,
+        check=False,
+        **kw,
+    )
 
 
 @dataclass
@@ -85,13 +92,32 @@ def witnesses(log, tmp_path_factory) -> Iterator[list[RunningWitness]]:
             port = _free_port()
             log_path = root / f"w{n}.log"
             proc = subprocess.Popen(
-                [sys.executable, "-m", "hub.cli", "witness", "serve", "--name", name,
-                 "--key-file", str(key_file), "--state-file", str(root / f"w{n}.json"),
-                 "--log-key", log.note_verifier.vkey, "--port", str(port)],
-                cwd=REPO, stdout=subprocess.DEVNULL, stderr=log_path.open("w"), text=True,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"})
-            running.append(RunningWitness(name, f"http://127.0.0.1:{port}", key.stdout.strip(),
-                                          proc, log_path))
+                [
+                    sys.executable,
+                    "-m",
+                    "hub.cli",
+                    "witness",
+                    "serve",
+                    "--name",
+                    name,
+                    "--key-file",
+                    str(key_file),
+                    "--state-file",
+                    str(root / f"w{n}.json"),
+                    "--log-key",
+                    log.note_verifier.vkey,
+                    "--port",
+                    str(port),
+                ],
+                cwd=REPO,
+                stdout=subprocess.DEVNULL,
+                stderr=log_path.open("w"),
+                text=True,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+            running.append(
+                RunningWitness(name, f"http://127.0.0.1:{port}", key.stdout.strip(), proc, log_path)
+            )
         for w in running:
             for _ in range(200):
                 try:
@@ -112,8 +138,14 @@ def witnesses(log, tmp_path_factory) -> Iterator[list[RunningWitness]]:
 
 async def _grow(log: EvidenceLog, n: int, tag: str) -> None:
     for i in range(n):
-        await log.append(Event(EventType.SEAL_MADE, "tenant-w", datetime.now(UTC),
-                               subject={"seal_id": f"{tag}-{i}"}))
+        await log.append(
+            Event(
+                EventType.SEAL_MADE,
+                "tenant-w",
+                datetime.now(UTC),
+                subject={"seal_id": f"{tag}-{i}"},
+            )
+        )
 
 
 async def _witness_view(w: RunningWitness) -> str:
@@ -160,31 +192,37 @@ async def test_a_forged_fork_is_refused_by_both_witnesses(log, witnesses):
         honest = Checkpoint.parse((await cosigner.cosign_latest()).checkpoint.text)
         before = [_metric(w, "fork") for w in witnesses]
         # Someone holding the log key signs another tree of the same size: a fork.
-        forged = sign_checkpoint(Checkpoint(ORIGIN, honest.size, sm3(b"another history")),
-                                 log.log_key)
+        forged = sign_checkpoint(
+            Checkpoint(ORIGIN, honest.size, sm3(b"another history")), log.log_key
+        )
         note = CosignedCheckpoint(forged, ()).note(log.note_verifier)
         for w in witnesses:
-            r = await client.post(w.url + "/add-checkpoint",
-                                  content=add_checkpoint_body(honest.size, [], note))
+            r = await client.post(
+                w.url + "/add-checkpoint", content=add_checkpoint_body(honest.size, [], note)
+            )
             assert r.status_code == 409, r.text
             assert "fork" in r.text
         # And a larger forged tree whose "consistency proof" cannot hold: 422.
-        bigger = sign_checkpoint(Checkpoint(ORIGIN, honest.size + 4, sm3(b"elsewhere")),
-                                 log.log_key)
+        bigger = sign_checkpoint(
+            Checkpoint(ORIGIN, honest.size + 4, sm3(b"elsewhere")), log.log_key
+        )
         note = CosignedCheckpoint(bigger, ()).note(log.note_verifier)
         proof = [sm3(b"p%d" % i) for i in range(3)]
         for w in witnesses:
-            r = await client.post(w.url + "/add-checkpoint",
-                                  content=add_checkpoint_body(honest.size, proof, note))
+            r = await client.post(
+                w.url + "/add-checkpoint", content=add_checkpoint_body(honest.size, proof, note)
+            )
             assert r.status_code == 422, r.text
         # A checkpoint not signed by the pinned log key: 403.
         from hub.crypto import SM2PrivateKey
 
-        stranger = sign_checkpoint(Checkpoint(ORIGIN, honest.size + 1, sm3(b"x")),
-                                   SM2PrivateKey.generate())
+        stranger = sign_checkpoint(
+            Checkpoint(ORIGIN, honest.size + 1, sm3(b"x")), SM2PrivateKey.generate()
+        )
         note = CosignedCheckpoint(stranger, ()).note(log.note_verifier)
-        r = await client.post(witnesses[0].url + "/add-checkpoint",
-                              content=add_checkpoint_body(honest.size, [], note))
+        r = await client.post(
+            witnesses[0].url + "/add-checkpoint", content=add_checkpoint_body(honest.size, [], note)
+        )
         assert r.status_code == 403
     for w, was in zip(witnesses, before, strict=True):
         assert _metric(w, "fork") == was + 1
@@ -198,19 +236,29 @@ async def test_a_forged_fork_is_refused_by_both_witnesses(log, witnesses):
 async def _package(log: EvidenceLog) -> tuple[dict, bytes]:
     base = sign_with_log(approved=False)
     document = "见证测试".encode()
-    tbs = build_tbs_sign_v4(seal_der=base.seal, time=datetime.now(UTC) - timedelta(seconds=1),
-                            data_hash=sm3(document), property_info="doc.pdf")
-    ses = assemble_signature_v4(tbs_sign=tbs, signer_cert=base.signer_cert.der,
-                                signature=base.signer_key.sign(tbs))
-    await log.record("tenant-w", "signature.made", {
-        "signature": "sig-w", "seal": "seal-w", "document_sm3": sm3(document).hex(),
-        "signature_sm3": sm3(ses).hex()})
+    tbs = build_tbs_sign_v4(
+        seal_der=base.seal,
+        time=datetime.now(UTC) - timedelta(seconds=1),
+        data_hash=sm3(document),
+        property_info="doc.pdf",
+    )
+    ses = assemble_signature_v4(
+        tbs_sign=tbs, signer_cert=base.signer_cert.der, signature=base.signer_key.sign(tbs)
+    )
+    await log.record(
+        "tenant-w",
+        "signature.made",
+        {
+            "signature": "sig-w",
+            "seal": "seal-w",
+            "document_sm3": sm3(document).hex(),
+            "signature_sm3": sm3(ses).hex(),
+        },
+    )
     return await log.package(ses, sm3(document)), ses
 
 
-async def test_package_carries_cosignatures_and_verify_demands_the_quorum(
-    log, witnesses, tmp_path
-):
+async def test_package_carries_cosignatures_and_verify_demands_the_quorum(log, witnesses, tmp_path):
     async with httpx.AsyncClient() as client:
         log.cosigner = Cosigner(log, witness_policy([w.spec for w in witnesses], 2), client)
         try:
@@ -219,12 +267,14 @@ async def test_package_carries_cosignatures_and_verify_demands_the_quorum(
             log.cosigner = None
     assert len(package["cosignatures"]) == 2
     pins = [NoteVerifier.parse(w.vkey, KeyKind.WITNESS) for w in witnesses]
-    report = verify_package(package, log_public_key=log.log_key.public_key,
-                            witness_keys=pins, quorum=2)
+    report = verify_package(
+        package, log_public_key=log.log_key.public_key, witness_keys=pins, quorum=2
+    )
     assert report.intact, report.to_text()
     existence = report.info["proofs_of_existence"]
     assert {e["source"].split("witness ")[1].split(":")[0] for e in existence} == {
-        w.name for w in witnesses}
+        w.name for w in witnesses
+    }
 
     path = tmp_path / "package.json"
     path.write_text(json.dumps(package))
@@ -251,8 +301,9 @@ async def test_package_carries_cosignatures_and_verify_demands_the_quorum(
     assert checks["witness quorum"]["ok"] is False
     # A cosignature from a witness nobody pinned does not count towards the quorum.
     path.write_text(json.dumps(package))
-    one_pinned = _sealhub("verify", str(path), "--json", "--witness-key", witnesses[0].vkey,
-                          "--quorum", "2")
+    one_pinned = _sealhub(
+        "verify", str(path), "--json", "--witness-key", witnesses[0].vkey, "--quorum", "2"
+    )
     assert one_pinned.returncode == 1
     # The wrong log key pinned: refused.
     other = sign_with_log(approved=False).log.log_key.public_key

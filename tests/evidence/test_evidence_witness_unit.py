@@ -110,5 +110,6 @@ async def test_a_restarted_witness_still_refuses_the_fork(tmp_path):
     assert (await again.add_checkpoint(add_checkpoint_body(5, [], fork))).status == 409
     kept = Note.parse(again.latest_note(ORIGIN) or "")
     assert Checkpoint.parse(kept.text).root_hash == root_hash(log.store, 5)
-    assert base64.b64decode(kept.signatures[-1].line.split()[-1])[:4] == \
-        again.signer.verifier.key_id
+    assert (
+        base64.b64decode(kept.signatures[-1].line.split()[-1])[:4] == again.signer.verifier.key_id
+    )

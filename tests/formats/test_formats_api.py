@@ -150,7 +150,9 @@ def test_real_variant_is_reported_over_the_api(api) -> None:
     assert r.status_code == 200, r.text
     body = r.json()
     assert (body["indication"], body["sub_indication"]) == (
-        "INDETERMINATE", "NO_CERTIFICATE_CHAIN_FOUND")
+        "INDETERMINATE",
+        "NO_CERTIFICATE_CHAIN_FOUND",
+    )
     assert not [c for c in body["checks"] if c["status"] == "failed"]
     assert any("without its leading 0x00" in v for v in body["variants"])
 
@@ -168,8 +170,11 @@ def test_operation_is_documented(api) -> None:
 
 def test_a_document_sent_as_a_plain_field_is_a_named_problem(api) -> None:
     """Schemathesis found it: `document` as a form value, not a file, was a 500."""
-    r = api.post("/api/v1/verify?tenant=0", files={"file": ("file.png", b"\x89PNG\r\n")},
-                 data={"document": "\x89PNG\r\n"})
+    r = api.post(
+        "/api/v1/verify?tenant=0",
+        files={"file": ("file.png", b"\x89PNG\r\n")},
+        data={"document": "\x89PNG\r\n"},
+    )
     assert r.status_code in (400, 422), r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["field"] in ("/document", "/file", "/tenant")

@@ -199,13 +199,12 @@ def test_vendor_sample_verdict(rel: str, cli_reports) -> None:
     assert report["valid"] is False  # no vendor root is trusted here
     if intact:
         assert (report["indication"], report["sub_indication"]) == (
-            "INDETERMINATE", "NO_CERTIFICATE_CHAIN_FOUND"
+            "INDETERMINATE",
+            "NO_CERTIFICATE_CHAIN_FOUND",
         )
         assert code == 3
     else:
-        assert (report["indication"], report["sub_indication"]) == (
-            "TOTAL_FAILED", FAILED_SUB[rel]
-        )
+        assert (report["indication"], report["sub_indication"]) == ("TOTAL_FAILED", FAILED_SUB[rel])
         assert code == 1
     assert failing(report) == failures
     assert warned(report) == WARNINGS.get(rel, set())
@@ -294,7 +293,8 @@ def test_ofdrw_samples_chain_to_the_trusted_ofdrw_root_but_lack_a_proof_of_exist
         if rel.startswith(("esl/ofdrw", "signedvalue/ofdrw", "ofd/ofdrw")):
             assert chains and all(status == "passed" for _, status in chains), chains
             assert (report["indication"], report["sub_indication"]) == (
-                "INDETERMINATE", "OUT_OF_BOUNDS_NO_POE"
+                "INDETERMINATE",
+                "OUT_OF_BOUNDS_NO_POE",
             ), rel
             assert code == 3
         else:

@@ -12,13 +12,18 @@ from run_schemathesis import BIN, run
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("schemathesis", path=str(BIN)) is None,
-                       reason="pip install -e '.[dev]' (schemathesis)"),
+    pytest.mark.skipif(
+        shutil.which("schemathesis", path=str(BIN)) is None,
+        reason="pip install -e '.[dev]' (schemathesis)",
+    ),
 ]
 
 
 def test_schemathesis_finds_nothing_as_admin_and_citizen(tmp_path: Path) -> None:
-    assert run(30, ("tenant_admin", "citizen"), report=tmp_path) == 0, \
+    assert run(30, ("tenant_admin", "citizen"), report=tmp_path) == 0, (
         "schemathesis failures; see the output above"
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "schemathesis-citizen.xml", "schemathesis-tenant_admin.xml"]
+        "schemathesis-citizen.xml",
+        "schemathesis-tenant_admin.xml",
+    ]

@@ -16,8 +16,9 @@ CI_VALUES = sorted((CHART / "ci").glob("*-values.yaml"))
 helm = pytest.importorskip("helm_python", reason="pip install -e '.[dev]' (helm-python-sdk)")
 
 
-def render(values: dict[str, Any], *, name: str = "sealhub",
-           namespace: str = "sealhub") -> dict[str, str]:
+def render(
+    values: dict[str, Any], *, name: str = "sealhub", namespace: str = "sealhub"
+) -> dict[str, str]:
     """Template path -> rendered text, like `helm template`."""
     with helm.Chart.load(CHART) as chart:
         return chart.render(values, name=name, namespace=namespace, is_install=True)
@@ -30,7 +31,6 @@ def manifests(rendered: dict[str, str]) -> list[dict[str, Any]]:
             continue
         docs.extend(d for d in yaml.safe_load_all(text) if d)
     return docs
-
 
 
 def load_values(path: Path) -> dict[str, Any]:

@@ -25,8 +25,10 @@ RULES = CHART / "files/rules/sealhub-rules.yaml"
 DASHBOARD = CHART / "files/dashboards/sealhub.json"
 CRD_KINDS = {"ServiceMonitor", "PrometheusRule"}  # not in Kubernetes' own schemas
 KUBE_VERSION = "1.30.0"
-MIN = {"masterKey": "MDEyMzQ1Njc4OWFiY2RlZg==",
-       "database": {"url": "postgres://u:p@db:5432/sealhub"}}
+MIN = {
+    "masterKey": "MDEyMzQ1Njc4OWFiY2RlZg==",
+    "database": {"url": "postgres://u:p@db:5432/sealhub"},
+}
 
 
 def _kind(docs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
@@ -44,9 +46,12 @@ def _containers(docs: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any], d
 
 
 def test_there_are_ci_variants() -> None:
-    assert {p.name for p in CI_VALUES} >= {"default-values.yaml", "full-values.yaml",
-                                           "existing-secret-values.yaml",
-                                           "postgresql-subchart-values.yaml"}
+    assert {p.name for p in CI_VALUES} >= {
+        "default-values.yaml",
+        "full-values.yaml",
+        "existing-secret-values.yaml",
+        "postgresql-subchart-values.yaml",
+    }
 
 
 @VARIANTS
@@ -62,9 +67,18 @@ def test_variant_renders_and_validates_strictly(variant: Path, tmp_path: Path) -
         f.write_text(yaml.safe_dump(doc))
         files.append(f)
     out = subprocess.run(
-        [sys.executable, "-m", "kubernetes_validate", "--strict", "-k", KUBE_VERSION,
-         *map(str, files)],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "kubernetes_validate",
+            "--strict",
+            "-k",
+            KUBE_VERSION,
+            *map(str, files),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stdout + out.stderr
     lines = [ln for ln in out.stdout.splitlines() if ln.strip()]
@@ -73,8 +87,11 @@ def test_variant_renders_and_validates_strictly(variant: Path, tmp_path: Path) -
         if doc["kind"] in CRD_KINDS:  # checked structurally below instead
             assert about and all("Couldn't find schema" in ln for ln in about), about
         else:
-            assert about and all(ln.startswith("INFO") and "passed" in ln for ln in about), \
-                (name, doc["kind"], about)
+            assert about and all(ln.startswith("INFO") and "passed" in ln for ln in about), (
+                name,
+                doc["kind"],
+                about,
+            )
 
 
 @VARIANTS
@@ -117,8 +134,11 @@ def test_probes_and_scrape_path_are_real_routes_of_the_app(variant: Path) -> Non
     routes = _routes()
     (deployment,) = _kind(docs, "Deployment")
     hub = deployment["spec"]["template"]["spec"]["containers"][0]
-    probes = {k: hub[k]["httpGet"] for k in ("startupProbe", "livenessProbe", "readinessProbe")
-              if k in hub}
+    probes = {
+        k: hub[k]["httpGet"]
+        for k in ("startupProbe", "livenessProbe", "readinessProbe")
+        if k in hub
+    }
     assert probes, "at least liveness/readiness are on"
     for kind, get in probes.items():
         assert get["path"] in routes, (kind, get["path"])
@@ -137,8 +157,7 @@ def test_container_commands_are_real_cli_commands(variant: Path) -> None:
     values = load_values(variant)
     docs = manifests(render(values))
     parser = build_parser()
-    commands = next(a for a in parser._actions
-                    if isinstance(a, argparse._SubParsersAction)).choices
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
     for owner, _, c in _containers(docs):
         if c["name"] not in {"hub", "migrate"}:
             continue
@@ -158,29 +177,37 @@ def test_prometheus_rule_embeds_the_file_promtool_checks(tmp_path: Path) -> None
     if promtool is not None:
         rendered = tmp_path / "rendered-rules.yaml"
         rendered.write_text(yaml.safe_dump(rule["spec"]))
-        out = subprocess.run([promtool, "check", "rules", str(rendered)], capture_output=True,
-                             text=True, timeout=60)
+        out = subprocess.run(
+            [promtool, "check", "rules", str(rendered)], capture_output=True, text=True, timeout=60
+        )
         assert out.returncode == 0, out.stdout + out.stderr
     # promtool checks and unit-tests exactly this file (tests/monitoring/).
     monitoring_tests = CHART.parents[1] / "tests" / "monitoring"
     checker = (monitoring_tests / "test_monitoring_rules.py").read_text()
     assert '"helm/sealhub/files/rules/sealhub-rules.yaml"' in checker
     unit_tests = yaml.safe_load((monitoring_tests / "rules/sealhub-rules.test.yaml").read_text())
-    assert [(monitoring_tests / "rules" / f).resolve() for f in unit_tests["rule_files"]] \
-        == [RULES.resolve()]
+    assert [(monitoring_tests / "rules" / f).resolve() for f in unit_tests["rule_files"]] == [
+        RULES.resolve()
+    ]
 
 
 def test_service_monitor_and_dashboard_configmap() -> None:
-    values = {**MIN, "metrics": {"serviceMonitor": {"enabled": True, "interval": "15s"},
-                                 "dashboard": {"enabled": True, "namespace": "monitoring"}}}
+    values = {
+        **MIN,
+        "metrics": {
+            "serviceMonitor": {"enabled": True, "interval": "15s"},
+            "dashboard": {"enabled": True, "namespace": "monitoring"},
+        },
+    }
     docs = manifests(render(values))
     (monitor,) = _kind(docs, "ServiceMonitor")
     (service,) = _kind(docs, "Service")
     selector = monitor["spec"]["selector"]["matchLabels"]
     assert selector.items() <= service["metadata"]["labels"].items()
     assert monitor["spec"]["endpoints"][0]["interval"] == "15s"
-    dashboards = [d for d in _kind(docs, "ConfigMap")
-                  if d["metadata"]["name"].endswith("-dashboard")]
+    dashboards = [
+        d for d in _kind(docs, "ConfigMap") if d["metadata"]["name"].endswith("-dashboard")
+    ]
     (dash,) = dashboards
     assert dash["metadata"]["labels"]["grafana_dashboard"] == "1"
     assert dash["metadata"]["namespace"] == "monitoring"
@@ -188,8 +215,9 @@ def test_service_monitor_and_dashboard_configmap() -> None:
 
 
 def test_metrics_switches() -> None:
-    off = manifests(render({**MIN, "metrics": {"enabled": False,
-                                               "serviceMonitor": {"enabled": True}}}))
+    off = manifests(
+        render({**MIN, "metrics": {"enabled": False, "serviceMonitor": {"enabled": True}}})
+    )
     assert not _kind(off, "ServiceMonitor")  # nothing to scrape
     (config,) = [c for c in _kind(off, "ConfigMap")]
     assert config["data"]["SEALHUB_METRICS"] == "0"
@@ -212,8 +240,10 @@ def test_external_database_by_default_and_secret_contents() -> None:
 
 
 def test_subchart_database_url_points_at_the_subchart_service() -> None:
-    values = {"masterKey": MIN["masterKey"],
-              "postgresql": {"enabled": True, "auth": {"password": "p@ss word/x"}}}
+    values = {
+        "masterKey": MIN["masterKey"],
+        "postgresql": {"enabled": True, "auth": {"password": "p@ss word/x"}},
+    }
     docs = manifests(render(values, name="trial"))
     (statefulset,) = _kind(docs, "StatefulSet")
     services = {d["metadata"]["name"] for d in _kind(docs, "Service")}
@@ -225,8 +255,14 @@ def test_subchart_database_url_points_at_the_subchart_service() -> None:
 
 
 def test_existing_secret_creates_no_secret_and_uses_its_keys() -> None:
-    docs = manifests(render({"existingSecret": "mine",
-                             "existingSecretKeys": {"masterKey": "MK", "databaseUrl": "DB"}}))
+    docs = manifests(
+        render(
+            {
+                "existingSecret": "mine",
+                "existingSecretKeys": {"masterKey": "MK", "databaseUrl": "DB"},
+            }
+        )
+    )
     assert not _kind(docs, "Secret")
     (deployment,) = _kind(docs, "Deployment")
     env = {e["name"]: e for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
@@ -241,12 +277,18 @@ def test_missing_secrets_fail_with_a_clear_message() -> None:
         render({"masterKey": MIN["masterKey"]})
 
 
-@pytest.mark.parametrize("bad", [
-    {"replicaCount": "two"}, {"workers": 0}, {"surprise": True},
-    {"masterKey": "not-a-key"}, {"database": {"url": "mysql://x"}},
-    {"config": {"DATABASE_URL": "x"}},  # secrets belong in the Secret, not the ConfigMap
-    {"service": {"type": "ExternalName"}},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"replicaCount": "two"},
+        {"workers": 0},
+        {"surprise": True},
+        {"masterKey": "not-a-key"},
+        {"database": {"url": "mysql://x"}},
+        {"config": {"DATABASE_URL": "x"}},  # secrets belong in the Secret, not the ConfigMap
+        {"service": {"type": "ExternalName"}},
+    ],
+)
 def test_schema_rejects_bad_values(bad: dict[str, Any]) -> None:
     with pytest.raises(helm.HelmValuesError):
         render({**MIN, **bad})
@@ -258,8 +300,7 @@ def test_hpa_replaces_fixed_replicas_and_pdb_variants() -> None:
     assert "replicas" not in deployment["spec"]
     (hpa,) = _kind(docs, "HorizontalPodAutoscaler")
     assert hpa["spec"]["minReplicas"] == 3
-    (pdb,) = _kind(manifests(render({**MIN, "pdb": {"minAvailable": 2}})),
-                   "PodDisruptionBudget")
+    (pdb,) = _kind(manifests(render({**MIN, "pdb": {"minAvailable": 2}})), "PodDisruptionBudget")
     assert pdb["spec"] == {**pdb["spec"], "minAvailable": 2} and "maxUnavailable" not in pdb["spec"]
 
 
@@ -301,8 +342,11 @@ def test_every_value_is_documented_and_in_the_schema() -> None:
 def test_secrets_appear_only_in_secrets(variant: Path) -> None:
     values = load_values(variant)
     rendered = render(values)
-    secrets = [values.get("masterKey"), values.get("database", {}).get("url"),
-               values.get("postgresql", {}).get("auth", {}).get("password")]
+    secrets = [
+        values.get("masterKey"),
+        values.get("database", {}).get("url"),
+        values.get("postgresql", {}).get("auth", {}).get("password"),
+    ]
     for path, text in rendered.items():
         docs = [d for d in yaml.safe_load_all(text) if d] if not path.endswith("NOTES.txt") else []
         if docs and all(d["kind"] == "Secret" for d in docs):
@@ -316,10 +360,10 @@ def test_trusted_proxies_follow_the_ingress() -> None:
     Ingress the hub trusts no proxy (the TCP peer is the client)."""
     (plain,) = _kind(manifests(render(MIN)), "ConfigMap")
     assert "SEALHUB_TRUSTED_PROXIES" not in plain["data"]
-    docs = manifests(render({**MIN, "ingress": {"enabled": True,
-                                                 "trustedProxies": ["10.42.0.0/16"]}}))
+    docs = manifests(
+        render({**MIN, "ingress": {"enabled": True, "trustedProxies": ["10.42.0.0/16"]}})
+    )
     (config,) = _kind(docs, "ConfigMap")
     assert config["data"]["SEALHUB_TRUSTED_PROXIES"] == "10.42.0.0/16"
-    parsed = Settings.from_env({"SEALHUB_MASTER_KEY": MIN["masterKey"],
-                                **config["data"]})
+    parsed = Settings.from_env({"SEALHUB_MASTER_KEY": MIN["masterKey"], **config["data"]})
     assert parsed.security.trusted_proxies == ("10.42.0.0/16",)

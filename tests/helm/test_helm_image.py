@@ -16,8 +16,11 @@ from hub.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
-IGNORE = [ln.strip() for ln in (ROOT / ".dockerignore").read_text().splitlines()
-          if ln.strip() and not ln.startswith("#")]
+IGNORE = [
+    ln.strip()
+    for ln in (ROOT / ".dockerignore").read_text().splitlines()
+    if ln.strip() and not ln.startswith("#")
+]
 
 
 def _stages() -> list[list[str]]:
@@ -42,9 +45,13 @@ def _ignored(path: str) -> bool:
         negate = pattern.startswith("!")
         pat = pattern[1:] if negate else pattern
         pat = pat.rstrip("/")
-        if pat == "**" or fnmatch.fnmatch(path, pat) or fnmatch.fnmatch(path, pat + "/*") \
-                or (pat.startswith("**/") and fnmatch.fnmatch(path.split("/")[-1], pat[3:])) \
-                or (pat.startswith("**/") and f"/{pat[3:]}/" in f"/{path}/"):
+        if (
+            pat == "**"
+            or fnmatch.fnmatch(path, pat)
+            or fnmatch.fnmatch(path, pat + "/*")
+            or (pat.startswith("**/") and fnmatch.fnmatch(path.split("/")[-1], pat[3:]))
+            or (pat.startswith("**/") and f"/{pat[3:]}/" in f"/{path}/")
+        ):
             result = not negate
     return result
 
@@ -70,7 +77,8 @@ def test_runs_as_the_charts_non_root_user() -> None:
     assert uid == values["podSecurityContext"]["runAsUser"] == 10001
     # USER comes after everything that needs root.
     assert final.index(next(i for i in final if i.startswith("USER "))) > max(
-        n for n, i in enumerate(final) if i.startswith("RUN "))
+        n for n, i in enumerate(final) if i.startswith("RUN ")
+    )
 
 
 def test_entrypoint_and_commands_are_real_cli_commands() -> None:
@@ -98,10 +106,17 @@ def test_everything_copied_exists_and_is_not_ignored() -> None:
 
 
 def test_dockerignore_keeps_local_state_out() -> None:
-    for private in (".venv/bin/python", ".git/config", "tests/helm/test_helm_image.py",
-                    "sealhub.db", "hub/.sealhub/master.key", ".sealhub/master.key",
-                    "bench/metrics_overhead.py", "hub/__pycache__/app.cpython-311.pyc",
-                    "sealhub.egg-info/PKG-INFO"):
+    for private in (
+        ".venv/bin/python",
+        ".git/config",
+        "tests/helm/test_helm_image.py",
+        "sealhub.db",
+        "hub/.sealhub/master.key",
+        ".sealhub/master.key",
+        "bench/metrics_overhead.py",
+        "hub/__pycache__/app.cpython-311.pyc",
+        "sealhub.egg-info/PKG-INFO",
+    ):
         assert _ignored(private), private
     assert not _ignored("hub/app.py") and not _ignored("monitoring/metrics.py")
 

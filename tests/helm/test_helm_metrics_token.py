@@ -7,8 +7,10 @@ from typing import Any
 
 from helm_render import manifests, render
 
-MIN = {"masterKey": "MDEyMzQ1Njc4OWFiY2RlZg==",
-       "database": {"url": "postgres://u:p@db:5432/sealhub"}}
+MIN = {
+    "masterKey": "MDEyMzQ1Njc4OWFiY2RlZg==",
+    "database": {"url": "postgres://u:p@db:5432/sealhub"},
+}
 
 
 def _kind(docs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
@@ -21,8 +23,10 @@ def _hub_env(docs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def test_service_monitor_sends_the_token_the_hub_demands() -> None:
-    values = {**MIN, "metrics": {"token": "s3cret-scrape-token",
-                                 "serviceMonitor": {"enabled": True}}}
+    values = {
+        **MIN,
+        "metrics": {"token": "s3cret-scrape-token", "serviceMonitor": {"enabled": True}},
+    }
     docs = manifests(render(values))
     (secret,) = _kind(docs, "Secret")
     assert secret["stringData"]["metrics-token"] == "s3cret-scrape-token"
@@ -45,10 +49,19 @@ def test_an_unset_token_is_generated_not_left_empty() -> None:
 
 
 def test_existing_secret_supplies_the_token_under_its_key() -> None:
-    docs = manifests(render({"existingSecret": "mine",
-                             "existingSecretKeys": {"masterKey": "MK", "databaseUrl": "DB",
-                                                    "metricsToken": "SCRAPE"},
-                             "metrics": {"serviceMonitor": {"enabled": True}}}))
+    docs = manifests(
+        render(
+            {
+                "existingSecret": "mine",
+                "existingSecretKeys": {
+                    "masterKey": "MK",
+                    "databaseUrl": "DB",
+                    "metricsToken": "SCRAPE",
+                },
+                "metrics": {"serviceMonitor": {"enabled": True}},
+            }
+        )
+    )
     ref = _hub_env(docs)["SEALHUB_METRICS_TOKEN"]["valueFrom"]["secretKeyRef"]
     assert ref == {"name": "mine", "key": "SCRAPE"}
     (monitor,) = _kind(docs, "ServiceMonitor")

@@ -19,8 +19,9 @@ def _app(token: str) -> Litestar:
     return app
 
 
-async def _get(app: Litestar, client_ip: str, headers: dict[str, str] | None = None
-               ) -> httpx.Response:
+async def _get(
+    app: Litestar, client_ip: str, headers: dict[str, str] | None = None
+) -> httpx.Response:
     transport = httpx.ASGITransport(app=app, client=(client_ip, 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://hub") as c:
         return await c.get("/metrics", headers=headers or {})
@@ -51,7 +52,8 @@ async def test_without_a_token_only_this_host_is_answered() -> None:
 
 
 def test_settings_read_the_token_and_never_show_it() -> None:
-    settings = Settings.from_env({"SEALHUB_METRICS_TOKEN": TOKEN, "SEALHUB_MASTER_KEY":
-                                  "MDEyMzQ1Njc4OWFiY2RlZg=="})
+    settings = Settings.from_env(
+        {"SEALHUB_METRICS_TOKEN": TOKEN, "SEALHUB_MASTER_KEY": "MDEyMzQ1Njc4OWFiY2RlZg=="}
+    )
     assert settings.metrics.token == TOKEN
     assert TOKEN not in repr(settings)

@@ -20,16 +20,24 @@ async def _doc(client: Any) -> dict[str, Any]:
 
 
 def _operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [(path, method, op) for path, item in doc["paths"].items()
-            for method, op in item.items() if method in METHODS]
+    return [
+        (path, method, op)
+        for path, item in doc["paths"].items()
+        for method, op in item.items()
+        if method in METHODS
+    ]
 
 
 async def test_document_is_valid_and_declares_the_bearer_scheme(client: Any) -> None:
     doc = await _doc(client)
     validate(doc)  # OpenAPI 3.1, offline
     schemes = doc["components"]["securitySchemes"]
-    assert schemes["bearerAuth"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                                     "description": schemes["bearerAuth"]["description"]}
+    assert schemes["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": schemes["bearerAuth"]["description"],
+    }
     problem = doc["components"]["schemas"]["Problem"]
     assert set(problem["required"]) == {"type", "title", "status", "detail"}
     assert problem["properties"]["field"]["type"] == "string"
@@ -42,8 +50,9 @@ async def test_every_error_answer_is_documented_as_problem_json(client: Any) -> 
         assert "400" in op["responses"], (method, path)
         for code, response in op["responses"].items():
             if code[0] in "45":
-                assert response["content"] == {"application/problem+json": {
-                    "schema": {"$ref": "#/components/schemas/Problem"}}}, (method, path, code)
+                assert response["content"] == {
+                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                }, (method, path, code)
                 seen += 1
     assert seen > 200
 
@@ -54,8 +63,7 @@ async def test_security_is_declared_exactly_where_a_token_is_demanded(client: An
     doc = await _doc(client)
     protected = public = 0
     for path, method, op in _operations(doc):
-        url = re.sub(r"{(\w+)}", lambda m: str(uuid.uuid4()) if "id" in m.group(1)
-                     else "x", path)
+        url = re.sub(r"{(\w+)}", lambda m: str(uuid.uuid4()) if "id" in m.group(1) else "x", path)
         kwargs: dict[str, Any] = {} if method in ("get", "delete") else {"json": {}}
         r = await client.request(method.upper(), url, **kwargs)
         security = op.get("security")

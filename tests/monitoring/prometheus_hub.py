@@ -36,8 +36,9 @@ async def rank_vendors(settings: Settings, urls: dict[str, str]) -> None:
             conformance: dict[str, bool | None] = {}
             names = []
             for name, url in urls.items():
-                vendor = RecordingVendor(HttpVendor(name, url, client, retries=0, timeout=2.0),
-                                         calls)
+                vendor = RecordingVendor(
+                    HttpVendor(name, url, client, retries=0, timeout=2.0), calls
+                )
                 calls.sla_p95_seconds[name] = SLA_P95_SECONDS
                 report = await run_conformance(vendor, step_timeout=5.0)
                 conformance[name] = report.passed
@@ -49,9 +50,12 @@ async def rank_vendors(settings: Settings, urls: dict[str, str]) -> None:
         await db.close()
     for entry in ranked:
         r = entry.result
-        print(f"{entry.rank} {r.vendor} score={r.score} calls={r.inputs.calls} "
-              f"ok={r.inputs.successful_calls} p95={r.inputs.p95_latency_seconds} "
-              f"conformance={r.inputs.conformance_passed}", flush=True)
+        print(
+            f"{entry.rank} {r.vendor} score={r.score} calls={r.inputs.calls} "
+            f"ok={r.inputs.successful_calls} p95={r.inputs.p95_latency_seconds} "
+            f"conformance={r.inputs.conformance_passed}",
+            flush=True,
+        )
 
 
 def main() -> int:

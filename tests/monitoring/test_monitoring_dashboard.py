@@ -32,8 +32,12 @@ def _exprs() -> list[str]:
 
 
 def _as_promql(expr: str) -> str:
-    for var, value in {"$__rate_interval": "5m", "$__range": "1h", "$vendor": ".*",
-                       "$tenant": ".*"}.items():
+    for var, value in {
+        "$__rate_interval": "5m",
+        "$__range": "1h",
+        "$vendor": ".*",
+        "$tenant": ".*",
+    }.items():
         expr = expr.replace(var, value)
     return expr
 
@@ -42,8 +46,15 @@ def test_dashboard_has_the_panels_the_issue_asks_for() -> None:
     dash = json.loads(DASHBOARD.read_text())
     assert dash["uid"] == "sealhub-providers"
     titles = " | ".join(p["title"].lower() for p in _panels())
-    for wanted in ("ranking", "quality score over time", "error rate per vendor",
-                   "latency per vendor", "rating", "admission", "signings per tenant"):
+    for wanted in (
+        "ranking",
+        "quality score over time",
+        "error rate per vendor",
+        "latency per vendor",
+        "rating",
+        "admission",
+        "signings per tenant",
+    ):
         assert wanted in titles, wanted
     ids = [p["id"] for p in dash["panels"]]
     assert len(ids) == len(set(ids))
@@ -58,8 +69,9 @@ def test_panels_do_not_overlap() -> None:
     for p in json.loads(DASHBOARD.read_text())["panels"]:
         g = p["gridPos"]
         assert g["x"] + g["w"] <= 24
-        mine = {(x, y) for x in range(g["x"], g["x"] + g["w"])
-                for y in range(g["y"], g["y"] + g["h"])}
+        mine = {
+            (x, y) for x in range(g["x"], g["x"] + g["w"]) for y in range(g["y"], g["y"] + g["h"])
+        }
         assert not (cells & mine), p["title"]
         cells |= mine
 
@@ -73,8 +85,12 @@ def test_every_query_names_real_metrics() -> None:
             exposed |= {base, f"{base}_total"} if kind == "Counter" else {base}
             if kind == "Histogram":
                 exposed |= {f"{base}_bucket", f"{base}_count", f"{base}_sum"}
-    recorded = {r["record"] for g in yaml.safe_load(RULES.read_text())["groups"]
-                for r in g["rules"] if "record" in r}
+    recorded = {
+        r["record"]
+        for g in yaml.safe_load(RULES.read_text())["groups"]
+        for r in g["rules"]
+        if "record" in r
+    }
     for expr in _exprs():
         for name in re.findall(r"\bsealhub[_:][a-z0-9_:]+", expr):
             assert name in exposed | recorded, f"{name} in {expr!r}"
@@ -85,11 +101,20 @@ def test_every_query_is_valid_promql(tmp_path: Path) -> None:
     if promtool is None:
         pytest.skip("promtool not installed (apt-get install prometheus)")
     exprs = [_as_promql(e) for e in _exprs() if not e.startswith("label_values")]
-    rules = {"groups": [{"name": "dashboard", "rules": [
-        {"record": f"dashboard:query_{i}", "expr": e} for i, e in enumerate(exprs)]}]}
+    rules = {
+        "groups": [
+            {
+                "name": "dashboard",
+                "rules": [
+                    {"record": f"dashboard:query_{i}", "expr": e} for i, e in enumerate(exprs)
+                ],
+            }
+        ]
+    }
     path = tmp_path / "dashboard-queries.yaml"
     path.write_text(yaml.safe_dump(rules))
-    out = subprocess.run([promtool, "check", "rules", str(path)], capture_output=True,
-                         text=True, timeout=60)
+    out = subprocess.run(
+        [promtool, "check", "rules", str(path)], capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert f"{len(exprs)} rules found" in out.stdout

@@ -78,13 +78,37 @@ def test_scrape_parses_and_names_every_issue_metric() -> None:
     text = response.text
     assert _sample(text, "sealhub_vendor_circuit_state", vendor="refa") == 2
     assert _sample(text, "sealhub_vendor_rank", vendor="refa") == 1
-    assert _sample(text, "sealhub_vendor_admission_status", vendor="refa", tenant="bureau-a",
-                   status="admitted") == 1
-    assert _sample(text, "sealhub_vendor_admission_status", vendor="refa", tenant="bureau-a",
-                   status="suspended") == 0
+    assert (
+        _sample(
+            text,
+            "sealhub_vendor_admission_status",
+            vendor="refa",
+            tenant="bureau-a",
+            status="admitted",
+        )
+        == 1
+    )
+    assert (
+        _sample(
+            text,
+            "sealhub_vendor_admission_status",
+            vendor="refa",
+            tenant="bureau-a",
+            status="suspended",
+        )
+        == 0
+    )
     assert _sample(text, "sealhub_evidence_log_size") == 17
-    assert (_sample(text, "sealhub_http_requests_total", route="/health/live", method="GET",
-                    status_class="2xx") or 0) >= 1
+    assert (
+        _sample(
+            text,
+            "sealhub_http_requests_total",
+            route="/health/live",
+            method="GET",
+            status_class="2xx",
+        )
+        or 0
+    ) >= 1
 
 
 @get("/things/{thing_id:int}", operation_id="thing", summary="t", sync_to_thread=False)
@@ -105,41 +129,58 @@ def _hub_like_app() -> Litestar:
     table to a database of this test's own and disturb the session database)."""
     from hub.health.controllers import HealthController
 
-    app = Litestar([HealthController, MetricsController], middleware=[MetricsMiddleware],
-                   exception_handlers=EXCEPTION_HANDLERS)
+    app = Litestar(
+        [HealthController, MetricsController],
+        middleware=[MetricsMiddleware],
+        exception_handlers=EXCEPTION_HANDLERS,
+    )
     app.state.settings = Settings(metrics=MetricsSettings(token=SCRAPE_TOKEN))
     return app
 
 
 def _probe_app() -> Litestar:
-    app = Litestar([thing, MetricsController], middleware=[MetricsMiddleware],
-                   exception_handlers=EXCEPTION_HANDLERS)
+    app = Litestar(
+        [thing, MetricsController],
+        middleware=[MetricsMiddleware],
+        exception_handlers=EXCEPTION_HANDLERS,
+    )
     app.state.settings = Settings(metrics=MetricsSettings(token=SCRAPE_TOKEN))
     return app
 
 
 def test_middleware_labels_by_route_template_and_status_class() -> None:
-    before_ok = REGISTRY.get_sample_value(
-        "sealhub_http_requests_total",
-        {"route": "/things/{thing_id}", "method": "GET", "status_class": "2xx"}) or 0
-    before_404 = REGISTRY.get_sample_value(
-        "sealhub_http_requests_total",
-        {"route": "/things/{thing_id}", "method": "GET", "status_class": "4xx"}) or 0
+    before_ok = (
+        REGISTRY.get_sample_value(
+            "sealhub_http_requests_total",
+            {"route": "/things/{thing_id}", "method": "GET", "status_class": "2xx"},
+        )
+        or 0
+    )
+    before_404 = (
+        REGISTRY.get_sample_value(
+            "sealhub_http_requests_total",
+            {"route": "/things/{thing_id}", "method": "GET", "status_class": "4xx"},
+        )
+        or 0
+    )
     with TestClient(_probe_app()) as client:
         for n in (31415926, 27182818, 16180339):
             assert client.get(f"/things/{n}").status_code == 200
         assert client.get("/things/404").status_code == 404
         text = client.get("/metrics", headers=SCRAPE_HEADERS).text
     labels = {"route": "/things/{thing_id}", "method": "GET"}
-    assert _sample(text, "sealhub_http_requests_total", status_class="2xx", **labels) \
-        == before_ok + 3
-    assert _sample(text, "sealhub_http_requests_total", status_class="4xx", **labels) \
-        == before_404 + 1
+    assert (
+        _sample(text, "sealhub_http_requests_total", status_class="2xx", **labels) == before_ok + 3
+    )
+    assert (
+        _sample(text, "sealhub_http_requests_total", status_class="4xx", **labels) == before_404 + 1
+    )
     # The raw path (with its ids) never becomes a label value.
     for digits in ("31415926", "27182818", "16180339"):
         assert digits not in text
-    count = _sample(text, "sealhub_http_request_duration_seconds_count", status_class="2xx",
-                    **labels)
+    count = _sample(
+        text, "sealhub_http_request_duration_seconds_count", status_class="2xx", **labels
+    )
     assert count is not None and count >= 3
 
 
@@ -186,18 +227,30 @@ def test_personal_data_and_ids_never_become_label_values() -> None:
         assert leak not in text
     assert "110101199003074258" not in text
     assert "drop_table" not in text and "mystery" not in text
-    assert _sample(text, "sealhub_vendor_requests_total", vendor="refb", operation="_invalid_",
-                   outcome="_invalid_") is not None
-    assert _sample(text, "sealhub_seals_issued_total", tenant="_invalid_",
-                   vendor="_invalid_") is not None
+    assert (
+        _sample(
+            text,
+            "sealhub_vendor_requests_total",
+            vendor="refb",
+            operation="_invalid_",
+            outcome="_invalid_",
+        )
+        is not None
+    )
+    assert (
+        _sample(text, "sealhub_seals_issued_total", tenant="_invalid_", vendor="_invalid_")
+        is not None
+    )
 
 
 def test_slugs_with_region_codes_are_fine() -> None:
     metrics.seal_issued("gaj-150102", "vendor-2026")
     metrics.cross_tenant_denied("t-0817526e06")
     text = metrics.render(None)[0].decode()
-    assert _sample(text, "sealhub_seals_issued_total", tenant="gaj-150102",
-                   vendor="vendor-2026") is not None
+    assert (
+        _sample(text, "sealhub_seals_issued_total", tenant="gaj-150102", vendor="vendor-2026")
+        is not None
+    )
     assert _sample(text, "sealhub_cross_tenant_denied_total", tenant="t-0817526e06") is not None
 
 

@@ -40,8 +40,14 @@ sys.stdout.write(metrics.render(sys.argv[1])[0].decode())
 
 
 def _run(code: str, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -70,16 +76,29 @@ def test_three_writer_processes_add_up_in_one_scrape(tmp_path: Path) -> None:
     assert reader.returncode == 0, err
     samples = _samples(out)
     total = sum(n for n, _, _ in plan)
-    assert _value(samples, "sealhub_seals_issued_total", tenant="bureau-a", vendor="refa") \
+    assert _value(samples, "sealhub_seals_issued_total", tenant="bureau-a", vendor="refa") == total
+    assert (
+        _value(
+            samples, "sealhub_vendor_requests_total", vendor="refa", operation="sign", outcome="ok"
+        )
         == total
-    assert _value(samples, "sealhub_vendor_requests_total", vendor="refa", operation="sign",
-                  outcome="ok") == total
-    assert _value(samples, "sealhub_vendor_requests_total", vendor="refa", operation="sign",
-                  outcome="timeout") == len(plan)
-    assert _value(samples, "sealhub_vendor_request_duration_seconds_count", vendor="refa",
-                  operation="sign") == total + len(plan)
-    assert _value(samples, "sealhub_vendor_request_duration_seconds_bucket", vendor="refa",
-                  operation="sign", le="0.05") == total
+    )
+    assert _value(
+        samples, "sealhub_vendor_requests_total", vendor="refa", operation="sign", outcome="timeout"
+    ) == len(plan)
+    assert _value(
+        samples, "sealhub_vendor_request_duration_seconds_count", vendor="refa", operation="sign"
+    ) == total + len(plan)
+    assert (
+        _value(
+            samples,
+            "sealhub_vendor_request_duration_seconds_bucket",
+            vendor="refa",
+            operation="sign",
+            le="0.05",
+        )
+        == total
+    )
     # Gauges combine as declared: the log size is the max any process saw; the circuit
     # state is the worst state among live processes (none was marked dead here).
     assert _value(samples, "sealhub_evidence_log_size") == 250
@@ -116,7 +135,11 @@ def test_sealhub_serve_with_two_workers_scrapes_the_sum(tmp_path: Path) -> None:
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "hub.cli", "serve", "--port", str(port), "--workers", "2"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -142,8 +165,15 @@ def test_sealhub_serve_with_two_workers_scrapes_the_sum(tmp_path: Path) -> None:
                 with httpx.Client(base_url=base, timeout=5) as one_shot:
                     text = one_shot.get("/metrics").text
                 samples = _samples(text)
-                totals.add(_value(samples, "sealhub_http_requests_total", route="/health/live",
-                                  method="GET", status_class="2xx"))
+                totals.add(
+                    _value(
+                        samples,
+                        "sealhub_http_requests_total",
+                        route="/health/live",
+                        method="GET",
+                        status_class="2xx",
+                    )
+                )
         pids = {p.name.split("_")[-1] for p in metrics_dir.glob("*.db")}
         assert len(pids) >= 2, "both workers wrote metrics"
         assert totals == {float(sent)}, totals

@@ -32,15 +32,30 @@ def test_prometheus_ranks_the_better_vendor_first(tmp_path: Path) -> None:
         pytest.skip("prometheus not installed (apt-get install prometheus)")
 
     hub_port, prom_port = free_port(), free_port()
-    with VendorProcess("goodvendor") as good, \
-            VendorProcess("poorvendor", latency_ms=200, error_rate=0.4) as poor:
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}",
-               "SEALHUB_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1"}
+    with (
+        VendorProcess("goodvendor") as good,
+        VendorProcess("poorvendor", latency_ms=200, error_rate=0.4) as poor,
+    ):
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}",
+            "SEALHUB_DATA_DIR": str(tmp_path / "data"),
+            "PYTHONUNBUFFERED": "1",
+        }
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         hub = subprocess.Popen(
-            [sys.executable, str(Path(__file__).parent / "prometheus_hub.py"), str(hub_port),
-             f"goodvendor={good.url}", f"poorvendor={poor.url}"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                str(Path(__file__).parent / "prometheus_hub.py"),
+                str(hub_port),
+                f"goodvendor={good.url}",
+                f"poorvendor={poor.url}",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         config = tmp_path / "prometheus.yml"
         config.write_text(
@@ -50,9 +65,14 @@ def test_prometheus_ranks_the_better_vendor_first(tmp_path: Path) -> None:
             f"      - targets: ['127.0.0.1:{hub_port}']\n"
         )
         prometheus = subprocess.Popen(
-            [prometheus_bin, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-             f"--web.listen-address=127.0.0.1:{prom_port}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                prometheus_bin,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+                f"--web.listen-address=127.0.0.1:{prom_port}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         base = f"http://127.0.0.1:{prom_port}"
         try:
@@ -80,8 +100,10 @@ def test_prometheus_ranks_the_better_vendor_first(tmp_path: Path) -> None:
             assert [float(r["value"][1]) for r in ranks] == [1.0, 2.0]
             assert ranks[0]["metric"]["job"] == "sealhub"
 
-            scores = {r["metric"]["vendor"]: float(r["value"][1])
-                      for r in query(base, "sealhub_vendor_quality_score")}
+            scores = {
+                r["metric"]["vendor"]: float(r["value"][1])
+                for r in query(base, "sealhub_vendor_quality_score")
+            }
             assert scores["goodvendor"] > scores["poorvendor"], (scores, ranking_lines)
             best = query(base, "topk(1, sealhub_vendor_quality_score)")
             assert best[0]["metric"]["vendor"] == "goodvendor"

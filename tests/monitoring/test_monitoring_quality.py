@@ -13,9 +13,17 @@ from monitoring import quality
 from monitoring.quality import QualityInputs
 
 PERFECT = QualityInputs(
-    vendor="refa", window_seconds=3600, calls=1000, successful_calls=1000,
-    p95_latency_seconds=0.1, sla_p95_seconds=0.5, health_probes=60, health_probes_up=60,
-    ratings=10_000, rating_stars_sum=50_000, conformance_passed=True,
+    vendor="refa",
+    window_seconds=3600,
+    calls=1000,
+    successful_calls=1000,
+    p95_latency_seconds=0.1,
+    sla_p95_seconds=0.5,
+    health_probes=60,
+    health_probes_up=60,
+    ratings=10_000,
+    rating_stars_sum=50_000,
+    conformance_passed=True,
 )
 
 
@@ -42,9 +50,17 @@ def test_latency_component_is_linear_between_sla_and_twice_sla() -> None:
 
 def test_score_of_a_hand_computed_vendor() -> None:
     inputs = QualityInputs(
-        vendor="refb", window_seconds=3600, calls=200, successful_calls=180,
-        p95_latency_seconds=0.6, sla_p95_seconds=0.4, health_probes=40, health_probes_up=30,
-        ratings=10, rating_stars_sum=40, conformance_passed=True,
+        vendor="refb",
+        window_seconds=3600,
+        calls=200,
+        successful_calls=180,
+        p95_latency_seconds=0.6,
+        sla_p95_seconds=0.4,
+        health_probes=40,
+        health_probes_up=30,
+        ratings=10,
+        rating_stars_sum=40,
+        conformance_passed=True,
     )
     result = quality.score(inputs)
     success, latency, availability = 0.9, 2 - 0.6 / 0.4, 0.75
@@ -69,9 +85,17 @@ def test_perfect_vendor_approaches_one_hundred_and_no_conformance_costs_ten() ->
 
 def test_no_data_is_neutral_not_perfect() -> None:
     silent = QualityInputs(
-        vendor="newco", window_seconds=3600, calls=0, successful_calls=0,
-        p95_latency_seconds=None, sla_p95_seconds=0.5, health_probes=0, health_probes_up=0,
-        ratings=0, rating_stars_sum=0, conformance_passed=True,
+        vendor="newco",
+        window_seconds=3600,
+        calls=0,
+        successful_calls=0,
+        p95_latency_seconds=None,
+        sla_p95_seconds=0.5,
+        health_probes=0,
+        health_probes_up=0,
+        ratings=0,
+        rating_stars_sum=0,
+        conformance_passed=True,
     )
     result = quality.score(silent)
     neutral = 100 * (0.5 * (35 + 20 + 20) + 15 * (3.5 - 1) / 4 + 10) / 100
@@ -100,7 +124,11 @@ def test_ranking_best_first_with_deterministic_ties() -> None:
         ranked = quality.rank(order)
         # Equal scores: more calls first (refa), then slug order (alpha before beta).
         assert [(r.rank, r.result.vendor) for r in ranked] == [
-            (1, "refa"), (2, "alpha"), (3, "beta"), (4, "slowco")]
+            (1, "refa"),
+            (2, "alpha"),
+            (3, "beta"),
+            (4, "slowco"),
+        ]
 
 
 def test_admission_check_reads_the_same_numbers_as_the_ranking() -> None:
@@ -109,10 +137,10 @@ def test_admission_check_reads_the_same_numbers_as_the_ranking() -> None:
     check = quality.admission_check(flaky, min_quality_score=80, max_error_rate=0.05)
     assert not check.passes
     assert any("error rate 0.1000" in r for r in check.reasons)
-    assert quality.admission_check(flaky, min_quality_score=flaky.score,
-                                   max_error_rate=0.1).passes
-    below = quality.admission_check(flaky, min_quality_score=flaky.score + 0.01,
-                                    max_error_rate=None)
+    assert quality.admission_check(flaky, min_quality_score=flaky.score, max_error_rate=0.1).passes
+    below = quality.admission_check(
+        flaky, min_quality_score=flaky.score + 0.01, max_error_rate=None
+    )
     assert not below.passes and "below minimum" in below.reasons[0]
 
 
@@ -132,14 +160,19 @@ def test_sliding_window_forgets_old_observations() -> None:
 
 
 def test_publish_exports_score_rank_and_rating() -> None:
-    ranked = quality.rank([quality.score(PERFECT),
-                           quality.score(replace(PERFECT, vendor="refc", calls=10,
-                                                 successful_calls=5))])
+    ranked = quality.rank(
+        [
+            quality.score(PERFECT),
+            quality.score(replace(PERFECT, vendor="refc", calls=10, successful_calls=5)),
+        ]
+    )
     quality.publish(ranked)
     assert REGISTRY.get_sample_value("sealhub_vendor_rank", {"vendor": "refa"}) == 1
     assert REGISTRY.get_sample_value("sealhub_vendor_rank", {"vendor": "refc"}) == 2
-    assert REGISTRY.get_sample_value("sealhub_vendor_quality_score", {"vendor": "refc"}) \
+    assert (
+        REGISTRY.get_sample_value("sealhub_vendor_quality_score", {"vendor": "refc"})
         == ranked[1].result.score
+    )
 
 
 def test_formula_is_served_as_data() -> None:
@@ -149,18 +182,37 @@ def test_formula_is_served_as_data() -> None:
 
 
 @given(
-    calls=st.integers(0, 10_000), ok_share=st.floats(0, 1), p95=st.floats(0.001, 60),
-    probes=st.integers(0, 1000), up_share=st.floats(0, 1), ratings=st.integers(0, 1000),
-    star=st.floats(1, 5), conf=st.sampled_from([True, False, None]),
+    calls=st.integers(0, 10_000),
+    ok_share=st.floats(0, 1),
+    p95=st.floats(0.001, 60),
+    probes=st.integers(0, 1000),
+    up_share=st.floats(0, 1),
+    ratings=st.integers(0, 1000),
+    star=st.floats(1, 5),
+    conf=st.sampled_from([True, False, None]),
 )
-def test_score_is_always_between_0_and_100(calls: int, ok_share: float, p95: float,
-                                           probes: int, up_share: float, ratings: int,
-                                           star: float, conf: bool | None) -> None:
+def test_score_is_always_between_0_and_100(
+    calls: int,
+    ok_share: float,
+    p95: float,
+    probes: int,
+    up_share: float,
+    ratings: int,
+    star: float,
+    conf: bool | None,
+) -> None:
     inputs = QualityInputs(
-        vendor="x", window_seconds=60, calls=calls, successful_calls=int(calls * ok_share),
-        p95_latency_seconds=p95 if calls else None, sla_p95_seconds=0.5,
-        health_probes=probes, health_probes_up=int(probes * up_share), ratings=ratings,
-        rating_stars_sum=round(ratings * star), conformance_passed=conf,
+        vendor="x",
+        window_seconds=60,
+        calls=calls,
+        successful_calls=int(calls * ok_share),
+        p95_latency_seconds=p95 if calls else None,
+        sla_p95_seconds=0.5,
+        health_probes=probes,
+        health_probes_up=int(probes * up_share),
+        ratings=ratings,
+        rating_stars_sum=round(ratings * star),
+        conformance_passed=conf,
     )
     result = quality.score(inputs)
     assert 0 <= result.score <= 100
@@ -169,13 +221,15 @@ def test_score_is_always_between_0_and_100(calls: int, ok_share: float, p95: flo
 
 
 def test_ranking_text_shows_scores_and_inputs() -> None:
-    ranked = quality.rank([quality.score(PERFECT),
-                           quality.score(replace(PERFECT, vendor="slowco",
-                                                 p95_latency_seconds=0.75))])
+    ranked = quality.rank(
+        [
+            quality.score(PERFECT),
+            quality.score(replace(PERFECT, vendor="slowco", p95_latency_seconds=0.75)),
+        ]
+    )
     text = quality.ranking_text(ranked)
     lines = text.splitlines()
     assert lines[1].split()[:2] == ["1.", "refa"]
     assert any(line.split()[:2] == ["2.", "slowco"] for line in lines)
     assert "p95 0.750s vs SLA 0.500s" in text
     assert "1000/1000 calls succeeded" in text
-

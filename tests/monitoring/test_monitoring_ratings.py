@@ -25,12 +25,23 @@ def _vendor() -> str:
     return "v" + "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(10))
 
 
-async def _signature(tenant_id: str, account_id: str, vendor: str, *,
-                     signed_at: datetime | None = None, status: str = "done") -> str:
+async def _signature(
+    tenant_id: str,
+    account_id: str,
+    vendor: str,
+    *,
+    signed_at: datetime | None = None,
+    status: str = "done",
+) -> str:
     row = SignatureRecord(
-        tenant_id=uuid.UUID(tenant_id), seal_id=uuid.uuid4(), account_id=uuid.UUID(account_id),
-        idempotency_key=secrets.token_hex(8), request_fingerprint="0" * 64, status=status,
-        vendor=vendor, document_sm3="ab" * 32,
+        tenant_id=uuid.UUID(tenant_id),
+        seal_id=uuid.uuid4(),
+        account_id=uuid.UUID(account_id),
+        idempotency_key=secrets.token_hex(8),
+        request_fingerprint="0" * 64,
+        status=status,
+        vendor=vendor,
+        document_sm3="ab" * 32,
         signed_at=(signed_at or datetime.now(UTC)) if status == "done" else None,
     )
     await row.save().run()
@@ -38,9 +49,17 @@ async def _signature(tenant_id: str, account_id: str, vendor: str, *,
 
 
 async def _seal(tenant_id: str, owner_id: str, vendor: str) -> str:
-    row = Seal(tenant_id=uuid.UUID(tenant_id), esid=secrets.token_hex(8),
-               owner_account_id=uuid.UUID(owner_id), owner_kind="person", seal_type="personal",
-               name="张三之印", status="active", vendor=vendor, made_at=datetime.now(UTC))
+    row = Seal(
+        tenant_id=uuid.UUID(tenant_id),
+        esid=secrets.token_hex(8),
+        owner_account_id=uuid.UUID(owner_id),
+        owner_kind="person",
+        seal_type="personal",
+        name="张三之印",
+        status="active",
+        vendor=vendor,
+        made_at=datetime.now(UTC),
+    )
     await row.save().run()
     return str(row.id)
 
@@ -54,17 +73,22 @@ async def test_one_rating_per_operation_by_its_user_within_the_window(make_tenan
     vendor = _vendor()
     sig = await _signature(t.id, t.admin_id, vendor)
     body = {"operation": "signature", "operation_id": sig, "stars": 4, "comment": "快，清楚"}
-    before = REGISTRY.get_sample_value("sealhub_vendor_ratings_total",
-                                       {"vendor": vendor, "stars": "4"}) or 0
+    before = (
+        REGISTRY.get_sample_value("sealhub_vendor_ratings_total", {"vendor": vendor, "stars": "4"})
+        or 0
+    )
 
     r = await t.client.post("/api/v1/ratings", headers=t.admin_headers, json=body)
     assert r.status_code == 201, r.text
     assert r.json()["vendor"] == vendor and r.json()["stars"] == 4
-    assert REGISTRY.get_sample_value("sealhub_vendor_ratings_total",
-                                     {"vendor": vendor, "stars": "4"}) == before + 1
+    assert (
+        REGISTRY.get_sample_value("sealhub_vendor_ratings_total", {"vendor": vendor, "stars": "4"})
+        == before + 1
+    )
 
-    again = await t.client.post("/api/v1/ratings", headers=t.admin_headers,
-                                json={**body, "stars": 1})
+    again = await t.client.post(
+        "/api/v1/ratings", headers=t.admin_headers, json={**body, "stars": 1}
+    )
     assert again.status_code == 409, again.text
     assert again.json()["field"] == "/operation_id"
 
@@ -75,42 +99,60 @@ async def test_one_rating_per_operation_by_its_user_within_the_window(make_tenan
 
     # A user of another tenant gets the same 404 as for an id that does not exist.
     t2 = await make_tenant()
-    denied_before = REGISTRY.get_sample_value("sealhub_cross_tenant_denied_total",
-                                              {"tenant": t2.slug}) or 0
+    denied_before = (
+        REGISTRY.get_sample_value("sealhub_cross_tenant_denied_total", {"tenant": t2.slug}) or 0
+    )
     foreign = await t.client.post("/api/v1/ratings", headers=t2.admin_headers, json=body)
-    missing = await t.client.post("/api/v1/ratings", headers=t2.admin_headers,
-                                  json={**body, "operation_id": str(uuid.uuid4())})
+    missing = await t.client.post(
+        "/api/v1/ratings",
+        headers=t2.admin_headers,
+        json={**body, "operation_id": str(uuid.uuid4())},
+    )
     assert foreign.status_code == missing.status_code == 404
     assert foreign.json()["detail"] == missing.json()["detail"]
-    assert REGISTRY.get_sample_value("sealhub_cross_tenant_denied_total",
-                                     {"tenant": t2.slug}) == denied_before + 1
+    assert (
+        REGISTRY.get_sample_value("sealhub_cross_tenant_denied_total", {"tenant": t2.slug})
+        == denied_before + 1
+    )
 
 
 async def test_window_completion_and_field_limits(make_tenant) -> None:
     t = await make_tenant()
     vendor = _vendor()
-    old = await _signature(t.id, t.admin_id, vendor,
-                           signed_at=datetime.now(UTC) - timedelta(days=31))
-    r = await t.client.post("/api/v1/ratings", headers=t.admin_headers,
-                            json={"operation": "signature", "operation_id": old, "stars": 5})
+    old = await _signature(
+        t.id, t.admin_id, vendor, signed_at=datetime.now(UTC) - timedelta(days=31)
+    )
+    r = await t.client.post(
+        "/api/v1/ratings",
+        headers=t.admin_headers,
+        json={"operation": "signature", "operation_id": old, "stars": 5},
+    )
     assert r.status_code == 403 and "30 days" in r.json()["detail"]
 
     pending = await _signature(t.id, t.admin_id, vendor, status="pending")
-    r = await t.client.post("/api/v1/ratings", headers=t.admin_headers,
-                            json={"operation": "signature", "operation_id": pending, "stars": 5})
+    r = await t.client.post(
+        "/api/v1/ratings",
+        headers=t.admin_headers,
+        json={"operation": "signature", "operation_id": pending, "stars": 5},
+    )
     assert r.status_code == 403 and "not completed" in r.json()["detail"]
 
     sig = await _signature(t.id, t.admin_id, vendor)
-    for bad, field in (({"stars": 0}, "stars"), ({"stars": 6}, "stars"),
-                       ({"stars": 3, "comment": "x" * 501}, "comment"),
-                       ({"stars": 3, "operation": "login"}, "operation")):
+    for bad, field in (
+        ({"stars": 0}, "stars"),
+        ({"stars": 6}, "stars"),
+        ({"stars": 3, "comment": "x" * 501}, "comment"),
+        ({"stars": 3, "operation": "login"}, "operation"),
+    ):
         body = {"operation": "signature", "operation_id": sig, **bad}
         r = await t.client.post("/api/v1/ratings", headers=t.admin_headers, json=body)
         assert r.status_code == 422, (bad, r.text)
         assert r.json()["field"] == json_pointer(field)
-    ok = await t.client.post("/api/v1/ratings", headers=t.admin_headers,
-                             json={"operation": "signature", "operation_id": sig, "stars": 3,
-                                   "comment": "x" * 500})
+    ok = await t.client.post(
+        "/api/v1/ratings",
+        headers=t.admin_headers,
+        json={"operation": "signature", "operation_id": sig, "stars": 3, "comment": "x" * 500},
+    )
     assert ok.status_code == 201, ok.text
 
 
@@ -118,8 +160,9 @@ async def test_racing_ratings_store_exactly_one(make_tenant) -> None:
     t = await make_tenant()
     sig = await _signature(t.id, t.admin_id, _vendor())
     body = {"operation": "signature", "operation_id": sig, "stars": 5}
-    answers = await asyncio.gather(*(
-        t.client.post("/api/v1/ratings", headers=t.admin_headers, json=body) for _ in range(6)))
+    answers = await asyncio.gather(
+        *(t.client.post("/api/v1/ratings", headers=t.admin_headers, json=body) for _ in range(6))
+    )
     codes = sorted(a.status_code for a in answers)
     assert codes == [201, 409, 409, 409, 409, 409], [a.text for a in answers]
 
@@ -131,8 +174,11 @@ async def test_seal_owner_rates_and_ranking_shows_inputs(make_tenant) -> None:
     await _register(poor)
     for stars, vendor in ((5, good), (5, good), (1, poor), (2, poor)):
         seal = await _seal(t.id, t.admin_id, vendor)
-        r = await t.client.post("/api/v1/ratings", headers=t.admin_headers,
-                                json={"operation": "seal", "operation_id": seal, "stars": stars})
+        r = await t.client.post(
+            "/api/v1/ratings",
+            headers=t.admin_headers,
+            json={"operation": "seal", "operation_id": seal, "stars": stars},
+        )
         assert r.status_code == 201, r.text
 
     r = await t.client.get("/api/v1/ranking", headers=t.admin_headers)
@@ -170,38 +216,60 @@ PERSONAL = [
 @pytest.fixture
 async def regulator_headers(client, operator_headers) -> dict[str, str]:
     username = "regulator-" + secrets.token_hex(3)
-    r = await client.post("/api/v1/accounts", headers=operator_headers,
-                          json={"username": username, "password": "Regulator-pass-2026!",
-                                "roles": ["regulator"]})
+    r = await client.post(
+        "/api/v1/accounts",
+        headers=operator_headers,
+        json={"username": username, "password": "Regulator-pass-2026!", "roles": ["regulator"]},
+    )
     assert r.status_code == 201, r.text
-    r = await client.post("/api/v1/auth/login", json={
-        "tenant": "hub", "username": username, "password": "Regulator-pass-2026!"})
+    r = await client.post(
+        "/api/v1/auth/login",
+        json={"tenant": "hub", "username": username, "password": "Regulator-pass-2026!"},
+    )
     assert r.status_code == 200, r.text
     return {"Authorization": "Bearer " + r.json()["access_token"]}
 
 
-async def test_regulator_sees_everything_but_personal_data(make_tenant, client,
-                                                           regulator_headers) -> None:
+async def test_regulator_sees_everything_but_personal_data(
+    make_tenant, client, regulator_headers
+) -> None:
     t = await make_tenant(name="Hohhot Public Security Bureau")
     vendor = _vendor()
     await _register(vendor)
     comment = "经办人 张三 110101199003074258 13812345678"
     sig = await _signature(t.id, t.admin_id, vendor)
-    r = await t.client.post("/api/v1/ratings", headers=t.admin_headers,
-                            json={"operation": "signature", "operation_id": sig, "stars": 2,
-                                  "comment": comment})
+    r = await t.client.post(
+        "/api/v1/ratings",
+        headers=t.admin_headers,
+        json={"operation": "signature", "operation_id": sig, "stars": 2, "comment": comment},
+    )
     assert r.status_code == 201, r.text
-    await AdmissionEvent(
-        tenant_id=uuid.UUID(t.id), vendor=vendor, from_status="admitted",
-        to_status="suspended", reason="quality 41.20 below minimum 60",
-        evidence=json.dumps({"quality_score": 41.2, "account_id": t.admin_id}),
-        actor="rules",
-    ).save().run()
-    await AdmissionEvent(
-        tenant_id=uuid.UUID(t.id), vendor=vendor, from_status="suspended",
-        to_status="admitted", reason="restored by the bureau", evidence="{}",
-        actor=t.admin_id,
-    ).save().run()
+    await (
+        AdmissionEvent(
+            tenant_id=uuid.UUID(t.id),
+            vendor=vendor,
+            from_status="admitted",
+            to_status="suspended",
+            reason="quality 41.20 below minimum 60",
+            evidence=json.dumps({"quality_score": 41.2, "account_id": t.admin_id}),
+            actor="rules",
+        )
+        .save()
+        .run()
+    )
+    await (
+        AdmissionEvent(
+            tenant_id=uuid.UUID(t.id),
+            vendor=vendor,
+            from_status="suspended",
+            to_status="admitted",
+            reason="restored by the bureau",
+            evidence="{}",
+            actor=t.admin_id,
+        )
+        .save()
+        .run()
+    )
 
     answers = {}
     for path in ("ranking", "admissions", "tenants", "alerts"):

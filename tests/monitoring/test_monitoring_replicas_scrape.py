@@ -41,19 +41,37 @@ def test_three_replicas_add_up_in_one_prometheus(tmp_path: Path) -> None:
         if os.environ.get("CI"):
             pytest.fail("prometheus missing in CI (.ci/run installs it)")
         pytest.skip("prometheus not installed (apt-get install prometheus)")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}",
-           "SEALHUB_MASTER_KEY": "MDEyMzQ1Njc4OWFiY2RlZg==", "SEALHUB_ORIGIN": "replicas.test"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}",
+        "SEALHUB_MASTER_KEY": "MDEyMzQ1Njc4OWFiY2RlZg==",
+        "SEALHUB_ORIGIN": "replicas.test",
+    }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # each replica makes its own
     ports = [free_port() for _ in SENT]
     replicas = []
     prometheus = None
     try:
         for i, port in enumerate(ports):
-            replicas.append(subprocess.Popen(
-                [sys.executable, "-m", "hub.cli", "serve", "--port", str(port), "--workers", "2"],
-                cwd=ROOT, env={**env, "SEALHUB_DATA_DIR": str(tmp_path / f"data{i}")},
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            ))
+            replicas.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "hub.cli",
+                        "serve",
+                        "--port",
+                        str(port),
+                        "--workers",
+                        "2",
+                    ],
+                    cwd=ROOT,
+                    env={**env, "SEALHUB_DATA_DIR": str(tmp_path / f"data{i}")},
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+            )
         bases = [f"http://127.0.0.1:{p}" for p in ports]
         for base, proc in zip(bases, replicas, strict=True):
             _wait_live(base, proc)
@@ -66,8 +84,13 @@ def test_three_replicas_add_up_in_one_prometheus(tmp_path: Path) -> None:
         own = []
         for base in bases:
             text = httpx.get(base + "/metrics", timeout=5).text
-            line = next(ln for ln in text.splitlines() if ln.startswith(
-                'sealhub_http_requests_total{method="GET",route="/health/live",status_class="2xx"}'))
+            line = next(
+                ln
+                for ln in text.splitlines()
+                if ln.startswith(
+                    'sealhub_http_requests_total{method="GET",route="/health/live",status_class="2xx"}'
+                )
+            )
             own.append(float(line.rsplit(" ", 1)[1]))
         for count, seen in zip(SENT, own, strict=True):
             assert count + warmup <= seen <= count + 5 * warmup, own  # retries while starting
@@ -75,13 +98,20 @@ def test_three_replicas_add_up_in_one_prometheus(tmp_path: Path) -> None:
         prom_port = free_port()
         config = tmp_path / "prometheus.yml"
         targets = ", ".join(f"'127.0.0.1:{p}'" for p in ports)
-        config.write_text("global:\n  scrape_interval: 1s\nscrape_configs:\n"
-                          "  - job_name: sealhub\n    static_configs:\n"
-                          f"      - targets: [{targets}]\n")
+        config.write_text(
+            "global:\n  scrape_interval: 1s\nscrape_configs:\n"
+            "  - job_name: sealhub\n    static_configs:\n"
+            f"      - targets: [{targets}]\n"
+        )
         prometheus = subprocess.Popen(
-            [prometheus_bin, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-             f"--web.listen-address=127.0.0.1:{prom_port}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                prometheus_bin,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+                f"--web.listen-address=127.0.0.1:{prom_port}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         prom = f"http://127.0.0.1:{prom_port}"
         expr = 'sum(sealhub_http_requests_total{route="/health/live",status_class="2xx"})'
@@ -101,8 +131,9 @@ def test_three_replicas_add_up_in_one_prometheus(tmp_path: Path) -> None:
             time.sleep(0.5)
         assert instances == 3
         assert total == sum(own), (total, own)
-        per_instance = query(prom, 'sum by (instance) '
-                                    '(sealhub_http_requests_total{route="/health/live"})')
+        per_instance = query(
+            prom, 'sum by (instance) (sealhub_http_requests_total{route="/health/live"})'
+        )
         assert sorted(float(r["value"][1]) for r in per_instance) == sorted(own)
     finally:
         if prometheus is not None:

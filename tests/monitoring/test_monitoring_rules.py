@@ -33,15 +33,21 @@ def _promtool() -> str:
 
 
 def test_promtool_check_rules() -> None:
-    out = subprocess.run([_promtool(), "check", "rules", str(RULES)], capture_output=True,
-                         text=True, timeout=60)
+    out = subprocess.run(
+        [_promtool(), "check", "rules", str(RULES)], capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "SUCCESS" in out.stdout
 
 
 def test_promtool_unit_tests_pass() -> None:
-    out = subprocess.run([_promtool(), "test", "rules", str(RULE_TESTS)], capture_output=True,
-                         text=True, timeout=120, cwd=RULE_TESTS.parent)
+    out = subprocess.run(
+        [_promtool(), "test", "rules", str(RULE_TESTS)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=RULE_TESTS.parent,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "SUCCESS" in out.stdout
 

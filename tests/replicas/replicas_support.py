@@ -64,26 +64,52 @@ def setup_citizen(hub: HubProcess, seals: int) -> Citizen:
     hub.cli("admin", "create-operator", "--username", "replica-op", "--password-file", "-",
             stdin=PASSWORD + "\n")  # fmt: skip
     with httpx.Client(base_url=hub.url, timeout=60) as c:
-        op = _ok(c.post("/api/v1/auth/login",
-                        json={"tenant": "hub", "username": "replica-op", "password": PASSWORD}))
+        op = _ok(
+            c.post(
+                "/api/v1/auth/login",
+                json={"tenant": "hub", "username": "replica-op", "password": PASSWORD},
+            )
+        )
         slug = "replicas-" + secrets.token_hex(3)
-        _ok(c.post("/api/v1/tenants", headers={"Authorization": "Bearer " + op["access_token"]},
-                   json={"name": "Replica bureau", "slug": slug, "region_code": "150102",
-                         "admin": {"username": "admin", "password": PASSWORD}}))
-        tok = _ok(c.post("/api/v1/auth/login",
-                         json={"tenant": slug, "username": "admin", "password": PASSWORD}))
+        _ok(
+            c.post(
+                "/api/v1/tenants",
+                headers={"Authorization": "Bearer " + op["access_token"]},
+                json={
+                    "name": "Replica bureau",
+                    "slug": slug,
+                    "region_code": "150102",
+                    "admin": {"username": "admin", "password": PASSWORD},
+                },
+            )
+        )
+        tok = _ok(
+            c.post(
+                "/api/v1/auth/login",
+                json={"tenant": slug, "username": "admin", "password": PASSWORD},
+            )
+        )
         admin = {"Authorization": "Bearer " + tok["access_token"]}
         _ok(c.post("/api/v1/identity/persons", headers=admin, json={
             "name": "王五", "id_number": resident_id(), "mobile": "13912345678",
             "face_image": base64.b64encode(b"face").decode(),
             "username": "citizen", "password": PASSWORD}))  # fmt: skip
-        tok = _ok(c.post("/api/v1/auth/login",
-                         json={"tenant": slug, "username": "citizen", "password": PASSWORD}))
+        tok = _ok(
+            c.post(
+                "/api/v1/auth/login",
+                json={"tenant": slug, "username": "citizen", "password": PASSWORD},
+            )
+        )
         headers = {"Authorization": "Bearer " + tok["access_token"]}
         seal_ids = []
         for _ in range(seals):
             seal = _ok(c.post("/api/v1/seals", headers=headers, json={"seal_type": "personal"}))
-            _ok(c.put(f"/api/v1/seals/{seal['id']}/password", headers=headers,
-                      json={"password": SEAL_PASSWORD}))
+            _ok(
+                c.put(
+                    f"/api/v1/seals/{seal['id']}/password",
+                    headers=headers,
+                    json={"password": SEAL_PASSWORD},
+                )
+            )
             seal_ids.append(seal["id"])
     return Citizen(tenant_slug=slug, admin_headers=admin, headers=headers, seal_ids=seal_ids)

@@ -36,10 +36,14 @@ SIGNINGS_PER_CLIENT = 10
 SIGN = "/api/v1/signatures"
 
 
-def _sign_body(seal_id: str, password: str = SEAL_PASSWORD,
-               digest: str | None = None) -> dict[str, str]:
-    return {"seal_id": seal_id, "password": password,
-            "document_sm3": digest or secrets.token_hex(32)}
+def _sign_body(
+    seal_id: str, password: str = SEAL_PASSWORD, digest: str | None = None
+) -> dict[str, str]:
+    return {
+        "seal_id": seal_id,
+        "password": password,
+        "document_sm3": digest or secrets.token_hex(32),
+    }
 
 
 def _count(cluster: Cluster, replica: int, r: httpx.Response) -> None:
@@ -111,14 +115,17 @@ async def test_concurrent_signing_on_three_replicas_makes_one_log(cluster: Clust
         sent = REPLICAS * CLIENTS_PER_REPLICA * SIGNINGS_PER_CLIENT
         assert not failures, failures[:5]
         assert len(acknowledged) == sent
-        print(f"\n{sent} signings over {REPLICAS} replicas in {elapsed:.1f} s; "
-              f"{len(checkpoints)} checkpoints")
+        print(
+            f"\n{sent} signings over {REPLICAS} replicas in {elapsed:.1f} s; "
+            f"{len(checkpoints)} checkpoints"
+        )
 
         # -- one log: entries 0..n-1 once each, hashes right, no duplicated signing ------
         conn = await _db(cluster)
         try:
             rows = await conn.fetch(
-                "SELECT idx, leaf, leaf_hash, lookup FROM evidence_entry ORDER BY idx")
+                "SELECT idx, leaf, leaf_hash, lookup FROM evidence_entry ORDER BY idx"
+            )
         finally:
             await conn.close()
         size = len(rows)
@@ -143,12 +150,15 @@ async def test_concurrent_signing_on_three_replicas_makes_one_log(cluster: Clust
         assert len(sizes) >= 2, "the watcher saw the log grow at least once"
         for n, (first, second) in enumerate(itertools.pairwise(sizes)):
             asker = clients[n % REPLICAS]  # proofs from any replica agree
-            r = await asker.get("/api/v1/evidence/log/proof/consistency",
-                                params={"first": first, "second": second})
+            r = await asker.get(
+                "/api/v1/evidence/log/proof/consistency", params={"first": first, "second": second}
+            )
             assert r.status_code == 200, r.text
             proof = _b64list(r.json()["consistency_proof"])
-            assert verify_consistency(first, second, roots[first], roots[second], proof), \
-                (first, second)
+            assert verify_consistency(first, second, roots[first], roots[second], proof), (
+                first,
+                second,
+            )
 
         # -- every acknowledged signing is in the log, with an inclusion proof -----------
         root = roots[size]
@@ -191,8 +201,10 @@ async def test_idempotency_key_signs_once_across_replicas(cluster: Cluster) -> N
     clients = [httpx.AsyncClient(base_url=u, timeout=60) for u in cluster.urls]
     try:
         # The same request at the same moment on two replicas, then retried on the third.
-        first = await asyncio.gather(clients[0].post(SIGN, json=body, headers=headers),
-                                     clients[1].post(SIGN, json=body, headers=headers))
+        first = await asyncio.gather(
+            clients[0].post(SIGN, json=body, headers=headers),
+            clients[1].post(SIGN, json=body, headers=headers),
+        )
         for replica, r in enumerate(first):
             _count(cluster, replica, r)
             # The loser of the race is told the request is in progress (retry later).
@@ -219,10 +231,12 @@ async def test_idempotency_key_signs_once_across_replicas(cluster: Cluster) -> N
     conn = await _db(cluster)
     try:
         records = await conn.fetch(
-            "SELECT status, signature_sm3 FROM signature_record WHERE idempotency_key = $1", key)
+            "SELECT status, signature_sm3 FROM signature_record WHERE idempotency_key = $1", key
+        )
         logged = await conn.fetchval(
             "SELECT count(*) FROM evidence_entry WHERE lookup = $1",
-            "sig:" + sm3(base64.b64decode(answers[0]["signature"])).hex())
+            "sig:" + sm3(base64.b64decode(answers[0]["signature"])).hex(),
+        )
     finally:
         await conn.close()
     assert [r["status"] for r in records] == ["done"]
@@ -243,8 +257,9 @@ async def test_password_lockout_holds_across_replicas(cluster: Cluster) -> None:
 
     conn = await _db(cluster)
     try:
-        policy = (await clients[1].get("/api/v1/policy",
-                                       headers=cluster.citizen.admin_headers)).json()
+        policy = (
+            await clients[1].get("/api/v1/policy", headers=cluster.citizen.admin_headers)
+        ).json()
         max_failures = int(policy["password_max_failures"])
         assert max_failures >= 3
 
@@ -273,8 +288,11 @@ async def test_password_lockout_holds_across_replicas(cluster: Cluster) -> None:
             assert r.status_code == 423, r.text
         lockouts = await conn.fetch("SELECT leaf FROM evidence_entry")
         events = [json.loads(bytes(r["leaf"])) for r in lockouts]
-        locks = [e for e in events if e["type"] == "password.lockout"
-                 and e["subject"].get("seal_id") == seal_id]
+        locks = [
+            e
+            for e in events
+            if e["type"] == "password.lockout" and e["subject"].get("seal_id") == seal_id
+        ]
         assert len(locks) == 1, "one lockout, logged once"
         # The other seal of the same citizen is unaffected.
         r = await clients[2].post(
@@ -292,8 +310,7 @@ def _sum(text: str, metric: str, **labels: str) -> float:
     total = 0.0
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
-            if sample.name == metric and all(sample.labels.get(k) == v
-                                             for k, v in labels.items()):
+            if sample.name == metric and all(sample.labels.get(k) == v for k, v in labels.items()):
                 total += sample.value
     return total
 

@@ -86,8 +86,7 @@ async def test_sign_verify_and_idempotency(make_tenant: Any) -> None:
     # the document it is TOTAL_PASSED (hub CA trusted), without it undecided.
     files = {"file": ("signature.dat", der, "application/octet-stream")}
     rep = (await t.client.post("/api/v1/verify", files=files)).json()
-    assert (rep["indication"], rep["sub_indication"]) == ("INDETERMINATE",
-                                                          "SIGNED_DATA_NOT_FOUND")
+    assert (rep["indication"], rep["sub_indication"]) == ("INDETERMINATE", "SIGNED_DATA_NOT_FOUND")
     files["document"] = ("contract.pdf", doc, "application/pdf")
     rep = (await t.client.post("/api/v1/verify", files=files)).json()
     assert rep["valid"] is True and rep["indication"] == "TOTAL_PASSED", rep
@@ -106,19 +105,28 @@ async def test_signatures_carry_the_seal_as_made_even_when_first_read_unmade(
     t = await make_tenant()
     ent = await t.add_enterprise("某某设计有限公司")
     clerk = await t.add_account(["clerk"])
-    r = await t.client.post("/api/v1/seals", headers=ent.agent_headers,
-                            json={"seal_type": "contract", "enterprise_id": ent.id})
+    r = await t.client.post(
+        "/api/v1/seals",
+        headers=ent.agent_headers,
+        json={"seal_type": "contract", "enterprise_id": ent.id},
+    )
     seal = r.json()
     r = await sign(t.client, ent.agent_headers, seal["id"], b"too early")
     assert r.status_code == 403 and "applied" in r.json()["detail"]
     r = await t.client.post(f"/api/v1/seals/{seal['id']}/approve", headers=clerk, json={})
     assert r.status_code == 200, r.text
     made = base64.b64decode(r.json()["seal"])
-    await t.client.put(f"/api/v1/seals/{seal['id']}/password", headers=ent.agent_headers,
-                       json={"password": SEAL_PASSWORD})
+    await t.client.put(
+        f"/api/v1/seals/{seal['id']}/password",
+        headers=ent.agent_headers,
+        json={"password": SEAL_PASSWORD},
+    )
     for doc in (b"first", b"second"):
-        r = await t.client.post("/api/v1/use-requests", headers=ent.agent_headers, json={
-            "seal_id": seal["id"], "document_sm3": sm3(doc).hex(), "purpose": "contract"})
+        r = await t.client.post(
+            "/api/v1/use-requests",
+            headers=ent.agent_headers,
+            json={"seal_id": seal["id"], "document_sm3": sm3(doc).hex(), "purpose": "contract"},
+        )
         use = r.json()
         await t.client.post(f"/api/v1/use-requests/{use['id']}/approve", headers=clerk, json={})
         r = await sign(t.client, ent.agent_headers, seal["id"], doc, use_request_id=use["id"])

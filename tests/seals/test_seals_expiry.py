@@ -17,12 +17,16 @@ from hub.seals.tables import Seal
 
 
 async def _ends_in(seal_id: str, delta: timedelta) -> None:
-    await Seal.update({Seal.valid_end: datetime.now(UTC) + delta}).where(
-        Seal.id == uuid.UUID(seal_id)).run()
+    await (
+        Seal.update({Seal.valid_end: datetime.now(UTC) + delta})
+        .where(Seal.id == uuid.UUID(seal_id))
+        .run()
+    )
 
 
 async def test_seals_past_validity_expire_and_show_as_expired(
-        make_tenant: Any, app: Any, engine: str) -> None:
+    make_tenant: Any, app: Any, engine: str
+) -> None:
     t = await make_tenant()
     person, seal = await personal_seal(t)
     await _ends_in(seal["id"], timedelta(seconds=-1))
@@ -39,8 +43,9 @@ async def test_seals_past_validity_expire_and_show_as_expired(
     assert r.json()["status"] == "expired"
     listed = (await t.client.get("/api/v1/seals?status=expired", headers=person.headers)).json()
     assert [s["id"] for s in listed] == [seal["id"]]
-    hist = (await t.client.get(f"/api/v1/seals/{seal['id']}/history",
-                               headers=person.headers)).json()
+    hist = (
+        await t.client.get(f"/api/v1/seals/{seal['id']}/history", headers=person.headers)
+    ).json()
     assert hist[-1]["to_status"] == "expired" and hist[-1]["reason"] == "validity ended"
     after = (await t.client.get("/api/v1/statistics", headers=t.admin_headers)).json()
     assert after["counters"]["seals_expired"] == before["counters"]["seals_expired"] + 1
@@ -58,7 +63,8 @@ async def _free_lease() -> None:
 
 
 async def test_owners_are_told_30_and_7_days_ahead_once(
-        make_tenant: Any, app: Any, engine: str) -> None:
+    make_tenant: Any, app: Any, engine: str
+) -> None:
     t = await make_tenant()
     _, month = await personal_seal(t)
     owner, week = await personal_seal(t)
@@ -73,14 +79,15 @@ async def test_owners_are_told_30_and_7_days_ahead_once(
     tenant = uuid.UUID(t.id)
     assert [n["kind"] for n in await notices_of(tenant, uuid.UUID(month["id"]))] == ["expiry-30"]
     assert sorted(n["kind"] for n in await notices_of(tenant, uuid.UUID(week["id"]))) == [
-        "expiry-30", "expiry-7"]
+        "expiry-30",
+        "expiry-7",
+    ]
     assert await notices_of(tenant, uuid.UUID(later["id"])) == []
     r = await t.client.get(f"/api/v1/seals/{week['id']}", headers=t.admin_headers)
     assert r.json()["status"] == "active"
     # The owner reads them over the API; someone else's seal is not found.
     r = await t.client.get(f"/api/v1/seals/{week['id']}/notices", headers=owner.headers)
-    assert r.status_code == 200 and sorted(n["kind"] for n in r.json()) == [
-        "expiry-30", "expiry-7"]
+    assert r.status_code == 200 and sorted(n["kind"] for n in r.json()) == ["expiry-30", "expiry-7"]
     assert "到期" in r.json()[0]["message"]
     stranger = await t.add_person("吴十")
     r = await t.client.get(f"/api/v1/seals/{week['id']}/notices", headers=stranger.headers)

@@ -75,18 +75,23 @@ async def cast(make_tenant: Any) -> Cast:
     t = await make_tenant()
     ent = await t.add_enterprise("某某物流有限公司")
     other = await t.add_enterprise("另一家贸易有限公司")
-    return Cast(t, ent, {
-        "owner": ent.agent_headers,
-        "stranger": other.agent_headers,
-        "clerk": await t.add_account(["clerk"]),
-        "admin": t.admin_headers,
-    })
+    return Cast(
+        t,
+        ent,
+        {
+            "owner": ent.agent_headers,
+            "stranger": other.agent_headers,
+            "clerk": await t.add_account(["clerk"]),
+            "admin": t.admin_headers,
+        },
+    )
 
 
 async def seal_in(c: Cast, state: str, app: Any, monkeypatch: pytest.MonkeyPatch) -> str:
     client, owner, clerk = c.t.client, c.headers["owner"], c.headers["clerk"]
-    r = await client.post("/api/v1/seals", headers=owner,
-                          json={"seal_type": "official", "enterprise_id": c.ent.id})
+    r = await client.post(
+        "/api/v1/seals", headers=owner, json={"seal_type": "official", "enterprise_id": c.ent.id}
+    )
     assert r.status_code == 201 and r.json()["status"] == "applied", r.text
     seal_id = r.json()["id"]
     if state == "applied":
@@ -112,16 +117,25 @@ async def _vendor_down(_: Any) -> Any:
     raise VendorUnavailable("vendor local is down for maintenance", vendor="local")
 
 
-@pytest.mark.parametrize(("action", "state", "who", "code", "after"), EXPECTED,
-                         ids=[f"{a}-{s}-{w}" for a, s, w, _, _ in EXPECTED])
-async def test_lifecycle_table(cast: Cast, app: Any, monkeypatch: pytest.MonkeyPatch,
-                               action: str, state: str, who: str, code: int,
-                               after: str | None) -> None:
+@pytest.mark.parametrize(
+    ("action", "state", "who", "code", "after"),
+    EXPECTED,
+    ids=[f"{a}-{s}-{w}" for a, s, w, _, _ in EXPECTED],
+)
+async def test_lifecycle_table(
+    cast: Cast,
+    app: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    action: str,
+    state: str,
+    who: str,
+    code: int,
+    after: str | None,
+) -> None:
     seal_id = await seal_in(cast, state, app, monkeypatch)
     client = cast.t.client
     body = None if action == "make" else {}
-    r = await client.post(f"/api/v1/seals/{seal_id}/{action}", headers=cast.headers[who],
-                          json=body)
+    r = await client.post(f"/api/v1/seals/{seal_id}/{action}", headers=cast.headers[who], json=body)
     assert r.status_code == code, r.text
     if code != 200:
         assert r.headers["content-type"].startswith("application/problem+json")
@@ -131,13 +145,16 @@ async def test_lifecycle_table(cast: Cast, app: Any, monkeypatch: pytest.MonkeyP
         if after == "active":
             assert seen["seal"] and seen["make_failure"] is None  # active only once made
     else:
-        expected_status = {"suspended_by_owner": "suspended",
-                           "suspended_by_staff": "suspended"}.get(state, state)
+        expected_status = {
+            "suspended_by_owner": "suspended",
+            "suspended_by_staff": "suspended",
+        }.get(state, state)
         assert seen["status"] == expected_status  # a refused action changed nothing
 
 
-async def test_suspension_records_who_and_in_which_role(cast: Cast, app: Any,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_suspension_records_who_and_in_which_role(
+    cast: Cast, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seal_id = await seal_in(cast, "suspended_by_staff", app, monkeypatch)
     client, admin = cast.t.client, cast.headers["admin"]
     seal = (await client.get(f"/api/v1/seals/{seal_id}", headers=admin)).json()
@@ -156,8 +173,9 @@ async def test_a_failed_make_is_recorded_never_signable_and_retryable(
     local = app.state.vendors.get("local")
     with monkeypatch.context() as m:
         m.setattr(local, "make_seal", _vendor_down)
-        r = await t.client.post("/api/v1/seals", headers=person.headers,
-                                json={"seal_type": "personal"})
+        r = await t.client.post(
+            "/api/v1/seals", headers=person.headers, json={"seal_type": "personal"}
+        )
     assert r.status_code == 503, r.text
     problem = r.json()
     assert problem["vendor"] == "local" and problem["seal_id"]
@@ -169,12 +187,16 @@ async def test_a_failed_make_is_recorded_never_signable_and_retryable(
     hist = (await t.client.get(f"/api/v1/seals/{seal_id}/history", headers=person.headers)).json()
     assert "making failed at vendor local" in hist[-1]["reason"]
     # Not signable, however asked.
-    r = await t.client.put(f"/api/v1/seals/{seal_id}/password", headers=person.headers,
-                           json={"password": "seal-pass-2026"})
-    r = await t.client.post("/api/v1/signatures",
-                            headers={**person.headers, "Idempotency-Key": "never-signs-01"},
-                            json={"seal_id": seal_id, "password": "seal-pass-2026",
-                                  "document_sm3": "00" * 32})
+    r = await t.client.put(
+        f"/api/v1/seals/{seal_id}/password",
+        headers=person.headers,
+        json={"password": "seal-pass-2026"},
+    )
+    r = await t.client.post(
+        "/api/v1/signatures",
+        headers={**person.headers, "Idempotency-Key": "never-signs-01"},
+        json={"seal_id": seal_id, "password": "seal-pass-2026", "document_sm3": "00" * 32},
+    )
     assert r.status_code in (403, 409), r.text
     # The vendor is back: the owner retries and the seal is made.
     r = await t.client.post(f"/api/v1/seals/{seal_id}/make", headers=person.headers)

@@ -23,17 +23,26 @@ async def approved_use(t: Any, doc: bytes) -> tuple[Any, dict[str, Any], dict[st
     """An enterprise's official seal (made after a clerk's approval) and one approved use."""
     ent = await t.add_enterprise("某某建设有限公司")
     clerk = await t.add_account(["clerk"])
-    r = await t.client.post("/api/v1/seals", headers=ent.agent_headers,
-                            json={"seal_type": "official", "enterprise_id": ent.id})
+    r = await t.client.post(
+        "/api/v1/seals",
+        headers=ent.agent_headers,
+        json={"seal_type": "official", "enterprise_id": ent.id},
+    )
     assert r.status_code == 201, r.text
     r = await t.client.post(f"/api/v1/seals/{r.json()['id']}/approve", headers=clerk, json={})
     assert r.status_code == 200, r.text
     seal = r.json()
-    r = await t.client.put(f"/api/v1/seals/{seal['id']}/password", headers=ent.agent_headers,
-                           json={"password": SEAL_PASSWORD})
+    r = await t.client.put(
+        f"/api/v1/seals/{seal['id']}/password",
+        headers=ent.agent_headers,
+        json={"password": SEAL_PASSWORD},
+    )
     assert r.status_code == 204, r.text
-    r = await t.client.post("/api/v1/use-requests", headers=ent.agent_headers, json={
-        "seal_id": seal["id"], "document_sm3": sm3(doc).hex(), "purpose": "contract"})
+    r = await t.client.post(
+        "/api/v1/use-requests",
+        headers=ent.agent_headers,
+        json={"seal_id": seal["id"], "document_sm3": sm3(doc).hex(), "purpose": "contract"},
+    )
     assert r.status_code == 201, r.text
     use = r.json()
     r = await t.client.post(f"/api/v1/use-requests/{use['id']}/approve", headers=clerk, json={})
@@ -41,13 +50,18 @@ async def approved_use(t: Any, doc: bytes) -> tuple[Any, dict[str, Any], dict[st
     return ent, seal, use
 
 
-def sign_request(t: Any, ent: Any, seal: dict[str, Any], doc: bytes,
-                 use: dict[str, Any], key: str | None = None) -> Any:
+def sign_request(
+    t: Any, ent: Any, seal: dict[str, Any], doc: bytes, use: dict[str, Any], key: str | None = None
+) -> Any:
     return t.client.post(
         "/api/v1/signatures",
         headers={**ent.agent_headers, "Idempotency-Key": key or secrets.token_hex(8)},
-        json={"seal_id": seal["id"], "password": SEAL_PASSWORD,
-              "document_sm3": sm3(doc).hex(), "use_request_id": use["id"]},
+        json={
+            "seal_id": seal["id"],
+            "password": SEAL_PASSWORD,
+            "document_sm3": sm3(doc).hex(),
+            "use_request_id": use["id"],
+        },
     )
 
 
@@ -74,8 +88,7 @@ async def test_concurrent_signings_with_one_approval_sign_once(
         return await real_sign(req)
 
     monkeypatch.setattr(vendor, "sign", barrier_sign)
-    answers = await asyncio.gather(*(sign_request(t, ent, seal, doc, use)
-                                     for _ in range(RACERS)))
+    answers = await asyncio.gather(*(sign_request(t, ent, seal, doc, use) for _ in range(RACERS)))
     codes = sorted(r.status_code for r in answers)
     assert codes == [201] + [409] * (RACERS - 1), [r.text for r in answers]
     for r in answers:
@@ -83,8 +96,7 @@ async def test_concurrent_signings_with_one_approval_sign_once(
             assert r.headers["content-type"].startswith("application/problem+json")
             assert "use request" in r.json()["detail"]
     assert arrived == 1  # the losers never reached the vendor
-    done = await SignatureRecord.count().where(
-        SignatureRecord.use_request_id == use["id"])
+    done = await SignatureRecord.count().where(SignatureRecord.use_request_id == use["id"])
     assert done == 1  # nothing left behind by the losers
     row = await UseRequest.select(UseRequest.status).where(UseRequest.id == use["id"]).first()
     assert row is not None and row["status"] == "used"

@@ -33,13 +33,13 @@ def _code(sms: SimulatedSms, to: str) -> str:
 @pytest.fixture
 def otp(db: Any) -> tuple[OtpService, SimulatedSms]:
     sms = SimulatedSms()
-    return OtpService(sms, secrets.token_bytes(16), ttl_seconds=300, per_number=3,
-                      per_client=4), sms
+    return OtpService(
+        sms, secrets.token_bytes(16), ttl_seconds=300, per_number=3, per_client=4
+    ), sms
 
 
 def _wrong(purpose: str) -> float:
-    return REGISTRY.get_sample_value("sealhub_otp_wrong_codes_total",
-                                     {"operation": purpose}) or 0.0
+    return REGISTRY.get_sample_value("sealhub_otp_wrong_codes_total", {"operation": purpose}) or 0.0
 
 
 async def test_a_code_is_hashed_single_use_and_bound(otp: Any, engine: str) -> None:
@@ -53,8 +53,9 @@ async def test_a_code_is_hashed_single_use_and_bound(otp: Any, engine: str) -> N
     # Bound to the document: the right code for another document is wrong.
     before = _wrong("intent")
     with pytest.raises(ValidationFailed):
-        await service.verify(tenant, "intent", challenge.id, code,
-                             binding=document_binding("cd" * 32))
+        await service.verify(
+            tenant, "intent", challenge.id, code, binding=document_binding("cd" * 32)
+        )
     assert _wrong("intent") == before + 1
     await service.verify(tenant, "intent", challenge.id, code, binding=binding)
     with pytest.raises(Forbidden, match="used already"):
@@ -68,13 +69,17 @@ async def test_codes_expire_and_wrong_tries_are_limited(otp: Any, engine: str) -
     code = _code(sms, to)
     for _ in range(service.max_attempts):
         with pytest.raises(ValidationFailed):
-            await service.verify(tenant, "reset", challenge.id, "000000" if code != "000000"
-                                 else "111111")
+            await service.verify(
+                tenant, "reset", challenge.id, "000000" if code != "000000" else "111111"
+            )
     with pytest.raises(Forbidden, match="too many wrong"):
         await service.verify(tenant, "reset", challenge.id, code)
     late = await service.send(tenant, "reset", to)
-    await OtpCode.update({OtpCode.expires_at: datetime.now(UTC) - timedelta(seconds=1)}).where(
-        OtpCode.id == late.id).run()
+    await (
+        OtpCode.update({OtpCode.expires_at: datetime.now(UTC) - timedelta(seconds=1)})
+        .where(OtpCode.id == late.id)
+        .run()
+    )
     with pytest.raises(Forbidden, match="expired"):
         await service.verify(tenant, "reset", late.id, _code(sms, to))
 

@@ -29,8 +29,11 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def provider() -> Iterator[str]:
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "hub.sms.server", "--port", str(port),
-                             "--token", TOKEN], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hub.sms.server", "--port", str(port), "--token", TOKEN],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         line = json.loads(proc.stdout.readline())
@@ -68,8 +71,9 @@ async def gateway(request: pytest.FixtureRequest, provider: str) -> AsyncIterato
         yield _Read(SimulatedSms(templates), None)
         return
     async with httpx.AsyncClient(timeout=5) as client:
-        yield _Read(HttpSmsGateway(client, provider + "/send", token=TOKEN,
-                                   templates=templates), provider)
+        yield _Read(
+            HttpSmsGateway(client, provider + "/send", token=TOKEN, templates=templates), provider
+        )
 
 
 async def test_a_message_is_delivered_rendered_from_its_template(gateway: _Read) -> None:

@@ -25,7 +25,8 @@ def _code(app: Any) -> str:
 
 
 async def test_intent_code_is_required_and_bound_to_the_document(
-        make_tenant: Any, app: Any, engine: str) -> None:
+    make_tenant: Any, app: Any, engine: str
+) -> None:
     t = await make_tenant()
     person, seal = await personal_seal(t)
     r = await t.client.put("/api/v1/policy", headers=t.admin_headers, json={"intent_sms": True})
@@ -34,30 +35,48 @@ async def test_intent_code_is_required_and_bound_to_the_document(
     doc, other = b"contract v1", b"contract v2"
     r = await sign(t.client, person.headers, seal["id"], doc)
     assert r.status_code == 403 and "intent-code" in r.json()["detail"], r.text
-    r = await t.client.post("/api/v1/signatures/intent-code", headers=person.headers,
-                            json={"seal_id": seal["id"], "document_sm3": sm3(doc).hex()})
+    r = await t.client.post(
+        "/api/v1/signatures/intent-code",
+        headers=person.headers,
+        json={"seal_id": seal["id"], "document_sm3": sm3(doc).hex()},
+    )
     assert r.status_code == 202, r.text
     challenge = r.json()["challenge_id"]
     code = _code(app)
     # The code confirms `doc`, not another document.
-    r = await sign(t.client, person.headers, seal["id"], other,
-                   intent_challenge_id=challenge, intent_code=code)
+    r = await sign(
+        t.client, person.headers, seal["id"], other, intent_challenge_id=challenge, intent_code=code
+    )
     assert r.status_code == 422 and r.json()["field"] == "/code", r.text
     key = secrets.token_hex(8)
-    r = await sign(t.client, person.headers, seal["id"], doc, key=key,
-                   intent_challenge_id=challenge, intent_code=code)
+    r = await sign(
+        t.client,
+        person.headers,
+        seal["id"],
+        doc,
+        key=key,
+        intent_challenge_id=challenge,
+        intent_code=code,
+    )
     assert r.status_code == 201, r.text
     # A retry of that signing replays it; a new signing with the spent code does not.
-    r = await sign(t.client, person.headers, seal["id"], doc, key=key,
-                   intent_challenge_id=challenge, intent_code=code)
+    r = await sign(
+        t.client,
+        person.headers,
+        seal["id"],
+        doc,
+        key=key,
+        intent_challenge_id=challenge,
+        intent_code=code,
+    )
     assert r.status_code == 201 and r.json()["replayed"] is True, r.text
-    r = await sign(t.client, person.headers, seal["id"], doc,
-                   intent_challenge_id=challenge, intent_code=code)
+    r = await sign(
+        t.client, person.headers, seal["id"], doc, intent_challenge_id=challenge, intent_code=code
+    )
     assert r.status_code == 403 and "used already" in r.json()["detail"]
 
 
-async def test_the_owner_is_texted_about_each_use(make_tenant: Any, app: Any,
-                                                 engine: str) -> None:
+async def test_the_owner_is_texted_about_each_use(make_tenant: Any, app: Any, engine: str) -> None:
     t = await make_tenant()
     person, seal = await personal_seal(t)
     before = len(app.state.sms.messages)

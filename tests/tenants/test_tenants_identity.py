@@ -29,15 +29,22 @@ def _rid(region: str = "150102", born: str = "19900307", seq: str = "123") -> st
 
 
 def _person_body(**over):
-    body = {"name": "王五", "id_number": _rid(seq=f"{secrets.randbelow(1000):03d}",
-                                              born=f"19{50 + secrets.randbelow(49)}0101"),
-            "mobile": "13912345678", "face_image": base64.b64encode(b"live-photo").decode(),
-            "username": "p-" + secrets.token_hex(4), "password": PASSWORD}
+    body = {
+        "name": "王五",
+        "id_number": _rid(
+            seq=f"{secrets.randbelow(1000):03d}", born=f"19{50 + secrets.randbelow(49)}0101"
+        ),
+        "mobile": "13912345678",
+        "face_image": base64.b64encode(b"live-photo").decode(),
+        "username": "p-" + secrets.token_hex(4),
+        "password": PASSWORD,
+    }
     body.update(over)
     return body
 
 
 # --------------------------------------------------------------------- pure validation
+
 
 def test_published_examples_validate():
     # GB 11643 worked example (check character X) and a published credit code.
@@ -52,7 +59,7 @@ def test_check_characters_catch_every_single_digit_change():
         for d in "0123456789":
             if d == number[i]:
                 continue
-            changed = number[:i] + d + number[i + 1:]
+            changed = number[:i] + d + number[i + 1 :]
             try:
                 parse_resident_id(changed)
             except ValidationFailed:
@@ -64,12 +71,18 @@ def test_check_characters_catch_every_single_digit_change():
         parse_credit_code(code[:17] + "4")
 
 
-@pytest.mark.parametrize("bad", [
-    "",  "12345", "1501021990030712345", "15010219900307123A",
-    "990102199003071234",  # no such province
-    _rid(born="19900230"),  # 30 February
-    _rid(born="20991231"),  # born in the future
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "12345",
+        "1501021990030712345",
+        "15010219900307123A",
+        "990102199003071234",  # no such province
+        _rid(born="19900230"),  # 30 February
+        _rid(born="20991231"),  # born in the future
+    ],
+)
 def test_bad_resident_ids(bad):
     with pytest.raises(ValidationFailed) as info:
         parse_resident_id(bad)
@@ -81,6 +94,7 @@ def test_mask():
 
 
 # --------------------------------------------------------------------- over HTTP
+
 
 async def test_register_person_and_log_in(client, make_tenant):
     t = await make_tenant()
@@ -107,38 +121,48 @@ async def test_register_person_and_log_in(client, make_tenant):
 async def test_duplicate_id_number_is_409_and_leaves_nothing(client, make_tenant):
     t = await make_tenant()
     body = _person_body()
-    assert (await client.post("/api/v1/identity/persons", headers=t.admin_headers,
-                              json=body)).status_code == 201
+    assert (
+        await client.post("/api/v1/identity/persons", headers=t.admin_headers, json=body)
+    ).status_code == 201
     again = _person_body(id_number=body["id_number"].lower())
     r = await client.post("/api/v1/identity/persons", headers=t.admin_headers, json=again)
     assert r.status_code == 409 and r.json()["field"] == "/id_number"
     # The second username was not created (no half-written rows).
-    r = await client.post("/api/v1/auth/login", json={
-        "tenant": t.slug, "username": again["username"], "password": PASSWORD})
+    r = await client.post(
+        "/api/v1/auth/login",
+        json={"tenant": t.slug, "username": again["username"], "password": PASSWORD},
+    )
     assert r.status_code == 401
     # The same person may register with another bureau (tenant).
     other = await make_tenant()
-    r = await client.post("/api/v1/identity/persons", headers=other.admin_headers,
-                          json=_person_body(id_number=body["id_number"]))
+    r = await client.post(
+        "/api/v1/identity/persons",
+        headers=other.admin_headers,
+        json=_person_body(id_number=body["id_number"]),
+    )
     assert r.status_code == 201
 
 
-@pytest.mark.parametrize(("over", "field"), [
-    ({"id_number": _rid()[:17] + ("0" if _rid()[17] != "0" else "1")}, "id_number"),  # check
-    ({"id_number": "15010219900230123X"}, "id_number"),
-    ({"mobile": "12812345678"}, "mobile"),
-    ({"mobile": "1391234567"}, "mobile"),
-    ({"name": ""}, "name"),
-    ({"face_image": "***"}, "face_image"),
-    ({"face_image": base64.b64encode(b"MISMATCH photo").decode()}, "face_image"),
-    ({"name": "查无此人"}, "id_number"),
-    ({"password": "short"}, "password"),
-    ({"username": "x"}, "username"),
-])
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"id_number": _rid()[:17] + ("0" if _rid()[17] != "0" else "1")}, "id_number"),  # check
+        ({"id_number": "15010219900230123X"}, "id_number"),
+        ({"mobile": "12812345678"}, "mobile"),
+        ({"mobile": "1391234567"}, "mobile"),
+        ({"name": ""}, "name"),
+        ({"face_image": "***"}, "face_image"),
+        ({"face_image": base64.b64encode(b"MISMATCH photo").decode()}, "face_image"),
+        ({"name": "查无此人"}, "id_number"),
+        ({"password": "short"}, "password"),
+        ({"username": "x"}, "username"),
+    ],
+)
 async def test_bad_person_input_names_the_field(client, make_tenant, over, field):
     t = await make_tenant()
-    r = await client.post("/api/v1/identity/persons", headers=t.admin_headers,
-                          json=_person_body(**over))
+    r = await client.post(
+        "/api/v1/identity/persons", headers=t.admin_headers, json=_person_body(**over)
+    )
     assert r.status_code == 422, r.text
     assert r.json()["field"] == json_pointer(field)
 
@@ -147,8 +171,12 @@ async def test_enterprise_registration(client, make_tenant):
     t = await make_tenant()
     rep = await t.add_person("赵六")
     agent = await t.add_person("钱七")
-    from_body = {"name": "内蒙古某某有限公司", "credit_code": "91350100M000100Y43",
-                 "legal_representative_id": rep.id, "agent_person_id": agent.id}
+    from_body = {
+        "name": "内蒙古某某有限公司",
+        "credit_code": "91350100M000100Y43",
+        "legal_representative_id": rep.id,
+        "agent_person_id": agent.id,
+    }
     r = await client.post("/api/v1/identity/enterprises", headers=t.admin_headers, json=from_body)
     assert r.status_code == 201, r.text
     ent = r.json()
@@ -162,26 +190,34 @@ async def test_enterprise_registration(client, make_tenant):
     assert who["roles"] == ["enterprise_agent", "person"]
     mine = await client.get("/api/v1/identity/enterprises", headers=headers)
     assert [e["id"] for e in mine.json()] == [ent["id"]]
-    assert (await client.get(f"/api/v1/identity/enterprises/{ent['id']}",
-                             headers=headers)).status_code == 200
+    assert (
+        await client.get(f"/api/v1/identity/enterprises/{ent['id']}", headers=headers)
+    ).status_code == 200
     # The legal rep (not the agent) cannot read it.
     r = await client.get(f"/api/v1/identity/enterprises/{ent['id']}", headers=rep.headers)
     assert r.status_code == 404
 
 
-@pytest.mark.parametrize(("over", "field"), [
-    ({"credit_code": "91350100M000100Y44"}, "credit_code"),
-    ({"credit_code": "91350100M000100I43"}, "credit_code"),
-    ({"credit_code": "9135"}, "credit_code"),
-    ({"legal_representative_id": str(uuid.uuid4())}, "legal_representative_id"),
-    ({"agent_person_id": str(uuid.uuid4())}, "agent_person_id"),
-    ({"name": " "}, "name"),
-])
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"credit_code": "91350100M000100Y44"}, "credit_code"),
+        ({"credit_code": "91350100M000100I43"}, "credit_code"),
+        ({"credit_code": "9135"}, "credit_code"),
+        ({"legal_representative_id": str(uuid.uuid4())}, "legal_representative_id"),
+        ({"agent_person_id": str(uuid.uuid4())}, "agent_person_id"),
+        ({"name": " "}, "name"),
+    ],
+)
 async def test_bad_enterprise_input(client, make_tenant, over, field):
     t = await make_tenant()
     rep = await t.add_person()
-    body = {"name": "某公司", "credit_code": "91350100M000100Y43",
-            "legal_representative_id": rep.id, "agent_person_id": rep.id}
+    body = {
+        "name": "某公司",
+        "credit_code": "91350100M000100Y43",
+        "legal_representative_id": rep.id,
+        "agent_person_id": rep.id,
+    }
     body.update(over)
     r = await client.post("/api/v1/identity/enterprises", headers=t.admin_headers, json=body)
     assert r.status_code == 422, r.text
@@ -192,9 +228,16 @@ async def test_legal_rep_from_another_tenant_is_refused(client, make_tenant):
     a, b = await make_tenant(), await make_tenant()
     foreign = await a.add_person()
     local = await b.add_person()
-    r = await client.post("/api/v1/identity/enterprises", headers=b.admin_headers, json={
-        "name": "某公司", "credit_code": "91350100M000100Y43",
-        "legal_representative_id": foreign.id, "agent_person_id": local.id})
+    r = await client.post(
+        "/api/v1/identity/enterprises",
+        headers=b.admin_headers,
+        json={
+            "name": "某公司",
+            "credit_code": "91350100M000100Y43",
+            "legal_representative_id": foreign.id,
+            "agent_person_id": local.id,
+        },
+    )
     assert r.status_code == 422 and r.json()["field"] == "/legal_representative_id"
 
 
@@ -213,8 +256,11 @@ async def test_enterprise_change_runs_hooks_and_reports(client, app, make_tenant
     hooks = enterprise_change_hooks(app.state)
     hooks.append(hook)
     try:
-        r = await client.patch(f"/api/v1/identity/enterprises/{ent.id}", headers=t.admin_headers,
-                               json={"name": "新名称有限公司"})
+        r = await client.patch(
+            f"/api/v1/identity/enterprises/{ent.id}",
+            headers=t.admin_headers,
+            json={"name": "新名称有限公司"},
+        )
     finally:
         hooks.remove(hook)
     assert r.status_code == 200, r.text
@@ -226,16 +272,20 @@ async def test_enterprise_change_runs_hooks_and_reports(client, app, make_tenant
 async def test_cross_tenant_identity_is_404(client, make_tenant):
     a, b = await make_tenant(), await make_tenant()
     ent = await a.add_enterprise()
-    for url in (f"/api/v1/identity/persons/{ent.legal_rep.id}",
-                f"/api/v1/identity/enterprises/{ent.id}"):
+    for url in (
+        f"/api/v1/identity/persons/{ent.legal_rep.id}",
+        f"/api/v1/identity/enterprises/{ent.id}",
+    ):
         theirs = await client.get(url, headers=b.admin_headers)
-        missing = await client.get(url.rsplit("/", 1)[0] + f"/{uuid.uuid4()}",
-                                   headers=b.admin_headers)
+        missing = await client.get(
+            url.rsplit("/", 1)[0] + f"/{uuid.uuid4()}", headers=b.admin_headers
+        )
         assert theirs.status_code == missing.status_code == 404
         assert theirs.json()["detail"] == missing.json()["detail"]
         assert (await client.get(url, headers=a.admin_headers)).status_code == 200
-    r = await client.patch(f"/api/v1/identity/enterprises/{ent.id}", headers=b.admin_headers,
-                           json={"name": "劫持"})
+    r = await client.patch(
+        f"/api/v1/identity/enterprises/{ent.id}", headers=b.admin_headers, json={"name": "劫持"}
+    )
     assert r.status_code == 404
     # Another person of the same tenant cannot read someone else's record either.
     other = await a.add_person()
@@ -251,8 +301,10 @@ async def test_citizen_self_registration(client, make_tenant):
     assert r.json()["id_number_masked"] == mask_resident_id(body["id_number"])
     headers = await t.login(body["username"], PASSWORD)
     assert (await client.get("/api/v1/identity/persons/me", headers=headers)).status_code == 200
-    r = await client.post("/api/v1/register/person",
-                          json={**_person_body(id_number=body["id_number"]), "tenant": t.slug})
+    r = await client.post(
+        "/api/v1/register/person",
+        json={**_person_body(id_number=body["id_number"]), "tenant": t.slug},
+    )
     assert r.status_code == 409 and r.json()["field"] == "/id_number"
     for slug in ("hub", "no-such-bureau"):
         r = await client.post("/api/v1/register/person", json={**_person_body(), "tenant": slug})

@@ -12,14 +12,25 @@ async def test_policy_defaults_and_update(client, make_tenant):
     t = await make_tenant()
     r = await client.get("/api/v1/policy", headers=t.admin_headers)
     assert r.status_code == 200
-    assert r.json() == {"approval_required_seal_types": ["official", "contract", "finance"],
-                        "password_min_length": 10, "password_rotation_days": 180,
-                        "password_max_failures": 5, "lockout_seconds": 900,
-                        "require_molds": False, "intent_sms": False,
-                        "verify_mobile": False}
-    r = await client.put("/api/v1/policy", headers=t.admin_headers, json={
-        "approval_required_seal_types": ["personal", "official", "official"],
-        "password_max_failures": 2, "password_min_length": 12})
+    assert r.json() == {
+        "approval_required_seal_types": ["official", "contract", "finance"],
+        "password_min_length": 10,
+        "password_rotation_days": 180,
+        "password_max_failures": 5,
+        "lockout_seconds": 900,
+        "require_molds": False,
+        "intent_sms": False,
+        "verify_mobile": False,
+    }
+    r = await client.put(
+        "/api/v1/policy",
+        headers=t.admin_headers,
+        json={
+            "approval_required_seal_types": ["personal", "official", "official"],
+            "password_max_failures": 2,
+            "password_min_length": 12,
+        },
+    )
     assert r.status_code == 200, r.text
     assert r.json()["approval_required_seal_types"] == ["official", "personal"]
     assert r.json()["password_max_failures"] == 2 and r.json()["lockout_seconds"] == 900
@@ -28,24 +39,33 @@ async def test_policy_defaults_and_update(client, make_tenant):
     r = await client.get("/api/v1/policy", headers=other.admin_headers)
     assert r.json()["password_max_failures"] == 5
     # The new rules apply: min length 12 for new accounts, lockout after 2 failures.
-    r = await client.post("/api/v1/accounts", headers=t.admin_headers, json={
-        "username": "clerk-p", "password": "elevenchars", "roles": ["clerk"]})
+    r = await client.post(
+        "/api/v1/accounts",
+        headers=t.admin_headers,
+        json={"username": "clerk-p", "password": "elevenchars", "roles": ["clerk"]},
+    )
     assert r.status_code == 422 and r.json()["field"] == "/password"
-    r = await client.post("/api/v1/accounts", headers=t.admin_headers, json={
-        "username": "clerk-p", "password": "twelve-chars", "roles": ["clerk"]})
+    r = await client.post(
+        "/api/v1/accounts",
+        headers=t.admin_headers,
+        json={"username": "clerk-p", "password": "twelve-chars", "roles": ["clerk"]},
+    )
     assert r.status_code == 201
     bad = {"tenant": t.slug, "username": "clerk-p", "password": "wrong-wrong-1"}
     assert (await client.post("/api/v1/auth/login", json=bad)).status_code == 401
     assert (await client.post("/api/v1/auth/login", json=bad)).status_code == 423
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"approval_required_seal_types": ["rubber_duck"]}, "approval_required_seal_types"),
-    ({"password_min_length": 4}, "password_min_length"),
-    ({"password_max_failures": 0}, "password_max_failures"),
-    ({"password_rotation_days": -1}, "password_rotation_days"),
-    ({"lockout_seconds": 0}, "lockout_seconds"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"approval_required_seal_types": ["rubber_duck"]}, "approval_required_seal_types"),
+        ({"password_min_length": 4}, "password_min_length"),
+        ({"password_max_failures": 0}, "password_max_failures"),
+        ({"password_rotation_days": -1}, "password_rotation_days"),
+        ({"lockout_seconds": 0}, "lockout_seconds"),
+    ],
+)
 async def test_bad_policy_names_the_field(client, make_tenant, body, field):
     t = await make_tenant()
     r = await client.put("/api/v1/policy", headers=t.admin_headers, json=body)
@@ -62,8 +82,7 @@ async def test_policy_roles(client, make_tenant):
     assert (await client.get("/api/v1/policy", headers=person.headers)).status_code == 403
 
 
-async def test_statistics_count_per_tenant_and_take_counters(client, make_tenant,
-                                                               operator_headers):
+async def test_statistics_count_per_tenant_and_take_counters(client, make_tenant, operator_headers):
     t = await make_tenant()
     other = await make_tenant()
     await t.add_enterprise()  # one person (legal rep = agent) + one enterprise

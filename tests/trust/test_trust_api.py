@@ -35,8 +35,14 @@ async def verify(client: Any, data: bytes, document: bytes | None = None,
 
 
 def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "hub.cli", "verify", *map(str, args)],
-                          capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "hub.cli", "verify", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
 
 
 async def test_a_self_made_bureau_ca_is_indeterminate_until_trusted(make_tenant: Any) -> None:
@@ -45,25 +51,37 @@ async def test_a_self_made_bureau_ca_is_indeterminate_until_trusted(make_tenant:
     seal = pki.seal()
     sig = pki.signature(seal, DOC)
     rep = await verify(t.client, sig, DOC)
-    assert (rep["indication"], rep["sub_indication"]) == ("INDETERMINATE",
-                                                          "NO_CERTIFICATE_CHAIN_FOUND")
+    assert (rep["indication"], rep["sub_indication"]) == (
+        "INDETERMINATE",
+        "NO_CERTIFICATE_CHAIN_FOUND",
+    )
     assert rep["valid"] is False and rep["seal"]["indication"] == "INDETERMINATE"
 
     # Its tenant admin trusts the CA for the tenant: verifications in its name pass.
     person = await t.add_person()
-    r = await t.client.post("/api/v1/trust/anchors", headers=person.headers,
-                            json={"pem": pki.root.to_pem().decode()})
+    r = await t.client.post(
+        "/api/v1/trust/anchors", headers=person.headers, json={"pem": pki.root.to_pem().decode()}
+    )
     assert r.status_code == 403
-    r = await t.client.post("/api/v1/trust/anchors", headers=t.admin_headers,
-                            json={"pem": pki.root.to_pem().decode(), "label": "bureau CA"})
+    r = await t.client.post(
+        "/api/v1/trust/anchors",
+        headers=t.admin_headers,
+        json={"pem": pki.root.to_pem().decode(), "label": "bureau CA"},
+    )
     assert r.status_code == 201, r.text
     entry = r.json()
     assert entry["scope"] == "tenant" and entry["kind"] == "ca"
-    again = await t.client.post("/api/v1/trust/anchors", headers=t.admin_headers,
-                                json={"der": base64.b64encode(pki.root.der).decode()})
+    again = await t.client.post(
+        "/api/v1/trust/anchors",
+        headers=t.admin_headers,
+        json={"der": base64.b64encode(pki.root.der).decode()},
+    )
     assert again.status_code == 409
-    bad = await t.client.post("/api/v1/trust/anchors", headers=t.admin_headers,
-                              json={"der": base64.b64encode(b"junk").decode()})
+    bad = await t.client.post(
+        "/api/v1/trust/anchors",
+        headers=t.admin_headers,
+        json={"der": base64.b64encode(b"junk").decode()},
+    )
     assert bad.status_code == 422 and "der" in bad.text
     rep = await verify(t.client, sig, DOC, tenant=t.slug)
     assert rep["indication"] == "TOTAL_PASSED" and rep["valid"] is True, rep
@@ -110,8 +128,9 @@ async def test_hub_wide_anchor_and_the_cli_trust_option(
               tmp_path / "ca.pem")  # fmt: skip
     assert run.returncode == 1 and "HASH_FAILURE" in run.stdout
 
-    r = await t.client.post("/api/v1/trust/anchors", headers=operator_headers,
-                            json={"pem": pki.root.to_pem().decode()})
+    r = await t.client.post(
+        "/api/v1/trust/anchors", headers=operator_headers, json={"pem": pki.root.to_pem().decode()}
+    )
     assert r.status_code == 201 and r.json()["scope"] == "hub", r.text
     try:
         assert (await verify(t.client, sig, DOC))["indication"] == "TOTAL_PASSED"
@@ -131,14 +150,16 @@ async def test_a_forgery_in_this_hubs_namespace_is_total_failed(make_tenant: Any
     assert r.status_code == 201, r.text
     real = r.json()
     pki = bureau_pki()
-    r = await t.client.post("/api/v1/trust/anchors", headers=t.admin_headers,
-                            json={"pem": pki.root.to_pem().decode()})
+    r = await t.client.post(
+        "/api/v1/trust/anchors", headers=t.admin_headers, json={"pem": pki.root.to_pem().decode()}
+    )
     assert r.status_code == 201
     forged_seal = pki.seal(esid=real["esid"], name="赵六")
     forged = pki.signature(forged_seal, DOC)
     rep = await verify(t.client, forged, DOC, tenant=t.slug)
-    assert (rep["indication"], rep["sub_indication"]) == ("TOTAL_FAILED",
-                                                          "NOT_MADE_BY_THIS_HUB"), rep
+    assert (rep["indication"], rep["sub_indication"]) == ("TOTAL_FAILED", "NOT_MADE_BY_THIS_HUB"), (
+        rep
+    )
     check = next(c for c in rep["seal"]["checks"] if c["name"] == "made by this hub")
     assert check["status"] == "failed" and real["esid"] in check["detail"]
 
@@ -173,7 +194,7 @@ async def test_the_hubs_own_signatures_pass_and_the_status_list_names_their_make
 
     ca = (await t.client.get("/api/v1/trust/ca/local.cer")).content
     hub_ca = Certificate.load(ca)
-    crl = (await t.client.get("/api/v1/trust/crl/local.crl"))
+    crl = await t.client.get("/api/v1/trust/crl/local.crl")
     assert crl.headers["content-type"].startswith("application/pkix-crl")
     assert parse_crl(crl.content, "hub").signed_by(hub_ca)
     assert (await t.client.get("/api/v1/trust/crl/nobody.crl")).status_code == 404
@@ -224,7 +245,12 @@ def test_cli_hygiene_closed_pipe_and_pdf_tracebacks(tmp_path: Path) -> None:
     (tmp_path / "sig.dat").write_bytes(pki.signature(pki.seal(), DOC))
     proc = subprocess.run(
         f"{sys.executable} -m hub.cli verify {tmp_path / 'sig.dat'} | head -c 5",
-        shell=True, capture_output=True, text=True, cwd=REPO, timeout=120, check=False,
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
     )
     assert proc.stdout == str(tmp_path)[:5] and proc.stderr == "", proc.stderr
     from hub.documents.pdf_writer import write_text_pdf
@@ -245,12 +271,20 @@ async def test_an_admitted_vendors_ca_is_trusted_for_its_tenant_through_the_stat
     t = await make_tenant()
     vendor = "ref-" + secrets.token_hex(3)
     before = read_status_list((await t.client.get("/api/v1/trust/status-list")).content)
-    r = await t.client.post("/api/v1/vendors", headers=operator_headers,
-                            json={"name": vendor, "kind": "local", "sla_p95_ms": 500,
-                                  "product_certificate": "GM-TEST-0001"})
+    r = await t.client.post(
+        "/api/v1/vendors",
+        headers=operator_headers,
+        json={
+            "name": vendor,
+            "kind": "local",
+            "sla_p95_ms": 500,
+            "product_certificate": "GM-TEST-0001",
+        },
+    )
     assert r.status_code == 201, r.text
-    r = await t.client.post("/api/v1/admission/applications", headers=t.admin_headers,
-                            json={"vendor": vendor})
+    r = await t.client.post(
+        "/api/v1/admission/applications", headers=t.admin_headers, json={"vendor": vendor}
+    )
     assert r.status_code == 201 and r.json()["status"] == "probation", r.text
     listed = read_status_list((await t.client.get("/api/v1/trust/status-list")).content)
     assert listed.sequence > before.sequence  # re-issued on the admission change
@@ -262,8 +296,10 @@ async def test_an_admitted_vendors_ca_is_trusted_for_its_tenant_through_the_stat
     seal, der, _ = await _signed_by_the_hub(t)
     assert seal["vendor"] == vendor
     maker = Certificate.load(parse_seal(base64.b64decode(seal["seal"])).maker_cert)
-    assert maker.issuer != Certificate.load(
-        (await t.client.get("/api/v1/trust/ca/local.cer")).content).subject
+    assert (
+        maker.issuer
+        != Certificate.load((await t.client.get("/api/v1/trust/ca/local.cer")).content).subject
+    )
     rep = await verify(t.client, der, DOC)
     assert rep["indication"] == "TOTAL_PASSED", rep
     chain = next(c for c in rep["seal"]["checks"] if c["name"] == "seal maker certificate chain")

@@ -70,8 +70,9 @@ def test_expired_certificate_without_proof_is_out_of_bounds_no_poe() -> None:
     pki = bureau_pki()
     seal = pki.seal(valid_end=pki.created + timedelta(days=3000))
     sig = pki.signature(seal, DOC)
-    later = ValidationContext(trust=TrustStore([TrustAnchor(pki.root)]),
-                              now=pki.created + timedelta(days=400))  # signer: 365 days
+    later = ValidationContext(
+        trust=TrustStore([TrustAnchor(pki.root)]), now=pki.created + timedelta(days=400)
+    )  # signer: 365 days
     report = verify_signature(sig, document_digest=sm3(DOC), context=later)
     assert report.verdict() == ("INDETERMINATE", "OUT_OF_BOUNDS_NO_POE"), report.to_text()
     proven = later.with_proofs(ProofOfExistence(pki.created, "timestamp", "test TSA"))
@@ -80,7 +81,8 @@ def test_expired_certificate_without_proof_is_out_of_bounds_no_poe() -> None:
         ProofOfExistence(pki.created + timedelta(days=380), "timestamp", "test TSA")
     )
     assert verify_signature(sig, document_digest=sm3(DOC), context=too_late).verdict() == (
-        "TOTAL_FAILED", "EXPIRED"
+        "TOTAL_FAILED",
+        "EXPIRED",
     )
     # The earliest proof is the one that counts.
     both = too_late.with_proofs(ProofOfExistence(pki.created, "log-inclusion"))
@@ -148,7 +150,8 @@ def test_crl_revocation_judged_at_the_proven_time(tmp_path: Path) -> None:
     assert verify_signature(sig, document_digest=sm3(DOC), context=before).valid
     after = base.with_proofs(ProofOfExistence(revoked_at + timedelta(minutes=1), "timestamp"))
     assert verify_signature(sig, document_digest=sm3(DOC), context=after).verdict() == (
-        "TOTAL_FAILED", "REVOKED"
+        "TOTAL_FAILED",
+        "REVOKED",
     )
     # The maker (not on the CRL) is checked and passes.
     seal = report.children[0]
@@ -160,8 +163,12 @@ def test_crl_revocation_judged_at_the_proven_time(tmp_path: Path) -> None:
     assert out.verdict() == ("INDETERMINATE", "REVOCATION_UNKNOWN")
     # OpenSSL reads the CRL as a well-formed v2 X.509 CRL.
     (tmp_path / "x.crl").write_bytes(crl)
-    text = subprocess.run(["openssl", "crl", "-inform", "DER", "-in", str(tmp_path / "x.crl"),
-                           "-noout", "-text"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["openssl", "crl", "-inform", "DER", "-in", str(tmp_path / "x.crl"), "-noout", "-text"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "Version 2" in text and f"{pki.signer.serial_number:X}" in text.replace(":", "")
     # And a folder with the root and the CRL is an offline trust store.
     (tmp_path / "root.pem").write_bytes(pki.root.to_pem())

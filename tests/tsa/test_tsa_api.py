@@ -22,16 +22,19 @@ async def test_tsa_grants_and_rejects_over_http(client: Any) -> None:
     check = check_timestamp_token(token_from_reply(r.content), b"abc")
     assert check.problems == []
     certs = (await client.get("/tsa/certificate")).json()
-    assert Certificate.load(check.tsa_cert).der == Certificate.load_pem(
-        certs["tsa_certificate_pem"].encode()).der
+    assert (
+        Certificate.load(check.tsa_cert).der
+        == Certificate.load_pem(certs["tsa_certificate_pem"].encode()).der
+    )
 
     r = await client.post("/tsa", content=b"\x30\x00", headers=QUERY)
     assert r.status_code == 200
     status, fail, _text, token = read_reply(r.content)
     assert (status, fail, token) == ("rejection", {"bad_data_format"}, None)
 
-    r = await client.post("/tsa", content=build_query(b"abc"),
-                          headers={"Content-Type": "application/json"})
+    r = await client.post(
+        "/tsa", content=build_query(b"abc"), headers={"Content-Type": "application/json"}
+    )
     assert r.status_code == 415
     assert r.json()["field"] == "/Content-Type"
 
@@ -39,18 +42,20 @@ async def test_tsa_grants_and_rejects_over_http(client: Any) -> None:
 async def test_every_signature_carries_a_token_over_its_signature_value(make_tenant: Any) -> None:
     t = await make_tenant()
     person = await t.add_person("赵六")
-    r = await t.client.post("/api/v1/seals", headers=person.headers,
-                            json={"seal_type": "personal"})
+    r = await t.client.post("/api/v1/seals", headers=person.headers, json={"seal_type": "personal"})
     seal = r.json()
-    r = await t.client.put(f"/api/v1/seals/{seal['id']}/password", headers=person.headers,
-                           json={"password": "seal-pass-2026"})
+    r = await t.client.put(
+        f"/api/v1/seals/{seal['id']}/password",
+        headers=person.headers,
+        json={"password": "seal-pass-2026"},
+    )
     assert r.status_code == 204, r.text
     doc = b"a contract"
     r = await t.client.post(
         "/api/v1/signatures",
         headers={**person.headers, "Idempotency-Key": secrets.token_hex(8)},
-        json={"seal_id": seal["id"], "password": "seal-pass-2026",
-              "document_sm3": sm3(doc).hex()})
+        json={"seal_id": seal["id"], "password": "seal-pass-2026", "document_sm3": sm3(doc).hex()},
+    )
     assert r.status_code in (200, 201), r.text
     der = base64.b64decode(r.json()["signature"])
     info = parse_signature(der)

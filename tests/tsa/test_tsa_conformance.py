@@ -39,13 +39,22 @@ def hub_process(tmp_path_factory) -> Iterator[str]:
     """`sealhub serve` on SQLite in a scratch directory: the remote TSA."""
     root = tmp_path_factory.mktemp("tsa-hub")
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{root / 'hub.db'}",
-           "SEALHUB_MASTER_KEY": base64.b64encode(secrets.token_bytes(16)).decode(),
-           "SEALHUB_DATA_DIR": str(root), "SEALHUB_METRICS": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{root / 'hub.db'}",
+        "SEALHUB_MASTER_KEY": base64.b64encode(secrets.token_bytes(16)).decode(),
+        "SEALHUB_DATA_DIR": str(root),
+        "SEALHUB_METRICS": "0",
+    }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     errors = (root / "hub.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
-                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=errors,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
@@ -76,8 +85,11 @@ async def authority(request, hub_process) -> AsyncIterator[TimeStampAuthority]:
 
 
 def _nonce(token: bytes) -> int | None:
-    return cms.ContentInfo.load(token)["content"]["encap_content_info"]["content"] \
-        .parsed["nonce"].native
+    return (
+        cms.ContentInfo.load(token)["content"]["encap_content_info"]["content"]
+        .parsed["nonce"]
+        .native
+    )
 
 
 async def test_is_a_time_stamp_authority(authority):
@@ -104,8 +116,9 @@ async def test_nonce_is_echoed_and_serials_are_unique(authority):
 
 async def test_no_reachable_tsa_is_a_vendor_error_not_a_crash():
     async with httpx.AsyncClient() as client:
-        nowhere = ExternalTimeStampAuthority([f"http://127.0.0.1:{_free_port()}/tsa"], client,
-                                             timeout=1)
+        nowhere = ExternalTimeStampAuthority(
+            [f"http://127.0.0.1:{_free_port()}/tsa"], client, timeout=1
+        )
         with pytest.raises(VendorError) as caught:
             await nowhere.timestamp(b"m")
     assert caught.value.vendor == "tsa"

@@ -75,52 +75,94 @@ def test_serial_numbers_are_unique_and_differ_between_authorities():
 def test_wrong_message_and_tampering_are_reported(tsa):
     token = tsa.issue(b"the signature value")
     assert check_timestamp_token(token, b"another value").problems == [
-        "message imprint does not match the message"]
+        "message imprint does not match the message"
+    ]
     # Flip one byte inside the TSTInfo's genTime digits: the messageDigest no longer holds.
     when = check_timestamp_token(token, b"the signature value").gen_time
     stamp = when.strftime("%Y%m%d%H%M%SZ").encode()
     forged = token.replace(stamp, stamp[:-2] + bytes([stamp[-2] ^ 1]) + b"Z", 1)
     assert forged != token
-    assert "signed messageDigest does not match the TSTInfo" in check_timestamp_token(
-        forged, b"the signature value").problems
+    assert (
+        "signed messageDigest does not match the TSTInfo"
+        in check_timestamp_token(forged, b"the signature value").problems
+    )
     # Flip a byte of the signature value itself (the last OCTET STRING of the SignerInfo).
     signer = cms.ContentInfo.load(token)["content"]["signer_infos"][0]
     sig = signer["signature"].native
     broken = token.replace(sig, sig[:-1] + bytes([sig[-1] ^ 1]))
-    assert "TSA signature over the signed attributes does not verify" in check_timestamp_token(
-        broken, b"the signature value").problems
+    assert (
+        "TSA signature over the signed attributes does not verify"
+        in check_timestamp_token(broken, b"the signature value").problems
+    )
     assert check_timestamp_token(b"\x30\x03junk", b"x").problems
 
 
 def test_signer_without_timestamping_eku_is_reported():
     keys = create_hub_keys()
     key = SM2PrivateKey.generate()
-    plain = build_certificate(subject=Name(common_name="not a TSA"), subject_key=key.public_key,
-                              issuer=keys.ca_cert, issuer_key=keys.ca_key)
+    plain = build_certificate(
+        subject=Name(common_name="not a TSA"),
+        subject_key=key.public_key,
+        issuer=keys.ca_cert,
+        issuer_key=keys.ca_key,
+    )
     query = parse_query(build_query(b"m"), policies=frozenset({DEFAULT_POLICY}))
     token = TimeStampSigner(key, plain).issue(query, serial=1, policy=DEFAULT_POLICY)
     assert check_timestamp_token(token, b"m").problems == [
-        "signer certificate lacks the timeStamping extended key usage"]
+        "signer certificate lacks the timeStamping extended key usage"
+    ]
 
 
-@pytest.mark.parametrize(("query", "fail_info"), [
-    (b"not asn.1", "bad_data_format"),
-    (tsp.TimeStampReq({"version": "v1", "message_imprint": {
-        "hash_algorithm": {"algorithm": "md5"}, "hashed_message": b"\0" * 16}}).dump(), "bad_alg"),
-    (tsp.TimeStampReq({"version": "v1", "message_imprint": {
-        "hash_algorithm": {"algorithm": OID_SM3}, "hashed_message": b"\0" * 20}}).dump(),
-     "bad_data_format"),
-    (build_query(b"m", policy="1.2.3.4"), "unaccepted_policy"),
-    (tsp.TimeStampReq({"version": "v1", "message_imprint": {
-        "hash_algorithm": {"algorithm": OID_SM3}, "hashed_message": sm3(b"m")},
-        "extensions": [{"extn_id": "1.2.3", "extn_value": b"\x05\x00"}]}).dump(),
-     "unaccepted_extensions"),
-])
+@pytest.mark.parametrize(
+    ("query", "fail_info"),
+    [
+        (b"not asn.1", "bad_data_format"),
+        (
+            tsp.TimeStampReq(
+                {
+                    "version": "v1",
+                    "message_imprint": {
+                        "hash_algorithm": {"algorithm": "md5"},
+                        "hashed_message": b"\0" * 16,
+                    },
+                }
+            ).dump(),
+            "bad_alg",
+        ),
+        (
+            tsp.TimeStampReq(
+                {
+                    "version": "v1",
+                    "message_imprint": {
+                        "hash_algorithm": {"algorithm": OID_SM3},
+                        "hashed_message": b"\0" * 20,
+                    },
+                }
+            ).dump(),
+            "bad_data_format",
+        ),
+        (build_query(b"m", policy="1.2.3.4"), "unaccepted_policy"),
+        (
+            tsp.TimeStampReq(
+                {
+                    "version": "v1",
+                    "message_imprint": {
+                        "hash_algorithm": {"algorithm": OID_SM3},
+                        "hashed_message": sm3(b"m"),
+                    },
+                    "extensions": [{"extn_id": "1.2.3", "extn_value": b"\x05\x00"}],
+                }
+            ).dump(),
+            "unaccepted_extensions",
+        ),
+    ],
+)
 def test_bad_requests_are_rejections_with_fail_info(tsa, query, fail_info):
     assert _status(tsa.respond(query)) == ("rejection", {fail_info})
 
 
 # --- an independent check: asn1crypto parsing + gmssl SM2 --------------------------------
+
 
 def test_independent_asn1crypto_and_gmssl_check(tsa):
     from gmssl import sm2 as gm_sm2
@@ -145,6 +187,7 @@ def test_independent_asn1crypto_and_gmssl_check(tsa):
 
 
 # --- OpenSSL -----------------------------------------------------------------------------
+
 
 def _openssl(*args: str) -> subprocess.CompletedProcess[str]:
     exe = shutil.which("openssl")
@@ -173,27 +216,53 @@ def test_openssl_ts_verify(tsa, tmp_path: Path):
     # checks no certificate signature (which it would also get wrong, see above).
     lone = TimeStampSigner(tsa.keys.tsa_key, tsa.keys.tsa_cert).issue(
         parse_query(build_query(message), policies=frozenset({DEFAULT_POLICY})),
-        serial=5, policy=DEFAULT_POLICY)
+        serial=5,
+        policy=DEFAULT_POLICY,
+    )
     (tmp_path / "lone.der").write_bytes(lone)
-    proc = _openssl("ts", "-verify", "-in", str(tmp_path / "lone.der"), "-token_in",
-                    "-data", str(tmp_path / "msg"), "-CAfile", str(tmp_path / "tsa.pem"),
-                    "-partial_chain")
+    proc = _openssl(
+        "ts",
+        "-verify",
+        "-in",
+        str(tmp_path / "lone.der"),
+        "-token_in",
+        "-data",
+        str(tmp_path / "msg"),
+        "-CAfile",
+        str(tmp_path / "tsa.pem"),
+        "-partial_chain",
+    )
     if proc.returncode != 0:  # the known SM2-ID gap: only the PKCS7 signature step fails
         assert "PKCS7_signatureVerify:signature failure" in proc.stderr, proc.stderr
         assert "ESS" not in proc.stderr and "imprint" not in proc.stderr.lower()
     # A signer certificate without the timeStamping EKU fails before that, at the
     # purpose check: OpenSSL did look at the EKU of the certificate we issue.
     key = SM2PrivateKey.generate()
-    plain = build_certificate(subject=Name(common_name="not a TSA"), subject_key=key.public_key,
-                              issuer=Name(common_name="not a TSA"), issuer_key=key)
+    plain = build_certificate(
+        subject=Name(common_name="not a TSA"),
+        subject_key=key.public_key,
+        issuer=Name(common_name="not a TSA"),
+        issuer_key=key,
+    )
     other = TimeStampSigner(key, plain).issue(
         parse_query(build_query(message), policies=frozenset({DEFAULT_POLICY})),
-        serial=6, policy=DEFAULT_POLICY)
+        serial=6,
+        policy=DEFAULT_POLICY,
+    )
     (tmp_path / "other.der").write_bytes(other)
     (tmp_path / "plain.pem").write_bytes(plain.to_pem())
-    wrong = _openssl("ts", "-verify", "-in", str(tmp_path / "other.der"), "-token_in",
-                     "-data", str(tmp_path / "msg"), "-CAfile", str(tmp_path / "plain.pem"),
-                     "-partial_chain")
+    wrong = _openssl(
+        "ts",
+        "-verify",
+        "-in",
+        str(tmp_path / "other.der"),
+        "-token_in",
+        "-data",
+        str(tmp_path / "msg"),
+        "-CAfile",
+        str(tmp_path / "plain.pem"),
+        "-partial_chain",
+    )
     assert wrong.returncode != 0, wrong.stdout
     assert "unsuitable certificate purpose" in wrong.stderr, wrong.stderr
 
@@ -202,8 +271,21 @@ def test_openssl_ts_verify(tsa, tmp_path: Path):
     (tmp_path / "attrs.der").write_bytes(b"\x31" + signer["signed_attrs"].dump()[1:])
     (tmp_path / "sig.der").write_bytes(signer["signature"].native)
     (tmp_path / "pub.pem").write_bytes(tsa.keys.tsa_cert.public_key.to_pem())
-    ok = _openssl("pkeyutl", "-verify", "-pubin", "-inkey", str(tmp_path / "pub.pem"),
-                  "-rawin", "-digest", "sm3", "-pkeyopt", "distid:1234567812345678",
-                  "-in", str(tmp_path / "attrs.der"), "-sigfile", str(tmp_path / "sig.der"))
+    ok = _openssl(
+        "pkeyutl",
+        "-verify",
+        "-pubin",
+        "-inkey",
+        str(tmp_path / "pub.pem"),
+        "-rawin",
+        "-digest",
+        "sm3",
+        "-pkeyopt",
+        "distid:1234567812345678",
+        "-in",
+        str(tmp_path / "attrs.der"),
+        "-sigfile",
+        str(tmp_path / "sig.der"),
+    )
     assert ok.returncode == 0 and "Signature Verified Successfully" in ok.stdout, ok.stderr
     assert hashlib.sha256(lone).digest()  # the token file itself is what OpenSSL read

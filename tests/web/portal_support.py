@@ -21,17 +21,25 @@ import httpx
 from hub.process import HubProcess
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PASSWORD = "portal-pass-2026"
 SEAL_PASSWORD = "seal-pass-2026"
 MOBILE = {"width": 360, "height": 640}
 DESKTOP = {"width": 1280, "height": 800}
 # `SEALHUB_SCREENSHOTS_DIR=docs/screenshots pytest tests/web` refreshes the committed
 # pictures; otherwise they go to a scratch folder and the work tree stays clean.
-SCREENSHOTS = Path(os.environ.get("SEALHUB_SCREENSHOTS_DIR")
-                   or Path(tempfile.gettempdir()) / "sealhub-screenshots")
+SCREENSHOTS = Path(
+    os.environ.get("SEALHUB_SCREENSHOTS_DIR") or Path(tempfile.gettempdir()) / "sealhub-screenshots"
+)
 
 
 @dataclass
@@ -52,11 +60,22 @@ def _ok(r: httpx.Response) -> Any:
     return r.json() if r.content else None
 
 
-def new_page(browser: Any, portal: Portal, *, viewport: dict[str, int] = DESKTOP,
-             javascript: bool = True, lang: str = "zh-CN") -> Any:
-    context = browser.new_context(base_url=portal.url, viewport=viewport, locale=lang,
-                                  java_script_enabled=javascript, accept_downloads=True,
-                                  extra_http_headers={"Accept-Language": lang})
+def new_page(
+    browser: Any,
+    portal: Portal,
+    *,
+    viewport: dict[str, int] = DESKTOP,
+    javascript: bool = True,
+    lang: str = "zh-CN",
+) -> Any:
+    context = browser.new_context(
+        base_url=portal.url,
+        viewport=viewport,
+        locale=lang,
+        java_script_enabled=javascript,
+        accept_downloads=True,
+        extra_http_headers={"Accept-Language": lang},
+    )
     page = context.new_page()
     page.set_default_timeout(30_000)
     return page
@@ -66,8 +85,10 @@ def resident_id() -> str:
     """A fresh valid 18-digit resident ID (GB 11643 check digit computed)."""
     from tenants.identity.validation import resident_id_check_char
 
-    born = f"{1950 + secrets.randbelow(50)}{1 + secrets.randbelow(12):02d}" \
-           f"{1 + secrets.randbelow(28):02d}"
+    born = (
+        f"{1950 + secrets.randbelow(50)}{1 + secrets.randbelow(12):02d}"
+        f"{1 + secrets.randbelow(28):02d}"
+    )
     first17 = "150102" + born + f"{secrets.randbelow(1000):03d}"
     return first17 + resident_id_check_char(first17)
 
@@ -87,8 +108,11 @@ def check_page(page: Any, name: str, viewport: str) -> None:
 
     page.wait_for_load_state("networkidle")
     results = Axe().run(page)
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-           for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert not bad, f"{name} ({viewport}): {bad}"
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{name} ({viewport}) scrolls sideways by {overflow}px"

@@ -22,17 +22,35 @@ def _ok(r: httpx.Response) -> Any:
     return r.json() if r.content else None
 
 
-def test_official_seal_use_is_approved_then_signed_and_rated(browser: Any,
-                                                             portal: Portal) -> None:
+def test_official_seal_use_is_approved_then_signed_and_rated(browser: Any, portal: Portal) -> None:
     username = "agent-" + secrets.token_hex(3)
     with portal.api() as api:
-        person = _ok(api.post("/api/v1/identity/persons", headers=portal.admin, json={
-            "name": "钱经理", "id_number": resident_id(), "mobile": "13600136000",
-            "face_image": base64.b64encode(b"face").decode(), "username": username,
-            "password": AGENT_PASSWORD}))
-        _ok(api.post("/api/v1/identity/enterprises", headers=portal.admin, json={
-            "name": "内蒙古某某物流有限公司", "credit_code": credit_code(),
-            "legal_representative_id": person["id"], "agent_person_id": person["id"]}))
+        person = _ok(
+            api.post(
+                "/api/v1/identity/persons",
+                headers=portal.admin,
+                json={
+                    "name": "钱经理",
+                    "id_number": resident_id(),
+                    "mobile": "13600136000",
+                    "face_image": base64.b64encode(b"face").decode(),
+                    "username": username,
+                    "password": AGENT_PASSWORD,
+                },
+            )
+        )
+        _ok(
+            api.post(
+                "/api/v1/identity/enterprises",
+                headers=portal.admin,
+                json={
+                    "name": "内蒙古某某物流有限公司",
+                    "credit_code": credit_code(),
+                    "legal_representative_id": person["id"],
+                    "agent_person_id": person["id"],
+                },
+            )
+        )
 
     page = new_page(browser, portal, viewport=DESKTOP)
     page.goto(f"/login?tenant={portal.tenant}")
@@ -46,8 +64,12 @@ def test_official_seal_use_is_approved_then_signed_and_rated(browser: Any,
     assert "已申请，待审核" in page.locator(".facts").inner_text()
 
     with portal.api() as api:  # the clerk approves the application; the vendor makes it
-        assert _ok(api.post(f"/api/v1/seals/{seal_id}/approve", headers=portal.clerk,
-                            json={}))["status"] == "active"
+        assert (
+            _ok(api.post(f"/api/v1/seals/{seal_id}/approve", headers=portal.clerk, json={}))[
+                "status"
+            ]
+            == "active"
+        )
     page.reload()
     page.get_by_label("新印章口令", exact=True).fill(SEAL_PASSWORD)
     page.get_by_label("再次输入新印章口令").fill(SEAL_PASSWORD)
@@ -55,9 +77,15 @@ def test_official_seal_use_is_approved_then_signed_and_rated(browser: Any,
     page.get_by_role("status").filter(has_text="印章口令已设置").wait_for()
 
     page.goto("/sign")
-    page.get_by_label("文件（PDF 或 OFD）").set_input_files(files=[{
-        "name": "contract.pdf", "mimeType": "application/pdf",
-        "buffer": write_text_pdf("运输合同\n甲方：内蒙古某某物流有限公司\n" * 3)}])
+    page.get_by_label("文件（PDF 或 OFD）").set_input_files(
+        files=[
+            {
+                "name": "contract.pdf",
+                "mimeType": "application/pdf",
+                "buffer": write_text_pdf("运输合同\n甲方：内蒙古某某物流有限公司\n" * 3),
+            }
+        ]
+    )
     page.get_by_role("button", name="上传并放置印章").click()
     page.wait_for_url(re.compile(r"/sign/[A-Za-z0-9_-]+$"))
     digest = page.locator("input[name=document_sm3]").input_value()
@@ -67,12 +95,21 @@ def test_official_seal_use_is_approved_then_signed_and_rated(browser: Any,
     assert "待审批" in page.locator("#approval").inner_text()
 
     with portal.api() as api:  # the clerk approves this use, for this document only
-        pending = [u for u in _ok(api.get("/api/v1/use-requests", headers=portal.clerk,
-                                          params={"status": "pending"}))
-                   if u["seal_id"] == seal_id]
+        pending = [
+            u
+            for u in _ok(
+                api.get("/api/v1/use-requests", headers=portal.clerk, params={"status": "pending"})
+            )
+            if u["seal_id"] == seal_id
+        ]
         assert len(pending) == 1 and pending[0]["document_sm3"] == digest
-        _ok(api.post(f"/api/v1/use-requests/{pending[0]['id']}/approve",
-                     headers=portal.clerk, json={"reason": "同意"}))
+        _ok(
+            api.post(
+                f"/api/v1/use-requests/{pending[0]['id']}/approve",
+                headers=portal.clerk,
+                json={"reason": "同意"},
+            )
+        )
     # The pending section polls (htmx) and shows the decision without a reload.
     page.locator("#approval").filter(has_text="已批准").wait_for(timeout=15_000)
     page.reload()

@@ -18,20 +18,30 @@ def camera_browser() -> Any:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            *CHROMIUM_ARGS, "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream"])
+        b = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                *CHROMIUM_ARGS,
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
+            ],
+        )
         try:
             yield b
         finally:
             b.close()
 
 
-def test_a_citizen_registers_with_a_photo_from_the_camera(camera_browser: Any,
-                                                          portal: Portal) -> None:
-    context = camera_browser.new_context(base_url=portal.url, viewport=MOBILE, locale="zh-CN",
-                                         permissions=["camera"],
-                                         extra_http_headers={"Accept-Language": "zh-CN"})
+def test_a_citizen_registers_with_a_photo_from_the_camera(
+    camera_browser: Any, portal: Portal
+) -> None:
+    context = camera_browser.new_context(
+        base_url=portal.url,
+        viewport=MOBILE,
+        locale="zh-CN",
+        permissions=["camera"],
+        extra_http_headers={"Accept-Language": "zh-CN"},
+    )
     page = context.new_page()
     page.goto(f"/register?tenant={portal.tenant}")
     page.get_by_role("button", name="使用摄像头").click()

@@ -26,17 +26,30 @@ PASSWORD = "center-pass-2026"
 
 def _person(api: httpx.Client, portal: Portal, name: str) -> dict[str, Any]:
     username = "p-" + secrets.token_hex(4)
-    person = _ok(api.post("/api/v1/identity/persons", headers=portal.admin, json={
-        "name": name, "id_number": resident_id(), "mobile": "13500135000",
-        "face_image": base64.b64encode(b"face").decode(), "username": username,
-        "password": PASSWORD}))
+    person = _ok(
+        api.post(
+            "/api/v1/identity/persons",
+            headers=portal.admin,
+            json={
+                "name": name,
+                "id_number": resident_id(),
+                "mobile": "13500135000",
+                "face_image": base64.b64encode(b"face").decode(),
+                "username": username,
+                "password": PASSWORD,
+            },
+        )
+    )
     return {**person, "username": username}
 
 
 def _headers(api: httpx.Client, portal: Portal, username: str) -> dict[str, str]:
-    tok = _ok(api.post("/api/v1/auth/login", json={"tenant": portal.tenant,
-                                                    "username": username,
-                                                    "password": PASSWORD}))
+    tok = _ok(
+        api.post(
+            "/api/v1/auth/login",
+            json={"tenant": portal.tenant, "username": username, "password": PASSWORD},
+        )
+    )
     return {"Authorization": "Bearer " + tok["access_token"]}
 
 
@@ -48,24 +61,38 @@ def _log_in(page: Any, portal: Portal, username: str) -> None:
     page.wait_for_url("**/center")
 
 
-def test_citizen_and_employer_sign_a_published_form_in_order(browser: Any,
-                                                             portal: Portal) -> None:
+def test_citizen_and_employer_sign_a_published_form_in_order(browser: Any, portal: Portal) -> None:
     with portal.api() as api:
         _ok(api.post("/api/v1/applications/templates/builtin", headers=portal.admin))
         citizen = _person(api, portal, "冯敏")
         agent = _person(api, portal, "陈总")
-        ent = _ok(api.post("/api/v1/identity/enterprises", headers=portal.admin, json={
-            "name": "呼和浩特某某餐饮有限公司", "credit_code": credit_code(),
-            "legal_representative_id": agent["id"], "agent_person_id": agent["id"]}))
-        for who, body in [(citizen, {"seal_type": "personal"}),
-                          (agent, {"seal_type": "official", "enterprise_id": ent["id"]})]:
+        ent = _ok(
+            api.post(
+                "/api/v1/identity/enterprises",
+                headers=portal.admin,
+                json={
+                    "name": "呼和浩特某某餐饮有限公司",
+                    "credit_code": credit_code(),
+                    "legal_representative_id": agent["id"],
+                    "agent_person_id": agent["id"],
+                },
+            )
+        )
+        for who, body in [
+            (citizen, {"seal_type": "personal"}),
+            (agent, {"seal_type": "official", "enterprise_id": ent["id"]}),
+        ]:
             h = _headers(api, portal, who["username"])
             seal = _ok(api.post("/api/v1/seals", headers=h, json=body))
             if seal["status"] != "active":
-                _ok(api.post(f"/api/v1/seals/{seal['id']}/approve", headers=portal.clerk,
-                             json={}))
-            _ok(api.put(f"/api/v1/seals/{seal['id']}/password", headers=h,
-                        json={"password": SEAL_PASSWORD}))
+                _ok(api.post(f"/api/v1/seals/{seal['id']}/approve", headers=portal.clerk, json={}))
+            _ok(
+                api.put(
+                    f"/api/v1/seals/{seal['id']}/password",
+                    headers=h,
+                    json={"password": SEAL_PASSWORD},
+                )
+            )
 
     page = new_page(browser, portal, viewport=DESKTOP)
     _log_in(page, portal, citizen["username"])
@@ -95,12 +122,19 @@ def test_citizen_and_employer_sign_a_published_form_in_order(browser: Any,
     boss.get_by_role("button", name="提交用印申请").click()
     assert "待审批" in boss.locator("#step-employer").inner_text()
     with portal.api() as api:
-        pending = [u for u in _ok(api.get("/api/v1/use-requests", headers=portal.clerk,
-                                          params={"status": "pending"}))
-                   if u["purpose"] == "单位承诺"]
+        pending = [
+            u
+            for u in _ok(
+                api.get("/api/v1/use-requests", headers=portal.clerk, params={"status": "pending"})
+            )
+            if u["purpose"] == "单位承诺"
+        ]
         assert len(pending) == 1
-        _ok(api.post(f"/api/v1/use-requests/{pending[0]['id']}/approve",
-                     headers=portal.clerk, json={}))
+        _ok(
+            api.post(
+                f"/api/v1/use-requests/{pending[0]['id']}/approve", headers=portal.clerk, json={}
+            )
+        )
     boss.reload()
     boss.get_by_label("本文件的印章口令").fill(SEAL_PASSWORD)
     boss.get_by_role("button", name="盖章签署").click()

@@ -29,8 +29,14 @@ def register_citizen(page: Any, portal: Portal, name: str = "王小明") -> dict
     page.get_by_label("身份证号").fill(who["id_number"])
     page.get_by_label("手机号").fill("13912345678")
     page.get_by_label("照片文件").set_input_files(
-        files=[{"name": "face.jpg", "mimeType": "image/jpeg",
-                "buffer": b"\xff\xd8face-" + who["id_number"].encode()}])
+        files=[
+            {
+                "name": "face.jpg",
+                "mimeType": "image/jpeg",
+                "buffer": b"\xff\xd8face-" + who["id_number"].encode(),
+            }
+        ]
+    )
     page.get_by_label("用户名").fill(who["username"])
     page.get_by_label("密码", exact=True).fill("citizen-pass-1")
     page.get_by_label("再次输入密码").fill("citizen-pass-1")
@@ -61,8 +67,9 @@ def stamp_rect(pdf: bytes) -> tuple[list[float], list[float]]:
     raise AssertionError("no signature widget on page 1")
 
 
-def test_citizen_registers_signs_a_pdf_by_dragging_and_verifies_it(browser: Any,
-                                                                    portal: Portal) -> None:
+def test_citizen_registers_signs_a_pdf_by_dragging_and_verifies_it(
+    browser: Any, portal: Portal
+) -> None:
     page = new_page(browser, portal, viewport=DESKTOP)
     register_citizen(page, portal)
     assert portal.tenant_name in page.locator("header").inner_text()  # the bureau's name
@@ -73,7 +80,8 @@ def test_citizen_registers_signs_a_pdf_by_dragging_and_verifies_it(browser: Any,
     page.get_by_role("link", name="签署文件").first.click()
     pdf = write_text_pdf("居住证明\n兹证明王小明在本辖区居住。\n" * 3, title="居住证明")
     page.get_by_label("文件（PDF 或 OFD）").set_input_files(
-        files=[{"name": "居住证明.pdf", "mimeType": "application/pdf", "buffer": pdf}])
+        files=[{"name": "居住证明.pdf", "mimeType": "application/pdf", "buffer": pdf}]
+    )
     page.get_by_role("button", name="上传并放置印章").click()
     page.wait_for_url(re.compile(r"/sign/[A-Za-z0-9_-]+$"))
     page.locator("[data-page-image]").wait_for()
@@ -85,8 +93,10 @@ def test_citizen_registers_signs_a_pdf_by_dragging_and_verifies_it(browser: Any,
     stamp = page.locator("[data-stamp]").bounding_box()
     page_w = float(page.locator("[data-stage]").get_attribute("data-page-w"))
     px_per_mm = stage["width"] / page_w
-    x0, y0 = float(page.get_by_label("距左边（毫米）").input_value()), \
-        float(page.get_by_label("距上边（毫米）").input_value())
+    x0, y0 = (
+        float(page.get_by_label("距左边（毫米）").input_value()),
+        float(page.get_by_label("距上边（毫米）").input_value()),
+    )
     grab = (stamp["x"] + stamp["width"] / 2, stamp["y"] + stamp["height"] / 2)
     drop = (stage["x"] + stage["width"] * 0.25, stage["y"] + stage["height"] * 0.45)
     page.mouse.move(*grab)
@@ -132,7 +142,8 @@ def test_citizen_registers_signs_a_pdf_by_dragging_and_verifies_it(browser: Any,
     verifier = new_page(browser, portal, viewport=DESKTOP)
     verifier.goto("/verify")
     verifier.get_by_label("要验证的文件").set_input_files(
-        files=[{"name": "proof-signed.pdf", "mimeType": "application/pdf", "buffer": signed}])
+        files=[{"name": "proof-signed.pdf", "mimeType": "application/pdf", "buffer": signed}]
+    )
     verifier.get_by_role("button", name="验证").last.click()
     verdict = verifier.locator(".verdict")
     assert "验证通过" in verdict.inner_text() and "TOTAL_PASSED" in verdict.inner_text()
@@ -146,14 +157,20 @@ def test_citizen_registers_signs_a_pdf_by_dragging_and_verifies_it(browser: Any,
 
     # A tampered copy (one byte of the signed range changed) fails, the check named.
     at = signed.index(b"/Title") + 1
-    tampered = signed[:at] + (b"X" if signed[at:at + 1] != b"X" else b"Y") + signed[at + 1:]
+    tampered = signed[:at] + (b"X" if signed[at : at + 1] != b"X" else b"Y") + signed[at + 1 :]
     with portal.api() as api:
-        failing = [c["name"] for c in _all_checks(api.post(
-            "/api/v1/verify", files={"file": ("t.pdf", tampered)}).json()) if not c["ok"]]
+        failing = [
+            c["name"]
+            for c in _all_checks(
+                api.post("/api/v1/verify", files={"file": ("t.pdf", tampered)}).json()
+            )
+            if not c["ok"]
+        ]
     assert failing
     verifier.goto("/verify")
     verifier.get_by_label("要验证的文件").set_input_files(
-        files=[{"name": "tampered.pdf", "mimeType": "application/pdf", "buffer": tampered}])
+        files=[{"name": "tampered.pdf", "mimeType": "application/pdf", "buffer": tampered}]
+    )
     verifier.get_by_role("button", name="验证").last.click()
     assert "验证未通过" in verifier.locator(".verdict").inner_text()
     named = verifier.locator("#failed-h + ul").inner_text()
@@ -170,8 +187,9 @@ def _all_checks(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("lang", ["en"])
-def test_english_switch_and_field_errors_beside_the_field(browser: Any, portal: Portal,
-                                                          lang: str) -> None:
+def test_english_switch_and_field_errors_beside_the_field(
+    browser: Any, portal: Portal, lang: str
+) -> None:
     page = new_page(browser, portal)
     page.goto("/register")
     page.get_by_role("link", name="English").click()
@@ -184,7 +202,8 @@ def test_english_switch_and_field_errors_beside_the_field(browser: Any, portal: 
     page.get_by_label("身份证号").fill("150102199001011234")
     page.get_by_label("手机号").fill("13912345678")
     page.get_by_label("照片文件").set_input_files(
-        files=[{"name": "f.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8face"}])
+        files=[{"name": "f.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8face"}]
+    )
     page.get_by_label("用户名").fill("u-" + secrets.token_hex(3))
     page.get_by_label("密码", exact=True).fill("citizen-pass-1")
     page.get_by_label("再次输入密码").fill("citizen-pass-1")

@@ -43,10 +43,19 @@ def test_language_from_the_switch_then_the_browser() -> None:
 
 
 def test_verdict_uses_the_indication_when_the_report_has_one() -> None:
-    old = {"kind": "pdf", "valid": False, "checks": [{"name": "a", "ok": True, "detail": ""}],
-           "signatures": [{"kind": "signature", "valid": False, "info": {"field": "SealHub1"},
-                           "checks": [{"name": "document digest", "ok": False,
-                                       "detail": "differs"}]}]}
+    old = {
+        "kind": "pdf",
+        "valid": False,
+        "checks": [{"name": "a", "ok": True, "detail": ""}],
+        "signatures": [
+            {
+                "kind": "signature",
+                "valid": False,
+                "info": {"field": "SealHub1"},
+                "checks": [{"name": "document digest", "ok": False, "detail": "differs"}],
+            }
+        ],
+    }
     v = verdict_of(old)
     assert v.indication == "TOTAL_FAILED" and v.sub_indication is None
     assert [(c.where, c.name) for c in v.failed] == [("SealHub1", "document digest")]
@@ -62,8 +71,12 @@ async def test_draft_store_binds_owner_and_expires(client: Any) -> None:
     assert (await store.get(token, "tenant/alice")).data == b"doc"
     await store.update(token, "tenant/alice", use_request_id="u1")
     assert (await store.get(token, "tenant/alice")).meta == {"sm3": "00", "use_request_id": "u1"}
-    for owner, tok in [("tenant/bob", token), ("tenant/alice", "../../etc/passwd"),
-                       ("tenant/alice", "nope"), ("tenant/alice", "x" * 100)]:
+    for owner, tok in [
+        ("tenant/bob", token),
+        ("tenant/alice", "../../etc/passwd"),
+        ("tenant/alice", "nope"),
+        ("tenant/alice", "x" * 100),
+    ]:
         with pytest.raises(NotFound):
             await store.get(tok, owner)
     with pytest.raises(NotFound):  # a report token is not a draft
@@ -79,40 +92,60 @@ def _csrf(html: str) -> str:
     return m.group(1)
 
 
-async def _portal_login(client: httpx.AsyncClient, t: Any, username: str,
-                        password: str) -> None:
+async def _portal_login(client: httpx.AsyncClient, t: Any, username: str, password: str) -> None:
     page = await client.get("/login")
-    r = await client.post("/login", data={"tenant": t.slug, "username": username,
-                                          "password": password, "_csrf_token": _csrf(page.text),
-                                          "next": "/seals"})
+    r = await client.post(
+        "/login",
+        data={
+            "tenant": t.slug,
+            "username": username,
+            "password": password,
+            "_csrf_token": _csrf(page.text),
+            "next": "/seals",
+        },
+    )
     assert r.status_code == 303, r.text
 
 
 async def test_the_seal_password_is_bound_to_the_document_digest(
-        app: Any, make_tenant: Any) -> None:
+    app: Any, make_tenant: Any
+) -> None:
     from hub.documents.pdf_writer import write_text_pdf
 
     t = await make_tenant()
     person = await t.add_person("孙丽")
-    r = await t.client.post("/api/v1/seals", headers=person.headers,
-                            json={"seal_type": "personal"})
+    r = await t.client.post("/api/v1/seals", headers=person.headers, json={"seal_type": "personal"})
     seal = r.json()
-    await t.client.put(f"/api/v1/seals/{seal['id']}/password", headers=person.headers,
-                       json={"password": "seal-pass-2026"})
+    await t.client.put(
+        f"/api/v1/seals/{seal['id']}/password",
+        headers=person.headers,
+        json={"password": "seal-pass-2026"},
+    )
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://sealhub.test") as c, \
-            httpx.AsyncClient(transport=transport, base_url="http://sealhub.test") as other:
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://sealhub.test") as c,
+        httpx.AsyncClient(transport=transport, base_url="http://sealhub.test") as other,
+    ):
         await _portal_login(c, t, person.username, "person-password-1")
         page = await c.get("/sign")
-        r = await c.post("/sign", data={"_csrf_token": _csrf(page.text)}, files={
-            "file": ("a.pdf", write_text_pdf("第一份"), "application/pdf")})
+        r = await c.post(
+            "/sign",
+            data={"_csrf_token": _csrf(page.text)},
+            files={"file": ("a.pdf", write_text_pdf("第一份"), "application/pdf")},
+        )
         assert r.status_code == 303
         draft = r.headers["location"]
         page = await c.get(draft)
         digest = re.search(r'name="document_sm3" value="([0-9a-f]{64})"', page.text)
         assert digest is not None
-        form = {"_csrf_token": _csrf(page.text), "seal_id": seal["id"], "page": "1",
-                "x_mm": "20", "y_mm": "30", "password": "seal-pass-2026"}
+        form = {
+            "_csrf_token": _csrf(page.text),
+            "seal_id": seal["id"],
+            "page": "1",
+            "x_mm": "20",
+            "y_mm": "30",
+            "password": "seal-pass-2026",
+        }
         # A 口令 given for another digest does not sign this draft.
         r = await c.post(draft, data={**form, "document_sm3": "0" * 64})
         assert r.status_code == 422 and ("重新上传" in r.text or "upload it again" in r.text)
@@ -134,8 +167,7 @@ async def test_the_seal_password_is_bound_to_the_document_digest(
 async def test_pages_ask_for_a_login_and_keep_tenants_apart(app: Any, make_tenant: Any) -> None:
     a, b = await make_tenant(), await make_tenant()
     alice = await a.add_person("吴敏")
-    r = await a.client.post("/api/v1/seals", headers=alice.headers,
-                            json={"seal_type": "personal"})
+    r = await a.client.post("/api/v1/seals", headers=alice.headers, json={"seal_type": "personal"})
     seal_id = r.json()["id"]
     bob = await b.add_person("郑华")
     transport = httpx.ASGITransport(app=app)
@@ -150,35 +182,49 @@ async def test_pages_ask_for_a_login_and_keep_tenants_apart(app: Any, make_tenan
 
 
 async def test_public_page_checks_a_detached_signature_against_its_document(
-        app: Any, make_tenant: Any) -> None:
+    app: Any, make_tenant: Any
+) -> None:
     t = await make_tenant()
     person = await t.add_person("何静")
-    seal = (await t.client.post("/api/v1/seals", headers=person.headers,
-                                json={"seal_type": "personal"})).json()
-    await t.client.put(f"/api/v1/seals/{seal['id']}/password", headers=person.headers,
-                       json={"password": "seal-pass-2026"})
+    seal = (
+        await t.client.post("/api/v1/seals", headers=person.headers, json={"seal_type": "personal"})
+    ).json()
+    await t.client.put(
+        f"/api/v1/seals/{seal['id']}/password",
+        headers=person.headers,
+        json={"password": "seal-pass-2026"},
+    )
     document = "租赁合同 第一版".encode()
-    r = await t.client.post("/api/v1/signatures", headers={
-        **person.headers, "Idempotency-Key": secrets.token_hex(8)}, json={
-        "seal_id": seal["id"], "password": "seal-pass-2026",
-        "document": base64.b64encode(document).decode()})
+    r = await t.client.post(
+        "/api/v1/signatures",
+        headers={**person.headers, "Idempotency-Key": secrets.token_hex(8)},
+        json={
+            "seal_id": seal["id"],
+            "password": "seal-pass-2026",
+            "document": base64.b64encode(document).decode(),
+        },
+    )
     assert r.status_code == 201, r.text
     ses = base64.b64decode(r.json()["signature"])
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://sealhub.test") as c:
+
         async def verify(doc: bytes) -> str:
             page = await c.get("/verify")
-            r = await c.post("/verify", data={"_csrf_token": _csrf(page.text)}, files={
-                "file": ("SignedValue.dat", ses), "document": ("contract.txt", doc)})
+            r = await c.post(
+                "/verify",
+                data={"_csrf_token": _csrf(page.text)},
+                files={"file": ("SignedValue.dat", ses), "document": ("contract.txt", doc)},
+            )
             assert r.status_code == 200, r.text
             return r.text
+
         assert "TOTAL_PASSED" in await verify(document)
         changed = await verify("租赁合同 第二版".encode())
         assert "TOTAL_FAILED" in changed and "document digest" in changed
 
 
-async def test_an_ofd_is_previewed_and_signed_through_the_pages(app: Any,
-                                                                 make_tenant: Any) -> None:
+async def test_an_ofd_is_previewed_and_signed_through_the_pages(app: Any, make_tenant: Any) -> None:
     import io
 
     from PIL import Image
@@ -188,17 +234,24 @@ async def test_an_ofd_is_previewed_and_signed_through_the_pages(app: Any,
 
     t = await make_tenant()
     person = await t.add_person("林芳")
-    seal = (await t.client.post("/api/v1/seals", headers=person.headers,
-                                json={"seal_type": "personal"})).json()
-    await t.client.put(f"/api/v1/seals/{seal['id']}/password", headers=person.headers,
-                       json={"password": "seal-pass-2026"})
+    seal = (
+        await t.client.post("/api/v1/seals", headers=person.headers, json={"seal_type": "personal"})
+    ).json()
+    await t.client.put(
+        f"/api/v1/seals/{seal['id']}/password",
+        headers=person.headers,
+        json={"password": "seal-pass-2026"},
+    )
     ofd = write_text_ofd("第一页\n" * 70, title="情况说明")  # two A4 pages
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://sealhub.test") as c:
         await _portal_login(c, t, person.username, "person-password-1")
         page = await c.get("/sign")
-        r = await c.post("/sign", data={"_csrf_token": _csrf(page.text)}, files={
-            "file": ("情况说明.ofd", ofd, "application/ofd")})
+        r = await c.post(
+            "/sign",
+            data={"_csrf_token": _csrf(page.text)},
+            files={"file": ("情况说明.ofd", ofd, "application/ofd")},
+        )
         assert r.status_code == 303, r.text
         draft = r.headers["location"]
         page = await c.get(draft + "?page=2")
@@ -211,16 +264,25 @@ async def test_an_ofd_is_previewed_and_signed_through_the_pages(app: Any,
         assert image.convert("L").getextrema()[0] < 128
         digest = re.search(r'name="document_sm3" value="([0-9a-f]{64})"', page.text)
         assert digest is not None
-        r = await c.post(draft, data={"_csrf_token": _csrf(page.text), "seal_id": seal["id"],
-                                      "page": "2", "x_mm": "150", "y_mm": "240",
-                                      "password": "seal-pass-2026",
-                                      "document_sm3": digest.group(1)})
+        r = await c.post(
+            draft,
+            data={
+                "_csrf_token": _csrf(page.text),
+                "seal_id": seal["id"],
+                "page": "2",
+                "x_mm": "150",
+                "y_mm": "240",
+                "password": "seal-pass-2026",
+                "document_sm3": digest.group(1),
+            },
+        )
         assert r.status_code == 303, r.text
         signed = await c.get(r.headers["location"].split("?")[0] + "/document")
     assert "filename*=UTF-8''signed-%E6%83%85" in signed.headers["content-disposition"]
     context = await app.state.trust.context()  # the hub's CA and TSA CA trusted
-    report = verify_ofd(signed.content, max_uncompressed=50 * 1024 * 1024, max_entries=1000,
-                        context=context)
+    report = verify_ofd(
+        signed.content, max_uncompressed=50 * 1024 * 1024, max_entries=1000, context=context
+    )
     assert report.valid, report.to_text()
 
 
@@ -243,7 +305,10 @@ async def test_a_password_change_ends_the_portal_sessions(app: Any, make_tenant:
         await _portal_login(c, t, person.username, "person-password-1")
         assert (await c.get("/seals")).status_code == 200
         await asyncio.sleep(2.1)  # the session's login time has a one-second grain
-        r = await t.client.post("/api/v1/auth/password", headers=person.headers, json={
-            "old_password": "person-password-1", "new_password": "person-password-2"})
+        r = await t.client.post(
+            "/api/v1/auth/password",
+            headers=person.headers,
+            json={"old_password": "person-password-1", "new_password": "person-password-2"},
+        )
         assert r.status_code == 204, r.text
         assert (await c.get("/seals")).status_code == 303  # back to the login page

@@ -31,15 +31,17 @@ def hooks_url(seal: dict[str, Any]) -> str:
     return f"/api/v1/seals/{seal['id']}/webhooks"
 
 
-async def subscribe(t: Any, headers: dict[str, str], seal: dict[str, Any],
-                    url: str) -> dict[str, Any]:
+async def subscribe(
+    t: Any, headers: dict[str, str], seal: dict[str, Any], url: str
+) -> dict[str, Any]:
     r = await t.client.post(hooks_url(seal), headers=headers, json={"url": url})
     assert r.status_code == 201, r.text
     return r.json()  # type: ignore[no-any-return]
 
 
-async def delivery_log(t: Any, headers: dict[str, str], seal: dict[str, Any],
-                       hook: dict[str, Any]) -> list[dict[str, Any]]:
+async def delivery_log(
+    t: Any, headers: dict[str, str], seal: dict[str, Any], hook: dict[str, Any]
+) -> list[dict[str, Any]]:
     r = await t.client.get(f"{hooks_url(seal)}/{hook['id']}/deliveries", headers=headers)
     assert r.status_code == 200, r.text
     return r.json()  # type: ignore[no-any-return]
@@ -73,8 +75,9 @@ async def test_owner_lists_every_use_with_proofs_that_verify_offline(make_tenant
         leaf = base64.b64decode(ev["leaf"])
         assert base64.b64decode(ev["leaf_hash"]) == leaf_hash(leaf)
         proof = [base64.b64decode(h) for h in ev["inclusion_proof"]]
-        assert verify_inclusion(leaf_hash(leaf), ev["index"], checkpoint.size, proof,
-                                checkpoint.root_hash)
+        assert verify_inclusion(
+            leaf_hash(leaf), ev["index"], checkpoint.size, proof, checkpoint.root_hash
+        )
         event = Event.decode(leaf)
         assert event.type.value == "signature.made" and event.tenant == t.id
         assert event.subject["signature_id"] == made["id"]
@@ -82,11 +85,15 @@ async def test_owner_lists_every_use_with_proofs_that_verify_offline(make_tenant
         assert event.digests["document_sm3"] == sm3(doc).hex()
         assert ev["event"] == event.to_json()
         # A proof for another index, or a changed leaf, does not verify.
-        assert not verify_inclusion(leaf_hash(leaf + b" "), ev["index"], checkpoint.size, proof,
-                                    checkpoint.root_hash)
+        assert not verify_inclusion(
+            leaf_hash(leaf + b" "), ev["index"], checkpoint.size, proof, checkpoint.root_hash
+        )
 
-    page = (await t.client.get(f"/api/v1/seals/{seal['id']}/uses?limit=1&offset=2",
-                               headers=person.headers)).json()
+    page = (
+        await t.client.get(
+            f"/api/v1/seals/{seal['id']}/uses?limit=1&offset=2", headers=person.headers
+        )
+    ).json()
     assert [u["signature_id"] for u in page["uses"]] == [signed[2]["id"]] and page["total"] == 3
     r = await t.client.get(f"/api/v1/seals/{seal['id']}/uses?limit=0", headers=person.headers)
     assert r.status_code == 400 and r.json()["field"] == "/limit"  # hub.schemas_common.Limit
@@ -103,13 +110,18 @@ async def test_other_person_staff_and_other_tenant_get_404(make_tenant: Any) -> 
     stranger = await u.add_person("外人")
     base = f"/api/v1/seals/{seal['id']}"
     for headers in (neighbour.headers, clerk, t.admin_headers, stranger.headers):
-        for path in ("/uses", "/webhooks", f"/webhooks/{hook['id']}",
-                     f"/webhooks/{hook['id']}/deliveries"):
+        for path in (
+            "/uses",
+            "/webhooks",
+            f"/webhooks/{hook['id']}",
+            f"/webhooks/{hook['id']}/deliveries",
+        ):
             r = await t.client.get(base + path, headers=headers)
             assert r.status_code == 404, (path, r.text)
             assert r.headers["content-type"].startswith("application/problem+json")
-        r = await t.client.post(base + "/webhooks", headers=headers,
-                                json={"url": "http://127.0.0.1:9/x"})
+        r = await t.client.post(
+            base + "/webhooks", headers=headers, json={"url": "http://127.0.0.1:9/x"}
+        )
         assert r.status_code == 404
         r = await t.client.delete(f"{base}/webhooks/{hook['id']}", headers=headers)
         assert r.status_code == 404
@@ -126,7 +138,10 @@ async def test_other_person_staff_and_other_tenant_get_404(make_tenant: Any) -> 
 
 
 async def test_receiver_gets_a_correctly_signed_payload(
-    make_tenant: Any, receiver: Receiver, webhooks: WebhookService, app: Any,
+    make_tenant: Any,
+    receiver: Receiver,
+    webhooks: WebhookService,
+    app: Any,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -170,8 +185,9 @@ async def test_receiver_gets_a_correctly_signed_payload(
     assert secret not in caplog.text
 
 
-async def _delivered(t: Any, headers: dict[str, str], seal: dict[str, Any],
-                     hook: dict[str, Any]) -> list[dict[str, Any]] | None:
+async def _delivered(
+    t: Any, headers: dict[str, str], seal: dict[str, Any], hook: dict[str, Any]
+) -> list[dict[str, Any]] | None:
     log = await delivery_log(t, headers, seal, hook)
     return log if log and log[0]["status"] == "delivered" else None
 
@@ -200,8 +216,10 @@ async def test_500_twice_then_200_delivers_on_the_third_attempt(
     assert [r.answered for r in receiver.received] == [500, 500, 200]
     assert len({r.body for r in receiver.received}) == 1
     assert len({r.headers["SealHub-Delivery"] for r in receiver.received}) == 1
-    assert all(verify_signature_header(hook["secret"], r.headers[SIGNATURE_HEADER], r.body)
-               for r in receiver.received)
+    assert all(
+        verify_signature_header(hook["secret"], r.headers[SIGNATURE_HEADER], r.body)
+        for r in receiver.received
+    )
 
 
 async def test_failed_delivery_can_be_redelivered(
@@ -270,8 +288,9 @@ async def test_two_replicas_never_send_the_same_attempt(
     (delivery,) = await wait_for(lambda: _queued(t, person.headers, seal, hook))
     async with httpx.AsyncClient() as c1, httpx.AsyncClient() as c2:
         workers = [DeliveryWorker(webhooks, c) for c in (c1, c2, c1, c2)]
-        made_attempts = await asyncio.gather(*(w.attempt(uuid.UUID(delivery["id"]))
-                                               for w in workers))
+        made_attempts = await asyncio.gather(
+            *(w.attempt(uuid.UUID(delivery["id"])) for w in workers)
+        )
     assert sum(made_attempts) <= 1
     log = await wait_for(lambda: _delivered(t, person.headers, seal, hook))
     assert log[0]["attempts"] == 1 and len(log[0]["attempt_log"]) == 1
@@ -279,16 +298,24 @@ async def test_two_replicas_never_send_the_same_attempt(
     assert len(receiver.received) == 1
 
 
-async def _queued(t: Any, headers: dict[str, str], seal: dict[str, Any],
-                  hook: dict[str, Any]) -> list[dict[str, Any]] | None:
+async def _queued(
+    t: Any, headers: dict[str, str], seal: dict[str, Any], hook: dict[str, Any]
+) -> list[dict[str, Any]] | None:
     return await delivery_log(t, headers, seal, hook) or None
 
 
 async def _use(t: Any, seal: dict[str, Any]) -> Any:
     from hub.signing.services import SignatureMade
 
-    return SignatureMade(uuid.UUID(t.id), uuid.UUID(seal["id"]), uuid.uuid4(), "00" * 32,
-                         "local", datetime.now(UTC), None)
+    return SignatureMade(
+        uuid.UUID(t.id),
+        uuid.UUID(seal["id"]),
+        uuid.uuid4(),
+        "00" * 32,
+        "local",
+        datetime.now(UTC),
+        None,
+    )
 
 
 async def test_sweep_queues_a_use_the_hook_missed(
@@ -298,13 +325,15 @@ async def test_sweep_queues_a_use_the_hook_missed(
     person, seal = await personal_seal(t)
     hook = await subscribe(t, person.headers, seal, receiver.url)
     # Paused: the signing queues nothing (as if the hub died right after the signing).
-    r = await t.client.patch(f"{hooks_url(seal)}/{hook['id']}", headers=person.headers,
-                             json={"active": False})
+    r = await t.client.patch(
+        f"{hooks_url(seal)}/{hook['id']}", headers=person.headers, json={"active": False}
+    )
     assert r.status_code == 200 and r.json()["active"] is False
     made = await sign(t.client, person.headers, seal["id"], b"missed by the hook")
     assert await delivery_log(t, person.headers, seal, hook) == []
-    r = await t.client.patch(f"{hooks_url(seal)}/{hook['id']}", headers=person.headers,
-                             json={"active": True})
+    r = await t.client.patch(
+        f"{hooks_url(seal)}/{hook['id']}", headers=person.headers, json={"active": True}
+    )
     assert r.status_code == 200
     assert await webhooks.sweep() >= 1
     assert await webhooks.sweep() == 0 or True  # idempotent (other tests may add uses)
@@ -317,8 +346,12 @@ async def test_sweep_queues_a_use_the_hook_missed(
 async def test_subscription_crud_and_url_policy(make_tenant: Any) -> None:
     t = await make_tenant()
     person, seal = await personal_seal(t)
-    for bad in ("http://169.254.169.254/latest/meta-data", "ftp://127.0.0.1/x",
-                "http://user:pw@localhost/", "not a url"):
+    for bad in (
+        "http://169.254.169.254/latest/meta-data",
+        "ftp://127.0.0.1/x",
+        "http://user:pw@localhost/",
+        "not a url",
+    ):
         r = await t.client.post(hooks_url(seal), headers=person.headers, json={"url": bad})
         assert r.status_code == 422, bad
         assert r.headers["content-type"].startswith("application/problem+json")
@@ -326,14 +359,19 @@ async def test_subscription_crud_and_url_policy(make_tenant: Any) -> None:
     for body, named in (({"nope": 1}, "nope"), ({}, "url"), ({"url": 5}, "url")):
         r = await t.client.post(hooks_url(seal), headers=person.headers, json=body)
         assert r.status_code == 400 and r.headers["content-type"].startswith(
-            "application/problem+json")
+            "application/problem+json"
+        )
         assert named in r.text  # the problem names the offending field
     hook = await subscribe(t, person.headers, seal, "http://localhost:9/one")
-    r = await t.client.patch(f"{hooks_url(seal)}/{hook['id']}", headers=person.headers,
-                             json={"url": "http://10.1.2.3/"})
+    r = await t.client.patch(
+        f"{hooks_url(seal)}/{hook['id']}", headers=person.headers, json={"url": "http://10.1.2.3/"}
+    )
     assert r.status_code == 422 and r.json()["field"] == "/url"
-    r = await t.client.patch(f"{hooks_url(seal)}/{hook['id']}", headers=person.headers,
-                             json={"url": "http://127.0.0.1:9/two", "description": "my phone"})
+    r = await t.client.patch(
+        f"{hooks_url(seal)}/{hook['id']}",
+        headers=person.headers,
+        json={"url": "http://127.0.0.1:9/two", "description": "my phone"},
+    )
     assert r.status_code == 200 and r.json()["url"] == "http://127.0.0.1:9/two"
     listed = (await t.client.get(hooks_url(seal), headers=person.headers)).json()
     assert [h["id"] for h in listed] == [hook["id"]] and listed[0]["description"] == "my phone"
@@ -346,8 +384,13 @@ async def test_subscription_crud_and_url_policy(make_tenant: Any) -> None:
 
 async def test_openapi_documents_every_route(client: httpx.AsyncClient) -> None:
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
-    ops = [op for p, item in paths.items() if "/webhooks" in p or p.endswith("/uses")
-           for op in item.values() if isinstance(op, dict) and "responses" in op]
+    ops = [
+        op
+        for p, item in paths.items()
+        if "/webhooks" in p or p.endswith("/uses")
+        for op in item.values()
+        if isinstance(op, dict) and "responses" in op
+    ]
     assert len(ops) == 8
     for op in ops:
         assert op["operationId"] and op["summary"] and "404" in op["responses"]

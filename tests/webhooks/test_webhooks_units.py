@@ -52,21 +52,38 @@ def test_secrets_are_fresh_and_long() -> None:
     assert a != b and a.startswith("whsec_") and len(a) >= 6 + 43
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1:8080/hook", "https://localhost/x", "https://a.hooks.example.org/y",
-    "HTTP://LOCALHOST:9/", "https://b.c.hooks.example.org",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/hook",
+        "https://localhost/x",
+        "https://a.hooks.example.org/y",
+        "HTTP://LOCALHOST:9/",
+        "https://b.c.hooks.example.org",
+    ],
+)
 def test_allowed_urls(url: str) -> None:
     assert check_url(url, ALLOW) == url
 
 
-@pytest.mark.parametrize("url", [
-    "http://169.254.169.254/latest/meta-data",  # cloud metadata: the classic SSRF target
-    "http://10.0.0.1/", "http://[::1]/", "http://hooks.example.org/",  # bare parent of *.
-    "http://evilhooks.example.org/", "http://127.0.0.1.nip.io/", "ftp://127.0.0.1/",
-    "file:///etc/passwd", "http://user:pw@127.0.0.1/", "127.0.0.1:8080", "", "http://",
-    "http://127.0.0.1:99999/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data",  # cloud metadata: the classic SSRF target
+        "http://10.0.0.1/",
+        "http://[::1]/",
+        "http://hooks.example.org/",  # bare parent of *.
+        "http://evilhooks.example.org/",
+        "http://127.0.0.1.nip.io/",
+        "ftp://127.0.0.1/",
+        "file:///etc/passwd",
+        "http://user:pw@127.0.0.1/",
+        "127.0.0.1:8080",
+        "",
+        "http://",
+        "http://127.0.0.1:99999/",
+    ],
+)
 def test_refused_urls_name_the_field(url: str) -> None:
     with pytest.raises(ValidationFailed) as err:
         check_url(url, ALLOW)

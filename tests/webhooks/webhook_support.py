@@ -55,8 +55,9 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 status = receiver.script.pop(0) if receiver.script else 200
-                receiver.received.append(Received(self.path, dict(self.headers.items()), body,
-                                                  status))
+                receiver.received.append(
+                    Received(self.path, dict(self.headers.items()), body, status)
+                )
                 self.send_response(status)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
@@ -89,20 +90,25 @@ async def wait_for(predicate: Callable[[], Any], within: float = 15.0) -> Any:
 
 async def personal_seal(t: Any, name: str = "王五") -> tuple[Any, dict[str, Any]]:
     person = await t.add_person(name)
-    r = await t.client.post("/api/v1/seals", headers=person.headers,
-                            json={"seal_type": "personal"})
+    r = await t.client.post("/api/v1/seals", headers=person.headers, json={"seal_type": "personal"})
     assert r.status_code == 201, r.text
     seal = r.json()
-    r = await t.client.put(f"/api/v1/seals/{seal['id']}/password", headers=person.headers,
-                           json={"password": SEAL_PASSWORD})
+    r = await t.client.put(
+        f"/api/v1/seals/{seal['id']}/password",
+        headers=person.headers,
+        json={"password": SEAL_PASSWORD},
+    )
     assert r.status_code == 204, r.text
     return person, seal
 
 
-async def sign(client: httpx.AsyncClient, headers: dict[str, str], seal_id: str,
-               doc: bytes) -> dict[str, Any]:
+async def sign(
+    client: httpx.AsyncClient, headers: dict[str, str], seal_id: str, doc: bytes
+) -> dict[str, Any]:
     r = await client.post(
-        "/api/v1/signatures", headers={**headers, "Idempotency-Key": secrets.token_hex(8)},
-        json={"seal_id": seal_id, "password": SEAL_PASSWORD, "document_sm3": sm3(doc).hex()})
+        "/api/v1/signatures",
+        headers={**headers, "Idempotency-Key": secrets.token_hex(8)},
+        json={"seal_id": seal_id, "password": SEAL_PASSWORD, "document_sm3": sm3(doc).hex()},
+    )
     assert r.status_code == 201, r.text
     return r.json()  # type: ignore[no-any-return]

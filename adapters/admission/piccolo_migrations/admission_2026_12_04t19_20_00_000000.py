@@ -12,12 +12,24 @@ VERSION = "1.38.0"
 DESCRIPTION = "admission: registration corrections, shared observations"
 
 
-def _p(default: object, *, null: bool = False, pk: bool = False, index: bool = False,
-       length: int | None = None) -> dict[str, object]:
+def _p(
+    default: object,
+    *,
+    null: bool = False,
+    pk: bool = False,
+    index: bool = False,
+    length: int | None = None,
+) -> dict[str, object]:
     params: dict[str, object] = {
-        "default": default, "null": null, "primary_key": pk, "unique": False,
-        "index": index, "index_method": IndexMethod.btree, "choices": None,
-        "db_column_name": None, "secret": False,
+        "default": default,
+        "null": null,
+        "primary_key": pk,
+        "unique": False,
+        "index": index,
+        "index_method": IndexMethod.btree,
+        "choices": None,
+        "db_column_name": None,
+        "secret": False,
     }
     if length is not None:
         params["length"] = length
@@ -46,20 +58,35 @@ _COLUMNS: list[tuple[str, type[Column], dict[str, object]]] = [
 
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="admission", description=DESCRIPTION)
-    manager.add_table(class_name="VendorRegistrationChange",
-                      tablename="vendor_registration_change", schema=None, columns=None)
+    manager.add_table(
+        class_name="VendorRegistrationChange",
+        tablename="vendor_registration_change",
+        schema=None,
+        columns=None,
+    )
     for name, column_class, params in _COLUMNS:
         manager.add_column(
-            table_class_name="VendorRegistrationChange", tablename="vendor_registration_change",
-            column_name=name, db_column_name=name, column_class_name=column_class.__name__,
-            column_class=column_class, params=params, schema=None,
+            table_class_name="VendorRegistrationChange",
+            tablename="vendor_registration_change",
+            column_name=name,
+            db_column_name=name,
+            column_class_name=column_class.__name__,
+            column_class=column_class,
+            params=params,
+            schema=None,
         )
-    manager.add_table(class_name="VendorObservation", tablename="vendor_observation",
-                      schema=None, columns=None)
+    manager.add_table(
+        class_name="VendorObservation", tablename="vendor_observation", schema=None, columns=None
+    )
     for name, column_class, params in _OBSERVATION:
         manager.add_column(
-            table_class_name="VendorObservation", tablename="vendor_observation",
-            column_name=name, db_column_name=name, column_class_name=column_class.__name__,
-            column_class=column_class, params=params, schema=None,
+            table_class_name="VendorObservation",
+            tablename="vendor_observation",
+            column_name=name,
+            db_column_name=name,
+            column_class_name=column_class.__name__,
+            column_class=column_class,
+            params=params,
+            schema=None,
         )
     return manager

@@ -10,9 +10,7 @@ DESCRIPTION = "documents tables"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="documents", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="documents", description=DESCRIPTION)
 
     manager.add_table(
         class_name="SignedDocument",

@@ -9,9 +9,7 @@ DESCRIPTION = "evidence: witness cosignatures of checkpoints"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="evidence", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="evidence", description=DESCRIPTION)
 
     manager.add_table(
         class_name="EvidenceCosignature",

@@ -8,9 +8,7 @@ DESCRIPTION = "seals: who suspended, the last failed make, the actor role of eac
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="seals", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="seals", description=DESCRIPTION)
 
     manager.add_column(
         table_class_name="Seal",

@@ -27,13 +27,9 @@ DESCRIPTION = "seal_mold table"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="molds", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="molds", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Mold", tablename="seal_mold", schema=None, columns=None
-    )
+    manager.add_table(class_name="Mold", tablename="seal_mold", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Mold",
