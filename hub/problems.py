@@ -168,7 +168,7 @@ def _in_multipart(exc: BaseException) -> bool:
 def unexpected_error_handler(
     request: Request[Any, Any, Any], exc: Exception
 ) -> Response[dict[str, Any]]:
-    log.exception("unhandled error on %s", request.scope.get("path"))
+    log.error("unhandled error on %s", request.scope.get("path"), exc_info=exc)
     return problem(
         500,
         "internal",

@@ -42,7 +42,8 @@ class HubProcess:
     def start(self, timeout: float = 180.0) -> HubProcess:
         argv = [sys.executable, "-m", "hub.cli", "serve", "--host", "127.0.0.1",
                 "--port", str(self.port), "--workers", str(self.workers)]  # fmt: skip
-        out = open(self.log, "ab") if self.log else subprocess.DEVNULL
+        # The child keeps the log open for its lifetime; stop() closes our copy.
+        out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen(argv, env=self.env, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while True:

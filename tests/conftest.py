@@ -151,7 +151,7 @@ def db(client: httpx.AsyncClient, app: Litestar) -> Database:
 
 @pytest.fixture
 def master_key_b64(settings: Settings) -> Iterator[str]:
-    yield base64.b64encode(settings.security.master_key).decode()
+    return base64.b64encode(settings.security.master_key).decode()
 
 
 # --------------------------------------------------------------------------- tenants & logins

@@ -284,7 +284,7 @@ class VendorServer:
         cert = Certificate.load(facts["cert"])
         mode = doc.get("certificates", "single")
         chain = [facts["cert"]] + (
-            [c for c in (await self.core.info()).ca_certs] if mode == "chain" else []
+            list((await self.core.info()).ca_certs) if mode == "chain" else []
         )
         answer: dict[str, Any] = {
             "description": f"SM2 signer key of tenant {facts['tenant']}",

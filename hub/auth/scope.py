@@ -29,7 +29,7 @@ async def not_found(
             )
             .run()
         )
-    except Exception:  # a malformed id must still be a plain 404
+    except Exception:  # noqa: BLE001 (a malformed id must still be a plain 404)
         exists_elsewhere = False
     if exists_elsewhere:
         try:

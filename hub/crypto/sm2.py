@@ -111,7 +111,7 @@ class SM2PublicKey:
             self._key.verify(signature, data, _ALG)
         except InvalidSignature:
             return False
-        except Exception:
+        except Exception:  # noqa: BLE001 (malformed input: never raises)
             return False
         return True
 

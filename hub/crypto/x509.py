@@ -7,6 +7,7 @@ the *stored* TBS bytes (asn1crypto keeps the original encoding of parsed values)
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,10 +22,8 @@ from hub.errors import CryptoError
 # asn1crypto does not know the Chinese OIDs; teach it once so names round-trip.
 algos.SignedDigestAlgorithmId._map.setdefault(OID_SM2_SM3, "sm2_sm3")
 algos.SignedDigestAlgorithmId._reverse_map = None
-try:
+with contextlib.suppress(ValueError):  # already registered by an earlier import
     keys.NamedCurve.register("sm2p256v1", OID_SM2_CURVE, 32)
-except ValueError:  # already registered by an earlier import
-    pass
 
 
 @dataclass(frozen=True)
@@ -217,9 +216,7 @@ class Certificate:
 
     def signed_by(self, issuer_key: SM2PublicKey) -> bool:
         sig = self.signature
-        if isinstance(sig, bytes) and issuer_key.verify(sig, self.tbs_bytes):
-            return True
-        return False
+        return bool(isinstance(sig, bytes) and issuer_key.verify(sig, self.tbs_bytes))
 
 
 @dataclass(frozen=True)
@@ -267,7 +264,7 @@ def _name_text(name: x509.Name) -> str:
     """
     try:
         return name.human_friendly
-    except Exception:  # noqa: S110 (fall through to the per-attribute rendering)
+    except Exception:  # noqa: BLE001, S110 (fall through to the per-attribute rendering)
         pass
     parts = []
     try:
@@ -277,12 +274,12 @@ def _name_text(name: x509.Name) -> str:
                 try:
                     label = attr["type"].human_friendly
                     value = str(attr["value"].native)
-                except Exception:
+                except Exception:  # noqa: BLE001 (untrusted names: render what can be read)
                     # Raw contents of the value's TLV, decoded leniently.
                     generic = core.Sequence.load(attr.dump())
                     value = generic[1].contents.decode("utf-8", "replace")
                 parts.append(f"{label}: {value}")
-    except Exception:
+    except Exception:  # noqa: BLE001 (untrusted names: render what can be read)
         return "<malformed name>"
     return ", ".join(parts)
 

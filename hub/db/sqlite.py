@@ -312,7 +312,7 @@ class PooledSQLiteEngine(SQLiteEngine):
                     outcomes = await self._on_thread(
                         _group_commit, [(w.query, w.args) for w in group]
                     )
-                except BaseException as exc:
+                except BaseException as exc:  # noqa: BLE001 (every writer of the group hears the failure)
                     failure = exc
                     outcomes = [exc] * len(group)
             for write, outcome in zip(group, outcomes, strict=True):

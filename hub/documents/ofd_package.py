@@ -70,7 +70,7 @@ def resolve(base_file: str, loc: str) -> str:
     else:
         path = posixpath.join(posixpath.dirname(base_file), loc)
     norm = posixpath.normpath(path)
-    if norm.startswith("..") or norm.startswith("/"):
+    if norm.startswith(("..", "/")):
         raise FormatError(f"{loc!r} in {base_file} points outside the package")
     return norm
 

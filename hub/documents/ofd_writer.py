@@ -74,7 +74,7 @@ def text_width(text: str, size_mm: float) -> float:
 # (opening punctuation, 避尾): the usual Chinese line-breaking rules (GB/T 15834 layout).
 _NO_LINE_START = set("，。、；：？！）》」』】〕”’…—,.;:?!)]}%")
 _NO_LINE_END = set("（《「『【〔“‘([{")
-_WORD = re.compile(r"[A-Za-z0-9@#&+\-_./:%']+|\s+|.", re.S)
+_WORD = re.compile(r"[A-Za-z0-9@#&+\-_./:%']+|\s+|.", re.DOTALL)
 
 
 def wrap(text: str, width_mm: float, size_mm: float) -> list[str]:

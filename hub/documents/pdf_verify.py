@@ -76,7 +76,7 @@ def _verify_pdf(data: bytes, context: ValidationContext) -> Report:
     for name, value, _ref in fields:
         try:
             child = _verify_field(reader, data, name, value, revisions, context)
-        except Exception as exc:  # a broken field is a named check, not a 500
+        except Exception as exc:  # noqa: BLE001 (a broken field is a named check, not a 500)
             child = Report(kind="signature", info={"field": name})
             child.check(
                 "signature field readable",
@@ -185,7 +185,7 @@ def _verify_field(
     signed_revision = reader.xrefs.get_last_change(sig_ref.reference)
     try:
         diff = DEFAULT_DIFF_POLICY.review_file(reader, signed_revision)
-    except Exception as exc:  # malformed revisions: a finding
+    except Exception as exc:  # noqa: BLE001 (malformed revisions: a finding)
         diff = SuspiciousModification(f"{type(exc).__name__}: {exc}")
     later = f"revisions {signed_revision + 2}..{revisions}"
     if isinstance(diff, SuspiciousModification):

@@ -18,6 +18,7 @@ another tenant's ids are simply not found.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 import weakref
@@ -312,10 +313,8 @@ class DocumentService:
         }
         for template in BUILTIN_TEMPLATES.values():
             if template.key not in have:
-                try:
+                with contextlib.suppress(Conflict):  # seeded concurrently
                     await self._insert_template(scope, template)
-                except Conflict:
-                    pass  # seeded concurrently
         return await self.list_templates(scope)
 
     async def _insert_template(self, scope: Scope, t: DocumentTemplate) -> dict[str, Any]:

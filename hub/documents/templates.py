@@ -126,7 +126,7 @@ def _check(field_def: TemplateField, raw: str) -> str:
         value = parse_resident_id(value, field=field_def.name).number
     elif field_def.kind is FieldKind.PHONE:
         value = check_mobile(value, field=field_def.name)
-    if any(ord(c) < 32 and c not in "\n" for c in value):
+    if any(ord(c) < 32 and c != "\n" for c in value):
         raise ValidationFailed(f"{field_def.label} has control characters", field=field_def.name)
     return value
 
@@ -136,7 +136,7 @@ def fill(template: DocumentTemplate, values: Mapping[str, str]) -> FilledDocumen
     known = {f.name: f for f in template.fields}
     extra = set(values) - set(known)
     if extra:
-        raise ValidationFailed(f"unknown fields: {sorted(extra)}", field=sorted(extra)[0])
+        raise ValidationFailed(f"unknown fields: {sorted(extra)}", field=min(extra))
     clean: dict[str, str] = {}
     for f in template.fields:
         raw = values.get(f.name, "")

@@ -164,9 +164,8 @@ def verify_note(note: Note, verifier: NoteVerifier) -> bool:
     """True if one signature line is the verifier's and verifies; unknown lines ignored."""
     for sig in note.signatures:
         if sig.name == verifier.name and sig.key_id == verifier.key_id:
-            if verifier.key.verify(sig.blob[4:], note.text.encode()):
-                return True
-            return False  # a known key whose signature fails: the note is bad
+            # A known key whose signature fails: the note is bad.
+            return verifier.key.verify(sig.blob[4:], note.text.encode())
     return False
 
 

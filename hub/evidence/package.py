@@ -216,7 +216,7 @@ def _parse(obj: object) -> _Parsed:
     if not isinstance(obj, dict):
         raise _Malformed("package must be a JSON object")
     keys = set(obj)
-    if not _TOP_KEYS <= keys or keys - _TOP_KEYS - _OPTIONAL_KEYS:
+    if not keys >= _TOP_KEYS or keys - _TOP_KEYS - _OPTIONAL_KEYS:
         raise _Malformed(
             f"package keys must be {sorted(_TOP_KEYS)} (+ "
             f"{', '.join(sorted(_OPTIONAL_KEYS))}), got {sorted(keys)}"

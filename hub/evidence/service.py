@@ -242,7 +242,7 @@ class EvidenceLog:
             del self._pending[: self.max_batch]
             try:
                 results = await self._write(batch)
-            except Exception as exc:  # every waiter of the failed batch hears about it
+            except Exception as exc:  # noqa: BLE001 (every waiter of the failed batch hears about it)
                 for queued in batch:
                     if not queued.future.done():
                         queued.future.set_exception(exc)

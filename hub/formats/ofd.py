@@ -102,7 +102,7 @@ def read_signature_xml(data: bytes, what: str) -> SignatureXml:
         raise FormatError(f"{what} has no SignedInfo")
     provider = _child(info, "Provider")
     if provider is not None:  # attributes (GB/T 33190) or child elements (some writers)
-        out.provider = {k: v for k, v in provider.attrib.items()}
+        out.provider = dict(provider.attrib.items())
         for c in provider:
             if c.text and c.text.strip():
                 out.provider.setdefault(_local(c.tag), c.text.strip())

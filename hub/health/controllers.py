@@ -40,7 +40,7 @@ class HealthController(Controller):
             if db is None:
                 raise RuntimeError("database not open")
             await asyncio.wait_for(db.ping(), timeout=2.0)
-        except Exception as exc:  # any failure means "not ready", never a 500
+        except Exception as exc:  # noqa: BLE001 (any failure means "not ready", never a 500)
             log.warning("readiness: database check failed: %s", exc)
             return problem(503, "not-ready", "Not ready", "The database is not reachable.")  # type: ignore[return-value]
         return Response(Health(status="ok"))

@@ -157,8 +157,8 @@ def validate(
         )
     anchor = path.anchor
     names = " -> ".join(f"'{c.subject}'" for c in path.certs[:-1]) or f"'{leaf.subject}'"
-    where = f"{names} to trusted {'pinned certificate' if anchor.kind == 'maker' else 'CA'} " \
-            f"'{anchor.cert.subject}' ({anchor.source})"  # fmt: skip
+    trusted = "pinned certificate" if anchor.kind == "maker" else "CA"
+    where = f"{names} to trusted {trusted} '{anchor.cert.subject}' ({anchor.source})"
     if anchor.until is not None and at > anchor.until:
         detail = f"{where}: trusted only until {_day(anchor.until)}, judged at {_day(at)}"
         return (

@@ -7,6 +7,7 @@ seal id from another tenant is simply not found (404, no existence oracle).
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import secrets
 import time
@@ -469,10 +470,9 @@ class SealService:
                 raise ValidationFailed(
                     "changing the password needs the old one", field="old_password"
                 )
-            try:
+            # An aged old 口令 is still right: changing it is the way out, not refused.
+            with contextlib.suppress(PasswordAged):
                 await self.check_password(scope, seal_id, old)
-            except PasswordAged:
-                pass  # the old 口令 is right: changing an aged one is the way out, not refused
         policy = await self.policy_of(scope.tenant_id)
         if len(new) < policy.password_min_length:
             raise ValidationFailed(

@@ -70,7 +70,7 @@ class OwnerSms:
         try:
             mobile = await self.mobile_of(tenant_id, account_id)
             await self.gateway.send(mobile, "seal-notice", {"text": text})
-        except Exception as exc:  # the notice is recorded; the text is best effort
+        except Exception as exc:  # noqa: BLE001 (the notice is recorded; the text is best effort)
             log.warning("seal notice SMS not sent: %s", type(exc).__name__)
 
     def tell_later(
@@ -83,7 +83,7 @@ class OwnerSms:
                 await self.gateway.send(
                     await self.mobile_of(tenant_id, account_id), template, params
                 )
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 (the SMS is best effort)
                 log.warning("seal use SMS not sent: %s", type(exc).__name__)
 
         task = asyncio.create_task(send())

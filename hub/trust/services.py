@@ -263,7 +263,7 @@ class TrustService:
         declared = tuple(bytes(c) for c in [(registration or {}).get("maker_ca_cert")] if c)
         try:
             found = await self._vendor_certs(vendor)
-        except Exception as exc:  # an unreachable vendor still gets its declared CA listed
+        except Exception as exc:  # noqa: BLE001 (an unreachable vendor still gets its declared CA listed)
             log.warning("status list: vendor %s info unavailable: %s", vendor,
                         type(exc).__name__)  # fmt: skip
             found = None

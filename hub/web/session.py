@@ -107,7 +107,7 @@ async def end_session(request: deps.AnyRequest) -> None:
     try:
         data: dict[str, Any] = request.session or {}
         tenant_id, session_id = uuid.UUID(data["t"]), uuid.UUID(data["s"])
-    except Exception:  # no session (or none on this route): nothing to end
+    except Exception:  # noqa: BLE001 (no session (or none on this route): nothing to end)
         request.clear_session()
         return
     await deps.sessions(request).end(tenant_id, session_id, "logout")
@@ -129,7 +129,7 @@ async def current_user(request: deps.AnyRequest) -> PortalUser | None:
 async def _load(request: deps.AnyRequest) -> PortalUser | None:
     try:
         data: dict[str, Any] = request.session or {}
-    except Exception:  # no session middleware on this route (an error page elsewhere)
+    except Exception:  # noqa: BLE001 (no session middleware on this route (an error page elsewhere))
         return None
     try:
         tenant_id, account_id = uuid.UUID(data["t"]), uuid.UUID(data["a"])

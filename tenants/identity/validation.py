@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 from hub.errors import ValidationFailed
 
@@ -65,6 +65,9 @@ _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC = re.compile(r"^[0-9A-HJ-NP-RTUW-Y]{2}\d{6}[0-9A-HJ-NP-RTUW-Y]{10}$")
 
+# A birth date is a date in China (UTC+8, no daylight saving), not on the server's clock.
+_CHINA = timezone(timedelta(hours=8))
+
 
 def check_region_code(code: str, field: str = "region_code") -> str:
     code = (code or "").strip()
@@ -111,7 +114,7 @@ def parse_resident_id(
         raise ValidationFailed(
             "the ID number's date of birth is not a real date", field=field
         ) from exc
-    today = today or date.today()
+    today = today or datetime.now(_CHINA).date()
     if born > today or born.year < 1900:
         raise ValidationFailed("the ID number's date of birth is out of range", field=field)
     if resident_id_check_char(number[:17]) != number[17]:

@@ -87,8 +87,7 @@ def ink_mask(picture: bytes, *, what: str = "picture") -> Image.Image:
     if hi < 32:
         raise ValidationFailed(f"the {what} has no visible ink", field=what)
     full = hi * 0.85
-    ink = ink.point(lambda v: min(255, round(v * 255 / full)))
-    return ink
+    return ink.point(lambda v: min(255, round(v * 255 / full)))
 
 
 def _crop_to_ink(ink: Image.Image, what: str) -> Image.Image:

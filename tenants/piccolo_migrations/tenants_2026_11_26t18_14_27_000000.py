@@ -8,11 +8,15 @@ VERSION = "1.38.0"
 DESCRIPTION = "person/enterprise per-tenant unique indexes"
 
 INDEXES = [
-    "CREATE UNIQUE INDEX IF NOT EXISTS person_tenant_id_index "
-    "ON person (tenant_id, id_number_index)",
+    (
+        "CREATE UNIQUE INDEX IF NOT EXISTS person_tenant_id_index "
+        "ON person (tenant_id, id_number_index)"
+    ),
     "CREATE UNIQUE INDEX IF NOT EXISTS person_account ON person (account_id)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS enterprise_tenant_credit_code "
-    "ON enterprise (tenant_id, credit_code)",
+    (
+        "CREATE UNIQUE INDEX IF NOT EXISTS enterprise_tenant_credit_code "
+        "ON enterprise (tenant_id, credit_code)"
+    ),
 ]
 
 

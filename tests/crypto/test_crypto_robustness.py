@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,10 +77,8 @@ def test_raw_signature_forms(raw):
         assert len(raw) != 64
     else:
         assert len(raw) == 64
-        try:
+        with contextlib.suppress(CryptoError):  # r or s is 0 or >= n
             assert der_to_raw(der) == raw
-        except CryptoError:  # r or s is 0 or >= n
-            pass
 
 
 @FUZZ
@@ -117,10 +116,8 @@ def test_mangled_points(point):
 @given(_mutations(KEY.to_der()))
 def test_mangled_private_keys(der):
     for loader in (SM2PrivateKey.from_der, SM2PrivateKey.from_pem):
-        try:
+        with contextlib.suppress(CryptoError):
             loader(der)
-        except CryptoError:
-            pass
 
 
 def test_non_sm2_keys_are_rejected():
@@ -160,10 +157,8 @@ def _exercise(cert: Certificate) -> None:
         "is_ca",
         "public_key",
     ):
-        try:
+        with contextlib.suppress(CryptoError):
             getattr(cert, attr)
-        except CryptoError:
-            pass
     try:
         cert.valid_at(NOW)
         cert.signed_by(ROOT_KEY.public_key)

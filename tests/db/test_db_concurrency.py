@@ -73,7 +73,7 @@ async def test_concurrent_read_then_write_transactions(
                         data_key_wrapped=b"x",
                     )
                 ).run()
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 (collected and asserted below)
             errors.append(exc)
 
     t0 = time.perf_counter()

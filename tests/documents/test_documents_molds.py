@@ -175,16 +175,16 @@ def test_credit_code_and_seal_type_rules() -> None:
 
 
 def test_make_record_names_the_bad_field(mold) -> None:
-    good = dict(
-        seal_code=CODE,
-        unit_name=NAME,
-        credit_code=CREDIT,
-        seal_type="公章",
-        width_mm=42,
-        height_mm=42,
-        status="在用",
-        image=mold,
-    )
+    good = {
+        "seal_code": CODE,
+        "unit_name": NAME,
+        "credit_code": CREDIT,
+        "seal_type": "公章",
+        "width_mm": 42,
+        "height_mm": 42,
+        "status": "在用",
+        "image": mold,
+    }
     record = make_record(**good)
     assert record.status is MoldStatus.ACTIVE and record.seal_type == 1
     assert Image.open(io.BytesIO(record.mold_png)).size == (mm_to_px(42), mm_to_px(42))

@@ -145,7 +145,7 @@ def test_purpose_line_under_the_star_differs_between_special_seals() -> None:
     assert min(diff_rows) >= side / 2 + 6.5 * px_mm
     assert max(diff_rows) <= side / 2 + 11.5 * px_mm
     # ... and it is horizontal: its ink rows are the same for the first and last glyph.
-    band = [y for y in range(round(side / 2 + 6.5 * px_mm), round(side / 2 + 11.5 * px_mm))]
+    band = list(range(round(side / 2 + 6.5 * px_mm), round(side / 2 + 11.5 * px_mm)))
     left = {
         y
         for y in band

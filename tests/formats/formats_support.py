@@ -57,22 +57,22 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def make_seal(pki, **over) -> bytes:
-    args = dict(
-        esid="11010000000001",
-        vid="SealHub",
-        seal_type=1,
-        name="北京市测试局公章",
-        signer_certs=[pki.signer_cert.der],
-        picture=PNG,
-        picture_type="png",
-        width_mm=40,
-        height_mm=40,
-        valid_start=pki.created - timedelta(hours=1),
-        valid_end=pki.created + timedelta(days=300),
-        maker_cert=pki.maker_cert.der,
-        maker_key=pki.maker_key,
-        create_date=pki.created - timedelta(minutes=30),
-    )
+    args = {
+        "esid": "11010000000001",
+        "vid": "SealHub",
+        "seal_type": 1,
+        "name": "北京市测试局公章",
+        "signer_certs": [pki.signer_cert.der],
+        "picture": PNG,
+        "picture_type": "png",
+        "width_mm": 40,
+        "height_mm": 40,
+        "valid_start": pki.created - timedelta(hours=1),
+        "valid_end": pki.created + timedelta(days=300),
+        "maker_cert": pki.maker_cert.der,
+        "maker_key": pki.maker_key,
+        "create_date": pki.created - timedelta(minutes=30),
+    }
     args.update(over)
     return build_seal_v4(**args)
 

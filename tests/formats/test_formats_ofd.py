@@ -13,7 +13,7 @@ from formats_support import make_seal
 from hub.errors import FormatError, PayloadTooLarge
 from hub.formats import verify_ofd
 
-LIMITS = dict(max_uncompressed=5 * 1024 * 1024, max_entries=100)
+LIMITS = {"max_uncompressed": 5 * 1024 * 1024, "max_entries": 100}
 
 DIALECTS = {
     "standard": Dialect(),

@@ -16,7 +16,7 @@ from hub.formats.report import Report
 from hub.formats.signeddata import verify_signed_data
 from hub.formats.variants import describe, verify_sm2
 
-LIMITS = dict(max_uncompressed=50 * 1024 * 1024, max_entries=1000)
+LIMITS = {"max_uncompressed": 50 * 1024 * 1024, "max_entries": 1000}
 CRYPTO = ("seal maker signature", "signer signature", "document digest")
 
 

@@ -124,10 +124,13 @@ def test_build_rejects_naive_times(pki) -> None:
     from datetime import datetime
 
     with pytest.raises(ValueError):
-        make_seal(pki, valid_start=datetime(2024, 1, 1))
+        make_seal(pki, valid_start=datetime(2024, 1, 1))  # noqa: DTZ001 (naive on purpose)
     with pytest.raises((FormatError, ValueError)):
         build_tbs_sign_v4(
-            seal_der=make_seal(pki), time=datetime(2024, 1, 1), data_hash=b"x", property_info="p"
+            seal_der=make_seal(pki),
+            time=datetime(2024, 1, 1),  # noqa: DTZ001 (naive on purpose)
+            data_hash=b"x",
+            property_info="p",
         )
 
 

@@ -219,7 +219,7 @@ def test_metrics_switches() -> None:
         render({**MIN, "metrics": {"enabled": False, "serviceMonitor": {"enabled": True}}})
     )
     assert not _kind(off, "ServiceMonitor")  # nothing to scrape
-    (config,) = [c for c in _kind(off, "ConfigMap")]
+    (config,) = list(_kind(off, "ConfigMap"))
     assert config["data"]["SEALHUB_METRICS"] == "0"
     assert not _kind(manifests(render(MIN)), "PrometheusRule")
 

@@ -95,8 +95,8 @@ def _intermediate_chain(**ca_over):
     root = build_certificate(subject=Name("Root"), subject_key=root_key.public_key,
                              issuer=Name("Root"), issuer_key=root_key, is_ca=True,
                              not_before=start)  # fmt: skip
-    args = dict(subject=Name("Mid"), subject_key=mid_key.public_key, issuer=root,
-                issuer_key=root_key, is_ca=True, not_before=start)  # fmt: skip
+    args = {"subject": Name("Mid"), "subject_key": mid_key.public_key, "issuer": root,
+                "issuer_key": root_key, "is_ca": True, "not_before": start}  # fmt: skip
     args.update(ca_over)
     mid = build_certificate(**args)  # type: ignore[arg-type]
     leaf = build_certificate(subject=Name("Leaf"), subject_key=leaf_key.public_key, issuer=mid,

@@ -23,15 +23,15 @@ class BureauPki:
     created: datetime
 
     def seal(self, esid: str = "110100000001", **over: object) -> bytes:
-        args: dict[str, object] = dict(
-            esid=esid, vid="BureauSeal", seal_type=1, name="北京市公安局公章",
-            signer_certs=[self.signer.der], picture=PNG, picture_type="png",
-            width_mm=40, height_mm=40,
-            valid_start=self.created - timedelta(hours=1),
-            valid_end=self.created + timedelta(days=300),
-            maker_cert=self.maker.der, maker_key=self.maker_key,
-            create_date=self.created - timedelta(minutes=30),
-        )  # fmt: skip
+        args: dict[str, object] = {
+            "esid": esid, "vid": "BureauSeal", "seal_type": 1, "name": "北京市公安局公章",
+            "signer_certs": [self.signer.der], "picture": PNG, "picture_type": "png",
+            "width_mm": 40, "height_mm": 40,
+            "valid_start": self.created - timedelta(hours=1),
+            "valid_end": self.created + timedelta(days=300),
+            "maker_cert": self.maker.der, "maker_key": self.maker_key,
+            "create_date": self.created - timedelta(minutes=30),
+        }  # fmt: skip
         args.update(over)
         return build_seal_v4(**args)  # type: ignore[arg-type]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -142,7 +143,7 @@ def test_citizen_and_employer_sign_a_published_form_in_order(browser: Any, porta
     assert "已完成" in boss.locator("main").inner_text()
     with boss.expect_download() as dl:
         boss.get_by_role("link", name="下载文件").click()
-    signed = open(dl.value.path(), "rb").read()
+    signed = Path(dl.value.path()).read_bytes()
     with portal.api() as api:
         report = api.post("/api/v1/verify", files={"file": ("c.ofd", signed)}).json()
     assert report["valid"] is True and len(report["signatures"]) == 2

@@ -9,6 +9,7 @@ import io
 import json
 import re
 import secrets
+from pathlib import Path
 from typing import Any
 
 import pikepdf
@@ -115,12 +116,12 @@ def test_citizen_registers_signs_a_pdf_by_dragging_and_verifies_it(
     page.wait_for_url(re.compile(r"/signatures/[0-9a-f-]{36}\?signed=1$"))
     with page.expect_download() as dl:
         page.get_by_role("link", name="下载已签署文件").click()
-    signed = open(dl.value.path(), "rb").read()
+    signed = Path(dl.value.path()).read_bytes()
     assert dl.value.suggested_filename.endswith("居住证明.pdf")  # the name survives, in UTF-8
     assert signed.startswith(b"%PDF-") and len(signed) > len(pdf)
     with page.expect_download() as dl:
         page.get_by_role("link", name="下载存证包").click()
-    assert b'"checkpoint"' in open(dl.value.path(), "rb").read()
+    assert b'"checkpoint"' in Path(dl.value.path()).read_bytes()
 
     # The stamp is where it was dropped: its box starts x_mm from the left and y_mm from
     # the top of page 1.
@@ -134,7 +135,7 @@ def test_citizen_registers_signs_a_pdf_by_dragging_and_verifies_it(
     assert "存证记录" in page.locator("section[aria-labelledby=uses-h]").inner_text()
     with page.expect_download() as dl:
         page.get_by_role("link", name="下载用印记录及其存证证明（JSON）").click()
-    uses = json.loads(open(dl.value.path(), "rb").read())
+    uses = json.loads(Path(dl.value.path()).read_bytes())
     assert uses["total"] == 1 and uses["uses"][0]["evidence"]["inclusion_proof"] is not None
     assert uses["checkpoint"]
 
@@ -150,10 +151,10 @@ def test_citizen_registers_signs_a_pdf_by_dragging_and_verifies_it(
     assert verifier.locator(".check.good").count() >= 3
     with verifier.expect_download() as dl:
         verifier.get_by_role("link", name="下载验证报告（JSON）").click()
-    assert b'"checks"' in open(dl.value.path(), "rb").read()
+    assert b'"checks"' in Path(dl.value.path()).read_bytes()
     with verifier.expect_download() as dl:
         verifier.get_by_role("link", name="下载验证报告（PDF）").click()
-    assert open(dl.value.path(), "rb").read().startswith(b"%PDF-")
+    assert Path(dl.value.path()).read_bytes().startswith(b"%PDF-")
 
     # A tampered copy (one byte of the signed range changed) fails, the check named.
     at = signed.index(b"/Title") + 1

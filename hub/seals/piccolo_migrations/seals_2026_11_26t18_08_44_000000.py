@@ -14,8 +14,10 @@ DESCRIPTION = "seals: composite unique indexes"
 
 _INDEXES = (
     "CREATE UNIQUE INDEX IF NOT EXISTS seal_tenant_esid ON seal (tenant_id, esid)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS signature_record_idem "
-    "ON signature_record (tenant_id, account_id, idempotency_key)",
+    (
+        "CREATE UNIQUE INDEX IF NOT EXISTS signature_record_idem "
+        "ON signature_record (tenant_id, account_id, idempotency_key)"
+    ),
     "CREATE UNIQUE INDEX IF NOT EXISTS vendor_record_key ON vendor_record (vendor, namespace, key)",
 )
 

@@ -16,8 +16,10 @@ VERSION = "1.38.0"
 DESCRIPTION = "signing: one signature record per use request"
 
 _INDEXES = (
-    "CREATE UNIQUE INDEX IF NOT EXISTS signature_record_use_request "
-    "ON signature_record (tenant_id, use_request_id)",
+    (
+        "CREATE UNIQUE INDEX IF NOT EXISTS signature_record_use_request "
+        "ON signature_record (tenant_id, use_request_id)"
+    ),
 )
 
 

@@ -8,8 +8,10 @@ VERSION = "1.38.0"
 DESCRIPTION = "seals: expiry notices once"
 
 _INDEXES = (
-    "CREATE UNIQUE INDEX IF NOT EXISTS seal_notice_once ON seal_notice (tenant_id, seal_id,"
-    " kind) WHERE kind LIKE 'expiry-%'",
+    (
+        "CREATE UNIQUE INDEX IF NOT EXISTS seal_notice_once ON seal_notice (tenant_id, seal_id,"
+        " kind) WHERE kind LIKE 'expiry-%'"
+    ),
 )
 
 

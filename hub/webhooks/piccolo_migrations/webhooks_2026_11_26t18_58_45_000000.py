@@ -13,8 +13,10 @@ VERSION = "1.38.0"
 DESCRIPTION = "webhooks: composite indexes"
 
 _INDEXES = (
-    "CREATE UNIQUE INDEX IF NOT EXISTS webhook_delivery_once "
-    "ON webhook_delivery (subscription_id, signature_id)",
+    (
+        "CREATE UNIQUE INDEX IF NOT EXISTS webhook_delivery_once "
+        "ON webhook_delivery (subscription_id, signature_id)"
+    ),
     "CREATE INDEX IF NOT EXISTS webhook_delivery_due ON webhook_delivery (status, next_attempt_at)",
 )
 
