@@ -27,6 +27,7 @@ bench: $(STAMP)
 	@for b in $(BENCHES); do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 lint: $(STAMP)
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 

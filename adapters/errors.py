@@ -50,6 +50,7 @@ __all__ = [
     "AdapterLoadError",
     "CircuitOpen",
     "VendorBadAnswer",
+    "VendorError",
     "VendorMisconfigured",
     "VendorRejected",
     "VendorTimeout",

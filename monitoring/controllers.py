@@ -73,7 +73,7 @@ class RatingController(Controller):
         responses=errors(401, 403, 404, 409, 422),
     )
     async def rate(
-        self, request: Request, principal: CurrentPrincipal, data: JSONBody[RateIn]
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, data: JSONBody[RateIn]
     ) -> RatingOut:
         view = await quality_service(request.app).ratings.rate(
             principal, data.operation, data.operation_id, data.stars, data.comment
@@ -103,7 +103,10 @@ class RankingController(Controller):
         responses=errors(401, 422),
     )
     async def ranking(
-        self, request: Request, principal: CurrentPrincipal, view: FromQuery[Key] = "hub"
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        view: FromQuery[Key] = "hub",
     ) -> dict[str, Any]:
         if view not in ("hub", "tenant"):
             raise ValidationFailed("view must be 'hub' or 'tenant'", field="view")
@@ -134,7 +137,7 @@ class RegulatorController(Controller):
         summary="Ranking with the inputs behind each score",
         responses=errors(401, 403),
     )
-    async def ranking(self, request: Request) -> dict[str, Any]:
+    async def ranking(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
         return await RegulatorService(quality_service(request.app)).ranking()
 
     @get(
@@ -144,7 +147,11 @@ class RegulatorController(Controller):
         responses=errors(401, 403),
     )
     async def admissions(
-        self, request: Request, vendor: QueryKey = None, tenant: QueryKey = None, limit: Limit = 200
+        self,
+        request: Request[Any, Any, Any],
+        vendor: QueryKey = None,
+        tenant: QueryKey = None,
+        limit: Limit = 200,
     ) -> list[dict[str, Any]]:
         return await RegulatorService(quality_service(request.app)).admission_history(
             vendor=vendor, tenant=tenant, limit=limit
@@ -156,7 +163,7 @@ class RegulatorController(Controller):
         summary="Per-tenant statistics: seals by status and vendor, signatures, ratings",
         responses=errors(401, 403),
     )
-    async def tenants(self, request: Request) -> list[dict[str, Any]]:
+    async def tenants(self, request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
         return await RegulatorService(quality_service(request.app)).tenant_statistics()
 
     @get(
@@ -165,7 +172,9 @@ class RegulatorController(Controller):
         summary="Recent alerts: automatic admission changes, vendors below the quality floor",
         responses=errors(401, 403),
     )
-    async def alerts(self, request: Request, days: FromQuery[Count] = 7) -> list[dict[str, Any]]:
+    async def alerts(
+        self, request: Request[Any, Any, Any], days: FromQuery[Count] = 7
+    ) -> list[dict[str, Any]]:
         return await RegulatorService(quality_service(request.app)).recent_alerts(
             days=max(1, min(days, 90))
         )

@@ -130,7 +130,8 @@ def multiprocess_enabled() -> bool:
     """True when prometheus-client was imported in multiprocess mode (values in files)."""
     from prometheus_client import values
 
-    return values.ValueClass.__name__ != "MutexValue"
+    value_class: type = values.ValueClass  # chosen at import, untyped in prometheus-client
+    return value_class.__name__ != "MutexValue"
 
 
 # -- HTTP ---------------------------------------------------------------------------------

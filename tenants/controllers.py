@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post, put
@@ -100,7 +100,7 @@ class Jwks(msgspec.Struct):
 
 
 async def _rotate(
-    request: Request, tenant_id: uuid.UUID, data: RotateTokenKey, by: str
+    request: Request[Any, Any, Any], tenant_id: uuid.UUID, data: RotateTokenKey, by: str
 ) -> TokenKeyRotated:
     state = request.app.state
     done = await token_keys.rotate_token_key(
@@ -151,7 +151,9 @@ class TenantController(Controller):
         guards=[requires(Role.HUB_OPERATOR)],
         responses=errors(401, 403, 409, 422),
     )
-    async def create(self, request: Request, data: JSONBody[CreateTenant]) -> TenantCreated:
+    async def create(
+        self, request: Request[Any, Any, Any], data: JSONBody[CreateTenant]
+    ) -> TenantCreated:
         tenant, admin = await services.create_tenant(
             get_db(request.app),
             request.app.state.settings.security.master_key,
@@ -194,7 +196,7 @@ class TenantController(Controller):
     )
     async def rotate_token_key(
         self,
-        request: Request,
+        request: Request[Any, Any, Any],
         principal: CurrentPrincipal,
         tenant_id: FromPath[uuid.UUID],
         data: JSONBody[RotateTokenKey],
@@ -225,7 +227,10 @@ class MyTenantController(Controller):
         responses=errors(401, 403, 409, 422),
     )
     async def rotate_my_token_key(
-        self, request: Request, principal: CurrentPrincipal, data: JSONBody[RotateTokenKey]
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        data: JSONBody[RotateTokenKey],
     ) -> TokenKeyRotated:
         return await _rotate(
             request, principal.tenant_id, data, by=f"{principal.tenant_slug}/{principal.account_id}"
@@ -238,7 +243,9 @@ class MyTenantController(Controller):
         guards=[requires()],
         responses=errors(401),
     )
-    async def my_token_keys(self, request: Request, principal: CurrentPrincipal) -> Jwks:
+    async def my_token_keys(
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal
+    ) -> Jwks:
         found = await token_keys.jwks(
             keyring_of(request.app.state), principal.tenant_slug, time.time()
         )
@@ -259,7 +266,10 @@ class AccountController(Controller):
         responses=errors(401, 403, 409, 422),
     )
     async def create(
-        self, request: Request, principal: CurrentPrincipal, data: JSONBody[CreateAccount]
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        data: JSONBody[CreateAccount],
     ) -> AccountOut:
         view = await services.create_account(
             get_db(request.app),
@@ -311,7 +321,7 @@ class AccountController(Controller):
     )
     async def set_status(
         self,
-        request: Request,
+        request: Request[Any, Any, Any],
         principal: CurrentPrincipal,
         account_id: FromPath[uuid.UUID],
         data: JSONBody[AccountStatus],

@@ -49,6 +49,8 @@ _REVOKE = re.compile(r"^/v1/keys/([A-Za-z0-9_.\-]{1,128})/revoke$")
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+# A route takes the JSON body and the path arguments and answers (status, JSON document).
+Route = Callable[[dict[str, Any], dict[str, str]], Awaitable[tuple[int, Any]]]
 
 
 @dataclass
@@ -87,7 +89,7 @@ class VendorServer:
         self.token = token
         self.control = control
         self._sads: dict[str, _Sad] = {}
-        self.routes: dict[tuple[str, str], Callable[[dict[str, Any], dict[str, str]], Any]] = {
+        self.routes: dict[tuple[str, str], Route] = {
             ("GET", "/v1/info"): self.v1_info,
             ("GET", "/v1/health"): self.v1_health,
             ("POST", "/v1/seals"): self.v1_make_seal,

@@ -218,7 +218,7 @@ class ReferenceVendorCore:
 
     async def _record(self, tenant: str | None, handle: str) -> dict[str, Any]:
         raw = await self.store.get(_KEYS, handle)
-        record = json.loads(raw) if raw else None
+        record: dict[str, Any] | None = json.loads(raw) if raw else None
         # Another tenant's handle answers exactly like an unknown one: no existence oracle.
         if record is None or (tenant is not None and record["tenant"] != tenant):
             raise VendorRejected(f"unknown signer key {handle}", vendor=self.name)

@@ -14,11 +14,16 @@ EVP_PKEY_sign takes the 32-byte e and does no hashing. (A candidate for hub.cryp
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from tongsuopy.backends.tongsuo import backend as _backend
 
 from hub.crypto import DEFAULT_ID, SM2PrivateKey, SM2PublicKey, sm3
 from hub.crypto.sm2 import GX, GY, A, B
 from hub.errors import CryptoError
+
+if TYPE_CHECKING:
+    from tongsuopy.backends.tongsuo.ec import _EllipticCurvePrivateKey
 
 _CURVE = b"".join(v.to_bytes(32, "big") for v in (A, B, GX, GY))
 
@@ -38,8 +43,12 @@ def sign_e(key: SM2PrivateKey, e: bytes) -> bytes:
     """SM2 signature (DER) over the digest e; no Z, no hashing here."""
     if len(e) != 32:
         raise CryptoError(f"SM2 digest must be 32 bytes, got {len(e)}")
-    lib, ffi = _backend._lib, _backend._ffi
-    ctx = ffi.gc(lib.EVP_PKEY_CTX_new(key._key._evp_pkey, ffi.NULL), lib.EVP_PKEY_CTX_free)
+    # The cffi binding is dynamic (typed Any); the key is the backend's own class, whose
+    # EVP_PKEY handle the public EllipticCurvePrivateKey interface does not show.
+    lib: Any = _backend._lib
+    ffi = _backend._ffi
+    evp_pkey = cast("_EllipticCurvePrivateKey", key._key)._evp_pkey
+    ctx = ffi.gc(lib.EVP_PKEY_CTX_new(evp_pkey, ffi.NULL), lib.EVP_PKEY_CTX_free)
     if ctx == ffi.NULL or lib.EVP_PKEY_sign_init(ctx) != 1:
         _backend._consume_errors()
         raise CryptoError("cannot initialise SM2 digest signing")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import JSONBody
@@ -70,7 +72,9 @@ class AuthController(Controller):
         summary="Log in with tenant slug, username and password; get access + refresh tokens",
         responses=errors(401, 422, 423, 429),
     )
-    async def login(self, request: Request, data: JSONBody[LoginRequest]) -> TokenResponse:
+    async def login(
+        self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest]
+    ) -> TokenResponse:
         pair = await services.login(
             get_db(request.app),
             tokens_of(request.app.state),
@@ -90,7 +94,9 @@ class AuthController(Controller):
         summary="Trade a refresh token (single use) for a new token pair",
         responses=errors(401, 422),
     )
-    async def refresh(self, request: Request, data: JSONBody[RefreshRequest]) -> TokenResponse:
+    async def refresh(
+        self, request: Request[Any, Any, Any], data: JSONBody[RefreshRequest]
+    ) -> TokenResponse:
         pair = await services.refresh(
             get_db(request.app), tokens_of(request.app.state), data.refresh_token
         )
@@ -121,7 +127,10 @@ class AuthController(Controller):
         responses=errors(401, 422),
     )
     async def change_password(
-        self, request: Request, principal: CurrentPrincipal, data: JSONBody[PasswordChange]
+        self,
+        request: Request[Any, Any, Any],
+        principal: CurrentPrincipal,
+        data: JSONBody[PasswordChange],
     ) -> None:
         await services.change_password(
             get_db(request.app),
@@ -140,5 +149,5 @@ class AuthController(Controller):
         guards=[requires()],
         responses=errors(401),
     )
-    async def logout(self, request: Request, principal: CurrentPrincipal) -> None:
+    async def logout(self, request: Request[Any, Any, Any], principal: CurrentPrincipal) -> None:
         await services.logout(tokens_of(request.app.state), principal)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from typing import cast
 
 from asn1crypto import algos, core, keys, x509
 
@@ -92,23 +93,23 @@ class Certificate:
     def to_pem(self) -> bytes:
         from asn1crypto import pem as _pem
 
-        return _pem.armor("CERTIFICATE", self.der)
+        return cast(bytes, _pem.armor("CERTIFICATE", self.der))
 
     @property
     def tbs_bytes(self) -> bytes:
-        return self._asn1["tbs_certificate"].dump()
+        return cast(bytes, self._asn1["tbs_certificate"].dump())
 
     @property
     def signature(self) -> bytes:
-        return self._asn1["signature_value"].native
+        return cast(bytes, self._asn1["signature_value"].native)
 
     @property
     def signature_algorithm_oid(self) -> str:
-        return self._asn1["signature_algorithm"]["algorithm"].dotted
+        return cast(str, self._asn1["signature_algorithm"]["algorithm"].dotted)
 
     @property
     def serial_number(self) -> int:
-        return self._asn1["tbs_certificate"]["serial_number"].native
+        return cast(int, self._asn1["tbs_certificate"]["serial_number"].native)
 
     @cached_property
     def subject(self) -> str:
@@ -120,19 +121,19 @@ class Certificate:
 
     @property
     def subject_name_der(self) -> bytes:
-        return self._asn1.subject.dump()
+        return cast(bytes, self._asn1.subject.dump())
 
     @property
     def issuer_name_der(self) -> bytes:
-        return self._asn1.issuer.dump()
+        return cast(bytes, self._asn1.issuer.dump())
 
     @cached_property
     def not_before(self) -> datetime:
-        return self._asn1["tbs_certificate"]["validity"]["not_before"].native
+        return cast(datetime, self._asn1["tbs_certificate"]["validity"]["not_before"].native)
 
     @cached_property
     def not_after(self) -> datetime:
-        return self._asn1["tbs_certificate"]["validity"]["not_after"].native
+        return cast(datetime, self._asn1["tbs_certificate"]["validity"]["not_after"].native)
 
     @property
     def is_ca(self) -> bool:
@@ -147,7 +148,7 @@ class Certificate:
             raise CryptoError("certificate basicConstraints is malformed") from exc
         return False
 
-    def _extension(self, name: str) -> object | None:
+    def _extension(self, name: str) -> core.Asn1Value | None:
         """The parsed value of one extension, None when absent. Parsed one at a time (see
         is_ca): a malformed extension of another kind must not hide this one."""
         try:
@@ -165,7 +166,7 @@ class Certificate:
         if value is None:
             return None
         try:
-            return frozenset(value.native)  # type: ignore[attr-defined]
+            return frozenset(value.native)
         except Exception as exc:
             raise CryptoError("certificate keyUsage is malformed") from exc
 
@@ -176,7 +177,7 @@ class Certificate:
         if value is None:
             return None
         try:
-            return value["path_len_constraint"].native  # type: ignore[index]
+            return cast(int | None, value["path_len_constraint"].native)
         except Exception as exc:
             raise CryptoError("certificate basicConstraints is malformed") from exc
 
@@ -263,7 +264,7 @@ def _name_text(name: x509.Name) -> str:
     the schema says BIT STRING, which makes asn1crypto's human_friendly raise.
     """
     try:
-        return name.human_friendly
+        return cast(str, name.human_friendly)
     except Exception:  # noqa: BLE001, S110 (fall through to the per-attribute rendering)
         pass
     parts = []

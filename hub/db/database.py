@@ -142,7 +142,7 @@ async def close_database(db: Database) -> None:
 
 
 def get_db(app: Any) -> Database:
-    db = getattr(app.state, "db", None)
+    db: Database | None = getattr(app.state, "db", None)
     if db is None:
         raise RuntimeError("database not open (is the app's lifespan running?)")
     return db

@@ -56,9 +56,9 @@ class _PooledSQLiteTransaction(SQLiteTransaction):
         try:
             if exception:
                 if not self._rolled_back:
-                    await self.rollback()
+                    await self.rollback()  # type: ignore[no-untyped-call]  # untyped in Piccolo
             elif not self._committed and not self._rolled_back:
-                await self.commit()
+                await self.commit()  # type: ignore[no-untyped-call]  # untyped in Piccolo
         except BaseException:
             broken = True
             with contextlib.suppress(Exception):
@@ -75,7 +75,7 @@ class _PooledSQLiteTransaction(SQLiteTransaction):
 
     async def begin(self) -> None:
         if self.transaction_type is TransactionType.deferred:
-            await super().begin()
+            await super().begin()  # type: ignore[no-untyped-call]  # untyped in Piccolo
             return
         sql = f"BEGIN {self.transaction_type.value}"
         await self.connection._execute(_begin_write, self.connection._conn, self.engine, sql)
@@ -345,7 +345,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         try:
             # aiosqlite has no public "run this function on the connection's thread";
             # `_execute` is that (tests/db covers it on every run).
-            result = await conn._execute(fn, conn._conn, self, *args)
+            result: T = await conn._execute(fn, conn._conn, self, *args)
             broken = False
             return result
         finally:

@@ -419,7 +419,7 @@ class Demo:
     def register_person(
         self, admin: dict[str, str], name: str, id_number: str, username: str
     ) -> dict[str, Any]:
-        return self.call(
+        person: dict[str, Any] = self.call(
             "POST",
             "/api/v1/identity/persons",
             headers=admin,
@@ -432,6 +432,7 @@ class Demo:
                 "password": PERSON_PASSWORD,
             },
         )
+        return person
 
     def sign(
         self, who: dict[str, str], seal: dict[str, Any], document: bytes, use_request: str | None
@@ -445,7 +446,7 @@ class Demo:
         }
         if use_request:
             body["use_request_id"] = use_request
-        sig = self.call(
+        sig: dict[str, Any] = self.call(
             "POST", "/api/v1/signatures", headers={**who, "Idempotency-Key": key}, json=body
         )
         again = self.call(

@@ -7,7 +7,7 @@ import logging
 import sys
 
 
-def add_witness_command(sub: argparse._SubParsersAction) -> None:
+def add_witness_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     witness = sub.add_parser("witness", help="run a transparency-log witness (C2SP tlog-witness)")
     wsub = witness.add_subparsers(dest="witness_command", required=True)
     serve = wsub.add_parser("serve", help="serve add-checkpoint, cosign consistent checkpoints")

@@ -9,7 +9,7 @@ VERSION = "1.38.0"
 DESCRIPTION = "auth: login sessions (refresh-token families), the login guard"
 
 
-async def forwards():
+async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="hub", description=DESCRIPTION)
 
     manager.add_table(

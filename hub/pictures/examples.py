@@ -5,6 +5,7 @@ pictures, and commit them with the change."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from hub.pictures.seals import render_personal_seal, render_seal
@@ -13,7 +14,7 @@ OUT = Path("docs") / "seals"
 UNIT = "杭州市西湖区某某科技有限公司"
 LONG_UNIT = "浙江省杭州市西湖区某某网络信息技术服务股份有限公司"
 
-EXAMPLES = {
+EXAMPLES: dict[str, Callable[[], bytes]] = {
     "official": lambda: render_seal("official", UNIT, seal_code="3301060012345"),
     "official-long": lambda: render_seal("official", LONG_UNIT, seal_code="3301060012345"),
     "contract": lambda: render_seal("contract", UNIT, seal_code="3301060012346"),

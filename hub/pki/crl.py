@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import cast
 
 from asn1crypto import algos, crl, pem, x509
 
@@ -129,10 +130,11 @@ def build_crl(
         tbs_fields["revoked_certificates"] = entries
     tbs = crl.TbsCertList(tbs_fields)
     tbs_der = tbs.dump()
-    return crl.CertificateList(
+    signed = crl.CertificateList(
         {
             "tbs_cert_list": tbs,
             "signature_algorithm": sig_alg,
             "signature": issuer_key.sign(tbs_der),
         }
-    ).dump()
+    )
+    return cast(bytes, signed.dump())

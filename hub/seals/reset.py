@@ -16,7 +16,7 @@ import binascii
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from litestar import Controller, Request, post
@@ -213,7 +213,7 @@ class PasswordResets:
         )
         if row is None:
             raise NotFound("no real-name registered person for this account")
-        return row["id"]
+        return cast(uuid.UUID, row["id"])
 
     async def _account(
         self, tenant_slug: str, username: str
@@ -276,7 +276,8 @@ def _face(b64: str) -> bytes:
 
 
 def password_resets(state: Any) -> PasswordResets:
-    return state.password_resets
+    resets: PasswordResets = state.password_resets
+    return resets
 
 
 def _client(request: Request[Any, Any, Any]) -> str:

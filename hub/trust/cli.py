@@ -102,7 +102,7 @@ def _ca(args: argparse.Namespace) -> int:
     return _run(work, None)
 
 
-def add_trust_command(sub: argparse._SubParsersAction) -> None:
+def add_trust_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     trust = sub.add_parser("trust", help="the hub's trust store: CA certificates, pinned "
                                          "maker certificates, CRLs")  # fmt: skip
     trust_sub = trust.add_subparsers(dest="trust_command", required=True)

@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-from hub.crypto import Certificate, Name, SM2PrivateKey, build_certificate, sm3
+from hub.crypto import OID_SM3, Certificate, Name, SM2PrivateKey, build_certificate, sm3
 from hub.crypto import keystore as ks
 from hub.tsa.token import (
     DEFAULT_POLICY,
-    OID_SM3,
     SerialNumbers,
     TimeStampQuery,
     TimeStampRejected,

@@ -17,9 +17,10 @@ from collections.abc import Mapping, Sequence
 
 import httpx
 
+from hub.crypto import OID_SM3
 from hub.errors import SealHubError, VendorTimeout, VendorUnavailable
 from hub.tsa.authority import TimeStampAuthority
-from hub.tsa.token import OID_SM3, build_query, token_from_reply
+from hub.tsa.token import build_query, token_from_reply
 from hub.tsa.verify import check_timestamp_token
 from monitoring import metrics
 

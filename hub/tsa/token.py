@@ -16,6 +16,7 @@ import itertools
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
 from asn1crypto import algos, cms, core, tsp, x509
 
@@ -84,7 +85,7 @@ def build_query(
         req["req_policy"] = policy
     if nonce is not None:
         req["nonce"] = nonce
-    return tsp.TimeStampReq(req).dump()
+    return cast(bytes, tsp.TimeStampReq(req).dump())
 
 
 def parse_query(der: bytes, *, policies: frozenset[str]) -> TimeStampQuery:
@@ -145,7 +146,7 @@ def _sequence(*parts: bytes) -> bytes:
 
 
 def _integer(value: int) -> bytes:
-    return core.Integer(value).dump()
+    return cast(bytes, core.Integer(value).dump())
 
 
 _OID_SIGNED_DATA = core.ObjectIdentifier("1.2.840.113549.1.7.2").dump()

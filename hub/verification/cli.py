@@ -35,7 +35,7 @@ Trust is what you give: --trust (CA certificates, pinned maker certificates, CRL
 anchor such as the hub CA certificate from GET /api/v1/trust/ca/local.cer)."""
 
 
-def add_verify_command(sub: argparse._SubParsersAction) -> None:
+def add_verify_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     verify = sub.add_parser(
         "verify",
         help="verify a seal (.esl/.der), a signature (SignedValue.dat/.sig), an .ofd, a PDF "

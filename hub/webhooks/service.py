@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from piccolo.query.methods.select import Select
+
 from hub.crypto import keystore
 from hub.db import Database, is_unique_violation
 from hub.errors import Conflict, NotFound, ValidationFailed
@@ -558,7 +560,7 @@ class WebhookService:
         return outcome
 
 
-def _public_select() -> Any:
+def _public_select() -> Select[WebhookSubscription]:
     """Subscription columns safe to return (never the sealed secret)."""
     return WebhookSubscription.select(
         WebhookSubscription.id,
@@ -582,7 +584,7 @@ def _uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
-def _aware(value: Any) -> datetime:
+def _aware(value: datetime | str) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)

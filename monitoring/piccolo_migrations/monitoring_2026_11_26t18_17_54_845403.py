@@ -9,7 +9,7 @@ VERSION = "1.38.0"
 DESCRIPTION = ""
 
 
-async def forwards():
+async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="monitoring", description=DESCRIPTION)
 
     manager.add_table(

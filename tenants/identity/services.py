@@ -80,6 +80,11 @@ class EnterpriseView:
 def _uuid(v: Any) -> uuid.UUID | None:
     if v is None:
         return None
+    return _key(v)
+
+
+def _key(v: Any) -> uuid.UUID:
+    """A NOT NULL uuid column (a key): as `_uuid`, for a value that is never None."""
     return v if isinstance(v, uuid.UUID) else uuid.UUID(str(v))
 
 
@@ -99,9 +104,9 @@ _PERSON_COLS = (
 
 def _person_view(r: dict[str, Any]) -> PersonView:
     return PersonView(
-        id=_uuid(r["id"]),
+        id=_key(r["id"]),
         name=r["name"],
-        id_number_masked=r["id_number_masked"],  # type: ignore[arg-type]
+        id_number_masked=r["id_number_masked"],
         birth_date=r["birth_date"],
         region_code=r["region_code"],
         mobile_masked=r["mobile_masked"],
@@ -435,12 +440,12 @@ class IdentityService:
         )
         return [
             EnterpriseView(
-                id=_uuid(r["id"]),
+                id=_key(r["id"]),
                 name=r["name"],
-                credit_code=r["credit_code"],  # type: ignore[arg-type]
-                legal_representative_id=_uuid(r["legal_representative_id"]),  # type: ignore[arg-type]
+                credit_code=r["credit_code"],
+                legal_representative_id=_key(r["legal_representative_id"]),
                 legal_representative_name=r["legal_rep_name"],
-                agent_person_id=_uuid(r["agent_person_id"]),  # type: ignore[arg-type]
+                agent_person_id=_key(r["agent_person_id"]),
                 agent_account_id=_uuid(r["agent_account_id"]),
                 status=r["status"],
                 created_at=r["created_at"],

@@ -40,18 +40,18 @@ class MoldView:
     updated_at: datetime
 
 
-def _view(row: Mapping[str, object]) -> MoldView:
+def _view(row: Mapping[str, Any]) -> MoldView:
     return MoldView(
         seal_code=str(row["seal_code"]),
         unit_name=str(row["unit_name"]),
         credit_code=str(row["credit_code"]),
-        seal_type=int(row["seal_type"]),  # type: ignore[call-overload]
+        seal_type=int(row["seal_type"]),
         width_mm=int(row["width_mm"]),
-        height_mm=int(row["height_mm"]),  # type: ignore[call-overload]
+        height_mm=int(row["height_mm"]),
         status=str(row["status"]),
         mold_sm3=str(row["mold_sm3"]),
         source_image=str(row["source_image"]),
-        updated_at=row["updated_at"],  # type: ignore[arg-type]
+        updated_at=row["updated_at"],
     )
 
 

@@ -34,7 +34,7 @@ VERSION = "1.38.0"
 DESCRIPTION = ""
 
 
-async def forwards():
+async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="tenants", description=DESCRIPTION)
 
     manager.add_table(class_name="Tenant", tablename="tenant", schema=None, columns=None)

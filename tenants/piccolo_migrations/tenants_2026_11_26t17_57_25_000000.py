@@ -8,10 +8,10 @@ VERSION = "1.38.0"
 DESCRIPTION = "account (tenant_id, username) unique"
 
 
-async def forwards():
+async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="tenants", description=DESCRIPTION)
 
-    async def create_index():
+    async def create_index() -> None:
         engine = engine_finder()
         assert engine is not None
         await engine.run_ddl(

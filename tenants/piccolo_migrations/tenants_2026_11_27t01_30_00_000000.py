@@ -23,7 +23,7 @@ def _params(default: object) -> dict[str, object]:
     }
 
 
-async def forwards():
+async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="tenants", description=DESCRIPTION)
     manager.add_column(
         table_class_name="Tenant",

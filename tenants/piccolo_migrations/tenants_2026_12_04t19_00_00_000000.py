@@ -10,7 +10,7 @@ VERSION = "1.38.0"
 DESCRIPTION = "tenant policy: require molds"
 
 
-async def forwards():
+async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="tenants", description=DESCRIPTION)
     for column in ("require_molds", "intent_sms", "verify_mobile"):
         manager.add_column(

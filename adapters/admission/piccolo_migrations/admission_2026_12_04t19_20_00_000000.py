@@ -56,7 +56,7 @@ _COLUMNS: list[tuple[str, type[Column], dict[str, object]]] = [
 ]
 
 
-async def forwards():
+async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="admission", description=DESCRIPTION)
     manager.add_table(
         class_name="VendorRegistrationChange",

@@ -9,7 +9,7 @@ VERSION = "1.38.0"
 DESCRIPTION = "documents tables"
 
 
-async def forwards():
+async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="documents", description=DESCRIPTION)
 
     manager.add_table(

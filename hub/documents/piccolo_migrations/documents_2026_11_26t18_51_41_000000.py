@@ -9,10 +9,10 @@ VERSION = "1.38.0"
 DESCRIPTION = "documents unique indexes"
 
 
-async def forwards():
+async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="documents", description=DESCRIPTION)
 
-    async def create_indexes():
+    async def create_indexes() -> None:
         engine = engine_finder()
         assert engine is not None
         await engine.run_ddl(

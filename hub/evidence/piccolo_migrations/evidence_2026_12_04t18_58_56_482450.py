@@ -8,7 +8,7 @@ VERSION = "1.38.0"
 DESCRIPTION = "evidence: witness cosignatures of checkpoints"
 
 
-async def forwards():
+async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="evidence", description=DESCRIPTION)
 
     manager.add_table(

@@ -10,10 +10,10 @@ VERSION = "1.38.0"
 DESCRIPTION = "evidence: one cosignature per witness and checkpoint"
 
 
-async def forwards():
+async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="evidence", description=DESCRIPTION)
 
-    async def unique_per_witness():
+    async def unique_per_witness() -> None:
         engine = engine_finder()
         assert engine is not None
         await engine.run_ddl(

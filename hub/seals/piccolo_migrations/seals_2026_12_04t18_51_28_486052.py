@@ -7,7 +7,7 @@ VERSION = "1.38.0"
 DESCRIPTION = "seals: who suspended, the last failed make, the actor role of each event"
 
 
-async def forwards():
+async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="seals", description=DESCRIPTION)
 
     manager.add_column(

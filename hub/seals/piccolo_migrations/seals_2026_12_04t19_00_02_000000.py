@@ -83,7 +83,7 @@ _COLUMNS: dict[str, tuple[str, list[tuple[str, type[Column], dict[str, object]]]
 }
 
 
-async def forwards():
+async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="seals", description=DESCRIPTION)
     manager.add_column(
         table_class_name="Seal",

@@ -15,10 +15,10 @@ _INDEXES = (
 )
 
 
-async def forwards():
+async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="seals", description=DESCRIPTION)
 
-    async def create_indexes():
+    async def create_indexes() -> None:
         engine = engine_finder()
         assert engine is not None
         for ddl in _INDEXES:

@@ -26,7 +26,7 @@ VERSION = "1.38.0"
 DESCRIPTION = "seal_mold table"
 
 
-async def forwards():
+async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="molds", description=DESCRIPTION)
 
     manager.add_table(class_name="Mold", tablename="seal_mold", schema=None, columns=None)
