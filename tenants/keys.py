@@ -20,7 +20,6 @@ on `app.state.keyring` (see `keyring_of`).
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from hub.crypto import keystore
 from hub.errors import NotFound
+from hub.memo import Memo
 
 _JWT_KEY_SLOT = "jwt-signing-key"
 
@@ -46,7 +46,6 @@ class NewTenantKeys:
 class TokenSigningKey:
     version: int
     private_key: Ed25519PrivateKey
-    loaded_at: float  # time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,6 @@ class TenantVerifyKey:
     public_key: Ed25519PublicKey
     previous_key: Ed25519PublicKey | None
     previous_until: float | None
-    loaded_at: float  # time.monotonic()
 
     def key_for(self, version: int, now: float) -> Ed25519PublicKey | None:
         """The key that verifies tokens of key `version` at `now`, if any still does."""
@@ -106,13 +104,15 @@ class TenantKeyring:
     def __init__(self, master_key: bytes, *, token_key_ttl: float = 30.0) -> None:
         self._master_key = master_key
         self.token_key_ttl = token_key_ttl
-        self._data_keys: dict[uuid.UUID, bytes] = {}
-        self._signing: dict[uuid.UUID, TokenSigningKey] = {}
-        self._verify: dict[str, TenantVerifyKey] = {}
+        # Data keys never change: kept for the process's life. Token keys rotate: re-read
+        # after `token_key_ttl`.
+        self._data_keys: Memo[uuid.UUID, bytes] = Memo(max_entries=None)
+        self._signing: Memo[uuid.UUID, TokenSigningKey] = Memo(token_key_ttl, max_entries=None)
+        self._verify: Memo[str, TenantVerifyKey] = Memo(token_key_ttl, max_entries=None)
 
     async def data_key(self, tenant_id: uuid.UUID) -> bytes:
         """The tenant's SM4 data key (16 bytes). Raises NotFound for an unknown tenant."""
-        key = self._data_keys.get(tenant_id)
+        key = self._data_keys.peek(tenant_id)
         if key is None:
             from tenants.tables import Tenant
 
@@ -124,13 +124,13 @@ class TenantKeyring:
             key = keystore.unwrap_data_key(
                 self._master_key, str(tenant_id), bytes(row["data_key_wrapped"])
             )
-            self._data_keys[tenant_id] = key
+            self._data_keys.put(tenant_id, key)
         return key
 
     async def signing_key(self, tenant_id: uuid.UUID) -> TokenSigningKey:
         """The tenant's current token key (re-read after `token_key_ttl` seconds)."""
-        found = self._signing.get(tenant_id)
-        if found is None or time.monotonic() - found.loaded_at > self.token_key_ttl:
+        found = self._signing.peek(tenant_id)
+        if found is None:
             from tenants.tables import Tenant
 
             row = await (
@@ -151,16 +151,15 @@ class TenantKeyring:
             found = TokenSigningKey(
                 version=int(row["key_version"]),
                 private_key=Ed25519PrivateKey.from_private_bytes(raw),
-                loaded_at=time.monotonic(),
             )
-            self._signing[tenant_id] = found
+            self._signing.put(tenant_id, found)
         return found
 
     async def verify_key(self, slug: str, *, reload: bool = False) -> TenantVerifyKey | None:
         """The token verification keys of the tenant with `slug`, or None if there is
         none. Re-read after `token_key_ttl` seconds, or now with `reload`."""
-        found = self._verify.get(slug)
-        if found is None or reload or time.monotonic() - found.loaded_at > self.token_key_ttl:
+        found = None if reload else self._verify.peek(slug)
+        if found is None:
             from tenants.tables import Tenant
 
             row = await (
@@ -176,7 +175,7 @@ class TenantKeyring:
                 .run()
             )
             if row is None:
-                self._verify.pop(slug, None)
+                self._verify.forget(slug)
                 return None
             previous = row["jwt_previous_public"]
             until: datetime | None = row["jwt_previous_until"]
@@ -189,15 +188,14 @@ class TenantKeyring:
                     Ed25519PublicKey.from_public_bytes(bytes(previous)) if previous else None
                 ),
                 previous_until=until.timestamp() if until is not None else None,
-                loaded_at=time.monotonic(),
             )
-            self._verify[slug] = found
+            self._verify.put(slug, found)
         return found
 
     def forget_token_keys(self, tenant_id: uuid.UUID, slug: str) -> None:
         """Drop the cached token keys of a tenant (after rotating them here)."""
-        self._signing.pop(tenant_id, None)
-        self._verify.pop(slug, None)
+        self._signing.forget(tenant_id)
+        self._verify.forget(slug)
 
 
 def _as_uuid(value: Any) -> uuid.UUID:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -51,6 +50,7 @@ from adapters.protocol import (
 from hub.crypto import Certificate, der_to_raw
 from hub.errors import CryptoError, FormatError
 from hub.formats import parse_seal
+from hub.memo import Memo
 
 _RNG = secrets.SystemRandom()
 _CERT_CACHE = 4096
@@ -83,7 +83,7 @@ class HttpVendor:
         self.breaker = breaker or CircuitBreaker(name)
         self.verify_answers = verify_answers
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._certs: OrderedDict[bytes, Certificate] = OrderedDict()
+        self._certs: Memo[bytes, Certificate] = Memo(max_entries=_CERT_CACHE)
 
     @classmethod
     def from_config(
@@ -206,18 +206,15 @@ class HttpVendor:
     def _cert(self, der: bytes, field: str) -> Certificate:
         # A seal signs with the same certificate every time: parse it once (asn1crypto
         # parsing and key loading cost more than the SM2 verification itself).
-        cert = self._certs.get(der)
+        cert = self._certs.peek(der)
         if cert is not None:
-            self._certs.move_to_end(der)
             return cert
         try:
             cert = Certificate.load(der)
             cert.public_key  # noqa: B018 - fail here, typed, for a non-SM2 key
         except CryptoError as exc:
             raise self._bad(f"a '{field}' that is not a DER SM2 certificate") from exc
-        self._certs[der] = cert
-        if len(self._certs) > _CERT_CACHE:
-            self._certs.popitem(last=False)
+        self._certs.put(der, cert)
         return cert
 
     # --- the SealVendor operations -----------------------------------------------------

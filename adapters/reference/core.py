@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,6 +33,7 @@ from adapters.reference.keystore import KeyStore, KeyVault, b64, dumps, unb64
 from adapters.reference.sm2e import sign_e
 from hub.crypto import Name, SM2PrivateKey, sm3
 from hub.formats import build_seal_v4
+from hub.memo import Memo
 
 VERSION = "1.0"
 _KEYS = "key"
@@ -54,7 +54,7 @@ class ReferenceVendorCore:
         self._ca_lock = asyncio.Lock()
         self._index_lock = asyncio.Lock()
         # handle -> (tenant, key, cert DER)
-        self._keys: OrderedDict[str, tuple[str, SM2PrivateKey, bytes]] = OrderedDict()
+        self._keys: Memo[str, tuple[str, SM2PrivateKey, bytes]] = Memo(max_entries=_CACHE_SIZE)
 
     # --- the SealVendor operations -------------------------------------------------
 
@@ -164,7 +164,7 @@ class ReferenceVendorCore:
             record["revoked_at"] = datetime.now(UTC).isoformat()
             record["reason"] = req.reason
             await self.store.put(_KEYS, req.key_handle, dumps(record))
-            self._keys.pop(req.key_handle, None)
+            self._keys.forget(req.key_handle)
         return RevokeResult(
             key_handle=req.key_handle, revoked_at=datetime.fromisoformat(record["revoked_at"])
         )
@@ -202,18 +202,15 @@ class ReferenceVendorCore:
         return self._ca
 
     async def signer_key(self, tenant: str, handle: str) -> tuple[SM2PrivateKey, bytes]:
-        cached = self._keys.get(handle)
+        cached = self._keys.peek(handle)
         if cached is not None and cached[0] == tenant:
-            self._keys.move_to_end(handle)
             return cached[1], cached[2]
         record = await self._record(tenant, handle)
         if record["revoked_at"] is not None:
             raise VendorRejected(f"signer key {handle} is revoked", vendor=self.name)
         key = await self.vault.open_key(tenant, handle, unb64(record["key"]))
         cert = unb64(record["cert"])
-        self._keys[handle] = (tenant, key, cert)
-        while len(self._keys) > _CACHE_SIZE:
-            self._keys.popitem(last=False)
+        self._keys.put(handle, (tenant, key, cert))
         return key, cert
 
     async def _record(self, tenant: str | None, handle: str) -> dict[str, Any]:

@@ -37,6 +37,7 @@ import jwt
 from hub.auth.principal import HUB_ROLES, HUB_TENANT_SLUG, Principal
 from hub.auth.sessions import SessionRegistry
 from hub.errors import Unauthorized
+from hub.memo import Memo
 from tenants.keys import TenantKeyring
 
 ALGORITHM = "EdDSA"
@@ -84,7 +85,8 @@ class TokenService:
         self.issuer = issuer
         self.access_seconds = access_seconds
         self.refresh_seconds = refresh_seconds
-        self._verified: dict[str, VerifiedToken] = {}  # insertion-ordered: oldest first
+        # Access tokens verified before: each is good until its own `exp` (checked on use).
+        self._verified: Memo[str, VerifiedToken] = Memo(max_entries=_VERIFIED_CACHE)
 
     @property
     def longest_lifetime(self) -> int:
@@ -133,23 +135,19 @@ class TokenService:
         """Verify `token` completely or raise Unauthorized (never says which check failed
         beyond a short reason, and never which tenants exist)."""
         if typ == ACCESS:
-            seen = self._verified.get(token)
+            seen = self._verified.peek(token)
             now = time.time()
             if seen is not None and now <= seen.expires_at + _LEEWAY_SECONDS:
                 keys = await self.keyring.verify_key(seen.principal.tenant_slug)
                 if keys is None or keys.key_for(seen.key_version, now) is None:
-                    del self._verified[token]
+                    self._verified.forget(token)
                     raise Unauthorized("token key revoked")
                 await self._session_live(seen.principal)
                 return seen
         verified = await self._verify(token, typ)
         await self._session_live(verified.principal)
         if typ == ACCESS:
-            if len(self._verified) >= _VERIFIED_CACHE:
-                # Drop the oldest entries (expired ones are among them) in one sweep.
-                for old in list(self._verified)[: _VERIFIED_CACHE // 4]:
-                    del self._verified[old]
-            self._verified[token] = verified
+            self._verified.put(token, verified)
         return verified
 
     async def _session_live(self, principal: Principal) -> None:

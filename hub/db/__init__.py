@@ -1,8 +1,9 @@
 """The database: one engine per process, chosen by settings, bound to every table at runtime.
 
 The package by concern: `engines` (which engine, binding tables), `sqlite` (the pooled
-SQLite engine and its group commit), `statements` (precompiled SQL, writes that join
-another transaction), `database` (the `Database` handle, open/close, the lifespan),
+SQLite engine), `group` (the one group commit: the SQLite engine's autocommit writes and
+the evidence log's appends), `statements` (precompiled SQL, writes that join another
+transaction), `database` (the `Database` handle, open/close, the lifespan),
 `migrations` (+ `cli`: `sealhub migrate`), `scratch` (throwaway PostgreSQL databases for
 tests and benchmarks).
 

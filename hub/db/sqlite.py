@@ -10,12 +10,13 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import aiosqlite
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.table import Table
+
+from hub.db.group import GroupCommit
 
 T = TypeVar("T")
 
@@ -106,13 +107,6 @@ async def _use_wal(conn: aiosqlite.Connection, attempts: int = 50) -> None:
 _MMAP = f"PRAGMA mmap_size = {256 << 20}"
 
 
-@dataclass(frozen=True)
-class _QueuedWrite:
-    query: str
-    args: list[Any]
-    future: asyncio.Future[Any]
-
-
 def _begin_write(conn: sqlite3.Connection, engine: PooledSQLiteEngine, sql: str) -> None:
     """On the connection's thread: the cross-process write lock, then BEGIN IMMEDIATE."""
     engine.lock_file()
@@ -179,8 +173,8 @@ class PooledSQLiteEngine(SQLiteEngine):
     """SQLiteEngine with a small connection pool, WAL, busy timeout and a writer lock."""
 
     __slots__ = (
-        "_flusher", "_idle", "_lock", "_lock_fd", "_open", "_readers", "_writes",
-        "busy_timeout_ms", "pool_size",
+        "_idle", "_lock", "_lock_fd", "_open", "_readers", "_writes", "busy_timeout_ms",
+        "pool_size",
     )  # fmt: skip
 
     #: Most statements one group commit carries (bounds one hop's time on the writer).
@@ -193,8 +187,9 @@ class PooledSQLiteEngine(SQLiteEngine):
         self._idle: list[aiosqlite.Connection] = []
         self._open = 0
         self._lock: asyncio.Lock | None = None
-        self._writes: list[_QueuedWrite] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._writes: GroupCommit[tuple[str, list[Any]], Any] = GroupCommit(
+            self._commit_writes, max_group=self.MAX_GROUP, gate=lambda: self.writer_lock
+        )
         self._lock_fd: int | None = None
         self._readers: dict[int, sqlite3.Connection] = {}
 
@@ -294,36 +289,12 @@ class PooledSQLiteEngine(SQLiteEngine):
             return await self._execute_pooled(query, args)
         # An autocommit write joins the next group commit instead of taking the write lock
         # alone (and instead of spinning in SQLite's busy handler, which sleeps up to
-        # 100 ms per retry).
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._writes.append(_QueuedWrite(query, args or [], future))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush_writes())
-        return await future
+        # 100 ms per retry). The group is taken under the writer lock: writes queued
+        # while it was busy join it.
+        return await self._writes.submit((query, args or []))
 
-    async def _flush_writes(self) -> None:
-        while self._writes:
-            async with self.writer_lock:
-                # Taken under the lock: writes queued while it was busy join this group.
-                group = self._writes[: self.MAX_GROUP]
-                del self._writes[: self.MAX_GROUP]
-                failure: BaseException | None = None
-                try:
-                    outcomes = await self._on_thread(
-                        _group_commit, [(w.query, w.args) for w in group]
-                    )
-                except BaseException as exc:  # noqa: BLE001 (every writer of the group hears the failure)
-                    failure = exc
-                    outcomes = [exc] * len(group)
-            for write, outcome in zip(group, outcomes, strict=True):
-                if write.future.done():  # its caller was cancelled; the write stands
-                    continue
-                if isinstance(outcome, BaseException):
-                    write.future.set_exception(outcome)
-                else:
-                    write.future.set_result(outcome)
-            if isinstance(failure, asyncio.CancelledError):
-                raise failure  # the loop is shutting down: its waiters have heard
+    async def _commit_writes(self, group: list[tuple[str, list[Any]]]) -> list[Any]:
+        return await self._on_thread(_group_commit, group)
 
     async def run_write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work(connection)` on a pooled connection's thread inside one write

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TypeVar
 
 from hub.crypto import OID_SM2_SM3, SM3, Certificate, SM2PublicKey, sm3
 from hub.errors import CryptoError, SealHubError
@@ -28,6 +25,7 @@ from hub.formats.report import (
 from hub.formats.seal import SealInfo, parse_seal
 from hub.formats.signature import SignatureInfo, parse_signature
 from hub.formats.variants import SIGNER_PROBES, VARIANTS, describe, verify_sm2
+from hub.memo import Memo
 from hub.pki.chain import validate as validate_chain
 from hub.pki.store import NO_TRUST, ProofOfExistence, ValidationContext
 from hub.tsa.verify import TimestampCheck, check_timestamp_token
@@ -162,29 +160,12 @@ def certificate_trust(
 # A seal signs thousands of documents: its maker signature is a pure function of the
 # bytes, so the last few thousand results are kept (keyed by SM3 of key, signature and
 # signed bytes) instead of re-verifying the same seal on every signature.
-_MAKER_CACHE: OrderedDict[bytes, tuple[bool, str | None]] = OrderedDict()
-_MAKER_CACHE_SIZE = 4096
-
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-def _lru(cache: OrderedDict[K, V], size: int, key: K, compute: Callable[[], V]) -> V:
-    """`cache[key]`, computed on a miss; the least recently used entry goes past `size`."""
-    hit = cache.get(key)
-    if hit is not None:
-        cache.move_to_end(key)
-        return hit
-    value = cache[key] = compute()
-    if len(cache) > size:
-        cache.popitem(last=False)
-    return value
+_MAKER_CACHE: Memo[bytes, tuple[bool, str | None]] = Memo(max_entries=4096)
 
 
 def _maker_signature(key: SM2PublicKey, signature: bytes, data: bytes) -> tuple[bool, str | None]:
     tag = SM3().update(key.point).update(signature).update(data).digest()
-    return _lru(_MAKER_CACHE, _MAKER_CACHE_SIZE, tag, lambda: verify_sm2(key, signature, data))
+    return _MAKER_CACHE.remember(tag, lambda: verify_sm2(key, signature, data))
 
 
 def _add_variants(report: Report, keys: tuple[str, ...] | list[str]) -> None:
@@ -197,8 +178,7 @@ def _add_variants(report: Report, keys: tuple[str, ...] | list[str]) -> None:
 # seal's bytes, the claimed signing time, the trust context and the judged time (to the
 # second); callers get a copy.
 _SealKey = tuple[bytes, tuple[str, ...], datetime | None, bytes, datetime, str | None]
-_SEAL_REPORTS: OrderedDict[_SealKey, Report] = OrderedDict()
-_SEAL_REPORTS_SIZE = 256
+_SEAL_REPORTS: Memo[_SealKey, Report] = Memo(max_entries=256)
 
 
 def seal_report(
@@ -212,10 +192,7 @@ def seal_report(
     judged = judged or judged_time(context)
     source = judged.proof.source if judged.proof else None
     key = (seal.seal_der, seal.variants, claimed, context.key, judged.at, source)
-    hit = _lru(
-        _SEAL_REPORTS, _SEAL_REPORTS_SIZE, key,
-        lambda: _seal_report(seal, claimed, context, judged),
-    )  # fmt: skip
+    hit = _SEAL_REPORTS.remember(key, lambda: _seal_report(seal, claimed, context, judged))
     return replace(
         hit, checks=list(hit.checks), variants=list(hit.variants), children=list(hit.children),
         info=dict(hit.info), warnings=list(hit.warnings),

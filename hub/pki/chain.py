@@ -21,13 +21,13 @@ are not judged, only reported.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
 from hub.crypto import Certificate
 from hub.errors import CryptoError
+from hub.memo import Memo
 from hub.pki import verdicts as R
 from hub.pki.store import TrustAnchor, TrustStore
 
@@ -61,21 +61,12 @@ def _issued(cert_der: bytes, issuer_der: bytes) -> bool:
         return False
 
 
-_PATHS: OrderedDict[tuple[bytes, bytes, tuple[bytes, ...]], _Path] = OrderedDict()
-_PATHS_SIZE = 2048
+_PATHS: Memo[tuple[bytes, bytes, tuple[bytes, ...]], _Path] = Memo(max_entries=2048)
 
 
 def build_path(leaf: Certificate, store: TrustStore, extra: tuple[Certificate, ...] = ()) -> _Path:
     key = (leaf.der, store.key, tuple(c.der for c in extra))
-    hit = _PATHS.get(key)
-    if hit is not None:
-        _PATHS.move_to_end(key)
-        return hit
-    path = _build(leaf, store, extra)
-    _PATHS[key] = path
-    if len(_PATHS) > _PATHS_SIZE:
-        _PATHS.popitem(last=False)
-    return path
+    return _PATHS.remember(key, lambda: _build(leaf, store, extra))
 
 
 def _build(leaf: Certificate, store: TrustStore, extra: tuple[Certificate, ...]) -> _Path:

@@ -10,9 +10,7 @@ from __future__ import annotations
 import contextlib
 import hmac
 import secrets
-import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -80,22 +78,20 @@ class _MadeSeals:
     dropped first. Tenant-scoped by the caller's read of the seal row before it."""
 
     def __init__(self) -> None:
-        self._bytes: OrderedDict[uuid.UUID, tuple[bytes, bytes]] = OrderedDict()
+        self._bytes: Memo[uuid.UUID, tuple[bytes, bytes]] = Memo(max_entries=_MADE_CACHE)
 
     async def get(
         self, db: Database, tenant_id: uuid.UUID, seal_id: uuid.UUID
     ) -> tuple[bytes | None, bytes | None]:
-        found = self._bytes.get(seal_id)
+        found = self._bytes.peek(seal_id)
         if found is not None:
-            self._bytes.move_to_end(seal_id)
             return found
         rows = await db.fetch(_MADE, tenant_id, seal_id)
         der, cert = (rows[0]["seal_der"], rows[0]["signer_cert"]) if rows else (None, None)
         if der is None or cert is None:
             return None, None  # not made yet: nothing to remember
-        self._bytes[seal_id] = made = (bytes(der), bytes(cert))
-        if len(self._bytes) > _MADE_CACHE:
-            self._bytes.popitem(last=False)
+        made = (bytes(der), bytes(cert))
+        self._bytes.put(seal_id, made)
         return made
 
 
@@ -108,23 +104,17 @@ class _VerifiedPasswords:
 
     def __init__(self, ttl_seconds: float = 300.0, size: int = 10_000) -> None:
         self._key = secrets.token_bytes(32)
-        self._ttl = ttl_seconds
-        self._size = size
-        self._seen: OrderedDict[bytes, float] = OrderedDict()
+        self._seen: Memo[bytes, bool] = Memo(ttl_seconds, max_entries=size)
 
     def _tag(self, seal_id: uuid.UUID, stored_hash: str, password: str) -> bytes:
         msg = b"|".join([seal_id.bytes, stored_hash.encode(), password.encode()])
         return hmac.new(self._key, msg, "sm3").digest()
 
     def known(self, seal_id: uuid.UUID, stored_hash: str, password: str) -> bool:
-        tag = self._tag(seal_id, stored_hash, password)
-        expiry = self._seen.get(tag)
-        return expiry is not None and expiry > time.monotonic()
+        return self._seen.peek(self._tag(seal_id, stored_hash, password), False)
 
     def remember(self, seal_id: uuid.UUID, stored_hash: str, password: str) -> None:
-        self._seen[self._tag(seal_id, stored_hash, password)] = time.monotonic() + self._ttl
-        while len(self._seen) > self._size:
-            self._seen.popitem(last=False)
+        self._seen.put(self._tag(seal_id, stored_hash, password), True)
 
 
 class Scope(Protocol):

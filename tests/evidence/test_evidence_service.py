@@ -263,7 +263,7 @@ async def test_record_inside_a_transaction_commits_with_it(evidence_db, log):
 
 
 async def test_writes_commit_with_their_entry_and_each_gets_its_own_rows(log):
-    """`append_with`: a batch's writes run in its transaction (pipelined per statement
+    """`append(event, writes)`: a batch's writes run in its transaction (pipelined per statement
     on PostgreSQL when keyed), and each caller gets the rows of its own writes: here
     every other insert conflicts with a row made before, so it matched nothing."""
     import uuid
@@ -282,14 +282,14 @@ async def test_writes_commit_with_their_entry_and_each_gets_its_own_rows(log):
     def made(name: str) -> list[Write]:
         return [Write(insert, (name, b"w", b"s", now), key=name)]
 
-    await asyncio.gather(*(log.append_with(event(tag, i), made(names[i]))
+    await asyncio.gather(*(log.append(event(tag, i), made(names[i]))
                            for i in range(0, 40, 2)))  # fmt: skip
-    recorded = await asyncio.gather(*(log.append_with(event(tag, 100 + i), made(n))
+    recorded = await asyncio.gather(*(log.append(event(tag, 100 + i), made(n))
                                       for i, n in enumerate(names)))  # fmt: skip
     for i, r in enumerate(recorded):
         assert bool(r.rows[0]) is (i % 2 == 1), (i, r.rows)
     size = await log.size()
-    mine = {r.appended.index for r in recorded}
+    mine = {r.index for r in recorded}
     assert len(mine) == 40 and max(mine) < size
     rows = await EvidenceLogKey.raw(
         "SELECT count(*) AS n FROM evidence_log_key WHERE name LIKE {}", f"test-{tag}-%"

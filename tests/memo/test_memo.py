@@ -90,3 +90,49 @@ async def test_forget_one_key(key):
     assert await memo.get(key, one) == 1
     memo.forget(key)
     assert await memo.get(key, two) == 2
+
+
+def test_peek_and_put_keep_a_value_until_it_expires():
+    memo: Memo[str, int] = Memo(60)
+    assert memo.peek("k") is None and memo.peek("k", -1) == -1
+    memo.put("k", 7)
+    assert memo.peek("k") == 7
+    stale: Memo[str, int] = Memo(0)  # expires at once
+    stale.put("k", 7)
+    assert stale.peek("k") is None
+
+
+def test_the_least_recently_used_goes_first_past_the_bound():
+    memo: Memo[str, int] = Memo(max_entries=2)
+    memo.put("a", 1)
+    memo.put("b", 2)
+    assert memo.peek("a") == 1  # "a" is now the most recently used
+    memo.put("c", 3)
+    assert (memo.peek("a"), memo.peek("b"), memo.peek("c")) == (1, None, 3)
+    assert len(memo) == 2
+
+
+def test_unbounded_keeps_everything():
+    memo: Memo[int, int] = Memo(max_entries=None)
+    for i in range(20_000):
+        memo.put(i, i)
+    assert len(memo) == 20_000 and memo.peek(0) == 0
+
+
+def test_remember_computes_once_and_keeps_no_error():
+    memo: Memo[str, int] = Memo()
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return 5
+
+    assert memo.remember("k", compute) == 5 and memo.remember("k", compute) == 5
+    assert len(calls) == 1
+
+    def fail() -> int:
+        raise ValueError("no")
+
+    with pytest.raises(ValueError):
+        memo.remember("e", fail)
+    assert memo.peek("e") is None
