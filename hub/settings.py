@@ -41,6 +41,15 @@ class ServerSettings:
     workers: int = 1
     origin: str = "sealhub.localhost"  # names the hub in tokens (iss) and log checkpoints
 
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ServerSettings:
+        return cls(
+            host=env.get("SEALHUB_HOST", "127.0.0.1"),
+            port=_int(env, "SEALHUB_PORT", 8000),
+            workers=_int(env, "SEALHUB_WORKERS", 1),
+            origin=env.get("SEALHUB_ORIGIN", "sealhub.localhost"),
+        )
+
 
 @dataclass(frozen=True)
 class DatabaseSettings:
@@ -98,12 +107,39 @@ class SecuritySettings:
     account_failures_before_slowdown: int = 50
     login_slowdown_seconds: float = 2.0
 
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SecuritySettings:
+        return cls(
+            master_key=_master_key(env),
+            access_token_seconds=_int(env, "SEALHUB_ACCESS_TOKEN_SECONDS", 900),
+            refresh_token_seconds=_int(env, "SEALHUB_REFRESH_TOKEN_SECONDS", 86400),
+            login_failures_per_client=_int(env, "SEALHUB_LOGIN_FAILURES_PER_CLIENT", 30),
+            login_failure_window_seconds=_int(env, "SEALHUB_LOGIN_FAILURE_WINDOW_SECONDS", 900),
+            session_absolute_seconds=_int(env, "SEALHUB_SESSION_ABSOLUTE_SECONDS", 12 * 3600),
+            session_check_seconds=float(env.get("SEALHUB_SESSION_CHECK_SECONDS", "5")),
+            trusted_proxies=_list(env, "SEALHUB_TRUSTED_PROXIES"),
+            account_failures_before_slowdown=_int(
+                env, "SEALHUB_ACCOUNT_FAILURES_BEFORE_SLOWDOWN", 50
+            ),
+            login_slowdown_seconds=float(env.get("SEALHUB_LOGIN_SLOWDOWN_SECONDS", "2")),
+        )
+
 
 @dataclass(frozen=True)
 class LimitsSettings:
     max_upload_bytes: int = 50 * 1024 * 1024
     ofd_max_uncompressed_bytes: int = 200 * 1024 * 1024
     ofd_max_entries: int = 10_000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> LimitsSettings:
+        return cls(
+            max_upload_bytes=_int(env, "SEALHUB_MAX_UPLOAD_BYTES", 50 * 1024 * 1024),
+            ofd_max_uncompressed_bytes=_int(
+                env, "SEALHUB_OFD_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024
+            ),
+            ofd_max_entries=_int(env, "SEALHUB_OFD_MAX_ENTRIES", 10_000),
+        )
 
 
 @dataclass(frozen=True)
@@ -117,6 +153,17 @@ class AdapterSettings:
     # vendor call (timeouts and retries included).
     stale_reservation_seconds: float = 60.0
 
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> AdapterSettings:
+        return cls(
+            blocklist=tuple(
+                x.strip() for x in env.get("SEALHUB_ADAPTER_BLOCKLIST", "").split(",") if x.strip()
+            ),
+            timeout_seconds=float(env.get("SEALHUB_VENDOR_TIMEOUT_SECONDS", "5")),
+            admission_interval_seconds=float(env.get("SEALHUB_ADMISSION_INTERVAL_SECONDS", "60")),
+            stale_reservation_seconds=float(env.get("SEALHUB_STALE_RESERVATION_SECONDS", "60")),
+        )
+
 
 @dataclass(frozen=True)
 class IdentitySettings:
@@ -124,6 +171,13 @@ class IdentitySettings:
     # demo); a deployment registers its government identity-service client under a name.
     verifier: str = "simulated"
     face_match_threshold: float = 0.80
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> IdentitySettings:
+        return cls(
+            verifier=env.get("SEALHUB_IDENTITY_VERIFIER", "simulated"),
+            face_match_threshold=float(env.get("SEALHUB_FACE_MATCH_THRESHOLD", "0.80")),
+        )
 
 
 @dataclass(frozen=True)
@@ -133,6 +187,14 @@ class MetricsSettings:
     # Bearer token the scraper sends (SEALHUB_METRICS_TOKEN; the chart's ServiceMonitor
     # reads it from the hub's Secret). Unset: /metrics answers loopback clients only.
     token: str = field(repr=False, default="")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> MetricsSettings:
+        return cls(
+            enabled=_bool(env.get("SEALHUB_METRICS"), True),
+            multiprocess_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
+            token=env.get("SEALHUB_METRICS_TOKEN", "").strip(),
+        )
 
 
 @dataclass(frozen=True)
@@ -146,6 +208,19 @@ class WebhookSettings:
     timeout_seconds: float = 10.0
     poll_seconds: float = 2.0  # how often the delivery worker looks for due deliveries
 
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> WebhookSettings:
+        return cls(
+            allow_hosts=tuple(
+                h.strip().lower()
+                for h in env.get("SEALHUB_WEBHOOK_ALLOW_HOSTS", "127.0.0.1,localhost").split(",")
+                if h.strip()
+            ),
+            max_attempts=_int(env, "SEALHUB_WEBHOOK_MAX_ATTEMPTS", 16),
+            retry_base_seconds=float(env.get("SEALHUB_WEBHOOK_RETRY_BASE_SECONDS", "10")),
+            timeout_seconds=float(env.get("SEALHUB_WEBHOOK_TIMEOUT_SECONDS", "10")),
+        )
+
 
 @dataclass(frozen=True)
 class TsaSettings:
@@ -155,6 +230,20 @@ class TsaSettings:
     # "slug=url|url;slug2=url"
     tenant_urls: tuple[tuple[str, tuple[str, ...]], ...] = ()
     timeout_seconds: float = 5.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> TsaSettings:
+        return cls(
+            tenant_urls=tuple(
+                (slug.strip(), tuple(u.strip() for u in urls.split("|") if u.strip()))
+                for slug, _, urls in (
+                    item.partition("=")
+                    for item in env.get("SEALHUB_TENANT_TSA", "").split(";")
+                    if item.strip()
+                )
+            ),
+            timeout_seconds=float(env.get("SEALHUB_TSA_TIMEOUT_SECONDS", "5")),
+        )
 
 
 @dataclass(frozen=True)
@@ -166,6 +255,17 @@ class WitnessSettings:
     quorum: int = 0  # cosignatures an evidence package needs (SEALHUB_WITNESS_QUORUM)
     interval_seconds: float = 1.0  # how often a grown log gets a new checkpoint cosigned
     timeout_seconds: float = 5.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> WitnessSettings:
+        return cls(
+            witnesses=tuple(
+                w.strip() for w in env.get("SEALHUB_WITNESSES", "").split(",") if w.strip()
+            ),
+            quorum=_int(env, "SEALHUB_WITNESS_QUORUM", 0),
+            interval_seconds=float(env.get("SEALHUB_WITNESS_INTERVAL_SECONDS", "1")),
+            timeout_seconds=float(env.get("SEALHUB_WITNESS_TIMEOUT_SECONDS", "5")),
+        )
 
 
 @dataclass(frozen=True)
@@ -183,12 +283,30 @@ class PortalSettings:
     def secure_cookies(self) -> bool:
         return self.public_url.lower().startswith("https://")
 
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> PortalSettings:
+        return cls(
+            public_url=env.get("SEALHUB_PUBLIC_URL", ""),
+            session_seconds=_int(env, "SEALHUB_PORTAL_SESSION_SECONDS", 8 * 3600),
+            draft_seconds=_int(env, "SEALHUB_PORTAL_DRAFT_SECONDS", 3600),
+            branding_dir=env.get(
+                "SEALHUB_BRANDING_DIR",
+                str(Path(env.get("SEALHUB_DATA_DIR", ".sealhub")) / "branding"),
+            ),
+        )
+
 
 @dataclass(frozen=True)
 class SealSettings:
     # How often the expiry scheduler runs (one replica at a time, through the database);
     # 0 turns it off (tests drive it by hand).
     expiry_interval_seconds: float = 3600.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SealSettings:
+        return cls(
+            expiry_interval_seconds=float(env.get("SEALHUB_SEAL_EXPIRY_INTERVAL_SECONDS", "3600")),
+        )
 
 
 @dataclass(frozen=True)
@@ -205,6 +323,19 @@ class SmsSettings:
     codes_per_number_per_hour: int = 5
     codes_per_client_per_hour: int = 20
     tell_each_use: bool = True  # text the seal's owner after every signing
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SmsSettings:
+        return cls(
+            gateway=env.get("SEALHUB_SMS_GATEWAY", "simulated"),
+            url=env.get("SEALHUB_SMS_URL", ""),
+            token=env.get("SEALHUB_SMS_TOKEN", ""),
+            templates=tuple(sorted(json.loads(env.get("SEALHUB_SMS_TEMPLATES") or "{}").items())),
+            code_ttl_seconds=_int(env, "SEALHUB_SMS_CODE_TTL_SECONDS", 300),
+            codes_per_number_per_hour=_int(env, "SEALHUB_SMS_CODES_PER_NUMBER", 5),
+            codes_per_client_per_hour=_int(env, "SEALHUB_SMS_CODES_PER_CLIENT", 20),
+            tell_each_use=_bool(env.get("SEALHUB_SMS_TELL_EACH_USE"), True),
+        )
 
 
 @dataclass(frozen=True)
@@ -227,112 +358,19 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         return cls(
-            server=ServerSettings(
-                host=env.get("SEALHUB_HOST", "127.0.0.1"),
-                port=_int(env, "SEALHUB_PORT", 8000),
-                workers=_int(env, "SEALHUB_WORKERS", 1),
-                origin=env.get("SEALHUB_ORIGIN", "sealhub.localhost"),
-            ),
+            server=ServerSettings.from_env(env),
             database=DatabaseSettings.from_env(env),
-            security=SecuritySettings(
-                master_key=_master_key(env),
-                access_token_seconds=_int(env, "SEALHUB_ACCESS_TOKEN_SECONDS", 900),
-                refresh_token_seconds=_int(env, "SEALHUB_REFRESH_TOKEN_SECONDS", 86400),
-                login_failures_per_client=_int(env, "SEALHUB_LOGIN_FAILURES_PER_CLIENT", 30),
-                login_failure_window_seconds=_int(env, "SEALHUB_LOGIN_FAILURE_WINDOW_SECONDS", 900),
-                session_absolute_seconds=_int(env, "SEALHUB_SESSION_ABSOLUTE_SECONDS", 12 * 3600),
-                session_check_seconds=float(env.get("SEALHUB_SESSION_CHECK_SECONDS", "5")),
-                trusted_proxies=_list(env, "SEALHUB_TRUSTED_PROXIES"),
-                account_failures_before_slowdown=_int(
-                    env, "SEALHUB_ACCOUNT_FAILURES_BEFORE_SLOWDOWN", 50
-                ),
-                login_slowdown_seconds=float(env.get("SEALHUB_LOGIN_SLOWDOWN_SECONDS", "2")),
-            ),
-            limits=LimitsSettings(
-                max_upload_bytes=_int(env, "SEALHUB_MAX_UPLOAD_BYTES", 50 * 1024 * 1024),
-                ofd_max_uncompressed_bytes=_int(
-                    env, "SEALHUB_OFD_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024
-                ),
-                ofd_max_entries=_int(env, "SEALHUB_OFD_MAX_ENTRIES", 10_000),
-            ),
-            adapters=AdapterSettings(
-                blocklist=tuple(
-                    x.strip()
-                    for x in env.get("SEALHUB_ADAPTER_BLOCKLIST", "").split(",")
-                    if x.strip()
-                ),
-                timeout_seconds=float(env.get("SEALHUB_VENDOR_TIMEOUT_SECONDS", "5")),
-                admission_interval_seconds=float(
-                    env.get("SEALHUB_ADMISSION_INTERVAL_SECONDS", "60")
-                ),
-                stale_reservation_seconds=float(env.get("SEALHUB_STALE_RESERVATION_SECONDS", "60")),
-            ),
-            metrics=MetricsSettings(
-                enabled=_bool(env.get("SEALHUB_METRICS"), True),
-                multiprocess_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
-                token=env.get("SEALHUB_METRICS_TOKEN", "").strip(),
-            ),
-            identity=IdentitySettings(
-                verifier=env.get("SEALHUB_IDENTITY_VERIFIER", "simulated"),
-                face_match_threshold=float(env.get("SEALHUB_FACE_MATCH_THRESHOLD", "0.80")),
-            ),
-            webhooks=WebhookSettings(
-                allow_hosts=tuple(
-                    h.strip().lower()
-                    for h in env.get("SEALHUB_WEBHOOK_ALLOW_HOSTS", "127.0.0.1,localhost").split(
-                        ","
-                    )
-                    if h.strip()
-                ),
-                max_attempts=_int(env, "SEALHUB_WEBHOOK_MAX_ATTEMPTS", 16),
-                retry_base_seconds=float(env.get("SEALHUB_WEBHOOK_RETRY_BASE_SECONDS", "10")),
-                timeout_seconds=float(env.get("SEALHUB_WEBHOOK_TIMEOUT_SECONDS", "10")),
-            ),
-            witness=WitnessSettings(
-                witnesses=tuple(
-                    w.strip() for w in env.get("SEALHUB_WITNESSES", "").split(",") if w.strip()
-                ),
-                quorum=_int(env, "SEALHUB_WITNESS_QUORUM", 0),
-                interval_seconds=float(env.get("SEALHUB_WITNESS_INTERVAL_SECONDS", "1")),
-                timeout_seconds=float(env.get("SEALHUB_WITNESS_TIMEOUT_SECONDS", "5")),
-            ),
-            tsa=TsaSettings(
-                tenant_urls=tuple(
-                    (slug.strip(), tuple(u.strip() for u in urls.split("|") if u.strip()))
-                    for slug, _, urls in (
-                        item.partition("=")
-                        for item in env.get("SEALHUB_TENANT_TSA", "").split(";")
-                        if item.strip()
-                    )
-                ),
-                timeout_seconds=float(env.get("SEALHUB_TSA_TIMEOUT_SECONDS", "5")),
-            ),
-            portal=PortalSettings(
-                public_url=env.get("SEALHUB_PUBLIC_URL", ""),
-                session_seconds=_int(env, "SEALHUB_PORTAL_SESSION_SECONDS", 8 * 3600),
-                draft_seconds=_int(env, "SEALHUB_PORTAL_DRAFT_SECONDS", 3600),
-                branding_dir=env.get(
-                    "SEALHUB_BRANDING_DIR",
-                    str(Path(env.get("SEALHUB_DATA_DIR", ".sealhub")) / "branding"),
-                ),
-            ),
-            seals=SealSettings(
-                expiry_interval_seconds=float(
-                    env.get("SEALHUB_SEAL_EXPIRY_INTERVAL_SECONDS", "3600")
-                ),
-            ),
-            sms=SmsSettings(
-                gateway=env.get("SEALHUB_SMS_GATEWAY", "simulated"),
-                url=env.get("SEALHUB_SMS_URL", ""),
-                token=env.get("SEALHUB_SMS_TOKEN", ""),
-                templates=tuple(
-                    sorted(json.loads(env.get("SEALHUB_SMS_TEMPLATES") or "{}").items())
-                ),
-                code_ttl_seconds=_int(env, "SEALHUB_SMS_CODE_TTL_SECONDS", 300),
-                codes_per_number_per_hour=_int(env, "SEALHUB_SMS_CODES_PER_NUMBER", 5),
-                codes_per_client_per_hour=_int(env, "SEALHUB_SMS_CODES_PER_CLIENT", 20),
-                tell_each_use=_bool(env.get("SEALHUB_SMS_TELL_EACH_USE"), True),
-            ),
+            security=SecuritySettings.from_env(env),
+            limits=LimitsSettings.from_env(env),
+            adapters=AdapterSettings.from_env(env),
+            metrics=MetricsSettings.from_env(env),
+            identity=IdentitySettings.from_env(env),
+            webhooks=WebhookSettings.from_env(env),
+            witness=WitnessSettings.from_env(env),
+            tsa=TsaSettings.from_env(env),
+            portal=PortalSettings.from_env(env),
+            seals=SealSettings.from_env(env),
+            sms=SmsSettings.from_env(env),
         )
 
 

@@ -31,7 +31,7 @@ from adapters.protocol import (
 from adapters.reference.ca import VendorCA, load_or_create_ca
 from adapters.reference.keystore import KeyStore, KeyVault, b64, dumps, unb64
 from adapters.reference.sm2e import sign_e
-from hub.crypto import Name, SM2PrivateKey, sm3
+from hub.crypto import Certificate, Name, SM2PrivateKey, sm3
 from hub.formats import build_seal_v4
 from hub.memo import Memo
 
@@ -75,30 +75,23 @@ class ReferenceVendorCore:
 
     async def make_seal(self, req: MakeSealRequest) -> MakeSealResult:
         self._check_seal_request(req)
-        fingerprint = _fingerprint(
-            req.tenant,
-            req.esid,
-            req.seal_type,
-            req.name,
-            sm3(req.picture).hex(),
-            req.width_mm,
-            req.height_mm,
-            req.valid_start.isoformat(),
-            req.valid_end.isoformat(),
-            req.signer.common_name,
-            req.signer.organization,
-            req.signer.organizational_unit,
-        )
+        fingerprint = _seal_fingerprint(req)
         previous = await self._replay("idem-seal", req.tenant, req.idempotency_key, fingerprint)
         if previous is not None:
-            return MakeSealResult(
-                seal_der=unb64(previous["seal"]),
-                signer_cert=unb64(previous["signer_cert"]),
-                key_handle=previous["key_handle"],
-            )
+            return _seal_result(previous)
+        handle = "k-" + secrets.token_hex(16)
+        seal, cert = await self._issue_seal(req, handle)
+        answer = {"seal": b64(seal), "signer_cert": b64(cert.der), "key_handle": handle}
+        winner = await self._remember(
+            "idem-seal", req.tenant, req.idempotency_key, fingerprint, answer
+        )
+        return _seal_result(winner)
+
+    async def _issue_seal(self, req: MakeSealRequest, handle: str) -> tuple[bytes, Certificate]:
+        """A new signer key under `handle` (stored sealed by the vault), its certificate
+        from the vendor's CA, and the V4 seal made with the maker key."""
         ca = await self.ca()
         signer_key = SM2PrivateKey.generate()
-        handle = "k-" + secrets.token_hex(16)
         now = datetime.now(UTC).replace(microsecond=0)
         subject = Name(
             common_name=req.signer.common_name,
@@ -133,15 +126,7 @@ class ReferenceVendorCore:
         }
         await self.store.put(_KEYS, handle, dumps(record))
         await self._index(req.tenant, handle)
-        answer = {"seal": b64(seal), "signer_cert": b64(cert.der), "key_handle": handle}
-        winner = await self._remember(
-            "idem-seal", req.tenant, req.idempotency_key, fingerprint, answer
-        )
-        return MakeSealResult(
-            seal_der=unb64(winner["seal"]),
-            signer_cert=unb64(winner["signer_cert"]),
-            key_handle=winner["key_handle"],
-        )
+        return seal, cert
 
     async def sign(self, req: SignRequest) -> SignResult:
         self._require_tbs(req)
@@ -286,6 +271,32 @@ def _idem_key(tenant: str, idem: str) -> str:
     """Store key of an idempotency record: fixed length (64 hex) whatever the client sent,
     and unambiguous (no separator a tenant or key could contain)."""
     return sm3(json.dumps([tenant, idem]).encode()).hex()
+
+
+def _seal_fingerprint(req: MakeSealRequest) -> str:
+    """What an idempotency key is bound to: a retry must ask for the same seal."""
+    return _fingerprint(
+        req.tenant,
+        req.esid,
+        req.seal_type,
+        req.name,
+        sm3(req.picture).hex(),
+        req.width_mm,
+        req.height_mm,
+        req.valid_start.isoformat(),
+        req.valid_end.isoformat(),
+        req.signer.common_name,
+        req.signer.organization,
+        req.signer.organizational_unit,
+    )
+
+
+def _seal_result(answer: dict[str, Any]) -> MakeSealResult:
+    return MakeSealResult(
+        seal_der=unb64(answer["seal"]),
+        signer_cert=unb64(answer["signer_cert"]),
+        key_handle=answer["key_handle"],
+    )
 
 
 def _fingerprint(*parts: object) -> str:

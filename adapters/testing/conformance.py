@@ -31,6 +31,7 @@ from adapters.protocol import (
     SealVendor,
     SignerSubject,
     SignRequest,
+    VendorInfo,
 )
 from hub.crypto import Certificate, sm3
 from hub.errors import SealHubError
@@ -162,22 +163,33 @@ async def run_conformance(
 
 
 async def _run(suite: _Suite, tenant: str, other_tenant: str, texts: Sequence[bytes]) -> None:
-    vendor, check = suite.vendor, suite.check
     run = secrets.token_hex(6)
+    info = await _check_info(suite)
+    req = _seal_request(tenant, run)
+    made = await _check_make_seal(suite, info, req)
+    first_tbs = await _check_signing(suite, tenant, run, made, texts)
+    await _check_refusals(suite, tenant, other_tenant, run, made, req, first_tbs)
+    await _check_revoke(suite, tenant, run, made, first_tbs)
 
-    info = await suite.call("info", vendor.info)
+
+async def _check_info(suite: _Suite) -> VendorInfo:
+    """info() names a DER maker certificate; health() says the vendor is up."""
+    info = await suite.call("info", suite.vendor.info)
     try:
         maker = Certificate.load(info.maker_cert)
-        check("info", True, f"{info.name} {info.version}, maker '{maker.subject}'")
+        suite.check("info", True, f"{info.name} {info.version}, maker '{maker.subject}'")
     except SealHubError:
-        check("info", False, "maker_cert is not a DER certificate")
+        suite.check("info", False, "maker_cert is not a DER certificate")
         raise _Stop from None
 
-    health = await suite.call("health", vendor.health)
-    check("health", health.up, health.detail or ("up" if health.up else "down"))
+    health = await suite.call("health", suite.vendor.health)
+    suite.check("health", health.up, health.detail or ("up" if health.up else "down"))
+    return info
 
+
+def _seal_request(tenant: str, run: str) -> MakeSealRequest:
     now = datetime.now(UTC).replace(microsecond=0)
-    req = MakeSealRequest(
+    return MakeSealRequest(
         tenant=tenant,
         esid=f"CONF-{run}",
         seal_type=1,
@@ -190,9 +202,28 @@ async def _run(suite: _Suite, tenant: str, other_tenant: str, texts: Sequence[by
         signer=SignerSubject(common_name="一致性测试单位", organization="SealHub conformance"),
         idempotency_key=f"conformance-seal-{run}",
     )
-    made: MakeSealResult = await suite.call("make seal", lambda: vendor.make_seal(req))
-    check("make seal", True, f"key handle {made.key_handle}, {len(made.seal_der)} bytes")
 
+
+async def _check_make_seal(suite: _Suite, info: VendorInfo, req: MakeSealRequest) -> MakeSealResult:
+    """The seal made is the standard one requested, by the declared maker, verifies, and
+    asking again with the same idempotency key returns it unchanged."""
+    vendor = suite.vendor
+    made: MakeSealResult = await suite.call("make seal", lambda: vendor.make_seal(req))
+    suite.check("make seal", True, f"key handle {made.key_handle}, {len(made.seal_der)} bytes")
+    _check_seal(suite, info, req, made)
+    again = await suite.call("make seal is idempotent", lambda: vendor.make_seal(req))
+    suite.check(
+        "make seal is idempotent",
+        again.key_handle == made.key_handle and again.seal_der == made.seal_der,
+        "same idempotency key returned " + ("the same seal" if again == made else "ANOTHER seal"),
+    )
+    return made
+
+
+def _check_seal(
+    suite: _Suite, info: VendorInfo, req: MakeSealRequest, made: MakeSealResult
+) -> None:
+    check = suite.check
     try:
         seal = parse_seal(made.seal_der)
     except SealHubError as exc:
@@ -219,7 +250,7 @@ async def _run(suite: _Suite, tenant: str, other_tenant: str, texts: Sequence[by
         "maker certificate in the seal " + ("equals" if seal.maker_cert == info.maker_cert
                                             else "differs from") + " info().maker_cert",
     )  # fmt: skip
-    seal_report = verify_seal(made.seal_der, at=now)
+    seal_report = verify_seal(made.seal_der, at=req.valid_start)
     check(
         "seal verifies",
         seal_report.intact,
@@ -227,55 +258,77 @@ async def _run(suite: _Suite, tenant: str, other_tenant: str, texts: Sequence[by
         else "; ".join(f"{c.name}: {c.detail}" for c in seal_report.failed),
     )  # fmt: skip
 
-    again = await suite.call("make seal is idempotent", lambda: vendor.make_seal(req))
-    check(
-        "make seal is idempotent",
-        again.key_handle == made.key_handle and again.seal_der == made.seal_der,
-        "same idempotency key returned " + ("the same seal" if again == made else "ANOTHER seal"),
-    )
 
+async def _check_signing(
+    suite: _Suite, tenant: str, run: str, made: MakeSealResult, texts: Sequence[bytes]
+) -> bytes:
+    """Every known digest signed verifies, standard-encoded; signing the first again with
+    its idempotency key returns the same signature. Returns the first TBS (the refusal
+    checks send it with keys that must not sign)."""
     first_tbs = b""
     first_sig = b""
     for i, text in enumerate(texts, 1):
-        digest = sm3(text)
-        tbs = build_tbs_sign_v4(
-            seal_der=made.seal_der,
-            time=datetime.now(UTC).replace(microsecond=0),
-            data_hash=digest,
-            property_info=f"conformance-{i}.txt",
-        )
-        sign_req = SignRequest(tenant, made.key_handle, tbs, f"conformance-sign-{run}-{i}")
-        name = f"sign known digest {i}"
-        signed = await suite.call(name, lambda r=sign_req: vendor.sign(r))  # type: ignore[misc]
-        try:
-            signature = assemble_signature_v4(
-                tbs_sign=tbs, signer_cert=signed.signer_cert, signature=signed.signature
-            )
-            sig_report = verify_signature(signature, document_digest=digest)
-        except SealHubError as exc:
-            check(name, False, f"cannot assemble or parse the signature: {exc}")
-            continue
-        standard = not sig_report.variants and not any(c.variants for c in sig_report.children)
-        check(
-            name,
-            sig_report.intact and standard,
-            f"SM3 {digest.hex()[:16]}.. verifies"
-            if sig_report.intact and standard
-            else "; ".join(f"{c.name}: {c.detail}" for c in sig_report.failed)
-            + (f" non-standard: {sig_report.variants}" if not standard else ""),
-        )
-        if i == 1:
-            first_tbs, first_sig = tbs, signed.signature
+        signed = await _check_sign_known_digest(suite, tenant, run, made, i, text)
+        if i == 1 and signed is not None:
+            first_tbs, first_sig = signed
 
     replay = SignRequest(tenant, made.key_handle, first_tbs, f"conformance-sign-{run}-1")
-    replayed = await suite.call("sign is idempotent", lambda: vendor.sign(replay))
-    check(
+    replayed = await suite.call("sign is idempotent", lambda: suite.vendor.sign(replay))
+    suite.check(
         "sign is idempotent",
         replayed.signature == first_sig,
         "same idempotency key returned "
         + ("the same signature" if replayed.signature == first_sig else "a NEW signature"),
     )
+    return first_tbs
 
+
+async def _check_sign_known_digest(
+    suite: _Suite, tenant: str, run: str, made: MakeSealResult, i: int, text: bytes
+) -> tuple[bytes, bytes] | None:
+    """Sign the SM3 of `text` and judge the assembled signature with the hub's verifier;
+    returns the TBS and the vendor's signature value (None when they do not assemble)."""
+    digest = sm3(text)
+    tbs = build_tbs_sign_v4(
+        seal_der=made.seal_der,
+        time=datetime.now(UTC).replace(microsecond=0),
+        data_hash=digest,
+        property_info=f"conformance-{i}.txt",
+    )
+    sign_req = SignRequest(tenant, made.key_handle, tbs, f"conformance-sign-{run}-{i}")
+    name = f"sign known digest {i}"
+    signed = await suite.call(name, lambda: suite.vendor.sign(sign_req))
+    try:
+        signature = assemble_signature_v4(
+            tbs_sign=tbs, signer_cert=signed.signer_cert, signature=signed.signature
+        )
+        sig_report = verify_signature(signature, document_digest=digest)
+    except SealHubError as exc:
+        suite.check(name, False, f"cannot assemble or parse the signature: {exc}")
+        return None
+    standard = not sig_report.variants and not any(c.variants for c in sig_report.children)
+    suite.check(
+        name,
+        sig_report.intact and standard,
+        f"SM3 {digest.hex()[:16]}.. verifies"
+        if sig_report.intact and standard
+        else "; ".join(f"{c.name}: {c.detail}" for c in sig_report.failed)
+        + (f" non-standard: {sig_report.variants}" if not standard else ""),
+    )
+    return tbs, signed.signature
+
+
+async def _check_refusals(
+    suite: _Suite,
+    tenant: str,
+    other_tenant: str,
+    run: str,
+    made: MakeSealResult,
+    req: MakeSealRequest,
+    first_tbs: bytes,
+) -> None:
+    """What the vendor must refuse, each with VendorRejected."""
+    vendor = suite.vendor
     await suite.expect_rejected(
         "unknown key is rejected",
         lambda: vendor.sign(SignRequest(tenant, f"no-such-key-{run}", first_tbs, f"c-u-{run}")),
@@ -294,11 +347,18 @@ async def _run(suite: _Suite, tenant: str, other_tenant: str, texts: Sequence[by
         "idempotency key reuse is rejected",
         lambda: vendor.make_seal(replace(req, esid=f"CONF-{run}-other")),
     )
+
+
+async def _check_revoke(
+    suite: _Suite, tenant: str, run: str, made: MakeSealResult, first_tbs: bytes
+) -> None:
+    """A revoked key is gone: it can sign nothing more."""
+    vendor = suite.vendor
     revoked = await suite.call(
         "revoke",
         lambda: vendor.revoke(RevokeRequest(tenant, made.key_handle, "conformance", f"c-r-{run}")),
     )
-    check("revoke", revoked.key_handle == made.key_handle, f"revoked at {revoked.revoked_at}")
+    suite.check("revoke", revoked.key_handle == made.key_handle, f"revoked at {revoked.revoked_at}")
     await suite.expect_rejected(
         "revoked key cannot sign",
         lambda: vendor.sign(SignRequest(tenant, made.key_handle, first_tbs, f"c-v-{run}")),

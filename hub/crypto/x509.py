@@ -320,6 +320,44 @@ def build_certificate(
         else issuer.to_asn1()
     )
     sig_alg = algos.SignedDigestAlgorithm({"algorithm": OID_SM2_SM3})
+    tbs = x509.TbsCertificate(
+        {
+            "version": "v3",
+            "serial_number": serial or int.from_bytes(os.urandom(16), "big") >> 1,
+            "signature": sig_alg,
+            "issuer": issuer_name,
+            "validity": {
+                "not_before": x509.Time({"utc_time": start}),
+                "not_after": x509.Time({"utc_time": start + timedelta(days=days)}),
+            },
+            "subject": subject.to_asn1(),
+            "subject_public_key_info": keys.PublicKeyInfo.load(subject_key.to_der()),
+            "extensions": _extensions(
+                subject_key, issuer, is_ca, path_len, key_usage, extended_key_usage
+            ),
+        }
+    )
+    tbs_der = tbs.dump()
+    cert = x509.Certificate(
+        {
+            "tbs_certificate": tbs,
+            "signature_algorithm": sig_alg,
+            "signature_value": issuer_key.sign(tbs_der),
+        }
+    )
+    return Certificate.load(cert.dump())
+
+
+def _extensions(
+    subject_key: SM2PublicKey,
+    issuer: Name | Certificate,
+    is_ca: bool,
+    path_len: int | None,
+    key_usage: set[str] | None,
+    extended_key_usage: Sequence[str],
+) -> list[dict[str, object]]:
+    """Basic constraints and key usage (critical; a CA signs certificates and CRLs, an
+    end entity signs with non-repudiation), the key identifiers, and the EKU if any."""
     if key_usage is None:
         key_usage = (
             {"key_cert_sign", "crl_sign", "digital_signature"}
@@ -332,8 +370,7 @@ def build_certificate(
     constraints: dict[str, object] = {"ca": is_ca}
     if path_len is not None:
         constraints["path_len_constraint"] = path_len
-    spki = keys.PublicKeyInfo.load(subject_key.to_der())
-    extensions = [
+    extensions: list[dict[str, object]] = [
         {"extn_id": "basic_constraints", "critical": True, "extn_value": constraints},
         {"extn_id": "key_usage", "critical": True, "extn_value": key_usage},
         {"extn_id": "key_identifier", "critical": False, "extn_value": _key_id(subject_key)},
@@ -354,30 +391,7 @@ def build_certificate(
                 "extn_value": {"key_identifier": _key_id(issuer.public_key)},
             }
         )
-    tbs = x509.TbsCertificate(
-        {
-            "version": "v3",
-            "serial_number": serial or int.from_bytes(os.urandom(16), "big") >> 1,
-            "signature": sig_alg,
-            "issuer": issuer_name,
-            "validity": {
-                "not_before": x509.Time({"utc_time": start}),
-                "not_after": x509.Time({"utc_time": start + timedelta(days=days)}),
-            },
-            "subject": subject.to_asn1(),
-            "subject_public_key_info": spki,
-            "extensions": extensions,
-        }
-    )
-    tbs_der = tbs.dump()
-    cert = x509.Certificate(
-        {
-            "tbs_certificate": tbs,
-            "signature_algorithm": sig_alg,
-            "signature_value": issuer_key.sign(tbs_der),
-        }
-    )
-    return Certificate.load(cert.dump())
+    return extensions
 
 
 def _key_id(key: SM2PublicKey) -> bytes:

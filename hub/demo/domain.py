@@ -21,6 +21,14 @@ from typing import Any
 
 import httpx
 
+from hub.demo.client import (
+    PERSON_PASSWORD,
+    SEAL_PASSWORD,
+    DemoClient,
+    StepFailed,
+    credit_code,
+    resident_id,
+)
 from hub.formats import parse_seal
 from hub.pictures import render_official_seal, render_seal
 
@@ -41,20 +49,29 @@ def _molds_upload(rows: list[tuple[str, str, str, str, bytes, int, int]]) -> dic
     }
 
 
-def domain_step(demo: Any, ctx: dict[str, Any]) -> None:
-    from hub.demo.runner import (
-        PERSON_PASSWORD,
-        SEAL_PASSWORD,
-        StepFailed,
-        _credit_code,
-        _resident_id,
-    )
+def domain_step(demo: DemoClient, ctx: dict[str, Any]) -> None:
+    ent, agent, seal, contract_code = _seal_from_mold(demo, ctx)
+    contract = _special_purpose_seal(demo, ctx, ent, agent, contract_code)
+    _password_reset(demo, ctx)
+    short = _seal_expiry(demo, ctx)
+    demo.summary["domain"] = {
+        "mold_seal": seal["esid"],
+        "contract_seal": contract["esid"],
+        "expired_seal": short["esid"],
+    }
 
-    admin, clerk, zhang, slug = ctx["admin"], ctx["clerk"], ctx["zhang"], ctx["slug"]
+
+def _seal_from_mold(
+    demo: DemoClient, ctx: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str], dict[str, Any], str]:
+    """同模同轨: the bureau imports an enterprise's molds; its official seal's picture is
+    the mold's and a contract seal from the company seal's mold is refused. Returns the
+    enterprise, its agent's login, the official seal and the contract seal's code."""
+    admin, clerk, slug = ctx["admin"], ctx["clerk"], ctx["slug"]
     with demo.step("同模同轨: import an enterprise's seal molds; its official seal is the mold"):
         persons = demo.call("GET", "/api/v1/identity/persons", headers=admin)
         zhang_id = next(p["id"] for p in persons if p["name"] == "张三")
-        credit = _credit_code("91150102MA0N5TMX7")
+        credit = credit_code("91150102MA0N5TMX7")
         ent = demo.call(
             "POST",
             "/api/v1/identity/enterprises",
@@ -68,34 +85,7 @@ def domain_step(demo: Any, ctx: dict[str, Any]) -> None:
         )
         agent = demo.login(slug, "zhangsan", PERSON_PASSWORD)  # now the enterprise's agent
         official_code, contract_code = "1501020000101", "1501020000102"
-        # The bureau's registry holds scans of the physical seals (here: drawn ones).
-        demo.call(
-            "POST",
-            "/api/v1/molds/import",
-            headers=admin,
-            files=_molds_upload(
-                [
-                    (
-                        official_code,
-                        ENTERPRISE,
-                        ent["credit_code"],
-                        "公章",
-                        render_official_seal(ENTERPRISE, official_code),
-                        42,
-                        42,
-                    ),
-                    (
-                        contract_code,
-                        ENTERPRISE,
-                        ent["credit_code"],
-                        "合同专用章",
-                        render_seal("contract", ENTERPRISE, seal_code=contract_code),
-                        40,
-                        40,
-                    ),
-                ]
-            ),
-        )
+        _import_molds(demo, admin, ent, official_code, contract_code)
         mold = demo.call("GET", f"/api/v1/molds/{official_code}/picture", headers=admin)
         applied = demo.call(
             "POST",
@@ -126,7 +116,54 @@ def domain_step(demo: Any, ctx: dict[str, Any]) -> None:
         f"picture is the registered mold byte for byte; a contract seal from the company "
         f"seal's mold is refused ({wrong['detail']})"
     )
+    return ent, agent, seal, contract_code
 
+
+def _import_molds(
+    demo: DemoClient,
+    admin: dict[str, str],
+    ent: dict[str, Any],
+    official_code: str,
+    contract_code: str,
+) -> None:
+    """The bureau's registry holds scans of the physical seals (here: drawn ones)."""
+    demo.call(
+        "POST",
+        "/api/v1/molds/import",
+        headers=admin,
+        files=_molds_upload(
+            [
+                (
+                    official_code,
+                    ENTERPRISE,
+                    ent["credit_code"],
+                    "公章",
+                    render_official_seal(ENTERPRISE, official_code),
+                    42,
+                    42,
+                ),
+                (
+                    contract_code,
+                    ENTERPRISE,
+                    ent["credit_code"],
+                    "合同专用章",
+                    render_seal("contract", ENTERPRISE, seal_code=contract_code),
+                    40,
+                    40,
+                ),
+            ]
+        ),
+    )
+
+
+def _special_purpose_seal(
+    demo: DemoClient,
+    ctx: dict[str, Any],
+    ent: dict[str, Any],
+    agent: dict[str, str],
+    contract_code: str,
+) -> dict[str, Any]:
+    """合同专用章 from its own mold, and an invoice seal's drawn picture."""
     with demo.step("a special-purpose seal: 合同专用章 from its own mold"):
         applied = demo.call(
             "POST",
@@ -135,7 +172,7 @@ def domain_step(demo: Any, ctx: dict[str, Any]) -> None:
             json={"seal_type": "contract", "enterprise_id": ent["id"], "seal_code": contract_code},
         )
         contract = demo.call(
-            "POST", f"/api/v1/seals/{applied['id']}/approve", headers=clerk, json={}
+            "POST", f"/api/v1/seals/{applied['id']}/approve", headers=ctx["clerk"], json={}
         )
         demo.write("seal-contract.png", parse_seal(base64.b64decode(contract["seal"])).picture)
         demo.write(
@@ -146,7 +183,13 @@ def domain_step(demo: Any, ctx: dict[str, Any]) -> None:
         f"Contract seal (合同专用章) {contract['esid']}: {contract['width_mm']} mm, "
         "purpose under the star; pictures in seal-contract.png, seal-invoice-drawn.png"
     )
+    return contract  # type: ignore[no-any-return]
 
+
+def _password_reset(demo: DemoClient, ctx: dict[str, Any]) -> None:
+    """A forgotten 口令 reset with a fresh face check and the SMS code; then the demo's
+    口令 is set back for the later steps."""
+    zhang = ctx["zhang"]
     with demo.step("a forgotten 口令 is reset: fresh face check + SMS code"):
         personal = ctx["personal"]
         sent = demo.call(
@@ -162,7 +205,7 @@ def domain_step(demo: Any, ctx: dict[str, Any]) -> None:
                 "code": code,
                 "new_password": NEW_SEAL_PASSWORD,
                 "face_image": base64.b64encode(
-                    f"live-photo-of-{_resident_id('11010519900307123')}".encode()
+                    f"live-photo-of-{resident_id('11010519900307123')}".encode()
                 ).decode(),
             },
         )
@@ -178,6 +221,10 @@ def domain_step(demo: Any, ctx: dict[str, Any]) -> None:
         f"{history[-1]['reason'][:60]}..."
     )
 
+
+def _seal_expiry(demo: DemoClient, ctx: dict[str, Any]) -> dict[str, Any]:
+    """A seal valid one day, expired by `sealhub expire-seals` run as of two days later."""
+    zhang = ctx["zhang"]
     with demo.step("a seal expires: the expiry job, run as of two days later"):
         short = demo.call(
             "POST", "/api/v1/seals", headers=zhang, json={"seal_type": "personal", "valid_days": 1}
@@ -188,16 +235,12 @@ def domain_step(demo: Any, ctx: dict[str, Any]) -> None:
         if expired["status"] != "expired":
             raise StepFailed(f"the short-lived seal is {expired['status']}, not expired")
         listed = demo.call("GET", "/api/v1/seals?status=expired", headers=zhang)
-        stats = demo.call("GET", "/api/v1/statistics", headers=admin)["counters"]
+        stats = demo.call("GET", "/api/v1/statistics", headers=ctx["admin"])["counters"]
     demo.say(
         f"Seal {short['esid']} (valid 1 day) expired by the job ({ran}); listed as "
         f"expired ({len(listed)}), statistics seals_expired={stats.get('seals_expired')}"
     )
-    demo.summary["domain"] = {
-        "mold_seal": seal["esid"],
-        "contract_seal": contract["esid"],
-        "expired_seal": short["esid"],
-    }
+    return short  # type: ignore[no-any-return]
 
 
 def _sms_code(url: str, challenge: str) -> str:

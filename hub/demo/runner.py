@@ -25,11 +25,20 @@ from typing import Any
 
 import httpx
 
+from adapters.testing.process import VendorProcess
 from hub.crypto import sm3
+from hub.demo.client import (
+    PERSON_PASSWORD,
+    SEAL_PASSWORD,
+    DemoClient,
+    StepFailed,
+    credit_code,
+    resident_id,
+)
+from hub.demo.documents import documents_step
+from hub.demo.domain import domain_step
+from hub.demo.evidence import evidence_step
 from hub.process import HubProcess
-
-PERSON_PASSWORD = "Demo-person-2026"  # noqa: S105 (the demo's own throwaway accounts)
-SEAL_PASSWORD = "Seal-pass-2026"  # noqa: S105
 
 
 def _pem(der: bytes) -> str:
@@ -37,106 +46,45 @@ def _pem(der: bytes) -> str:
     return f"-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----\n"
 
 
-def _resident_id(first17: str) -> str:
-    from tenants.identity.validation import resident_id_check_char
-
-    return first17 + resident_id_check_char(first17)
-
-
-def _credit_code(first17: str) -> str:
-    from tenants.identity.validation import credit_code_check_char
-
-    return first17 + credit_code_check_char(first17)
-
-
-class StepFailed(Exception):
-    pass
-
-
-class Demo:
-    def __init__(self, out: Path, *, as_json: bool) -> None:
-        self.out = out
-        self.as_json = as_json
-        self.summary: dict[str, Any] = {"steps": [], "artifacts": []}
-        self.lines: list[str] = []
-        self.http: httpx.Client | None = None
-        self.sms_url = ""  # the loopback SMS provider's base URL (main starts it)
-
-    # --- output ---------------------------------------------------------------------
-
-    def say(self, text: str) -> None:
-        self.lines.append(text)
-        if not self.as_json:
-            print(text, flush=True)
-
-    @contextmanager
-    def step(self, title: str) -> Iterator[None]:
-        print(f"[demo] {title} ...", file=sys.stderr, flush=True)
-        start = time.perf_counter()
-        try:
-            yield
-        except StepFailed:
-            raise
-        except Exception as exc:
-            raise StepFailed(f"{title}: {type(exc).__name__}: {exc}") from exc
-        ms = (time.perf_counter() - start) * 1000
-        self.summary["steps"].append({"step": title, "ok": True, "ms": round(ms, 1)})
-
-    def write(self, name: str, data: bytes) -> Path:
-        path = self.out / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        self.summary["artifacts"].append(name)
-        return path
-
-    # --- HTTP -------------------------------------------------------------------------
-
-    def call(
-        self, method: str, url: str, expect: int | tuple[int, ...] = (200, 201, 204), **kw: Any
-    ) -> Any:
-        assert self.http is not None
-        r = self.http.request(method, url, **kw)
-        wanted = (expect,) if isinstance(expect, int) else expect
-        if r.status_code not in wanted:
-            raise StepFailed(f"{method} {url} -> {r.status_code}: {r.text[:500]}")
-        if r.status_code == 204 or not r.content:
-            return None
-        if r.headers.get("content-type", "").startswith("application/json"):
-            return r.json()
-        return r.content
-
-    def trust_args(self) -> list[str]:
-        """`sealhub verify` options that trust the hub CA and its status list (fetched
-        once into the output folder)."""
-        assert self.http is not None
-        for url, name in (("/api/v1/trust/ca/local.cer", "trust/hub-ca.cer"),
-                          ("/api/v1/trust/crl/local.crl", "trust/local.crl"),
-                          ("/api/v1/trust/status-list", "status-list.json")):  # fmt: skip
-            data = self.http.get(url).content
-            if name in self.summary["artifacts"]:
-                (self.out / name).write_bytes(data)  # the latest list / CRL
-            else:
-                self.write(name, data)
-        # The hub's TSA certificates chain to the TSA's own root: trusted too, so the
-        # signatures' timestamps prove their time offline as well.
-        tsa_root = "trust/hub-tsa-ca.pem"
-        if tsa_root not in self.summary["artifacts"]:
-            pems = self.http.get("/tsa/certificate").json()
-            self.write(tsa_root, pems["ca_certificate_pem"].encode())
-        return ["--trust", str(self.out / "trust"),
-                "--status-list", str(self.out / "status-list.json")]  # fmt: skip
-
-    def login(self, tenant: str, username: str, password: str) -> dict[str, str]:
-        body = self.call(
-            "POST",
-            "/api/v1/auth/login",
-            json={"tenant": tenant, "username": username, "password": password},
-        )
-        return {"Authorization": "Bearer " + body["access_token"]}
-
-    # --- the story ----------------------------------------------------------------------
+class Demo(DemoClient):
+    """The story: a bureau onboards, admits vendors, registers a citizen and an
+    enterprise, makes their seals, both sign one document, anyone verifies it; then the
+    later stages (`LATER_STAGES`), the ranking, statistics and the offline checks."""
 
     def run(self, hub: HubProcess, vendors: list[Any]) -> None:
+        operator = self.bootstrap_operators(hub)
+        slug, admin, clerk = self.onboard_bureau(operator)
+        if vendors:
+            self.vendor_admission(operator, admin, vendors)
+        zhang, agent, ent = self.register_citizen_and_enterprise(admin, slug)
+        personal, official = self.make_seals(zhang, agent, clerk, ent, vendors)
+        document = self.write_document()
+        signatures = self.sign_document(document, zhang, agent, clerk, personal, official)
+        self.verify_signatures(signatures, document)
+        stage = {
+            "hub": hub,
+            "admin": admin,
+            "clerk": clerk,
+            "zhang": zhang,
+            "agent": agent,
+            "personal": personal,
+            "official": official,
+            "signatures": signatures,
+            "document": document,
+            "operator": operator,
+            "slug": slug,
+        }
+        for later in LATER_STAGES:
+            later(self, stage)
+        if vendors:
+            self.ranking(zhang, agent, signatures)
+        self.statistics(admin)
+        self.verify_offline()
+
+    # --- the story's steps, in order ----------------------------------------------------
+
+    def bootstrap_operators(self, hub: HubProcess) -> dict[str, str]:
+        """The hub operator's and the regulator's accounts; returns the operator's login."""
         with self.step("bootstrap a hub operator and a regulator (sealhub admin)"):
             hub.cli(
                 "admin",
@@ -161,7 +109,12 @@ class Demo:
             operator = self.login("hub", "operator", "Operator-pass-2026")
             self.regulator = self.login("hub", "regulator", "Regulator-pass-2026")
         self.say(f"Hub running at {hub.url} (OpenAPI at {hub.url}/schema)")
+        return operator
 
+    def onboard_bureau(
+        self, operator: dict[str, str]
+    ) -> tuple[str, dict[str, str], dict[str, str]]:
+        """A tenant with an admin and a clerk; returns its slug and their logins."""
         slug = "gaj-" + secrets.token_hex(2)
         with self.step("onboard a bureau (tenant) and its staff"):
             self.call(
@@ -184,15 +137,18 @@ class Demo:
             )
             clerk = self.login(slug, "clerk", "Clerk-pass-2026")
         self.say(f"Bureau '示范市公安局' onboarded as tenant '{slug}', with an admin and a clerk")
+        return slug, admin, clerk
 
-        if vendors:
-            self.vendor_admission(operator, admin, vendors)
-
+    def register_citizen_and_enterprise(
+        self, admin: dict[str, str], slug: str
+    ) -> tuple[dict[str, str], dict[str, str], dict[str, Any]]:
+        """张三, and 示范科技有限公司 with 李四 as its legal representative and agent;
+        returns 张三's and the agent's logins and the enterprise."""
         with self.step("real-name registration of a citizen and an enterprise"):
             person = self.register_person(
-                admin, "张三", _resident_id("11010519900307123"), "zhangsan"
+                admin, "张三", resident_id("11010519900307123"), "zhangsan"
             )
-            self.register_person(admin, "李四", _resident_id("15010219850715001"), "lisi")
+            self.register_person(admin, "李四", resident_id("15010219850715001"), "lisi")
             lisi = self.call("GET", "/api/v1/identity/persons", headers=admin)
             lisi_id = next(p["id"] for p in lisi if p["name"] == "李四")
             ent = self.call(
@@ -201,7 +157,7 @@ class Demo:
                 headers=admin,
                 json={
                     "name": "示范科技有限公司",
-                    "credit_code": _credit_code("91150102MA0N4GRX8"),
+                    "credit_code": credit_code("91150102MA0N4GRX8"),
                     "legal_representative_id": lisi_id,
                     "agent_person_id": lisi_id,
                 },
@@ -212,7 +168,18 @@ class Demo:
             f"Registered 张三 (ID {person['id_number_masked']}) and 示范科技有限公司 "
             f"(USCC {ent['credit_code']}, legal representative and agent 李四)"
         )
+        return zhang, agent, ent
 
+    def make_seals(
+        self,
+        zhang: dict[str, str],
+        agent: dict[str, str],
+        clerk: dict[str, str],
+        ent: dict[str, Any],
+        vendors: list[Any],
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """张三's personal seal and the enterprise's official seal (approved by the
+        clerk), both with a 口令; writes the seals and their certificates."""
         with self.step("apply for seals; the clerk approves the enterprise seal; set passwords"):
             personal = self.call(
                 "POST", "/api/v1/seals", headers=zhang, json={"seal_type": "personal"}
@@ -255,12 +222,28 @@ class Demo:
             {k: s[k] for k in ("esid", "seal_type", "name", "vendor", "status")}
             for s in (personal, official)
         ]
+        return personal, official
 
+    def write_document(self) -> bytes:
+        """The contract both parties sign, written as document.txt."""
         document = (
             "示范科技有限公司 与 张三 签订的服务合同\n"
             "甲方：示范科技有限公司\n乙方：张三\n" + time.strftime("%Y-%m-%d")
         ).encode()
         self.write("document.txt", document)
+        return document
+
+    def sign_document(
+        self,
+        document: bytes,
+        zhang: dict[str, str],
+        agent: dict[str, str],
+        clerk: dict[str, str],
+        personal: dict[str, Any],
+        official: dict[str, Any],
+    ) -> list[dict[str, Any]]:
+        """The citizen signs; the enterprise signs after the clerk approves its use
+        request (用印审批). Returns both signatures."""
         digest = sm3(document).hex()
         signatures: list[dict[str, Any]] = []
         with self.step("the citizen signs the document in the cloud"):
@@ -281,7 +264,10 @@ class Demo:
                 json={"reason": "contract reviewed"},
             )
             signatures.append(self.sign(agent, official, document, use["id"]))
+        return signatures
 
+    def verify_signatures(self, signatures: list[dict[str, Any]], document: bytes) -> None:
+        """Each signature through the public /api/v1/verify, with the document."""
         with self.step("anyone verifies the signatures (public endpoint)"):
             for sig in signatures:
                 der = base64.b64decode(sig["signature"])
@@ -298,32 +284,14 @@ class Demo:
             {"file": s["name"], "vendor": s["vendor"]} for s in signatures
         ]
 
-        for extra in EXTRA_STEPS:
-            extra(
-                self,
-                {
-                    "hub": hub,
-                    "admin": admin,
-                    "clerk": clerk,
-                    "zhang": zhang,
-                    "agent": agent,
-                    "personal": personal,
-                    "official": official,
-                    "signatures": signatures,
-                    "document": document,
-                    "operator": operator,
-                    "slug": slug,
-                },
-            )
-
-        if vendors:
-            self.ranking(zhang, agent, signatures)
-
+    def statistics(self, admin: dict[str, str]) -> None:
         with self.step("tenant statistics"):
             stats = self.call("GET", "/api/v1/statistics", headers=admin)
         self.summary["statistics"] = stats["counters"]
         self.say("Statistics: " + ", ".join(f"{k}={v}" for k, v in stats["counters"].items()))
 
+    def verify_offline(self) -> None:
+        """Fetch the hub's trust material, then `sealhub verify` every artifact with it."""
         with self.step("the hub's trust material: CA certificate, CRL, signed status list"):
             trust = self.trust_args()
             self.say("Hub CA certificate, its CRL and the signed provider status list written: "
@@ -333,21 +301,28 @@ class Demo:
         with self.step("offline verification of the artifacts (sealhub verify)"):
             for name in self.summary["artifacts"]:
                 if name.endswith((".esl", ".dat", ".json", ".ofd")) and name != "status-list.json":
-                    with_doc = ["--document", str(self.out / "document.txt")] if name.endswith(
-                        ".dat") else []  # fmt: skip
-                    done = subprocess.run(
-                        [sys.executable, "-m", "hub.cli", "verify", "--json", *trust, *with_doc,
-                         str(self.out / name)],
-                        capture_output=True,
-                        text=True,
-                        timeout=120,
-                    )  # fmt: skip
-                    if done.returncode != 0:
-                        raise StepFailed(
-                            f"sealhub verify {name}: exit {done.returncode} "
-                            f"{done.stdout[-400:]} {done.stderr[-400:]}"
-                        )
+                    self.verify_artifact(name, trust)
         self.say(f"Artifacts in {self.out}: " + ", ".join(self.summary["artifacts"]))
+
+    def verify_artifact(self, name: str, trust: list[str]) -> None:
+        """`sealhub verify` one artifact in a child process (a detached .dat with the
+        document); a non-zero exit fails the step."""
+        with_doc = ["--document", str(self.out / "document.txt")] if name.endswith(
+            ".dat") else []  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-m", "hub.cli", "verify", "--json", *trust, *with_doc,
+             str(self.out / name)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise StepFailed(
+                f"sealhub verify {name}: exit {done.returncode} "
+                f"{done.stdout[-400:]} {done.stderr[-400:]}"
+            )
+
+    # --- what the steps share -----------------------------------------------------------
 
     def write_certificates(self, seal: dict[str, Any], who: dict[str, str]) -> None:
         """certs/*.cer for the seal, and an `openssl verify` of the signer and maker
@@ -500,20 +475,13 @@ class Demo:
             self.say(f"Vendor {s['vendor']}: {s['status']}; history: " + "; ".join(history))
 
 
-#: Later stages of the story (evidence packages, ranking, documents) register here:
-#: each gets the demo and a context dict, and adds its own steps.
-EXTRA_STEPS: list[Callable[[Demo, dict[str, Any]], None]] = []
-
-
-def _register_extra_steps() -> None:
-    from hub.evidence.demo import evidence_step
-
-    if evidence_step not in EXTRA_STEPS:
-        EXTRA_STEPS.append(evidence_step)
-    from hub.demo.domain import domain_step
-
-    if domain_step not in EXTRA_STEPS:
-        EXTRA_STEPS.append(domain_step)
+#: The later stages of the story, in order: each gets the demo and the story so far (the
+#: logins, seals, signatures, document and hub by name) and adds its own steps.
+LATER_STAGES: tuple[Callable[[Any, dict[str, Any]], None], ...] = (
+    documents_step,
+    evidence_step,
+    domain_step,
+)
 
 
 def add_demo_command(sub: Any) -> None:
@@ -529,7 +497,6 @@ def add_demo_command(sub: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    _register_extra_steps()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     demo = Demo(out, as_json=args.json)
@@ -545,8 +512,6 @@ def main(args: argparse.Namespace) -> int:
         with ExitStack() as stack:
             vendors: list[Any] = []
             if not args.no_vendors:
-                from adapters.testing.process import VendorProcess
-
                 with demo.step("start two reference vendor processes of different quality"):
                     vendors = [
                         stack.enter_context(VendorProcess("vendor-swift", latency_ms=2)),
@@ -592,116 +557,3 @@ def _sms_provider() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-
-
-def documents_step(demo: Demo, ctx: dict[str, Any]) -> None:
-    """The application center (应用中心): fill a template, the citizen and then the
-    enterprise sign it in the template's order (the enterprise with an approved use
-    request), as OFD and as PDF; write `signed-*.ofd` / `signed-*.pdf` and verify them."""
-    admin, clerk, zhang, agent = ctx["admin"], ctx["clerk"], ctx["zhang"], ctx["agent"]
-    key = "epidemic-commitment"
-    with demo.step("application center: the bureau adds its document templates"):
-        templates = demo.call("POST", "/api/v1/applications/templates/builtin", headers=admin)
-        template = next(t for t in templates if t["key"] == key)
-        parties = {
-            "applicant": demo.call("GET", "/api/v1/auth/me", headers=zhang)["account_id"],
-            "employer": demo.call("GET", "/api/v1/auth/me", headers=agent)["account_id"],
-        }
-    demo.say(f"Templates: {', '.join(t['title'] for t in templates)}")
-    values = {
-        "name": "张三",
-        "id_number": _resident_id("11010519900307123"),
-        "phone": "13912345678",
-        "employer": "示范科技有限公司",
-        "date": time.strftime("%Y-%m-%d"),
-    }
-    written = []
-    for kind in ("ofd", "pdf"):
-        with demo.step(
-            f"fill '{template['title']}' as {kind.upper()}; 张三 then the "
-            "enterprise sign it in order"
-        ):
-            doc = demo.call(
-                "POST",
-                "/api/v1/applications/documents",
-                headers=zhang,
-                json={
-                    "template_id": template["id"],
-                    "values": values,
-                    "parties": parties,
-                    "output": kind,
-                },
-            )
-            url = f"/api/v1/applications/documents/{doc['id']}"
-            early = demo.call(
-                "POST",
-                f"{url}/sign",
-                expect=403,
-                headers={**agent, "Idempotency-Key": secrets.token_hex(12)},
-                json={
-                    "step": "employer",
-                    "seal_id": ctx["official"]["id"],
-                    "password": SEAL_PASSWORD,
-                },
-            )
-            doc = demo.call(
-                "POST",
-                f"{url}/sign",
-                headers={**zhang, "Idempotency-Key": secrets.token_hex(12)},
-                json={
-                    "step": "applicant",
-                    "seal_id": ctx["personal"]["id"],
-                    "password": SEAL_PASSWORD,
-                },
-            )
-            use = demo.call(
-                "POST",
-                "/api/v1/use-requests",
-                headers=agent,
-                json={
-                    "seal_id": ctx["official"]["id"],
-                    "document_sm3": doc["document_sm3"],
-                    "purpose": f"{template['title']}盖章",
-                },
-            )
-            demo.call(
-                "POST",
-                f"/api/v1/use-requests/{use['id']}/approve",
-                headers=clerk,
-                json={"reason": "commitment letter checked"},
-            )
-            doc = demo.call(
-                "POST",
-                f"{url}/sign",
-                headers={**agent, "Idempotency-Key": secrets.token_hex(12)},
-                json={
-                    "step": "employer",
-                    "seal_id": ctx["official"]["id"],
-                    "password": SEAL_PASSWORD,
-                    "use_request_id": use["id"],
-                },
-            )
-            refused = json.loads(early) if isinstance(early, bytes) else early  # problem+json
-            if doc["status"] != "completed":
-                raise StepFailed(f"the {kind} document is {doc['status']} after both signers")
-            name = f"signed-{key}.{kind}"
-            path = demo.write(name, demo.call("GET", f"{url}/file", headers=zhang))
-            report = demo.call("POST", "/api/v1/verify", files={"file": (name, path.read_bytes())})
-            done = subprocess.run(
-                [sys.executable, "-m", "hub.cli", "verify", "--json", str(path),
-                 *demo.trust_args()],
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )  # fmt: skip
-            if not report["valid"] or done.returncode != 0:
-                raise StepFailed(f"{name} does not verify: {report} {done.stdout[-400:]}")
-        written.append(name)
-        demo.say(
-            f"{name}: 承诺人 then 所在单位 signed (the unit's early attempt was refused: "
-            f"{refused['detail']}); VALID at /api/v1/verify and with `sealhub verify`"
-        )
-    demo.summary["documents"] = written
-
-
-EXTRA_STEPS.append(documents_step)

@@ -39,6 +39,7 @@ from hub.evidence.controllers import evidence_package
 from hub.evidence.events import Event
 from hub.evidence.note import parse_signature_line
 from hub.evidence.package import verify_package
+from hub.formats import Check, Report, parse_signature
 
 ATTACHMENT = "evidence-package.json"
 TITLE = "电子签章存证报告 (Evidence report)"
@@ -58,9 +59,23 @@ def _mark(ok: bool) -> str:
 def package_report_text(package: dict[str, Any], **pins: Any) -> str:
     report = verify_package(package, **pins)
     checks = {c.name: c for c in report.checks}
-    raw = json.dumps(package, ensure_ascii=False, sort_keys=True).encode()
+    sections = [
+        _verdict(package, report),
+        _what_was_signed(package, checks),
+        _who_and_why(report, checks),
+        _log_entries(package, report, checks),
+        _proofs_of_existence(report),
+        _witness_cosignatures(package, checks),
+        _every_check(report),
+    ]
+    return "\n\n".join("\n".join(lines) for lines in sections)
+
+
+def _verdict(package: dict[str, Any], report: Report) -> list[str]:
+    """The verdict, when the report was made, and the attached package's SM3."""
     out: list[str] = []
     add = out.append
+    raw = json.dumps(package, ensure_ascii=False, sort_keys=True).encode()
     add(
         f"总体结论 (Verdict): {VERDICT_WORDS.get(report.indication, report.indication)}"
         + (f" / {report.verdict()[1]}" if report.verdict()[1] else "")
@@ -68,12 +83,16 @@ def package_report_text(package: dict[str, Any], **pins: Any) -> str:
     add(f"报告生成时间 (Made): {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC")
     add(f"存证包 SM3 (Package digest): {sm3(raw).hex()}")
     add(f"附件 (Attached): {ATTACHMENT}")
-    add("")
+    return out
+
+
+def _what_was_signed(package: dict[str, Any], checks: dict[str, Check]) -> list[str]:
+    """一: the document's digest, the seal and signer, and their checks."""
+    out: list[str] = []
+    add = out.append
     add("一、签署的文件 (What was signed)")
     add(f"  文件摘要 SM3 (Document digest): {package.get('document_sm3', '?')}")
     try:
-        from hub.formats import parse_signature
-
         info = parse_signature(base64.b64decode(package["ses_signature"]))
         seal = info.seal
         add(f"  印章 (Seal): {seal.name}  编码 (esID): {seal.esid}")
@@ -88,7 +107,13 @@ def package_report_text(package: dict[str, Any], **pins: Any) -> str:
         f"  文件摘要 (Digest): {_mark(checks.get('document digest', _No).ok)}"
         f"  印章 (Seal): {_mark(checks.get('seal', _No).ok)}"
     )
-    add("")
+    return out
+
+
+def _who_and_why(report: Report, checks: dict[str, Check]) -> list[str]:
+    """二: the disclosed signer, approver and purpose, and the approval entry."""
+    out: list[str] = []
+    add = out.append
     add("二、签署人与审批 (By whom, approved by whom, why)")
     who = report.info.get("who_and_why")
     if who:
@@ -112,7 +137,13 @@ def package_report_text(package: dict[str, Any], **pins: Any) -> str:
             f"  先审批后用印 (Approved before signing): "
             f"{_mark(checks.get('approval before signing', _No).ok)}"
         )
-    add("")
+    return out
+
+
+def _log_entries(package: dict[str, Any], report: Report, checks: dict[str, Check]) -> list[str]:
+    """三: the log, its checkpoint and each entry with its inclusion proof."""
+    out: list[str] = []
+    add = out.append
     add("三、存证日志 (Evidence log entries)")
     add(
         f"  日志 (Log): {package.get('origin')}  日志公钥 SM3 (Log key): "
@@ -138,14 +169,26 @@ def package_report_text(package: dict[str, Any], **pins: Any) -> str:
             f"    包含证明 (Inclusion proof, {len(entry.get('inclusion_proof', []))} hashes): "
             f"{_mark(checks.get(name + ' inclusion proof', _No).ok)}"
         )
-    add("")
+    return out
+
+
+def _proofs_of_existence(report: Report) -> list[str]:
+    """四: the proven times."""
+    out: list[str] = []
+    add = out.append
     add("四、时间证明 (Proofs of existence)")
     proofs = report.info.get("proofs_of_existence") or []
     if not proofs:
         add("  无 (none): 签署时间仅为签章人声明 (the signing time is only claimed)")
     for proof in proofs:
         add(f"  {proof['time']}: {proof['source']}")
-    add("")
+    return out
+
+
+def _witness_cosignatures(package: dict[str, Any], checks: dict[str, Check]) -> list[str]:
+    """五: the witnesses' cosignatures and the quorum."""
+    out: list[str] = []
+    add = out.append
     add("五、见证人联署 (Witness cosignatures)")
     lines = package.get("cosignatures") or []
     if not lines:
@@ -164,11 +207,17 @@ def package_report_text(package: dict[str, Any], **pins: Any) -> str:
         )
     else:
         add("  未指定可信见证人 (no witness keys pinned: cosignatures shown, not judged)")
-    add("")
+    return out
+
+
+def _every_check(report: Report) -> list[str]:
+    """六: every check of the verification."""
+    out: list[str] = []
+    add = out.append
     add("六、逐项核验 (Every check)")
     for check in report.checks:
         add(f"  {_mark(check.ok)} {check.name}: {check.detail}")
-    return "\n".join(out)
+    return out
 
 
 class _NoCheck:

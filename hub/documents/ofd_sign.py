@@ -50,6 +50,7 @@ from hub.errors import FormatError, ValidationFailed
 from hub.formats import (
     Check,
     Report,
+    SealInfo,
     parse_seal,
     verify_ofd,
 )
@@ -134,8 +135,42 @@ async def sign_ofd(
     seal = parse_seal(seal_der)
     when = (time or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
 
+    ns, doc_path, sigs_path, changed = _signatures_list(ofd, pkg, max_uncompressed, max_entries)
+    paths = _SignFiles.next_free(pkg, sigs_path)
+    sigs_xml, annots = _add_signature_entry(
+        pkg, sigs_path, ns, placements, _pages(pkg, doc_path), seal, paths
+    )
+    changed[sigs_path] = sigs_xml
+    signature_xml = _signature_xml(
+        pkg, changed, sigs_path, seal_der, paths, ns, provider, when, annots
+    )
+
+    data_hash = sm3(signature_xml)
+    signed_value = await produce_signature(
+        seal_der=seal_der,
+        data_hash=data_hash,
+        property_info="/" + paths.signature,
+        when=when,
+        sign_tbs=sign_tbs,
+        sign_digest=sign_digest,
+    )
+
+    files = [(name, changed.get(name, pkg.files[name])) for name in pkg.names]
+    files += [(name, data) for name, data in changed.items() if name not in pkg.files]
+    files += [(paths.seal, seal_der), (paths.signature, signature_xml), (paths.value, signed_value)]
+    stamp = (when.year, when.month, when.day, when.hour, when.minute, when.second)
+    return SignedOfd(zip_package(files, stamp), "/" + paths.signature, signed_value, data_hash)
+
+
+def _signatures_list(
+    ofd: bytes, pkg: OfdPackage, max_uncompressed: int, max_entries: int
+) -> tuple[str, str, str, dict[str, bytes]]:
+    """Where the document's Signatures.xml is (an existing one's signatures must still
+    verify), or where it will be, named in OFD.xml. Returns the package's namespace (new
+    elements and files use it), the document's path, the Signatures.xml path and the
+    changed files so far (OFD.xml when it had to name a new Signatures.xml)."""
     ofd_root = pkg.xml("OFD.xml")
-    ns = namespace(ofd_root)  # new elements and files use the package's own namespace
+    ns = namespace(ofd_root)
     body = child(ofd_root, "DocBody")
     doc_root_el = child(body, "DocRoot")
     if body is None or doc_root_el is None or not (doc_root_el.text or "").strip():
@@ -155,18 +190,40 @@ async def sign_ofd(
             doc_root_el.addnext(sigs_el)
         sigs_el.text = "/" + sigs_path
         changed["OFD.xml"] = etree.tostring(ofd_root, xml_declaration=True, encoding="UTF-8")
+    return ns, doc_path, sigs_path, changed
 
-    pages = _pages(pkg, doc_path)
-    signs_dir = sigs_path.rsplit("/", 1)[0] if "/" in sigs_path else ""
-    n = 0
-    while any(name.startswith(f"{signs_dir}/Sign_{n}/") for name in pkg.names):
-        n += 1
-    sign_dir = f"{signs_dir}/Sign_{n}"
-    seal_path = f"{sign_dir}/Seal.esl"
-    signature_path = f"{sign_dir}/Signature.xml"
-    value_path = f"{sign_dir}/SignedValue.dat"
 
-    # Signatures.xml: the existing entries plus ours, with fresh ids.
+@dataclass(frozen=True)
+class _SignFiles:
+    """The files of the new signature, in the first free Sign_N next to Signatures.xml."""
+
+    seal: str
+    signature: str
+    value: str
+
+    @classmethod
+    def next_free(cls, pkg: OfdPackage, sigs_path: str) -> _SignFiles:
+        signs_dir = sigs_path.rsplit("/", 1)[0] if "/" in sigs_path else ""
+        n = 0
+        while any(name.startswith(f"{signs_dir}/Sign_{n}/") for name in pkg.names):
+            n += 1
+        sign_dir = f"{signs_dir}/Sign_{n}"
+        return cls(
+            f"{sign_dir}/Seal.esl", f"{sign_dir}/Signature.xml", f"{sign_dir}/SignedValue.dat"
+        )
+
+
+def _add_signature_entry(
+    pkg: OfdPackage,
+    sigs_path: str,
+    ns: str,
+    placements: Sequence[Placement],
+    pages: list[_Page],
+    seal: SealInfo,
+    paths: _SignFiles,
+) -> tuple[bytes, list[str]]:
+    """Signatures.xml: the existing entries plus ours, with fresh ids. Returns it, and
+    the StampAnnot elements (their ids follow the signature's) for Signature.xml."""
     if sigs_path in pkg.files:
         sigs_root = pkg.xml(sigs_path)
     else:
@@ -191,22 +248,35 @@ async def sign_ofd(
     entry = etree.SubElement(sigs_root, q("Signature", sig_ns))
     entry.set("ID", sign_id)
     entry.set("Type", "Seal")
-    entry.set("BaseLoc", "/" + signature_path)
-    changed[sigs_path] = etree.tostring(sigs_root, xml_declaration=True, encoding="UTF-8")
+    entry.set("BaseLoc", "/" + paths.signature)
+    return etree.tostring(sigs_root, xml_declaration=True, encoding="UTF-8"), annots
 
-    # Everything the signature protects: all files as they will be stored, except the
-    # shared Signatures.xml and this signature's own Signature.xml / SignedValue.dat.
+
+def _signature_xml(
+    pkg: OfdPackage,
+    changed: dict[str, bytes],
+    sigs_path: str,
+    seal_der: bytes,
+    paths: _SignFiles,
+    ns: str,
+    provider: Provider,
+    when: datetime,
+    annots: list[str],
+) -> bytes:
+    """The new Signature.xml: the SM3 of everything the signature protects (all files as
+    they will be stored, except the shared Signatures.xml and this signature's own
+    Signature.xml / SignedValue.dat), the stamps and the seal."""
     protected = [name for name in pkg.names if name != sigs_path]
     if "OFD.xml" not in protected:
         protected.insert(0, "OFD.xml")
-    protected.append(seal_path)
-    contents = {**pkg.files, **changed, seal_path: seal_der}
+    protected.append(paths.seal)
+    contents = {**pkg.files, **changed, paths.seal: seal_der}
     references = "".join(
         f"<ofd:Reference FileRef={quoteattr('/' + name)}><ofd:CheckValue>"
         f"{base64.b64encode(sm3(contents[name])).decode()}</ofd:CheckValue></ofd:Reference>"
         for name in protected
     )
-    signature_xml = (
+    return (
         _XML_HEAD
         + (
             f'<ofd:Signature xmlns:ofd="{ns or OFD_NS}"><ofd:SignedInfo>'
@@ -216,27 +286,11 @@ async def sign_ofd(
             f"<ofd:SignatureDateTime>{when:%Y%m%d%H%M%S}Z</ofd:SignatureDateTime>"
             f'<ofd:References CheckMethod="{OID_SM3}">{references}</ofd:References>'
             f"{''.join(annots)}"
-            f"<ofd:Seal><ofd:BaseLoc>/{seal_path}</ofd:BaseLoc></ofd:Seal>"
-            f"</ofd:SignedInfo><ofd:SignedValue>/{value_path}</ofd:SignedValue>"
+            f"<ofd:Seal><ofd:BaseLoc>/{paths.seal}</ofd:BaseLoc></ofd:Seal>"
+            f"</ofd:SignedInfo><ofd:SignedValue>/{paths.value}</ofd:SignedValue>"
             f"</ofd:Signature>"
         ).encode()
     )
-
-    data_hash = sm3(signature_xml)
-    signed_value = await produce_signature(
-        seal_der=seal_der,
-        data_hash=data_hash,
-        property_info="/" + signature_path,
-        when=when,
-        sign_tbs=sign_tbs,
-        sign_digest=sign_digest,
-    )
-
-    files = [(name, changed.get(name, pkg.files[name])) for name in pkg.names]
-    files += [(name, data) for name, data in changed.items() if name not in pkg.files]
-    files += [(seal_path, seal_der), (signature_path, signature_xml), (value_path, signed_value)]
-    stamp = (when.year, when.month, when.day, when.hour, when.minute, when.second)
-    return SignedOfd(zip_package(files, stamp), "/" + signature_path, signed_value, data_hash)
 
 
 def _refuse_if_existing_broken(

@@ -184,53 +184,83 @@ def write_ofd(
     if not pages:
         raise ValidationFailed("a document needs at least one page", field="pages")
     info = info or DocInfo()
-    next_id = 0
-
-    def new_id() -> int:
-        nonlocal next_id
-        next_id += 1
-        return next_id
-
-    font_id = new_id()
+    ids = _UnitIds()
+    font_id = ids.new()
     page_ids: list[int] = []
     contents: list[str] = []
     for page in pages:
-        page_ids.append(new_id())
-        layer_id = new_id()
-        objects = []
-        for line in page.lines:
-            if not line.text:
-                continue
-            advances = [char_advance(ch, line.size_mm) for ch in line.text]
-            box_w = sum(advances)
-            delta = " ".join(_num(a) for a in advances[:-1])
-            delta_attr = f" DeltaX={quoteattr(delta)}" if delta else ""
-            objects.append(
-                f'<ofd:TextObject ID="{new_id()}" '
-                f'Boundary="{_num(line.x_mm)} {_num(line.y_mm)} {_num(box_w)} '
-                f'{_num(line.size_mm * 1.2)}" Font="{font_id}" Size="{_num(line.size_mm)}">'
-                f'<ofd:FillColor Value="0 0 0"/>'
-                f'<ofd:TextCode X="0" Y="{_num(line.size_mm)}"{delta_attr}>'
-                f"{escape(line.text)}</ofd:TextCode></ofd:TextObject>"
-            )
-        contents.append(
-            f'{_XML_HEAD}<ofd:Page xmlns:ofd="{OFD_NS}"><ofd:Content>'
-            f'<ofd:Layer ID="{layer_id}">{"".join(objects)}</ofd:Layer>'
-            f"</ofd:Content></ofd:Page>"
-        )
+        page_ids.append(ids.new())
+        contents.append(_page_content(page, ids, font_id))
+    document = _document_xml(page_ids, ids.last, page_mm)
+    public_res, font_files = _public_res(pages, font_id, font_name, embed_font)
+    files = [
+        ("OFD.xml", _ofd_xml(info, contents)),
+        ("Doc_0/Document.xml", document),
+        ("Doc_0/PublicRes.xml", public_res),
+    ]
+    files += [(f"Doc_0/Pages/Page_{i}/Content.xml", c) for i, c in enumerate(contents)]
+    stamp = (info.creation_date.year, info.creation_date.month, info.creation_date.day, 0, 0, 0)
+    return zip_package([(name, text.encode("utf-8")) for name, text in files] + font_files, stamp)
 
+
+class _UnitIds:
+    """The document's object ids, 1, 2, ... in the order objects are written (the last
+    one is Document.xml's MaxUnitID)."""
+
+    def __init__(self) -> None:
+        self.last = 0
+
+    def new(self) -> int:
+        self.last += 1
+        return self.last
+
+
+def _page_content(page: PageSpec, ids: _UnitIds, font_id: int) -> str:
+    """A page's Content.xml: one layer of text objects, each glyph advanced as laid out."""
+    layer_id = ids.new()
+    objects = []
+    for line in page.lines:
+        if not line.text:
+            continue
+        advances = [char_advance(ch, line.size_mm) for ch in line.text]
+        box_w = sum(advances)
+        delta = " ".join(_num(a) for a in advances[:-1])
+        delta_attr = f" DeltaX={quoteattr(delta)}" if delta else ""
+        objects.append(
+            f'<ofd:TextObject ID="{ids.new()}" '
+            f'Boundary="{_num(line.x_mm)} {_num(line.y_mm)} {_num(box_w)} '
+            f'{_num(line.size_mm * 1.2)}" Font="{font_id}" Size="{_num(line.size_mm)}">'
+            f'<ofd:FillColor Value="0 0 0"/>'
+            f'<ofd:TextCode X="0" Y="{_num(line.size_mm)}"{delta_attr}>'
+            f"{escape(line.text)}</ofd:TextCode></ofd:TextObject>"
+        )
+    return (
+        f'{_XML_HEAD}<ofd:Page xmlns:ofd="{OFD_NS}"><ofd:Content>'
+        f'<ofd:Layer ID="{layer_id}">{"".join(objects)}</ofd:Layer>'
+        f"</ofd:Content></ofd:Page>"
+    )
+
+
+def _document_xml(page_ids: list[int], max_unit_id: int, page_mm: tuple[float, float]) -> str:
     width, height = page_mm
     page_list = "".join(
         f'<ofd:Page ID="{pid}" BaseLoc="Pages/Page_{i}/Content.xml"/>'
         for i, pid in enumerate(page_ids)
     )
-    document = (
+    return (
         f'{_XML_HEAD}<ofd:Document xmlns:ofd="{OFD_NS}"><ofd:CommonData>'
-        f"<ofd:MaxUnitID>{next_id}</ofd:MaxUnitID>"
+        f"<ofd:MaxUnitID>{max_unit_id}</ofd:MaxUnitID>"
         f"<ofd:PageArea><ofd:PhysicalBox>0 0 {_num(width)} {_num(height)}</ofd:PhysicalBox>"
         f"</ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes>"
         f"</ofd:CommonData><ofd:Pages>{page_list}</ofd:Pages></ofd:Document>"
     )
+
+
+def _public_res(
+    pages: Sequence[PageSpec], font_id: int, font_name: str, embed_font: bool
+) -> tuple[str, list[tuple[str, bytes]]]:
+    """PublicRes.xml naming the font, and (with `embed_font`) the font file cut to the
+    characters used."""
     font_files: list[tuple[str, bytes]] = []
     font_file = ""
     if embed_font:
@@ -242,6 +272,12 @@ def write_ofd(
         f'<ofd:Font ID="{font_id}" FontName={quoteattr(font_name)} '
         f"FamilyName={quoteattr(font_name)}>{font_file}</ofd:Font></ofd:Fonts></ofd:Res>"
     )
+    return public_res, font_files
+
+
+def _ofd_xml(info: DocInfo, contents: list[str]) -> str:
+    """OFD.xml with the document's DocInfo (its DocID, unless given, derived from the
+    pages' content and the title, so the same document gets the same id)."""
     doc_id = info.doc_id or uuid.uuid5(uuid.NAMESPACE_OID, "".join(contents) + info.title).hex
     doc_info = [f"<ofd:DocID>{escape(doc_id)}</ofd:DocID>"]
     if info.title:
@@ -262,19 +298,11 @@ def write_ofd(
             )
             + "</ofd:CustomDatas>"
         )
-    ofd_xml = (
+    return (
         f'{_XML_HEAD}<ofd:OFD xmlns:ofd="{OFD_NS}" Version="1.0" DocType="OFD">'
         f"<ofd:DocBody><ofd:DocInfo>{''.join(doc_info)}</ofd:DocInfo>"
         f"<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"
     )
-    files = [
-        ("OFD.xml", ofd_xml),
-        ("Doc_0/Document.xml", document),
-        ("Doc_0/PublicRes.xml", public_res),
-    ]
-    files += [(f"Doc_0/Pages/Page_{i}/Content.xml", c) for i, c in enumerate(contents)]
-    stamp = (info.creation_date.year, info.creation_date.month, info.creation_date.day, 0, 0, 0)
-    return zip_package([(name, text.encode("utf-8")) for name, text in files] + font_files, stamp)
 
 
 @lru_cache(maxsize=64)

@@ -42,7 +42,7 @@ from pyhanko.sign.signers.pdf_byterange import PdfByteRangeDigest
 from hub.crypto import sm3
 from hub.documents.signer import SignDigest, SignTbs, produce_signature
 from hub.errors import CryptoError, FormatError, ValidationFailed
-from hub.formats import parse_seal
+from hub.formats import SealInfo, parse_seal
 
 SUBFILTER = "/GBT38540.SES_Signature"
 FILTER = "/SealHub.SES"
@@ -105,55 +105,11 @@ async def sign_pdf(
     if writer.prev.encrypted:
         raise ValidationFailed("encrypted PDFs cannot be sealed", field="document")
 
-    pages = int(writer.root["/Pages"]["/Count"])
-    if not 0 <= stamp.page < pages:
-        raise ValidationFailed(
-            f"page {stamp.page} does not exist (the PDF has {pages})", field="page"
-        )
-    page_ref = writer.find_page_for_modification(stamp.page)[0]
-    llx0, lly0, urx0, ury0 = page_size_pt(page_ref.get_object())
-    w = float(stamp.width_mm or seal.width_mm or 40) * PT_PER_MM
-    h = float(stamp.height_mm or seal.height_mm or 40) * PT_PER_MM
-    x = llx0 + stamp.x_mm * PT_PER_MM
-    top = ury0 - stamp.y_mm * PT_PER_MM
-    if stamp.x_mm < 0 or stamp.y_mm < 0 or x + w > urx0 + 0.01 or top - h < lly0 - 0.01:
-        raise ValidationFailed("the stamp does not fit on the page", field="position")
-
-    existing = [name for name, _value, _ref in enumerate_sig_fields(writer.prev)]
-    n = 1
-    while f"{FIELD_PREFIX}{n}" in existing:
-        n += 1
-    field_name = f"{FIELD_PREFIX}{n}"
-    box = (round(x, 3), round(top - h, 3), round(x + w, 3), round(top, 3))
-    append_signature_field(
-        writer,
-        SigFieldSpec(field_name, on_page=stamp.page, box=box),  # type: ignore[arg-type]
-    )
-    # SigFlags 3 (SignaturesExist | AppendOnly), as every PAdES signer sets it: readers
-    # then save incrementally, and later signers see no flag change to object to.
-    ensure_sig_flags(writer, lock_sig_flags=True)
-    field = next(ref for name, _v, ref in enumerate_sig_fields(writer) if name == field_name)
-    field_obj = field.get_object()
-    widget = field_obj.annot_dict if hasattr(field_obj, "annot_dict") else field_obj
-    widget[pdf_name("/AP")] = generic.DictionaryObject(
-        {pdf_name("/N"): _seal_appearance(writer, seal.picture, w, h)}
-    )
-    widget[pdf_name("/F")] = generic.NumberObject(4)  # print the seal
-
+    box, size = _stamp_box(writer, stamp, seal)
+    field_name, field_obj = _add_seal_field(writer, stamp.page, box, size, seal.picture)
     # Room for the SES_Signature: seal + TBS overhead + signer cert + signature.
     reserve = 2 * (len(seal_der) + 6144)
-    sig = PdfByteRangeDigest(bytes_reserved=reserve)
-    sig.update(
-        {
-            pdf_name("/Type"): pdf_name("/Sig"),
-            pdf_name("/Filter"): pdf_name(FILTER),
-            pdf_name("/SubFilter"): pdf_name(SUBFILTER),
-            pdf_name("/M"): generic.pdf_date(when),
-            pdf_name("/Name"): generic.TextStringObject(seal.name),
-        }
-    )
-    if reason:
-        sig[pdf_name("/Reason")] = generic.TextStringObject(reason)
+    sig = _signature_dictionary(reserve, when, seal.name, reason)
     field_obj[pdf_name("/V")] = writer.add_object(sig)
     writer.update_container(field_obj)
 
@@ -179,6 +135,77 @@ async def sign_pdf(
     filling.send(signed_value)
     data = output.getvalue()
     return SignedPdf(data, field_name, signed_value, data_hash, (0, start, end, eof - end))
+
+
+def _stamp_box(
+    writer: IncrementalPdfFileWriter, stamp: PdfStamp, seal: SealInfo
+) -> tuple[tuple[float, float, float, float], tuple[float, float]]:
+    """The stamp's rectangle in PDF points (llx, lly, urx, ury) and its size (w, h); it
+    must lie on an existing page, inside its MediaBox."""
+    pages = int(writer.root["/Pages"]["/Count"])
+    if not 0 <= stamp.page < pages:
+        raise ValidationFailed(
+            f"page {stamp.page} does not exist (the PDF has {pages})", field="page"
+        )
+    page_ref = writer.find_page_for_modification(stamp.page)[0]
+    llx0, lly0, urx0, ury0 = page_size_pt(page_ref.get_object())
+    w = float(stamp.width_mm or seal.width_mm or 40) * PT_PER_MM
+    h = float(stamp.height_mm or seal.height_mm or 40) * PT_PER_MM
+    x = llx0 + stamp.x_mm * PT_PER_MM
+    top = ury0 - stamp.y_mm * PT_PER_MM
+    if stamp.x_mm < 0 or stamp.y_mm < 0 or x + w > urx0 + 0.01 or top - h < lly0 - 0.01:
+        raise ValidationFailed("the stamp does not fit on the page", field="position")
+    return (round(x, 3), round(top - h, 3), round(x + w, 3), round(top, 3)), (w, h)
+
+
+def _add_seal_field(
+    writer: IncrementalPdfFileWriter,
+    page: int,
+    box: tuple[float, float, float, float],
+    size: tuple[float, float],
+    picture: bytes,
+) -> tuple[str, generic.DictionaryObject]:
+    """A new signature field (the first free SealHub_Seal_N) whose printed widget shows
+    the seal picture over `box`. Returns its name and dictionary."""
+    existing = [name for name, _value, _ref in enumerate_sig_fields(writer.prev)]
+    n = 1
+    while f"{FIELD_PREFIX}{n}" in existing:
+        n += 1
+    field_name = f"{FIELD_PREFIX}{n}"
+    append_signature_field(
+        writer,
+        SigFieldSpec(field_name, on_page=page, box=box),  # type: ignore[arg-type]
+    )
+    # SigFlags 3 (SignaturesExist | AppendOnly), as every PAdES signer sets it: readers
+    # then save incrementally, and later signers see no flag change to object to.
+    ensure_sig_flags(writer, lock_sig_flags=True)
+    field = next(ref for name, _v, ref in enumerate_sig_fields(writer) if name == field_name)
+    field_obj = field.get_object()
+    widget = field_obj.annot_dict if hasattr(field_obj, "annot_dict") else field_obj
+    widget[pdf_name("/AP")] = generic.DictionaryObject(
+        {pdf_name("/N"): _seal_appearance(writer, picture, *size)}
+    )
+    widget[pdf_name("/F")] = generic.NumberObject(4)  # print the seal
+    return field_name, field_obj
+
+
+def _signature_dictionary(
+    reserve: int, when: datetime, seal_name: str, reason: str | None
+) -> PdfByteRangeDigest:
+    """The /Sig dictionary with `reserve` hex digits for /Contents."""
+    sig = PdfByteRangeDigest(bytes_reserved=reserve)
+    sig.update(
+        {
+            pdf_name("/Type"): pdf_name("/Sig"),
+            pdf_name("/Filter"): pdf_name(FILTER),
+            pdf_name("/SubFilter"): pdf_name(SUBFILTER),
+            pdf_name("/M"): generic.pdf_date(when),
+            pdf_name("/Name"): generic.TextStringObject(seal_name),
+        }
+    )
+    if reason:
+        sig[pdf_name("/Reason")] = generic.TextStringObject(reason)
+    return sig
 
 
 def _seal_appearance(

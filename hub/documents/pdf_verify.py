@@ -105,6 +105,27 @@ def _verify_field(
     sig = value.get_object()
     sub_filter = str(sig.get("/SubFilter", ""))
     head = Report(kind="signature", info={"field": name, "sub_filter": sub_filter})
+    signed = _signed_contents(head, sig, sub_filter)
+    if signed is None:
+        return head
+    byte_range, raw = signed
+    if not _frames_contents(head, data, byte_range, raw):
+        return head
+    covered_rev = _record_coverage(head, data, byte_range)
+    _, a, b, c = byte_range
+    signed_end = b + c
+    result = _verify_ses(head, data[:a] + data[b:signed_end], raw, name, context)
+    if result is None:
+        return head
+    _check_changes_after_signing(result, reader, data, signed_end, covered_rev, sig_ref, revisions)
+    return result
+
+
+def _signed_contents(
+    head: Report, sig: generic.DictionaryObject, sub_filter: str
+) -> tuple[list[int], bytes] | None:
+    """The field's /ByteRange and the raw bytes of its /Contents, if it is a GB/T 38540
+    seal signature with both; else None, with the failed check on `head`."""
     if sub_filter != SUBFILTER:
         head.check(
             "format",
@@ -112,15 +133,20 @@ def _verify_field(
             f"SubFilter {sub_filter or '(none)'} is not {SUBFILTER}; "
             "this verifier checks GB/T 38540 seals only",
         )
-        return head
+        return None
     try:
         byte_range = [int(v) for v in sig["/ByteRange"]]
         contents = sig.raw_get("/Contents", decrypt=generic.EncryptedObjAccess.RAW)
         raw = bytes(contents.original_bytes if hasattr(contents, "original_bytes") else contents)
     except (KeyError, TypeError, ValueError) as exc:
         head.check("byte range", False, f"signature dictionary is incomplete: {exc}")
-        return head
+        return None
+    return byte_range, raw
 
+
+def _frames_contents(head: Report, data: bytes, byte_range: list[int], raw: bytes) -> bool:
+    """`[0 a b c]` whose gap is exactly the /Contents hex string, inside the file (else
+    the failed check is on `head`)."""
     ok_shape = len(byte_range) == 4 and byte_range[0] == 0
     if ok_shape:
         _, a, b, c = byte_range
@@ -133,7 +159,12 @@ def _verify_field(
         )
     if not ok_shape:
         head.check("byte range", False, f"{byte_range} does not frame /Contents exactly")
-        return head
+    return ok_shape
+
+
+def _record_coverage(head: Report, data: bytes, byte_range: list[int]) -> int | None:
+    """The passed byte range check, saying which bytes and which revision it covers;
+    returns the index of that revision (None: the range ends at no revision boundary)."""
     _, a, b, c = byte_range
     signed_end = b + c
     ends = _revision_ends(data)
@@ -153,15 +184,23 @@ def _verify_field(
         covered_revision=None if covered_rev is None else covered_rev + 1,
         revisions=len(ends),
     )
+    return covered_rev
 
+
+def _verify_ses(
+    head: Report, signed_bytes: bytes, raw: bytes, name: str, context: ValidationContext
+) -> Report | None:
+    """The SES_Signature in /Contents (zero padding removed) verified against the SM3 of
+    the signed bytes as stored, and its propertyInfo naming this field. None (with the
+    failed check on `head`) when /Contents is not an SES_Signature."""
     ses = raw[: tlv_end(raw, 0)] if raw[:1] == b"\x30" else raw
-    digest = sm3(data[:a] + data[b:signed_end])
+    digest = sm3(signed_bytes)
     try:
         info = parse_signature(ses)
         result = verify_signature(ses, document_digest=digest, context=context)
     except FormatError as exc:
         head.check("signer signature", False, f"/Contents is not an SES_Signature: {exc.detail}")
-        return head
+        return None
     result.checks[:0] = head.checks
     result.info.update(head.info)
     result.check(
@@ -171,17 +210,30 @@ def _verify_field(
         if info.property_info == f"pdf:{name}"
         else f"propertyInfo {info.property_info!r} does not name field {name!r}",
     )
+    return result
 
+
+def _check_changes_after_signing(
+    result: Report,
+    reader: PdfFileReader,
+    data: bytes,
+    signed_end: int,
+    covered_rev: int | None,
+    sig_ref: generic.IndirectObject | None,
+    revisions: int,
+) -> None:
+    """A signature that does not cover the whole file: pyHanko's difference analysis
+    reviews the later revisions; only added signatures and filled form fields pass."""
     if signed_end == len(data):
         result.check("changes after signing", True, "the signature covers the whole file")
         result.info["modified_after"] = False
-        return result
+        return
     result.info["modified_after"] = True
     if covered_rev is None or sig_ref is None:
         result.check(
             "changes after signing", False, "the signed range does not end at a revision boundary"
         )
-        return result
+        return
     signed_revision = reader.xrefs.get_last_change(sig_ref.reference)
     try:
         diff = DEFAULT_DIFF_POLICY.review_file(reader, signed_revision)
@@ -193,7 +245,7 @@ def _verify_field(
         result.check(
             "changes after signing", False, f"document changed after signing in {later}: {reason}"
         )
-        return result
+        return
     level = diff.modification_level
     result.info["modification_level"] = level.name
     if level <= ModificationLevel.FORM_FILLING:
@@ -208,4 +260,3 @@ def _verify_field(
             False,
             f"document changed after signing in {later}: {level.name}",
         )
-    return result

@@ -188,43 +188,10 @@ def _parse_seal(data: bytes) -> SealInfo:
     if asn1.text(header[0][1], "SES_Header.ID") != "ES":
         raise FormatError("not an SES_Seal: header ID is not 'ES'")
     version = asn1.integer(header[1][1], "SES_Header.version")
-
-    # The layout is read from the structure, whatever the header's version claims.
-    time_stamp = None
-    if len(top) == 2 and top[1][0] == TAG_SEQUENCE:  # V1: SESeal{esealInfo, signInfo}
-        layout = 1
-        sign_info = asn1.fields(top[1][1], "SES_SignInfo", 3)
-        maker_cert = asn1.octets(sign_info[0][1], "SES_SignInfo.cert")
-        sign_alg = asn1.oid(sign_info[1][1], "SES_SignInfo.signatureAlgorithm")
-        signature = asn1.bits(sign_info[2][1], "SES_SignInfo.signData", variants)
-        # GM/T 0031-2014: the maker signs SEQUENCE{SES_SealInfo, cert, signatureAlgorithm}.
-        maker_signed = asn1.der_sequence(info_bytes, sign_info[0][1], sign_info[1][1])
-    elif len(top) in (4, 5):  # V4 / V5: SES_Seal{esealInfo, cert, signAlgID, signedValue[, [0]]}
-        layout = 4
-        maker_cert = asn1.octets(top[1][1], "SES_Seal.cert")
-        sign_alg = asn1.oid(top[2][1], "SES_Seal.signAlgID")
-        signature = asn1.bits(top[3][1], "SES_Seal.signedValue", variants)
-        maker_signed = info_bytes
-        if len(top) == 5:
-            if top[4][0] != 0xA0:
-                raise FormatError("SES_Seal fifth element is not the [0] timeStamp")
-            time_stamp = top[4][1]
-    else:
-        raise FormatError(f"not an SES_Seal: {len(top)} top-level elements")
-    if (layout == 1) != (version == 1):
+    maker = _maker_signature(top, info_bytes, variants)
+    if (maker.layout == 1) != (version == 1):
         variants.append("layout-version-mismatch")
-
-    # V4/V5 SES_ESPropertyInfo has certListType between name and certList; V1 does not.
-    prop = asn1.fields(info[2][1], "SES_ESPropertyInfo", 6)
-    if prop[2][0] == asn1.TAG_INTEGER:
-        list_type = asn1.integer(prop[2][1], "certListType")
-        cert_list, dates = prop[3][1], prop[4:7]
-    else:
-        list_type, cert_list, dates = 1, prop[2][1], prop[3:6]
-    if len(dates) != 3:
-        raise FormatError("SES_ESPropertyInfo lacks createDate, validStart or validEnd")
-    if layout != 1 and any(tag == TAG_UTCTIME for tag, _ in dates):
-        variants.append("utctime-in-v4")  # GB/T 38540 says GeneralizedTime
+    prop, list_type, cert_list, dates = _property_info(info[2][1], maker.layout, variants)
     picture = asn1.fields(info[3][1], "SES_ESPictrueInfo", 4)
     list_type, certs, digests = _cert_list(cert_list, list_type, variants)
     ext_datas = read_ext_datas(info[4][1] if len(info) > 4 else None, variants)
@@ -242,19 +209,76 @@ def _parse_seal(data: bytes) -> SealInfo:
         picture_type=asn1.text(picture[0][1], "picture type"),
         width_mm=asn1.integer(picture[2][1], "picture width"),
         height_mm=asn1.integer(picture[3][1], "picture height"),
-        maker_cert=maker_cert,
-        signature=signature,
+        maker_cert=maker.cert,
+        signature=maker.signature,
         seal_der=seal_der,
         info_bytes=info_bytes,
-        maker_signed_bytes=maker_signed,
-        sign_alg=sign_alg,
+        maker_signed_bytes=maker.signed_bytes,
+        sign_alg=maker.sign_alg,
         cert_list_type=list_type,
         cert_digests=digests,
         ext_datas=ext_datas,
-        time_stamp=time_stamp,
+        time_stamp=maker.time_stamp,
         variants=tuple(dict.fromkeys(variants)),
-        layout=layout,
+        layout=maker.layout,
     )
+
+
+@dataclass(frozen=True)
+class _MakerSignature:
+    layout: int  # 1 (GM/T 0031 V1) or 4 (GB/T 38540 V4/V5)
+    cert: bytes
+    sign_alg: str
+    signature: bytes
+    signed_bytes: bytes  # what the maker signed, as stored
+    time_stamp: bytes | None  # V5's [0] timeStamp
+
+
+def _maker_signature(
+    top: list[tuple[int, bytes]], info_bytes: bytes, variants: list[str]
+) -> _MakerSignature:
+    """The maker's certificate and signature. The layout is read from the structure,
+    whatever the header's version claims."""
+    if len(top) == 2 and top[1][0] == TAG_SEQUENCE:  # V1: SESeal{esealInfo, signInfo}
+        sign_info = asn1.fields(top[1][1], "SES_SignInfo", 3)
+        return _MakerSignature(
+            layout=1,
+            cert=asn1.octets(sign_info[0][1], "SES_SignInfo.cert"),
+            sign_alg=asn1.oid(sign_info[1][1], "SES_SignInfo.signatureAlgorithm"),
+            signature=asn1.bits(sign_info[2][1], "SES_SignInfo.signData", variants),
+            # GM/T 0031-2014: the maker signs SEQUENCE{SES_SealInfo, cert, signatureAlgorithm}.
+            signed_bytes=asn1.der_sequence(info_bytes, sign_info[0][1], sign_info[1][1]),
+            time_stamp=None,
+        )
+    if len(top) in (4, 5):  # V4 / V5: SES_Seal{esealInfo, cert, signAlgID, signedValue[, [0]]}
+        cert = asn1.octets(top[1][1], "SES_Seal.cert")
+        sign_alg = asn1.oid(top[2][1], "SES_Seal.signAlgID")
+        signature = asn1.bits(top[3][1], "SES_Seal.signedValue", variants)
+        time_stamp = None
+        if len(top) == 5:
+            if top[4][0] != 0xA0:
+                raise FormatError("SES_Seal fifth element is not the [0] timeStamp")
+            time_stamp = top[4][1]
+        return _MakerSignature(4, cert, sign_alg, signature, info_bytes, time_stamp)
+    raise FormatError(f"not an SES_Seal: {len(top)} top-level elements")
+
+
+def _property_info(
+    prop_tlv: bytes, layout: int, variants: list[str]
+) -> tuple[list[tuple[int, bytes]], int, bytes, list[tuple[int, bytes]]]:
+    """SES_ESPropertyInfo's fields, its certListType (1 when absent, as in V1: V4/V5
+    have it between name and certList), its certList and its three dates."""
+    prop = asn1.fields(prop_tlv, "SES_ESPropertyInfo", 6)
+    if prop[2][0] == asn1.TAG_INTEGER:
+        list_type = asn1.integer(prop[2][1], "certListType")
+        cert_list, dates = prop[3][1], prop[4:7]
+    else:
+        list_type, cert_list, dates = 1, prop[2][1], prop[3:6]
+    if len(dates) != 3:
+        raise FormatError("SES_ESPropertyInfo lacks createDate, validStart or validEnd")
+    if layout != 1 and any(tag == TAG_UTCTIME for tag, _ in dates):
+        variants.append("utctime-in-v4")  # GB/T 38540 says GeneralizedTime
+    return prop, list_type, cert_list, dates
 
 
 # --- building ----------------------------------------------------------------------

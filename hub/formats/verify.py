@@ -220,31 +220,46 @@ def _seal_report(
         report.info["time_stamp"] = "present; not verified as an RFC 3161 / GB/T 20520 token"
     _add_variants(report, seal.variants)
 
-    maker = _cert(report, "seal maker signature", seal.maker_cert, "maker")
-    if maker is not None:
-        report.info["maker"] = maker.subject
-        layout = MAKER_SIGNED_LAYOUT[seal.layout]  # the structure signed, not the header
-        if seal.sign_alg != OID_SM2_SM3:
-            report.check("seal maker signature", False, f"unsupported algorithm {seal.sign_alg}")
-        else:
-            ok, variant = _maker_signature(
-                maker.public_key, seal.signature, seal.maker_signed_bytes
-            )
-            if variant:
-                report.variant(describe(variant))
-            report.check(
-                "seal maker signature",
-                ok,
-                f"SM2-with-SM3 over the {layout} "
-                + ("verifies" if ok else "does NOT verify")
-                + f" with the maker certificate '{maker.subject}'",
-            )
+    maker = _check_seal_maker(report, seal)
     _hub_claim(report, seal, maker, context)
     certificate_trust(report, "seal maker", maker, context, judged)
     claimed_validity(
         report, "seal maker cert validity at seal creation", maker, seal.create_date,
         "seal createDate",
     )  # fmt: skip
+    _check_seal_validity(report, seal, claimed, judged)
+    return report
+
+
+def _check_seal_maker(report: Report, seal: SealInfo) -> Certificate | None:
+    """The maker's SM2 signature over the stored signed bytes of the seal's layout (the
+    structure signed, not the header's claim); returns the maker certificate if readable."""
+    maker = _cert(report, "seal maker signature", seal.maker_cert, "maker")
+    if maker is None:
+        return None
+    report.info["maker"] = maker.subject
+    layout = MAKER_SIGNED_LAYOUT[seal.layout]
+    if seal.sign_alg != OID_SM2_SM3:
+        report.check("seal maker signature", False, f"unsupported algorithm {seal.sign_alg}")
+        return maker
+    ok, variant = _maker_signature(maker.public_key, seal.signature, seal.maker_signed_bytes)
+    if variant:
+        report.variant(describe(variant))
+    report.check(
+        "seal maker signature",
+        ok,
+        f"SM2-with-SM3 over the {layout} "
+        + ("verifies" if ok else "does NOT verify")
+        + f" with the maker certificate '{maker.subject}'",
+    )
+    return maker
+
+
+def _check_seal_validity(
+    report: Report, seal: SealInfo, claimed: datetime | None, judged: Judged
+) -> None:
+    """The validity period is ordered and holds the judged time; a claimed signing time
+    outside it is a warning (a claim proves nothing)."""
     ordered = seal.valid_start <= seal.valid_end
     report.check(
         "seal validity period",
@@ -268,7 +283,6 @@ def _seal_report(
             f"signing time {_day(claimed)} is OUTSIDE {_day(seal.valid_start)} .. "
             f"{_day(seal.valid_end)} ({CLAIMED_TIME})",
         )
-    return report
 
 
 def _hub_claim(
@@ -425,33 +439,50 @@ def signature_report(
     )
     report.children.append(seal_report(sig.seal, claimed=sig.time, context=context, judged=judged))
 
-    signer = _cert(report, "signer signature", sig.signer_cert, "signer")
-    if signer is not None:
-        report.info["signer"] = signer.subject
-        if sig.sign_alg != OID_SM2_SM3:
-            report.check("signer signature", False, f"unsupported algorithm {sig.sign_alg}")
-        else:
-            ok, variant = verify_sm2(signer.public_key, sig.signature, sig.tbs_bytes)
-            if variant:
-                report.variant(describe(variant))
-            if ok:
-                detail = f"SM2-with-SM3 over the stored TBS_Sign verifies with '{signer.subject}'"
-            else:
-                detail = "SM2-with-SM3 over the stored TBS_Sign does NOT verify"
-                for probe in SIGNER_PROBES:
-                    if probe.test(signer.public_key, sig.signature, sig.data_hash):
-                        report.variant(describe(probe.variant))
-                        accepted = VARIANTS[probe.variant].accepted
-                        detail += f"; it verifies only as: {describe(probe.variant)}" + (
-                            "" if accepted else " (not accepted)"
-                        )
-                        ok = accepted
-            report.check("signer signature", ok, detail)
+    signer = _check_signer_signature(report, sig)
     _signer_in_cert_list(report, sig)
     certificate_trust(report, "signer", signer, context, judged)
     claimed_validity(
         report, "signer cert validity at signing time", signer, sig.time, "signing time"
     )
+    _check_document_digest(report, sig, document_digest, digest_of)
+    return report
+
+
+def _check_signer_signature(report: Report, sig: SignatureInfo) -> Certificate | None:
+    """The signer's SM2 signature over the stored TBS_Sign bytes; when it fails, the
+    known vendor encodings (SIGNER_PROBES) say what it does verify as, accepted or not.
+    Returns the signer certificate if readable."""
+    signer = _cert(report, "signer signature", sig.signer_cert, "signer")
+    if signer is None:
+        return None
+    report.info["signer"] = signer.subject
+    if sig.sign_alg != OID_SM2_SM3:
+        report.check("signer signature", False, f"unsupported algorithm {sig.sign_alg}")
+        return signer
+    ok, variant = verify_sm2(signer.public_key, sig.signature, sig.tbs_bytes)
+    if variant:
+        report.variant(describe(variant))
+    if ok:
+        detail = f"SM2-with-SM3 over the stored TBS_Sign verifies with '{signer.subject}'"
+    else:
+        detail = "SM2-with-SM3 over the stored TBS_Sign does NOT verify"
+        for probe in SIGNER_PROBES:
+            if probe.test(signer.public_key, sig.signature, sig.data_hash):
+                report.variant(describe(probe.variant))
+                accepted = VARIANTS[probe.variant].accepted
+                detail += f"; it verifies only as: {describe(probe.variant)}" + (
+                    "" if accepted else " (not accepted)"
+                )
+                ok = accepted
+    report.check("signer signature", ok, detail)
+    return signer
+
+
+def _check_document_digest(
+    report: Report, sig: SignatureInfo, document_digest: bytes | None, digest_of: str
+) -> None:
+    """dataHash against the SM3 of the document; without the document, undecided."""
     if document_digest is not None:
         same = sig.data_hash == document_digest
         report.check(
@@ -468,7 +499,6 @@ def signature_report(
             "nothing about a document it is not checked against)",
             SIGNED_DATA_NOT_FOUND,
         )
-    return report
 
 
 def verify_signature(

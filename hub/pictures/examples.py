@@ -1,5 +1,5 @@
 """One picture of each seal type: the examples in docs/seals/, which are also the golden
-images of tests/documents/test_documents_seal_pictures.py. After a deliberate change of
+images of tests/pictures/test_pictures_seals.py. After a deliberate change of
 the layout, run `python -m hub.pictures.examples` from the checkout, look at the
 pictures, and commit them with the change."""
 

@@ -22,7 +22,7 @@ ink further than that shows up as a strip of mismatch along the moved edges.
 The verdict is on the mismatch *area*: at most `MAX_MISMATCH_MM2` = 1.0 mm^2 in total
 and at most `MAX_CELL_MISMATCH_MM2` = 0.15 mm^2 inside any 4 x 4 mm cell, so a small local
 change (one digit of the seal code) cannot hide in a large seal. Measured with the
-generated 42 mm round seal (tests/documents/test_documents_molds.py checks these cases):
+generated 42 mm round seal (tests/tenants/test_tenants_molds.py checks these cases):
 the same mold re-encoded, resampled from 150/300/600 dpi, JPEG q60 on white paper at an
 offset, or at half resolution scores <= 0.06 mm^2 (worst cell <= 0.02); one digit of the
 seal code changed (5 -> 6) 0.23 / 0.23, one character of the name changed 3.4 / 2.0, the

@@ -134,3 +134,8 @@ def _digest_signer(
         )
 
     return sign_digest
+
+
+@pytest.fixture
+def limits() -> dict[str, int]:
+    return {"max_uncompressed": 50 * 1024 * 1024, "max_entries": 1000}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from documents_template_signing import write_signed_documents
 
 from hub.documents.pdf_verify import verify_pdf
 from hub.documents.templates import (
@@ -180,9 +181,7 @@ async def test_pdf_template_signed_in_parallel_group(company, person) -> None:
     assert len(report.children) == 2
 
 
-async def test_demo_writes_signed_ofd_and_pdf(tmp_path, company, person) -> None:
-    from hub.documents.demo import write_signed_documents
-
+async def test_a_template_signed_in_order_writes_ofd_and_pdf(tmp_path, company, person) -> None:
     paths = await write_signed_documents(
         tmp_path, person=(person.seal, person.sign_tbs), company=(company.seal, company.sign_tbs)
     )

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from evidence_memlog import MemoryLog
+
 from hub.crypto import Certificate, Name, SM2PrivateKey, build_certificate, sm3
 from hub.evidence.events import (
     Event,
@@ -17,7 +19,6 @@ from hub.evidence.events import (
     signature_made,
     use_request_approved,
 )
-from hub.evidence.memlog import MemoryLog
 from hub.formats import assemble_signature_v4, build_seal_v4, build_tbs_sign_v4
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16

@@ -1,8 +1,9 @@
-"""The documents part of `sealhub demo`: fill a template, sign it as OFD and PDF with a
-person's and an enterprise's seal, write `signed-*.ofd` / `signed-*.pdf`.
+"""Fill a built-in template, sign it as OFD and PDF with a person's and an enterprise's
+seal in the template's order, write `signed-*.ofd` / `signed-*.pdf` (test helper; the
+demo does the same over the HTTP application center, `hub/demo/documents.py`).
 
 The caller supplies each party's seal and a `SignTbs` that reaches that seal's vendor,
-so the demo exercises the same path as the hub's signing service.
+so the test exercises the same path as the hub's signing service.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import io
 import zipfile
 from typing import Any
 
-from conftest import SEAL_PASSWORD, personal_seal, sign_file
+from documents_api_support import SEAL_PASSWORD, personal_seal, sign_file
 
 from hub.crypto import sm3
 from hub.documents.ofd_writer import write_text_ofd

@@ -1,5 +1,5 @@
-"""Helpers for the documents API tests: seals made and passworded through the API, and
-document signing calls."""
+"""Helpers for the documents API tests (test_documents_api_*): seals made and passworded
+through the API, and document signing calls."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import secrets
 from typing import Any
 
 import httpx
-import pytest
 
 SEAL_PASSWORD = "seal-pass-2026"
 
@@ -61,8 +60,3 @@ async def sign_file(
         files={"file": (name, data, "application/octet-stream")},
         data=form,
     )
-
-
-@pytest.fixture
-def limits() -> dict[str, int]:
-    return {"max_uncompressed": 50 * 1024 * 1024, "max_entries": 1000}

@@ -7,7 +7,7 @@ import secrets
 import uuid
 from typing import Any
 
-from conftest import SEAL_PASSWORD, official_seal, personal_seal
+from documents_api_support import SEAL_PASSWORD, official_seal, personal_seal
 
 from hub.documents.pdf_verify import verify_pdf
 from hub.formats import verify_ofd

@@ -12,7 +12,7 @@ import zipfile
 from typing import Any
 
 import pytest
-from conftest import SEAL_PASSWORD, official_seal
+from documents_api_support import SEAL_PASSWORD, official_seal
 
 from adapters.local import LocalVendor
 from adapters.protocol import AdapterContext, MakeSealRequest, MakeSealResult

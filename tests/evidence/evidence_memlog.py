@@ -1,4 +1,4 @@
-"""An in-memory evidence log: the pure core wired together (tests, demo, benchmarks).
+"""An in-memory evidence log: the pure core wired together, for the evidence tests.
 
 The database-backed log keeps the same shape (leaves + node table + signed checkpoints);
 this one holds everything in lists, for one process.

@@ -6,7 +6,7 @@ import io
 import zipfile
 from typing import Any
 
-from conftest import personal_seal, sign_file
+from documents_api_support import personal_seal, sign_file
 
 from hub.documents.ofd_writer import write_text_ofd
 from hub.documents.pdf_writer import write_text_pdf
