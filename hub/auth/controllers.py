@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from hub.auth import services
-from hub.auth.guards import requires, tokens_of
-from hub.auth.lockout import login_guard_of
+from hub.auth.guards import requires
+from hub.auth.lockout import LoginGuard
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal
-from hub.auth.throttle import throttle_of
-from hub.db import get_db
+from hub.auth.throttle import LoginThrottle
+from hub.auth.tokens import TokenService
+from hub.db import Database
 from hub.schemas_common import Key, Password, Token, Username
 
 
@@ -70,15 +72,23 @@ class AuthController(Controller):
         summary="Log in with tenant slug, username and password; get access + refresh tokens",
         responses=errors(401, 422, 423, 429),
     )
-    async def login(self, request: Request, data: JSONBody[LoginRequest]) -> TokenResponse:
+    async def login(
+        self,
+        request: Request,
+        db: NamedDependency[Database],
+        tokens: NamedDependency[TokenService],
+        login_guard: NamedDependency[LoginGuard],
+        login_throttle: NamedDependency[LoginThrottle],
+        data: JSONBody[LoginRequest],
+    ) -> TokenResponse:
         pair = await services.login(
-            get_db(request.app),
-            tokens_of(request.app.state),
+            db,
+            tokens,
             tenant=data.tenant,
             username=data.username,
             password=data.password,
-            guard=login_guard_of(request.app.state),
-            throttle=throttle_of(request.app.state),
+            guard=login_guard,
+            throttle=login_throttle,
             client=request.client.host if request.client else "",
         )
         return _tokens(pair)
@@ -90,10 +100,13 @@ class AuthController(Controller):
         summary="Trade a refresh token (single use) for a new token pair",
         responses=errors(401, 422),
     )
-    async def refresh(self, request: Request, data: JSONBody[RefreshRequest]) -> TokenResponse:
-        pair = await services.refresh(
-            get_db(request.app), tokens_of(request.app.state), data.refresh_token
-        )
+    async def refresh(
+        self,
+        db: NamedDependency[Database],
+        tokens: NamedDependency[TokenService],
+        data: JSONBody[RefreshRequest],
+    ) -> TokenResponse:
+        pair = await services.refresh(db, tokens, data.refresh_token)
         return _tokens(pair)
 
     @get(
@@ -121,11 +134,15 @@ class AuthController(Controller):
         responses=errors(401, 422),
     )
     async def change_password(
-        self, request: Request, principal: CurrentPrincipal, data: JSONBody[PasswordChange]
+        self,
+        db: NamedDependency[Database],
+        tokens: NamedDependency[TokenService],
+        principal: CurrentPrincipal,
+        data: JSONBody[PasswordChange],
     ) -> None:
         await services.change_password(
-            get_db(request.app),
-            tokens_of(request.app.state),
+            db,
+            tokens,
             principal,
             old_password=data.old_password,
             new_password=data.new_password,
@@ -140,5 +157,7 @@ class AuthController(Controller):
         guards=[requires()],
         responses=errors(401),
     )
-    async def logout(self, request: Request, principal: CurrentPrincipal) -> None:
-        await services.logout(tokens_of(request.app.state), principal)
+    async def logout(
+        self, tokens: NamedDependency[TokenService], principal: CurrentPrincipal
+    ) -> None:
+        await services.logout(tokens, principal)

@@ -25,12 +25,6 @@ from hub.errors import Forbidden, Unauthorized
 _SCOPE_KEY = "sealhub.principal"
 
 
-def tokens_of(state: Any) -> TokenService:
-    """The process TokenService (built in hub.services)."""
-    svc: TokenService = state.tokens
-    return svc
-
-
 def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     header = connection.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -44,7 +38,10 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Princi
     cached = connection.scope.get(_SCOPE_KEY)
     if isinstance(cached, Principal):
         return cached
-    verified = await tokens_of(connection.app.state).verify(bearer_token(connection), ACCESS)
+    # Guards run before dependency injection: the token service comes from the composition
+    # root's container (hub.services) directly.
+    tokens: TokenService = connection.app.state.services.tokens
+    verified = await tokens.verify(bearer_token(connection), ACCESS)
     connection.scope[_SCOPE_KEY] = verified.principal  # type: ignore[literal-required]
     return verified.principal
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
@@ -21,19 +22,17 @@ from hub.auth.guards import requires
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Principal, Role
 from hub.auth.scope import not_found
-from hub.db import get_db
 from hub.errors import NotFound, ValidationFailed
 from hub.schemas_common import Base64Blob, Key, Limit, Name, Offset, Password, Username
+from hub.sms.codes import OtpService
 from tenants import services as tenant_services
 from tenants.identity.services import (
     EnterpriseView,
     IdentityService,
     PersonView,
-    enterprise_change_hooks,
 )
 from tenants.identity.tables import Enterprise, Person
 from tenants.identity.validation import check_mobile
-from tenants.keys import keyring_of
 from tenants.policy.services import get_policy
 
 _MAX_FACE_BYTES = 2 * 1024 * 1024
@@ -121,18 +120,6 @@ def enterprise_out(v: EnterpriseView) -> EnterpriseOut:
     return EnterpriseOut(**v.__dict__)
 
 
-def identity_service(request: Request[Any, Any, Any]) -> IdentityService:
-    state = request.app.state
-    verifier = state.identity_verifier  # built in hub.services
-    return IdentityService(
-        get_db(request.app),
-        keyring_of(state),
-        verifier,
-        face_match_threshold=state.settings.identity.face_match_threshold,
-        enterprise_hooks=enterprise_change_hooks(state),
-    )
-
-
 def _face(b64: str) -> bytes:
     try:
         raw = base64.b64decode(b64, validate=True)
@@ -161,11 +148,11 @@ class PersonController(Controller):
     )
     async def register(
         self,
-        request: Request[Any, Any, Any],
+        identity: NamedDependency[IdentityService],
         principal: CurrentPrincipal,
         data: JSONBody[RegisterPerson],
     ) -> PersonOut:
-        view = await identity_service(request).register_person(
+        view = await identity.register_person(
             principal.tenant_id,
             name=data.name,
             id_number=data.id_number,
@@ -185,12 +172,12 @@ class PersonController(Controller):
     )
     async def list_persons(
         self,
-        request: Request[Any, Any, Any],
+        identity: NamedDependency[IdentityService],
         principal: CurrentPrincipal,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> list[PersonOut]:
-        views = await identity_service(request).list_persons(
+        views = await identity.list_persons(
             principal.tenant_id, limit=max(1, min(limit, 500)), offset=max(0, offset)
         )
         return [person_out(v) for v in views]
@@ -202,10 +189,10 @@ class PersonController(Controller):
         guards=[requires(Role.PERSON, Role.ENTERPRISE_AGENT)],
         responses=errors(401, 403, 404),
     )
-    async def me(self, request: Request[Any, Any, Any], principal: CurrentPrincipal) -> PersonOut:
-        view = await identity_service(request).person_for_account(
-            principal.tenant_id, principal.account_id
-        )
+    async def me(
+        self, identity: NamedDependency[IdentityService], principal: CurrentPrincipal
+    ) -> PersonOut:
+        view = await identity.person_for_account(principal.tenant_id, principal.account_id)
         return person_out(view)
 
     @get(
@@ -217,12 +204,12 @@ class PersonController(Controller):
     )
     async def get(
         self,
-        request: Request[Any, Any, Any],
+        identity: NamedDependency[IdentityService],
         principal: CurrentPrincipal,
         person_id: FromPath[uuid.UUID],
     ) -> PersonOut:
         try:
-            view = await identity_service(request).get_person(principal.tenant_id, person_id)
+            view = await identity.get_person(principal.tenant_id, person_id)
             if not _is_staff(principal) and view.account_id != principal.account_id:
                 raise NotFound("person not found")
         except NotFound:
@@ -246,11 +233,11 @@ class EnterpriseController(Controller):
     )
     async def register(
         self,
-        request: Request[Any, Any, Any],
+        identity: NamedDependency[IdentityService],
         principal: CurrentPrincipal,
         data: JSONBody[RegisterEnterprise],
     ) -> EnterpriseOut:
-        view = await identity_service(request).register_enterprise(
+        view = await identity.register_enterprise(
             principal.tenant_id,
             name=data.name,
             credit_code=data.credit_code,
@@ -268,12 +255,12 @@ class EnterpriseController(Controller):
     )
     async def list_enterprises(
         self,
-        request: Request[Any, Any, Any],
+        identity: NamedDependency[IdentityService],
         principal: CurrentPrincipal,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> list[EnterpriseOut]:
-        views = await identity_service(request).list_enterprises(
+        views = await identity.list_enterprises(
             principal.tenant_id,
             agent_account_id=None if _is_staff(principal) else principal.account_id,
             limit=max(1, min(limit, 500)),
@@ -290,14 +277,12 @@ class EnterpriseController(Controller):
     )
     async def get(
         self,
-        request: Request[Any, Any, Any],
+        identity: NamedDependency[IdentityService],
         principal: CurrentPrincipal,
         enterprise_id: FromPath[uuid.UUID],
     ) -> EnterpriseOut:
         try:
-            view = await identity_service(request).get_enterprise(
-                principal.tenant_id, enterprise_id
-            )
+            view = await identity.get_enterprise(principal.tenant_id, enterprise_id)
             if not _is_staff(principal) and view.agent_account_id != principal.account_id:
                 raise NotFound("enterprise not found")
         except NotFound:
@@ -316,13 +301,13 @@ class EnterpriseController(Controller):
     )
     async def change(
         self,
-        request: Request[Any, Any, Any],
+        identity: NamedDependency[IdentityService],
         principal: CurrentPrincipal,
         enterprise_id: FromPath[uuid.UUID],
         data: JSONBody[ChangeEnterprise],
     ) -> EnterpriseOut:
         try:
-            view = await identity_service(request).change_enterprise(
+            view = await identity.change_enterprise(
                 principal.tenant_id,
                 enterprise_id,
                 actor=principal.account_id,
@@ -350,13 +335,14 @@ class RegistrationController(Controller):
         responses=errors(409, 422),
     )
     async def register(
-        self, request: Request[Any, Any, Any], data: JSONBody[SelfRegisterPerson]
+        self,
+        identity: NamedDependency[IdentityService],
+        otp: NamedDependency[OtpService],
+        data: JSONBody[SelfRegisterPerson],
     ) -> PersonOut:
         tenant_id = await tenant_services.tenant_for_registration(data.tenant)
-        await prove_mobile(
-            request.app.state, tenant_id, data.mobile, data.mobile_challenge_id, data.mobile_code
-        )
-        view = await identity_service(request).register_person(
+        await prove_mobile(otp, tenant_id, data.mobile, data.mobile_challenge_id, data.mobile_code)
+        view = await identity.register_person(
             tenant_id,
             name=data.name,
             id_number=data.id_number,
@@ -375,11 +361,14 @@ class RegistrationController(Controller):
         responses=errors(404, 422, 429, 503),
     )
     async def mobile_code(
-        self, request: Request[Any, Any, Any], data: JSONBody[MobileCodeRequest]
+        self,
+        request: Request[Any, Any, Any],
+        otp: NamedDependency[OtpService],
+        data: JSONBody[MobileCodeRequest],
     ) -> MobileCodeOut:
         tenant_id = await tenant_services.tenant_for_registration(data.tenant)
         mobile = check_mobile(data.mobile, "mobile")
-        sent = await request.app.state.otp.send(
+        sent = await otp.send(
             tenant_id,
             "registration",
             mobile,
@@ -390,7 +379,11 @@ class RegistrationController(Controller):
 
 
 async def prove_mobile(
-    state: Any, tenant_id: uuid.UUID, mobile: str, challenge: uuid.UUID | None, code: str | None
+    otp: OtpService,
+    tenant_id: uuid.UUID,
+    mobile: str,
+    challenge: uuid.UUID | None,
+    code: str | None,
 ) -> None:
     """When the bureau asks (policy verify_mobile), the code sent to `mobile` must be
     given back: it proves the number belongs to the person registering."""
@@ -403,4 +396,4 @@ async def prove_mobile(
             field="mobile_code",
         )
     mobile = check_mobile(mobile, "mobile")
-    await state.otp.verify(tenant_id, "registration", challenge, code, binding="mobile:" + mobile)
+    await otp.verify(tenant_id, "registration", challenge, code, binding="mobile:" + mobile)

@@ -36,16 +36,10 @@ _MOBILE_SLOT = "mobile"
 
 # Called inside the transaction that changes an enterprise's name or legal
 # representative: (db, tenant_id, enterprise_id, reason, actor_account_id) -> ids of the
-# seals it revoked. The seal service registers one (see `enterprise_change_hooks`).
+# seals it revoked. The composition root registers the seal service's (hub.services).
 EnterpriseChangeHook = Callable[
     [Database, uuid.UUID, uuid.UUID, str, uuid.UUID | None], Awaitable[list[uuid.UUID] | None]
 ]
-
-
-def enterprise_change_hooks(state: Any) -> list[EnterpriseChangeHook]:
-    """The app's enterprise-change hooks (registered in hub.services)."""
-    hooks: list[EnterpriseChangeHook] = state.enterprise_change_hooks
-    return hooks
 
 
 @dataclass(frozen=True)
