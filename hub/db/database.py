@@ -23,7 +23,8 @@ T = TypeVar("T")
 
 @dataclass
 class Database:
-    """The open database of this process. Built by `open_database` (the composition root, hub.services, holds the hub's)."""
+    """The open database of this process, built by `open_database` (the hub's is held by
+    the composition root, hub.services)."""
 
     engine: Engine[Any]
     settings: DatabaseSettings
