@@ -20,13 +20,14 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from hub.auth.guards import requires
 from hub.auth.openapi import errors
-from hub.auth.principal import CurrentPrincipal, Principal, Role
+from hub.auth.principal import CurrentPrincipal, Role
 from hub.auth.scope import not_found
 from hub.errors import NotFound, ValidationFailed
 from hub.schemas_common import Base64Blob, Key, Limit, Name, Offset, Password, Username
 from hub.sms.codes import OtpService
 from tenants import services as tenant_services
 from tenants.identity.services import (
+    STAFF,
     EnterpriseView,
     IdentityService,
     PersonView,
@@ -36,7 +37,6 @@ from tenants.identity.validation import check_mobile
 from tenants.policy.services import get_policy
 
 _MAX_FACE_BYTES = 2 * 1024 * 1024
-_STAFF = (Role.TENANT_ADMIN, Role.CLERK)
 
 
 class RegisterPerson(msgspec.Struct, forbid_unknown_fields=True):
@@ -130,10 +130,6 @@ def _face(b64: str) -> bytes:
     return raw
 
 
-def _is_staff(p: Principal) -> bool:
-    return p.has(*_STAFF)
-
-
 class PersonController(Controller):
     path = "/api/v1/identity/persons"
     tags = ["identity"]  # noqa: RUF012
@@ -143,7 +139,7 @@ class PersonController(Controller):
         operation_id="registerPerson",
         status_code=HTTP_201_CREATED,
         summary="Register a citizen after real-name and face checks; creates their login",
-        guards=[requires(*_STAFF)],
+        guards=[requires(*STAFF)],
         responses=errors(401, 403, 409, 422),
     )
     async def register(
@@ -167,7 +163,7 @@ class PersonController(Controller):
         "",
         operation_id="listPersons",
         summary="List my tenant's registered persons (masked)",
-        guards=[requires(*_STAFF)],
+        guards=[requires(*STAFF)],
         responses=errors(401, 403),
     )
     async def list_persons(
@@ -209,9 +205,7 @@ class PersonController(Controller):
         person_id: FromPath[uuid.UUID],
     ) -> PersonOut:
         try:
-            view = await identity.get_person(principal.tenant_id, person_id)
-            if not _is_staff(principal) and view.account_id != principal.account_id:
-                raise NotFound("person not found")
+            view = await identity.person_seen_by(principal, person_id)
         except NotFound:
             raise await not_found(
                 Person, person_id, principal.tenant_id, principal.tenant_slug, "person"
@@ -228,7 +222,7 @@ class EnterpriseController(Controller):
         operation_id="registerEnterprise",
         status_code=HTTP_201_CREATED,
         summary="Register an enterprise (credit code, verified legal representative, agent)",
-        guards=[requires(*_STAFF)],
+        guards=[requires(*STAFF)],
         responses=errors(401, 403, 409, 422),
     )
     async def register(
@@ -250,7 +244,7 @@ class EnterpriseController(Controller):
         "",
         operation_id="listEnterprises",
         summary="List enterprises (staff: all of my tenant; agents: the ones they act for)",
-        guards=[requires(*_STAFF, Role.ENTERPRISE_AGENT)],
+        guards=[requires(*STAFF, Role.ENTERPRISE_AGENT)],
         responses=errors(401, 403),
     )
     async def list_enterprises(
@@ -260,9 +254,8 @@ class EnterpriseController(Controller):
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> list[EnterpriseOut]:
-        views = await identity.list_enterprises(
-            principal.tenant_id,
-            agent_account_id=None if _is_staff(principal) else principal.account_id,
+        views = await identity.enterprises_seen_by(
+            principal,
             limit=max(1, min(limit, 500)),
             offset=max(0, offset),
         )
@@ -282,9 +275,7 @@ class EnterpriseController(Controller):
         enterprise_id: FromPath[uuid.UUID],
     ) -> EnterpriseOut:
         try:
-            view = await identity.get_enterprise(principal.tenant_id, enterprise_id)
-            if not _is_staff(principal) and view.agent_account_id != principal.account_id:
-                raise NotFound("enterprise not found")
+            view = await identity.enterprise_seen_by(principal, enterprise_id)
         except NotFound:
             raise await not_found(
                 Enterprise, enterprise_id, principal.tenant_id, principal.tenant_slug, "enterprise"
@@ -296,7 +287,7 @@ class EnterpriseController(Controller):
         operation_id="changeEnterprise",
         summary="Change name or legal representative (revokes the enterprise's seals; "
         "the answer lists them)",
-        guards=[requires(*_STAFF)],
+        guards=[requires(*STAFF)],
         responses=errors(401, 403, 404, 422),
     )
     async def change(
