@@ -4,8 +4,9 @@ settings, and stopped in reverse order.
 `open_services(settings)` is the only code that constructs services and wires them to
 each other. The app's lifespan (`services_lifespan`) holds the result on
 `app.state.services`; handlers receive the services they call by dependency injection
-(`seals: Seals`, `evidence: Evidence`, ...: `DEPENDENCIES`, registered in `hub.app`).
-Nothing else reads `app.state`.
+(`seals: NamedDependency[SealService]`, ...: `DEPENDENCIES`, registered in `hub.app`).
+Only the guards (which run before injection) and the portal's `hub.web.deps` read the
+container from `app.state` themselves.
 
 Build order is the dependency order, one builder per area: database -> hub tenant ->
 keys and tokens -> evidence log (+ witness cosigning) -> time-stamping -> vendors ->
@@ -68,7 +69,7 @@ from tenants.keys import TenantKeyring
 from tenants.molds.services import MoldRegistry
 from tenants.services import ensure_hub_tenant
 
-LOCAL_VENDOR = HUB_CA_VENDOR  # the in-process reference vendor; its CA is the hub CA
+LOCAL_VENDOR = HUB_CA_VENDOR  # the in-process reference vendor: the fallback, and the hub CA
 
 
 @dataclass
@@ -499,9 +500,9 @@ async def services_lifespan(app: Any) -> AsyncIterator[None]:
 
 # --- dependency injection ------------------------------------------------------------
 #
-# A handler names what it calls (`seals: Seals`, `trust: Trust`, ...; each alias is
-# `NamedDependency[<service class>]`, defined by the service's own package) and receives
-# that field of the container. `settings` is what `create_app` was given: there before the
+# A handler names what it calls, `seals: NamedDependency[SealService]`, and receives that
+# field of the container (the annotation needs only the service's own class, so no area
+# imports this module). `settings` is what `create_app` was given: there before the
 # lifespan runs, so a partial app of a test needs no services for it.
 
 T = TypeVar("T")

@@ -10,6 +10,7 @@ import ipaddress
 import os
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 from litestar import Controller, Litestar, Request, get
 from litestar.di import NamedDependency
@@ -30,7 +31,7 @@ def _loopback(host: str | None) -> bool:
         return False
 
 
-def check_scraper(request: Request, token: str | None) -> None:
+def check_scraper(request: Request[Any, Any, Any], token: str | None) -> None:
     """Only the scraper reads /metrics: with SEALHUB_METRICS_TOKEN set, a request must carry
     it as a bearer token (compared in constant time), from anywhere; without one, only a
     client on this host (a sidecar, `curl localhost`, the tests) is answered.
@@ -103,7 +104,9 @@ class MetricsController(Controller):
             e403="No token configured and the client is not on this host (problem+json)",
         ),
     )
-    def scrape(self, request: Request, settings: NamedDependency[Settings]) -> Response[bytes]:
+    def scrape(
+        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+    ) -> Response[bytes]:
         check_scraper(request, settings.metrics.token)
         body, content_type = metrics.render(settings.metrics.multiprocess_dir)
         # Litestar appends the charset itself.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
@@ -74,7 +76,7 @@ class AuthController(Controller):
     )
     async def login(
         self,
-        request: Request,
+        request: Request[Any, Any, Any],
         db: NamedDependency[Database],
         tokens: NamedDependency[TokenService],
         login_guard: NamedDependency[LoginGuard],
