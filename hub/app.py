@@ -18,26 +18,18 @@ from hub.evidence.uses_controller import SealUsesController
 from hub.health.controllers import HealthController
 from hub.heap import settled_heap
 from hub.problems import EXCEPTION_HANDLERS
-from hub.seals.controllers import SealController
-from hub.seals.lifespan import provide_seals, provide_signing
-from hub.seals.notices import SealNoticeController
+from hub.seals.controllers import SealController, SealNoticeController
 from hub.seals.reset import PasswordResetController
-from hub.services import provide_services, services_lifespan
+from hub.services import DEPENDENCIES, services_lifespan
 from hub.settings import Settings
 from hub.signing.controllers import SignatureController, UseRequestController
 from hub.signing.intent import IntentController
 from hub.trust.controllers import CONTROLLERS as TRUST_ROUTES
-from hub.trust.lifespan import trust_lifespan
 from hub.tsa.controllers import TimeStampController
 from hub.verification.controllers import VerificationController
 from hub.web import api_docs_plugins, portal_routes
 from hub.webhooks.controllers import WebhookController
-from monitoring.controllers import (
-    RankingController,
-    RatingController,
-    RegulatorController,
-    ranking_publisher,
-)
+from monitoring.controllers import RankingController, RatingController, RegulatorController
 from monitoring.http import MetricsController, MetricsMiddleware, metrics_lifespan
 from tenants.molds.controllers import MoldController
 from tenants.routes import TENANT_ROUTES
@@ -76,13 +68,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Off (SEALHUB_METRICS=0) for the overhead benchmark's baseline.
         middleware=[MetricsMiddleware] if settings.metrics.enabled else [],
         # `principal: CurrentPrincipal` in a handler = a verified access token is required;
-        # `services: HubServices` = the composition root (hub.services).
-        dependencies={
-            "principal": Provide(provide_principal),
-            "services": Provide(provide_services),
-            "seals": Provide(provide_seals),
-            "signing": Provide(provide_signing),
-        },
+        # `seals: NamedDependency[SealService]` and the like = that service of the
+        # composition root (hub.services.DEPENDENCIES).
+        dependencies={"principal": Provide(provide_principal), **DEPENDENCIES},
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="SealHub",
@@ -96,9 +84,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[finish_openapi],
         lifespan=[
             services_lifespan,  # every service, built in one place (hub.services)
-            trust_lifespan,  # app.state.trust: hub CA, trust store, CRL, status list
-            # re-ranks vendors and exports the ranking as metrics
-            *([ranking_publisher, metrics_lifespan] if settings.metrics.enabled else []),
+            *([metrics_lifespan] if settings.metrics.enabled else []),  # drops stale gauges
             settled_heap,  # last: what startup built is left out of garbage collection
         ],
         debug=False,

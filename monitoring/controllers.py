@@ -3,16 +3,13 @@ formula and inputs), /api/v1/regulator/* (read-only views across tenants)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
 import msgspec
-from litestar import Controller, Litestar, Request, get, post
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
@@ -25,13 +22,13 @@ from monitoring.services import (
     QualityService,
     RegulatorService,
     conformance_by_vendor,
-    publish_database_gauges,
     ranking_document,
     registered_vendors,
 )
 
-log = logging.getLogger("sealhub.monitoring")
-PUBLISH_INTERVAL_SECONDS = 30.0
+# The hub's QualityService: admission's scorer, so the ranking and admission decisions
+# are one computation (built in hub.services).
+Quality = NamedDependency[QualityService]
 
 
 class RateIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -51,13 +48,6 @@ class RatingOut(msgspec.Struct):
     created_at: datetime
 
 
-def quality_service(app: Litestar) -> QualityService:
-    """The hub's QualityService: admission's scorer, so the ranking and admission
-    decisions are one computation (built in hub.services)."""
-    service: QualityService = app.state.quality
-    return service
-
-
 class RatingController(Controller):
     path = "/api/v1/ratings"
     tags = ["quality"]  # noqa: RUF012
@@ -73,9 +63,9 @@ class RatingController(Controller):
         responses=errors(401, 403, 404, 409, 422),
     )
     async def rate(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, data: JSONBody[RateIn]
+        self, quality: Quality, principal: CurrentPrincipal, data: JSONBody[RateIn]
     ) -> RatingOut:
-        view = await quality_service(request.app).ratings.rate(
+        view = await quality.ratings.rate(
             principal, data.operation, data.operation_id, data.stars, data.comment
         )
         return RatingOut(
@@ -103,15 +93,12 @@ class RankingController(Controller):
         responses=errors(401, 422),
     )
     async def ranking(
-        self,
-        request: Request[Any, Any, Any],
-        principal: CurrentPrincipal,
-        view: FromQuery[Key] = "hub",
+        self, quality: Quality, principal: CurrentPrincipal, view: FromQuery[Key] = "hub"
     ) -> dict[str, Any]:
         if view not in ("hub", "tenant"):
             raise ValidationFailed("view must be 'hub' or 'tenant'", field="view")
         mine = view == "tenant"
-        ranked = await quality_service(request.app).ranking(
+        ranked = await quality.ranking(
             await registered_vendors(),
             await conformance_by_vendor(),
             tenant_id=principal.tenant_id if mine else None,
@@ -137,8 +124,8 @@ class RegulatorController(Controller):
         summary="Ranking with the inputs behind each score",
         responses=errors(401, 403),
     )
-    async def ranking(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
-        return await RegulatorService(quality_service(request.app)).ranking()
+    async def ranking(self, quality: Quality) -> dict[str, Any]:
+        return await RegulatorService(quality).ranking()
 
     @get(
         "/admissions",
@@ -147,13 +134,9 @@ class RegulatorController(Controller):
         responses=errors(401, 403),
     )
     async def admissions(
-        self,
-        request: Request[Any, Any, Any],
-        vendor: QueryKey = None,
-        tenant: QueryKey = None,
-        limit: Limit = 200,
+        self, quality: Quality, vendor: QueryKey = None, tenant: QueryKey = None, limit: Limit = 200
     ) -> list[dict[str, Any]]:
-        return await RegulatorService(quality_service(request.app)).admission_history(
+        return await RegulatorService(quality).admission_history(
             vendor=vendor, tenant=tenant, limit=limit
         )
 
@@ -163,8 +146,8 @@ class RegulatorController(Controller):
         summary="Per-tenant statistics: seals by status and vendor, signatures, ratings",
         responses=errors(401, 403),
     )
-    async def tenants(self, request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
-        return await RegulatorService(quality_service(request.app)).tenant_statistics()
+    async def tenants(self, quality: Quality) -> list[dict[str, Any]]:
+        return await RegulatorService(quality).tenant_statistics()
 
     @get(
         "/alerts",
@@ -172,34 +155,5 @@ class RegulatorController(Controller):
         summary="Recent alerts: automatic admission changes, vendors below the quality floor",
         responses=errors(401, 403),
     )
-    async def alerts(
-        self, request: Request[Any, Any, Any], days: FromQuery[Count] = 7
-    ) -> list[dict[str, Any]]:
-        return await RegulatorService(quality_service(request.app)).recent_alerts(
-            days=max(1, min(days, 90))
-        )
-
-
-@contextlib.asynccontextmanager
-async def ranking_publisher(app: Litestar) -> AsyncIterator[None]:
-    """Lifespan: every PUBLISH_INTERVAL_SECONDS re-rank the vendors and export the ranking,
-    the evidence log size and the declared SLAs as metrics."""
-
-    async def loop() -> None:
-        while True:
-            try:
-                await quality_service(app).publish(
-                    await registered_vendors(), await conformance_by_vendor()
-                )
-                await publish_database_gauges()
-            except Exception:  # a failed round must not stop the next one
-                log.exception("publishing the vendor ranking failed")
-            await asyncio.sleep(PUBLISH_INTERVAL_SECONDS)
-
-    task = asyncio.create_task(loop())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    async def alerts(self, quality: Quality, days: FromQuery[Count] = 7) -> list[dict[str, Any]]:
+        return await RegulatorService(quality).recent_alerts(days=max(1, min(days, 90)))

@@ -13,12 +13,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from litestar import Controller, Litestar, Request, get
+from litestar.di import NamedDependency
 from litestar.enums import ScopeType
 from litestar.response import Response
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.auth.openapi import errors
 from hub.errors import Forbidden, Unauthorized
+from hub.settings import Settings
 from monitoring import metrics
 
 
@@ -29,13 +31,12 @@ def _loopback(host: str | None) -> bool:
         return False
 
 
-def check_scraper(request: Request[Any, Any, Any]) -> None:
+def check_scraper(request: Request[Any, Any, Any], token: str | None) -> None:
     """Only the scraper reads /metrics: with SEALHUB_METRICS_TOKEN set, a request must carry
     it as a bearer token (compared in constant time), from anywhere; without one, only a
     client on this host (a sidecar, `curl localhost`, the tests) is answered.
 
     The series name tenants and vendors and count failures: a map for an attacker."""
-    token = request.app.state.settings.metrics.token
     if token:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(
@@ -103,9 +104,10 @@ class MetricsController(Controller):
             e403="No token configured and the client is not on this host (problem+json)",
         ),
     )
-    def scrape(self, request: Request[Any, Any, Any]) -> Response[bytes]:
-        check_scraper(request)
-        settings = request.app.state.settings
+    def scrape(
+        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+    ) -> Response[bytes]:
+        check_scraper(request, settings.metrics.token)
         body, content_type = metrics.render(settings.metrics.multiprocess_dir)
         # Litestar appends the charset itself.
         media_type = content_type.removesuffix("; charset=utf-8")

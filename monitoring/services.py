@@ -15,7 +15,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -28,6 +30,8 @@ from hub.errors import Conflict, Forbidden, PolicyDenied, ValidationFailed
 from monitoring import metrics, quality
 from monitoring.quality import QualityInputs, QualityResult, RankedVendor
 from monitoring.tables import VendorRating
+
+log = logging.getLogger("sealhub.monitoring")
 
 if TYPE_CHECKING:
     from hub.auth.principal import Principal
@@ -555,3 +559,19 @@ async def _strictest_floor() -> float | None:
         if isinstance(value, int | float):
             floors.append(float(value))
     return max(floors) if floors else None
+
+
+PUBLISH_INTERVAL_SECONDS = 30.0
+
+
+async def publish_ranking_forever(quality: QualityService) -> None:
+    """Every PUBLISH_INTERVAL_SECONDS re-rank the vendors and export the ranking, the
+    evidence log size and the declared SLAs as metrics (started by hub.services when
+    metrics are on)."""
+    while True:
+        try:
+            await quality.publish(await registered_vendors(), await conformance_by_vendor())
+            await publish_database_gauges()
+        except Exception:  # a failed round must not stop the next one
+            log.exception("publishing the vendor ranking failed")
+        await asyncio.sleep(PUBLISH_INTERVAL_SECONDS)

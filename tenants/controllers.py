@@ -5,23 +5,26 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, get, post, put
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from hub.auth import services as auth_services
-from hub.auth.guards import requires, tokens_of
+from hub.auth.guards import requires
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.auth.scope import not_found
-from hub.db import get_db
+from hub.auth.tokens import TokenService
+from hub.db import Database
 from hub.errors import NotFound
 from hub.schemas_common import Key, Label, Limit, Name, Offset, Password, Username
+from hub.settings import Settings
 from tenants import services, token_keys
-from tenants.keys import keyring_of
+from tenants.keys import TenantKeyring
 from tenants.tables import Account
 
 
@@ -100,13 +103,12 @@ class Jwks(msgspec.Struct):
 
 
 async def _rotate(
-    request: Request[Any, Any, Any], tenant_id: uuid.UUID, data: RotateTokenKey, by: str
+    tokens: TokenService, tenant_id: uuid.UUID, data: RotateTokenKey, by: str
 ) -> TokenKeyRotated:
-    state = request.app.state
     done = await token_keys.rotate_token_key(
-        keyring_of(state),
+        tokens.keyring,
         tenant_id,
-        keep_previous_seconds=tokens_of(state).longest_lifetime,
+        keep_previous_seconds=tokens.longest_lifetime,
         revoke_previous=data.revoke_previous,
         by=by,
     )
@@ -152,11 +154,14 @@ class TenantController(Controller):
         responses=errors(401, 403, 409, 422),
     )
     async def create(
-        self, request: Request[Any, Any, Any], data: JSONBody[CreateTenant]
+        self,
+        db: NamedDependency[Database],
+        settings: NamedDependency[Settings],
+        data: JSONBody[CreateTenant],
     ) -> TenantCreated:
         tenant, admin = await services.create_tenant(
-            get_db(request.app),
-            request.app.state.settings.security.master_key,
+            db,
+            settings.security.master_key,
             name=data.name,
             slug=data.slug,
             region_code=data.region_code,
@@ -196,12 +201,12 @@ class TenantController(Controller):
     )
     async def rotate_token_key(
         self,
-        request: Request[Any, Any, Any],
+        tokens: NamedDependency[TokenService],
         principal: CurrentPrincipal,
         tenant_id: FromPath[uuid.UUID],
         data: JSONBody[RotateTokenKey],
     ) -> TokenKeyRotated:
-        return await _rotate(request, tenant_id, data, by=f"hub/{principal.account_id}")
+        return await _rotate(tokens, tenant_id, data, by=f"hub/{principal.account_id}")
 
 
 class MyTenantController(Controller):
@@ -228,12 +233,12 @@ class MyTenantController(Controller):
     )
     async def rotate_my_token_key(
         self,
-        request: Request[Any, Any, Any],
+        tokens: NamedDependency[TokenService],
         principal: CurrentPrincipal,
         data: JSONBody[RotateTokenKey],
     ) -> TokenKeyRotated:
         return await _rotate(
-            request, principal.tenant_id, data, by=f"{principal.tenant_slug}/{principal.account_id}"
+            tokens, principal.tenant_id, data, by=f"{principal.tenant_slug}/{principal.account_id}"
         )
 
     @get(
@@ -244,11 +249,9 @@ class MyTenantController(Controller):
         responses=errors(401),
     )
     async def my_token_keys(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal
+        self, keyring: NamedDependency[TenantKeyring], principal: CurrentPrincipal
     ) -> Jwks:
-        found = await token_keys.jwks(
-            keyring_of(request.app.state), principal.tenant_slug, time.time()
-        )
+        found = await token_keys.jwks(keyring, principal.tenant_slug, time.time())
         return Jwks(keys=[Jwk(**k) for k in found["keys"]])
 
 
@@ -267,12 +270,12 @@ class AccountController(Controller):
     )
     async def create(
         self,
-        request: Request[Any, Any, Any],
+        db: NamedDependency[Database],
         principal: CurrentPrincipal,
         data: JSONBody[CreateAccount],
     ) -> AccountOut:
         view = await services.create_account(
-            get_db(request.app),
+            db,
             principal.tenant_id,
             username=data.username,
             password=data.password,
@@ -321,15 +324,16 @@ class AccountController(Controller):
     )
     async def set_status(
         self,
-        request: Request[Any, Any, Any],
+        db: NamedDependency[Database],
+        tokens: NamedDependency[TokenService],
         principal: CurrentPrincipal,
         account_id: FromPath[uuid.UUID],
         data: JSONBody[AccountStatus],
     ) -> AccountOut:
         try:
             view = await auth_services.set_account_status(
-                get_db(request.app),
-                tokens_of(request.app.state),
+                db,
+                tokens,
                 principal,
                 account_id,
                 data.status,

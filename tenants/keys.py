@@ -14,8 +14,8 @@ The token key rotates (`rotate_token_key`): `tenant.key_version` numbers it (a t
 revoked it (a leaked key). Token keys are therefore cached for `token_key_ttl` (30 s): a
 rotation on one replica reaches every other within that bound, and at once on its own.
 
-Services get the data key with `await keyring.data_key(tenant_id)`; the keyring lives
-on `app.state.keyring` (see `keyring_of`).
+Services get the data key with `await keyring.data_key(tenant_id)`; the process's one
+keyring is built by the composition root (hub.services) and handed to them.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def new_token_key(data_key: bytes, tenant_id: uuid.UUID) -> tuple[bytes, bytes]:
 
 
 class TenantKeyring:
-    """Unwraps and caches tenant keys. One per process (`app.state.keyring`)."""
+    """Unwraps and caches tenant keys. One per process (built in hub.services)."""
 
     def __init__(self, master_key: bytes, *, token_key_ttl: float = 30.0) -> None:
         self._master_key = master_key
@@ -200,9 +200,3 @@ class TenantKeyring:
 
 def _as_uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
-def keyring_of(state: Any) -> TenantKeyring:
-    """The process keyring (built in hub.services)."""
-    ring: TenantKeyring = state.keyring
-    return ring

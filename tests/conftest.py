@@ -146,7 +146,7 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture(scope="session")
 def db(client: httpx.AsyncClient, app: Litestar) -> Database:
     """The app's open database (tables bound, migrations run)."""
-    return app.state.db  # type: ignore[no-any-return]
+    return app.state.services.db  # type: ignore[no-any-return]
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """HTTP API of admission. Thin: validate, call one service method, return a schema.
 
-Needs `app.state.admission` (an `AdmissionService`, see `wiring.install`) and the hub's
-`principal` dependency and guards (hub.auth). The tenant always comes from the token.
+Needs the `admission` dependency (the hub's `AdmissionService`, see `wiring.install`),
+the hub's `principal` dependency and its guards (hub.auth). The tenant always comes from the token.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
@@ -21,15 +21,8 @@ from msgspec import Meta
 from adapters.admission.services import AdmissionService
 from hub.auth.guards import requires
 from hub.auth.principal import Principal, Role
-from hub.errors import ValidationFailed, VendorMisconfigured
+from hub.errors import ValidationFailed
 from hub.schemas_common import Base64Blob, Count, Key, Reason, Url
-
-
-def _service(request: Request[Any, Any, Any]) -> AdmissionService:
-    service: AdmissionService | None = getattr(request.app.state, "admission", None)
-    if service is None:  # lifespan not run or no vendor directory: say so, typed
-        raise VendorMisconfigured("vendor admission is not installed on this hub", vendor="-")
-    return service
 
 
 def _problems(*codes: int) -> dict[int, ResponseSpec]:
@@ -159,7 +152,7 @@ class VendorRegistryController(Controller):
         responses=_problems(401, 403, 409, 422),
     )
     async def register(
-        self, request: Request[Any, Any, Any], data: JSONBody[VendorRegistrationIn]
+        self, admission: NamedDependency[AdmissionService], data: JSONBody[VendorRegistrationIn]
     ) -> VendorRegistrationOut:
         maker_ca = None
         if data.maker_ca_cert:
@@ -169,7 +162,7 @@ class VendorRegistryController(Controller):
                 raise ValidationFailed(
                     "maker_ca_cert must be base64 DER", field="maker_ca_cert"
                 ) from exc
-        row = await _service(request).register_vendor(
+        row = await admission.register_vendor(
             name=data.name,
             kind=data.kind,
             endpoint=data.endpoint,
@@ -187,8 +180,10 @@ class VendorRegistryController(Controller):
         guards=[requires(Role.HUB_OPERATOR, Role.REGULATOR, Role.TENANT_ADMIN)],
         responses=_problems(401, 403),
     )
-    async def list_vendors(self, request: Request[Any, Any, Any]) -> list[VendorRegistrationOut]:
-        return [_registration_out(r) for r in await _service(request).registrations()]
+    async def list_vendors(
+        self, admission: NamedDependency[AdmissionService]
+    ) -> list[VendorRegistrationOut]:
+        return [_registration_out(r) for r in await admission.registrations()]
 
     @get(
         "/{vendor:str}/admission-history",
@@ -198,9 +193,9 @@ class VendorRegistryController(Controller):
         responses=_problems(401, 403),
     )
     async def history(
-        self, request: Request[Any, Any, Any], vendor: FromPath[str]
+        self, admission: NamedDependency[AdmissionService], vendor: FromPath[str]
     ) -> list[dict[str, Any]]:
-        return await _service(request).history_across_tenants(vendor)
+        return await admission.history_across_tenants(vendor)
 
     @put(
         "/{vendor:str}",
@@ -211,7 +206,7 @@ class VendorRegistryController(Controller):
     )
     async def correct(
         self,
-        request: Request[Any, Any, Any],
+        admission: NamedDependency[AdmissionService],
         principal: NamedDependency[Principal],
         vendor: FromPath[str],
         data: JSONBody[VendorCorrectionIn],
@@ -224,7 +219,7 @@ class VendorRegistryController(Controller):
                 raise ValidationFailed(
                     "maker_ca_cert must be base64 DER", field="maker_ca_cert"
                 ) from exc
-        row = await _service(request).correct_vendor(
+        row = await admission.correct_vendor(
             vendor,
             reason=data.reason,
             actor=principal.account_id,
@@ -244,9 +239,9 @@ class VendorRegistryController(Controller):
         responses=_problems(401, 403, 404),
     )
     async def registration_history(
-        self, request: Request[Any, Any, Any], vendor: FromPath[str]
+        self, admission: NamedDependency[AdmissionService], vendor: FromPath[str]
     ) -> list[dict[str, Any]]:
-        return await _service(request).registration_history(vendor)
+        return await admission.registration_history(vendor)
 
 
 class AdmissionController(Controller):
@@ -263,9 +258,9 @@ class AdmissionController(Controller):
         responses=_problems(401, 403),
     )
     async def get_rules(
-        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+        self, admission: NamedDependency[AdmissionService], principal: NamedDependency[Principal]
     ) -> dict[str, Any]:
-        return (await _service(request).rules(principal.tenant_id)).to_dict()
+        return (await admission.rules(principal.tenant_id)).to_dict()
 
     @put(
         "/rules",
@@ -275,11 +270,11 @@ class AdmissionController(Controller):
     )
     async def set_rules(
         self,
-        request: Request[Any, Any, Any],
+        admission: NamedDependency[AdmissionService],
         principal: NamedDependency[Principal],
         data: JSONBody[dict[str, Any]],
     ) -> dict[str, Any]:
-        rules = await _service(request).set_rules(
+        rules = await admission.set_rules(
             principal.tenant_id, data, tenant_slug=principal.tenant_slug
         )
         return rules.to_dict()
@@ -292,11 +287,11 @@ class AdmissionController(Controller):
     )
     async def apply(
         self,
-        request: Request[Any, Any, Any],
+        admission: NamedDependency[AdmissionService],
         principal: NamedDependency[Principal],
         data: JSONBody[ApplicationIn],
     ) -> AdmissionOut:
-        standing = await _service(request).apply(
+        standing = await admission.apply(
             principal.tenant_id, principal.tenant_slug, data.vendor, actor=str(principal.account_id)
         )
         return _admission_out(standing)
@@ -308,9 +303,9 @@ class AdmissionController(Controller):
         responses=_problems(401, 403),
     )
     async def list_admissions(
-        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+        self, admission: NamedDependency[AdmissionService], principal: NamedDependency[Principal]
     ) -> list[AdmissionSummaryOut]:
-        rows = await _service(request).admissions(principal.tenant_id)
+        rows = await admission.admissions(principal.tenant_id)
         return [AdmissionSummaryOut(**r) for r in rows]
 
     @get(
@@ -321,11 +316,11 @@ class AdmissionController(Controller):
     )
     async def get_admission(
         self,
-        request: Request[Any, Any, Any],
+        admission: NamedDependency[AdmissionService],
         principal: NamedDependency[Principal],
         vendor: FromPath[str],
     ) -> AdmissionOut:
-        return _admission_out(await _service(request).standing(principal.tenant_id, vendor))
+        return _admission_out(await admission.standing(principal.tenant_id, vendor))
 
     @post(
         "/vendors/{vendor:str}/suspend",
@@ -335,12 +330,12 @@ class AdmissionController(Controller):
     )
     async def suspend(
         self,
-        request: Request[Any, Any, Any],
+        admission: NamedDependency[AdmissionService],
         principal: NamedDependency[Principal],
         vendor: FromPath[str],
         data: JSONBody[ReasonIn],
     ) -> AdmissionOut:
-        service = _service(request)
+        service = admission
         await service.suspend(principal.tenant_id, vendor, data.reason, str(principal.account_id))
         return _admission_out(await service.standing(principal.tenant_id, vendor))
 
@@ -352,12 +347,12 @@ class AdmissionController(Controller):
     )
     async def reinstate(
         self,
-        request: Request[Any, Any, Any],
+        admission: NamedDependency[AdmissionService],
         principal: NamedDependency[Principal],
         vendor: FromPath[str],
         data: JSONBody[ReasonIn],
     ) -> AdmissionOut:
-        service = _service(request)
+        service = admission
         await service.reinstate(principal.tenant_id, vendor, data.reason, str(principal.account_id))
         return _admission_out(await service.standing(principal.tenant_id, vendor))
 
@@ -369,12 +364,12 @@ class AdmissionController(Controller):
     )
     async def revoke(
         self,
-        request: Request[Any, Any, Any],
+        admission: NamedDependency[AdmissionService],
         principal: NamedDependency[Principal],
         vendor: FromPath[str],
         data: JSONBody[ReasonIn],
     ) -> AdmissionOut:
-        service = _service(request)
+        service = admission
         await service.revoke(principal.tenant_id, vendor, data.reason, str(principal.account_id))
         return _admission_out(await service.standing(principal.tenant_id, vendor))
 
@@ -385,9 +380,9 @@ class AdmissionController(Controller):
         responses=_problems(401, 403),
     )
     async def reevaluate(
-        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+        self, admission: NamedDependency[AdmissionService], principal: NamedDependency[Principal]
     ) -> list[TransitionOut]:
-        changes = await _service(request).reevaluate(principal.tenant_id)
+        changes = await admission.reevaluate(principal.tenant_id)
         return [TransitionOut(c.vendor, c.from_status, c.to_status, c.reason) for c in changes]
 
 

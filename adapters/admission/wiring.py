@@ -5,11 +5,12 @@
 * every registered vendor gets its adapter (from the entry-point registry, by kind),
   wrapped in `RecordingVendor` so each call feeds the admission `CallLog`, and is added
   to the hub's `VendorDirectory`; vendors registered later are added the same way;
-* the directory's `selector` becomes `AdmissionService.select` (new seals only go to
-  admitted/probation vendors, best first; signing stays with the seal's vendor);
 * the scheduler probes health and re-evaluates every admission every `interval` s.
 
-Routes: `route_handlers=[..., *adapters.admission.controllers.CONTROLLERS]` in `create_app`.
+The composition root then makes `AdmissionService.select` the directory's selector (new
+seals only go to admitted/probation vendors, best first; signing stays with the seal's
+vendor). Routes: `route_handlers=[..., *adapters.admission.controllers.CONTROLLERS]` in
+`create_app`.
 """
 
 from __future__ import annotations
@@ -34,8 +35,6 @@ log = logging.getLogger("sealhub.admission")
 
 class Directory(Protocol):
     """What admission needs of the hub's `hub.vendors.directory.VendorDirectory`."""
-
-    selector: Any
 
     def add(self, vendor: SealVendor) -> None: ...
 
@@ -90,7 +89,6 @@ async def install(
     for registration in await service.registrations():
         if registration["name"] not in directory.names():
             activate(registration)
-    directory.selector = service.select
     register_counter("vendors", _serving_vendors)
     await service.publish_statuses()  # gauges are per process: fill them after a restart
     scheduler = AdmissionScheduler(

@@ -9,7 +9,7 @@ per-client brake on failed logins: `throttle.py`; `sealhub admin`: `cli.py`.
     async def handler(self, principal: CurrentPrincipal) -> ...: ...
 """
 
-from hub.auth.guards import authenticate, provide_principal, requires, tokens_of
+from hub.auth.guards import authenticate, provide_principal, requires
 from hub.auth.principal import HUB_TENANT_SLUG, CurrentPrincipal, Principal, Role
 
 __all__ = [
@@ -20,5 +20,4 @@ __all__ = [
     "authenticate",
     "provide_principal",
     "requires",
-    "tokens_of",
 ]

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hub.auth.principal import Role
+
 
 def _read_password(path: str | None) -> str:
     if path == "-":
@@ -113,7 +115,11 @@ def add_admin_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     create.add_argument(
         "--password-file", help="file holding the password ('-' = stdin); prompted for if omitted"
     )
-    create.add_argument("--role", choices=["hub_operator", "regulator"], default="hub_operator")
+    create.add_argument(
+        "--role",
+        choices=[Role.HUB_OPERATOR.value, Role.REGULATOR.value],
+        default=Role.HUB_OPERATOR.value,
+    )
     create.set_defaults(func=_admin_create_operator)
     rotate = admin_sub.add_parser(
         "rotate-token-key",

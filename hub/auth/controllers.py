@@ -6,16 +6,18 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from hub.auth import services
-from hub.auth.guards import requires, tokens_of
-from hub.auth.lockout import login_guard_of
+from hub.auth.guards import requires
+from hub.auth.lockout import LoginGuard
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal
-from hub.auth.throttle import throttle_of
-from hub.db import get_db
+from hub.auth.throttle import LoginThrottle
+from hub.auth.tokens import TokenService
+from hub.db import Database
 from hub.schemas_common import Key, Password, Token, Username
 
 
@@ -73,16 +75,22 @@ class AuthController(Controller):
         responses=errors(401, 422, 423, 429),
     )
     async def login(
-        self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Database],
+        tokens: NamedDependency[TokenService],
+        login_guard: NamedDependency[LoginGuard],
+        login_throttle: NamedDependency[LoginThrottle],
+        data: JSONBody[LoginRequest],
     ) -> TokenResponse:
         pair = await services.login(
-            get_db(request.app),
-            tokens_of(request.app.state),
+            db,
+            tokens,
             tenant=data.tenant,
             username=data.username,
             password=data.password,
-            guard=login_guard_of(request.app.state),
-            throttle=throttle_of(request.app.state),
+            guard=login_guard,
+            throttle=login_throttle,
             client=request.client.host if request.client else "",
         )
         return _tokens(pair)
@@ -95,11 +103,12 @@ class AuthController(Controller):
         responses=errors(401, 422),
     )
     async def refresh(
-        self, request: Request[Any, Any, Any], data: JSONBody[RefreshRequest]
+        self,
+        db: NamedDependency[Database],
+        tokens: NamedDependency[TokenService],
+        data: JSONBody[RefreshRequest],
     ) -> TokenResponse:
-        pair = await services.refresh(
-            get_db(request.app), tokens_of(request.app.state), data.refresh_token
-        )
+        pair = await services.refresh(db, tokens, data.refresh_token)
         return _tokens(pair)
 
     @get(
@@ -128,13 +137,14 @@ class AuthController(Controller):
     )
     async def change_password(
         self,
-        request: Request[Any, Any, Any],
+        db: NamedDependency[Database],
+        tokens: NamedDependency[TokenService],
         principal: CurrentPrincipal,
         data: JSONBody[PasswordChange],
     ) -> None:
         await services.change_password(
-            get_db(request.app),
-            tokens_of(request.app.state),
+            db,
+            tokens,
             principal,
             old_password=data.old_password,
             new_password=data.new_password,
@@ -149,5 +159,7 @@ class AuthController(Controller):
         guards=[requires()],
         responses=errors(401),
     )
-    async def logout(self, request: Request[Any, Any, Any], principal: CurrentPrincipal) -> None:
-        await services.logout(tokens_of(request.app.state), principal)
+    async def logout(
+        self, tokens: NamedDependency[TokenService], principal: CurrentPrincipal
+    ) -> None:
+        await services.logout(tokens, principal)

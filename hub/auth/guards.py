@@ -8,6 +8,16 @@
 `principal` is an app-level dependency: declaring it makes the handler require a valid
 access token (401 otherwise). `requires(...)` additionally demands one of the roles (403).
 The token is verified once per request; the guard and the dependency share the result.
+
+Where authorisation lives (one place for each decision, never two):
+
+* **Which roles may call a route** is the route's guard, `requires(...)` on the handler or
+  its controller: a 403 before any service runs, and what the OpenAPI document states.
+  Services do not check a bare role again.
+* **What the caller may see and touch** is the service's, because it depends on the row:
+  the tenant scope of every query, owner-or-staff visibility (another's row is a 404,
+  never an existence oracle), who suspended a seal, a clerk approving their own request.
+  Handlers pass the `Principal` and do not decide.
 """
 
 from __future__ import annotations
@@ -25,12 +35,6 @@ from hub.errors import Forbidden, Unauthorized
 _SCOPE_KEY = "sealhub.principal"
 
 
-def tokens_of(state: Any) -> TokenService:
-    """The process TokenService (built in hub.services)."""
-    svc: TokenService = state.tokens
-    return svc
-
-
 def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     header = connection.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -44,7 +48,10 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Princi
     cached = connection.scope.get(_SCOPE_KEY)
     if isinstance(cached, Principal):
         return cached
-    verified = await tokens_of(connection.app.state).verify(bearer_token(connection), ACCESS)
+    # Guards run before dependency injection: the token service comes from the composition
+    # root's container (hub.services) directly.
+    tokens: TokenService = connection.app.state.services.tokens
+    verified = await tokens.verify(bearer_token(connection), ACCESS)
     connection.scope[_SCOPE_KEY] = verified.principal  # type: ignore[literal-required]
     return verified.principal
 

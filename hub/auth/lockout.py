@@ -27,7 +27,6 @@ import hmac
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from hub.db import Database, Statement
 
@@ -102,9 +101,3 @@ class LoginGuard:
 
     async def succeeded(self, attempt: Attempt) -> None:
         await self._db().fetch(_CLEAR, attempt.client_key)
-
-
-def login_guard_of(state: Any) -> LoginGuard:
-    """The process LoginGuard (built in hub.services)."""
-    found: LoginGuard = state.login_guard
-    return found

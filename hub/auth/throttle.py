@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict, deque
-from typing import Any
 
 from hub.errors import TooManyRequests
 from monitoring import metrics
@@ -60,9 +59,3 @@ class LoginThrottle:
         else:
             self._failures.move_to_end(client)
         failures.append(now)  # maxlen: only the newest `limit` failures matter
-
-
-def throttle_of(state: Any) -> LoginThrottle:
-    """The process LoginThrottle (built in hub.services)."""
-    found: LoginThrottle = state.login_throttle
-    return found

@@ -39,7 +39,7 @@ slept (up to 100 ms a retry) and made throughput fall as workers were added.
 from __future__ import annotations
 
 from hub.db.cli import add_migrate_command
-from hub.db.database import Database, close_database, get_db, open_database
+from hub.db.database import Database, close_database, open_database
 from hub.db.engines import all_tables, bind_tables, is_unique_violation, make_engine
 from hub.db.migrations import migrate
 from hub.db.sqlite import PooledSQLiteEngine
@@ -54,7 +54,6 @@ __all__ = [
     "all_tables",
     "bind_tables",
     "close_database",
-    "get_db",
     "is_unique_violation",
     "make_engine",
     "migrate",

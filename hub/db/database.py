@@ -23,7 +23,8 @@ T = TypeVar("T")
 
 @dataclass
 class Database:
-    """The open database of this process. Get it from `app.state.db` or `open_database`."""
+    """The open database of this process, built by `open_database` (the hub's is held by
+    the composition root, hub.services)."""
 
     engine: Engine[Any]
     settings: DatabaseSettings
@@ -139,10 +140,3 @@ async def close_database(db: Database) -> None:
         await engine.close_connection_pool()
     elif isinstance(engine, PooledSQLiteEngine):
         await engine.close()
-
-
-def get_db(app: Any) -> Database:
-    db: Database | None = getattr(app.state, "db", None)
-    if db is None:
-        raise RuntimeError("database not open (is the app's lifespan running?)")
-    return db

@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -20,8 +21,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from hub.auth.guards import requires
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
-from hub.documents.lifespan import document_service
-from hub.documents.service import MEDIA_TYPES, SignDocumentRequest
+from hub.documents.service import MEDIA_TYPES, DocumentService, SignDocumentRequest
 from hub.downloads import content_disposition, safe_filename
 from hub.forms import form_file, form_number, form_text, form_uuid
 from hub.schemas_common import (
@@ -176,7 +176,7 @@ class DocumentController(Controller):
     )
     async def sign(
         self,
-        request: Request[Any, Any, Any],
+        documents: NamedDependency[DocumentService],
         principal: CurrentPrincipal,
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
         idempotency_key: IdempotencyKey,
@@ -185,7 +185,7 @@ class DocumentController(Controller):
         riding = str(data.get("riding", "")).lower() in ("1", "true", "yes", "on")
         seal_id = form_uuid(data, "seal_id", required=True)
         assert seal_id is not None
-        view = await document_service(request.app.state).sign_document(
+        view = await documents.sign_document(
             principal,
             SignDocumentRequest(
                 data=await upload.read(),
@@ -214,11 +214,11 @@ class DocumentController(Controller):
     )
     async def download(
         self,
-        request: Request[Any, Any, Any],
+        documents: NamedDependency[DocumentService],
         principal: CurrentPrincipal,
         document_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        row = await document_service(request.app.state).signed_document(principal, document_id)
+        row = await documents.signed_document(principal, document_id)
         return _file(bytes(row["data"]), row["kind"], row["filename"])
 
 
@@ -236,13 +236,11 @@ class ApplicationController(Controller):
     )
     async def define(
         self,
-        request: Request[Any, Any, Any],
+        documents: NamedDependency[DocumentService],
         principal: CurrentPrincipal,
         data: JSONBody[TemplateIn],
     ) -> TemplateOut:
-        view = await document_service(request.app.state).define_template(
-            principal, msgspec.to_builtins(data)
-        )
+        view = await documents.define_template(principal, msgspec.to_builtins(data))
         return msgspec.convert(view, TemplateOut, from_attributes=True)
 
     @post(
@@ -254,9 +252,9 @@ class ApplicationController(Controller):
         responses=errors(401, 403),
     )
     async def seed(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal
+        self, documents: NamedDependency[DocumentService], principal: CurrentPrincipal
     ) -> list[TemplateOut]:
-        views = await document_service(request.app.state).seed_builtin(principal)
+        views = await documents.seed_builtin(principal)
         return [msgspec.convert(v, TemplateOut, from_attributes=True) for v in views]
 
     @get(
@@ -267,9 +265,9 @@ class ApplicationController(Controller):
         responses=errors(401, 403),
     )
     async def templates(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal
+        self, documents: NamedDependency[DocumentService], principal: CurrentPrincipal
     ) -> list[TemplateOut]:
-        views = await document_service(request.app.state).list_templates(principal)
+        views = await documents.list_templates(principal)
         return [msgspec.convert(v, TemplateOut, from_attributes=True) for v in views]
 
     @get(
@@ -281,11 +279,11 @@ class ApplicationController(Controller):
     )
     async def template(
         self,
-        request: Request[Any, Any, Any],
+        documents: NamedDependency[DocumentService],
         principal: CurrentPrincipal,
         template_id: FromPath[uuid.UUID],
     ) -> TemplateOut:
-        view = await document_service(request.app.state).get_template(principal, template_id)
+        view = await documents.get_template(principal, template_id)
         return msgspec.convert(view, TemplateOut, from_attributes=True)
 
     @post(
@@ -297,9 +295,12 @@ class ApplicationController(Controller):
         responses=errors(401, 403, 404, 422),
     )
     async def fill(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, data: JSONBody[FillIn]
+        self,
+        documents: NamedDependency[DocumentService],
+        principal: CurrentPrincipal,
+        data: JSONBody[FillIn],
     ) -> InstanceOut:
-        view = await document_service(request.app.state).fill(
+        view = await documents.fill(
             principal, data.template_id, data.values, data.parties, data.output
         )
         return _instance_out(view)
@@ -312,9 +313,9 @@ class ApplicationController(Controller):
         responses=errors(401, 403),
     )
     async def documents(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal
+        self, documents: NamedDependency[DocumentService], principal: CurrentPrincipal
     ) -> list[InstanceSummary]:
-        rows = await document_service(request.app.state).list_instances(principal)
+        rows = await documents.list_instances(principal)
         return [msgspec.convert(r, InstanceSummary, from_attributes=True) for r in rows]
 
     @get(
@@ -326,13 +327,11 @@ class ApplicationController(Controller):
     )
     async def document(
         self,
-        request: Request[Any, Any, Any],
+        documents: NamedDependency[DocumentService],
         principal: CurrentPrincipal,
         instance_id: FromPath[uuid.UUID],
     ) -> InstanceOut:
-        return _instance_out(
-            await document_service(request.app.state).instance(principal, instance_id)
-        )
+        return _instance_out(await documents.instance(principal, instance_id))
 
     @get(
         "/documents/{instance_id:uuid}/file",
@@ -344,11 +343,11 @@ class ApplicationController(Controller):
     )
     async def file(
         self,
-        request: Request[Any, Any, Any],
+        documents: NamedDependency[DocumentService],
         principal: CurrentPrincipal,
         instance_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        got = await document_service(request.app.state).download(principal, instance_id)
+        got = await documents.download(principal, instance_id)
         return _file(got["data"], got["kind"], got["filename"])
 
     @post(
@@ -361,13 +360,13 @@ class ApplicationController(Controller):
     )
     async def sign(
         self,
-        request: Request[Any, Any, Any],
+        documents: NamedDependency[DocumentService],
         principal: CurrentPrincipal,
         instance_id: FromPath[uuid.UUID],
         data: JSONBody[SignStepIn],
         idempotency_key: IdempotencyKey,
     ) -> InstanceOut:
-        view = await document_service(request.app.state).sign_instance(
+        view = await documents.sign_instance(
             principal,
             instance_id,
             step_key=data.step,

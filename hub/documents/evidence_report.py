@@ -25,7 +25,8 @@ from typing import Any
 
 import anyio
 import pikepdf
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from hub.auth.guards import requires
@@ -39,7 +40,10 @@ from hub.evidence.controllers import evidence_package
 from hub.evidence.events import Event
 from hub.evidence.note import parse_signature_line
 from hub.evidence.package import verify_package
+from hub.evidence.service import EvidenceLog
 from hub.formats import Check, Report, parse_signature
+from hub.signing.services import SigningService
+from hub.trust.services import TrustService
 
 ATTACHMENT = "evidence-package.json"
 TITLE = "电子签章存证报告 (Evidence report)"
@@ -259,13 +263,14 @@ class EvidenceReportController(Controller):
     )
     async def report(
         self,
-        request: Request[Any, Any, Any],
+        evidence: NamedDependency[EvidenceLog],
+        signing: NamedDependency[SigningService],
+        trust: NamedDependency[TrustService],
         principal: CurrentPrincipal,
         signature_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        package = await evidence_package(request, principal, signature_id)
-        trust = getattr(request.app.state, "trust", None)  # the hub's own trust context
-        context = await trust.context(principal.tenant_id) if trust is not None else None
+        package = await evidence_package(evidence, signing, principal, signature_id)
+        context = await trust.context(principal.tenant_id)  # the hub's own trust context
         # Verifying and laying out is CPU work: off the event loop.
         pdf = await anyio.to_thread.run_sync(lambda: package_report_pdf(package, context=context))
         return Response(

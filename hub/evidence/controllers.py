@@ -12,19 +12,20 @@ import base64
 import uuid
 from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, get
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery
 
 from hub.auth.guards import requires
 from hub.auth.openapi import errors
-from hub.auth.principal import CurrentPrincipal, Role
+from hub.auth.principal import CurrentPrincipal, Principal, Role
 from hub.crypto import sm3
 from hub.errors import ValidationFailed
 from hub.evidence.cosigning import CosignedCheckpoint
-from hub.evidence.lifespan import evidence_log
+from hub.evidence.service import EvidenceLog
 from hub.schemas_common import LogIndex, LogIndexOrNone, Token
-from hub.seals.lifespan import signing_service
+from hub.signing.services import SigningService
 
 MAX_ENTRIES = 1000
 _NOT_FOUND = {
@@ -43,12 +44,11 @@ class EvidenceController(Controller):
     security = []  # noqa: RUF012  (a transparency log is public)
 
     @get("", operation_id="getEvidenceLog", summary="The log's origin, size and public key")
-    async def log_info(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
-        log = evidence_log(request.app.state)
-        key = log.log_key.public_key
+    async def log_info(self, evidence: NamedDependency[EvidenceLog]) -> dict[str, Any]:
+        key = evidence.log_key.public_key
         return {
-            "origin": log.origin,
-            "size": await log.size(),
+            "origin": evidence.origin,
+            "size": await evidence.size(),
             "public_key_pem": key.to_pem().decode(),
             "public_key_sm3": sm3(key.to_der()).hex(),
             "signature_algorithm": "SM2-with-SM3, ID 1234567812345678, DER, base64",
@@ -59,8 +59,8 @@ class EvidenceController(Controller):
         operation_id="getEvidenceCheckpoint",
         summary="The latest checkpoint (C2SP tlog-checkpoint text + SM2 signature)",
     )
-    async def checkpoint(self, request: Request[Any, Any, Any]) -> dict[str, str]:
-        return (await evidence_log(request.app.state).checkpoint()).to_dict()
+    async def checkpoint(self, evidence: NamedDependency[EvidenceLog]) -> dict[str, str]:
+        return (await evidence.checkpoint()).to_dict()
 
     @get(
         "/note-key",
@@ -68,8 +68,8 @@ class EvidenceController(Controller):
         media_type="text/plain",
         summary="The log key as a C2SP note verifier key (for witnesses and --log-key)",
     )
-    async def note_key(self, request: Request[Any, Any, Any]) -> str:
-        return evidence_log(request.app.state).note_verifier.vkey + "\n"
+    async def note_key(self, evidence: NamedDependency[EvidenceLog]) -> str:
+        return evidence.note_verifier.vkey + "\n"
 
     @get(
         "/checkpoint.note",
@@ -78,15 +78,14 @@ class EvidenceController(Controller):
         summary="The latest cosigned checkpoint as a C2SP signed note (log signature, then "
         "the witnesses' cosignatures), for monitors",
     )
-    async def checkpoint_note(self, request: Request[Any, Any, Any]) -> str:
-        log = evidence_log(request.app.state)
-        if log.cosigner is not None:
-            cosigned = await log.cosigner.latest_cosigned()
+    async def checkpoint_note(self, evidence: NamedDependency[EvidenceLog]) -> str:
+        if evidence.cosigner is not None:
+            cosigned = await evidence.cosigner.latest_cosigned()
             if cosigned is None:
-                cosigned = await log.cosigner.cosign_latest()
+                cosigned = await evidence.cosigner.cosign_latest()
         else:
-            cosigned = CosignedCheckpoint(await log.checkpoint(), ())
-        return cosigned.note(log.note_verifier)
+            cosigned = CosignedCheckpoint(await evidence.checkpoint(), ())
+        return cosigned.note(evidence.note_verifier)
 
     @get(
         "/cosignatures",
@@ -95,12 +94,11 @@ class EvidenceController(Controller):
         responses=_BAD,
     )
     async def cosignatures(
-        self, request: Request[Any, Any, Any], tree_size: FromQuery[int]
+        self, evidence: NamedDependency[EvidenceLog], tree_size: FromQuery[int]
     ) -> dict[str, Any]:
-        log = evidence_log(request.app.state)
-        if log.cosigner is None:
+        if evidence.cosigner is None:
             return {"tree_size": tree_size, "cosignatures": []}
-        stored = await log.cosigner.stored(tree_size)
+        stored = await evidence.cosigner.stored(tree_size)
         return {
             "tree_size": tree_size,
             "checkpoint": stored.checkpoint.to_dict(),
@@ -115,15 +113,14 @@ class EvidenceController(Controller):
     )
     async def entries(
         self,
-        request: Request[Any, Any, Any],
+        evidence: NamedDependency[EvidenceLog],
         start: LogIndex = 0,
         end: LogIndexOrNone = None,
     ) -> dict[str, Any]:
-        log = evidence_log(request.app.state)
-        end = min(await log.size(), start + MAX_ENTRIES if end is None else end)
+        end = min(await evidence.size(), start + MAX_ENTRIES if end is None else end)
         if start < 0 or end - start > MAX_ENTRIES:
             raise ValidationFailed(f"0 <= start, at most {MAX_ENTRIES} entries", field="start")
-        rows = await log.entries(start, end)
+        rows = await evidence.entries(start, end)
         return {
             "start": start,
             "entries": [
@@ -140,12 +137,11 @@ class EvidenceController(Controller):
     )
     async def inclusion(
         self,
-        request: Request[Any, Any, Any],
+        evidence: NamedDependency[EvidenceLog],
         tree_size: LogIndex,
         index: LogIndexOrNone = None,
         leaf_hash: FromQuery[Token | None] = None,
     ) -> dict[str, Any]:
-        log = evidence_log(request.app.state)
         if (index is None) == (leaf_hash is None):
             raise ValidationFailed("give exactly one of index and leaf_hash", field="index")
         if leaf_hash is not None:
@@ -155,10 +151,10 @@ class EvidenceController(Controller):
                 raw = b""
             if len(raw) != 32:
                 raise ValidationFailed("leaf_hash must be a base64 SM3 hash", field="leaf_hash")
-            entry = await log.find(leaf_hash_hex=raw.hex())
+            entry = await evidence.find(leaf_hash_hex=raw.hex())
             index = entry.index
         assert index is not None
-        proof = await log.inclusion_proof(index, tree_size)
+        proof = await evidence.inclusion_proof(index, tree_size)
         return {"index": index, "tree_size": tree_size, "inclusion_proof": _b64(proof)}
 
     @get(
@@ -168,9 +164,9 @@ class EvidenceController(Controller):
         responses={**_NOT_FOUND, **_BAD},
     )
     async def consistency(
-        self, request: Request[Any, Any, Any], first: LogIndex, second: LogIndex
+        self, evidence: NamedDependency[EvidenceLog], first: LogIndex, second: LogIndex
     ) -> dict[str, Any]:
-        proof = await evidence_log(request.app.state).consistency_proof(first, second)
+        proof = await evidence.consistency_proof(first, second)
         return {"first": first, "second": second, "consistency_proof": _b64(proof)}
 
 
@@ -195,18 +191,18 @@ class EvidencePackageController(Controller):
     )
     async def package(
         self,
-        request: Request[Any, Any, Any],
+        evidence: NamedDependency[EvidenceLog],
+        signing: NamedDependency[SigningService],
         principal: CurrentPrincipal,
         signature_id: FromPath[uuid.UUID],
     ) -> dict[str, Any]:
-        return await evidence_package(request, principal, signature_id)
+        return await evidence_package(evidence, signing, principal, signature_id)
 
 
 async def evidence_package(
-    request: Request[Any, Any, Any], principal: CurrentPrincipal, signature_id: uuid.UUID
+    evidence: EvidenceLog, signing: SigningService, principal: Principal, signature_id: uuid.UUID
 ) -> dict[str, Any]:
     """The package of one of the caller's signings (also the PDF report's source)."""
-    signing = signing_service(request.app.state)
     record = await signing.get_signature(principal, signature_id)
     # The caller may see this signing (its signer, or a clerk/admin of the tenant):
     # the package discloses who signed, who approved and why, proven against the leaves.
@@ -216,6 +212,6 @@ async def evidence_package(
         disclosure.update(use_request_id=str(use["id"]), purpose=use["purpose"])
         if use["decided_by"] is not None:
             disclosure["approver_account_id"] = str(use["decided_by"])
-    return await evidence_log(request.app.state).package(
+    return await evidence.package(
         bytes(record["signature_der"]), bytes.fromhex(record["document_sm3"]), disclosure
     )

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from hub.auth.guards import requires
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
-from hub.evidence.lifespan import evidence_log
+from hub.evidence.service import EvidenceLog
 from hub.evidence.uses import list_seal_uses
 from hub.schemas_common import Limit, Offset
 
@@ -37,12 +38,10 @@ class SealUsesController(Controller):
     )
     async def uses(
         self,
-        request: Request[Any, Any, Any],
+        evidence: NamedDependency[EvidenceLog],
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> dict[str, Any]:
-        return await list_seal_uses(
-            evidence_log(request.app.state), principal, seal_id, limit=limit, offset=offset
-        )
+        return await list_seal_uses(evidence, principal, seal_id, limit=limit, offset=offset)

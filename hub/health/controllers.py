@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 
+from hub.db import Database
 from hub.problems import problem
 
 log = logging.getLogger("sealhub.health")
@@ -34,11 +35,8 @@ class HealthController(Controller):
         summary="Ready to serve (database reachable)",
         responses={503: ResponseSpec(None, description="Database unreachable (problem+json)")},
     )
-    async def ready(self, request: Request[Any, Any, Any]) -> Response[Health]:
-        db = getattr(request.app.state, "db", None)
+    async def ready(self, db: NamedDependency[Database]) -> Response[Health]:
         try:
-            if db is None:
-                raise RuntimeError("database not open")
             await asyncio.wait_for(db.ping(), timeout=2.0)
         except Exception as exc:  # noqa: BLE001 (any failure means "not ready", never a 500)
             log.warning("readiness: database check failed: %s", exc)

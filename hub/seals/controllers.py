@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, get, post, put
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
@@ -18,8 +19,8 @@ from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.schemas_common import Count, Key, Password, QueryKey
 from hub.schemas_common import Reason as ReasonText
-from hub.seals.lifespan import Seals
-from hub.seals.services import SealApplication
+from hub.seals.notices import notices_of
+from hub.seals.services import SealApplication, SealService
 
 
 class ApplySeal(msgspec.Struct, forbid_unknown_fields=True):
@@ -130,7 +131,7 @@ class SealController(Controller):
     )
     async def apply(
         self,
-        seals: Seals,
+        seals: NamedDependency[SealService],
         principal: CurrentPrincipal,
         data: JSONBody[ApplySeal],
     ) -> SealOut:
@@ -146,7 +147,7 @@ class SealController(Controller):
     )
     async def list_all(
         self,
-        seals: Seals,
+        seals: NamedDependency[SealService],
         principal: CurrentPrincipal,
         status: QueryKey = None,
     ) -> list[SealOut]:
@@ -162,7 +163,7 @@ class SealController(Controller):
     )
     async def get_one(
         self,
-        seals: Seals,
+        seals: NamedDependency[SealService],
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
     ) -> SealOut:
@@ -177,7 +178,7 @@ class SealController(Controller):
     )
     async def history(
         self,
-        seals: Seals,
+        seals: NamedDependency[SealService],
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
     ) -> list[SealEventOut]:
@@ -203,7 +204,7 @@ class SealController(Controller):
     )
     async def certificates(
         self,
-        seals: Seals,
+        seals: NamedDependency[SealService],
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
     ) -> CertificatesOut:
@@ -224,7 +225,7 @@ class SealController(Controller):
     )
     async def approve(
         self,
-        seals: Seals,
+        seals: NamedDependency[SealService],
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
         data: JSONBody[Reason],
@@ -241,7 +242,7 @@ class SealController(Controller):
     )
     async def reject(
         self,
-        seals: Seals,
+        seals: NamedDependency[SealService],
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
         data: JSONBody[Reason],
@@ -258,7 +259,7 @@ class SealController(Controller):
     )
     async def retry_make(
         self,
-        seals: Seals,
+        seals: NamedDependency[SealService],
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
     ) -> SealOut:
@@ -274,7 +275,7 @@ class SealController(Controller):
     )
     async def suspend(
         self,
-        seals: Seals,
+        seals: NamedDependency[SealService],
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
         data: JSONBody[Reason],
@@ -291,7 +292,7 @@ class SealController(Controller):
     )
     async def resume(
         self,
-        seals: Seals,
+        seals: NamedDependency[SealService],
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
         data: JSONBody[Reason],
@@ -308,7 +309,7 @@ class SealController(Controller):
     )
     async def revoke(
         self,
-        seals: Seals,
+        seals: NamedDependency[SealService],
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
         data: JSONBody[Reason],
@@ -325,9 +326,39 @@ class SealController(Controller):
     )
     async def set_password(
         self,
-        seals: Seals,
+        seals: NamedDependency[SealService],
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
         data: JSONBody[SetPassword],
     ) -> None:
         await seals.set_password(principal, seal_id, data.password, data.old_password)
+
+
+# --- HTTP: the owner (or the bureau's staff) reads what the owner was told -------------
+
+
+class NoticeOut(msgspec.Struct):
+    kind: str
+    message: str
+    at: datetime
+
+
+class SealNoticeController(Controller):
+    path = "/api/v1/seals"
+    tags = ["seals"]  # noqa: RUF012
+
+    @get(
+        "/{seal_id:uuid}/notices",
+        operation_id="listSealNotices",
+        summary="What the seal's owner was told: coming expiry, mold changes, resets",
+        responses=errors(401, 404),
+    )
+    async def notices(
+        self,
+        seals: NamedDependency[SealService],
+        principal: CurrentPrincipal,
+        seal_id: FromPath[uuid.UUID],
+    ) -> list[NoticeOut]:
+        await seals.get(principal, seal_id)  # 404 unless theirs (or staff)
+        rows = await notices_of(principal.tenant_id, seal_id)
+        return [NoticeOut(str(r["kind"]), str(r["message"]), r["at"]) for r in rows]  # type: ignore[arg-type]

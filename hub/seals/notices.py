@@ -9,15 +9,8 @@ the owner once, and only the one whose row went in sends the message.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-import msgspec
-from litestar import Controller, Request, get
-from litestar.params import FromPath
-
-from hub.auth.openapi import errors
-from hub.auth.principal import CurrentPrincipal
 from hub.seals.tables import SealNotice
 from monitoring import metrics
 
@@ -63,33 +56,3 @@ async def notices_of(tenant_id: uuid.UUID, seal_id: uuid.UUID) -> list[dict[str,
         .order_by(SealNotice.at)
         .run()
     )
-
-
-# --- HTTP: the owner (or the bureau's staff) reads what the owner was told -------------
-
-
-class NoticeOut(msgspec.Struct):
-    kind: str
-    message: str
-    at: datetime
-
-
-class SealNoticeController(Controller):
-    path = "/api/v1/seals"
-    tags = ["seals"]  # noqa: RUF012
-
-    @get(
-        "/{seal_id:uuid}/notices",
-        operation_id="listSealNotices",
-        summary="What the seal's owner was told: coming expiry, mold changes, resets",
-        responses=errors(401, 404),
-    )
-    async def notices(
-        self,
-        request: Request[Any, Any, Any],
-        principal: CurrentPrincipal,
-        seal_id: FromPath[uuid.UUID],
-    ) -> list[NoticeOut]:
-        await request.app.state.seals.get(principal, seal_id)  # 404 unless theirs (or staff)
-        rows = await notices_of(principal.tenant_id, seal_id)
-        return [NoticeOut(str(r["kind"]), str(r["message"]), r["at"]) for r in rows]  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ from typing import Any, cast
 
 import msgspec
 from litestar import Controller, Request, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
@@ -275,11 +276,6 @@ def _face(b64: str) -> bytes:
         raise ValidationFailed("face_image must be base64", field="face_image") from None
 
 
-def password_resets(state: Any) -> PasswordResets:
-    resets: PasswordResets = state.password_resets
-    return resets
-
-
 def _client(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else ""
 
@@ -302,13 +298,12 @@ class PasswordResetController(Controller):
     )
     async def seal_code(
         self,
+        password_resets: NamedDependency[PasswordResets],
         request: Request[Any, Any, Any],
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
     ) -> CodeSentOut:
-        return _out(
-            await password_resets(request.app.state).seal_code(principal, seal_id, _client(request))
-        )
+        return _out(await password_resets.seal_code(principal, seal_id, _client(request)))
 
     @post(
         "/seals/{seal_id:uuid}/password/reset",
@@ -320,12 +315,12 @@ class PasswordResetController(Controller):
     )
     async def reset_seal(
         self,
-        request: Request[Any, Any, Any],
+        password_resets: NamedDependency[PasswordResets],
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
         data: JSONBody[SealReset],
     ) -> None:
-        await password_resets(request.app.state).reset_seal(
+        await password_resets.reset_seal(
             principal,
             seal_id,
             challenge_id=data.challenge_id,
@@ -342,12 +337,13 @@ class PasswordResetController(Controller):
         responses=errors(422, 429, 503),
     )
     async def account_code(
-        self, request: Request[Any, Any, Any], data: JSONBody[AccountCode]
+        self,
+        password_resets: NamedDependency[PasswordResets],
+        request: Request[Any, Any, Any],
+        data: JSONBody[AccountCode],
     ) -> CodeSentOut:
         return _out(
-            await password_resets(request.app.state).account_code(
-                data.tenant, data.username, _client(request)
-            )
+            await password_resets.account_code(data.tenant, data.username, _client(request))
         )
 
     @post(
@@ -358,9 +354,9 @@ class PasswordResetController(Controller):
         responses=errors(403, 422),
     )
     async def reset_account(
-        self, request: Request[Any, Any, Any], data: JSONBody[AccountReset]
+        self, password_resets: NamedDependency[PasswordResets], data: JSONBody[AccountReset]
     ) -> None:
-        await password_resets(request.app.state).reset_account(
+        await password_resets.reset_account(
             data.tenant,
             data.username,
             challenge_id=data.challenge_id,

@@ -18,6 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from adapters.protocol import SEAL_TYPES, MakeSealRequest, RevokeRequest, SignerSubject
 from hub.auth.passwords import hash_password, verify_password
+from hub.auth.principal import Role
 from hub.crypto import Certificate, sm3
 from hub.db import Database, Statement, Write
 from hub.errors import (
@@ -206,7 +207,7 @@ class SealService:
 
     async def list_seals(self, scope: Scope, *, status: str | None = None) -> list[dict[str, Any]]:
         query = Seal.select().where(Seal.tenant_id == scope.tenant_id)
-        if not _has(scope, "tenant_admin", "clerk"):
+        if not _has(scope, *rules.STAFF):
             query = query.where(Seal.owner_account_id == scope.account_id)
         if status is not None:
             query = query.where(Seal.status == status)
@@ -235,7 +236,7 @@ class SealService:
         }
 
     def _may_see(self, scope: Scope, row: dict[str, Any]) -> bool:
-        return row["owner_account_id"] == scope.account_id or _has(scope, "tenant_admin", "clerk")
+        return row["owner_account_id"] == scope.account_id or _has(scope, *rules.STAFF)
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -426,7 +427,7 @@ class SealService:
             if person is None:
                 raise PolicyDenied("register and pass the real-name check before applying")
             return "person", person["id"], person["name"], None
-        if not _has(scope, "enterprise_agent"):
+        if not _has(scope, Role.ENTERPRISE_AGENT):
             raise Forbidden("only the enterprise's agent applies for its seals")
         ent = (
             await Enterprise.select(Enterprise.id, Enterprise.name, Enterprise.status)
@@ -878,7 +879,7 @@ class SystemScope:
     tenant_id: uuid.UUID
     tenant_slug: str
     account_id: uuid.UUID = _HUB_ACTOR
-    roles: tuple[str, ...] = ("tenant_admin",)
+    roles: tuple[str, ...] = (Role.TENANT_ADMIN,)
 
 
 async def system_scope(tenant_id: uuid.UUID) -> SystemScope:

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
@@ -25,8 +26,7 @@ from hub.crypto import SM3, sm3
 from hub.errors import ValidationFailed
 from hub.forms import form_file, form_text, form_uuid
 from hub.schemas_common import Base64Blob, Hex32, Label, Password, QueryKey, Reason
-from hub.seals.lifespan import Signing
-from hub.signing.services import SignCommand, SignOutcome
+from hub.signing.services import SignCommand, SigningService, SignOutcome
 
 _STAFF = (Role.CLERK, Role.TENANT_ADMIN)
 _SIGNERS = (Role.PERSON, Role.ENTERPRISE_AGENT)
@@ -143,7 +143,7 @@ class UseRequestController(Controller):
     )
     async def create(
         self,
-        signing: Signing,
+        signing: NamedDependency[SigningService],
         principal: CurrentPrincipal,
         data: JSONBody[NewUseRequest],
     ) -> UseRequestOut:
@@ -161,7 +161,7 @@ class UseRequestController(Controller):
     )
     async def list_all(
         self,
-        signing: Signing,
+        signing: NamedDependency[SigningService],
         principal: CurrentPrincipal,
         status: QueryKey = None,
     ) -> list[UseRequestOut]:
@@ -177,7 +177,7 @@ class UseRequestController(Controller):
     )
     async def get_one(
         self,
-        signing: Signing,
+        signing: NamedDependency[SigningService],
         principal: CurrentPrincipal,
         request_id: FromPath[uuid.UUID],
     ) -> UseRequestOut:
@@ -193,7 +193,7 @@ class UseRequestController(Controller):
     )
     async def approve(
         self,
-        signing: Signing,
+        signing: NamedDependency[SigningService],
         principal: CurrentPrincipal,
         request_id: FromPath[uuid.UUID],
         data: JSONBody[Decision],
@@ -211,7 +211,7 @@ class UseRequestController(Controller):
     )
     async def reject(
         self,
-        signing: Signing,
+        signing: NamedDependency[SigningService],
         principal: CurrentPrincipal,
         request_id: FromPath[uuid.UUID],
         data: JSONBody[Decision],
@@ -234,7 +234,7 @@ class SignatureController(Controller):
     )
     async def sign(
         self,
-        signing: Signing,
+        signing: NamedDependency[SigningService],
         principal: CurrentPrincipal,
         data: JSONBody[SignDigest],
         idempotency_key: IdempotencyKey,
@@ -264,7 +264,7 @@ class SignatureController(Controller):
     )
     async def sign_document(
         self,
-        signing: Signing,
+        signing: NamedDependency[SigningService],
         principal: CurrentPrincipal,
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
         idempotency_key: IdempotencyKey,
@@ -300,7 +300,7 @@ class SignatureController(Controller):
     )
     async def list_all(
         self,
-        signing: Signing,
+        signing: NamedDependency[SigningService],
         principal: CurrentPrincipal,
         seal_id: FromQuery[uuid.UUID | None] = None,
     ) -> list[SignatureSummary]:
@@ -319,7 +319,7 @@ class SignatureController(Controller):
     )
     async def download(
         self,
-        signing: Signing,
+        signing: NamedDependency[SigningService],
         principal: CurrentPrincipal,
         signature_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:

@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, post
+from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED
 
@@ -184,12 +185,12 @@ class IntentController(Controller):
     async def send(
         self,
         request: Request[Any, Any, Any],
+        intent: NamedDependency[IntentCheck],
         principal: CurrentPrincipal,
         data: JSONBody[IntentCodeRequest],
     ) -> IntentCodeOut:
-        check: IntentCheck = request.app.state.intent
         client = request.client.host if request.client else ""
-        challenge, masked, expires = await check.send_code(
+        challenge, masked, expires = await intent.send_code(
             principal, data.seal_id, data.document_sm3, client
         )
         return IntentCodeOut(challenge, masked, expires)

@@ -19,8 +19,7 @@ async def _with_service(work: Callable[[Any, uuid.UUID | None], Awaitable[Any]],
     from hub.db import open_database
     from hub.errors import NotFound
     from hub.settings import Settings
-    from hub.trust.lifespan import HUB_CA_VENDOR
-    from hub.trust.services import TrustService
+    from hub.trust.services import HUB_CA_VENDOR, TrustService
     from hub.vendors.store import DbKeyStore
     from tenants.tables import Tenant
 

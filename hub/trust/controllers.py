@@ -11,10 +11,9 @@ import base64
 import binascii
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
@@ -22,15 +21,8 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from hub.auth.guards import requires
 from hub.auth.principal import Principal, Role
-from hub.errors import NotFound, ValidationFailed
+from hub.errors import ValidationFailed
 from hub.trust.services import TrustService
-
-
-def _service(request: Request[Any, Any, Any]) -> TrustService:
-    service: TrustService | None = getattr(request.app.state, "trust", None)
-    if service is None:
-        raise NotFound("the trust store is not installed on this hub")
-    return service
 
 
 def _scope(principal: Principal) -> uuid.UUID | None:
@@ -79,16 +71,16 @@ class TrustStoreController(Controller):
     @get("", operation_id="listTrustEntries", responses=_problems(401, 403),
          summary="Trust anchors, pinned makers and CRLs of the caller's scope")  # fmt: skip
     async def list_entries(
-        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+        self, trust: NamedDependency[TrustService], principal: NamedDependency[Principal]
     ) -> list[TrustEntryOut]:
-        rows = await _service(request).entries(_scope(principal))
+        rows = await trust.entries(_scope(principal))
         return [TrustEntryOut(**r) for r in rows]
 
     @post("", operation_id="addTrustEntry", responses=_problems(401, 403, 409, 422),
           summary="Add a CA certificate, a pinned maker certificate or a CRL")  # fmt: skip
     async def add_entry(
         self,
-        request: Request[Any, Any, Any],
+        trust: NamedDependency[TrustService],
         principal: NamedDependency[Principal],
         data: JSONBody[TrustEntryIn],
     ) -> TrustEntryOut:
@@ -101,7 +93,7 @@ class TrustStoreController(Controller):
             raw = data.pem.encode()
         else:
             raise ValidationFailed("give der (base64) or pem", field="der")
-        row = await _service(request).add(
+        row = await trust.add(
             _scope(principal), raw, actor=str(principal.account_id), label=data.label,
             kind=data.kind,
         )  # fmt: skip
@@ -116,11 +108,11 @@ class TrustStoreController(Controller):
     )
     async def remove_entry(
         self,
-        request: Request[Any, Any, Any],
+        trust: NamedDependency[TrustService],
         principal: NamedDependency[Principal],
         entry_id: FromPath[uuid.UUID],
     ) -> None:
-        await _service(request).remove(_scope(principal), entry_id)
+        await trust.remove(_scope(principal), entry_id)
 
 
 class StatusListEnvelope(msgspec.Struct):
@@ -141,9 +133,9 @@ class TrustPublicController(Controller):
          responses=_problems(404),
          summary="The hub CA certificate (DER), e.g. /api/v1/trust/ca/local.cer")  # fmt: skip
     async def ca_certificate(
-        self, request: Request[Any, Any, Any], name: FromPath[str]
+        self, trust: NamedDependency[TrustService], name: FromPath[str]
     ) -> Response[bytes]:
-        der = await _service(request).hub_ca_certificate(name.removesuffix(".cer"))
+        der = await trust.hub_ca_certificate(name.removesuffix(".cer"))
         return Response(der, media_type="application/pkix-cert")
 
     @get(
@@ -153,8 +145,10 @@ class TrustPublicController(Controller):
         responses=_problems(404),
         summary="The hub CA's signed SM2 CRL (DER), e.g. /api/v1/trust/crl/local.crl",
     )
-    async def crl(self, request: Request[Any, Any, Any], name: FromPath[str]) -> Response[bytes]:
-        der = await _service(request).crl(name.removesuffix(".crl"))
+    async def crl(
+        self, trust: NamedDependency[TrustService], name: FromPath[str]
+    ) -> Response[bytes]:
+        der = await trust.crl(name.removesuffix(".crl"))
         return Response(der, media_type="application/pkix-crl",
                         headers={"Cache-Control": "public, max-age=300"})  # fmt: skip
 
@@ -165,8 +159,8 @@ class TrustPublicController(Controller):
         summary="The signed provider status list (admitted makers and vendors per tenant)",
         responses={200: ResponseSpec(StatusListEnvelope, description="The signed list")},
     )
-    async def status_list(self, request: Request[Any, Any, Any]) -> Response[bytes]:
-        return Response(await _service(request).status_list(), media_type="application/json")
+    async def status_list(self, trust: NamedDependency[TrustService]) -> Response[bytes]:
+        return Response(await trust.status_list(), media_type="application/json")
 
 
 CONTROLLERS = [TrustStoreController, TrustPublicController]

@@ -38,6 +38,7 @@ from tenants.tables import Tenant
 
 log = logging.getLogger("sealhub.trust")
 
+HUB_CA_VENDOR = "local"  # the in-process reference vendor: its CA is the hub CA
 KINDS = (CA, MAKER, "crl")
 CRL_VALIDITY = timedelta(days=1)
 STATUS_LIST_VALIDITY = timedelta(days=1)

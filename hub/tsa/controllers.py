@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 
 from hub.errors import UnsupportedMediaType
-from hub.tsa.lifespan import hub_tsa
+from hub.tsa.authority import HubTimeStampAuthority
 
 QUERY_TYPE = "application/timestamp-query"
 REPLY_TYPE = "application/timestamp-reply"
@@ -45,11 +46,13 @@ class TimeStampController(Controller):
             ),
         },
     )
-    async def time_stamp(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+    async def time_stamp(
+        self, tsa: NamedDependency[HubTimeStampAuthority], request: Request[Any, Any, Any]
+    ) -> Response[bytes]:
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type != QUERY_TYPE:
             raise UnsupportedMediaType(f"Content-Type must be {QUERY_TYPE}", field="Content-Type")
-        reply = hub_tsa(request.app.state).respond(await request.body())
+        reply = tsa.respond(await request.body())
         return Response(reply, media_type=REPLY_TYPE)
 
     @get(
@@ -57,8 +60,8 @@ class TimeStampController(Controller):
         operation_id="getTimeStampCertificate",
         summary="The TSA certificate and the hub CA certificate (PEM)",
     )
-    async def certificate(self, request: Request[Any, Any, Any]) -> dict[str, str]:
-        tsa = hub_tsa(request.app.state)
+    async def certificate(self, tsa: NamedDependency[HubTimeStampAuthority]) -> dict[str, str]:
+        tsa = tsa
         return {
             "tsa_certificate_pem": tsa.keys.tsa_cert.to_pem().decode(),
             "ca_certificate_pem": tsa.keys.ca_cert.to_pem().decode(),

@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from litestar import Controller, Request, post
+from litestar import Controller, post
 from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, FromQuery
 
+from hub.settings import Settings
+from hub.trust.services import TrustService
 from hub.verification.services import (
     verify_upload,
 )
@@ -58,13 +61,14 @@ class VerificationController(Controller):
     )
     async def verify(
         self,
-        request: Request[Any, Any, Any],
+        trust: NamedDependency[TrustService],
+        settings: NamedDependency[Settings],
         data: Annotated[VerifyUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         tenant: FromQuery[str | None] = None,
     ) -> dict[str, Any]:
         content = await data.file.read()
         document = await data.document.read() if data.document is not None else None
         report = await verify_upload(
-            request.app.state, content, document=document, tenant_slug=tenant
+            trust, settings.limits, content, document=document, tenant_slug=tenant
         )
         return report.to_dict()

@@ -18,6 +18,7 @@ from hub.formats import Report, verify_any
 from hub.formats.report import INDETERMINATE, TOTAL_PASSED
 from hub.pki.store import NO_TRUST, ProofOfExistence, ValidationContext
 from hub.settings import LimitsSettings
+from hub.trust.services import TrustService
 from monitoring import metrics
 
 
@@ -90,12 +91,9 @@ def _verify(
     )
 
 
-async def hub_context(state: Any, tenant_slug: str | None = None) -> ValidationContext:
+async def hub_context(trust: TrustService, tenant_slug: str | None = None) -> ValidationContext:
     """The hub's verification context: hub CA, trust store (hub-wide, and the tenant's
-    when named), live status list. NO_TRUST on a hub without the trust store."""
-    trust = getattr(state, "trust", None)
-    if trust is None:
-        return NO_TRUST
+    when named), live status list."""
     tenant_id: uuid.UUID | None = None
     if tenant_slug:
         from tenants.tables import Tenant
@@ -136,7 +134,8 @@ def add_hub_record(report: Report, then: str, now: str) -> Report:
 
 
 async def verify_upload(
-    state: Any,
+    trust: TrustService,
+    limits: LimitsSettings,
     content: bytes,
     *,
     document: bytes | None = None,
@@ -147,14 +146,13 @@ async def verify_upload(
     signature it made, and that seal's status when it signed."""
     import anyio
 
-    settings = state.settings
-    context = await hub_context(state, tenant_slug)
-    record = await hub_record_proof(content) if getattr(state, "db", None) is not None else None
+    context = await hub_context(trust, tenant_slug)
+    record = await hub_record_proof(content)
     if record is not None:
         context = context.with_proofs(record[0])
     # Verification is CPU work (SM2, SM3, inflating the zip): keep it off the event loop.
     report = await anyio.to_thread.run_sync(
-        lambda: verify_document(content, limits=settings.limits, context=context, document=document)
+        lambda: verify_document(content, limits=limits, context=context, document=document)
     )
     if record is not None and report.kind == "signature":
         add_hub_record(report, record[1], record[2])

@@ -1,7 +1,10 @@
 """The portal's one door to the hub's services.
 
-Pages reach every service through these functions and nowhere else, so moving the
-services from `app.state` into a typed container is a change to this file only.
+Pages reach the composition root's container (hub.services) through these functions and
+nowhere else. They are functions of the request rather than handler parameters because
+the portal's helpers need them outside a handler's signature too: the session check of
+every page, the login flow and the page layout (the bureau's emblem) all start from the
+request.
 """
 
 from __future__ import annotations
@@ -10,70 +13,73 @@ from typing import Any
 
 from litestar import Request
 
-from hub.auth.guards import tokens_of
-from hub.auth.lockout import LoginGuard, login_guard_of
+from hub.auth.lockout import LoginGuard
 from hub.auth.sessions import SessionRegistry
-from hub.auth.throttle import LoginThrottle, throttle_of
-from hub.db import Database, get_db
-from hub.documents.lifespan import document_service
+from hub.auth.throttle import LoginThrottle
+from hub.db import Database
 from hub.documents.service import DocumentService
-from hub.evidence.lifespan import evidence_log
 from hub.evidence.service import EvidenceLog
-from hub.seals.lifespan import seal_service, signing_service
 from hub.seals.services import SealService
+from hub.services import HubServices
 from hub.settings import Settings
 from hub.signing.services import SigningService
-from monitoring.controllers import quality_service
+from hub.trust.services import TrustService
 from monitoring.services import QualityService
-from tenants.identity.controllers import identity_service
 from tenants.identity.services import IdentityService
 
 AnyRequest = Request[Any, Any, Any]
 
 
+def services(request: AnyRequest) -> HubServices:
+    found: HubServices = request.app.state.services
+    return found
+
+
 def settings(request: AnyRequest) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+    found: Settings = request.app.state.settings  # what create_app was given
+    return found
 
 
 def db(request: AnyRequest) -> Database:
-    return get_db(request.app)
+    return services(request).db
 
 
 def seals(request: AnyRequest) -> SealService:
-    return seal_service(request.app.state)
+    return services(request).seals
 
 
 def signing(request: AnyRequest) -> SigningService:
-    return signing_service(request.app.state)
+    return services(request).signing
 
 
 def documents(request: AnyRequest) -> DocumentService:
-    return document_service(request.app.state)
+    return services(request).documents
 
 
 def evidence(request: AnyRequest) -> EvidenceLog:
-    return evidence_log(request.app.state)
+    return services(request).evidence
+
+
+def trust(request: AnyRequest) -> TrustService:
+    return services(request).trust
 
 
 def identity(request: AnyRequest) -> IdentityService:
-    return identity_service(request)
+    return services(request).identity
 
 
 def quality(request: AnyRequest) -> QualityService:
-    return quality_service(request.app)
+    return services(request).quality
 
 
 def login_throttle(request: AnyRequest) -> LoginThrottle:
-    return throttle_of(request.app.state)
+    return services(request).login_throttle
 
 
 def login_guard(request: AnyRequest) -> LoginGuard:
-    return login_guard_of(request.app.state)
+    return services(request).login_guard
 
 
 def sessions(request: AnyRequest) -> SessionRegistry:
     """The login sessions the API's tokens also belong to (hub.auth.sessions)."""
-    registry = tokens_of(request.app.state).sessions
-    assert registry is not None
-    return registry
+    return services(request).sessions

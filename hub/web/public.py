@@ -105,7 +105,12 @@ class PublicPages(Controller):
                 raise ValidationFailed(
                     "a document goes with a detached signature only", field="document"
                 )
-            report = await verify_upload(request.app.state, content, document=doc_bytes or None)
+            report = await verify_upload(
+                deps.trust(request),
+                deps.settings(request).limits,
+                content,
+                document=doc_bytes or None,
+            )
         except SealHubError as exc:
             return await render(
                 request,

@@ -21,7 +21,7 @@ from litestar.middleware.session import SessionMiddleware
 from litestar.middleware.session.client_side import ClientSideSessionBackend, CookieBackendConfig
 from litestar.types import ASGIApp
 
-from hub.auth.principal import Principal
+from hub.auth.principal import Principal, Role
 from hub.errors import SealHubError, Unauthorized
 from hub.settings import Settings
 from hub.web import deps
@@ -84,7 +84,7 @@ class PortalUser:
 
     @property
     def is_agent(self) -> bool:
-        return self.principal.has("enterprise_agent")
+        return self.principal.has(Role.ENTERPRISE_AGENT)
 
 
 async def start_session(request: deps.AnyRequest, principal: Principal) -> None:

@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, delete, get, patch, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
@@ -17,7 +18,7 @@ from hub.auth.guards import requires
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.schemas_common import Count, Reason, Url
-from hub.webhooks.lifespan import webhook_service
+from hub.webhooks.service import WebhookService
 
 _ROLES = (Role.PERSON, Role.ENTERPRISE_AGENT, Role.CLERK, Role.TENANT_ADMIN)
 _URL_RULE = (
@@ -93,14 +94,12 @@ class WebhookController(Controller):
     )
     async def create(
         self,
-        request: Request[Any, Any, Any],
+        webhooks: NamedDependency[WebhookService],
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
         data: JSONBody[NewWebhook],
     ) -> CreatedWebhookOut:
-        row, secret = await webhook_service(request.app.state).create(
-            principal, seal_id, data.url, data.description
-        )
+        row, secret = await webhooks.create(principal, seal_id, data.url, data.description)
         return msgspec.convert({**row, "secret": secret}, CreatedWebhookOut, strict=False)
 
     @get(
@@ -111,11 +110,11 @@ class WebhookController(Controller):
     )
     async def list_all(
         self,
-        request: Request[Any, Any, Any],
+        webhooks: NamedDependency[WebhookService],
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
     ) -> list[WebhookOut]:
-        rows = await webhook_service(request.app.state).subscriptions(principal, seal_id)
+        rows = await webhooks.subscriptions(principal, seal_id)
         return [_webhook(r) for r in rows]
 
     @get(
@@ -126,12 +125,12 @@ class WebhookController(Controller):
     )
     async def get_one(
         self,
-        request: Request[Any, Any, Any],
+        webhooks: NamedDependency[WebhookService],
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
         webhook_id: FromPath[uuid.UUID],
     ) -> WebhookOut:
-        row = await webhook_service(request.app.state).get(principal, seal_id, webhook_id)
+        row = await webhooks.get(principal, seal_id, webhook_id)
         return _webhook(row)
 
     @patch(
@@ -143,13 +142,13 @@ class WebhookController(Controller):
     )
     async def change(
         self,
-        request: Request[Any, Any, Any],
+        webhooks: NamedDependency[WebhookService],
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
         webhook_id: FromPath[uuid.UUID],
         data: JSONBody[ChangeWebhook],
     ) -> WebhookOut:
-        row = await webhook_service(request.app.state).update(
+        row = await webhooks.update(
             principal,
             seal_id,
             webhook_id,
@@ -168,12 +167,12 @@ class WebhookController(Controller):
     )
     async def remove(
         self,
-        request: Request[Any, Any, Any],
+        webhooks: NamedDependency[WebhookService],
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
         webhook_id: FromPath[uuid.UUID],
     ) -> None:
-        await webhook_service(request.app.state).delete(principal, seal_id, webhook_id)
+        await webhooks.delete(principal, seal_id, webhook_id)
 
     @get(
         "/{webhook_id:uuid}/deliveries",
@@ -183,15 +182,13 @@ class WebhookController(Controller):
     )
     async def deliveries(
         self,
-        request: Request[Any, Any, Any],
+        webhooks: NamedDependency[WebhookService],
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
         webhook_id: FromPath[uuid.UUID],
         limit: FromQuery[Count] = 50,
     ) -> list[DeliveryOut]:
-        rows = await webhook_service(request.app.state).deliveries(
-            principal, seal_id, webhook_id, limit=limit
-        )
+        rows = await webhooks.deliveries(principal, seal_id, webhook_id, limit=limit)
         return [msgspec.convert(r, DeliveryOut, strict=False) for r in rows]
 
     @post(
@@ -203,13 +200,11 @@ class WebhookController(Controller):
     )
     async def redeliver(
         self,
-        request: Request[Any, Any, Any],
+        webhooks: NamedDependency[WebhookService],
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
         webhook_id: FromPath[uuid.UUID],
         delivery_id: FromPath[uuid.UUID],
     ) -> DeliveryOut:
-        row = await webhook_service(request.app.state).redeliver(
-            principal, seal_id, webhook_id, delivery_id
-        )
+        row = await webhooks.redeliver(principal, seal_id, webhook_id, delivery_id)
         return msgspec.convert(row, DeliveryOut, strict=False)

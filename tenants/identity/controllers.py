@@ -14,30 +14,29 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from hub.auth.guards import requires
 from hub.auth.openapi import errors
-from hub.auth.principal import CurrentPrincipal, Principal, Role
+from hub.auth.principal import CurrentPrincipal, Role
 from hub.auth.scope import not_found
-from hub.db import get_db
 from hub.errors import NotFound, ValidationFailed
 from hub.schemas_common import Base64Blob, Key, Limit, Name, Offset, Password, Username
+from hub.sms.codes import OtpService
 from tenants import services as tenant_services
 from tenants.identity.services import (
+    STAFF,
     EnterpriseView,
     IdentityService,
     PersonView,
-    enterprise_change_hooks,
 )
 from tenants.identity.tables import Enterprise, Person
 from tenants.identity.validation import check_mobile
-from tenants.keys import keyring_of
 from tenants.policy.services import get_policy
 
 _MAX_FACE_BYTES = 2 * 1024 * 1024
-_STAFF = (Role.TENANT_ADMIN, Role.CLERK)
 
 
 class RegisterPerson(msgspec.Struct, forbid_unknown_fields=True):
@@ -121,18 +120,6 @@ def enterprise_out(v: EnterpriseView) -> EnterpriseOut:
     return EnterpriseOut(**v.__dict__)
 
 
-def identity_service(request: Request[Any, Any, Any]) -> IdentityService:
-    state = request.app.state
-    verifier = state.identity_verifier  # built in hub.services
-    return IdentityService(
-        get_db(request.app),
-        keyring_of(state),
-        verifier,
-        face_match_threshold=state.settings.identity.face_match_threshold,
-        enterprise_hooks=enterprise_change_hooks(state),
-    )
-
-
 def _face(b64: str) -> bytes:
     try:
         raw = base64.b64decode(b64, validate=True)
@@ -141,10 +128,6 @@ def _face(b64: str) -> bytes:
     if len(raw) > _MAX_FACE_BYTES:
         raise ValidationFailed("face_image is larger than 2 MiB", field="face_image")
     return raw
-
-
-def _is_staff(p: Principal) -> bool:
-    return p.has(*_STAFF)
 
 
 class PersonController(Controller):
@@ -156,16 +139,16 @@ class PersonController(Controller):
         operation_id="registerPerson",
         status_code=HTTP_201_CREATED,
         summary="Register a citizen after real-name and face checks; creates their login",
-        guards=[requires(*_STAFF)],
+        guards=[requires(*STAFF)],
         responses=errors(401, 403, 409, 422),
     )
     async def register(
         self,
-        request: Request[Any, Any, Any],
+        identity: NamedDependency[IdentityService],
         principal: CurrentPrincipal,
         data: JSONBody[RegisterPerson],
     ) -> PersonOut:
-        view = await identity_service(request).register_person(
+        view = await identity.register_person(
             principal.tenant_id,
             name=data.name,
             id_number=data.id_number,
@@ -180,17 +163,17 @@ class PersonController(Controller):
         "",
         operation_id="listPersons",
         summary="List my tenant's registered persons (masked)",
-        guards=[requires(*_STAFF)],
+        guards=[requires(*STAFF)],
         responses=errors(401, 403),
     )
     async def list_persons(
         self,
-        request: Request[Any, Any, Any],
+        identity: NamedDependency[IdentityService],
         principal: CurrentPrincipal,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> list[PersonOut]:
-        views = await identity_service(request).list_persons(
+        views = await identity.list_persons(
             principal.tenant_id, limit=max(1, min(limit, 500)), offset=max(0, offset)
         )
         return [person_out(v) for v in views]
@@ -202,10 +185,10 @@ class PersonController(Controller):
         guards=[requires(Role.PERSON, Role.ENTERPRISE_AGENT)],
         responses=errors(401, 403, 404),
     )
-    async def me(self, request: Request[Any, Any, Any], principal: CurrentPrincipal) -> PersonOut:
-        view = await identity_service(request).person_for_account(
-            principal.tenant_id, principal.account_id
-        )
+    async def me(
+        self, identity: NamedDependency[IdentityService], principal: CurrentPrincipal
+    ) -> PersonOut:
+        view = await identity.person_for_account(principal.tenant_id, principal.account_id)
         return person_out(view)
 
     @get(
@@ -217,14 +200,12 @@ class PersonController(Controller):
     )
     async def get(
         self,
-        request: Request[Any, Any, Any],
+        identity: NamedDependency[IdentityService],
         principal: CurrentPrincipal,
         person_id: FromPath[uuid.UUID],
     ) -> PersonOut:
         try:
-            view = await identity_service(request).get_person(principal.tenant_id, person_id)
-            if not _is_staff(principal) and view.account_id != principal.account_id:
-                raise NotFound("person not found")
+            view = await identity.person_seen_by(principal, person_id)
         except NotFound:
             raise await not_found(
                 Person, person_id, principal.tenant_id, principal.tenant_slug, "person"
@@ -241,16 +222,16 @@ class EnterpriseController(Controller):
         operation_id="registerEnterprise",
         status_code=HTTP_201_CREATED,
         summary="Register an enterprise (credit code, verified legal representative, agent)",
-        guards=[requires(*_STAFF)],
+        guards=[requires(*STAFF)],
         responses=errors(401, 403, 409, 422),
     )
     async def register(
         self,
-        request: Request[Any, Any, Any],
+        identity: NamedDependency[IdentityService],
         principal: CurrentPrincipal,
         data: JSONBody[RegisterEnterprise],
     ) -> EnterpriseOut:
-        view = await identity_service(request).register_enterprise(
+        view = await identity.register_enterprise(
             principal.tenant_id,
             name=data.name,
             credit_code=data.credit_code,
@@ -263,19 +244,18 @@ class EnterpriseController(Controller):
         "",
         operation_id="listEnterprises",
         summary="List enterprises (staff: all of my tenant; agents: the ones they act for)",
-        guards=[requires(*_STAFF, Role.ENTERPRISE_AGENT)],
+        guards=[requires(*STAFF, Role.ENTERPRISE_AGENT)],
         responses=errors(401, 403),
     )
     async def list_enterprises(
         self,
-        request: Request[Any, Any, Any],
+        identity: NamedDependency[IdentityService],
         principal: CurrentPrincipal,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> list[EnterpriseOut]:
-        views = await identity_service(request).list_enterprises(
-            principal.tenant_id,
-            agent_account_id=None if _is_staff(principal) else principal.account_id,
+        views = await identity.enterprises_seen_by(
+            principal,
             limit=max(1, min(limit, 500)),
             offset=max(0, offset),
         )
@@ -290,16 +270,12 @@ class EnterpriseController(Controller):
     )
     async def get(
         self,
-        request: Request[Any, Any, Any],
+        identity: NamedDependency[IdentityService],
         principal: CurrentPrincipal,
         enterprise_id: FromPath[uuid.UUID],
     ) -> EnterpriseOut:
         try:
-            view = await identity_service(request).get_enterprise(
-                principal.tenant_id, enterprise_id
-            )
-            if not _is_staff(principal) and view.agent_account_id != principal.account_id:
-                raise NotFound("enterprise not found")
+            view = await identity.enterprise_seen_by(principal, enterprise_id)
         except NotFound:
             raise await not_found(
                 Enterprise, enterprise_id, principal.tenant_id, principal.tenant_slug, "enterprise"
@@ -311,18 +287,18 @@ class EnterpriseController(Controller):
         operation_id="changeEnterprise",
         summary="Change name or legal representative (revokes the enterprise's seals; "
         "the answer lists them)",
-        guards=[requires(*_STAFF)],
+        guards=[requires(*STAFF)],
         responses=errors(401, 403, 404, 422),
     )
     async def change(
         self,
-        request: Request[Any, Any, Any],
+        identity: NamedDependency[IdentityService],
         principal: CurrentPrincipal,
         enterprise_id: FromPath[uuid.UUID],
         data: JSONBody[ChangeEnterprise],
     ) -> EnterpriseOut:
         try:
-            view = await identity_service(request).change_enterprise(
+            view = await identity.change_enterprise(
                 principal.tenant_id,
                 enterprise_id,
                 actor=principal.account_id,
@@ -350,13 +326,14 @@ class RegistrationController(Controller):
         responses=errors(409, 422),
     )
     async def register(
-        self, request: Request[Any, Any, Any], data: JSONBody[SelfRegisterPerson]
+        self,
+        identity: NamedDependency[IdentityService],
+        otp: NamedDependency[OtpService],
+        data: JSONBody[SelfRegisterPerson],
     ) -> PersonOut:
         tenant_id = await tenant_services.tenant_for_registration(data.tenant)
-        await prove_mobile(
-            request.app.state, tenant_id, data.mobile, data.mobile_challenge_id, data.mobile_code
-        )
-        view = await identity_service(request).register_person(
+        await prove_mobile(otp, tenant_id, data.mobile, data.mobile_challenge_id, data.mobile_code)
+        view = await identity.register_person(
             tenant_id,
             name=data.name,
             id_number=data.id_number,
@@ -375,11 +352,14 @@ class RegistrationController(Controller):
         responses=errors(404, 422, 429, 503),
     )
     async def mobile_code(
-        self, request: Request[Any, Any, Any], data: JSONBody[MobileCodeRequest]
+        self,
+        request: Request[Any, Any, Any],
+        otp: NamedDependency[OtpService],
+        data: JSONBody[MobileCodeRequest],
     ) -> MobileCodeOut:
         tenant_id = await tenant_services.tenant_for_registration(data.tenant)
         mobile = check_mobile(data.mobile, "mobile")
-        sent = await request.app.state.otp.send(
+        sent = await otp.send(
             tenant_id,
             "registration",
             mobile,
@@ -390,7 +370,11 @@ class RegistrationController(Controller):
 
 
 async def prove_mobile(
-    state: Any, tenant_id: uuid.UUID, mobile: str, challenge: uuid.UUID | None, code: str | None
+    otp: OtpService,
+    tenant_id: uuid.UUID,
+    mobile: str,
+    challenge: uuid.UUID | None,
+    code: str | None,
 ) -> None:
     """When the bureau asks (policy verify_mobile), the code sent to `mobile` must be
     given back: it proves the number belongs to the person registering."""
@@ -403,4 +387,4 @@ async def prove_mobile(
             field="mobile_code",
         )
     mobile = check_mobile(mobile, "mobile")
-    await state.otp.verify(tenant_id, "registration", challenge, code, binding="mobile:" + mobile)
+    await otp.verify(tenant_id, "registration", challenge, code, binding="mobile:" + mobile)

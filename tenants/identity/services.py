@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from hub.auth.passwords import hash_password
-from hub.auth.principal import Role
+from hub.auth.principal import Principal, Role
 from hub.crypto import keystore
 from hub.db import Database, is_unique_violation
 from hub.errors import Conflict, NotFound, ValidationFailed
@@ -33,19 +33,14 @@ from tenants.policy.services import get_policy
 from tenants.tables import Account
 
 _MOBILE_SLOT = "mobile"
+STAFF = (Role.TENANT_ADMIN, Role.CLERK)  # see every person and enterprise of the tenant
 
 # Called inside the transaction that changes an enterprise's name or legal
 # representative: (db, tenant_id, enterprise_id, reason, actor_account_id) -> ids of the
-# seals it revoked. The seal service registers one (see `enterprise_change_hooks`).
+# seals it revoked. The composition root registers the seal service's (hub.services).
 EnterpriseChangeHook = Callable[
     [Database, uuid.UUID, uuid.UUID, str, uuid.UUID | None], Awaitable[list[uuid.UUID] | None]
 ]
-
-
-def enterprise_change_hooks(state: Any) -> list[EnterpriseChangeHook]:
-    """The app's enterprise-change hooks (registered in hub.services)."""
-    hooks: list[EnterpriseChangeHook] = state.enterprise_change_hooks
-    return hooks
 
 
 @dataclass(frozen=True)
@@ -236,6 +231,14 @@ class IdentityService:
             raise NotFound("person not found")
         return _person_view(row)
 
+    async def person_seen_by(self, scope: Principal, person_id: uuid.UUID) -> PersonView:
+        """One person of the caller's tenant, if the caller may see it: staff see every
+        person, anyone else only themself (another's is NotFound)."""
+        view = await self.get_person(scope.tenant_id, person_id)
+        if not scope.has(*STAFF) and view.account_id != scope.account_id:
+            raise NotFound("person not found")
+        return view
+
     async def person_for_account(self, tenant_id: uuid.UUID, account_id: uuid.UUID) -> PersonView:
         """The verified person behind a login (NotFound if the account is staff only)."""
         row = await (
@@ -401,6 +404,24 @@ class IdentityService:
         if not rows:
             raise NotFound("enterprise not found")
         return rows[0]
+
+    async def enterprise_seen_by(
+        self, scope: Principal, enterprise_id: uuid.UUID
+    ) -> EnterpriseView:
+        """One enterprise, if the caller may see it: staff, or the enterprise's agent."""
+        view = await self.get_enterprise(scope.tenant_id, enterprise_id)
+        if not scope.has(*STAFF) and view.agent_account_id != scope.account_id:
+            raise NotFound("enterprise not found")
+        return view
+
+    async def enterprises_seen_by(
+        self, scope: Principal, *, limit: int = 100, offset: int = 0
+    ) -> list[EnterpriseView]:
+        """Staff: every enterprise of the tenant; an agent: those they act for."""
+        agent = None if scope.has(*STAFF) else scope.account_id
+        return await self.list_enterprises(
+            scope.tenant_id, agent_account_id=agent, limit=limit, offset=offset
+        )
 
     async def list_enterprises(
         self,

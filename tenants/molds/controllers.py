@@ -12,20 +12,20 @@ from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
 import anyio
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Response, get, post, put
 from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, FromPath, JSONBody
 
 from hub.auth.guards import requires
 from hub.auth.principal import CurrentPrincipal, Principal, Role
-from hub.db import get_db
 from hub.errors import NotFound, ValidationFailed
 from hub.schemas_common import Limit, Offset, QueryKey
 from monitoring.metrics import cross_tenant_denied
 from tenants.molds.records import images_from_zip
-from tenants.molds.services import MoldRegistry, MoldView, mold_change_hooks
+from tenants.molds.services import MoldRegistry, MoldView
 
 _ERRORS = {
     401: ResponseSpec(None, description="No or invalid access token (problem+json)"),
@@ -56,10 +56,6 @@ def _out(view: MoldView) -> dict[str, Any]:
     return out
 
 
-def _registry(request: Request[Any, Any, Any]) -> MoldRegistry:
-    return MoldRegistry(get_db(request.app), mold_change_hooks(request.app.state))
-
-
 @asynccontextmanager
 async def _counting_probes(
     registry: MoldRegistry, principal: Principal, seal_code: str
@@ -86,7 +82,7 @@ class MoldController(Controller):
     )
     async def list_molds(
         self,
-        request: Request[Any, Any, Any],
+        molds: NamedDependency[MoldRegistry],
         principal: CurrentPrincipal,
         status: QueryKey = None,
         credit_code: QueryKey = None,
@@ -95,7 +91,7 @@ class MoldController(Controller):
     ) -> list[dict[str, Any]]:
         if status is not None and status not in ("active", "suspended", "revoked"):
             raise ValidationFailed("status must be active, suspended or revoked", field="status")
-        views = await _registry(request).list(
+        views = await molds.list(
             principal.tenant_id, status=status, credit_code=credit_code, limit=limit, offset=offset
         )
         return [_out(v) for v in views]
@@ -116,14 +112,14 @@ class MoldController(Controller):
     )
     async def import_molds(
         self,
-        request: Request[Any, Any, Any],
+        molds: NamedDependency[MoldRegistry],
         principal: CurrentPrincipal,
         data: Annotated[MoldImportUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> dict[str, Any]:
         csv_bytes = await data.csv.read()
         archive = await data.images.read()
         images = await anyio.to_thread.run_sync(lambda: images_from_zip(archive))
-        report = await _registry(request).import_csv(principal.tenant_id, csv_bytes, images)
+        report = await molds.import_csv(principal.tenant_id, csv_bytes, images)
         return report.to_dict()
 
     @get(
@@ -134,11 +130,13 @@ class MoldController(Controller):
         responses={**_ERRORS, **_NOT_FOUND},
     )
     async def get_mold(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, seal_code: FromPath[str]
+        self,
+        molds: NamedDependency[MoldRegistry],
+        principal: CurrentPrincipal,
+        seal_code: FromPath[str],
     ) -> dict[str, Any]:
-        registry = _registry(request)
-        async with _counting_probes(registry, principal, seal_code):
-            return _out(await registry.get(principal.tenant_id, seal_code))
+        async with _counting_probes(molds, principal, seal_code):
+            return _out(await molds.get(principal.tenant_id, seal_code))
 
     @get(
         "/{seal_code:str}/picture",
@@ -149,11 +147,13 @@ class MoldController(Controller):
         responses={**_ERRORS, **_NOT_FOUND},
     )
     async def get_picture(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, seal_code: FromPath[str]
+        self,
+        molds: NamedDependency[MoldRegistry],
+        principal: CurrentPrincipal,
+        seal_code: FromPath[str],
     ) -> Response[bytes]:
-        registry = _registry(request)
-        async with _counting_probes(registry, principal, seal_code):
-            png = await registry.picture(principal.tenant_id, seal_code)
+        async with _counting_probes(molds, principal, seal_code):
+            png = await molds.picture(principal.tenant_id, seal_code)
         return Response(png, media_type="image/png")
 
     @put(
@@ -165,14 +165,13 @@ class MoldController(Controller):
     )
     async def set_status(
         self,
-        request: Request[Any, Any, Any],
+        molds: NamedDependency[MoldRegistry],
         principal: CurrentPrincipal,
         seal_code: FromPath[str],
         data: JSONBody[StatusChange],
     ) -> dict[str, Any]:
-        registry = _registry(request)
-        async with _counting_probes(registry, principal, seal_code):
-            view = await registry.set_status(principal.tenant_id, seal_code, data.status)
+        async with _counting_probes(molds, principal, seal_code):
+            view = await molds.set_status(principal.tenant_id, seal_code, data.status)
         return _out(view)
 
     @post(
@@ -192,15 +191,13 @@ class MoldController(Controller):
     )
     async def check(
         self,
-        request: Request[Any, Any, Any],
+        molds: NamedDependency[MoldRegistry],
         principal: CurrentPrincipal,
         seal_code: FromPath[str],
         data: Annotated[SealUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> dict[str, Any]:
         seal_der = await data.seal.read()
-        match = await _registry(request).check_seal(
-            principal.tenant_id, seal_der, seal_code=seal_code
-        )
+        match = await molds.check_seal(principal.tenant_id, seal_der, seal_code=seal_code)
         return {
             "matched": match.matched,
             "mismatch_mm2": match.mismatch_mm2,

@@ -77,12 +77,6 @@ _VIEW_COLUMNS = (
 MoldChangeHook = Callable[[uuid.UUID, str, str], Awaitable[object]]
 
 
-def mold_change_hooks(state: Any) -> list[MoldChangeHook]:
-    """The app's mold-change hooks (registered in hub.services)."""
-    hooks: list[MoldChangeHook] = state.mold_change_hooks
-    return hooks
-
-
 class MoldRegistry:
     def __init__(self, db: Database, hooks: Sequence[MoldChangeHook] = ()) -> None:
         self.db = db

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get, put
+from litestar import Controller, get, put
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from hub.auth.guards import requires
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
-from hub.db import get_db
+from hub.db import Database
 from hub.schemas_common import Count, Key
 from tenants import services as tenant_services
 from tenants.policy.services import Policy, get_policy, update_policy
@@ -82,13 +83,11 @@ class PolicyController(Controller):
     )
     async def update(
         self,
-        request: Request[Any, Any, Any],
+        db: NamedDependency[Database],
         principal: CurrentPrincipal,
         data: JSONBody[PolicyChange],
     ) -> PolicyOut:
-        new = await update_policy(
-            get_db(request.app), principal.tenant_id, **msgspec.structs.asdict(data)
-        )
+        new = await update_policy(db, principal.tenant_id, **msgspec.structs.asdict(data))
         return policy_out(new)
 
 

@@ -237,6 +237,7 @@ async def test_install_puts_registered_vendors_in_service(db, settings):
     directory = directory_module.VendorDirectory()
     context = AdapterContext(settings=settings)
     service, scheduler = await install(db, directory, context, interval_seconds=3600)
+    directory.selector = service.select  # as the composition root wires it (hub.services)
     name = unique("wired")
     await service.register_vendor(
         name=name, kind="local", product_certificate="GM-1", sla_p95_ms=200

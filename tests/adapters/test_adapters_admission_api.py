@@ -5,6 +5,7 @@ Runs on the hub's auth (tokens, guards) and tenants; skipped until those are ins
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import uuid
 from typing import Any
@@ -38,13 +39,15 @@ async def api(db, settings, app: Litestar):
     service = AdmissionService(db, lambda name: vendors[name], CallLog())
     app = Litestar(
         route_handlers=CONTROLLERS,
-        dependencies={"principal": Provide(principal)},
+        dependencies={
+            "principal": Provide(principal),
+            "admission": Provide(lambda: service, sync_to_thread=False),
+        },
         exception_handlers=EXCEPTION_HANDLERS,
     )
     app.state.settings = settings
-    app.state.admission = service
-    app.state.tokens = hub_app.state.tokens
-    app.state.keyring = hub_app.state.keyring
+    # The session hub's container (tokens and keys: the guards read it), this admission.
+    app.state.services = dataclasses.replace(hub_app.state.services, admission=service)
     vendors["ref-local"] = LocalVendor("ref-local", MemoryKeyStore(), secrets.token_bytes(16))
     # In this loop (the session's, where the database pool lives): no portal thread.
     transport = httpx.ASGITransport(app=app)
@@ -65,7 +68,7 @@ async def token(
             admin_username="admin", admin_password="Adm1n-" + secrets.token_hex(8),
         )  # fmt: skip
         tenant_id = view.id
-    tokens = guards.tokens_of(app.state)
+    tokens = app.state.services.tokens
     account_id = uuid.uuid4()
     session_id, _ = await tokens.sessions.start(tenant_id, account_id)
     principal = Principal(tenant_id, slug, account_id, frozenset(roles), session_id)

@@ -18,7 +18,7 @@ from hub.vendors.directory import VendorDirectory
 async def test_unknown_adapter_kind_is_refused_naming_it(
     client: Any, app: Any, engine: str
 ) -> None:
-    service = app.state.admission
+    service = app.state.services.admission
     assert set(AdapterRegistry.discover(strict=False).kinds()) <= set(service.known_kinds())
     with pytest.raises(ValidationFailed) as err:
         await service.register_vendor(name="v-" + secrets.token_hex(3), kind="telepathy")
@@ -28,7 +28,7 @@ async def test_unknown_adapter_kind_is_refused_naming_it(
 
 
 async def test_a_registration_is_corrected_with_history(client: Any, app: Any, engine: str) -> None:
-    service = app.state.admission
+    service = app.state.services.admission
     name = "v-" + secrets.token_hex(3)
     await service.register_vendor(name=name, kind="local", product_certificate="GM-OLD-1")
     actor = uuid.uuid4()
@@ -72,7 +72,7 @@ async def test_asking_for_an_unadmitted_vendor_over_http(
 ) -> None:
     t = await make_tenant()
     name = "v-" + secrets.token_hex(3)
-    await app.state.admission.register_vendor(name=name, kind="local")
+    await app.state.services.admission.register_vendor(name=name, kind="local")
     person = await t.add_person("孙八")
     r = await t.client.post(
         "/api/v1/seals", headers=person.headers, json={"seal_type": "personal", "vendor": name}

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from hub.auth.guards import tokens_of
 from hub.auth.sessions import SessionRegistry
 from hub.auth.tables import AuthSession
 from hub.auth.tokens import ACCESS, TokenService
@@ -49,7 +48,7 @@ async def test_a_tenant_key_cannot_mint_hub_roles(client, app, make_tenant):
     """A token signed with a tenant's own key (as by someone who stole it) that claims
     hub_operator is refused everywhere; before the fix it created tenants."""
     t = await make_tenant()
-    tokens = tokens_of(app.state)
+    tokens = app.state.services.tokens
     key = await tokens.keyring.signing_key(uuid.UUID(t.id))
     sid, _ = await tokens.sessions.start(uuid.UUID(t.id), uuid.UUID(t.admin_id))
     now = int(time.time())
@@ -194,7 +193,9 @@ async def test_another_replica_stops_an_ended_session_within_its_ttl(
         issuer=settings.server.origin,
         access_seconds=900,
         refresh_seconds=86400,
-        sessions=SessionRegistry(lambda: app.state.db, absolute_seconds=3600, check_seconds=0.3),
+        sessions=SessionRegistry(
+            lambda: app.state.services.db, absolute_seconds=3600, check_seconds=0.3
+        ),
     )
     pair = await _login(client, t)
     assert (await replica.verify(pair["access_token"], ACCESS)).principal.session_id

@@ -22,7 +22,7 @@ async def test_spraying_one_password_over_many_accounts_is_stopped(
 ):
     t = await make_tenant()
     # Each account stays far below its own lockout (5): only the per-client count stops it.
-    monkeypatch.setattr(app.state, "login_throttle", LoginThrottle(3, 900), raising=False)
+    monkeypatch.setattr(app.state.services, "login_throttle", LoginThrottle(3, 900))
     for n in range(3):
         r = await client.post(
             "/api/v1/auth/login",

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 import jwt
 import pytest
 
-from hub.auth.guards import tokens_of
 from hub.auth.tokens import ACCESS, TokenService
 from hub.errors import Unauthorized
 from tenants.keys import TenantKeyring
@@ -59,7 +58,7 @@ async def test_rotation_keeps_old_tokens_until_they_expire(client, app, make_ten
     assert body["kid"] == f"{t.slug}/2" and body["previous_kid"] == f"{t.slug}/1"
     # The old key verifies until the longest-lived token it signed (a refresh token) ends.
     until = datetime.fromisoformat(body["previous_valid_until"])
-    lifetime = tokens_of(app.state).longest_lifetime
+    lifetime = app.state.services.tokens.longest_lifetime
     assert abs((until - before).total_seconds() - lifetime) < 5
 
     assert await _me(client, t.admin_headers) == 200  # the old access token still works
@@ -133,7 +132,7 @@ async def test_another_replica_follows_a_rotation(client, app, settings, make_te
 
 async def test_kid_must_name_the_tokens_tenant_and_a_live_key(client, app, make_tenant):
     t, other = await make_tenant(), await make_tenant()
-    tokens = tokens_of(app.state)
+    tokens = app.state.services.tokens
     key = await tokens.keyring.signing_key(uuid.UUID(t.id))
     sid, _ = await tokens.sessions.start(uuid.UUID(t.id), uuid.UUID(t.admin_id))
     now = int(time.time())
@@ -233,7 +232,7 @@ async def test_of_two_concurrent_rotations_one_is_told(app, make_tenant):
     from tenants.token_keys import rotate_token_key
 
     t = await make_tenant()
-    ring = tokens_of(app.state).keyring
+    ring = app.state.services.tokens.keyring
     both_read = asyncio.Barrier(2)
 
     class Held:

@@ -14,7 +14,6 @@ import jwt.api_jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from hub.auth.guards import tokens_of
 from hub.auth.principal import Principal
 from hub.auth.tables import LoginGuard
 from hub.auth.tokens import ACCESS, REFRESH
@@ -170,7 +169,7 @@ async def test_alg_none_refused(client, make_tenant):
 async def test_hmac_with_public_key_refused(client, app, make_tenant):
     """Algorithm confusion: HS256 'signed' with the tenant's public key."""
     t = await make_tenant()
-    key = await tokens_of(app.state).keyring.verify_key(t.slug)
+    key = await app.state.services.tokens.keyring.verify_key(t.slug)
     raw = key.public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     pem = key.public_key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -187,7 +186,7 @@ async def test_hmac_with_public_key_refused(client, app, make_tenant):
 
 
 async def _signed(app, t, kid: str | None = None, **claims) -> str:
-    tokens = tokens_of(app.state)
+    tokens = app.state.services.tokens
     key = await tokens.keyring.signing_key(uuid.UUID(t.id))
     if "sid" not in claims:  # a live login session of the admin
         sid, _ = await tokens.sessions.start(uuid.UUID(t.id), uuid.UUID(t.admin_id))
@@ -224,7 +223,7 @@ async def test_wrong_issuer_refused(client, app, make_tenant):
 
 async def test_expired_and_not_yet_valid_refused(client, app, make_tenant):
     t = await make_tenant()
-    tokens = tokens_of(app.state)
+    tokens = app.state.services.tokens
     p = await _session_principal(tokens, t)
     old = await tokens.issue(p, ACCESS, now=time.time() - 3600)
     r = await _me(client, old.token)
@@ -250,7 +249,7 @@ async def test_tampered_token_refused(client, make_tenant):
 
 async def test_refresh_token_issue_roundtrip(app, make_tenant):
     t = await make_tenant()
-    tokens = tokens_of(app.state)
+    tokens = app.state.services.tokens
     p = await _session_principal(tokens, t)
     issued = await tokens.issue(p, REFRESH)
     verified = await tokens.verify(issued.token, REFRESH)
@@ -261,7 +260,7 @@ async def test_remembered_access_token_still_expires(client, app, make_tenant, m
     """A verified access token is remembered, but only until its exp (+ leeway); a
     refresh token is never taken for an access token through that memory."""
     t = await make_tenant()
-    tokens = tokens_of(app.state)
+    tokens = app.state.services.tokens
     p = await _session_principal(tokens, t)
     issued = await tokens.issue(p, ACCESS)
     assert (await _me(client, issued.token)).status_code == 200

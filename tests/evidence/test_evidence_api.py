@@ -14,7 +14,7 @@ def _hashes(items: list[str]) -> list[bytes]:
 
 
 async def test_log_endpoints_prove_what_the_services_recorded(client, app, engine):
-    log = app.state.evidence
+    log = app.state.services.evidence
     first = (await client.get("/api/v1/evidence/log/checkpoint")).json()
     leaf_hex = await log.record(
         "tenant-api", "seal.made", {"seal": "api-seal", "vendor": "local", "esid": "1"}
@@ -134,7 +134,7 @@ async def test_signing_through_the_hub_has_a_verifying_package(make_tenant, app)
     got = await t.client.get(f"/api/v1/evidence/signatures/{signature_id}", headers=person.headers)
     assert got.status_code == 200, got.text
     package = got.json()
-    log = app.state.evidence
+    log = app.state.services.evidence
     report = verify_package(package, log_public_key=log.log_key.public_key)
     assert report.intact, report.to_text()
     assert package["document_sm3"] == sm3(doc).hex()
@@ -184,7 +184,7 @@ async def _approved_signing(make_tenant, app):
     r = await _sign(t, ent.agent_headers, seal["id"], doc, use_request_id=use["id"])
     assert r.status_code == 201, r.text
     der = base64.b64decode(r.json()["signature"])
-    return await app.state.evidence.package(der, sm3(doc)), app.state.evidence
+    return await app.state.services.evidence.package(der, sm3(doc)), app.state.services.evidence
 
 
 async def test_approved_signing_logs_approval_before_signature(make_tenant, app):
@@ -192,7 +192,9 @@ async def test_approved_signing_logs_approval_before_signature(make_tenant, app)
 
     package, log = await _approved_signing(make_tenant, app)
     report = verify_package(
-        package, log_public_key=log.log_key.public_key, context=await app.state.trust.context()
+        package,
+        log_public_key=log.log_key.public_key,
+        context=await app.state.services.trust.context(),
     )
     assert report.valid, report.to_text()  # TOTAL_PASSED with the hub CA trusted
     checks = {c.name: c for c in report.checks}
@@ -209,7 +211,9 @@ async def test_approved_signing_package_is_fully_valid(make_tenant, app):
 
     package, log = await _approved_signing(make_tenant, app)
     report = verify_package(
-        package, log_public_key=log.log_key.public_key, context=await app.state.trust.context()
+        package,
+        log_public_key=log.log_key.public_key,
+        context=await app.state.services.trust.context(),
     )
     assert report.valid, report.to_text()
     # Judged at the logged time (log-inclusion), with the hub CA's CRL from the package.
@@ -234,7 +238,7 @@ async def test_checkpoint_as_a_signed_note_for_monitors(client, app):
 
     vkey = (await client.get("/api/v1/evidence/log/note-key")).text.strip()
     verifier = NoteVerifier.parse(vkey, KeyKind.LOG)
-    assert verifier.key == app.state.evidence.log_key.public_key
+    assert verifier.key == app.state.services.evidence.log_key.public_key
     assert verifier.name == "sealhub.test"  # the key name is the log's origin
     r = await client.get("/api/v1/evidence/log/checkpoint.note")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")

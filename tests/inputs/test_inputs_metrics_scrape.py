@@ -7,6 +7,7 @@ import httpx
 from litestar import Litestar
 
 from hub.problems import EXCEPTION_HANDLERS
+from hub.services import DEPENDENCIES
 from hub.settings import MetricsSettings, Settings
 from monitoring.http import MetricsController
 
@@ -14,7 +15,9 @@ TOKEN = "scrape-" + "x" * 24
 
 
 def _app(token: str) -> Litestar:
-    app = Litestar([MetricsController], exception_handlers=EXCEPTION_HANDLERS)
+    app = Litestar(
+        [MetricsController], exception_handlers=EXCEPTION_HANDLERS, dependencies=DEPENDENCIES
+    )
     app.state.settings = Settings(metrics=MetricsSettings(token=token))
     return app
 

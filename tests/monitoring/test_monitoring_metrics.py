@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from hub.app import create_app
 from hub.errors import NotFound, VendorTimeout, VendorUnavailable
 from hub.problems import EXCEPTION_HANDLERS
+from hub.services import DEPENDENCIES
 from hub.settings import MetricsSettings, Settings
 from monitoring import metrics
 from monitoring.http import MetricsController, MetricsMiddleware
@@ -133,6 +134,7 @@ def _hub_like_app() -> Litestar:
         [HealthController, MetricsController],
         middleware=[MetricsMiddleware],
         exception_handlers=EXCEPTION_HANDLERS,
+        dependencies=DEPENDENCIES,  # the hub's providers (hub.services)
     )
     app.state.settings = Settings(metrics=MetricsSettings(token=SCRAPE_TOKEN))
     return app
@@ -143,6 +145,7 @@ def _probe_app() -> Litestar:
         [thing, MetricsController],
         middleware=[MetricsMiddleware],
         exception_handlers=EXCEPTION_HANDLERS,
+        dependencies=DEPENDENCIES,  # the hub's providers (hub.services)
     )
     app.state.settings = Settings(metrics=MetricsSettings(token=SCRAPE_TOKEN))
     return app

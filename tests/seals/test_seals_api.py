@@ -365,7 +365,7 @@ async def test_a_signing_superseded_mid_flight_is_not_handed_out_nor_uses_its_ap
     use = r.json()
     await t.client.post(f"/api/v1/use-requests/{use['id']}/approve", headers=clerk, json={})
 
-    vendor = app.state.vendors.get(seal["vendor"])
+    vendor = app.state.services.vendors.get(seal["vendor"])
     real_sign = vendor.sign
 
     async def sign_then_lose_the_reservation(req: Any) -> Any:

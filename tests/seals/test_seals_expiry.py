@@ -32,8 +32,8 @@ async def test_seals_past_validity_expire_and_show_as_expired(
     await _ends_in(seal["id"], timedelta(seconds=-1))
     before = (await t.client.get("/api/v1/statistics", headers=t.admin_headers)).json()
     # Two replicas' schedulers on the same database: one runs the pass.
-    a = ExpiryScheduler(app.state.seals, interval_seconds=60, holder="replica-a")
-    b = ExpiryScheduler(app.state.seals, interval_seconds=60, holder="replica-b")
+    a = ExpiryScheduler(app.state.services.seals, interval_seconds=60, holder="replica-a")
+    b = ExpiryScheduler(app.state.services.seals, interval_seconds=60, holder="replica-b")
     await Lease("seal-expiry").release()  # the app's own scheduler may hold it
     await _free_lease()
     ran = await asyncio.gather(a.tick(), b.tick())
@@ -72,7 +72,7 @@ async def test_owners_are_told_30_and_7_days_ahead_once(
     await _ends_in(month["id"], timedelta(days=20))
     await _ends_in(week["id"], timedelta(days=5))
     await _ends_in(later["id"], timedelta(days=90))
-    scheduler = ExpiryScheduler(app.state.seals, interval_seconds=60, holder="replica-c")
+    scheduler = ExpiryScheduler(app.state.services.seals, interval_seconds=60, holder="replica-c")
     for _ in range(2):  # a second pass (or another replica's) tells nobody again
         await _free_lease()
         assert await scheduler.tick() is not None

@@ -98,7 +98,7 @@ async def seal_in(c: Cast, state: str, app: Any, monkeypatch: pytest.MonkeyPatch
         return seal_id
     if state == "approved":
         with monkeypatch.context() as m:
-            m.setattr(app.state.vendors.get("local"), "make_seal", _vendor_down)
+            m.setattr(app.state.services.vendors.get("local"), "make_seal", _vendor_down)
             r = await client.post(f"/api/v1/seals/{seal_id}/approve", headers=clerk, json={})
         assert r.status_code == 503, r.text
         return seal_id
@@ -170,7 +170,7 @@ async def test_a_failed_make_is_recorded_never_signable_and_retryable(
 ) -> None:
     t = await make_tenant()
     person = await t.add_person("赵六")
-    local = app.state.vendors.get("local")
+    local = app.state.services.vendors.get("local")
     with monkeypatch.context() as m:
         m.setattr(local, "make_seal", _vendor_down)
         r = await t.client.post(

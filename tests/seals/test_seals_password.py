@@ -26,7 +26,7 @@ def _face(person: Any) -> str:
 
 
 def _code(app: Any) -> str:
-    last = app.state.sms.last_to(MOBILE)
+    last = app.state.services.sms.last_to(MOBILE)
     assert last is not None
     return re.search(r"\b(\d{6})\b", last.text).group(1)  # type: ignore[union-attr]
 
@@ -175,7 +175,7 @@ async def _logged(app: Any, t: Any, kind: str, seal_id: str) -> bool:
     """Whether the evidence log holds a `kind` event about the seal (leaf bytes read)."""
     from hub.evidence.tables import EvidenceEntry
 
-    await app.state.evidence.checkpoint()  # flushes the append queue
+    await app.state.services.evidence.checkpoint()  # flushes the append queue
     rows = await EvidenceEntry.select(EvidenceEntry.leaf).where(EvidenceEntry.tenant == t.id).run()
     return any(
         kind.encode() in bytes(r["leaf"]) and seal_id.encode() in bytes(r["leaf"]) for r in rows

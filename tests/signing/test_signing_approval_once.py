@@ -72,7 +72,7 @@ async def test_concurrent_signings_with_one_approval_sign_once(
     doc = b"one approval, one contract"
     ent, seal, use = await approved_use(t, doc)
 
-    vendor = app.state.vendors.get(seal["vendor"])
+    vendor = app.state.services.vendors.get(seal["vendor"])
     real_sign = vendor.sign
     arrived = 0
     all_in = asyncio.Event()

@@ -19,7 +19,7 @@ MOBILE = "13800138000"
 
 
 def _code(app: Any) -> str:
-    last = app.state.sms.last_to(MOBILE)
+    last = app.state.services.sms.last_to(MOBILE)
     assert last is not None and last.template == "otp"
     return re.search(r"\b(\d{6})\b", last.text).group(1)  # type: ignore[union-attr]
 
@@ -79,11 +79,11 @@ async def test_intent_code_is_required_and_bound_to_the_document(
 async def test_the_owner_is_texted_about_each_use(make_tenant: Any, app: Any, engine: str) -> None:
     t = await make_tenant()
     person, seal = await personal_seal(t)
-    before = len(app.state.sms.messages)
+    before = len(app.state.services.sms.messages)
     doc = b"a use the owner hears of " + secrets.token_bytes(4)
     r = await sign(t.client, person.headers, seal["id"], doc)
     assert r.status_code == 201, r.text
-    await app.state.owner_sms.drain()
-    used = [m for m in list(app.state.sms.messages)[before:] if m.template == "seal-used"]
+    await app.state.services.owner_sms.drain()
+    used = [m for m in list(app.state.services.sms.messages)[before:] if m.template == "seal-used"]
     assert len(used) == 1 and used[0].to == MOBILE
     assert sm3(doc).hex()[:16] in used[0].text and "王五" in used[0].text

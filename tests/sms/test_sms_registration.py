@@ -43,7 +43,7 @@ async def test_self_registration_proves_the_mobile(make_tenant: Any, app: Any, e
     )
     assert r.status_code == 202, r.text
     challenge = r.json()["challenge_id"]
-    code = re.search(r"\b(\d{6})\b", app.state.sms.last_to(mobile).text).group(1)
+    code = re.search(r"\b(\d{6})\b", app.state.services.sms.last_to(mobile).text).group(1)
     # The code proves this number only.
     other = "137" + f"{secrets.randbelow(10**8):08d}"
     r = await t.client.post(

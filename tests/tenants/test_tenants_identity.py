@@ -242,8 +242,6 @@ async def test_legal_rep_from_another_tenant_is_refused(client, make_tenant):
 
 
 async def test_enterprise_change_runs_hooks_and_reports(client, app, make_tenant):
-    from tenants.identity.services import enterprise_change_hooks
-
     t = await make_tenant()
     ent = await t.add_enterprise()
     calls = []
@@ -253,7 +251,7 @@ async def test_enterprise_change_runs_hooks_and_reports(client, app, make_tenant
         calls.append((str(tenant_id), str(enterprise_id), reason))
         return [fake_seal]
 
-    hooks = enterprise_change_hooks(app.state)
+    hooks = app.state.services.identity.enterprise_hooks
     hooks.append(hook)
     try:
         r = await client.patch(

@@ -77,7 +77,7 @@ async def test_tsa_keys_are_sealed_at_rest(app: Any, db: Any) -> None:
     rows = await VendorRecord.select().where(VendorRecord.vendor == HUB_RECORDS)
     assert len(rows) == 1
     blob = bytes(rows[0]["value"])
-    keys = app.state.tsa.keys
+    keys = app.state.services.tsa.keys
     for key in (keys.tsa_key, keys.ca_key):
         der = key.to_der()
         assert der not in blob and der.hex().encode() not in blob

@@ -279,7 +279,7 @@ async def test_an_ofd_is_previewed_and_signed_through_the_pages(app: Any, make_t
         assert r.status_code == 303, r.text
         signed = await c.get(r.headers["location"].split("?")[0] + "/document")
     assert "filename*=UTF-8''signed-%E6%83%85" in signed.headers["content-disposition"]
-    context = await app.state.trust.context()  # the hub's CA and TSA CA trusted
+    context = await app.state.services.trust.context()  # the hub's CA and TSA CA trusted
     report = verify_ofd(
         signed.content, max_uncompressed=50 * 1024 * 1024, max_entries=1000, context=context
     )

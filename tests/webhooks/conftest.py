@@ -24,7 +24,7 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture
 def webhooks(client: httpx.AsyncClient, app: Any) -> WebhookService:
     """The running hub's webhook service (its worker is running in the app lifespan)."""
-    return app.state.webhooks  # type: ignore[no-any-return]
+    return app.state.services.webhooks  # type: ignore[no-any-return]
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ from hub.webhooks.service import WebhookService
 from hub.webhooks.signing import SIGNATURE_HEADER, verify_signature_header
 from hub.webhooks.tables import WebhookSubscription
 from hub.webhooks.worker import DeliveryWorker
-from tenants.keys import keyring_of
 
 
 def hooks_url(seal: dict[str, Any]) -> str:
@@ -179,7 +178,7 @@ async def test_receiver_gets_a_correctly_signed_payload(
     row = await WebhookSubscription.select().where(WebhookSubscription.id == hook["id"]).first()
     sealed = bytes(row["sealed_secret"])
     assert secret.encode() not in sealed
-    data_key = await keyring_of(app.state).data_key(uuid.UUID(t.id))
+    data_key = await app.state.services.keyring.data_key(uuid.UUID(t.id))
     opened = keystore.open_secret(data_key, t.id, sealed, context=f"webhook-secret:{hook['id']}")
     assert opened.decode() == secret
     assert secret not in caplog.text
