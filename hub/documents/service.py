@@ -271,11 +271,11 @@ class DocumentService:
 
     async def _own_seal(self, scope: Scope, seal_id: uuid.UUID) -> bytes:
         seal = await self.seals.get(scope, seal_id)
-        if seal["owner_account_id"] != scope.account_id:
+        if seal.owner_account_id != scope.account_id:
             raise NotFound("seal not found")
-        if seal["seal_der"] is None:
-            raise Conflict(f"the seal is {seal['status']}; it has not been made yet")
-        return bytes(seal["seal_der"])
+        if seal.seal_der is None:
+            raise Conflict(f"the seal is {seal.status}; it has not been made yet")
+        return seal.seal_der
 
     @staticmethod
     def _position(req: SignDocumentRequest) -> tuple[int, float, float]:
@@ -564,15 +564,15 @@ class DocumentService:
         approved = [step_key] if use_request_id is not None else []
         plan.require_can_sign(step_key, signed, approved)
         seal = await self.seals.get(scope, seal_id)
-        if seal["owner_account_id"] != scope.account_id:
+        if seal.owner_account_id != scope.account_id:
             raise NotFound("seal not found")
-        if seal["seal_type"] != step.seal_kind:
+        if seal.seal_type != step.seal_kind:
             raise ValidationFailed(
-                f"{step.label} signs with a {step.seal_kind} seal, not {seal['seal_type']}",
+                f"{step.label} signs with a {step.seal_kind} seal, not {seal.seal_type}",
                 field="seal_id",
             )
-        if seal["seal_der"] is None:
-            raise Conflict(f"the seal is {seal['status']}; it has not been made yet")
+        if seal.seal_der is None:
+            raise Conflict(f"the seal is {seal.status}; it has not been made yet")
         document = await self._document(scope, instance_id, row)
         job = _Signing(seal_id, password, idempotency_key, sm3(document), use_request_id)
         try:
@@ -584,7 +584,7 @@ class DocumentService:
                 page_count=await asyncio.to_thread(page_count, document, row["kind"]),
                 signed=signed,
                 approved=approved,
-                seal_der=bytes(seal["seal_der"]),
+                seal_der=seal.seal_der,
                 sign_digest=hub_sign_digest(self.signing, scope, job),
             )
         except _Replayed:

@@ -114,7 +114,7 @@ class IntentCheck:
         ):
             raise ValidationFailed("document_sm3 must be 64 hex digits", field="document_sm3")
         seal = await self.seals.get(scope, seal_id)
-        if seal["owner_account_id"] != scope.account_id:
+        if seal.owner_account_id != scope.account_id:
             raise NotFound("seal not found")
         mobile = await self.owner.mobile_of(scope.tenant_id, scope.account_id)
         sent = await self.otp.send(

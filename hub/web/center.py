@@ -15,6 +15,7 @@ from litestar.response import Redirect
 from hub.documents.service import MEDIA_TYPES
 from hub.downloads import content_disposition
 from hub.errors import SealHubError, ValidationFailed
+from hub.signing.records import UseRequestRecord
 from hub.web import deps
 from hub.web.rendering import field_of, problem_text, render
 from hub.web.session import PortalUser, require_user
@@ -128,7 +129,7 @@ class CenterPages(Controller):
         user = await require_user(request)
         view = await deps.documents(request).instance(user.principal, instance_id)
         seals = await deps.seals(request).list_seals(user.principal, status="active")
-        mine = [s for s in seals if s["owner_account_id"] == user.principal.account_id]
+        mine = [s for s in seals if s.owner_account_id == user.principal.account_id]
         me = str(user.principal.account_id)
         approvals = await _approvals(request, user, view["document_sm3"])
         return await render(
@@ -194,7 +195,7 @@ class CenterPages(Controller):
             approved = [
                 a
                 for a in (await _approvals(request, user, view["document_sm3"]))
-                if str(a["seal_id"]) == str(seal_id) and a["status"] == "approved"
+                if a.seal_id == seal_id and a.status == "approved"
             ]
             # The key names this document version, step and seal: a resent form signs once.
             key = hashlib.sha256(
@@ -207,7 +208,7 @@ class CenterPages(Controller):
                 seal_id=seal_id,
                 password=str(data.get("password", "")),
                 idempotency_key="portal-" + key,
-                use_request_id=approved[-1]["id"] if approved else None,
+                use_request_id=approved[-1].id if approved else None,
             )
         except SealHubError as exc:
             return await self._document(
@@ -221,13 +222,12 @@ class CenterPages(Controller):
 
 async def _approvals(
     request: deps.AnyRequest, user: PortalUser, document_sm3: str
-) -> list[dict[str, Any]]:
+) -> list[UseRequestRecord]:
     rows = await deps.signing(request).list_use_requests(user.principal, None)
     return [
         r
         for r in rows
-        if r["document_sm3"] == document_sm3
-        and r["requester_account_id"] == user.principal.account_id
+        if r.document_sm3 == document_sm3 and r.requester_account_id == user.principal.account_id
     ]
 
 

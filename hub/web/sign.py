@@ -19,6 +19,8 @@ from hub.documents.service import MEDIA_TYPES, SignDocumentRequest, document_kin
 from hub.documents.tables import SignedDocument
 from hub.downloads import content_disposition
 from hub.errors import NotFound, SealHubError, ValidationFailed
+from hub.seals.records import SealRecord
+from hub.signing.records import UseRequestRecord
 from hub.web import deps, pages
 from hub.web.rendering import field_of, gettext_for, problem_text, render
 from hub.web.session import PortalUser, require_user
@@ -37,14 +39,14 @@ def _owner(user: PortalUser) -> str:
     return f"{user.principal.tenant_id}/{user.principal.account_id}"
 
 
-async def _usable_seals(request: deps.AnyRequest, user: PortalUser) -> list[dict[str, Any]]:
+async def _usable_seals(request: deps.AnyRequest, user: PortalUser) -> list[SealRecord]:
     rows = await deps.seals(request).list_seals(user.principal, status="active")
-    return [r for r in rows if r["owner_account_id"] == user.principal.account_id]
+    return [r for r in rows if r.owner_account_id == user.principal.account_id]
 
 
-async def _needs_approval(request: deps.AnyRequest, user: PortalUser, seal: dict[str, Any]) -> bool:
+async def _needs_approval(request: deps.AnyRequest, user: PortalUser, seal: SealRecord) -> bool:
     check = deps.signing(request).needs_use_approval
-    return bool(await check(user.principal.tenant_id, seal["seal_type"]))
+    return bool(await check(user.principal.tenant_id, seal.seal_type))
 
 
 async def signed_documents(scope: Any) -> list[dict[str, Any]]:
@@ -213,7 +215,7 @@ class SignPages(Controller):
                 errors={field_of(exc) or "purpose": problem_text(request, exc)},
             )
         await _drafts(request).update(
-            token, _owner(user), use_request_id=str(row["id"]), use_request_seal=str(seal_id)
+            token, _owner(user), use_request_id=str(row.id), use_request_seal=str(seal_id)
         )
         return Redirect(f"/sign/{token}?seal={seal_id}", status_code=303)
 
@@ -274,17 +276,17 @@ class SignPages(Controller):
         return Redirect(f"/signatures/{view['id']}?signed=1", status_code=303)
 
 
-def _choose(seals: list[dict[str, Any]], wanted: Any) -> dict[str, Any] | None:
+def _choose(seals: list[SealRecord], wanted: Any) -> SealRecord | None:
     for s in seals:
-        if str(s["id"]) == str(wanted):
+        if str(s.id) == str(wanted):
             return s
     return seals[0] if seals else None
 
 
 async def _approval(
-    request: deps.AnyRequest, user: PortalUser, draft: Stored, seal: dict[str, Any]
-) -> dict[str, Any] | None:
-    if draft.meta.get("use_request_seal") != str(seal["id"]):
+    request: deps.AnyRequest, user: PortalUser, draft: Stored, seal: SealRecord
+) -> UseRequestRecord | None:
+    if draft.meta.get("use_request_seal") != str(seal.id):
         return None
     rid = _uuid(draft.meta.get("use_request_id"))
     if rid is None:
@@ -324,7 +326,7 @@ class SignaturePages(Controller):
     async def overview(self, request: deps.AnyRequest) -> Response[str]:
         user = await require_user(request)
         docs = await signed_documents(user.principal)
-        seals = {str(s["id"]): s for s in await deps.seals(request).list_seals(user.principal)}
+        seals = {str(s.id): s for s in await deps.seals(request).list_seals(user.principal)}
         return await render(request, "me/signatures.html", documents=docs, seals=seals)
 
     @get("/{doc_id:uuid}", name="portal:signature")
@@ -377,7 +379,7 @@ class SignaturePages(Controller):
         user = await require_user(request)
         record = await deps.signing(request).get_signature(user.principal, doc_id)
         package = await deps.evidence(request).package(
-            bytes(record["signature_der"]), bytes.fromhex(record["document_sm3"])
+            record.signature_der, bytes.fromhex(record.document_sm3)
         )
         body = json.dumps(package, ensure_ascii=False, default=str).encode()
         return Response(
