@@ -85,10 +85,10 @@ class CenterPages(Controller):
         docs = deps.documents(request)
         template = await docs.get_template(user.principal, template_id)
         form = {k: str(v) for k, v in data.items() if k != "_csrf_token"}
-        values = {f["name"]: form.get(f"v_{f['name']}", "").strip() for f in template["fields"]}
+        values = {f["name"]: form.get(f"v_{f['name']}", "").strip() for f in template.fields}
         try:
             parties: dict[str, uuid.UUID] = {}
-            for step in template["signers"]:
+            for step in template.signers:
                 name = form.get(f"party_{step['key']}", "").strip()
                 if not name:
                     continue  # the caller's own step
@@ -110,7 +110,7 @@ class CenterPages(Controller):
                 form=form,
                 errors={field or "form": problem_text(request, exc)},
             )
-        return Redirect(f"/center/documents/{view['id']}", status_code=303)
+        return Redirect(f"/center/documents/{view.id}", status_code=303)
 
     @get("/documents/{instance_id:uuid}", name="portal:center-document")
     async def document(
@@ -131,7 +131,7 @@ class CenterPages(Controller):
         seals = await deps.seals(request).list_seals(user.principal, status="active")
         mine = [s for s in seals if s.owner_account_id == user.principal.account_id]
         me = str(user.principal.account_id)
-        approvals = await _approvals(request, user, view["document_sm3"])
+        approvals = await _approvals(request, user, view.document_sm3)
         return await render(
             request,
             "center/document.html",
@@ -150,9 +150,9 @@ class CenterPages(Controller):
         user = await require_user(request)
         got = await deps.documents(request).download(user.principal, instance_id)
         return Response(
-            got["data"],
-            media_type=MEDIA_TYPES[got["kind"]],
-            headers={"Content-Disposition": content_disposition(got["filename"])},
+            got.data,
+            media_type=MEDIA_TYPES[got.kind],
+            headers={"Content-Disposition": content_disposition(got.filename)},
         )
 
     @post("/documents/{instance_id:uuid}/approval", name="portal:center-approval")
@@ -168,7 +168,7 @@ class CenterPages(Controller):
             await deps.signing(request).request_use(
                 user.principal,
                 seal_id,
-                bytes.fromhex(view["document_sm3"]),
+                bytes.fromhex(view.document_sm3),
                 str(data.get("purpose", "")),
             )
         except SealHubError as exc:
@@ -194,12 +194,12 @@ class CenterPages(Controller):
                 raise ValidationFailed("choose one of your seals", field="seal_id")
             approved = [
                 a
-                for a in (await _approvals(request, user, view["document_sm3"]))
+                for a in (await _approvals(request, user, view.document_sm3))
                 if a.seal_id == seal_id and a.status == "approved"
             ]
             # The key names this document version, step and seal: a resent form signs once.
             key = hashlib.sha256(
-                f"{instance_id}:{view['document_sm3']}:{step}:{seal_id}".encode()
+                f"{instance_id}:{view.document_sm3}:{step}:{seal_id}".encode()
             ).hexdigest()[:48]
             await docs.sign_instance(
                 user.principal,

@@ -273,7 +273,7 @@ class SignPages(Controller):
                 form=form,
                 errors={field or "password": problem_text(request, exc)},
             )
-        return Redirect(f"/signatures/{view['id']}?signed=1", status_code=303)
+        return Redirect(f"/signatures/{view.id}?signed=1", status_code=303)
 
 
 def _choose(seals: list[SealRecord], wanted: Any) -> SealRecord | None:
@@ -345,7 +345,7 @@ class SignaturePages(Controller):
         user = await require_user(request)
         _ = gettext_for(request)
         row = await deps.documents(request).signed_document(user.principal, doc_id)
-        seal = await deps.seals(request).get(user.principal, row["seal_id"])
+        seal = await deps.seals(request).get(user.principal, row.seal_id)
         if request.query_params.get("signed") and not notice:
             notice = _("Signed. Download the signed file and keep its evidence package.")
         if request.query_params.get("rated") and not notice:
@@ -367,9 +367,9 @@ class SignaturePages(Controller):
         user = await require_user(request)
         row = await deps.documents(request).signed_document(user.principal, doc_id)
         return Response(
-            bytes(row["data"]),
-            media_type=MEDIA_TYPES[row["kind"]],
-            headers={"Content-Disposition": content_disposition(row["filename"])},
+            row.data,
+            media_type=MEDIA_TYPES[row.kind],
+            headers={"Content-Disposition": content_disposition(row.filename)},
         )
 
     @get("/{doc_id:uuid}/evidence", name="portal:signature-evidence")
