@@ -18,6 +18,7 @@ from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.schemas_common import Count, Reason, Url
 from hub.webhooks.lifespan import webhook_service
+from hub.webhooks.records import Webhook
 
 _ROLES = (Role.PERSON, Role.ENTERPRISE_AGENT, Role.CLERK, Role.TENANT_ADMIN)
 _URL_RULE = (
@@ -74,8 +75,8 @@ class DeliveryOut(msgspec.Struct):
     attempt_log: list[AttemptOut]
 
 
-def _webhook(row: dict[str, Any]) -> WebhookOut:
-    return msgspec.convert(row, WebhookOut, from_attributes=False, strict=False)
+def _webhook(hook: Webhook) -> WebhookOut:
+    return msgspec.convert(hook, WebhookOut, from_attributes=True, strict=False)
 
 
 class WebhookController(Controller):
@@ -101,7 +102,9 @@ class WebhookController(Controller):
         row, secret = await webhook_service(request.app.state).create(
             principal, seal_id, data.url, data.description
         )
-        return msgspec.convert({**row, "secret": secret}, CreatedWebhookOut, strict=False)
+        return msgspec.convert(
+            {**msgspec.structs.asdict(row), "secret": secret}, CreatedWebhookOut, strict=False
+        )
 
     @get(
         "",
@@ -192,7 +195,7 @@ class WebhookController(Controller):
         rows = await webhook_service(request.app.state).deliveries(
             principal, seal_id, webhook_id, limit=limit
         )
-        return [msgspec.convert(r, DeliveryOut, strict=False) for r in rows]
+        return [msgspec.convert(r, DeliveryOut, from_attributes=True, strict=False) for r in rows]
 
     @post(
         "/{webhook_id:uuid}/deliveries/{delivery_id:uuid}/redeliver",
@@ -212,4 +215,4 @@ class WebhookController(Controller):
         row = await webhook_service(request.app.state).redeliver(
             principal, seal_id, webhook_id, delivery_id
         )
-        return msgspec.convert(row, DeliveryOut, strict=False)
+        return msgspec.convert(row, DeliveryOut, from_attributes=True, strict=False)
