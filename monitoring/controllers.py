@@ -21,6 +21,7 @@ from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.errors import ValidationFailed
 from hub.schemas_common import Count, Key, Limit, QueryKey, Reason
+from monitoring.records import AdmissionChange, Alert, TenantStatistics
 from monitoring.services import (
     QualityService,
     RegulatorService,
@@ -145,7 +146,7 @@ class RegulatorController(Controller):
     )
     async def admissions(
         self, request: Request, vendor: QueryKey = None, tenant: QueryKey = None, limit: Limit = 200
-    ) -> list[dict[str, Any]]:
+    ) -> list[AdmissionChange]:
         return await RegulatorService(quality_service(request.app)).admission_history(
             vendor=vendor, tenant=tenant, limit=limit
         )
@@ -156,7 +157,7 @@ class RegulatorController(Controller):
         summary="Per-tenant statistics: seals by status and vendor, signatures, ratings",
         responses=errors(401, 403),
     )
-    async def tenants(self, request: Request) -> list[dict[str, Any]]:
+    async def tenants(self, request: Request) -> list[TenantStatistics]:
         return await RegulatorService(quality_service(request.app)).tenant_statistics()
 
     @get(
@@ -165,7 +166,7 @@ class RegulatorController(Controller):
         summary="Recent alerts: automatic admission changes, vendors below the quality floor",
         responses=errors(401, 403),
     )
-    async def alerts(self, request: Request, days: FromQuery[Count] = 7) -> list[dict[str, Any]]:
+    async def alerts(self, request: Request, days: FromQuery[Count] = 7) -> list[Alert]:
         return await RegulatorService(quality_service(request.app)).recent_alerts(
             days=max(1, min(days, 90))
         )
