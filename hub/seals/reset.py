@@ -30,7 +30,7 @@ from hub.auth.principal import CurrentPrincipal, Role
 from hub.errors import NotFound, ValidationFailed
 from hub.seals.notices import tell_owner
 from hub.seals.records import SealRecord
-from hub.seals.services import SealService
+from hub.seals.services import Scope, SealService
 from hub.seals.tables import Seal, SealEvent
 from hub.sms.codes import OtpService, seal_binding
 from tenants.identity.services import IdentityService
@@ -55,7 +55,7 @@ class PasswordResets:
 
     # --- a seal's 口令 --------------------------------------------------------------
 
-    async def seal_code(self, scope: Any, seal_id: uuid.UUID, client: str) -> CodeSent:
+    async def seal_code(self, scope: Scope, seal_id: uuid.UUID, client: str) -> CodeSent:
         seal = await self._own_seal(scope, seal_id)
         person = await self._person(scope.tenant_id, scope.account_id)
         mobile = await self.identity.reveal_mobile(scope.tenant_id, person)
@@ -71,7 +71,7 @@ class PasswordResets:
 
     async def reset_seal(
         self,
-        scope: Any,
+        scope: Scope,
         seal_id: uuid.UUID,
         *,
         challenge_id: uuid.UUID,
@@ -199,7 +199,7 @@ class PasswordResets:
 
     # --- internals ---------------------------------------------------------------------
 
-    async def _own_seal(self, scope: Any, seal_id: uuid.UUID) -> SealRecord:
+    async def _own_seal(self, scope: Scope, seal_id: uuid.UUID) -> SealRecord:
         seal = await self.seals.get(scope, seal_id)
         if seal.owner_account_id != scope.account_id:
             raise NotFound("seal not found")
@@ -214,7 +214,8 @@ class PasswordResets:
         )
         if row is None:
             raise NotFound("no real-name registered person for this account")
-        return row["id"]
+        person_id: uuid.UUID = row["id"]
+        return person_id
 
     async def _account(
         self, tenant_slug: str, username: str
