@@ -144,6 +144,20 @@ class SignDocumentRequest:
     use_request_id: uuid.UUID | None = None
 
 
+# A signed document's columns but its file (SignedDocumentRecord's fields).
+_SIGNED_COLUMNS = (
+    SignedDocument.id,
+    SignedDocument.account_id,
+    SignedDocument.seal_id,
+    SignedDocument.kind,
+    SignedDocument.subject_sm3,
+    SignedDocument.document_sm3,
+    SignedDocument.property_info,
+    SignedDocument.filename,
+    SignedDocument.created_at,
+)
+
+
 def _has(scope: Scope, *roles: str) -> bool:
     return any(r in scope.roles for r in roles)
 
@@ -254,17 +268,7 @@ class DocumentService:
     async def _signed_row(
         self, scope: Scope, doc_id: uuid.UUID, *, with_data: bool
     ) -> SignedDocumentRecord | None:
-        cols = [
-            SignedDocument.id,
-            SignedDocument.account_id,
-            SignedDocument.seal_id,
-            SignedDocument.kind,
-            SignedDocument.subject_sm3,
-            SignedDocument.document_sm3,
-            SignedDocument.property_info,
-            SignedDocument.filename,
-            SignedDocument.created_at,
-        ]
+        cols = list(_SIGNED_COLUMNS)
         if with_data:
             cols.append(SignedDocument.data)
         row = (
@@ -275,6 +279,21 @@ class DocumentService:
         if row is None or not (row["account_id"] == scope.account_id or _has(scope, *_STAFF)):
             return None
         return SignedDocumentRecord(**row)
+
+    async def my_signed_documents(
+        self, scope: Scope, *, limit: int = 200
+    ) -> list[SignedDocumentRecord]:
+        """The caller's own signed documents, newest first (without their files)."""
+        rows = (
+            await SignedDocument.select(*_SIGNED_COLUMNS)
+            .where(
+                (SignedDocument.tenant_id == scope.tenant_id)
+                & (SignedDocument.account_id == scope.account_id)
+            )
+            .order_by(SignedDocument.created_at, ascending=False)
+            .limit(limit)
+        )
+        return [SignedDocumentRecord(**row) for row in rows]
 
     async def signed_document(self, scope: Scope, doc_id: uuid.UUID) -> SignedDocumentRecord:
         row = await self._signed_row(scope, doc_id, with_data=True)

@@ -16,7 +16,6 @@ from litestar.response import Redirect
 
 from hub.crypto import sm3
 from hub.documents.service import MEDIA_TYPES, SignDocumentRequest, document_kind
-from hub.documents.tables import SignedDocument
 from hub.downloads import content_disposition
 from hub.errors import NotFound, SealHubError, ValidationFailed
 from hub.seals.records import SealRecord
@@ -47,27 +46,6 @@ async def _usable_seals(request: deps.AnyRequest, user: PortalUser) -> list[Seal
 async def _needs_approval(request: deps.AnyRequest, user: PortalUser, seal: SealRecord) -> bool:
     check = deps.signing(request).needs_use_approval
     return bool(await check(user.principal.tenant_id, seal.seal_type))
-
-
-async def signed_documents(scope: Any) -> list[dict[str, Any]]:
-    """The scope's own signed documents, newest first (tenant scope first, as services do)."""
-    return await (
-        SignedDocument.select(
-            SignedDocument.id,
-            SignedDocument.seal_id,
-            SignedDocument.kind,
-            SignedDocument.subject_sm3,
-            SignedDocument.document_sm3,
-            SignedDocument.filename,
-            SignedDocument.created_at,
-        )
-        .where(
-            (SignedDocument.tenant_id == scope.tenant_id)
-            & (SignedDocument.account_id == scope.account_id)
-        )
-        .order_by(SignedDocument.created_at, ascending=False)
-        .limit(200)
-    )
 
 
 class SignPages(Controller):
@@ -325,7 +303,7 @@ class SignaturePages(Controller):
     @get("", name="portal:signatures")
     async def overview(self, request: deps.AnyRequest) -> Response[str]:
         user = await require_user(request)
-        docs = await signed_documents(user.principal)
+        docs = await deps.documents(request).my_signed_documents(user.principal)
         seals = {str(s.id): s for s in await deps.seals(request).list_seals(user.principal)}
         return await render(request, "me/signatures.html", documents=docs, seals=seals)
 
