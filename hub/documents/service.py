@@ -574,11 +574,8 @@ class DocumentService:
             (InstanceSigning.tenant_id == scope.tenant_id)
             & (InstanceSigning.instance_id == instance_id)
         )
-        for s in done:  # a retry of a step this caller already signed with this key
-            if s["account_id"] == scope.account_id and s["idempotency_key"] == idempotency_key:
-                if s["step_key"] != step_key:
-                    raise Conflict("Idempotency-Key was already used for a different request")
-                return await self.instance(scope, instance_id, replayed=True)
+        if _signed_before(scope, done, step_key, idempotency_key):
+            return await self.instance(scope, instance_id, replayed=True)
         template = template_from_row(await self._template_row(scope, row["template_id"]))
         plan = SigningPlan.of(template)
         step = _callers_step(scope, template, row, step_key)
@@ -607,20 +604,8 @@ class DocumentService:
                 "this Idempotency-Key signed this document before but the signing "
                 "was not recorded; use a new key"
             ) from None
-        assert job.outcome is not None
         now = _now()
-        signing = InstanceSigning(
-            id=uuid.uuid4(),
-            tenant_id=scope.tenant_id,
-            instance_id=instance_id,
-            step_key=step_key,
-            account_id=scope.account_id,
-            seal_id=seal_id,
-            signature_id=job.outcome.record_id,
-            idempotency_key=idempotency_key,
-            use_request_id=use_request_id,
-            signed_at=now,
-        )
+        signing = _step_signing(scope, instance_id, step_key, job, now)
         complete = plan.complete([*signed, step_key])
         await self._store_step(scope, row, new, signing, now if complete else None, step.label)
         return await self.instance(scope, instance_id)
@@ -672,6 +657,38 @@ class DocumentService:
             if _is_unique_violation(exc):
                 raise Conflict(f"{label} has already signed") from exc
             raise
+
+
+def _step_signing(
+    scope: Scope, instance_id: uuid.UUID, step_key: str, job: _Signing, now: datetime
+) -> InstanceSigning:
+    """The record of the caller's signing of one step (to be saved with the document)."""
+    assert job.outcome is not None
+    return InstanceSigning(
+        id=uuid.uuid4(),
+        tenant_id=scope.tenant_id,
+        instance_id=instance_id,
+        step_key=step_key,
+        account_id=scope.account_id,
+        seal_id=job.seal_id,
+        signature_id=job.outcome.record_id,
+        idempotency_key=job.idempotency_key,
+        use_request_id=job.use_request_id,
+        signed_at=now,
+    )
+
+
+def _signed_before(
+    scope: Scope, done: list[dict[str, Any]], step_key: str, idempotency_key: str
+) -> bool:
+    """This is a retry of a step the caller already signed with this key (the same
+    key for another step is refused)."""
+    for s in done:
+        if s["account_id"] == scope.account_id and s["idempotency_key"] == idempotency_key:
+            if s["step_key"] != step_key:
+                raise Conflict("Idempotency-Key was already used for a different request")
+            return True
+    return False
 
 
 def _callers_step(
