@@ -18,6 +18,7 @@ from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.errors import ValidationFailed
 from hub.schemas_common import Count, Key, Limit, QueryKey, Reason
+from monitoring.records import AdmissionChange, Alert, TenantStatistics
 from monitoring.services import (
     QualityService,
     RegulatorService,
@@ -135,7 +136,7 @@ class RegulatorController(Controller):
     )
     async def admissions(
         self, quality: Quality, vendor: QueryKey = None, tenant: QueryKey = None, limit: Limit = 200
-    ) -> list[dict[str, Any]]:
+    ) -> list[AdmissionChange]:
         return await RegulatorService(quality).admission_history(
             vendor=vendor, tenant=tenant, limit=limit
         )
@@ -146,7 +147,7 @@ class RegulatorController(Controller):
         summary="Per-tenant statistics: seals by status and vendor, signatures, ratings",
         responses=errors(401, 403),
     )
-    async def tenants(self, quality: Quality) -> list[dict[str, Any]]:
+    async def tenants(self, quality: Quality) -> list[TenantStatistics]:
         return await RegulatorService(quality).tenant_statistics()
 
     @get(
@@ -155,5 +156,5 @@ class RegulatorController(Controller):
         summary="Recent alerts: automatic admission changes, vendors below the quality floor",
         responses=errors(401, 403),
     )
-    async def alerts(self, quality: Quality, days: FromQuery[Count] = 7) -> list[dict[str, Any]]:
+    async def alerts(self, quality: Quality, days: FromQuery[Count] = 7) -> list[Alert]:
         return await RegulatorService(quality).recent_alerts(days=max(1, min(days, 90)))

@@ -29,6 +29,7 @@ from hub.db import is_unique_violation
 from hub.errors import Conflict, Forbidden, PolicyDenied, ValidationFailed
 from monitoring import metrics, quality
 from monitoring.quality import QualityInputs, QualityResult, RankedVendor
+from monitoring.records import AdmissionChange, Alert, TenantStatistics
 from monitoring.tables import VendorRating
 
 log = logging.getLogger("sealhub.monitoring")
@@ -381,7 +382,7 @@ class RegulatorService:
         tenant: str | None = None,
         since: datetime | None = None,
         limit: int = 200,
-    ) -> list[dict[str, Any]]:
+    ) -> list[AdmissionChange]:
         from adapters.admission.tables import AdmissionEvent
 
         slugs = await self._tenant_slugs()
@@ -409,21 +410,21 @@ class RegulatorService:
         out = []
         for r in await query.run():
             out.append(
-                {
-                    "tenant": slugs.get(r["tenant_id"], "unknown"),
-                    "vendor": r["vendor"],
-                    "from_status": r["from_status"],
-                    "to_status": r["to_status"],
-                    "reason": r["reason"],
+                AdmissionChange(
+                    tenant=slugs.get(r["tenant_id"], "unknown"),
+                    vendor=r["vendor"],
+                    from_status=r["from_status"],
+                    to_status=r["to_status"],
+                    reason=r["reason"],
                     # who decided, by kind only: an account id says nothing a regulator needs
-                    "decided_by": "rules" if r["actor"] == "rules" else "staff",
-                    "evidence": _vendor_evidence(r["evidence"]),
-                    "at": r["at"],
-                }
+                    decided_by="rules" if r["actor"] == "rules" else "staff",
+                    evidence=_vendor_evidence(r["evidence"]),
+                    at=r["at"],
+                )
             )
         return out
 
-    async def tenant_statistics(self) -> list[dict[str, Any]]:
+    async def tenant_statistics(self) -> list[TenantStatistics]:
         """Counts per tenant, computed by the database (GROUP BY), never row by row."""
         from piccolo.query.functions.aggregate import Count, Sum
 
@@ -470,50 +471,50 @@ class RegulatorService:
             n_ratings, stars = rated.get(t["id"], (0, 0))
             by_vendor = sig_vendor.get(t["id"], Counter())
             out.append(
-                {
-                    "tenant": t["slug"],
-                    "region_code": t["region_code"],
-                    "status": t["status"],
-                    "seals_by_status": dict(sorted(seal_status.get(t["id"], Counter()).items())),
-                    "seals_by_vendor": dict(sorted(seal_vendor.get(t["id"], Counter()).items())),
-                    "signatures": sum(by_vendor.values()),
-                    "signatures_by_vendor": dict(sorted(by_vendor.items())),
-                    "ratings": n_ratings,
-                    "average_stars": round(stars / n_ratings, 2) if n_ratings else None,
-                }
+                TenantStatistics(
+                    tenant=t["slug"],
+                    region_code=t["region_code"],
+                    status=t["status"],
+                    seals_by_status=dict(sorted(seal_status.get(t["id"], Counter()).items())),
+                    seals_by_vendor=dict(sorted(seal_vendor.get(t["id"], Counter()).items())),
+                    signatures=sum(by_vendor.values()),
+                    signatures_by_vendor=dict(sorted(by_vendor.items())),
+                    ratings=n_ratings,
+                    average_stars=round(stars / n_ratings, 2) if n_ratings else None,
+                )
             )
         return out
 
-    async def recent_alerts(self, *, days: int = 7) -> list[dict[str, Any]]:
+    async def recent_alerts(self, *, days: int = 7) -> list[Alert]:
         """Automatic admission changes (suspensions and restorations by the rules) and
         vendors whose quality is below the strictest tenant floor right now."""
         since = self._clock() - timedelta(days=days)
-        alerts: list[dict[str, Any]] = []
+        alerts: list[Alert] = []
         for event in await self.admission_history(since=since, limit=1000):
-            if event["decided_by"] == "rules":
+            if event.decided_by == "rules":
                 alerts.append(
-                    {
-                        "kind": f"admission_{event['to_status']}",
-                        "vendor": event["vendor"],
-                        "tenant": event["tenant"],
-                        "detail": event["reason"],
-                        "at": event["at"],
-                    }
+                    Alert(
+                        kind=f"admission_{event.to_status}",
+                        vendor=event.vendor,
+                        tenant=event.tenant,
+                        detail=event.reason,
+                        at=event.at,
+                    )
                 )
         floor = await _strictest_floor()
         if floor is not None:
             for entry in (await self.ranking())["ranking"]:
                 if entry["score"] < floor:
                     alerts.append(
-                        {
-                            "kind": "quality_below_floor",
-                            "vendor": entry["vendor"],
-                            "tenant": None,
-                            "detail": f"quality {entry['score']:.2f} < floor {floor:g}",
-                            "at": self._clock(),
-                        }
+                        Alert(
+                            kind="quality_below_floor",
+                            vendor=entry["vendor"],
+                            tenant=None,
+                            detail=f"quality {entry['score']:.2f} < floor {floor:g}",
+                            at=self._clock(),
+                        )
                     )
-        return sorted(alerts, key=lambda a: a["at"], reverse=True)
+        return sorted(alerts, key=lambda a: a.at, reverse=True)
 
 
 def _vendor_evidence(raw: str | None) -> Any:

@@ -18,6 +18,12 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from msgspec import Meta
 
+from adapters.admission.records import (
+    RegistrationChange,
+    Standing,
+    VendorRegistrationRecord,
+    VendorStatusChange,
+)
 from adapters.admission.services import AdmissionService
 from hub.auth.guards import requires
 from hub.auth.principal import Principal, Role
@@ -115,26 +121,29 @@ class TransitionOut:
     reason: str
 
 
-def _registration_out(row: dict[str, Any]) -> VendorRegistrationOut:
+def _registration_out(registration: VendorRegistrationRecord) -> VendorRegistrationOut:
     return VendorRegistrationOut(
-        name=row["name"],
-        kind=row["kind"],
-        endpoint=row["endpoint"],
-        product_certificate=row["product_certificate"],
-        has_maker_ca_cert=bool(row["maker_ca_cert"]),
-        sla_p95_ms=row["sla_p95_ms"],
-        registered_at=row["registered_at"],
+        name=registration.name,
+        kind=registration.kind,
+        endpoint=registration.endpoint,
+        product_certificate=registration.product_certificate,
+        has_maker_ca_cert=bool(registration.maker_ca_cert),
+        sla_p95_ms=registration.sla_p95_ms,
+        registered_at=registration.registered_at,
     )
 
 
-def _admission_out(standing: dict[str, Any]) -> AdmissionOut:
+def _admission_out(standing: Standing) -> AdmissionOut:
     return AdmissionOut(
-        vendor=standing["vendor"],
-        status=standing["status"],
-        since=standing["since"],
-        automatic=standing["automatic"],
-        conformance_passed=standing["conformance_passed"],
-        history=[AdmissionEventOut(**h) for h in standing["history"]],
+        vendor=standing.vendor,
+        status=standing.status,
+        since=standing.since,
+        automatic=standing.automatic,
+        conformance_passed=standing.conformance_passed,
+        history=[
+            AdmissionEventOut(h.from_status, h.to_status, h.reason, h.evidence, h.actor, h.at)
+            for h in standing.history
+        ],
     )
 
 
@@ -194,7 +203,7 @@ class VendorRegistryController(Controller):
     )
     async def history(
         self, admission: NamedDependency[AdmissionService], vendor: FromPath[str]
-    ) -> list[dict[str, Any]]:
+    ) -> list[VendorStatusChange]:
         return await admission.history_across_tenants(vendor)
 
     @put(
@@ -240,7 +249,7 @@ class VendorRegistryController(Controller):
     )
     async def registration_history(
         self, admission: NamedDependency[AdmissionService], vendor: FromPath[str]
-    ) -> list[dict[str, Any]]:
+    ) -> list[RegistrationChange]:
         return await admission.registration_history(vendor)
 
 
@@ -306,7 +315,12 @@ class AdmissionController(Controller):
         self, admission: NamedDependency[AdmissionService], principal: NamedDependency[Principal]
     ) -> list[AdmissionSummaryOut]:
         rows = await admission.admissions(principal.tenant_id)
-        return [AdmissionSummaryOut(**r) for r in rows]
+        return [
+            AdmissionSummaryOut(
+                r.vendor, r.status, r.status_since, r.automatic, r.conformance_passed
+            )
+            for r in rows
+        ]
 
     @get(
         "/vendors/{vendor:str}",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from adapters.admission.records import VendorRegistrationRecord
 from adapters.testing import ConformanceReport
 from hub.errors import ValidationFailed
 
@@ -77,14 +78,16 @@ class Verdict:
 
 
 def application_verdict(
-    rules: AdmissionRules, registration: dict[str, Any], conformance: ConformanceReport | None
+    rules: AdmissionRules,
+    registration: VendorRegistrationRecord,
+    conformance: ConformanceReport | None,
 ) -> Verdict:
     """Entry rules: credentials, declared SLA, conformance. Every failing rule is named."""
     reasons = []
-    for credential in rules.required_credentials:
-        if not registration.get(credential):
+    for credential in rules.required_credentials:  # names from CREDENTIALS
+        if not getattr(registration, credential, None):
             reasons.append(f"required credential missing: {credential}")
-    sla = registration.get("sla_p95_ms")
+    sla = registration.sla_p95_ms
     if rules.max_sla_p95_ms is not None and (sla is None or sla > rules.max_sla_p95_ms):
         reasons.append(f"declared SLA p95 {sla} ms exceeds the tenant's {rules.max_sla_p95_ms} ms")
     if rules.require_conformance:

@@ -31,6 +31,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.admission.live import CallLog, QualitySource
+from adapters.admission.records import (
+    AdmissionEventRecord,
+    AdmissionSummary,
+    RegistrationChange,
+    Standing,
+    VendorRegistrationRecord,
+    VendorStatusChange,
+)
 from adapters.admission.rules import AdmissionRules, Verdict, application_verdict
 from adapters.admission.tables import (
     Admission,
@@ -95,7 +103,7 @@ class AdmissionService:
         quality: QualitySource | None = None,
         *,
         conformance: Conformance = run_conformance,
-        activate: Callable[[dict[str, Any]], None] | None = None,
+        activate: Callable[[VendorRegistrationRecord], None] | None = None,
         scorer: QualitySource | None = None,
     ) -> None:
         """`quality` is the live source (calls, probes); `scorer` what decisions read, by
@@ -130,7 +138,7 @@ class AdmissionService:
         product_certificate: str | None = None,
         maker_ca_cert: bytes | None = None,
         sla_p95_ms: int = 1000,
-    ) -> dict[str, Any]:
+    ) -> VendorRegistrationRecord:
         if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").isalnum():
             raise ValidationFailed("vendor name: 1-64 letters, digits, - or _", field="name")
         if sla_p95_ms <= 0:
@@ -182,7 +190,7 @@ class AdmissionService:
         product_certificate: str | None = None,
         maker_ca_cert: bytes | None = None,
         sla_p95_ms: int | None = None,
-    ) -> dict[str, Any]:
+    ) -> VendorRegistrationRecord:
         """Correct a registration (a moved endpoint, a renewed product certificate or
         maker CA); the old and new values are kept in `vendor_registration_change`, and
         the vendor's adapter is rebuilt from the corrected registration."""
@@ -236,12 +244,12 @@ class AdmissionService:
             )
         registration = await self.registration(name)
         if isinstance(self.quality, CallLog):
-            self.quality.sla_p95_seconds[name] = registration["sla_p95_ms"] / 1000
+            self.quality.sla_p95_seconds[name] = registration.sla_p95_ms / 1000
         if self.activate is not None:
             self.activate(registration)
         return registration
 
-    async def registration_history(self, name: str) -> list[dict[str, Any]]:
+    async def registration_history(self, name: str) -> list[RegistrationChange]:
         await self.registration(name)
         rows = (
             await VendorRegistrationChange.select()
@@ -250,20 +258,17 @@ class AdmissionService:
         )
         for row in rows:
             row["before"], row["after"] = json.loads(row["before"]), json.loads(row["after"])
-        return rows
+        return [RegistrationChange(**row) for row in rows]
 
-    async def registration(self, name: str) -> dict[str, Any]:
+    async def registration(self, name: str) -> VendorRegistrationRecord:
         row = await VendorRegistration.select().where(VendorRegistration.name == name).first()
         if row is None:
             raise NotFound(f"vendor '{name}' is not registered")
-        row["config"] = json.loads(row["config"])
-        return row
+        return _registration(row)
 
-    async def registrations(self) -> list[dict[str, Any]]:
+    async def registrations(self) -> list[VendorRegistrationRecord]:
         rows = await VendorRegistration.select().order_by(VendorRegistration.name)
-        for row in rows:
-            row["config"] = json.loads(row["config"])
-        return rows
+        return [_registration(row) for row in rows]
 
     # --- tenant rules (tenant admin) -----------------------------------------------------
 
@@ -304,7 +309,7 @@ class AdmissionService:
 
     async def apply(
         self, tenant_id: uuid.UUID, tenant_slug: str, vendor: str, actor: str
-    ) -> dict[str, Any]:
+    ) -> Standing:
         """A vendor applies to a tenant: recorded, tested, then probation or refusal."""
         registration = await self.registration(vendor)
         async with self.db.transaction():
@@ -451,26 +456,26 @@ class AdmissionService:
         row = await self._admission(tenant_id, vendor)
         return None if row is None else str(row["status"])
 
-    async def standing(self, tenant_id: uuid.UUID, vendor: str) -> dict[str, Any]:
+    async def standing(self, tenant_id: uuid.UUID, vendor: str) -> Standing:
         row = await self._require(tenant_id, vendor)
-        return {
-            "vendor": vendor,
-            "status": row["status"],
-            "since": row["status_since"],
-            "automatic": row["automatic"],
-            "conformance_passed": row["conformance_passed"],
-            "conformance": json.loads(row["conformance"]),
-            "history": await self.history(tenant_id, vendor),
-        }
+        return Standing(
+            vendor=vendor,
+            status=row["status"],
+            since=row["status_since"],
+            automatic=row["automatic"],
+            conformance_passed=row["conformance_passed"],
+            conformance=json.loads(row["conformance"]),
+            history=await self.history(tenant_id, vendor),
+        )
 
-    async def admissions(self, tenant_id: uuid.UUID) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = await Admission.select(
+    async def admissions(self, tenant_id: uuid.UUID) -> list[AdmissionSummary]:
+        rows = await Admission.select(
             Admission.vendor, Admission.status, Admission.status_since, Admission.automatic,
             Admission.conformance_passed,
         ).where(Admission.tenant_id == tenant_id).order_by(Admission.vendor)  # fmt: skip
-        return rows
+        return [AdmissionSummary(**row) for row in rows]
 
-    async def history_across_tenants(self, vendor: str) -> list[dict[str, Any]]:
+    async def history_across_tenants(self, vendor: str) -> list[VendorStatusChange]:
         """For regulators: every tenant's status history of one vendor (no personal data:
         tenant slug, statuses, reasons, evidence, actor account ids)."""
         slugs = {
@@ -482,13 +487,21 @@ class AdmissionService:
         rows = await AdmissionEvent.select().where(AdmissionEvent.vendor == vendor).order_by(
             AdmissionEvent.at
         )  # fmt: skip
-        for row in rows:
-            row["tenant"] = slugs.get(row.pop("tenant_id"), "?")
-            row["evidence"] = json.loads(row["evidence"])
-            row.pop("id", None)
-        return rows
+        return [
+            VendorStatusChange(
+                vendor=row["vendor"],
+                from_status=row["from_status"],
+                to_status=row["to_status"],
+                reason=row["reason"],
+                evidence=json.loads(row["evidence"]),
+                actor=row["actor"],
+                at=row["at"],
+                tenant=slugs.get(row["tenant_id"], "?"),
+            )
+            for row in rows
+        ]
 
-    async def history(self, tenant_id: uuid.UUID, vendor: str) -> list[dict[str, Any]]:
+    async def history(self, tenant_id: uuid.UUID, vendor: str) -> list[AdmissionEventRecord]:
         rows = await AdmissionEvent.select(
             AdmissionEvent.from_status, AdmissionEvent.to_status, AdmissionEvent.reason,
             AdmissionEvent.evidence, AdmissionEvent.actor, AdmissionEvent.at,
@@ -497,7 +510,7 @@ class AdmissionService:
         ).order_by(AdmissionEvent.at)  # fmt: skip
         for row in rows:
             row["evidence"] = json.loads(row["evidence"])
-        return rows
+        return [AdmissionEventRecord(**row) for row in rows]
 
     async def publish_statuses(self) -> None:
         """Set sealhub_vendor_admission_status for every admission (e.g. at start)."""
@@ -622,14 +635,19 @@ class AdmissionService:
         return Transition(tenant_id, vendor, from_status, to_status, reason)
 
 
-def _public(registration: dict[str, Any]) -> dict[str, Any]:
+def _registration(row: dict[str, Any]) -> VendorRegistrationRecord:
+    return VendorRegistrationRecord(**{**row, "config": json.loads(row["config"])})
+
+
+def _public(registration: VendorRegistrationRecord) -> dict[str, Any]:
+    """The registration as the evidence of an application records it."""
     return {
-        "name": registration["name"],
-        "kind": registration["kind"],
-        "endpoint": registration["endpoint"],
-        "product_certificate": registration["product_certificate"],
-        "sla_p95_ms": registration["sla_p95_ms"],
-        "maker_ca_cert": bool(registration["maker_ca_cert"]),
+        "name": registration.name,
+        "kind": registration.kind,
+        "endpoint": registration.endpoint,
+        "product_certificate": registration.product_certificate,
+        "sla_p95_ms": registration.sla_p95_ms,
+        "maker_ca_cert": bool(registration.maker_ca_cert),
     }
 
 

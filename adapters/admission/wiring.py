@@ -15,12 +15,12 @@ vendor). Routes: `route_handlers=[..., *adapters.admission.controllers.CONTROLLE
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from adapters.admission.live import QualitySource, RecordingVendor
+from adapters.admission.records import VendorRegistrationRecord
 from adapters.admission.services import SERVING, AdmissionScheduler, AdmissionService
 from adapters.admission.shared import SharedCallLog
 from adapters.admission.tables import Admission
@@ -43,12 +43,10 @@ class Directory(Protocol):
     def names(self) -> list[str]: ...
 
 
-def adapter_config(registration: dict[str, Any]) -> dict[str, str]:
-    config = dict(registration.get("config") or {})
-    if isinstance(config, str):
-        config = json.loads(config)
-    if registration.get("endpoint") and "url" not in config:
-        config["url"] = registration["endpoint"]
+def adapter_config(registration: VendorRegistrationRecord) -> dict[str, str]:
+    config = dict(registration.config)
+    if registration.endpoint and "url" not in config:
+        config["url"] = registration.endpoint
     return {str(k): str(v) for k, v in config.items()}
 
 
@@ -70,24 +68,24 @@ async def install(
     # The live window in the database: one truth across replicas, kept over a restart.
     calls = SharedCallLog()
 
-    def activate(registration: dict[str, Any]) -> None:
-        name = registration["name"]
+    def activate(registration: VendorRegistrationRecord) -> None:
+        name = registration.name
         try:
             adapter = registry.create(
-                registration["kind"], name, adapter_config(registration), context
+                registration.kind, name, adapter_config(registration), context
             )
         except AdapterError as exc:
             # A broken registration must not stop the hub; admission will refuse it.
             log.warning("vendor %s not activated: %s", name, exc.detail)
             return
-        calls.sla_p95_seconds[name] = registration["sla_p95_ms"] / 1000
+        calls.sla_p95_seconds[name] = registration.sla_p95_ms / 1000
         directory.add(RecordingVendor(adapter, calls))
 
     decides: QualitySource = scorer(calls) if scorer is not None else calls
     service = AdmissionService(db, directory.get, calls, activate=activate, scorer=decides)
     service.known_kinds = registry.kinds
     for registration in await service.registrations():
-        if registration["name"] not in directory.names():
+        if registration.name not in directory.names():
             activate(registration)
     register_counter("vendors", _serving_vendors)
     await service.publish_statuses()  # gauges are per process: fill them after a restart

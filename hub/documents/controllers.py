@@ -21,6 +21,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from hub.auth.guards import requires
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
+from hub.documents.records import InstanceView
 from hub.documents.service import MEDIA_TYPES, DocumentService, SignDocumentRequest
 from hub.downloads import content_disposition, safe_filename
 from hub.forms import form_file, form_number, form_text, form_uuid
@@ -149,7 +150,7 @@ class SignStepIn(msgspec.Struct, forbid_unknown_fields=True):
     use_request_id: uuid.UUID | None = None
 
 
-def _instance_out(view: dict[str, Any]) -> InstanceOut:
+def _instance_out(view: InstanceView) -> InstanceOut:
     return msgspec.convert(view, InstanceOut, from_attributes=True)
 
 
@@ -219,7 +220,7 @@ class DocumentController(Controller):
         document_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
         row = await documents.signed_document(principal, document_id)
-        return _file(bytes(row["data"]), row["kind"], row["filename"])
+        return _file(row.data, row.kind, row.filename)
 
 
 class ApplicationController(Controller):
@@ -348,7 +349,7 @@ class ApplicationController(Controller):
         instance_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
         got = await documents.download(principal, instance_id)
-        return _file(got["data"], got["kind"], got["filename"])
+        return _file(got.data, got.kind, got.filename)
 
     @post(
         "/documents/{instance_id:uuid}/sign",

@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+
 from adapters.protocol import SEAL_TYPES
 from hub.auth.principal import Role
 from hub.crypto import sm3
@@ -34,6 +36,14 @@ from hub.db import Database
 from hub.documents import personal
 from hub.documents.ofd_sign import Placement, RidingSeal, StampPosition, sign_ofd
 from hub.documents.pdf_sign import PdfStamp, sign_pdf
+from hub.documents.records import (
+    DocumentFile,
+    InstanceSummary,
+    InstanceView,
+    SignedDocumentRecord,
+    StepView,
+    TemplateView,
+)
 from hub.documents.signer import SignDigest
 from hub.documents.tables import (
     DocumentInstance,
@@ -54,6 +64,7 @@ from hub.documents.templates import (
     sign_step,
 )
 from hub.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from hub.seals.records import SealRecord
 from hub.seals.services import Scope, SealService
 from hub.settings import LimitsSettings
 from hub.signing.services import SignCommand, SigningService, SignOutcome
@@ -135,6 +146,20 @@ class SignDocumentRequest:
     use_request_id: uuid.UUID | None = None
 
 
+# A signed document's columns but its file (SignedDocumentRecord's fields).
+_SIGNED_COLUMNS = (
+    SignedDocument.id,
+    SignedDocument.account_id,
+    SignedDocument.seal_id,
+    SignedDocument.kind,
+    SignedDocument.subject_sm3,
+    SignedDocument.document_sm3,
+    SignedDocument.property_info,
+    SignedDocument.filename,
+    SignedDocument.created_at,
+)
+
+
 def _has(scope: Scope, *roles: str) -> bool:
     return any(r in scope.roles for r in roles)
 
@@ -182,7 +207,7 @@ class DocumentService:
 
     # --- signing an uploaded document ---------------------------------------------------
 
-    async def sign_document(self, scope: Scope, req: SignDocumentRequest) -> dict[str, Any]:
+    async def sign_document(self, scope: Scope, req: SignDocumentRequest) -> SignedDocumentRecord:
         kind = document_kind(req.data)
         seal_der = await self._own_seal(scope, req.seal_id)
         job = _Signing(
@@ -230,7 +255,9 @@ class DocumentService:
         ).save()
         return await self._stored(scope, job.outcome.record_id, replayed=False)
 
-    async def _stored(self, scope: Scope, doc_id: uuid.UUID, *, replayed: bool) -> dict[str, Any]:
+    async def _stored(
+        self, scope: Scope, doc_id: uuid.UUID, *, replayed: bool
+    ) -> SignedDocumentRecord:
         row = await self._signed_row(scope, doc_id, with_data=False)
         if row is None:
             # The signature was made but its document was not stored (a crash between the
@@ -238,22 +265,12 @@ class DocumentService:
             raise Conflict(
                 "this Idempotency-Key signed before but its document was not kept; use a new key"
             )
-        return {**row, "replayed": replayed}
+        return msgspec.structs.replace(row, replayed=replayed)
 
     async def _signed_row(
         self, scope: Scope, doc_id: uuid.UUID, *, with_data: bool
-    ) -> dict[str, Any] | None:
-        cols = [
-            SignedDocument.id,
-            SignedDocument.account_id,
-            SignedDocument.seal_id,
-            SignedDocument.kind,
-            SignedDocument.subject_sm3,
-            SignedDocument.document_sm3,
-            SignedDocument.property_info,
-            SignedDocument.filename,
-            SignedDocument.created_at,
-        ]
+    ) -> SignedDocumentRecord | None:
+        cols = list(_SIGNED_COLUMNS)
         if with_data:
             cols.append(SignedDocument.data)
         row = (
@@ -263,9 +280,24 @@ class DocumentService:
         )
         if row is None or not (row["account_id"] == scope.account_id or _has(scope, *_STAFF)):
             return None
-        return row
+        return SignedDocumentRecord(**row)
 
-    async def signed_document(self, scope: Scope, doc_id: uuid.UUID) -> dict[str, Any]:
+    async def my_signed_documents(
+        self, scope: Scope, *, limit: int = 200
+    ) -> list[SignedDocumentRecord]:
+        """The caller's own signed documents, newest first (without their files)."""
+        rows = (
+            await SignedDocument.select(*_SIGNED_COLUMNS)
+            .where(
+                (SignedDocument.tenant_id == scope.tenant_id)
+                & (SignedDocument.account_id == scope.account_id)
+            )
+            .order_by(SignedDocument.created_at, ascending=False)
+            .limit(limit)
+        )
+        return [SignedDocumentRecord(**row) for row in rows]
+
+    async def signed_document(self, scope: Scope, doc_id: uuid.UUID) -> SignedDocumentRecord:
         row = await self._signed_row(scope, doc_id, with_data=True)
         if row is None:
             raise NotFound("document not found")
@@ -273,11 +305,11 @@ class DocumentService:
 
     async def _own_seal(self, scope: Scope, seal_id: uuid.UUID) -> bytes:
         seal = await self.seals.get(scope, seal_id)
-        if seal["owner_account_id"] != scope.account_id:
+        if seal.owner_account_id != scope.account_id:
             raise NotFound("seal not found")
-        if seal["seal_der"] is None:
-            raise Conflict(f"the seal is {seal['status']}; it has not been made yet")
-        return bytes(seal["seal_der"])
+        if seal.seal_der is None:
+            raise Conflict(f"the seal is {seal.status}; it has not been made yet")
+        return seal.seal_der
 
     @staticmethod
     def _position(req: SignDocumentRequest) -> tuple[int, float, float]:
@@ -298,10 +330,10 @@ class DocumentService:
     # --- templates ----------------------------------------------------------------------
 
     # Defining and seeding templates needs a tenant admin: the routes' guard says so.
-    async def define_template(self, scope: Scope, spec: Mapping[str, Any]) -> dict[str, Any]:
+    async def define_template(self, scope: Scope, spec: Mapping[str, Any]) -> TemplateView:
         return await self._insert_template(scope, template_from_spec(spec))
 
-    async def seed_builtin(self, scope: Scope) -> list[dict[str, Any]]:
+    async def seed_builtin(self, scope: Scope) -> list[TemplateView]:
         """Add the four starter templates the tenant does not have yet (by key)."""
         have = {
             r["key"]
@@ -315,7 +347,7 @@ class DocumentService:
                     await self._insert_template(scope, template)
         return await self.list_templates(scope)
 
-    async def _insert_template(self, scope: Scope, t: DocumentTemplate) -> dict[str, Any]:
+    async def _insert_template(self, scope: Scope, t: DocumentTemplate) -> TemplateView:
         row_id = uuid.uuid4()
         try:
             await DocumentTemplateRow(
@@ -335,7 +367,7 @@ class DocumentService:
             raise
         return await self.get_template(scope, row_id)
 
-    async def list_templates(self, scope: Scope) -> list[dict[str, Any]]:
+    async def list_templates(self, scope: Scope) -> list[TemplateView]:
         rows = (
             await DocumentTemplateRow.select()
             .where(DocumentTemplateRow.tenant_id == scope.tenant_id)
@@ -343,7 +375,7 @@ class DocumentService:
         )
         return [_template_view(r) for r in rows]
 
-    async def get_template(self, scope: Scope, template_id: uuid.UUID) -> dict[str, Any]:
+    async def get_template(self, scope: Scope, template_id: uuid.UUID) -> TemplateView:
         return _template_view(await self._template_row(scope, template_id))
 
     async def _template_row(self, scope: Scope, template_id: uuid.UUID) -> dict[str, Any]:
@@ -368,7 +400,7 @@ class DocumentService:
         values: Mapping[str, str],
         parties: Mapping[str, uuid.UUID],
         output: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> InstanceView:
         """Fill a template into a document; `parties` assigns each signer step to an
         account of the tenant (steps left out are the caller's own)."""
         row = await self._template_row(scope, template_id)
@@ -436,7 +468,7 @@ class DocumentService:
 
     async def instance(
         self, scope: Scope, instance_id: uuid.UUID, *, replayed: bool = False
-    ) -> dict[str, Any]:
+    ) -> InstanceView:
         """The instance and every party's status, as each party sees it."""
         row = await self._instance_row(scope, instance_id)
         template = template_from_row(await self._template_row(scope, row["template_id"]))
@@ -448,15 +480,16 @@ class DocumentService:
         # Personal data in the values: the person who filled the document sees it whole;
         # the other parties and staff see it masked.
         if row["created_by"] == scope.account_id:
-            view["values"] = personal.open_values(
+            values = personal.open_values(
                 await self.keyring.data_key(scope.tenant_id),
                 scope.tenant_id,
                 instance_id,
                 row["values_json"],
             )
+            view = msgspec.structs.replace(view, values=values)
         return view
 
-    async def list_instances(self, scope: Scope) -> list[dict[str, Any]]:
+    async def list_instances(self, scope: Scope) -> list[InstanceSummary]:
         rows = (
             await DocumentInstance.select(
                 DocumentInstance.id,
@@ -473,31 +506,27 @@ class DocumentService:
             .order_by(DocumentInstance.created_at)
         )
         return [
-            {
-                k: r[k]
-                for k in (
-                    "id",
-                    "template_key",
-                    "title",
-                    "kind",
-                    "status",
-                    "created_at",
-                    "completed_at",
-                )
-            }
+            InstanceSummary(
+                id=r["id"],
+                template_key=r["template_key"],
+                title=r["title"],
+                kind=r["kind"],
+                status=r["status"],
+                created_at=r["created_at"],
+                completed_at=r["completed_at"],
+            )
             for r in rows
             if _may_see(scope, r)
         ]
 
-    async def download(self, scope: Scope, instance_id: uuid.UUID) -> dict[str, Any]:
+    async def download(self, scope: Scope, instance_id: uuid.UUID) -> DocumentFile:
         row = await self._instance_row(scope, instance_id, with_data=True)
-        data = await self._document(scope, instance_id, row)
-        return {
-            "data": data,
-            "kind": row["kind"],
-            "status": row["status"],
-            "filename": f"{row['template_key']}-{instance_id.hex[:8]}.{row['kind']}",
-        }
+        return DocumentFile(
+            data=await self._document(scope, instance_id, row),
+            kind=row["kind"],
+            status=row["status"],
+            filename=f"{row['template_key']}-{instance_id.hex[:8]}.{row['kind']}",
+        )
 
     async def _document(
         self, scope: Scope, instance_id: uuid.UUID, row: Mapping[str, Any]
@@ -519,7 +548,7 @@ class DocumentService:
         password: str,
         idempotency_key: str,
         use_request_id: uuid.UUID | None = None,
-    ) -> dict[str, Any]:
+    ) -> InstanceView:
         """Sign one step, if it is the caller's step and its turn (order, approval)."""
         lock = self._locks.setdefault(instance_id, asyncio.Lock())
         async with lock:
@@ -536,40 +565,23 @@ class DocumentService:
         password: str,
         idempotency_key: str,
         use_request_id: uuid.UUID | None,
-    ) -> dict[str, Any]:
+    ) -> InstanceView:
         row = await self._instance_row(scope, instance_id, with_data=True)
         done = await InstanceSigning.select().where(
             (InstanceSigning.tenant_id == scope.tenant_id)
             & (InstanceSigning.instance_id == instance_id)
         )
-        for s in done:  # a retry of a step this caller already signed with this key
-            if s["account_id"] == scope.account_id and s["idempotency_key"] == idempotency_key:
-                if s["step_key"] != step_key:
-                    raise Conflict("Idempotency-Key was already used for a different request")
-                return await self.instance(scope, instance_id, replayed=True)
+        if _signed_before(scope, done, step_key, idempotency_key):
+            return await self.instance(scope, instance_id, replayed=True)
         template = template_from_row(await self._template_row(scope, row["template_id"]))
         plan = SigningPlan.of(template)
-        parties = json.loads(row["parties_json"])
-        if step_key not in parties:
-            raise ValidationFailed(f"no signer {step_key!r} in this template", field="step")
-        step = next(s for s in template.signers if s.key == step_key)
-        if parties[step_key] != str(scope.account_id):
-            raise Forbidden(f"{step.label} ({step_key}) is another party's step")
+        step = _callers_step(scope, template, row, step_key)
         signed = [s["step_key"] for s in done]
         # A step that needs approval signs with an approved use request (用印审批); the
         # signing service checks it names this seal and this document.
         approved = [step_key] if use_request_id is not None else []
         plan.require_can_sign(step_key, signed, approved)
-        seal = await self.seals.get(scope, seal_id)
-        if seal["owner_account_id"] != scope.account_id:
-            raise NotFound("seal not found")
-        if seal["seal_type"] != step.seal_kind:
-            raise ValidationFailed(
-                f"{step.label} signs with a {step.seal_kind} seal, not {seal['seal_type']}",
-                field="seal_id",
-            )
-        if seal["seal_der"] is None:
-            raise Conflict(f"the seal is {seal['status']}; it has not been made yet")
+        seal = _seal_for_step(scope, await self.seals.get(scope, seal_id), step)
         document = await self._document(scope, instance_id, row)
         job = _Signing(seal_id, password, idempotency_key, sm3(document), use_request_id)
         try:
@@ -581,7 +593,7 @@ class DocumentService:
                 page_count=await asyncio.to_thread(page_count, document, row["kind"]),
                 signed=signed,
                 approved=approved,
-                seal_der=bytes(seal["seal_der"]),
+                seal_der=seal,
                 sign_digest=hub_sign_digest(self.signing, scope, job),
             )
         except _Replayed:
@@ -589,9 +601,25 @@ class DocumentService:
                 "this Idempotency-Key signed this document before but the signing "
                 "was not recorded; use a new key"
             ) from None
-        assert job.outcome is not None
-        complete = plan.complete([*signed, step_key])
         now = _now()
+        signing = _step_signing(scope, instance_id, step_key, job, now)
+        complete = plan.complete([*signed, step_key])
+        await self._store_step(scope, row, new, signing, now if complete else None, step.label)
+        return await self.instance(scope, instance_id)
+
+    async def _store_step(
+        self,
+        scope: Scope,
+        row: Mapping[str, Any],
+        new: bytes,
+        signing: InstanceSigning,
+        completed_at: datetime | None,
+        label: str,
+    ) -> None:
+        """The signed document replaces the instance's (if no other party signed in
+        between: the version column) and the step's signing is recorded, in one commit.
+        `completed_at` is set when this was the last step."""
+        instance_id = row["id"]
         try:
             async with self.db.transaction():
                 updated = (
@@ -605,8 +633,8 @@ class DocumentService:
                             ),
                             DocumentInstance.document_sm3: sm3(new).hex(),
                             DocumentInstance.version: row["version"] + 1,
-                            DocumentInstance.status: "completed" if complete else "signing",
-                            DocumentInstance.completed_at: now if complete else None,
+                            DocumentInstance.status: "completed" if completed_at else "signing",
+                            DocumentInstance.completed_at: completed_at,
                         }
                     )
                     .where(
@@ -621,23 +649,70 @@ class DocumentService:
                         "another party signed this document at the same moment; "
                         "sign again with a new Idempotency-Key"
                     )
-                await InstanceSigning(
-                    id=uuid.uuid4(),
-                    tenant_id=scope.tenant_id,
-                    instance_id=instance_id,
-                    step_key=step_key,
-                    account_id=scope.account_id,
-                    seal_id=seal_id,
-                    signature_id=job.outcome.record_id,
-                    idempotency_key=idempotency_key,
-                    use_request_id=use_request_id,
-                    signed_at=now,
-                ).save()
+                await signing.save()
         except Exception as exc:
             if _is_unique_violation(exc):
-                raise Conflict(f"{step.label} has already signed") from exc
+                raise Conflict(f"{label} has already signed") from exc
             raise
-        return await self.instance(scope, instance_id)
+
+
+def _step_signing(
+    scope: Scope, instance_id: uuid.UUID, step_key: str, job: _Signing, now: datetime
+) -> InstanceSigning:
+    """The record of the caller's signing of one step (to be saved with the document)."""
+    assert job.outcome is not None
+    return InstanceSigning(
+        id=uuid.uuid4(),
+        tenant_id=scope.tenant_id,
+        instance_id=instance_id,
+        step_key=step_key,
+        account_id=scope.account_id,
+        seal_id=job.seal_id,
+        signature_id=job.outcome.record_id,
+        idempotency_key=job.idempotency_key,
+        use_request_id=job.use_request_id,
+        signed_at=now,
+    )
+
+
+def _signed_before(
+    scope: Scope, done: list[dict[str, Any]], step_key: str, idempotency_key: str
+) -> bool:
+    """This is a retry of a step the caller already signed with this key (the same
+    key for another step is refused)."""
+    for s in done:
+        if s["account_id"] == scope.account_id and s["idempotency_key"] == idempotency_key:
+            if s["step_key"] != step_key:
+                raise Conflict("Idempotency-Key was already used for a different request")
+            return True
+    return False
+
+
+def _callers_step(
+    scope: Scope, template: DocumentTemplate, row: Mapping[str, Any], step_key: str
+) -> SignerStep:
+    """The template's step `step_key`, if the instance assigns it to the caller."""
+    parties = json.loads(row["parties_json"])
+    if step_key not in parties:
+        raise ValidationFailed(f"no signer {step_key!r} in this template", field="step")
+    step = next(s for s in template.signers if s.key == step_key)
+    if parties[step_key] != str(scope.account_id):
+        raise Forbidden(f"{step.label} ({step_key}) is another party's step")
+    return step
+
+
+def _seal_for_step(scope: Scope, seal: SealRecord, step: SignerStep) -> bytes:
+    """The made seal (DER) of the caller's that the step signs with, or why not."""
+    if seal.owner_account_id != scope.account_id:
+        raise NotFound("seal not found")
+    if seal.seal_type != step.seal_kind:
+        raise ValidationFailed(
+            f"{step.label} signs with a {step.seal_kind} seal, not {seal.seal_type}",
+            field="seal_id",
+        )
+    if seal.seal_der is None:
+        raise Conflict(f"the seal is {seal.status}; it has not been made yet")
+    return seal.seal_der
 
 
 def _may_see(scope: Scope, row: Mapping[str, Any]) -> bool:
@@ -716,17 +791,17 @@ def template_from_row(row: Mapping[str, Any]) -> DocumentTemplate:
     )
 
 
-def _template_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "key": row["key"],
-        "title": row["title"],
-        "body": row["body"],
-        "fields": json.loads(row["fields_json"]),
-        "signers": json.loads(row["signers_json"]),
-        "output": row["output"],
-        "created_at": row["created_at"],
-    }
+def _template_view(row: Mapping[str, Any]) -> TemplateView:
+    return TemplateView(
+        id=row["id"],
+        key=row["key"],
+        title=row["title"],
+        body=row["body"],
+        fields=json.loads(row["fields_json"]),
+        signers=json.loads(row["signers_json"]),
+        output=row["output"],
+        created_at=row["created_at"],
+    )
 
 
 def _instance_view(
@@ -735,7 +810,7 @@ def _instance_view(
     signings: list[dict[str, Any]],
     *,
     replayed: bool,
-) -> dict[str, Any]:
+) -> InstanceView:
     by_step = {s["step_key"]: s for s in signings}
     plan = SigningPlan.of(template)
     states = plan.states(by_step)
@@ -744,31 +819,31 @@ def _instance_view(
     for s in template.signers:
         done = by_step.get(s.key)
         steps.append(
-            {
-                "key": s.key,
-                "label": s.label,
-                "seal_kind": s.seal_kind,
-                "order": s.order,
-                "needs_approval": s.needs_approval,
-                "party_account_id": parties.get(s.key),
-                "state": states[s.key].value,
-                "signed_at": done["signed_at"] if done else None,
-                "signature_id": done["signature_id"] if done else None,
-                "seal_id": done["seal_id"] if done else None,
-            }
+            StepView(
+                key=s.key,
+                label=s.label,
+                seal_kind=s.seal_kind,
+                order=s.order,
+                needs_approval=s.needs_approval,
+                party_account_id=parties.get(s.key),
+                state=states[s.key].value,
+                signed_at=done["signed_at"] if done else None,
+                signature_id=done["signature_id"] if done else None,
+                seal_id=done["seal_id"] if done else None,
+            )
         )
-    return {
-        "id": row["id"],
-        "template_id": row["template_id"],
-        "template_key": row["template_key"],
-        "title": row["title"],
-        "kind": row["kind"],
-        "status": row["status"],
-        "document_sm3": row["document_sm3"],
-        "values": personal.stored_values(row["values_json"])[0],
-        "created_by": row["created_by"],
-        "created_at": row["created_at"],
-        "completed_at": row["completed_at"],
-        "steps": steps,
-        "replayed": replayed,
-    }
+    return InstanceView(
+        id=row["id"],
+        template_id=row["template_id"],
+        template_key=row["template_key"],
+        title=row["title"],
+        kind=row["kind"],
+        status=row["status"],
+        document_sm3=row["document_sm3"],
+        values=personal.stored_values(row["values_json"])[0],
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        completed_at=row["completed_at"],
+        steps=steps,
+        replayed=replayed,
+    )

@@ -206,12 +206,12 @@ async def evidence_package(
     record = await signing.get_signature(principal, signature_id)
     # The caller may see this signing (its signer, or a clerk/admin of the tenant):
     # the package discloses who signed, who approved and why, proven against the leaves.
-    disclosure = {"signer_account_id": str(record["account_id"])}
-    if record["use_request_id"] is not None:
-        use = await signing.get_use_request(principal, record["use_request_id"])
-        disclosure.update(use_request_id=str(use["id"]), purpose=use["purpose"])
-        if use["decided_by"] is not None:
-            disclosure["approver_account_id"] = str(use["decided_by"])
+    disclosure = {"signer_account_id": str(record.account_id)}
+    if record.use_request_id is not None:
+        use = await signing.get_use_request(principal, record.use_request_id)
+        disclosure.update(use_request_id=str(use.id), purpose=use.purpose)
+        if use.decided_by is not None:
+            disclosure["approver_account_id"] = str(use.decided_by)
     return await evidence.package(
-        bytes(record["signature_der"]), bytes.fromhex(record["document_sm3"]), disclosure
+        record.signature_der, bytes.fromhex(record.document_sm3), disclosure
     )

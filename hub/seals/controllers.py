@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import datetime
-from typing import Any
 
 import msgspec
 from litestar import Controller, get, post, put
@@ -20,6 +19,7 @@ from hub.auth.principal import CurrentPrincipal, Role
 from hub.schemas_common import Count, Key, Password, QueryKey
 from hub.schemas_common import Reason as ReasonText
 from hub.seals.notices import notices_of
+from hub.seals.records import SealEventRecord, SealRecord
 from hub.seals.services import SealApplication, SealService
 
 
@@ -82,35 +82,44 @@ class SealEventOut(msgspec.Struct):
     actor_role: str | None = None  # owner | staff | hub
 
 
-def _b64(value: Any) -> str | None:
-    return None if value is None else base64.b64encode(bytes(value)).decode()
+def _b64(value: bytes | None) -> str | None:
+    return None if value is None else base64.b64encode(value).decode()
 
 
-def seal_out(row: dict[str, Any]) -> SealOut:
+def seal_out(seal: SealRecord) -> SealOut:
     return SealOut(
-        id=row["id"],
-        esid=row["esid"],
-        seal_type=row["seal_type"],
-        name=row["name"],
-        owner_kind=row["owner_kind"],
-        status=row["status"],
-        vendor=row["vendor"],
-        valid_start=row["valid_start"],
-        valid_end=row["valid_end"],
-        width_mm=row["width_mm"],
-        height_mm=row["height_mm"],
-        password_set=row["password_hash"] is not None,
-        made_at=row["made_at"],
-        seal=_b64(row["seal_der"]),
-        signer_cert=_b64(row["signer_cert"]),
-        suspended_by=row.get("suspended_by"),
+        id=seal.id,
+        esid=seal.esid,
+        seal_type=seal.seal_type,
+        name=seal.name,
+        owner_kind=seal.owner_kind,
+        status=seal.status,
+        vendor=seal.vendor,
+        valid_start=seal.valid_start,
+        valid_end=seal.valid_end,
+        width_mm=seal.width_mm,
+        height_mm=seal.height_mm,
+        password_set=seal.password_set,
+        made_at=seal.made_at,
+        seal=_b64(seal.seal_der),
+        signer_cert=_b64(seal.signer_cert),
+        suspended_by=seal.suspended_by,
         make_failure=(
-            MakeFailure(
-                row["make_failure"], row.get("make_failed_vendor"), row.get("make_failed_at")
-            )
-            if row.get("make_failure")
+            MakeFailure(seal.make_failure, seal.make_failed_vendor, seal.make_failed_at)
+            if seal.make_failure
             else None
         ),
+    )
+
+
+def event_out(event: SealEventRecord) -> SealEventOut:
+    return SealEventOut(
+        from_status=event.from_status,
+        to_status=event.to_status,
+        actor_account_id=event.actor_account_id,
+        reason=event.reason,
+        at=event.at,
+        actor_role=event.actor_role,
     )
 
 
@@ -182,18 +191,7 @@ class SealController(Controller):
         principal: CurrentPrincipal,
         seal_id: FromPath[uuid.UUID],
     ) -> list[SealEventOut]:
-        rows = await seals.history(principal, seal_id)
-        return [
-            SealEventOut(
-                from_status=r["from_status"],
-                to_status=r["to_status"],
-                actor_account_id=r["actor_account_id"],
-                reason=r["reason"],
-                at=r["at"],
-                actor_role=r.get("actor_role"),
-            )
-            for r in rows
-        ]
+        return [event_out(e) for e in await seals.history(principal, seal_id)]
 
     @get(
         "/{seal_id:uuid}/certificates",
@@ -210,9 +208,9 @@ class SealController(Controller):
     ) -> CertificatesOut:
         certs = await seals.certificates(principal, seal_id)
         return CertificatesOut(
-            signer_cert=_b64(certs["signer_cert"]) or "",
-            maker_cert=_b64(certs["maker_cert"]) or "",
-            ca_certs=[_b64(c) or "" for c in certs["ca_certs"]],
+            signer_cert=_b64(certs.signer_cert) or "",
+            maker_cert=_b64(certs.maker_cert) or "",
+            ca_certs=[_b64(c) or "" for c in certs.ca_certs],
         )
 
     @post(

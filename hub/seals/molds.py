@@ -255,7 +255,9 @@ async def follow_mold(
             channel,
         )
         if new == "revoked" and r["vendor"] and r["key_handle"]:
-            await service.revoke_key_at_vendor(tenant_id, r, reason)
+            await service.revoke_key_at_vendor(
+                tenant_id, r["id"], r["vendor"], r["key_handle"], reason
+            )
     return changed
 
 

@@ -30,7 +30,8 @@ from hub.auth.passwords import hash_password
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.errors import NotFound, ValidationFailed
 from hub.seals.notices import tell_owner
-from hub.seals.services import SealService
+from hub.seals.records import SealRecord
+from hub.seals.services import Scope, SealService
 from hub.seals.tables import Seal, SealEvent
 from hub.sms.codes import OtpService, seal_binding
 from tenants.identity.services import IdentityService
@@ -55,15 +56,15 @@ class PasswordResets:
 
     # --- a seal's 口令 --------------------------------------------------------------
 
-    async def seal_code(self, scope: Any, seal_id: uuid.UUID, client: str) -> CodeSent:
-        row = await self._own_seal(scope, seal_id)
+    async def seal_code(self, scope: Scope, seal_id: uuid.UUID, client: str) -> CodeSent:
+        seal = await self._own_seal(scope, seal_id)
         person = await self._person(scope.tenant_id, scope.account_id)
         mobile = await self.identity.reveal_mobile(scope.tenant_id, person)
         sent = await self.otp.send(
             scope.tenant_id,
             "reset",
             mobile,
-            binding=seal_binding(row["id"]),
+            binding=seal_binding(seal.id),
             client=client,
             subject=str(scope.account_id),
         )
@@ -71,7 +72,7 @@ class PasswordResets:
 
     async def reset_seal(
         self,
-        scope: Any,
+        scope: Scope,
         seal_id: uuid.UUID,
         *,
         challenge_id: uuid.UUID,
@@ -79,7 +80,7 @@ class PasswordResets:
         face_image: bytes,
         new_password: str,
     ) -> None:
-        row = await self._own_seal(scope, seal_id)
+        seal = await self._own_seal(scope, seal_id)
         person = await self._person(scope.tenant_id, scope.account_id)
         policy = await get_policy(scope.tenant_id)
         if len(new_password) < policy.password_min_length:
@@ -95,7 +96,7 @@ class PasswordResets:
             "reset",
             challenge_id,
             code,
-            binding=seal_binding(row["id"]),
+            binding=seal_binding(seal.id),
             subject=str(scope.account_id),
         )
         now = datetime.now(UTC)
@@ -121,8 +122,8 @@ class PasswordResets:
                     id=uuid.uuid4(),
                     tenant_id=scope.tenant_id,
                     seal_id=seal_id,
-                    from_status=row["status"],
-                    to_status=row["status"],
+                    from_status=seal.status,
+                    to_status=seal.status,
                     actor_account_id=scope.account_id,
                     reason=reason,
                     at=now,
@@ -140,7 +141,7 @@ class PasswordResets:
             seal_id,
             scope.account_id,
             "password-reset",
-            f"您的印章「{row['name']}」的口令已在实名核验后重置。如非本人操作，请立即挂失。",
+            f"您的印章「{seal.name}」的口令已在实名核验后重置。如非本人操作，请立即挂失。",
         )
 
     # --- an account's password -------------------------------------------------------
@@ -199,11 +200,11 @@ class PasswordResets:
 
     # --- internals ---------------------------------------------------------------------
 
-    async def _own_seal(self, scope: Any, seal_id: uuid.UUID) -> dict[str, Any]:
-        row = await self.seals.get(scope, seal_id)
-        if row["owner_account_id"] != scope.account_id:
+    async def _own_seal(self, scope: Scope, seal_id: uuid.UUID) -> SealRecord:
+        seal = await self.seals.get(scope, seal_id)
+        if seal.owner_account_id != scope.account_id:
             raise NotFound("seal not found")
-        return row
+        return seal
 
     async def _person(self, tenant_id: uuid.UUID, account_id: uuid.UUID) -> uuid.UUID:
         row = (

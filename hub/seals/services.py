@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
-from adapters.protocol import SEAL_TYPES, MakeSealRequest, RevokeRequest, SignerSubject
+from adapters.protocol import (
+    SEAL_TYPES,
+    MakeSealRequest,
+    MakeSealResult,
+    RevokeRequest,
+    SealVendor,
+    SignerSubject,
+)
 from hub.auth.passwords import hash_password, verify_password
 from hub.auth.principal import Role
 from hub.crypto import Certificate, sm3
@@ -39,6 +46,14 @@ from hub.memo import Memo
 from hub.pictures.seals import render_personal_seal
 from hub.seals import rules
 from hub.seals.molds import enterprise_face
+from hub.seals.records import (
+    PasswordState,
+    SealCertificates,
+    SealEventRecord,
+    SealPassword,
+    SealRecord,
+    SigningSeal,
+)
 from hub.seals.tables import Seal, SealEvent
 from hub.vendors.directory import VendorDirectory
 from monitoring import metrics
@@ -195,52 +210,54 @@ class SealService:
 
     # --- reads -----------------------------------------------------------------------
 
-    async def get(self, scope: Scope, seal_id: uuid.UUID) -> dict[str, Any]:
+    async def get(self, scope: Scope, seal_id: uuid.UUID) -> SealRecord:
         row = (
             await Seal.select()
             .where((Seal.tenant_id == scope.tenant_id) & (Seal.id == seal_id))
             .first()
         )
-        if row is None or not self._may_see(scope, row):
+        seal = None if row is None else SealRecord(**row)
+        if seal is None or not self._may_see(scope, seal):
             raise NotFound("seal not found")
-        return row
+        return seal
 
-    async def list_seals(self, scope: Scope, *, status: str | None = None) -> list[dict[str, Any]]:
+    async def list_seals(self, scope: Scope, *, status: str | None = None) -> list[SealRecord]:
         query = Seal.select().where(Seal.tenant_id == scope.tenant_id)
         if not _has(scope, *rules.STAFF):
             query = query.where(Seal.owner_account_id == scope.account_id)
         if status is not None:
             query = query.where(Seal.status == status)
-        return await query.order_by(Seal.created_at)
+        return [SealRecord(**row) for row in await query.order_by(Seal.created_at)]
 
-    async def history(self, scope: Scope, seal_id: uuid.UUID) -> list[dict[str, Any]]:
+    async def history(self, scope: Scope, seal_id: uuid.UUID) -> list[SealEventRecord]:
         await self.get(scope, seal_id)
-        return (
+        rows = (
             await SealEvent.select()
             .where((SealEvent.tenant_id == scope.tenant_id) & (SealEvent.seal_id == seal_id))
             .order_by(SealEvent.at)
         )
+        return [SealEventRecord(**row) for row in rows]
 
-    async def certificates(self, scope: Scope, seal_id: uuid.UUID) -> dict[str, Any]:
+    async def certificates(self, scope: Scope, seal_id: uuid.UUID) -> SealCertificates:
         """The seal's certificates for offline checks: signer, maker, and the vendor's CA
         chain (asked of the vendor that made the seal)."""
-        row = await self.get(scope, seal_id)
-        if row["seal_der"] is None:
-            raise Conflict(f"the seal is {row['status']}; it has no certificates yet")
-        vendor = self.vendors.get(row["vendor"])
+        seal = await self.get(scope, seal_id)
+        if seal.seal_der is None or seal.signer_cert is None or seal.vendor is None:
+            raise Conflict(f"the seal is {seal.status}; it has no certificates yet")
+        vendor = self.vendors.get(seal.vendor)
         info = await self.vendors.call(vendor.name, "info", vendor.info())
-        return {
-            "signer_cert": bytes(row["signer_cert"]),
-            "maker_cert": parse_seal(bytes(row["seal_der"])).maker_cert,
-            "ca_certs": list(info.ca_certs),
-        }
+        return SealCertificates(
+            signer_cert=bytes(seal.signer_cert),
+            maker_cert=parse_seal(bytes(seal.seal_der)).maker_cert,
+            ca_certs=tuple(info.ca_certs),
+        )
 
-    def _may_see(self, scope: Scope, row: dict[str, Any]) -> bool:
-        return row["owner_account_id"] == scope.account_id or _has(scope, *rules.STAFF)
+    def _may_see(self, scope: Scope, seal: SealRecord) -> bool:
+        return seal.owner_account_id == scope.account_id or _has(scope, *rules.STAFF)
 
     # --- lifecycle -------------------------------------------------------------------
 
-    async def apply(self, scope: Scope, app: SealApplication) -> dict[str, Any]:
+    async def apply(self, scope: Scope, app: SealApplication) -> SealRecord:
         if app.seal_type not in SEAL_TYPES:
             raise ValidationFailed(
                 f"seal_type must be one of {', '.join(SEAL_TYPES)}", field="seal_type"
@@ -320,52 +337,52 @@ class SealService:
             raise PolicyDenied(f"the mold of seal code {row['seal_code']!r} is {row['status']}")
         return str(row["seal_code"])
 
-    async def approve(self, scope: Scope, seal_id: uuid.UUID, reason: str = "") -> dict[str, Any]:
+    async def approve(self, scope: Scope, seal_id: uuid.UUID, reason: str = "") -> SealRecord:
         await self._take(scope, seal_id, "approve", reason or "approved by clerk")
         await self.events.record(scope.tenant_id, "seal.approved", {"seal": str(seal_id)})
         return await self._make(scope, seal_id)
 
-    async def reject(self, scope: Scope, seal_id: uuid.UUID, reason: str) -> dict[str, Any]:
+    async def reject(self, scope: Scope, seal_id: uuid.UUID, reason: str) -> SealRecord:
         await self._take(scope, seal_id, "reject", reason or "rejected by clerk")
         return await self.get(scope, seal_id)
 
-    async def retry_make(self, scope: Scope, seal_id: uuid.UUID) -> dict[str, Any]:
+    async def retry_make(self, scope: Scope, seal_id: uuid.UUID) -> SealRecord:
         """Ask the vendors again for a seal whose making failed (owner or staff)."""
-        row = await self.get(scope, seal_id)
-        self._allowed(scope, row, "retry_make")
-        if row["status"] not in rules.make_sources(row["seal_type"]):
+        seal = await self.get(scope, seal_id)
+        self._allowed(scope, seal, "retry_make")
+        if seal.status not in rules.make_sources(seal.seal_type):
             raise Conflict(
-                f"a seal in status '{row['status']}' cannot be made"
-                + (" before a clerk approved it" if row["status"] == "applied" else "")
+                f"a seal in status '{seal.status}' cannot be made"
+                + (" before a clerk approved it" if seal.status == "applied" else "")
             )
         return await self._make(scope, seal_id)
 
-    async def suspend(self, scope: Scope, seal_id: uuid.UUID, reason: str) -> dict[str, Any]:
+    async def suspend(self, scope: Scope, seal_id: uuid.UUID, reason: str) -> SealRecord:
         await self._take(scope, seal_id, "suspend", reason or "suspended")
         await self.events.record(scope.tenant_id, "seal.suspended", {"seal": str(seal_id)})
         return await self.get(scope, seal_id)
 
-    async def resume(self, scope: Scope, seal_id: uuid.UUID, reason: str) -> dict[str, Any]:
-        row = await self.get(scope, seal_id)
-        self._allowed(scope, row, "resume")
-        if row["status"] == "suspended" and not (
-            rules.actor_kinds(scope.roles, self._owns(scope, row))
-            & rules.resume_roles(row["suspended_by"])
+    async def resume(self, scope: Scope, seal_id: uuid.UUID, reason: str) -> SealRecord:
+        seal = await self.get(scope, seal_id)
+        self._allowed(scope, seal, "resume")
+        if seal.status == "suspended" and not (
+            rules.actor_kinds(scope.roles, self._owns(scope, seal))
+            & rules.resume_roles(seal.suspended_by)
         ):
             raise Forbidden("the seal was suspended by staff; only a clerk or admin may resume it")
-        if row["valid_end"] is not None and row["valid_end"] < _now():
+        if seal.valid_end is not None and seal.valid_end < _now():
             await self._move(scope, seal_id, "expire", "validity ended", actor_role=rules.HUB)
             raise PolicyDenied("the seal's validity has ended; it is now expired")
-        await self._take(scope, seal_id, "resume", reason or "resumed", row=row)
+        await self._take(scope, seal_id, "resume", reason or "resumed", seal=seal)
         return await self.get(scope, seal_id)
 
-    async def revoke(self, scope: Scope, seal_id: uuid.UUID, reason: str) -> dict[str, Any]:
-        row = await self._take(scope, seal_id, "revoke", reason or "revoked")
+    async def revoke(self, scope: Scope, seal_id: uuid.UUID, reason: str) -> SealRecord:
+        seal = await self._take(scope, seal_id, "revoke", reason or "revoked")
         await self.events.record(
             scope.tenant_id, "seal.revoked", {"seal": str(seal_id), "reason": reason}
         )
-        if row["vendor"] and row["key_handle"]:
-            await self._revoke_at_vendor(scope, row, reason)
+        if seal.vendor and seal.key_handle:
+            await self._revoke_at_vendor(scope, seal_id, seal.vendor, seal.key_handle, reason)
         return await self.get(scope, seal_id)
 
     async def revoke_for_subject(
@@ -453,10 +470,10 @@ class SealService:
     async def set_password(
         self, scope: Scope, seal_id: uuid.UUID, new: str, old: str | None = None
     ) -> None:
-        row = await self.get(scope, seal_id)
-        if row["owner_account_id"] != scope.account_id:
+        seal = await self.get(scope, seal_id)
+        if seal.owner_account_id != scope.account_id:
             raise NotFound("seal not found")
-        if row["password_hash"] is not None:
+        if seal.password_hash is not None:
             if old is None:
                 raise ValidationFailed(
                     "changing the password needs the old one", field="old_password"
@@ -481,24 +498,59 @@ class SealService:
             }
         ).where((Seal.tenant_id == scope.tenant_id) & (Seal.id == seal_id))
 
-    async def for_signing(self, scope: Scope, seal_id: uuid.UUID) -> dict[str, Any]:
+    async def for_signing(self, scope: Scope, seal_id: uuid.UUID) -> SigningSeal:
         """The caller's own seal with what signing needs (one read, no picture)."""
         rows = await self.db.fetch(_FOR_SIGNING, scope.tenant_id, seal_id)
         row = rows[0] if rows else None
         if row is None or row["owner_account_id"] != scope.account_id:
             raise NotFound("seal not found")
-        row["seal_der"], row["signer_cert"] = await self._made.get(
-            self.db, scope.tenant_id, seal_id
-        )
-        return row
+        seal_der, signer_cert = await self._made.get(self.db, scope.tenant_id, seal_id)
+        return SigningSeal(**row, seal_der=seal_der, signer_cert=signer_cert)
 
     async def check_password(
-        self, scope: Scope, seal_id: uuid.UUID, password: str, row: dict[str, Any] | None = None
+        self,
+        scope: Scope,
+        seal_id: uuid.UUID,
+        password: str,
+        row: PasswordState | None = None,
     ) -> None:
         """Raise unless `password` opens the seal. Failures are counted in the row (so
         replicas agree) and lock the seal after `max_failures`."""
         tenant_id = scope.tenant_id
-        row = row or (
+        state = row or await self._password_state(tenant_id, seal_id)
+        policy = await self.policy_of(tenant_id)
+        now = _now()
+        stored = state.password_hash
+        if stored is None:
+            raise PolicyDenied("set the seal's protection password before using it")
+        locked = state.password_locked_until
+        if locked is not None and locked > now:
+            raise Locked(
+                "seal locked after repeated wrong passwords",
+                retry_after=int((locked - now).total_seconds()) + 1,
+            )
+        if not self._verified.known(seal_id, stored, password):
+            if not await verify_password(stored, password):
+                await self._count_failure(scope, seal_id, policy)
+                raise Forbidden("wrong seal password")
+            self._verified.remember(seal_id, stored, password)
+        if state.password_failures:
+            await Seal.update({Seal.password_failures: 0, Seal.password_locked_until: None}).where(
+                (Seal.tenant_id == tenant_id) & (Seal.id == seal_id)
+            )
+        changed = state.password_changed_at
+        days = policy.password_rotation_days
+        if days and changed is not None and now - changed > timedelta(days=days):
+            raise PasswordAged(
+                f"the seal password is older than {days} days: change it with "
+                f"PUT /api/v1/seals/{seal_id}/password giving old_password and a new password, "
+                "then sign again",
+                change_with=f"PUT /api/v1/seals/{seal_id}/password",
+                rotation_days=days,
+            )
+
+    async def _password_state(self, tenant_id: uuid.UUID, seal_id: uuid.UUID) -> SealPassword:
+        row = (
             await Seal.select(
                 Seal.password_hash,
                 Seal.password_failures,
@@ -510,35 +562,7 @@ class SealService:
         )
         if row is None:
             raise NotFound("seal not found")
-        policy = await self.policy_of(tenant_id)
-        now = _now()
-        if row["password_hash"] is None:
-            raise PolicyDenied("set the seal's protection password before using it")
-        locked = row["password_locked_until"]
-        if locked is not None and locked > now:
-            raise Locked(
-                "seal locked after repeated wrong passwords",
-                retry_after=int((locked - now).total_seconds()) + 1,
-            )
-        if not self._verified.known(seal_id, row["password_hash"], password):
-            if not await verify_password(row["password_hash"], password):
-                await self._count_failure(scope, seal_id, policy)
-                raise Forbidden("wrong seal password")
-            self._verified.remember(seal_id, row["password_hash"], password)
-        if row["password_failures"]:
-            await Seal.update({Seal.password_failures: 0, Seal.password_locked_until: None}).where(
-                (Seal.tenant_id == tenant_id) & (Seal.id == seal_id)
-            )
-        changed = row["password_changed_at"]
-        days = policy.password_rotation_days
-        if days and changed is not None and now - changed > timedelta(days=days):
-            raise PasswordAged(
-                f"the seal password is older than {days} days: change it with "
-                f"PUT /api/v1/seals/{seal_id}/password giving old_password and a new password, "
-                "then sign again",
-                change_with=f"PUT /api/v1/seals/{seal_id}/password",
-                rotation_days=days,
-            )
+        return SealPassword(**row)
 
     async def _count_failure(self, scope: Scope, seal_id: uuid.UUID, policy: Policy) -> None:
         tenant_id = scope.tenant_id
@@ -569,17 +593,20 @@ class SealService:
             await self.events.record(tenant_id, "seal.password_lockout", {"seal": str(seal_id)})
 
     async def revoke_key_at_vendor(
-        self, tenant_id: uuid.UUID, row: dict[str, Any], reason: str
+        self, tenant_id: uuid.UUID, seal_id: uuid.UUID, vendor: str, key_handle: str, reason: str
     ) -> None:
         """`_revoke_at_vendor` for the hub acting on its own (no caller's scope)."""
-        await self._revoke_at_vendor(await system_scope(tenant_id), row, reason)
+        scope = await system_scope(tenant_id)
+        await self._revoke_at_vendor(scope, seal_id, vendor, key_handle, reason)
 
     # --- internals -------------------------------------------------------------------
 
-    async def _revoke_at_vendor(self, scope: Scope, row: dict[str, Any], reason: str) -> None:
+    async def _revoke_at_vendor(
+        self, scope: Scope, seal_id: uuid.UUID, vendor_name: str, key_handle: str, reason: str
+    ) -> None:
         """Tell the vendor to revoke the signer key. The hub's revocation already holds
         (the seal no longer signs here); a vendor that is down is recorded, not fatal."""
-        vendor = self.vendors.get(row["vendor"])
+        vendor = self.vendors.get(vendor_name)
         try:
             await self.vendors.call(
                 vendor.name,
@@ -587,28 +614,28 @@ class SealService:
                 vendor.revoke(
                     RevokeRequest(
                         tenant=scope.tenant_slug,
-                        key_handle=row["key_handle"],
+                        key_handle=key_handle,
                         reason=reason or "revoked",
-                        idempotency_key=f"revoke-{row['id']}",
+                        idempotency_key=f"revoke-{seal_id}",
                     )
                 ),
             )
         except VendorError as exc:
             await self._event(
                 scope.tenant_id,
-                row["id"],
+                seal_id,
                 "revoked",
                 "revoked",
                 scope.account_id,
                 f"vendor {vendor.name} not told of the revocation yet: {exc.detail}",
             )
 
-    def _owns(self, scope: Scope, row: dict[str, Any]) -> bool:
-        return bool(row["owner_account_id"] == scope.account_id)
+    def _owns(self, scope: Scope, seal: SealRecord) -> bool:
+        return seal.owner_account_id == scope.account_id
 
-    def _allowed(self, scope: Scope, row: dict[str, Any], action: str) -> None:
+    def _allowed(self, scope: Scope, seal: SealRecord, action: str) -> None:
         """The caller may take `action` on this seal (rules.LIFECYCLE), or 403."""
-        if not rules.may_take(action, scope.roles, self._owns(scope, row)):
+        if not rules.may_take(action, scope.roles, self._owns(scope, seal)):
             raise Forbidden(f"you may not {action.replace('_', ' ')} this seal")
 
     async def _event(
@@ -641,16 +668,16 @@ class SealService:
         action: str,
         reason: str,
         *,
-        row: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
+        seal: SealRecord | None = None,
+    ) -> SealRecord:
         """A caller's lifecycle action: allowed for their roles, then the move."""
-        row = row or await self.get(scope, seal_id)
-        self._allowed(scope, row, action)
-        owner = self._owns(scope, row)
+        seal = seal or await self.get(scope, seal_id)
+        self._allowed(scope, seal, action)
+        owner = self._owns(scope, seal)
         await self._move(
             scope, seal_id, action, reason, actor_role=rules.suspender_kind(scope.roles, owner)
         )
-        return row
+        return seal
 
     async def _move(
         self, scope: Scope, seal_id: uuid.UUID, action: str, reason: str, *, actor_role: str
@@ -692,91 +719,95 @@ class SealService:
 
     async def _make(
         self, scope: Scope, seal_id: uuid.UUID, organization: str | None = None
-    ) -> dict[str, Any]:
+    ) -> SealRecord:
         """Have a vendor make the seal, check it, and activate it. Failover: the next
         candidate vendor is tried when one is unavailable; nothing is stored until a seal
         passed every check."""
-        row = await self.get(scope, seal_id)
-        candidates = await self.vendors.candidates(scope.tenant_id, row["vendor"])
-        official = row["seal_type"] != "personal"
-        request = MakeSealRequest(
-            tenant=scope.tenant_slug,
-            esid=row["esid"],
-            seal_type=SEAL_TYPES[row["seal_type"]],
-            name=row["name"],
-            picture=bytes(row["picture"]),
-            width_mm=row["width_mm"],
-            height_mm=row["height_mm"],
-            valid_start=row["valid_start"],
-            valid_end=row["valid_end"],
-            signer=SignerSubject(
-                common_name=row["name"],
-                organization=organization if official else None,
-            ),
-            idempotency_key=f"seal-{seal_id}",
-        )
-        if row["status"] not in rules.make_sources(row["seal_type"]):
-            raise Conflict(f"a seal in status '{row['status']}' cannot be made")
-        mold_code = row.get("mold_code") or (
+        seal = await self.get(scope, seal_id)
+        candidates = await self.vendors.candidates(scope.tenant_id, seal.vendor)
+        official = seal.seal_type != "personal"
+        request = _make_request(scope, seal, organization if official else None)
+        if seal.status not in rules.make_sources(seal.seal_type):
+            raise Conflict(f"a seal in status '{seal.status}' cannot be made")
+        mold_code = seal.mold_code or (
             await self._bound_mold(scope.tenant_id, request.picture) if official else None
         )
         last: VendorError | None = None
         for vendor in candidates:
             try:
-                made = await self.vendors.call(vendor.name, "make_seal", vendor.make_seal(request))
-                self._check_made(vendor.name, request, made.seal_der, made.signer_cert)
-                if mold_code is not None:
-                    await self._check_mold(
-                        scope,
-                        vendor.name,
-                        made.seal_der,
-                        mold_code,
-                        request.picture if row.get("mold_code") else None,
-                    )
+                made = await self._made_by(scope, vendor, request, mold_code, seal.mold_code)
             except VendorError as exc:
                 last = exc
                 continue
-            now = _now()
-            async with self.db.transaction():
-                await Seal.update(
-                    {
-                        Seal.status: "active",
-                        Seal.vendor: vendor.name,
-                        Seal.key_handle: made.key_handle,
-                        Seal.seal_der: made.seal_der,
-                        Seal.signer_cert: made.signer_cert,
-                        Seal.made_at: now,
-                        Seal.make_failure: None,
-                        Seal.make_failed_vendor: None,
-                        Seal.make_failed_at: None,
-                    }
-                ).where(
-                    (Seal.tenant_id == scope.tenant_id)
-                    & (Seal.id == seal_id)
-                    & (Seal.status == row["status"])
-                )
-                await self._event(
-                    scope.tenant_id,
-                    seal_id,
-                    row["status"],
-                    "active",
-                    scope.account_id,
-                    f"made by vendor {vendor.name}",
-                )
-            metrics.seal_issued(scope.tenant_slug, vendor.name)
-            await self.events.record(
-                scope.tenant_id,
-                "seal.made",
-                {"seal": str(seal_id), "vendor": vendor.name, "esid": row["esid"]},
-            )
+            await self._activate(scope, seal, vendor.name, made)
             return await self.get(scope, seal_id)
         if last is None:  # no candidate at all
             last = VendorUnavailable("no vendor is available to make this seal", vendor="none")
-        await self._make_failed(scope, row, last)
+        await self._make_failed(scope, seal, last)
         last.extra["seal_id"] = str(seal_id)  # the caller may retry: POST .../make
         raise last
 
-    async def _make_failed(self, scope: Scope, row: dict[str, Any], error: VendorError) -> None:
+    async def _made_by(
+        self,
+        scope: Scope,
+        vendor: SealVendor,
+        request: MakeSealRequest,
+        mold_code: str | None,
+        applied_from_mold: str | None,
+    ) -> MakeSealResult:
+        """One vendor's seal, checked: it verifies, is what was asked, and (同模同轨)
+        shows the registered mold. A VendorError says why this vendor's seal is not used."""
+        made = await self.vendors.call(vendor.name, "make_seal", vendor.make_seal(request))
+        self._check_made(vendor.name, request, made.seal_der, made.signer_cert)
+        if mold_code is not None:
+            await self._check_mold(
+                scope,
+                vendor.name,
+                made.seal_der,
+                mold_code,
+                request.picture if applied_from_mold else None,
+            )
+        return made
+
+    async def _activate(
+        self, scope: Scope, seal: SealRecord, vendor: str, made: MakeSealResult
+    ) -> None:
+        """Store the made seal and make it active (only from the status it was read in:
+        a concurrent change on another replica wins), then record it."""
+        async with self.db.transaction():
+            await Seal.update(
+                {
+                    Seal.status: "active",
+                    Seal.vendor: vendor,
+                    Seal.key_handle: made.key_handle,
+                    Seal.seal_der: made.seal_der,
+                    Seal.signer_cert: made.signer_cert,
+                    Seal.made_at: _now(),
+                    Seal.make_failure: None,
+                    Seal.make_failed_vendor: None,
+                    Seal.make_failed_at: None,
+                }
+            ).where(
+                (Seal.tenant_id == scope.tenant_id)
+                & (Seal.id == seal.id)
+                & (Seal.status == seal.status)
+            )
+            await self._event(
+                scope.tenant_id,
+                seal.id,
+                seal.status,
+                "active",
+                scope.account_id,
+                f"made by vendor {vendor}",
+            )
+        metrics.seal_issued(scope.tenant_slug, vendor)
+        await self.events.record(
+            scope.tenant_id,
+            "seal.made",
+            {"seal": str(seal.id), "vendor": vendor, "esid": seal.esid},
+        )
+
+    async def _make_failed(self, scope: Scope, seal: SealRecord, error: VendorError) -> None:
         """Record why no vendor made the seal: it stays where it was (never signable),
         the owner and staff see the failure in the seal and its history, and may retry."""
         vendor = error.vendor[:64] or None
@@ -787,12 +818,12 @@ class SealService:
                     Seal.make_failed_vendor: vendor,
                     Seal.make_failed_at: _now(),
                 }
-            ).where((Seal.tenant_id == scope.tenant_id) & (Seal.id == row["id"]))
+            ).where((Seal.tenant_id == scope.tenant_id) & (Seal.id == seal.id))
             await self._event(
                 scope.tenant_id,
-                row["id"],
-                row["status"],
-                row["status"],
+                seal.id,
+                seal.status,
+                seal.status,
                 scope.account_id,
                 f"making failed at vendor {vendor or '-'}: {error.detail}",
             )
@@ -863,6 +894,26 @@ async def seal_status_at(tenant_id: uuid.UUID, seal_id: uuid.UUID, when: datetim
         .first()
     )
     return None if row is None else str(row["to_status"])
+
+
+def _make_request(scope: Scope, seal: SealRecord, organization: str | None) -> MakeSealRequest:
+    """What the vendor is asked to make: the seal as applied for, its signer named as
+    the seal (and, for an official seal, its enterprise)."""
+    # Set at apply: the picture drawn or taken from the mold, the validity chosen.
+    assert seal.picture is not None and seal.valid_start and seal.valid_end
+    return MakeSealRequest(
+        tenant=scope.tenant_slug,
+        esid=seal.esid,
+        seal_type=SEAL_TYPES[seal.seal_type],
+        name=seal.name,
+        picture=bytes(seal.picture),
+        width_mm=seal.width_mm,
+        height_mm=seal.height_mm,
+        valid_start=seal.valid_start,
+        valid_end=seal.valid_end,
+        signer=SignerSubject(common_name=seal.name, organization=organization),
+        idempotency_key=f"seal-{seal.id}",
+    )
 
 
 def _esid(tenant_slug: str, seal_id: uuid.UUID) -> str:

@@ -26,6 +26,7 @@ from hub.crypto import SM3, sm3
 from hub.errors import ValidationFailed
 from hub.forms import form_file, form_text, form_uuid
 from hub.schemas_common import Base64Blob, Hex32, Label, Password, QueryKey, Reason
+from hub.signing.records import SignatureBrief, UseRequestRecord
 from hub.signing.services import SignCommand, SigningService, SignOutcome
 
 _STAFF = (Role.CLERK, Role.TENANT_ADMIN)
@@ -96,8 +97,31 @@ class SignatureSummary(msgspec.Struct):
     use_request_id: uuid.UUID | None
 
 
-def _use_out(row: dict[str, Any]) -> UseRequestOut:
-    return UseRequestOut(**{f: row[f] for f in UseRequestOut.__struct_fields__})
+def _use_out(use: UseRequestRecord) -> UseRequestOut:
+    return UseRequestOut(
+        id=use.id,
+        seal_id=use.seal_id,
+        requester_account_id=use.requester_account_id,
+        document_sm3=use.document_sm3,
+        purpose=use.purpose,
+        status=use.status,
+        decided_by=use.decided_by,
+        decided_at=use.decided_at,
+        reason=use.reason,
+        evidence_leaf_hash=use.evidence_leaf_hash,
+        created_at=use.created_at,
+    )
+
+
+def _summary(s: SignatureBrief) -> SignatureSummary:
+    return SignatureSummary(
+        id=s.id,
+        seal_id=s.seal_id,
+        vendor=s.vendor,
+        document_sm3=s.document_sm3,
+        signed_at=s.signed_at,
+        use_request_id=s.use_request_id,
+    )
 
 
 def _sig_out(o: SignOutcome) -> SignatureOut:
@@ -304,10 +328,7 @@ class SignatureController(Controller):
         principal: CurrentPrincipal,
         seal_id: FromQuery[uuid.UUID | None] = None,
     ) -> list[SignatureSummary]:
-        rows = await signing.list_signatures(principal, seal_id)
-        return [
-            SignatureSummary(**{f: r[f] for f in SignatureSummary.__struct_fields__}) for r in rows
-        ]
+        return [_summary(s) for s in await signing.list_signatures(principal, seal_id)]
 
     @get(
         "/{signature_id:uuid}/ses",
@@ -323,9 +344,9 @@ class SignatureController(Controller):
         principal: CurrentPrincipal,
         signature_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        row = await signing.get_signature(principal, signature_id)
+        signature = await signing.get_signature(principal, signature_id)
         return Response(
-            bytes(row["signature_der"]),
+            signature.signature_der,
             media_type="application/octet-stream",
             headers={"Content-Disposition": f'attachment; filename="signature-{signature_id}.dat"'},
         )

@@ -23,7 +23,8 @@ from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.errors import NotFound, PolicyDenied, ValidationFailed
 from hub.memo import Memo
-from hub.seals.services import PolicyLookup, SealService
+from hub.seals.services import PolicyLookup, Scope, SealService
+from hub.signing.services import SignCommand
 from hub.signing.tables import SignatureRecord
 from hub.sms.codes import OtpService
 from hub.sms.gateway import SmsGateway
@@ -108,14 +109,14 @@ class IntentCheck:
         self.policy_of = policy_of
 
     async def send_code(
-        self, scope: Any, seal_id: uuid.UUID, document_sm3_hex: str, client: str
+        self, scope: Scope, seal_id: uuid.UUID, document_sm3_hex: str, client: str
     ) -> tuple[uuid.UUID, str, datetime]:
         if len(document_sm3_hex) != 64 or any(
             c not in "0123456789abcdefABCDEF" for c in document_sm3_hex
         ):
             raise ValidationFailed("document_sm3 must be 64 hex digits", field="document_sm3")
         seal = await self.seals.get(scope, seal_id)
-        if seal["owner_account_id"] != scope.account_id:
+        if seal.owner_account_id != scope.account_id:
             raise NotFound("seal not found")
         mobile = await self.owner.mobile_of(scope.tenant_id, scope.account_id)
         sent = await self.otp.send(
@@ -128,7 +129,7 @@ class IntentCheck:
         )
         return sent.id, sent.mobile_masked, sent.expires_at
 
-    async def __call__(self, scope: Any, cmd: Any) -> None:
+    async def __call__(self, scope: Scope, cmd: SignCommand) -> None:
         if not (await self.policy_of(scope.tenant_id)).intent_sms:
             return
         # A retry of a signing already made replays it; its code was spent by the first.

@@ -31,6 +31,7 @@ from hub.evidence.who import account_pseudonym, purpose_commitment
 from hub.formats import Report, assemble_signature_v4, build_tbs_sign_v4, verify_signature
 from hub.pki.store import NO_TRUST, ProofOfExistence, ValidationContext
 from hub.seals import rules
+from hub.seals.records import SigningSeal
 from hub.seals.services import (
     EventSink,
     NoEvents,
@@ -41,6 +42,7 @@ from hub.seals.services import (
     seal_status_at,
 )
 from hub.seals.tables import Seal
+from hub.signing.records import Signature, SignatureBrief, UseRequestRecord
 from hub.signing.tables import SignatureRecord, UseRequest
 from hub.tsa.client import TimeStampAuthorities
 from hub.vendors.directory import VendorDirectory
@@ -188,12 +190,12 @@ class SigningService:
 
     async def request_use(
         self, scope: Scope, seal_id: uuid.UUID, document_sm3: bytes, purpose: str
-    ) -> dict[str, Any]:
+    ) -> UseRequestRecord:
         seal = await self.seals.get(scope, seal_id)
-        if seal["owner_account_id"] != scope.account_id:
+        if seal.owner_account_id != scope.account_id:
             raise NotFound("seal not found")
-        if seal["status"] not in rules.SIGNING_STATUSES:
-            raise PolicyDenied(f"the seal is {seal['status']}; it cannot be used")
+        if seal.status not in rules.SIGNING_STATUSES:
+            raise PolicyDenied(f"the seal is {seal.status}; it cannot be used")
         purpose = purpose.strip()
         if not 1 <= len(purpose) <= 500:
             raise ValidationFailed("purpose must be 1-500 characters", field="purpose")
@@ -209,33 +211,34 @@ class SigningService:
         await row.save()
         return await self.get_use_request(scope, row.id)
 
-    async def get_use_request(self, scope: Scope, request_id: uuid.UUID) -> dict[str, Any]:
+    async def get_use_request(self, scope: Scope, request_id: uuid.UUID) -> UseRequestRecord:
         row = (
             await UseRequest.select()
             .where((UseRequest.tenant_id == scope.tenant_id) & (UseRequest.id == request_id))
             .first()
         )
-        mine = row is not None and row["requester_account_id"] == scope.account_id
-        if row is None or not (mine or _is_staff(scope)):
+        use = None if row is None else UseRequestRecord(**row)
+        mine = use is not None and use.requester_account_id == scope.account_id
+        if use is None or not (mine or _is_staff(scope)):
             raise NotFound("use request not found")
-        return row
+        return use
 
     async def list_use_requests(
         self, scope: Scope, status: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[UseRequestRecord]:
         query = UseRequest.select().where(UseRequest.tenant_id == scope.tenant_id)
         if not _is_staff(scope):
             query = query.where(UseRequest.requester_account_id == scope.account_id)
         if status:
             query = query.where(UseRequest.status == status)
-        return await query.order_by(UseRequest.created_at)
+        return [UseRequestRecord(**row) for row in await query.order_by(UseRequest.created_at)]
 
     async def decide_use(
         self, scope: Scope, request_id: uuid.UUID, *, approve: bool, reason: str = ""
-    ) -> dict[str, Any]:
+    ) -> UseRequestRecord:
         # Only staff decide (the routes' guard); what depends on the row is checked here.
-        row = await self.get_use_request(scope, request_id)
-        if row["requester_account_id"] == scope.account_id:
+        use = await self.get_use_request(scope, request_id)
+        if use.requester_account_id == scope.account_id:
             raise Forbidden("a clerk cannot approve their own use request")
         status = "approved" if approve else "rejected"
         async with self.db.transaction():
@@ -256,19 +259,19 @@ class SigningService:
                 .returning(UseRequest.id)
             )
             if not updated:
-                raise Conflict(f"the use request is already {row['status']}")
+                raise Conflict(f"the use request is already {use.status}")
         leaf = await self.events.record(
             scope.tenant_id,
             f"use.{status}",
             {
                 "use_request": str(request_id),
-                "seal": str(row["seal_id"]),
-                "document_sm3": row["document_sm3"],
+                "seal": str(use.seal_id),
+                "document_sm3": use.document_sm3,
                 # Who asked, who decided and why, as pseudonyms and a commitment
                 # (hub.evidence.who): the leaf holds no personal data.
-                "requester_hash": account_pseudonym(scope.tenant_id, row["requester_account_id"]),
+                "requester_hash": account_pseudonym(scope.tenant_id, use.requester_account_id),
                 "decided_by_hash": account_pseudonym(scope.tenant_id, scope.account_id),
-                "purpose_sm3": purpose_commitment(request_id, row["purpose"]),
+                "purpose_sm3": purpose_commitment(request_id, use.purpose),
             },
         )
         if leaf:
@@ -280,39 +283,11 @@ class SigningService:
     # --- signing -------------------------------------------------------------------
 
     async def sign(self, scope: Scope, cmd: SignCommand) -> SignOutcome:
-        if len(cmd.document_sm3) != 32:
-            raise ValidationFailed("document digest must be 32 bytes of SM3", field="document_sm3")
-        key = cmd.idempotency_key.strip()
-        if not 8 <= len(key) <= 128:
-            raise ValidationFailed(
-                "Idempotency-Key must be 8-128 characters", field="Idempotency-Key"
-            )
-        fingerprint = sm3(
-            "|".join(
-                [
-                    str(cmd.seal_id),
-                    cmd.request_sm3.hex(),
-                    cmd.property_info,
-                    str(cmd.use_request_id),
-                ]
-            ).encode()
-        ).hex()
+        key, fingerprint = _request_key(cmd)
+        now = _now()
         # Every check runs on a retry too (a retry presents the same password); the
         # reservation below then finds the first attempt and answers with its result.
-        seal = await self.seals.for_signing(scope, cmd.seal_id)
-        if seal["status"] not in rules.SIGNING_STATUSES:
-            raise PolicyDenied(f"the seal is {seal['status']}; it cannot sign")
-        now = _now()
-        if seal["valid_end"] is not None and seal["valid_end"] < now:
-            raise PolicyDenied("the seal's validity has ended")
-        if self.may_sign is not None and not await self.may_sign(scope.tenant_id, seal["vendor"]):
-            raise PolicyDenied(
-                f"vendor {seal['vendor']} is not admitted to sign for this tenant now",
-                vendor=seal["vendor"],
-            )
-        await self.seals.check_password(scope, cmd.seal_id, cmd.password, row=seal)
-        for check in self.before_signing:
-            await check(scope, cmd)
+        seal = await self._signable_seal(scope, cmd, now)
         try:
             approval = await self._approval(scope, seal, cmd)
         except (PolicyDenied, Conflict):
@@ -328,22 +303,13 @@ class SigningService:
             # makes it the lock that stops a retry or a racing duplicate from signing twice.
             await self.db.fetch(
                 _RESERVE, record_id, scope.tenant_id, cmd.seal_id, scope.account_id, key,
-                fingerprint, seal["vendor"], cmd.document_sm3.hex(), cmd.property_info,
+                fingerprint, seal.vendor, cmd.document_sm3.hex(), cmd.property_info,
                 cmd.use_request_id, now,
             )  # fmt: skip
         except Exception as exc:
             if not is_unique_violation(exc):
                 raise
-            replay = await self._replay(scope, key, fingerprint)
-            if replay is not None:
-                return replay
-            if cmd.use_request_id is not None and await self._approval_taken(
-                scope, key, cmd.use_request_id, exc
-            ):
-                return await self.sign(scope, cmd)  # its stale holder is gone: start over
-            if not await self._reclaim_stale(scope, key):
-                raise Conflict("a request with this Idempotency-Key is in progress") from exc
-            return await self.sign(scope, cmd)  # the abandoned attempt is gone: start over
+            return await self._after_collision(scope, cmd, key, fingerprint, exc)
 
         try:
             outcome = await self._sign_at_vendor(scope, seal, cmd, approval, record_id, now)
@@ -359,40 +325,115 @@ class SigningService:
             raise
         return outcome
 
+    async def _signable_seal(self, scope: Scope, cmd: SignCommand, now: datetime) -> SigningSeal:
+        """The caller's seal, if it may sign now: active, valid, its vendor admitted, the
+        口令 right and every `before_signing` check passed."""
+        seal = await self.seals.for_signing(scope, cmd.seal_id)
+        if seal.status not in rules.SIGNING_STATUSES:
+            raise PolicyDenied(f"the seal is {seal.status}; it cannot sign")
+        assert seal.vendor is not None  # an active seal was made by a vendor
+        if seal.valid_end is not None and seal.valid_end < now:
+            raise PolicyDenied("the seal's validity has ended")
+        if self.may_sign is not None and not await self.may_sign(scope.tenant_id, seal.vendor):
+            raise PolicyDenied(
+                f"vendor {seal.vendor} is not admitted to sign for this tenant now",
+                vendor=seal.vendor,
+            )
+        await self.seals.check_password(scope, cmd.seal_id, cmd.password, row=seal)
+        for check in self.before_signing:
+            await check(scope, cmd)
+        return seal
+
+    async def _after_collision(
+        self, scope: Scope, cmd: SignCommand, key: str, fingerprint: str, exc: Exception
+    ) -> SignOutcome:
+        """The reservation hit a unique index: answer with the first attempt's result,
+        or start over once an abandoned reservation is gone, or 409."""
+        replay = await self._replay(scope, key, fingerprint)
+        if replay is not None:
+            return replay
+        if cmd.use_request_id is not None and await self._approval_taken(
+            scope, key, cmd.use_request_id, exc
+        ):
+            return await self.sign(scope, cmd)  # its stale holder is gone: start over
+        if not await self._reclaim_stale(scope, key):
+            raise Conflict("a request with this Idempotency-Key is in progress") from exc
+        return await self.sign(scope, cmd)  # the abandoned attempt is gone: start over
+
     async def _sign_at_vendor(
         self,
         scope: Scope,
-        seal: dict[str, Any],
+        seal: SigningSeal,
         cmd: SignCommand,
-        approval: dict[str, Any] | None,
+        approval: UseRequestRecord | None,
         record_id: uuid.UUID,
         now: datetime,
     ) -> SignOutcome:
-        vendor_name = seal["vendor"]
+        """Have the vendor sign, check and timestamp its signature, then log the signing
+        and complete its record in one commit."""
+        assert seal.vendor is not None  # checked by _signable_seal
+        signature_der, signer_cert, report = await self._vendor_signature(
+            scope, seal, seal.vendor, cmd, approval, record_id, now
+        )
+        leaf = await self._complete(
+            scope, seal, cmd, approval, record_id, signature_der, signer_cert, now
+        )
+        metrics.signature_made(scope.tenant_slug, seal.vendor)
+        made = SignatureMade(
+            scope.tenant_id,
+            seal.id,
+            record_id,
+            cmd.document_sm3.hex(),
+            seal.vendor,
+            now,
+            leaf,
+            seal.owner_account_id,
+            seal.name,
+        )
+        for hook in self.after_signing:
+            await hook(made)
+        return SignOutcome(
+            record_id=record_id,
+            signature_der=signature_der,
+            document_sm3=cmd.document_sm3,
+            vendor=seal.vendor,
+            signed_at=now,
+            replayed=False,
+            report=report.to_dict(),
+        )
+
+    async def _vendor_signature(
+        self,
+        scope: Scope,
+        seal: SigningSeal,
+        vendor_name: str,
+        cmd: SignCommand,
+        approval: UseRequestRecord | None,
+        record_id: uuid.UUID,
+        now: datetime,
+    ) -> tuple[bytes, bytes, Report]:
+        """The hub's TBS_Sign signed by the seal's vendor, verified, and timestamped:
+        (SES_Signature DER, signer certificate DER, its report)."""
         vendor = self.vendors.get(vendor_name)
         ext: list[tuple[str, bool, bytes]] = []
-        if approval is not None and approval["evidence_leaf_hash"]:
+        if approval is not None and approval.evidence_leaf_hash:
             # The approval's log entry, bound into what is signed (hub.evidence.events).
-            ext.append(approval_ext_data(bytes.fromhex(approval["evidence_leaf_hash"])))
+            ext.append(approval_ext_data(bytes.fromhex(approval.evidence_leaf_hash)))
+        assert seal.seal_der is not None and seal.key_handle is not None  # made
         tbs = build_tbs_sign_v4(
-            seal_der=bytes(seal["seal_der"]),
+            seal_der=seal.seal_der,
             time=now.replace(microsecond=0),
             data_hash=cmd.document_sm3,
             property_info=cmd.property_info,
             ext_datas=ext,
         )
-        result = await self.vendors.call(
-            vendor_name,
-            "sign",
-            vendor.sign(
-                SignRequest(
-                    tenant=scope.tenant_slug,
-                    key_handle=seal["key_handle"],
-                    tbs_sign=tbs,
-                    idempotency_key=f"sig-{record_id}",
-                )
-            ),
+        request = SignRequest(
+            tenant=scope.tenant_slug,
+            key_handle=seal.key_handle,
+            tbs_sign=tbs,
+            idempotency_key=f"sig-{record_id}",
         )
+        result = await self.vendors.call(vendor_name, "sign", vendor.sign(request))
         signature_der, report = self._check_signed(
             vendor_name, seal, tbs, result.signature, result.signer_cert, cmd,
             await self._context(scope.tenant_id, now),
@@ -408,7 +449,21 @@ class SigningService:
                 signature=result.signature,
                 time_stamp=token,
             )
-        signed_at = now
+        return signature_der, result.signer_cert, report
+
+    async def _complete(
+        self,
+        scope: Scope,
+        seal: SigningSeal,
+        cmd: SignCommand,
+        approval: UseRequestRecord | None,
+        record_id: uuid.UUID,
+        signature_der: bytes,
+        signer_cert: bytes,
+        signed_at: datetime,
+    ) -> str | None:
+        """Complete the reservation (and use the approval) in the commit of the
+        `signature.made` evidence entry. Returns the entry's leaf hash."""
         signature_sm3 = sm3(signature_der).hex()
         writes = [
             Write(
@@ -419,19 +474,19 @@ class SigningService:
         ]
         if approval is not None:
             writes.append(
-                Write(_APPROVAL_USED, (scope.tenant_id, approval["id"], scope.tenant_id, record_id))
+                Write(_APPROVAL_USED, (scope.tenant_id, approval.id, scope.tenant_id, record_id))
             )
         leaf, completed = await self._log_and_complete(
             scope,
             {
                 "signature": str(record_id),
-                "seal": str(seal["id"]),
+                "seal": str(seal.id),
                 "document_sm3": cmd.document_sm3.hex(),
                 "signature_sm3": signature_sm3,
-                "approval_leaf": approval["evidence_leaf_hash"] if approval else None,
+                "approval_leaf": approval.evidence_leaf_hash if approval else None,
                 # Who signed with which certificate, under which approval, by whom, why.
                 "signer_hash": account_pseudonym(scope.tenant_id, scope.account_id),
-                "signer_cert_sm3": sm3(result.signer_cert).hex(),
+                "signer_cert_sm3": sm3(signer_cert).hex(),
                 **(_approval_fields(scope.tenant_id, approval) if approval else {}),
             },
             writes,
@@ -440,30 +495,7 @@ class SigningService:
             # Our reservation was taken over as stale (this call outlived the limit): the
             # retry that took it answers the client; this signature is not handed out.
             raise Conflict("this signing took too long and was superseded by a retry")
-        metrics.signature_made(scope.tenant_slug, vendor_name)
-        for hook in self.after_signing:
-            await hook(
-                SignatureMade(
-                    scope.tenant_id,
-                    seal["id"],
-                    record_id,
-                    cmd.document_sm3.hex(),
-                    vendor_name,
-                    signed_at,
-                    leaf,
-                    seal["owner_account_id"],
-                    seal["name"],
-                )
-            )
-        return SignOutcome(
-            record_id=record_id,
-            signature_der=signature_der,
-            document_sm3=cmd.document_sm3,
-            vendor=vendor_name,
-            signed_at=signed_at,
-            replayed=False,
-            report=report.to_dict(),
-        )
+        return leaf
 
     async def _log_and_complete(
         self, scope: Scope, fields: dict[str, Any], writes: list[Write]
@@ -483,14 +515,14 @@ class SigningService:
     def _check_signed(
         self,
         vendor: str,
-        seal: dict[str, Any],
+        seal: SigningSeal,
         tbs: bytes,
         signature: bytes,
         signer_cert: bytes,
         cmd: SignCommand,
         context: ValidationContext = NO_TRUST,
     ) -> tuple[bytes, Report]:
-        if signer_cert != bytes(seal["signer_cert"]):
+        if signer_cert != seal.signer_cert:
             raise VendorBadAnswer(
                 f"vendor {vendor} signed with another certificate than the seal's", vendor=vendor
             )
@@ -509,9 +541,9 @@ class SigningService:
         return der, report
 
     async def _approval(
-        self, scope: Scope, seal: dict[str, Any], cmd: SignCommand
-    ) -> dict[str, Any] | None:
-        required = await self.needs_use_approval(scope.tenant_id, seal["seal_type"])
+        self, scope: Scope, seal: SigningSeal, cmd: SignCommand
+    ) -> UseRequestRecord | None:
+        required = await self.needs_use_approval(scope.tenant_id, seal.seal_type)
         if cmd.use_request_id is None:
             if required:
                 raise PolicyDenied("this seal's use needs an approved use request (use_request_id)")
@@ -523,15 +555,16 @@ class SigningService:
             )
             .first()
         )
-        if row is None or row["requester_account_id"] != scope.account_id:
+        use = None if row is None else UseRequestRecord(**row)
+        if use is None or use.requester_account_id != scope.account_id:
             raise NotFound("use request not found")
-        if row["seal_id"] != cmd.seal_id or row["document_sm3"] != cmd.request_sm3.hex():
+        if use.seal_id != cmd.seal_id or use.document_sm3 != cmd.request_sm3.hex():
             raise PolicyDenied("the use request was approved for another seal or document")
-        if row["status"] == "used":  # one approval, one signing (the loser of a race too)
+        if use.status == "used":  # one approval, one signing (the loser of a race too)
             raise Conflict("the use request was already used by another signing")
-        if row["status"] != "approved":
-            raise PolicyDenied(f"the use request is {row['status']}, not approved")
-        return row
+        if use.status != "approved":
+            raise PolicyDenied(f"the use request is {use.status}, not approved")
+        return use
 
     async def _approval_taken(
         self, scope: Scope, key: str, use_request_id: uuid.UUID, exc: BaseException
@@ -607,7 +640,7 @@ class SigningService:
 
     # --- reads ---------------------------------------------------------------------
 
-    async def get_signature(self, scope: Scope, record_id: uuid.UUID) -> dict[str, Any]:
+    async def get_signature(self, scope: Scope, record_id: uuid.UUID) -> Signature:
         row = (
             await SignatureRecord.select()
             .where(
@@ -617,13 +650,14 @@ class SigningService:
             )
             .first()
         )
-        if row is None or not (row["account_id"] == scope.account_id or _is_staff(scope)):
+        signature = None if row is None else Signature(**row)
+        if signature is None or not (signature.account_id == scope.account_id or _is_staff(scope)):
             raise NotFound("signature not found")
-        return row
+        return signature
 
     async def list_signatures(
         self, scope: Scope, seal_id: uuid.UUID | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[SignatureBrief]:
         query = SignatureRecord.select(
             SignatureRecord.id,
             SignatureRecord.seal_id,
@@ -636,16 +670,28 @@ class SigningService:
             query = query.where(SignatureRecord.account_id == scope.account_id)
         if seal_id is not None:
             query = query.where(SignatureRecord.seal_id == seal_id)
-        return await query.order_by(SignatureRecord.signed_at)
+        return [SignatureBrief(**row) for row in await query.order_by(SignatureRecord.signed_at)]
 
 
-def _approval_fields(tenant_id: uuid.UUID, approval: dict[str, Any]) -> dict[str, Any]:
+def _request_key(cmd: SignCommand) -> tuple[str, str]:
+    """(Idempotency-Key, fingerprint of what is asked): a retry is the same key asking
+    the same; the same key asking anything else is refused."""
+    if len(cmd.document_sm3) != 32:
+        raise ValidationFailed("document digest must be 32 bytes of SM3", field="document_sm3")
+    key = cmd.idempotency_key.strip()
+    if not 8 <= len(key) <= 128:
+        raise ValidationFailed("Idempotency-Key must be 8-128 characters", field="Idempotency-Key")
+    asked = [str(cmd.seal_id), cmd.request_sm3.hex(), cmd.property_info, str(cmd.use_request_id)]
+    return key, sm3("|".join(asked).encode()).hex()
+
+
+def _approval_fields(tenant_id: uuid.UUID, approval: UseRequestRecord) -> dict[str, str | None]:
     return {
-        "use_request": str(approval["id"]),
-        "approver_hash": account_pseudonym(tenant_id, approval["decided_by"])
-        if approval["decided_by"]
+        "use_request": str(approval.id),
+        "approver_hash": account_pseudonym(tenant_id, approval.decided_by)
+        if approval.decided_by
         else None,
-        "purpose_sm3": purpose_commitment(approval["id"], approval["purpose"]),
+        "purpose_sm3": purpose_commitment(approval.id, approval.purpose),
     }
 
 

@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 
 async def _with_service(work: Callable[[Any, uuid.UUID | None], Awaitable[Any]],
                         tenant: str | None) -> Any:  # fmt: skip
@@ -61,7 +63,7 @@ def _run(work: Callable[[Any, uuid.UUID | None], Awaitable[Any]], tenant: str | 
     if isinstance(out, bytes):
         sys.stdout.buffer.write(out)
     elif out is not None:
-        print(json.dumps(out, ensure_ascii=False, indent=1))
+        print(json.dumps(msgspec.to_builtins(out), ensure_ascii=False, indent=1))
     return 0
 
 

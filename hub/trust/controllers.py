@@ -22,6 +22,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from hub.auth.guards import requires
 from hub.auth.principal import Principal, Role
 from hub.errors import ValidationFailed
+from hub.trust.records import TrustEntryView
 from hub.trust.services import TrustService
 
 
@@ -63,6 +64,10 @@ class TrustEntryOut:
     added_at: str | None
 
 
+def _entry_out(entry: TrustEntryView) -> TrustEntryOut:
+    return TrustEntryOut(**msgspec.structs.asdict(entry))
+
+
 class TrustStoreController(Controller):
     path = "/api/v1/trust/anchors"
     tags = ["trust"]  # noqa: RUF012
@@ -74,7 +79,7 @@ class TrustStoreController(Controller):
         self, trust: NamedDependency[TrustService], principal: NamedDependency[Principal]
     ) -> list[TrustEntryOut]:
         rows = await trust.entries(_scope(principal))
-        return [TrustEntryOut(**r) for r in rows]
+        return [_entry_out(r) for r in rows]
 
     @post("", operation_id="addTrustEntry", responses=_problems(401, 403, 409, 422),
           summary="Add a CA certificate, a pinned maker certificate or a CRL")  # fmt: skip
@@ -97,7 +102,7 @@ class TrustStoreController(Controller):
             _scope(principal), raw, actor=str(principal.account_id), label=data.label,
             kind=data.kind,
         )  # fmt: skip
-        return TrustEntryOut(**row)
+        return _entry_out(row)
 
     @delete(
         "/{entry_id:uuid}",

@@ -33,6 +33,7 @@ from hub.pki.crl import Revoked, build_crl, parse_crl
 from hub.pki.statuslist import StatusList, read_status_list, sign_status_list
 from hub.pki.store import CA, MAKER, HubIdentity, TrustAnchor, TrustStore, ValidationContext
 from hub.seals.tables import Seal, SealEvent
+from hub.trust.records import TrustEntryView
 from hub.trust.tables import TrustEntry
 from tenants.tables import Tenant
 
@@ -85,7 +86,7 @@ class TrustService:
     async def add(
         self, tenant_id: uuid.UUID | None, data: bytes, *, actor: str, label: str = "",
         kind: str | None = None,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> TrustEntryView:  # fmt: skip
         """Add a certificate (CA or pinned maker) or a CRL to the scope."""
         if kind is not None and kind not in KINDS:
             raise ValidationFailed(f"kind must be one of {', '.join(KINDS)}", field="kind")
@@ -106,7 +107,7 @@ class TrustService:
         self.forget()
         return _view(row.to_dict())
 
-    async def entries(self, tenant_id: uuid.UUID | None) -> list[dict[str, Any]]:
+    async def entries(self, tenant_id: uuid.UUID | None) -> list[TrustEntryView]:
         scope = (
             TrustEntry.tenant_id.is_null()
             if tenant_id is None
@@ -361,14 +362,14 @@ def _classify(data: bytes, kind: str | None) -> tuple[bytes, str, str]:
     return cert.der, kind, cert.subject
 
 
-def _view(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": str(row["id"]),
-        "scope": "hub" if row["tenant_id"] is None else "tenant",
-        "kind": row["kind"],
-        "subject": row["subject"],
-        "label": row["label"],
-        "sm3": row["sm3"],
-        "added_by": row["added_by"],
-        "added_at": row["added_at"].isoformat() if row["added_at"] else None,
-    }
+def _view(row: dict[str, Any]) -> TrustEntryView:
+    return TrustEntryView(
+        id=str(row["id"]),
+        scope="hub" if row["tenant_id"] is None else "tenant",
+        kind=row["kind"],
+        subject=row["subject"],
+        label=row["label"],
+        sm3=row["sm3"],
+        added_by=row["added_by"],
+        added_at=row["added_at"].isoformat() if row["added_at"] else None,
+    )

@@ -15,6 +15,7 @@ from litestar.response import Redirect
 from hub.documents.service import MEDIA_TYPES
 from hub.downloads import content_disposition
 from hub.errors import SealHubError, ValidationFailed
+from hub.signing.records import UseRequestRecord
 from hub.web import deps
 from hub.web.rendering import field_of, problem_text, render
 from hub.web.session import PortalUser, require_user
@@ -84,10 +85,10 @@ class CenterPages(Controller):
         docs = deps.documents(request)
         template = await docs.get_template(user.principal, template_id)
         form = {k: str(v) for k, v in data.items() if k != "_csrf_token"}
-        values = {f["name"]: form.get(f"v_{f['name']}", "").strip() for f in template["fields"]}
+        values = {f["name"]: form.get(f"v_{f['name']}", "").strip() for f in template.fields}
         try:
             parties: dict[str, uuid.UUID] = {}
-            for step in template["signers"]:
+            for step in template.signers:
                 name = form.get(f"party_{step['key']}", "").strip()
                 if not name:
                     continue  # the caller's own step
@@ -109,7 +110,7 @@ class CenterPages(Controller):
                 form=form,
                 errors={field or "form": problem_text(request, exc)},
             )
-        return Redirect(f"/center/documents/{view['id']}", status_code=303)
+        return Redirect(f"/center/documents/{view.id}", status_code=303)
 
     @get("/documents/{instance_id:uuid}", name="portal:center-document")
     async def document(
@@ -128,9 +129,9 @@ class CenterPages(Controller):
         user = await require_user(request)
         view = await deps.documents(request).instance(user.principal, instance_id)
         seals = await deps.seals(request).list_seals(user.principal, status="active")
-        mine = [s for s in seals if s["owner_account_id"] == user.principal.account_id]
+        mine = [s for s in seals if s.owner_account_id == user.principal.account_id]
         me = str(user.principal.account_id)
-        approvals = await _approvals(request, user, view["document_sm3"])
+        approvals = await _approvals(request, user, view.document_sm3)
         return await render(
             request,
             "center/document.html",
@@ -149,9 +150,9 @@ class CenterPages(Controller):
         user = await require_user(request)
         got = await deps.documents(request).download(user.principal, instance_id)
         return Response(
-            got["data"],
-            media_type=MEDIA_TYPES[got["kind"]],
-            headers={"Content-Disposition": content_disposition(got["filename"])},
+            got.data,
+            media_type=MEDIA_TYPES[got.kind],
+            headers={"Content-Disposition": content_disposition(got.filename)},
         )
 
     @post("/documents/{instance_id:uuid}/approval", name="portal:center-approval")
@@ -167,7 +168,7 @@ class CenterPages(Controller):
             await deps.signing(request).request_use(
                 user.principal,
                 seal_id,
-                bytes.fromhex(view["document_sm3"]),
+                bytes.fromhex(view.document_sm3),
                 str(data.get("purpose", "")),
             )
         except SealHubError as exc:
@@ -193,12 +194,12 @@ class CenterPages(Controller):
                 raise ValidationFailed("choose one of your seals", field="seal_id")
             approved = [
                 a
-                for a in (await _approvals(request, user, view["document_sm3"]))
-                if str(a["seal_id"]) == str(seal_id) and a["status"] == "approved"
+                for a in (await _approvals(request, user, view.document_sm3))
+                if a.seal_id == seal_id and a.status == "approved"
             ]
             # The key names this document version, step and seal: a resent form signs once.
             key = hashlib.sha256(
-                f"{instance_id}:{view['document_sm3']}:{step}:{seal_id}".encode()
+                f"{instance_id}:{view.document_sm3}:{step}:{seal_id}".encode()
             ).hexdigest()[:48]
             await docs.sign_instance(
                 user.principal,
@@ -207,7 +208,7 @@ class CenterPages(Controller):
                 seal_id=seal_id,
                 password=str(data.get("password", "")),
                 idempotency_key="portal-" + key,
-                use_request_id=approved[-1]["id"] if approved else None,
+                use_request_id=approved[-1].id if approved else None,
             )
         except SealHubError as exc:
             return await self._document(
@@ -221,13 +222,12 @@ class CenterPages(Controller):
 
 async def _approvals(
     request: deps.AnyRequest, user: PortalUser, document_sm3: str
-) -> list[dict[str, Any]]:
+) -> list[UseRequestRecord]:
     rows = await deps.signing(request).list_use_requests(user.principal, None)
     return [
         r
         for r in rows
-        if r["document_sm3"] == document_sm3
-        and r["requester_account_id"] == user.principal.account_id
+        if r.document_sm3 == document_sm3 and r.requester_account_id == user.principal.account_id
     ]
 
 

@@ -11,6 +11,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect
 
 from hub.errors import NotFound, SealHubError
+from hub.seals.records import SealRecord
 from hub.seals.rules import ENTERPRISE_TYPES
 from hub.seals.services import SealApplication
 from hub.web import deps
@@ -45,7 +46,7 @@ async def _overview(
     notice: str = "",
 ) -> Response[str]:
     rows = await deps.seals(request).list_seals(user.principal)
-    mine = [r for r in rows if r["owner_account_id"] == user.principal.account_id]
+    mine = [r for r in rows if r.owner_account_id == user.principal.account_id]
     return await render(
         request,
         "seals/list.html",
@@ -96,7 +97,7 @@ class SealPages(Controller):
                 status_code=exc.status,
                 errors={f"{scope}:{field}": problem_text(request, exc)},
             )
-        return Redirect(f"/seals/{row['id']}", status_code=303)
+        return Redirect(f"/seals/{row.id}", status_code=303)
 
     @get("/{seal_id:uuid}", name="portal:seal")
     async def detail(self, request: deps.AnyRequest, seal_id: FromPath[uuid.UUID]) -> Response[str]:
@@ -122,7 +123,7 @@ class SealPages(Controller):
         seal = await _own(request, user, seal_id)
         history = await deps.seals(request).history(user.principal, seal_id)
         uses: dict[str, Any] = {"uses": [], "total": 0}
-        if seal["seal_der"] is not None:
+        if seal.seal_der is not None:
             from hub.evidence.uses import list_seal_uses
 
             uses = await list_seal_uses(deps.evidence(request), user.principal, seal_id, limit=100)
@@ -144,7 +145,7 @@ class SealPages(Controller):
         user = await require_user(request)
         seal = await _own(request, user, seal_id)
         return Response(
-            bytes(seal["picture"]),
+            seal.picture or b"",
             media_type="image/png",
             headers={"Cache-Control": "private, max-age=300"},
         )
@@ -213,8 +214,8 @@ class SealPages(Controller):
         return Redirect(f"/seals/{seal_id}?done=suspended", status_code=303)
 
 
-async def _own(request: deps.AnyRequest, user: PortalUser, seal_id: uuid.UUID) -> dict[str, Any]:
+async def _own(request: deps.AnyRequest, user: PortalUser, seal_id: uuid.UUID) -> SealRecord:
     seal = await deps.seals(request).get(user.principal, seal_id)
-    if seal["owner_account_id"] != user.principal.account_id:
+    if seal.owner_account_id != user.principal.account_id:
         raise NotFound("seal not found")  # staff see seals in the API, not as "mine"
     return seal

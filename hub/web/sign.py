@@ -16,9 +16,10 @@ from litestar.response import Redirect
 
 from hub.crypto import sm3
 from hub.documents.service import MEDIA_TYPES, SignDocumentRequest, document_kind
-from hub.documents.tables import SignedDocument
 from hub.downloads import content_disposition
 from hub.errors import NotFound, SealHubError, ValidationFailed
+from hub.seals.records import SealRecord
+from hub.signing.records import UseRequestRecord
 from hub.web import deps, pages
 from hub.web.rendering import field_of, gettext_for, problem_text, render
 from hub.web.session import PortalUser, require_user
@@ -37,35 +38,14 @@ def _owner(user: PortalUser) -> str:
     return f"{user.principal.tenant_id}/{user.principal.account_id}"
 
 
-async def _usable_seals(request: deps.AnyRequest, user: PortalUser) -> list[dict[str, Any]]:
+async def _usable_seals(request: deps.AnyRequest, user: PortalUser) -> list[SealRecord]:
     rows = await deps.seals(request).list_seals(user.principal, status="active")
-    return [r for r in rows if r["owner_account_id"] == user.principal.account_id]
+    return [r for r in rows if r.owner_account_id == user.principal.account_id]
 
 
-async def _needs_approval(request: deps.AnyRequest, user: PortalUser, seal: dict[str, Any]) -> bool:
+async def _needs_approval(request: deps.AnyRequest, user: PortalUser, seal: SealRecord) -> bool:
     check = deps.signing(request).needs_use_approval
-    return bool(await check(user.principal.tenant_id, seal["seal_type"]))
-
-
-async def signed_documents(scope: Any) -> list[dict[str, Any]]:
-    """The scope's own signed documents, newest first (tenant scope first, as services do)."""
-    return await (
-        SignedDocument.select(
-            SignedDocument.id,
-            SignedDocument.seal_id,
-            SignedDocument.kind,
-            SignedDocument.subject_sm3,
-            SignedDocument.document_sm3,
-            SignedDocument.filename,
-            SignedDocument.created_at,
-        )
-        .where(
-            (SignedDocument.tenant_id == scope.tenant_id)
-            & (SignedDocument.account_id == scope.account_id)
-        )
-        .order_by(SignedDocument.created_at, ascending=False)
-        .limit(200)
-    )
+    return bool(await check(user.principal.tenant_id, seal.seal_type))
 
 
 class SignPages(Controller):
@@ -213,7 +193,7 @@ class SignPages(Controller):
                 errors={field_of(exc) or "purpose": problem_text(request, exc)},
             )
         await _drafts(request).update(
-            token, _owner(user), use_request_id=str(row["id"]), use_request_seal=str(seal_id)
+            token, _owner(user), use_request_id=str(row.id), use_request_seal=str(seal_id)
         )
         return Redirect(f"/sign/{token}?seal={seal_id}", status_code=303)
 
@@ -271,20 +251,20 @@ class SignPages(Controller):
                 form=form,
                 errors={field or "password": problem_text(request, exc)},
             )
-        return Redirect(f"/signatures/{view['id']}?signed=1", status_code=303)
+        return Redirect(f"/signatures/{view.id}?signed=1", status_code=303)
 
 
-def _choose(seals: list[dict[str, Any]], wanted: Any) -> dict[str, Any] | None:
+def _choose(seals: list[SealRecord], wanted: Any) -> SealRecord | None:
     for s in seals:
-        if str(s["id"]) == str(wanted):
+        if str(s.id) == str(wanted):
             return s
     return seals[0] if seals else None
 
 
 async def _approval(
-    request: deps.AnyRequest, user: PortalUser, draft: Stored, seal: dict[str, Any]
-) -> dict[str, Any] | None:
-    if draft.meta.get("use_request_seal") != str(seal["id"]):
+    request: deps.AnyRequest, user: PortalUser, draft: Stored, seal: SealRecord
+) -> UseRequestRecord | None:
+    if draft.meta.get("use_request_seal") != str(seal.id):
         return None
     rid = _uuid(draft.meta.get("use_request_id"))
     if rid is None:
@@ -323,8 +303,8 @@ class SignaturePages(Controller):
     @get("", name="portal:signatures")
     async def overview(self, request: deps.AnyRequest) -> Response[str]:
         user = await require_user(request)
-        docs = await signed_documents(user.principal)
-        seals = {str(s["id"]): s for s in await deps.seals(request).list_seals(user.principal)}
+        docs = await deps.documents(request).my_signed_documents(user.principal)
+        seals = {str(s.id): s for s in await deps.seals(request).list_seals(user.principal)}
         return await render(request, "me/signatures.html", documents=docs, seals=seals)
 
     @get("/{doc_id:uuid}", name="portal:signature")
@@ -343,7 +323,7 @@ class SignaturePages(Controller):
         user = await require_user(request)
         _ = gettext_for(request)
         row = await deps.documents(request).signed_document(user.principal, doc_id)
-        seal = await deps.seals(request).get(user.principal, row["seal_id"])
+        seal = await deps.seals(request).get(user.principal, row.seal_id)
         if request.query_params.get("signed") and not notice:
             notice = _("Signed. Download the signed file and keep its evidence package.")
         if request.query_params.get("rated") and not notice:
@@ -365,9 +345,9 @@ class SignaturePages(Controller):
         user = await require_user(request)
         row = await deps.documents(request).signed_document(user.principal, doc_id)
         return Response(
-            bytes(row["data"]),
-            media_type=MEDIA_TYPES[row["kind"]],
-            headers={"Content-Disposition": content_disposition(row["filename"])},
+            row.data,
+            media_type=MEDIA_TYPES[row.kind],
+            headers={"Content-Disposition": content_disposition(row.filename)},
         )
 
     @get("/{doc_id:uuid}/evidence", name="portal:signature-evidence")
@@ -377,7 +357,7 @@ class SignaturePages(Controller):
         user = await require_user(request)
         record = await deps.signing(request).get_signature(user.principal, doc_id)
         package = await deps.evidence(request).package(
-            bytes(record["signature_der"]), bytes.fromhex(record["document_sm3"])
+            record.signature_der, bytes.fromhex(record.document_sm3)
         )
         body = json.dumps(package, ensure_ascii=False, default=str).encode()
         return Response(

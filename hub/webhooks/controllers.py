@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 import msgspec
 from litestar import Controller, delete, get, patch, post
@@ -18,6 +17,7 @@ from hub.auth.guards import requires
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.schemas_common import Count, Reason, Url
+from hub.webhooks.records import Webhook
 from hub.webhooks.service import WebhookService
 
 _ROLES = (Role.PERSON, Role.ENTERPRISE_AGENT, Role.CLERK, Role.TENANT_ADMIN)
@@ -75,8 +75,8 @@ class DeliveryOut(msgspec.Struct):
     attempt_log: list[AttemptOut]
 
 
-def _webhook(row: dict[str, Any]) -> WebhookOut:
-    return msgspec.convert(row, WebhookOut, from_attributes=False, strict=False)
+def _webhook(hook: Webhook) -> WebhookOut:
+    return msgspec.convert(hook, WebhookOut, from_attributes=True, strict=False)
 
 
 class WebhookController(Controller):
@@ -100,7 +100,9 @@ class WebhookController(Controller):
         data: JSONBody[NewWebhook],
     ) -> CreatedWebhookOut:
         row, secret = await webhooks.create(principal, seal_id, data.url, data.description)
-        return msgspec.convert({**row, "secret": secret}, CreatedWebhookOut, strict=False)
+        return msgspec.convert(
+            {**msgspec.structs.asdict(row), "secret": secret}, CreatedWebhookOut, strict=False
+        )
 
     @get(
         "",
@@ -189,7 +191,7 @@ class WebhookController(Controller):
         limit: FromQuery[Count] = 50,
     ) -> list[DeliveryOut]:
         rows = await webhooks.deliveries(principal, seal_id, webhook_id, limit=limit)
-        return [msgspec.convert(r, DeliveryOut, strict=False) for r in rows]
+        return [msgspec.convert(r, DeliveryOut, from_attributes=True, strict=False) for r in rows]
 
     @post(
         "/{webhook_id:uuid}/deliveries/{delivery_id:uuid}/redeliver",
@@ -207,4 +209,4 @@ class WebhookController(Controller):
         delivery_id: FromPath[uuid.UUID],
     ) -> DeliveryOut:
         row = await webhooks.redeliver(principal, seal_id, webhook_id, delivery_id)
-        return msgspec.convert(row, DeliveryOut, strict=False)
+        return msgspec.convert(row, DeliveryOut, from_attributes=True, strict=False)

@@ -28,6 +28,7 @@ from hub.memo import Memo
 from hub.seals.tables import Seal
 from hub.settings import WebhookSettings
 from hub.signing.tables import SignatureRecord
+from hub.webhooks.records import ClaimedDelivery, Delivery, DeliveryAttempt, Webhook
 from hub.webhooks.signing import new_secret
 from hub.webhooks.tables import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from hub.webhooks.urls import check_url
@@ -173,7 +174,7 @@ class WebhookService:
 
     async def create(
         self, scope: Scope, seal_id: uuid.UUID, url: str, description: str = ""
-    ) -> tuple[dict[str, Any], str]:
+    ) -> tuple[Webhook, str]:
         """A new subscription and its secret (the only time the secret is returned)."""
         await self._owned_seal(scope, seal_id)
         url = check_url(url, self.policy.allow_hosts)
@@ -210,9 +211,9 @@ class WebhookService:
         self._subscriptions.forget((scope.tenant_id, seal_id))
         return await self.get(scope, seal_id, sub_id), secret
 
-    async def subscriptions(self, scope: Scope, seal_id: uuid.UUID) -> list[dict[str, Any]]:
+    async def subscriptions(self, scope: Scope, seal_id: uuid.UUID) -> list[Webhook]:
         await self._owned_seal(scope, seal_id)
-        return (
+        rows = (
             await _public_select()
             .where(
                 (WebhookSubscription.tenant_id == scope.tenant_id)
@@ -221,8 +222,9 @@ class WebhookService:
             )
             .order_by(WebhookSubscription.created_at)
         )
+        return [Webhook(**row) for row in rows]
 
-    async def get(self, scope: Scope, seal_id: uuid.UUID, sub_id: uuid.UUID) -> dict[str, Any]:
+    async def get(self, scope: Scope, seal_id: uuid.UUID, sub_id: uuid.UUID) -> Webhook:
         await self._owned_seal(scope, seal_id)
         row = (
             await _public_select()
@@ -236,7 +238,7 @@ class WebhookService:
         )
         if row is None:
             raise NotFound("webhook not found")
-        return row
+        return Webhook(**row)
 
     async def update(
         self,
@@ -247,7 +249,7 @@ class WebhookService:
         url: str | None = None,
         active: bool | None = None,
         description: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Webhook:
         await self.get(scope, seal_id, sub_id)
         changes: dict[Any, Any] = {WebhookSubscription.updated_at: _now()}
         if url is not None:
@@ -286,7 +288,7 @@ class WebhookService:
 
     async def deliveries(
         self, scope: Scope, seal_id: uuid.UUID, sub_id: uuid.UUID, *, limit: int = 50
-    ) -> list[dict[str, Any]]:
+    ) -> list[Delivery]:
         """The delivery log, newest first, each with its attempts (oldest first)."""
         if not 1 <= limit <= 200:
             raise ValidationFailed("limit must be 1-200", field="limit")
@@ -295,7 +297,7 @@ class WebhookService:
 
     async def redeliver(
         self, scope: Scope, seal_id: uuid.UUID, sub_id: uuid.UUID, delivery_id: uuid.UUID
-    ) -> dict[str, Any]:
+    ) -> Delivery:
         """One more attempt, now, for a delivery that failed (its payload is unchanged)."""
         await self.get(scope, seal_id, sub_id)
         rows = await WebhookDelivery.raw(
@@ -311,9 +313,7 @@ class WebhookService:
         if not found:
             raise NotFound("delivery not found")
         if not rows:
-            raise Conflict(
-                f"the delivery is {found[0]['status']}; only a failed one is redelivered"
-            )
+            raise Conflict(f"the delivery is {found[0].status}; only a failed one is redelivered")
         self.wakeup.set()
         return found[0]
 
@@ -324,7 +324,7 @@ class WebhookService:
         *,
         limit: int,
         delivery_id: uuid.UUID | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[Delivery]:
         query = WebhookDelivery.select(
             WebhookDelivery.id,
             WebhookDelivery.signature_id,
@@ -361,14 +361,15 @@ class WebhookService:
             )
             .order_by(WebhookAttempt.number)
         )
-        by_delivery: dict[Any, list[dict[str, Any]]] = {}
+        by_delivery: dict[uuid.UUID, list[DeliveryAttempt]] = {}
         for a in attempts:
-            by_delivery.setdefault(a.pop("delivery_id"), []).append(a)
+            by_delivery.setdefault(a.pop("delivery_id"), []).append(DeliveryAttempt(**a))
+        deliveries = []
         for r in rows:
             pending = r["status"] in ("pending", "sending")
             r["next_attempt_at"] = r["next_attempt_at"] if pending else None
-            r["attempt_log"] = by_delivery.get(r["id"], [])
-        return rows
+            deliveries.append(Delivery(**r, attempt_log=by_delivery.get(r["id"], [])))
+        return deliveries
 
     # --- queueing --------------------------------------------------------------------------
 
@@ -466,7 +467,7 @@ class WebhookService:
 
     async def claim(
         self, delivery_id: uuid.UUID, claim: str, lease: float
-    ) -> dict[str, Any] | None:
+    ) -> ClaimedDelivery | None:
         """Take a due delivery for one attempt, or None if someone else has it / it is not due.
 
         One conditional UPDATE: of two replicas racing for a row, exactly one matches.
@@ -483,7 +484,16 @@ class WebhookService:
             now,
             now,
         )
-        return rows[0] if rows else None
+        if not rows:
+            return None
+        row = rows[0]  # raw SQL: SQLite answers ids as text
+        return ClaimedDelivery(
+            id=_uuid(row["id"]),
+            tenant_id=_uuid(row["tenant_id"]),
+            subscription_id=_uuid(row["subscription_id"]),
+            payload=str(row["payload"]),
+            attempts=int(row["attempts"]),
+        )
 
     async def subscription_for_delivery(
         self, tenant_id: uuid.UUID, sub_id: uuid.UUID
@@ -512,7 +522,7 @@ class WebhookService:
 
     async def finish(
         self,
-        claimed: dict[str, Any],
+        claimed: ClaimedDelivery,
         claim: str,
         *,
         started_at: datetime,
@@ -521,7 +531,7 @@ class WebhookService:
         error: str,
     ) -> str:
         """Record one attempt's outcome (only the claim holder may); returns the outcome."""
-        attempts = int(claimed["attempts"])
+        attempts = claimed.attempts
         now = _now()
         if status_code is not None and 200 <= status_code < 300:
             outcome, status, next_at = "delivered", "delivered", now
@@ -541,15 +551,15 @@ class WebhookService:
                 status_code,
                 error,
                 now if outcome == "delivered" else None,
-                _uuid(claimed["id"]),
+                claimed.id,
                 claim,
             )
             if not rows:  # our lease expired and another worker took over: not ours to log
                 return "lost"
             await WebhookAttempt(
                 id=uuid.uuid4(),
-                tenant_id=_uuid(claimed["tenant_id"]),
-                delivery_id=_uuid(claimed["id"]),
+                tenant_id=claimed.tenant_id,
+                delivery_id=claimed.id,
                 number=attempts,
                 started_at=started_at,
                 duration_ms=duration_ms,

@@ -85,14 +85,14 @@ class DeliveryWorker:
         error = ""
         try:
             target = await self.service.subscription_for_delivery(
-                claimed["tenant_id"], claimed["subscription_id"]
+                claimed.tenant_id, claimed.subscription_id
             )
             if target is None:
                 error = "subscription is inactive or deleted"
             else:
                 url, secret = target
                 check_url(url, policy.allow_hosts)  # the allow-list may have narrowed
-                body = claimed["payload"].encode("utf-8")
+                body = claimed.payload.encode("utf-8")
                 answer = await self.client.post(
                     url,
                     content=body,
@@ -100,7 +100,7 @@ class DeliveryWorker:
                     headers={
                         "Content-Type": "application/json",
                         SIGNATURE_HEADER: signature_header(secret, body),
-                        DELIVERY_HEADER: str(claimed["id"]),
+                        DELIVERY_HEADER: str(claimed.id),
                         EVENT_HEADER: "seal.used",
                         "User-Agent": "SealHub-Webhooks/1",
                     },
@@ -124,6 +124,6 @@ class DeliveryWorker:
         )
         if outcome == "failed":
             log.warning(
-                "webhook delivery %s failed after %s attempts", claimed["id"], claimed["attempts"]
+                "webhook delivery %s failed after %s attempts", claimed.id, claimed.attempts
             )
         return 1

@@ -79,12 +79,12 @@ async def test_good_vendor_is_admitted_after_probation(db, http_client):
         name = fleet.add(proc)
         await register(service, name)
         standing = await service.apply(tenant, "bureau-a", name, actor="operator-1")
-        assert standing["status"] == "probation" and standing["conformance_passed"] is True
-        history = standing["history"]
-        assert [(h["from_status"], h["to_status"]) for h in history] == [
+        assert standing.status == "probation" and standing.conformance_passed is True
+        history = standing.history
+        assert [(h.from_status, h.to_status) for h in history] == [
             (None, "applied"), ("applied", "probation"),
         ]  # fmt: skip
-        assert history[1]["evidence"]["conformance"]["passed"] is True
+        assert history[1].evidence["conformance"]["passed"] is True
         with pytest.raises(Conflict):
             await service.apply(tenant, "bureau-a", name, actor="operator-1")
         assert await service.reevaluate(tenant) == []  # not enough live calls yet
@@ -105,11 +105,11 @@ async def test_vendor_returning_invalid_signatures_is_refused_with_the_check_nam
         name = fleet.add(proc)
         await register(service, name)
         standing = await service.apply(tenant, "bureau-a", name, actor="operator-1")
-    assert standing["status"] == "revoked"
-    refusal = standing["history"][-1]
-    assert refusal["to_status"] == "revoked" and refusal["actor"] == "rules"
-    assert "conformance failed: sign known digest 1" in refusal["reason"]
-    failed = refusal["evidence"]["conformance"]["failed"]
+    assert standing.status == "revoked"
+    refusal = standing.history[-1]
+    assert refusal.to_status == "revoked" and refusal.actor == "rules"
+    assert "conformance failed: sign known digest 1" in refusal.reason
+    failed = refusal.evidence["conformance"]["failed"]
     assert "sign known digest 1" in failed
     assert await service.select(tenant, [name]) == []
     assert not await service.may_sign(tenant, name)
@@ -127,8 +127,8 @@ async def test_missing_credentials_and_slow_sla_are_refused(db, http_client):
         name = fleet.add(proc)
         await register(service, name)  # declares 500 ms and no maker CA certificate
         standing = await service.apply(tenant, "bureau-a", name, actor="operator-1")
-    reason = standing["history"][-1]["reason"]
-    assert standing["status"] == "revoked"
+    reason = standing.history[-1].reason
+    assert standing.status == "revoked"
     assert "required credential missing: maker_ca_cert" in reason
     assert "declared SLA p95 500 ms exceeds the tenant's 200 ms" in reason
 
@@ -160,10 +160,10 @@ async def test_error_rate_raised_at_run_time_suspends_then_restores(db, http_cli
         assert (restored.from_status, restored.to_status) == ("suspended", "admitted")
         assert restored.reason.startswith("restored automatically")
     history = await service.history(tenant, name)
-    assert [h["to_status"] for h in history] == [
+    assert [h.to_status for h in history] == [
         "applied", "probation", "admitted", "suspended", "admitted",
     ]  # fmt: skip
-    evidence = history[3]["evidence"]["live"]
+    evidence = history[3].evidence["live"]
     assert evidence["error_rate"] > 0.2 and evidence["calls"] >= 20
 
 
@@ -249,7 +249,7 @@ async def test_install_puts_registered_vendors_in_service(db, settings):
     assert name in directory.names()  # activated on registration
     tenant = uuid.uuid4()
     await service.set_rules(tenant, {"probation_min_calls": 0})
-    assert (await service.apply(tenant, "bureau-w", name, actor="op"))["status"] == "probation"
+    assert (await service.apply(tenant, "bureau-w", name, actor="op")).status == "probation"
     assert [v.name for v in await directory.candidates(tenant, None)] == [name]
     await scheduler.tick()  # probes health, re-evaluates: probation -> admitted
     assert await service.status(tenant, name) == "admitted"

@@ -42,14 +42,14 @@ async def test_a_registration_is_corrected_with_history(client: Any, app: Any, e
         product_certificate="GM-NEW-2",
         sla_p95_ms=400,
     )
-    assert row["product_certificate"] == "GM-NEW-2" and row["sla_p95_ms"] == 400
+    assert row.product_certificate == "GM-NEW-2" and row.sla_p95_ms == 400
     await service.correct_vendor(name, reason="moved", endpoint="http://127.0.0.1:9/v1")
     history = await service.registration_history(name)
-    assert [h["reason"] for h in history] == ["certificate renewed", "moved"]
-    assert history[0]["before"] == {"product_certificate": "GM-OLD-1", "sla_p95_ms": 1000}
-    assert history[0]["after"] == {"product_certificate": "GM-NEW-2", "sla_p95_ms": 400}
-    assert history[0]["actor_account_id"] == actor
-    assert history[1]["before"] == {"endpoint": None}
+    assert [h.reason for h in history] == ["certificate renewed", "moved"]
+    assert history[0].before == {"product_certificate": "GM-OLD-1", "sla_p95_ms": 1000}
+    assert history[0].after == {"product_certificate": "GM-NEW-2", "sla_p95_ms": 400}
+    assert history[0].actor_account_id == actor
+    assert history[1].before == {"endpoint": None}
     with pytest.raises(NotFound):
         await service.correct_vendor("no-such-vendor", reason="x", endpoint="http://x")
 
