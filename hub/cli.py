@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     from hub.db import add_migrate_command
 
     add_migrate_command(sub)
-    from hub.auth.cli import add_admin_command
+    from tenants.cli import add_admin_command
 
     add_admin_command(sub)
     from hub.evidence.witness_cli import add_witness_command

@@ -56,6 +56,7 @@ from hub.webhooks.service import DeliveryPolicy, WebhookService
 from hub.webhooks.worker import DeliveryWorker
 from monitoring.services import QualityService
 from tenants.identity.services import EnterpriseChangeHook, IdentityService
+from tenants.identity.stats import register_counters as register_identity_counters
 from tenants.identity.verifier import IdentityVerifier, make_verifier
 from tenants.keys import TenantKeyring
 from tenants.molds.services import MoldChangeHook
@@ -260,6 +261,7 @@ async def open_services(settings: Settings) -> AsyncIterator[HubServices]:
         async def seals_follow_mold(tenant_id: Any, seal_code: str, what: str) -> None:
             await follow_mold(seals, tenant_id, seal_code, what, owner)
 
+        register_identity_counters()
         register_seal_counters()
         register_document_counters()
         yield HubServices(
