@@ -46,6 +46,7 @@ from hub.seals.tables import Seal
 from hub.settings import Settings
 from hub.signing.intent import IntentCheck, OwnerSms
 from hub.signing.services import SignatureMade, SigningService
+from hub.signing.stats import register_counters as register_signing_counters
 from hub.sms.codes import OtpService
 from hub.sms.gateway import DEFAULT_TEMPLATES, SmsGateway, make_gateway
 from hub.tsa.authority import HubTimeStampAuthority, TimeStampAuthority, load_hub_keys
@@ -263,6 +264,7 @@ async def open_services(settings: Settings) -> AsyncIterator[HubServices]:
 
         register_identity_counters()
         register_seal_counters()
+        register_signing_counters()
         register_document_counters()
         yield HubServices(
             settings=settings,

@@ -35,10 +35,10 @@ from hub.crypto import Certificate, sm3
 from hub.documents.pdf_writer import write_text_pdf
 from hub.downloads import content_disposition
 from hub.errors import SealHubError
-from hub.evidence.controllers import evidence_package
 from hub.evidence.events import Event
 from hub.evidence.note import parse_signature_line
 from hub.evidence.package import verify_package
+from hub.signing.evidence_controllers import evidence_package
 
 ATTACHMENT = "evidence-package.json"
 TITLE = "电子签章存证报告 (Evidence report)"

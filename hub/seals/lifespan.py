@@ -1,5 +1,5 @@
-"""The seal and signing services as handler dependencies (built in hub.services):
-`seals: Seals` in a handler receives the process's SealService."""
+"""The seal service as a handler dependency (built in hub.services): `seals: Seals` in a
+handler receives the process's SealService. (The signing service's is hub.signing.lifespan.)"""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 
 from hub.seals.services import SealService
-from hub.signing.services import SigningService
 
 
 def seal_service(state: Any) -> SealService:
@@ -17,19 +16,9 @@ def seal_service(state: Any) -> SealService:
     return service
 
 
-def signing_service(state: Any) -> SigningService:
-    service: SigningService = state.signing
-    return service
-
-
-# Handler parameter types; `hub.app` registers the providers under these names.
+# The handler parameter type; `hub.app` registers the provider under this name.
 Seals = NamedDependency[SealService]
-Signing = NamedDependency[SigningService]
 
 
 async def provide_seals(state: State) -> SealService:
     return seal_service(state)
-
-
-async def provide_signing(state: State) -> SigningService:
-    return signing_service(state)

@@ -25,7 +25,7 @@ from hub.crypto import SM3, sm3
 from hub.errors import ValidationFailed
 from hub.forms import form_file, form_text, form_uuid
 from hub.schemas_common import Base64Blob, Hex32, Label, Password, QueryKey, Reason
-from hub.seals.lifespan import Signing
+from hub.signing.lifespan import Signing
 from hub.signing.services import SignCommand, SignOutcome
 
 _STAFF = (Role.CLERK, Role.TENANT_ADMIN)

@@ -19,9 +19,10 @@ from hub.documents.lifespan import document_service
 from hub.documents.service import DocumentService
 from hub.evidence.lifespan import evidence_log
 from hub.evidence.service import EvidenceLog
-from hub.seals.lifespan import seal_service, signing_service
+from hub.seals.lifespan import seal_service
 from hub.seals.services import SealService
 from hub.settings import Settings
+from hub.signing.lifespan import signing_service
 from hub.signing.services import SigningService
 from monitoring.controllers import quality_service
 from monitoring.services import QualityService

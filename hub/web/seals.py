@@ -123,7 +123,7 @@ class SealPages(Controller):
         history = await deps.seals(request).history(user.principal, seal_id)
         uses: dict[str, Any] = {"uses": [], "total": 0}
         if seal["seal_der"] is not None:
-            from hub.evidence.uses import list_seal_uses
+            from hub.signing.uses import list_seal_uses
 
             uses = await list_seal_uses(deps.evidence(request), user.principal, seal_id, limit=100)
         return await render(
@@ -155,7 +155,7 @@ class SealPages(Controller):
         offline (hub.evidence.checkpoint / hub.evidence.merkle)."""
         import json
 
-        from hub.evidence.uses import list_seal_uses
+        from hub.signing.uses import list_seal_uses
 
         user = await require_user(request)
         await _own(request, user, seal_id)
