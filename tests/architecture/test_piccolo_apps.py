@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-import piccolo_conf
 from piccolo.apps.migrations.auto.schema_snapshot import SchemaSnapshot
 from piccolo.apps.migrations.commands.base import BaseMigrationManager
+
+import piccolo_conf
 
 
 def test_every_table_is_in_exactly_one_app() -> None:
