@@ -93,7 +93,7 @@ def _expire_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_expire_command(sub: argparse._SubParsersAction) -> None:
+def add_expire_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cmd = sub.add_parser("expire-seals", help="run the seal expiry job once, now")
     cmd.add_argument("--as-of", help="ISO 8601 time to run the pass as of (rehearsal)")
     cmd.set_defaults(func=_expire_command)

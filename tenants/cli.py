@@ -98,7 +98,7 @@ def _report(run: Any) -> int:
     return 0
 
 
-def add_admin_command(sub: argparse._SubParsersAction) -> None:
+def add_admin_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     admin = sub.add_parser(
         "admin", help="hub administration (bootstrap operators, rotate token keys)"
     )

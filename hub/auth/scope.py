@@ -10,6 +10,7 @@ from typing import Any
 from piccolo.table import Table
 
 from hub.errors import NotFound
+from monitoring.metrics import cross_tenant_denied
 
 
 async def not_found(
@@ -33,8 +34,6 @@ async def not_found(
         exists_elsewhere = False
     if exists_elsewhere:
         try:
-            from monitoring.metrics import cross_tenant_denied
-
             cross_tenant_denied(tenant_slug)
         except ImportError:  # metrics are optional for the hub core
             pass

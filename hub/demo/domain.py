@@ -21,6 +21,13 @@ from typing import Any
 
 import httpx
 
+from hub.demo.common import (
+    PERSON_PASSWORD,
+    SEAL_PASSWORD,
+    StepFailed,
+    _credit_code,
+    _resident_id,
+)
 from hub.formats import parse_seal
 from hub.pictures import render_official_seal, render_seal
 
@@ -42,14 +49,6 @@ def _molds_upload(rows: list[tuple[str, str, str, str, bytes, int, int]]) -> dic
 
 
 def domain_step(demo: Any, ctx: dict[str, Any]) -> None:
-    from hub.demo.runner import (
-        PERSON_PASSWORD,
-        SEAL_PASSWORD,
-        StepFailed,
-        _credit_code,
-        _resident_id,
-    )
-
     admin, clerk, zhang, slug = ctx["admin"], ctx["clerk"], ctx["zhang"], ctx["slug"]
     with demo.step("同模同轨: import an enterprise's seal molds; its official seal is the mold"):
         persons = demo.call("GET", "/api/v1/identity/persons", headers=admin)

@@ -25,32 +25,23 @@ from typing import Any
 
 import httpx
 
+from adapters.testing.process import VendorProcess
 from hub.crypto import sm3
+from hub.demo.common import (
+    PERSON_PASSWORD,
+    SEAL_PASSWORD,
+    StepFailed,
+    _credit_code,
+    _resident_id,
+)
+from hub.demo.domain import domain_step
+from hub.evidence.demo import evidence_step
 from hub.process import HubProcess
-
-PERSON_PASSWORD = "Demo-person-2026"  # noqa: S105 (the demo's own throwaway accounts)
-SEAL_PASSWORD = "Seal-pass-2026"  # noqa: S105
 
 
 def _pem(der: bytes) -> str:
     body = base64.encodebytes(der).decode()
     return f"-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----\n"
-
-
-def _resident_id(first17: str) -> str:
-    from tenants.identity.validation import resident_id_check_char
-
-    return first17 + resident_id_check_char(first17)
-
-
-def _credit_code(first17: str) -> str:
-    from tenants.identity.validation import credit_code_check_char
-
-    return first17 + credit_code_check_char(first17)
-
-
-class StepFailed(Exception):
-    pass
 
 
 class Demo:
@@ -505,12 +496,8 @@ EXTRA_STEPS: list[Callable[[Demo, dict[str, Any]], None]] = []
 
 
 def _register_extra_steps() -> None:
-    from hub.evidence.demo import evidence_step
-
     if evidence_step not in EXTRA_STEPS:
         EXTRA_STEPS.append(evidence_step)
-    from hub.demo.domain import domain_step
-
     if domain_step not in EXTRA_STEPS:
         EXTRA_STEPS.append(domain_step)
 
@@ -544,8 +531,6 @@ def main(args: argparse.Namespace) -> int:
         with ExitStack() as stack:
             vendors: list[Any] = []
             if not args.no_vendors:
-                from adapters.testing.process import VendorProcess
-
                 with demo.step("start two reference vendor processes of different quality"):
                     vendors = [
                         stack.enter_context(VendorProcess("vendor-swift", latency_ms=2)),

@@ -38,6 +38,7 @@ from hub.errors import SealHubError
 from hub.evidence.events import Event
 from hub.evidence.note import parse_signature_line
 from hub.evidence.package import verify_package
+from hub.formats import parse_signature
 from hub.signing.evidence_controllers import evidence_package
 
 ATTACHMENT = "evidence-package.json"
@@ -72,8 +73,6 @@ def package_report_text(package: dict[str, Any], **pins: Any) -> str:
     add("一、签署的文件 (What was signed)")
     add(f"  文件摘要 SM3 (Document digest): {package.get('document_sm3', '?')}")
     try:
-        from hub.formats import parse_signature
-
         info = parse_signature(base64.b64decode(package["ses_signature"]))
         seal = info.seal
         add(f"  印章 (Seal): {seal.name}  编码 (esID): {seal.esid}")
