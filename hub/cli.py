@@ -1,33 +1,25 @@
-"""`sealhub` command line: serve, verify, demo, admin, vendor-server, expire-seals...
+"""`sealhub` command line: the entry point.
 
-Each area adds its own subcommand; `expire-seals` is here because it composes the seal
-service with the evidence log it records into (seals do not import the log).
+`sealhub serve` must set PROMETHEUS_MULTIPROC_DIR before anything imports
+prometheus-client (importing `monitoring.metrics` creates its files in that directory),
+and every other command's module imports most of the hub, metrics included. So this
+module imports only what `serve` needs, and loads `hub.commands` (every command, `serve`
+too for `--help`) by name for anything else: the one deliberately late import of the
+project (tests/architecture/test_function_imports.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
+import importlib
 import os
 import sys
-from datetime import UTC, datetime
+from typing import Any
 
 import uvicorn
 
-from adapters.cli import add_vendor_server_command
-from hub.db import add_migrate_command, open_database
-from hub.demo import add_demo_command
-from hub.evidence.service import EvidenceLog
-from hub.evidence.witness_cli import add_witness_command
-from hub.seals.expiry import ExpiryScheduler
-from hub.seals.services import SealService
 from hub.settings import Settings
-from hub.trust.cli import add_trust_command
-from hub.vendors.directory import VendorDirectory
-from hub.verification.cli import add_verify_command
 from monitoring.multiproc import configure_environment
-from tenants.cli import add_admin_command
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -61,47 +53,7 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-# `sealhub expire-seals`: run one pass of the expiry job now, from the command line, on the
-# database and evidence log of the settings (as a replica would: the same lease). `--as-of`
-# runs the pass as of another moment (a rehearsal of what a later run will do, as the demo
-# shows). Seal status changes are real: only use it on a rehearsal database.
-
-
-async def _expire(as_of: datetime | None) -> dict[str, object]:
-    settings = Settings.from_env()
-    db = await open_database(settings)
-    log = await EvidenceLog.open(
-        db, origin=settings.server.origin, master_key=settings.security.master_key
-    )
-    try:
-        scheduler = ExpiryScheduler(
-            SealService(db, VendorDirectory(), events=log), interval_seconds=60, holder="cli"
-        )
-        done = await scheduler.tick(as_of)
-        await scheduler.lease.release()
-    finally:
-        await log.close()
-        await db.close()
-    if done is None:
-        return {"ran": False, "reason": "another replica holds the expiry lease"}
-    return {"ran": True, "expired": done.expired, "notices": done.notices}
-
-
-def _expire_command(args: argparse.Namespace) -> int:
-    as_of = datetime.fromisoformat(args.as_of).astimezone(UTC) if args.as_of else None
-    print(json.dumps(asyncio.run(_expire(as_of))))
-    return 0
-
-
-def add_expire_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    cmd = sub.add_parser("expire-seals", help="run the seal expiry job once, now")
-    cmd.add_argument("--as-of", help="ISO 8601 time to run the pass as of (rehearsal)")
-    cmd.set_defaults(func=_expire_command)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sealhub", description="SealHub electronic seal hub")
-    sub = parser.add_subparsers(dest="command", required=True)
+def add_serve_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = sub.add_parser(
         "serve", help="run the hub (SQLite by default, DATABASE_URL for PostgreSQL)"
     )
@@ -109,20 +61,25 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int)
     serve.set_defaults(func=_serve)
-    add_verify_command(sub)
-    add_trust_command(sub)
-    add_vendor_server_command(sub)
-    add_migrate_command(sub)
-    add_admin_command(sub)
-    add_witness_command(sub)
-    add_expire_command(sub)
-    add_demo_command(sub)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["serve"] and not {"-h", "--help"} & set(args):
+        parser = argparse.ArgumentParser(prog="sealhub")
+        add_serve_command(parser.add_subparsers(dest="command", required=True))
+        return _serve(parser.parse_args(args))
+    return int(_commands().main(args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line (loads every command's module)."""
+    parser: argparse.ArgumentParser = _commands().build_parser()
+    return parser
+
+
+def _commands() -> Any:
+    return importlib.import_module("hub.commands")
 
 
 if __name__ == "__main__":
