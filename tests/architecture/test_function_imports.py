@@ -6,6 +6,9 @@ monitoring, piccolo_conf) is never imported there: if the module-level import wo
 circular, the cycle is the thing to fix. A third-party import may stay lazy only when it
 is deliberately so (a heavy dependency only some paths need), with a comment on its line
 or above its group of imports that starts `# lazy:` and says why.
+
+(The entry point `hub.cli` loads `hub.commands` with importlib, on purpose and said so
+there: a bare `sealhub serve` must run before anything imports prometheus-client.)
 """
 
 from __future__ import annotations
