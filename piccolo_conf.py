@@ -20,6 +20,7 @@ APPS = [
     "tenants.piccolo_app",
     "tenants.molds.piccolo_app",
     "hub.seals.piccolo_app",
+    "hub.signing.piccolo_app",
     "adapters.admission.piccolo_app",
     "hub.evidence.piccolo_app",
     "monitoring.piccolo_app",

@@ -5,7 +5,17 @@ for vendors who implement the API in another language)."""
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 from typing import Any
+
+import httpx
+
+from adapters.csc import CscVendor
+from adapters.http.client import HttpVendor
+from adapters.http.server import Knobs, serve
+from adapters.protocol import SealVendor
+from adapters.testing import run_conformance
 
 
 def _probability(value: str) -> float:
@@ -57,8 +67,6 @@ def add_vendor_server_command(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from adapters.http.server import Knobs, serve
-
     return serve(
         name=args.name,
         host=args.host,
@@ -72,15 +80,6 @@ def _run(args: argparse.Namespace) -> int:
 
 def _conformance(args: argparse.Namespace) -> int:
     """Exit 0 if every check passed, 1 otherwise (the report says which failed)."""
-    import asyncio
-    import json
-
-    import httpx
-
-    from adapters.csc import CscVendor
-    from adapters.http.client import HttpVendor
-    from adapters.protocol import SealVendor
-    from adapters.testing import run_conformance
 
     async def run() -> int:
         async with httpx.AsyncClient() as client:

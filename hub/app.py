@@ -13,8 +13,7 @@ from hub.auth.guards import provide_principal
 from hub.auth.openapi import finish_openapi
 from hub.documents.controllers import CONTROLLERS as DOCUMENT_ROUTES
 from hub.documents.evidence_report import EvidenceReportController
-from hub.evidence.controllers import EvidenceController, EvidencePackageController
-from hub.evidence.uses_controller import SealUsesController
+from hub.evidence.controllers import EvidenceController
 from hub.health.controllers import HealthController
 from hub.heap import settled_heap
 from hub.problems import EXCEPTION_HANDLERS
@@ -23,6 +22,7 @@ from hub.seals.reset import PasswordResetController
 from hub.services import DEPENDENCIES, services_lifespan
 from hub.settings import Settings
 from hub.signing.controllers import SignatureController, UseRequestController
+from hub.signing.evidence_controllers import EvidencePackageController, SealUsesController
 from hub.signing.intent import IntentController
 from hub.trust.controllers import CONTROLLERS as TRUST_ROUTES
 from hub.tsa.controllers import TimeStampController

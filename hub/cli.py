@@ -1,18 +1,28 @@
-"""`sealhub` command line: serve, verify, demo, admin, vendor-server."""
+"""`sealhub` command line: the entry point.
+
+`sealhub serve` must set PROMETHEUS_MULTIPROC_DIR before anything imports
+prometheus-client (importing `monitoring.metrics` creates its files in that directory),
+and every other command's module imports most of the hub, metrics included. So this
+module imports only what `serve` needs, and loads `hub.commands` (every command, `serve`
+too for `--help`) by name for anything else: the one deliberately late import of the
+project (tests/architecture/test_function_imports.py).
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
+from typing import Any
+
+import uvicorn
+
+from hub.settings import Settings
+from monitoring.multiproc import configure_environment
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from hub.settings import Settings
-    from monitoring.multiproc import configure_environment
-
     settings = Settings.from_env()
     workers = args.workers or settings.server.workers
     # prometheus-client reads PROMETHEUS_MULTIPROC_DIR in each worker, at import time.
@@ -43,9 +53,7 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sealhub", description="SealHub electronic seal hub")
-    sub = parser.add_subparsers(dest="command", required=True)
+def add_serve_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = sub.add_parser(
         "serve", help="run the hub (SQLite by default, DATABASE_URL for PostgreSQL)"
     )
@@ -53,36 +61,25 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int)
     serve.set_defaults(func=_serve)
-    from hub.verification.cli import add_verify_command
-
-    add_verify_command(sub)
-    from hub.trust.cli import add_trust_command
-
-    add_trust_command(sub)
-    from adapters.cli import add_vendor_server_command
-
-    add_vendor_server_command(sub)
-    from hub.db import add_migrate_command
-
-    add_migrate_command(sub)
-    from hub.auth.cli import add_admin_command
-
-    add_admin_command(sub)
-    from hub.evidence.witness_cli import add_witness_command
-
-    add_witness_command(sub)
-    from hub.seals.cli import add_expire_command
-
-    add_expire_command(sub)
-    from hub.demo import add_demo_command
-
-    add_demo_command(sub)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["serve"] and not {"-h", "--help"} & set(args):
+        parser = argparse.ArgumentParser(prog="sealhub")
+        add_serve_command(parser.add_subparsers(dest="command", required=True))
+        return _serve(parser.parse_args(args))
+    return int(_commands().main(args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line (loads every command's module)."""
+    parser: argparse.ArgumentParser = _commands().build_parser()
+    return parser
+
+
+def _commands() -> Any:
+    return importlib.import_module("hub.commands")
 
 
 if __name__ == "__main__":

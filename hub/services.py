@@ -53,6 +53,7 @@ from hub.seals.tables import Seal
 from hub.settings import Settings
 from hub.signing.intent import IntentCheck, OwnerSms
 from hub.signing.services import SignatureMade, SigningService
+from hub.signing.stats import register_counters as register_signing_counters
 from hub.sms.codes import OtpService
 from hub.sms.gateway import DEFAULT_TEMPLATES, SmsGateway, make_gateway
 from hub.trust.services import HUB_CA_VENDOR, TrustService, VendorCerts
@@ -64,6 +65,7 @@ from hub.webhooks.service import DeliveryPolicy, WebhookService
 from hub.webhooks.worker import DeliveryWorker
 from monitoring.services import QualityService, publish_ranking_forever
 from tenants.identity.services import IdentityService
+from tenants.identity.stats import register_counters as register_identity_counters
 from tenants.identity.verifier import IdentityVerifier, make_verifier
 from tenants.keys import TenantKeyring
 from tenants.molds.services import MoldRegistry
@@ -150,7 +152,9 @@ async def open_services(settings: Settings) -> AsyncIterator[HubServices]:
         trust = _trust(settings, vendors, evidence, tsa, signing)
         if settings.metrics.enabled:  # the ranking, re-computed and exported as metrics
             _run_in_background(stack, publish_ranking_forever(quality), "sealhub-ranking")
+        register_identity_counters()
         register_seal_counters()
+        register_signing_counters()
         register_document_counters()
         yield HubServices(
             settings=settings,

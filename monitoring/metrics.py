@@ -39,8 +39,11 @@ from prometheus_client import (
     Histogram,
     disable_created_metrics,
     generate_latest,
+    values,
 )
 from prometheus_client import multiprocess as _mp
+
+from hub import errors
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +131,6 @@ LATENCY_BUCKETS: Final = (
 
 def multiprocess_enabled() -> bool:
     """True when prometheus-client was imported in multiprocess mode (values in files)."""
-    from prometheus_client import values
-
     value_class: type = values.ValueClass  # chosen at import, untyped in prometheus-client
     return value_class.__name__ != "MutexValue"
 
@@ -379,7 +380,6 @@ def vendor_outcome(exc: BaseException | None) -> VendorOutcome:
     """Map an exception from hub.errors (or None for success) to a vendor outcome label."""
     if exc is None:
         return "ok"
-    from hub import errors
 
     table: tuple[tuple[type[BaseException], VendorOutcome], ...] = (
         (errors.VendorTimeout, "timeout"),

@@ -33,6 +33,8 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from monitoring import metrics
+
 WEIGHTS: dict[str, float] = {
     "success": 35.0,
     "latency": 20.0,
@@ -213,8 +215,6 @@ def admission_check(
 
 def publish(ranked: Sequence[RankedVendor]) -> None:
     """Export a hub-wide ranking to Prometheus (score, rank and rating per vendor)."""
-    from monitoring import metrics
-
     metrics.set_ranking((r.result.vendor, r.result.score, r.rank) for r in ranked)
     for r in ranked:
         metrics.set_vendor_rating(r.result.vendor, r.result.bayesian_rating)

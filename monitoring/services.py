@@ -25,12 +25,25 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from piccolo.query.functions.aggregate import Count, Sum
+
+from adapters.admission.tables import (
+    Admission,
+    AdmissionEvent,
+    AdmissionRuleSet,
+    VendorRegistration,
+)
+from hub.auth.scope import not_found
 from hub.db import is_unique_violation
 from hub.errors import Conflict, Forbidden, PolicyDenied, ValidationFailed
+from hub.evidence.tables import EvidenceEntry
+from hub.seals.tables import Seal
+from hub.signing.tables import SignatureRecord
 from monitoring import metrics, quality
 from monitoring.quality import QualityInputs, QualityResult, RankedVendor
 from monitoring.records import AdmissionChange, Alert, TenantStatistics
 from monitoring.tables import VendorRating
+from tenants.tables import Tenant
 
 log = logging.getLogger("sealhub.monitoring")
 
@@ -72,9 +85,6 @@ async def _completed_operation(
     principal: Principal, operation: Operation, operation_id: uuid.UUID
 ) -> _Done:
     # Imported here: ratings need the auth and seal layers, the quality service does not.
-    from hub.auth.scope import not_found
-    from hub.seals.tables import Seal
-    from hub.signing.tables import SignatureRecord
 
     if operation == "signature":
         row = (
@@ -173,8 +183,6 @@ class RatingService:
         self, vendor: str, *, since: datetime | None = None, tenant_id: uuid.UUID | None = None
     ) -> tuple[int, int]:
         """(number of ratings, sum of stars) for `vendor` since `since`."""
-        from piccolo.query.functions.aggregate import Count, Sum
-
         query = VendorRating.select(Count(alias="n"), Sum(VendorRating.stars, alias="stars"))
         query = query.where(VendorRating.vendor == vendor)
         if since is not None:
@@ -317,9 +325,6 @@ async def publish_database_gauges() -> dict[str, Any]:
     """Gauges whose truth is in the database, so every replica exports the same numbers:
     the evidence log size (the EvidenceLogStalled alert watches it) and each vendor's
     declared p95 SLA (the latency alert compares against it)."""
-    from adapters.admission.tables import VendorRegistration
-    from hub.evidence.tables import EvidenceEntry
-
     rows = await EvidenceEntry.raw("SELECT max(idx) AS top FROM evidence_entry").run()
     top = rows[0]["top"] if rows else None
     size = 0 if top is None else int(top) + 1
@@ -334,15 +339,11 @@ async def publish_database_gauges() -> dict[str, Any]:
 
 
 async def registered_vendors() -> list[str]:
-    from adapters.admission.tables import VendorRegistration
-
     return sorted(r["name"] for r in await VendorRegistration.select(VendorRegistration.name).run())
 
 
 async def conformance_by_vendor() -> dict[str, bool | None]:
     """Hub-wide conformance: passed if it passed for any tenant, failed if it only failed."""
-    from adapters.admission.tables import Admission
-
     out: dict[str, bool | None] = {}
     rows = await Admission.select(Admission.vendor, Admission.conformance_passed).run()
     for r in rows:
@@ -371,8 +372,6 @@ class RegulatorService:
         return ranking_document(ranked)
 
     async def _tenant_slugs(self) -> dict[uuid.UUID, str]:
-        from tenants.tables import Tenant
-
         return {r["id"]: r["slug"] for r in await Tenant.select(Tenant.id, Tenant.slug).run()}
 
     async def admission_history(
@@ -383,8 +382,6 @@ class RegulatorService:
         since: datetime | None = None,
         limit: int = 200,
     ) -> list[AdmissionChange]:
-        from adapters.admission.tables import AdmissionEvent
-
         slugs = await self._tenant_slugs()
         query = (
             AdmissionEvent.select(
@@ -426,12 +423,6 @@ class RegulatorService:
 
     async def tenant_statistics(self) -> list[TenantStatistics]:
         """Counts per tenant, computed by the database (GROUP BY), never row by row."""
-        from piccolo.query.functions.aggregate import Count, Sum
-
-        from hub.seals.tables import Seal
-        from hub.signing.tables import SignatureRecord
-        from tenants.tables import Tenant
-
         tenants = (
             await Tenant.select(Tenant.id, Tenant.slug, Tenant.region_code, Tenant.status)
             .order_by(Tenant.slug)
@@ -549,8 +540,6 @@ def _scrub(data: Any) -> Any:
 
 
 async def _strictest_floor() -> float | None:
-    from adapters.admission.tables import AdmissionRuleSet
-
     floors = []
     for r in await AdmissionRuleSet.select(AdmissionRuleSet.rules).run():
         try:

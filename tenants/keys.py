@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from hub.crypto import keystore
 from hub.errors import NotFound
 from hub.memo import Memo
+from tenants.tables import Tenant
 
 _JWT_KEY_SLOT = "jwt-signing-key"
 
@@ -114,8 +115,6 @@ class TenantKeyring:
         """The tenant's SM4 data key (16 bytes). Raises NotFound for an unknown tenant."""
         key = self._data_keys.peek(tenant_id)
         if key is None:
-            from tenants.tables import Tenant
-
             row = await (
                 Tenant.select(Tenant.data_key_wrapped).where(Tenant.id == tenant_id).first().run()
             )
@@ -131,8 +130,6 @@ class TenantKeyring:
         """The tenant's current token key (re-read after `token_key_ttl` seconds)."""
         found = self._signing.peek(tenant_id)
         if found is None:
-            from tenants.tables import Tenant
-
             row = await (
                 Tenant.select(Tenant.jwt_private_wrapped, Tenant.key_version)
                 .where(Tenant.id == tenant_id)
@@ -160,8 +157,6 @@ class TenantKeyring:
         none. Re-read after `token_key_ttl` seconds, or now with `reload`."""
         found = None if reload else self._verify.peek(slug)
         if found is None:
-            from tenants.tables import Tenant
-
             row = await (
                 Tenant.select(
                     Tenant.id,

@@ -31,6 +31,7 @@ from adapters.errors import (
     VendorTimeout,
     VendorUnavailable,
 )
+from monitoring import metrics
 
 
 class CircuitState(StrEnum):
@@ -47,8 +48,6 @@ _FAULTS = (VendorUnavailable, VendorTimeout, VendorBadAnswer)
 
 def publish_state(vendor: str, state: CircuitState) -> None:
     """`on_change` for hub-built adapters: export sealhub_vendor_circuit_state."""
-    from monitoring import metrics
-
     metrics.set_circuit_state(vendor, state.value)
 
 

@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import uvicorn
+
 from adapters.errors import VendorRejected
 from adapters.http.wire import (
     API_VERSION,
@@ -443,8 +445,6 @@ def serve(
 ) -> int:
     """Run until SIGTERM/SIGINT. Binds first and prints the real port (port 0 = any free
     port), so a parent process can read it from our stdout without racing for a port."""
-    import uvicorn
-
     app = VendorServer(build_core(name, data_dir), knobs, token=token, control=control)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -10,6 +10,7 @@ from typing import Any
 from piccolo.table import Table
 
 from hub.errors import NotFound
+from monitoring.metrics import cross_tenant_denied
 
 
 async def not_found(
@@ -32,10 +33,5 @@ async def not_found(
     except Exception:  # noqa: BLE001 (a malformed id must still be a plain 404)
         exists_elsewhere = False
     if exists_elsewhere:
-        try:
-            from monitoring.metrics import cross_tenant_denied
-
-            cross_tenant_denied(tenant_slug)
-        except ImportError:  # metrics are optional for the hub core
-            pass
+        cross_tenant_denied(tenant_slug)
     return NotFound(f"{what} not found")

@@ -16,8 +16,10 @@ from functools import cached_property
 from typing import cast
 
 from asn1crypto import algos, core, keys, x509
+from asn1crypto import pem as _pem
 
 from hub.crypto.sm2 import OID_SM2_CURVE, OID_SM2_SM3, SM2PrivateKey, SM2PublicKey
+from hub.crypto.sm3 import sm3
 from hub.errors import CryptoError
 
 # asn1crypto does not know the Chinese OIDs; teach it once so names round-trip.
@@ -82,8 +84,6 @@ class Certificate:
 
     @classmethod
     def load_pem(cls, pem: bytes) -> Certificate:
-        from asn1crypto import pem as _pem
-
         try:
             _, _, der = _pem.unarmor(pem)
         except Exception as exc:
@@ -91,8 +91,6 @@ class Certificate:
         return cls.load(der)
 
     def to_pem(self) -> bytes:
-        from asn1crypto import pem as _pem
-
         return cast(bytes, _pem.armor("CERTIFICATE", self.der))
 
     @property
@@ -395,6 +393,4 @@ def _extensions(
 
 
 def _key_id(key: SM2PublicKey) -> bytes:
-    from hub.crypto.sm3 import sm3
-
     return sm3(key.point)[:20]

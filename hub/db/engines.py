@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, TypeVar
 
+import asyncpg
 from piccolo.apps.migrations.tables import Migration
+from piccolo.conf.apps import Finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
@@ -30,30 +32,26 @@ def make_engine(db: DatabaseSettings) -> Engine[Any]:
 
 def all_tables() -> list[type[Table]]:
     """Every table of every app in piccolo_conf's AppRegistry, plus Piccolo's migration table."""
-    import piccolo_conf
-
     tables: list[type[Table]] = [Migration]
-    for app_config in piccolo_conf.APP_REGISTRY.app_configs.values():
+    # Found as Piccolo's migration runner finds it (piccolo_conf imports hub.db, so hub.db
+    # must not import it): the tables bound are those whose migrations run.
+    for app_config in Finder().get_app_registry().app_configs.values():
         tables.extend(app_config.table_classes)
     return tables
 
 
 def bind_tables(engine: Engine[Any]) -> None:
     """Point every table (and Piccolo's migration machinery) at `engine`."""
-    import piccolo_conf
-
-    piccolo_conf.DB = engine  # engine_finder(), used by migrations, reads this attribute
+    conf = Finder().get_piccolo_conf_module()
+    if conf is None:
+        raise RuntimeError("no piccolo_conf module (PICCOLO_CONF names another?)")
+    conf.DB = engine  # engine_finder(), used by migrations, reads this attribute
     for table in all_tables():
         table._meta.db = engine
 
 
 def is_unique_violation(exc: BaseException) -> bool:
     """True if `exc` (from either driver) is a UNIQUE constraint violation."""
-    try:
-        import asyncpg
-
-        if isinstance(exc, asyncpg.UniqueViolationError):
-            return True
-    except ImportError:  # pragma: no cover - asyncpg is a dependency
-        pass
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        return True
     return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE constraint failed" in str(exc)

@@ -8,6 +8,8 @@ import os
 import secrets
 from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
+
 
 def with_database(url: str, name: str) -> str:
     """`url` pointing at database `name` on the same server."""
@@ -16,8 +18,6 @@ def with_database(url: str, name: str) -> str:
 
 async def create_database(base_url: str, prefix: str = "sealhub_t") -> str:
     """Create a uniquely named database on the server of `base_url`; return its URL."""
-    import asyncpg
-
     name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
     conn = await asyncpg.connect(base_url)
     try:
@@ -29,8 +29,6 @@ async def create_database(base_url: str, prefix: str = "sealhub_t") -> str:
 
 async def drop_database(base_url: str, url: str) -> None:
     """Drop the database `url` names (connections to it are closed by force)."""
-    import asyncpg
-
     name = urlsplit(url).path.lstrip("/")
     conn = await asyncpg.connect(base_url)
     try:

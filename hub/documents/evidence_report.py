@@ -36,12 +36,12 @@ from hub.crypto import Certificate, sm3
 from hub.documents.pdf_writer import write_text_pdf
 from hub.downloads import content_disposition
 from hub.errors import SealHubError
-from hub.evidence.controllers import evidence_package
 from hub.evidence.events import Event
 from hub.evidence.note import parse_signature_line
 from hub.evidence.package import verify_package
 from hub.evidence.service import EvidenceLog
 from hub.formats import Check, Report, parse_signature
+from hub.signing.evidence_controllers import evidence_package
 from hub.signing.services import SigningService
 from hub.trust.services import TrustService
 

@@ -27,6 +27,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from hub.errors import ValidationFailed
+from hub.pictures.fonts import SONG, typeface_path
 
 OFD_NS = "http://www.ofdspec.org/2016"
 A4_MM = (210.0, 297.0)
@@ -310,10 +311,9 @@ def song_subset(chars: str) -> bytes:
     """The shipped Song face (hub/pictures/typeface, SIL OFL 1.1) cut to `chars`: ~20 KB
     for a page of text instead of 1.1 MB. Deterministic for the same characters (~0.4 s,
     so the same template's documents reuse it)."""
+    # lazy: fontTools' subsetter is a heavy import only template OFDs need (not the CLI)
     from fontTools import subset
     from fontTools.ttLib import TTFont
-
-    from hub.pictures.fonts import SONG, typeface_path
 
     font = TTFont(str(typeface_path(SONG)))
     options = subset.Options()

@@ -1,5 +1,6 @@
 """Evidence-log endpoints: the public log (key, checkpoint, entry hashes, RFC 9162
-proofs) and, for a tenant's own signings, evidence packages.
+proofs). A tenant's own signings' evidence packages are served by hub.signing, which
+knows who may see a signing and asks the log for the package.
 
 Proofs and leaf hashes are public (anyone can check the log); event contents are not
 served here (they belong to their tenant, and reach a relying party in an evidence
@@ -9,23 +10,18 @@ package).
 from __future__ import annotations
 
 import base64
-import uuid
 from typing import Any
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 
-from hub.auth.guards import requires
-from hub.auth.openapi import errors
-from hub.auth.principal import CurrentPrincipal, Principal, Role
 from hub.crypto import sm3
 from hub.errors import ValidationFailed
 from hub.evidence.cosigning import CosignedCheckpoint
 from hub.evidence.service import EvidenceLog
 from hub.schemas_common import LogIndex, LogIndexOrNone, Token
-from hub.signing.services import SigningService
 
 MAX_ENTRIES = 1000
 _NOT_FOUND = {
@@ -168,50 +164,3 @@ class EvidenceController(Controller):
     ) -> dict[str, Any]:
         proof = await evidence.consistency_proof(first, second)
         return {"first": first, "second": second, "consistency_proof": _b64(proof)}
-
-
-class EvidencePackageController(Controller):
-    """出证: the evidence package of one of the caller's signings (tenant-scoped)."""
-
-    path = "/api/v1/evidence/signatures"
-    tags = ["evidence"]  # noqa: RUF012
-
-    @get(
-        "/{signature_id:uuid}",
-        operation_id="getEvidencePackage",
-        summary="Evidence package of a signing: entries, proofs, signed checkpoint, signature",
-        description=(
-            "Verifies offline with `sealhub verify PACKAGE.json` (no database): checkpoint "
-            "signature, inclusion proofs, the SES_Signature over document_sm3, the seal, and "
-            "approval-before-signing. The caller must see the signature (its signer, a clerk "
-            "or a tenant admin of the same tenant)."
-        ),
-        guards=[requires(Role.PERSON, Role.ENTERPRISE_AGENT, Role.CLERK, Role.TENANT_ADMIN)],
-        responses=errors(401, 403, 404),
-    )
-    async def package(
-        self,
-        evidence: NamedDependency[EvidenceLog],
-        signing: NamedDependency[SigningService],
-        principal: CurrentPrincipal,
-        signature_id: FromPath[uuid.UUID],
-    ) -> dict[str, Any]:
-        return await evidence_package(evidence, signing, principal, signature_id)
-
-
-async def evidence_package(
-    evidence: EvidenceLog, signing: SigningService, principal: Principal, signature_id: uuid.UUID
-) -> dict[str, Any]:
-    """The package of one of the caller's signings (also the PDF report's source)."""
-    record = await signing.get_signature(principal, signature_id)
-    # The caller may see this signing (its signer, or a clerk/admin of the tenant):
-    # the package discloses who signed, who approved and why, proven against the leaves.
-    disclosure = {"signer_account_id": str(record.account_id)}
-    if record.use_request_id is not None:
-        use = await signing.get_use_request(principal, record.use_request_id)
-        disclosure.update(use_request_id=str(use.id), purpose=use.purpose)
-        if use.decided_by is not None:
-            disclosure["approver_account_id"] = str(use.decided_by)
-    return await evidence.package(
-        record.signature_der, bytes.fromhex(record.document_sm3), disclosure
-    )

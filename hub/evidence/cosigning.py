@@ -11,6 +11,7 @@ it (a restart, another replica got there first) learns it from the witness's 409
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import time
@@ -71,8 +72,6 @@ class CosignedCheckpoint:
 
     def note(self, log_verifier: NoteVerifier) -> str:
         """The checkpoint as a C2SP signed note: the log's signature, then the witnesses'."""
-        import base64
-
         log_sig = note_signature_from_der(log_verifier, base64.b64decode(self.checkpoint.signature))
         sigs = (log_sig, *(parse_signature_line(line) for line in self.cosignatures))
         return Note(self.checkpoint.text, sigs).render()

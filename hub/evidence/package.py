@@ -57,7 +57,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hub.crypto import Certificate, SM2PublicKey, sm3
 from hub.errors import SealHubError
@@ -71,10 +71,11 @@ from hub.evidence.events import (
 )
 from hub.evidence.merkle import HashStore, inclusion_proof, leaf_hash, verify_inclusion
 from hub.evidence.note import NoteVerifier, parse_signature_line, verify_cosignature
-from hub.pki.store import ProofOfExistence, ValidationContext
-
-if TYPE_CHECKING:
-    from hub.formats import Report
+from hub.evidence.who import account_pseudonym, purpose_commitment
+from hub.formats import Report, parse_signature, verify_signature
+from hub.formats.verify import read_timestamp
+from hub.pki.crl import parse_crl
+from hub.pki.store import NO_TRUST, ProofOfExistence, TrustStore, ValidationContext
 
 PACKAGE_VERSION = 1
 MAX_ENTRIES = 16
@@ -320,8 +321,6 @@ def verify_package(
     info.log_key_sm3 is the fingerprint to compare otherwise). `witness_keys` and
     `quorum`: how many of those pinned witnesses must have cosigned the checkpoint.
     """
-    from hub.formats import Report  # lazily: formats is a sibling area
-
     report = Report(kind="evidence", version=obj.get("version") if isinstance(obj, dict) else None)
     try:
         pkg = _parse(obj)
@@ -367,9 +366,6 @@ def _context_log_key(pkg: _Parsed, context: ValidationContext) -> SM2PublicKey |
 def _with_material(
     context: ValidationContext | None, pkg: _Parsed, proofs: tuple[ProofOfExistence, ...]
 ) -> ValidationContext:
-    from hub.pki.crl import parse_crl
-    from hub.pki.store import NO_TRUST, TrustStore
-
     context = context or NO_TRUST
     crls = []
     for der in pkg.crls:
@@ -394,8 +390,6 @@ def _check_disclosure(
     sig_entry: tuple[int, Event] | None,
 ) -> None:
     """The disclosed who-and-why must be what the proven leaves commit to."""
-    from hub.evidence.who import account_pseudonym, purpose_commitment
-
     if pkg.disclosure is None:
         return
     d = pkg.disclosure
@@ -502,7 +496,6 @@ def _signature_timestamp(signature_info: Any) -> list[dict[str, Any]]:
     (signature and imprint; its TSA chain is the signature verifier's to judge)."""
     if signature_info is None or signature_info.time_stamp is None:
         return []
-    from hub.formats.verify import read_timestamp
 
     check = read_timestamp(signature_info)
     if isinstance(check, str) or check.gen_time is None:
@@ -619,8 +612,6 @@ def _summary(report: Report, name: str, checks: list[Any], passed: str) -> None:
 
 
 def _check_signature(report: Report, pkg: _Parsed, context: ValidationContext) -> Any:
-    from hub.formats import parse_signature, verify_signature
-
     try:
         child = verify_signature(
             pkg.ses_signature, document_digest=pkg.document_sm3, context=context

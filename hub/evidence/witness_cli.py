@@ -6,6 +6,12 @@ import argparse
 import logging
 import sys
 
+import uvicorn
+
+from hub.errors import SealHubError
+from hub.evidence.note import KeyKind, NoteSigner
+from hub.evidence.witness import build_witness, create_witness_app, load_or_create_key
+
 
 def add_witness_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     witness = sub.add_parser("witness", help="run a transparency-log witness (C2SP tlog-witness)")
@@ -45,20 +51,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _key(args: argparse.Namespace) -> int:
-    from hub.evidence.note import KeyKind, NoteSigner
-    from hub.evidence.witness import load_or_create_key
-
     signer = NoteSigner(args.name, KeyKind.WITNESS, load_or_create_key(args.key_file))
     print(signer.verifier.vkey)
     return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from hub.errors import SealHubError
-    from hub.evidence.witness import build_witness, create_witness_app
-
     logging.basicConfig(
         level=logging.INFO,
         stream=sys.stderr,

@@ -42,6 +42,7 @@ from typing import Any
 
 from hub.crypto import Certificate, SM2PrivateKey, SM2PublicKey
 from hub.errors import CryptoError, FormatError
+from hub.pki.chain import build_path
 from hub.pki.store import CA, MAKER, HubIdentity, TrustAnchor, TrustStore
 
 FORMAT = "sealhub-status-list/1"
@@ -181,6 +182,5 @@ def trusted_by(status_list: StatusList, store: TrustStore) -> bool:
     """Is the list signed by a key the verifier trusts (an anchor, or issued by one)?"""
     if status_list.signer.der in store.cas or status_list.signer.der in store.pinned:
         return True
-    from hub.pki.chain import build_path
 
     return build_path(status_list.signer, store).anchor is not None

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
+from asn1crypto import pem
+
 from hub.crypto import Certificate, sm3
 from hub.errors import CryptoError, FormatError
 from hub.pki.crl import RevocationList, parse_crl
@@ -177,8 +179,6 @@ NO_TRUST = ValidationContext()
 
 def read_certificates(data: bytes, what: str) -> list[Certificate]:
     """Certificates in one file: DER, or PEM with one or more CERTIFICATE blocks."""
-    from asn1crypto import pem
-
     if pem.detect(data):
         certs = []
         try:

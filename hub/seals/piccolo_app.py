@@ -1,4 +1,6 @@
-"""Piccolo app `seals`: seals, their history, use requests, signatures, local vendor store.
+"""Piccolo app `seals`: seals, their history, notices, job leases, one-time codes, local
+vendor store. (Use requests and signature records are the `signing` app's since
+`seals_2026_12_06t21_00_00_000000`.)
 
 Add a table: list it in `table_classes`, then `piccolo migrations new seals --auto`.
 """
@@ -8,7 +10,6 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from hub.seals.tables import JobLease, Seal, SealEvent, SealNotice
-from hub.signing.tables import SignatureRecord, UseRequest
 from hub.sms.tables import OtpCode
 from hub.vendors.tables import VendorRecord
 
@@ -18,8 +19,6 @@ APP_CONFIG = AppConfig(
     table_classes=[
         Seal,
         SealEvent,
-        UseRequest,
-        SignatureRecord,
         VendorRecord,
         SealNotice,
         JobLease,

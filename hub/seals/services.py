@@ -61,6 +61,7 @@ from tenants.identity.tables import Enterprise, Person
 from tenants.molds.services import MoldRegistry
 from tenants.molds.tables import Mold
 from tenants.policy.services import Policy, get_policy
+from tenants.tables import Tenant
 
 PolicyLookup = Callable[[uuid.UUID], Awaitable[Policy]]
 
@@ -934,7 +935,5 @@ class SystemScope:
 
 
 async def system_scope(tenant_id: uuid.UUID) -> SystemScope:
-    from tenants.tables import Tenant
-
     row = await Tenant.select(Tenant.slug).where(Tenant.id == tenant_id).first().run()
     return SystemScope(tenant_id, str(row["slug"]) if row else "")

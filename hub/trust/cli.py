@@ -14,16 +14,17 @@ from typing import Any
 
 import msgspec
 
+from adapters.local import LocalVendor
+from hub.db import open_database
+from hub.errors import NotFound, SealHubError
+from hub.settings import Settings
+from hub.trust.services import HUB_CA_VENDOR, TrustService
+from hub.vendors.store import DbKeyStore
+from tenants.tables import Tenant
+
 
 async def _with_service(work: Callable[[Any, uuid.UUID | None], Awaitable[Any]],
                         tenant: str | None) -> Any:  # fmt: skip
-    from adapters.local import LocalVendor
-    from hub.db import open_database
-    from hub.errors import NotFound
-    from hub.settings import Settings
-    from hub.trust.services import HUB_CA_VENDOR, TrustService
-    from hub.vendors.store import DbKeyStore
-    from tenants.tables import Tenant
 
     settings = Settings.from_env()
     db = await open_database(settings)
@@ -51,8 +52,6 @@ async def _with_service(work: Callable[[Any, uuid.UUID | None], Awaitable[Any]],
 
 
 def _run(work: Callable[[Any, uuid.UUID | None], Awaitable[Any]], tenant: str | None) -> int:
-    from hub.errors import SealHubError
-
     try:
         out = asyncio.run(_with_service(work, tenant))
     except SealHubError as exc:

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -31,7 +32,15 @@ from hub.errors import Conflict, CryptoError, FormatError, NotFound, ValidationF
 from hub.memo import Memo
 from hub.pki.crl import Revoked, build_crl, parse_crl
 from hub.pki.statuslist import StatusList, read_status_list, sign_status_list
-from hub.pki.store import CA, MAKER, HubIdentity, TrustAnchor, TrustStore, ValidationContext
+from hub.pki.store import (
+    CA,
+    MAKER,
+    HubIdentity,
+    TrustAnchor,
+    TrustStore,
+    ValidationContext,
+    read_certificates,
+)
 from hub.seals.tables import Seal, SealEvent
 from hub.trust.records import TrustEntryView
 from hub.trust.tables import TrustEntry
@@ -326,15 +335,11 @@ def hub_identity_names(ca: VendorCA) -> HubIdentity:
 
 
 def _b64(der: bytes) -> str:
-    import base64
-
     return base64.b64encode(der).decode()
 
 
 def _classify(data: bytes, kind: str | None) -> tuple[bytes, str, str]:
     """(DER, kind, subject) of an uploaded certificate or CRL (DER or PEM)."""
-    from hub.pki.store import read_certificates
-
     if kind == "crl" or b"X509 CRL" in data[:64]:
         try:
             parsed = parse_crl(data, "crl")

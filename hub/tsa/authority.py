@@ -33,6 +33,7 @@ from hub.tsa.token import (
     parse_query,
     rejection_reply,
 )
+from hub.vendors.store import DbKeyStore
 from monitoring import metrics
 
 HUB_RECORDS = "_hub"  # vendor_record.vendor of hub-owned records (no vendor has it)
@@ -172,8 +173,6 @@ def open_hub_keys(blob: bytes, master_key: bytes) -> HubKeys:
 
 async def load_hub_keys(master_key: bytes, *, origin: str = "sealhub") -> HubKeys:
     """The hub CA and TSA keys from the database, created on first start."""
-    from hub.vendors.store import DbKeyStore
-
     store = DbKeyStore(HUB_RECORDS)
     blob = await store.get(_NS, "keys")
     if blob is None:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Mapping, Sequence
 
 import httpx
+from asn1crypto import cms
 
 from hub.crypto import OID_SM3
 from hub.errors import SealHubError, VendorTimeout, VendorUnavailable
@@ -98,8 +99,6 @@ def _reason(exc: BaseException) -> str:
 
 
 def _nonce(token: bytes) -> int | None:
-    from asn1crypto import cms
-
     tst = cms.ContentInfo.load(token)["content"]["encap_content_info"]["content"].parsed
     value: int | None = tst["nonce"].native
     return value

@@ -12,6 +12,7 @@ authority (`hub.tsa.authority`) holds the key and certificate.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 from dataclasses import dataclass
@@ -71,8 +72,6 @@ def build_query(
     if hash_oid == OID_SM3:
         imprint = sm3(message)
     elif hash_oid == OID_SHA256:
-        import hashlib
-
         imprint = hashlib.sha256(message).digest()
     else:
         raise ValueError(f"unsupported imprint algorithm {hash_oid}")

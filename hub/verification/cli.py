@@ -12,12 +12,17 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hub.errors import SealHubError
+from hub.crypto import SM2PublicKey
+from hub.documents.evidence_report import package_report_pdf
+from hub.errors import FormatError, SealHubError
+from hub.evidence.note import KeyKind, NoteVerifier
+from hub.evidence.package import verify_package
+from hub.formats.report import INDETERMINATE, TOTAL_PASSED
 from hub.pki.offline import offline_context
+from hub.settings import Settings
+from hub.verification.services import verify_document
 
 if TYPE_CHECKING:
-    from hub.crypto import SM2PublicKey
-    from hub.evidence.note import NoteVerifier
     from hub.formats import Report
     from hub.pki.store import ValidationContext
 
@@ -107,10 +112,6 @@ def _write(text: str) -> None:
 
 
 def _run_verify(args: argparse.Namespace) -> int:
-    from hub.formats.report import INDETERMINATE, TOTAL_PASSED
-    from hub.settings import Settings
-    from hub.verification.services import verify_document
-
     path = Path(args.path)
     try:
         data = path.read_bytes()
@@ -166,8 +167,6 @@ def _evidence_pins(
     quorum = getattr(args, "quorum", None)
     if log_key is None and not witness_keys and quorum is None:
         return None
-    from hub.crypto import SM2PublicKey
-    from hub.evidence.note import KeyKind, NoteVerifier
 
     key: SM2PublicKey | None = None
     if log_key is not None:
@@ -189,9 +188,6 @@ def _verify_pinned_package(
     *,
     context: ValidationContext | None = None,
 ) -> Report:
-    from hub.errors import FormatError
-    from hub.evidence.package import verify_package
-
     try:
         obj = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -206,9 +202,6 @@ def _verify_pinned_package(
 def _write_report(
     data: bytes, out: Path, pins: tuple[SM2PublicKey | None, list[NoteVerifier], int] | None
 ) -> None:
-    from hub.documents.evidence_report import package_report_pdf
-    from hub.errors import FormatError
-
     try:
         obj = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:

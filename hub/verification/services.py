@@ -12,14 +12,20 @@ import json
 import uuid
 from typing import Any
 
+import anyio
+
 from hub.crypto import sm3
-from hub.errors import FormatError, PayloadTooLarge, SealHubError
+from hub.documents.pdf_verify import verify_pdf
+from hub.errors import FormatError, NotFound, PayloadTooLarge, SealHubError
+from hub.evidence.package import verify_package
 from hub.formats import Report, verify_any
 from hub.formats.report import INDETERMINATE, TOTAL_PASSED
 from hub.pki.store import NO_TRUST, ProofOfExistence, ValidationContext
 from hub.settings import LimitsSettings
+from hub.signing.services import signing_record
 from hub.trust.services import TrustService
 from monitoring import metrics
+from tenants.tables import Tenant
 
 
 def _evidence_package(data: bytes) -> dict[str, Any] | None:
@@ -70,17 +76,11 @@ def _verify(
     package = _evidence_package(data)
     if package is not None:
         try:
-            from hub.evidence.package import verify_package  # built by the evidence area
-        except ImportError as exc:
-            raise FormatError("evidence packages are not supported by this build") from exc
-        try:
             report: Report = verify_package(package, context=context)
         except (KeyError, TypeError, ValueError) as exc:  # a package we cannot even read
             raise FormatError(f"unreadable evidence package: {exc}") from exc
         return report
     if b"%PDF-" in data[:1024]:  # a PDF with GB/T 38540 seals (hub.documents.pdf_sign)
-        from hub.documents.pdf_verify import verify_pdf
-
         return verify_pdf(data, context=context)
     return verify_any(
         data,
@@ -96,12 +96,8 @@ async def hub_context(trust: TrustService, tenant_slug: str | None = None) -> Va
     when named), live status list."""
     tenant_id: uuid.UUID | None = None
     if tenant_slug:
-        from tenants.tables import Tenant
-
         row = await Tenant.select(Tenant.id).where(Tenant.slug == tenant_slug).first()
         if row is None:
-            from hub.errors import NotFound
-
             raise NotFound(f"no tenant '{tenant_slug}'")
         tenant_id = row["id"]
     context: ValidationContext = await trust.context(tenant_id)
@@ -112,8 +108,6 @@ async def hub_record_proof(data: bytes) -> tuple[ProofOfExistence, str, str] | N
     """If SealHub made this detached signature: its signing record as a proof of
     existence (the hub's own time, not the signer's claim), and the seal's status then
     and now. None when the hub does not know it."""
-    from hub.signing.services import signing_record
-
     record = await signing_record(data)
     if record is None:
         return None
@@ -144,8 +138,6 @@ async def verify_upload(
     """What the public verification (API and portal) does with one upload: judge it with
     the hub's trust context, the hub's own signing record as a proof of existence for a
     signature it made, and that seal's status when it signed."""
-    import anyio
-
     context = await hub_context(trust, tenant_slug)
     record = await hub_record_proof(content)
     if record is not None:

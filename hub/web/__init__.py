@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Request, Response, Router
 from litestar.datastructures import ResponseHeader
@@ -21,6 +22,14 @@ from litestar.static_files import create_static_files_router
 
 from hub.errors import SealHubError
 from hub.settings import Settings
+from hub.web.account import AccountPages
+from hub.web.apidocs import LocalSwaggerUI
+from hub.web.center import CenterPages
+from hub.web.public import PublicPages
+from hub.web.rendering import gettext_for, problem_text, render_now
+from hub.web.seals import SealPages
+from hub.web.session import LoginRequired, PortalSessionMiddleware, csrf_config
+from hub.web.sign import SignaturePages, SignPages
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -42,19 +51,13 @@ SECURITY_HEADERS = [
 
 def _page_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """A problem on a page answers a page (not problem+json), in the visitor's language."""
-    from hub.web.rendering import problem_text, render_now
-    from hub.web.session import LoginRequired
-
     if isinstance(exc, LoginRequired):
         nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        from urllib.parse import quote
 
         return Redirect(f"/login?next={quote(nxt, safe='/')}", status_code=303)
     if isinstance(exc, SealHubError):
         status, message = exc.status, problem_text(request, exc)
     elif isinstance(exc, HTTPException):
-        from hub.web.rendering import gettext_for
-
         _ = gettext_for(request)
         status = exc.status_code
         message = _(
@@ -74,13 +77,6 @@ def _page_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
 
 
 def portal_routes(settings: Settings) -> list[Any]:
-    from hub.web.account import AccountPages
-    from hub.web.center import CenterPages
-    from hub.web.public import PublicPages
-    from hub.web.seals import SealPages
-    from hub.web.session import PortalSessionMiddleware, csrf_config
-    from hub.web.sign import SignaturePages, SignPages
-
     pages = Router(
         path="/",
         route_handlers=[
@@ -110,6 +106,4 @@ def portal_routes(settings: Settings) -> list[Any]:
 
 
 def api_docs_plugins() -> list[Any]:
-    from hub.web.apidocs import LocalSwaggerUI
-
     return [LocalSwaggerUI(path=["/", "/swagger"])]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+import pypdfium2 as pdfium
 from lxml import etree
 from PIL import Image, ImageDraw
 
@@ -25,8 +26,6 @@ class PageSize:
 
 
 def pdf_pages(data: bytes) -> list[PageSize]:
-    import pypdfium2 as pdfium
-
     try:
         doc = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -41,8 +40,6 @@ def pdf_pages(data: bytes) -> list[PageSize]:
 
 
 def render_pdf_page(data: bytes, page: int, width_px: int = RENDER_WIDTH_PX) -> bytes:
-    import pypdfium2 as pdfium
-
     doc = pdfium.PdfDocument(data)
     try:
         if not 0 <= page < len(doc):

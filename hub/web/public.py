@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -158,7 +159,6 @@ class PublicPages(Controller):
 def _report_text(request: deps.AnyRequest, report: dict[str, Any], filename: str | None) -> str:
     _ = gettext_for(request)
     v = verdict_of(report)
-    from datetime import UTC, datetime
 
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     lines = [

@@ -20,6 +20,7 @@ from hub.errors import SealHubError
 from hub.web import deps
 from hub.web.i18n import HTML_LANG, LANGUAGES, negotiate, translations
 from hub.web.session import LANG_COOKIE, PortalUser, current_user
+from tenants import services as tenant_services
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC_PREFIX = "/static/portal"
@@ -58,7 +59,6 @@ async def bureau_of(request: deps.AnyRequest, user: PortalUser | None) -> dict[s
     """The bureau whose pages these are: the logged-in person's tenant."""
     if user is None or user.principal.is_hub:
         return None
-    from tenants import services as tenant_services
 
     tenant = await tenant_services.get_tenant(user.principal.tenant_id)
     emblem = Path(deps.settings(request).portal.branding_dir) / f"{tenant.slug}.png"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Annotated, Any
 
@@ -14,6 +15,7 @@ from hub.errors import NotFound, SealHubError
 from hub.seals.records import SealRecord
 from hub.seals.rules import ENTERPRISE_TYPES
 from hub.seals.services import SealApplication
+from hub.signing.uses import list_seal_uses
 from hub.web import deps
 from hub.web.rendering import field_of, gettext_for, problem_text, render
 from hub.web.session import PortalUser, require_user
@@ -124,8 +126,6 @@ class SealPages(Controller):
         history = await deps.seals(request).history(user.principal, seal_id)
         uses: dict[str, Any] = {"uses": [], "total": 0}
         if seal.seal_der is not None:
-            from hub.evidence.uses import list_seal_uses
-
             uses = await list_seal_uses(deps.evidence(request), user.principal, seal_id, limit=100)
         return await render(
             request,
@@ -154,10 +154,6 @@ class SealPages(Controller):
     async def uses(self, request: deps.AnyRequest, seal_id: FromPath[uuid.UUID]) -> Response[bytes]:
         """Every use with its log entry, inclusion proof and the signed checkpoint, to check
         offline (hub.evidence.checkpoint / hub.evidence.merkle)."""
-        import json
-
-        from hub.evidence.uses import list_seal_uses
-
         user = await require_user(request)
         await _own(request, user, seal_id)
         body = await list_seal_uses(deps.evidence(request), user.principal, seal_id, limit=100)

@@ -5,10 +5,11 @@
     async def seals_issued(tenant_id: uuid.UUID) -> int:
         return await Seal.count().where((Seal.tenant_id == tenant_id) & ...).run()
 
-    register_counter("seals_issued", seals_issued)   # e.g. at import of hub.seals.services
+    register_counter("seals_issued", seals_issued)   # from the composition root
 
 A counter is an async function of the tenant id that counts that tenant's rows (so it
-is correct across replicas). Standard names that nobody registered yet report 0.
+is correct across replicas). Standard names that nobody registered yet report 0. The
+composition root registers every area's counters (identity's are `tenants.identity.stats`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
-
-from tenants.identity.tables import Enterprise, Person
 
 Counter = Callable[[uuid.UUID], Awaitable[int]]
 
@@ -37,25 +36,6 @@ _COUNTERS: dict[str, Counter] = {}
 def register_counter(name: str, counter: Counter) -> None:
     """Add (or replace) the counter called `name`."""
     _COUNTERS[name] = counter
-
-
-async def _persons(tenant_id: uuid.UUID) -> int:
-    return int(await Person.count().where(Person.tenant_id == tenant_id).run())
-
-
-async def _enterprises(tenant_id: uuid.UUID) -> int:
-    return int(await Enterprise.count().where(Enterprise.tenant_id == tenant_id).run())
-
-
-async def _users(tenant_id: uuid.UUID) -> int:
-    # Registered users: real-name verified citizens plus registered enterprises.
-    persons, enterprises = await asyncio.gather(_persons(tenant_id), _enterprises(tenant_id))
-    return persons + enterprises
-
-
-register_counter("registered_persons", _persons)
-register_counter("registered_enterprises", _enterprises)
-register_counter("registered_users", _users)
 
 
 async def tenant_statistics(tenant_id: uuid.UUID) -> dict[str, int]:

@@ -9,20 +9,19 @@ is returned with the log's public key. A citizen checks it offline:
     verify_inclusion(leaf_hash(leaf), index, cp.size, proof, cp.root_hash)
 
 (`hub.evidence.checkpoint.verify_checkpoint`, `hub.evidence.merkle.verify_inclusion`).
+
+Which signatures the owner sees is decided here, from the signing tables; the proofs come
+from the evidence log (`hub.evidence.proofs`), which never reads signing tables.
 """
 
 from __future__ import annotations
 
-import base64
 import uuid
 from typing import Any, Protocol
 
 from hub.errors import NotFound, ValidationFailed
-from hub.evidence.checkpoint import Checkpoint
-from hub.evidence.events import Event
-from hub.evidence.merkle import PrefetchedStore, inclusion_proof, nodes_for_inclusion
+from hub.evidence.proofs import signature_proofs
 from hub.evidence.service import EvidenceLog
-from hub.evidence.tables import EvidenceEntry
 from hub.seals.tables import Seal
 from hub.signing.tables import SignatureRecord
 
@@ -34,10 +33,6 @@ class Scope(Protocol):
     def tenant_id(self) -> uuid.UUID: ...
     @property
     def account_id(self) -> uuid.UUID: ...
-
-
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode()
 
 
 async def list_seal_uses(
@@ -79,29 +74,12 @@ async def list_seal_uses(
         .limit(limit)
         .offset(offset)
     )
-    entries = await _entries(str(scope.tenant_id), [r["signature_sm3"] for r in records])
-    # One checkpoint for the whole page: every proof is against the same signed tree head.
-    checkpoint = await log.checkpoint()
-    size = Checkpoint.parse(checkpoint.text).size
+    proofs = await signature_proofs(
+        log, str(scope.tenant_id), [r["signature_sm3"] for r in records]
+    )
     uses = []
-    indexes = [int(e["idx"]) for e in entries.values() if int(e["idx"]) < size]
-    # Every node any of the page's proofs needs, read at once by the log's own node reader
-    # (two queries for the page instead of two per use).
-    coords = {c for i in indexes for c in nodes_for_inclusion(i, size)}
-    store = PrefetchedStore(size, await log._nodes(coords))
     for r in records:
-        entry = entries.get(r["signature_sm3"])
-        evidence = None
-        if entry is not None and entry["idx"] < size:
-            index = int(entry["idx"])
-            leaf = bytes(entry["leaf"])
-            evidence = {
-                "index": index,
-                "leaf": _b64(leaf),
-                "leaf_hash": _b64(bytes.fromhex(entry["leaf_hash"])),
-                "inclusion_proof": [_b64(h) for h in inclusion_proof(store, index, size)],
-                "event": Event.decode(leaf).to_json(),
-            }
+        evidence = proofs.evidence.get(r["signature_sm3"])
         uses.append(
             {
                 "signature_id": r["id"],
@@ -120,28 +98,7 @@ async def list_seal_uses(
         "offset": offset,
         "origin": log.origin,
         "log_public_key": log.log_key.public_key.to_pem().decode(),
-        "checkpoint": checkpoint.to_dict(),
-        "tree_size": size,
+        "checkpoint": proofs.checkpoint.to_dict(),
+        "tree_size": proofs.tree_size,
         "uses": uses,
     }
-
-
-async def _entries(tenant: str, signature_sm3s: list[str | None]) -> dict[str, dict[str, Any]]:
-    """signature.made log entries by SES_Signature SM3 (the log's `sig:` lookup key)."""
-    lookups = ["sig:" + s for s in signature_sm3s if s]
-    if not lookups:
-        return {}
-    rows = (
-        await EvidenceEntry.select(
-            EvidenceEntry.idx,
-            EvidenceEntry.leaf,
-            EvidenceEntry.leaf_hash,
-            EvidenceEntry.lookup,
-        )
-        .where(EvidenceEntry.lookup.is_in(lookups) & (EvidenceEntry.tenant == tenant))
-        .order_by(EvidenceEntry.idx)
-    )
-    found: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        found.setdefault(row["lookup"].removeprefix("sig:"), row)  # first entry wins
-    return found

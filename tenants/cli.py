@@ -1,5 +1,8 @@
 """`sealhub admin ...`: bootstrap hub operators (and regulators) and rotate a tenant's token
-key without editing the database (or without any account that still works)."""
+key without editing the database (or without any account that still works).
+
+It lives with the accounts it creates (`tenants`), not in `hub.auth`: auth provides the
+password and token primitives that tenants use, so it must not import tenants back."""
 
 from __future__ import annotations
 
@@ -12,6 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from hub.auth.principal import Role
+from hub.auth.tokens import longest_token_lifetime
+from hub.db import open_database
+from hub.errors import SealHubError
+from hub.settings import Settings
+from tenants.keys import TenantKeyring
+from tenants.services import create_account, ensure_hub_tenant
+from tenants.token_keys import rotate_token_key, tenant_id_by_slug
 
 
 def _read_password(path: str | None) -> str:
@@ -26,10 +36,6 @@ def _read_password(path: str | None) -> str:
 
 
 async def _create_operator(username: str, password: str, role: str) -> dict[str, str]:
-    from hub.db import open_database
-    from hub.settings import Settings
-    from tenants.services import create_account, ensure_hub_tenant
-
     settings = Settings.from_env()
     db = await open_database(settings)
     try:
@@ -53,12 +59,6 @@ def _admin_create_operator(args: argparse.Namespace) -> int:
 
 
 async def _rotate_token_key(slug: str, revoke_previous: bool) -> dict[str, str | None]:
-    from hub.auth.tokens import longest_token_lifetime
-    from hub.db import open_database
-    from hub.settings import Settings
-    from tenants.keys import TenantKeyring
-    from tenants.token_keys import rotate_token_key, tenant_id_by_slug
-
     settings = Settings.from_env()
     sec = settings.security
     db = await open_database(settings)
@@ -89,8 +89,6 @@ def _admin_rotate_token_key(args: argparse.Namespace) -> int:
 
 def _report(run: Any) -> int:
     """Run an admin coroutine; print its JSON result, or the error (exit 1)."""
-    from hub.errors import SealHubError
-
     try:
         out = asyncio.run(run())
     except SealHubError as exc:
