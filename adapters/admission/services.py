@@ -179,6 +179,39 @@ class AdmissionService:
             self.activate(registration)
         return registration
 
+    async def _write_correction(
+        self, name: str, wanted: dict[str, Any], *, reason: str, actor: uuid.UUID | None
+    ) -> None:
+        """`correct_vendor`'s write: the corrected columns and, beside them, what they were
+        (a maker CA by its SM3 hash) and why they changed, in one transaction."""
+        async with self.db.transaction():
+            current = (
+                await VendorRegistration.select().where(VendorRegistration.name == name).first()
+            )
+            if current is None:
+                raise NotFound(f"vendor '{name}' is not registered")
+
+            def shown(field: str, value: Any) -> Any:
+                if field == "maker_ca_cert":
+                    return None if value is None else sm3(bytes(value)).hex()
+                return value
+
+            before = {k: shown(k, current[k]) for k in wanted}
+            after = {k: shown(k, v) for k, v in wanted.items()}
+            await VendorRegistration.update(
+                {getattr(VendorRegistration, k): v for k, v in wanted.items()}
+            ).where(VendorRegistration.name == name)
+            await VendorRegistrationChange.insert(
+                VendorRegistrationChange(
+                    id=uuid.uuid4(),
+                    vendor=name,
+                    before=json.dumps(before, ensure_ascii=False),
+                    after=json.dumps(after, ensure_ascii=False),
+                    reason=reason.strip()[:1000],
+                    actor_account_id=actor,
+                )
+            )
+
     async def correct_vendor(
         self,
         name: str,
@@ -215,33 +248,7 @@ class AdmissionService:
         wanted = {k: v for k, v in wanted.items() if v is not None}
         if not wanted:
             raise ValidationFailed("nothing to correct", field="endpoint")
-        async with self.db.transaction():
-            current = (
-                await VendorRegistration.select().where(VendorRegistration.name == name).first()
-            )
-            if current is None:
-                raise NotFound(f"vendor '{name}' is not registered")
-
-            def shown(field: str, value: Any) -> Any:
-                if field == "maker_ca_cert":
-                    return None if value is None else sm3(bytes(value)).hex()
-                return value
-
-            before = {k: shown(k, current[k]) for k in wanted}
-            after = {k: shown(k, v) for k, v in wanted.items()}
-            await VendorRegistration.update(
-                {getattr(VendorRegistration, k): v for k, v in wanted.items()}
-            ).where(VendorRegistration.name == name)
-            await VendorRegistrationChange.insert(
-                VendorRegistrationChange(
-                    id=uuid.uuid4(),
-                    vendor=name,
-                    before=json.dumps(before, ensure_ascii=False),
-                    after=json.dumps(after, ensure_ascii=False),
-                    reason=reason.strip()[:1000],
-                    actor_account_id=actor,
-                )
-            )
+        await self._write_correction(name, wanted, reason=reason, actor=actor)
         registration = await self.registration(name)
         if isinstance(self.quality, CallLog):
             self.quality.sla_p95_seconds[name] = registration.sla_p95_ms / 1000

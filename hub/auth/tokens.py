@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from hub.auth.principal import HUB_ROLES, HUB_TENANT_SLUG, Principal
 from hub.auth.sessions import SessionRegistry
@@ -157,17 +158,22 @@ class TokenService:
             raise Unauthorized("the session has ended; log in again")
 
     async def _verify(self, token: str, typ: str) -> VerifiedToken:
-        try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
-        except jwt.PyJWTError as exc:
-            raise Unauthorized("malformed token") from exc
-        if header.get("alg") != ALGORITHM:
-            raise Unauthorized("token algorithm not accepted")
-        slug = unverified.get("aud")
-        if not isinstance(slug, str) or not slug:
-            raise Unauthorized("token audience missing")
-        version = _kid_version(header.get("kid"), slug)
+        slug, version = _unverified_key_id(token)
+        public_key, tenant_id = await self._public_key(slug, version)
+        claims = self._checked_claims(token, public_key, slug)
+        if claims.get("typ") != typ:
+            raise Unauthorized(f"not an {typ} token" if typ == ACCESS else f"not a {typ} token")
+        principal, jti = _principal(claims, tenant_id, slug)
+        return VerifiedToken(
+            principal=principal,
+            typ=typ,
+            jti=jti,
+            expires_at=float(claims["exp"]),
+            key_version=version,
+        )
+
+    async def _public_key(self, slug: str, version: int) -> tuple[Ed25519PublicKey, uuid.UUID]:
+        """The key that verifies tokens of `slug`'s key `version` now, and the tenant's id."""
         tenant = await self.keyring.verify_key(slug)
         if tenant is not None and version > tenant.version:
             tenant = await self.keyring.verify_key(slug, reload=True)  # rotated elsewhere
@@ -176,8 +182,14 @@ class TokenService:
         public_key = tenant.key_for(version, time.time())
         if public_key is None:  # retired or revoked; said as vaguely as "no such tenant"
             raise Unauthorized("invalid token")
+        return public_key, tenant.tenant_id
+
+    def _checked_claims(
+        self, token: str, public_key: Ed25519PublicKey, slug: str
+    ) -> dict[str, Any]:
+        """The claims, once signature, audience, issuer and times all check out."""
         try:
-            claims = jwt.decode(
+            return jwt.decode(
                 token,
                 key=public_key,
                 algorithms=[ALGORITHM],
@@ -192,37 +204,52 @@ class TokenService:
             raise Unauthorized("token not yet valid") from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized("invalid token") from exc
-        if claims.get("typ") != typ:
-            raise Unauthorized(f"not an {typ} token" if typ == ACCESS else f"not a {typ} token")
-        try:
-            tenant_id = uuid.UUID(str(claims["tid"]))
-            account_id = uuid.UUID(str(claims["sub"]))
-            jti = uuid.UUID(str(claims["jti"]))
-            session_id = uuid.UUID(str(claims["sid"]))
-            roles = claims["roles"]
-        except (KeyError, ValueError) as exc:
-            raise Unauthorized("invalid token claims") from exc
-        if tenant_id != tenant.tenant_id or not isinstance(roles, list):
-            raise Unauthorized("invalid token claims")
-        role_set = frozenset(str(r) for r in roles)
-        if role_set & HUB_ROLES and slug != HUB_TENANT_SLUG:
-            # Only the hub's key and audience carry hub-wide power: a leaked tenant key
-            # must not mint a hub operator.
-            raise Unauthorized("invalid token claims")
-        principal = Principal(
-            tenant_id=tenant_id,
-            tenant_slug=slug,
-            account_id=account_id,
-            roles=role_set,
-            session_id=session_id,
-        )
-        return VerifiedToken(
-            principal=principal,
-            typ=typ,
-            jti=jti,
-            expires_at=float(claims["exp"]),
-            key_version=version,
-        )
+
+
+def _unverified_key_id(token: str) -> tuple[str, int]:
+    """The tenant slug (`aud`) and key version (kid) a token claims, read before any
+    check: they only choose the key that then verifies everything."""
+    try:
+        header = jwt.get_unverified_header(token)
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError as exc:
+        raise Unauthorized("malformed token") from exc
+    if header.get("alg") != ALGORITHM:
+        raise Unauthorized("token algorithm not accepted")
+    slug = unverified.get("aud")
+    if not isinstance(slug, str) or not slug:
+        raise Unauthorized("token audience missing")
+    return slug, _kid_version(header.get("kid"), slug)
+
+
+def _principal(
+    claims: dict[str, Any], tenant_id: uuid.UUID, slug: str
+) -> tuple[Principal, uuid.UUID]:
+    """Who the verified claims name, and the token's jti; the claims must name the tenant
+    whose key verified them."""
+    try:
+        claimed_tenant = uuid.UUID(str(claims["tid"]))
+        account_id = uuid.UUID(str(claims["sub"]))
+        jti = uuid.UUID(str(claims["jti"]))
+        session_id = uuid.UUID(str(claims["sid"]))
+        roles = claims["roles"]
+    except (KeyError, ValueError) as exc:
+        raise Unauthorized("invalid token claims") from exc
+    if claimed_tenant != tenant_id or not isinstance(roles, list):
+        raise Unauthorized("invalid token claims")
+    role_set = frozenset(str(r) for r in roles)
+    if role_set & HUB_ROLES and slug != HUB_TENANT_SLUG:
+        # Only the hub's key and audience carry hub-wide power: a leaked tenant key
+        # must not mint a hub operator.
+        raise Unauthorized("invalid token claims")
+    principal = Principal(
+        tenant_id=tenant_id,
+        tenant_slug=slug,
+        account_id=account_id,
+        roles=role_set,
+        session_id=session_id,
+    )
+    return principal, jti
 
 
 def _kid_version(kid: object, slug: str) -> int:

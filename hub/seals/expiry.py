@@ -14,13 +14,13 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from hub.seals.moves import move_unless_changed
 from hub.seals.notices import OwnerChannel, tell_owner
-from hub.seals.tables import JobLease, Seal, SealEvent
+from hub.seals.tables import JobLease, Seal
 from monitoring import metrics
 
 if TYPE_CHECKING:
@@ -44,6 +44,14 @@ async def run_expiry(
 ) -> ExpiryPass:
     """Expire what is due and send the coming-expiry notices, for every tenant."""
     now = now or datetime.now(UTC)
+    expired = await _expire_due(service, now, channel)
+    metrics.seals_expired(expired)
+    notices = await _tell_coming_expiry(now, channel)
+    return ExpiryPass(expired, notices)
+
+
+async def _expire_due(service: SealService, now: datetime, channel: OwnerChannel | None) -> int:
+    """Every live seal past its `valid_end` becomes expired; returns how many did here."""
     expired = 0
     due = (
         await Seal.select(Seal.id, Seal.tenant_id, Seal.status, Seal.owner_account_id, Seal.name)
@@ -51,33 +59,10 @@ async def run_expiry(
         .run()
     )
     for r in due:
-        async with service.db.transaction():
-            moved = (
-                await Seal.update({Seal.status: "expired"})
-                .where(
-                    (Seal.tenant_id == r["tenant_id"])
-                    & (Seal.id == r["id"])
-                    & (Seal.status == r["status"])
-                )
-                .returning(Seal.id)
-                .run()
-            )
-            if not moved:
-                continue  # another replica (or a revocation) got there first
-            await (
-                SealEvent(
-                    id=uuid.uuid4(),
-                    tenant_id=r["tenant_id"],
-                    seal_id=r["id"],
-                    from_status=r["status"],
-                    to_status="expired",
-                    actor_account_id=None,
-                    reason="validity ended",
-                    at=now,
-                )
-                .save()
-                .run()
-            )
+        if not await move_unless_changed(
+            service.db, r["tenant_id"], r["id"], r["status"], "expired", "validity ended", at=now
+        ):
+            continue  # another replica (or a revocation) got there first
         expired += 1
         await service.events.record(r["tenant_id"], "seal.expired", {"seal": str(r["id"])})
         await tell_owner(
@@ -88,7 +73,11 @@ async def run_expiry(
             f"您的印章「{r['name']}」已过有效期，不能再用于签章。",
             channel,
         )
-    metrics.seals_expired(expired)
+    return expired
+
+
+async def _tell_coming_expiry(now: datetime, channel: OwnerChannel | None) -> int:
+    """Tell each owner NOTICE_DAYS ahead (once per seal and kind); returns notices sent."""
     notices = 0
     for days in NOTICE_DAYS:
         coming = (
@@ -113,7 +102,7 @@ async def run_expiry(
                 channel,
             ):
                 notices += 1
-    return ExpiryPass(expired, notices)
+    return notices
 
 
 class Lease:

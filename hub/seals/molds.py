@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from adapters.protocol import SEAL_TYPES
 from hub.errors import NotFound, ValidationFailed
 from hub.pictures.seals import SPECS, render_seal
 from hub.seals import rules
+from hub.seals.moves import move_unless_changed
 from hub.seals.notices import OwnerChannel, tell_owner
 from hub.seals.tables import Seal, SealEvent
 from tenants.identity.tables import Enterprise, Person
@@ -56,6 +57,21 @@ async def enterprise_face(
     size_mm: int | None,
 ) -> SealFace:
     """The picture an enterprise seal of `seal_type` gets (see the module doc)."""
+    ent = await _enterprise(tenant_id, enterprise_id)
+    credit_code = str(ent["credit_code"])
+    type_code = SEAL_TYPES[seal_type]
+    name = await _name_on_seal(tenant_id, ent, seal_type)
+    keeps_registry = await Mold.exists().where(Mold.tenant_id == tenant_id).run()
+    if seal_code and (keeps_registry or require_molds):
+        return await _from_mold(
+            tenant_id, seal_code.strip(), credit_code, type_code, seal_type, name
+        )
+    if seal_type in MOLD_TYPES:
+        await _check_no_mold_due(tenant_id, credit_code, type_code, seal_type, require_molds)
+    return _drawn(seal_type, name, seal_code, credit_code, size_mm)
+
+
+async def _enterprise(tenant_id: uuid.UUID, enterprise_id: uuid.UUID) -> dict[str, Any]:
     ent = (
         await Enterprise.select(
             Enterprise.name, Enterprise.credit_code, Enterprise.legal_representative_id
@@ -66,47 +82,58 @@ async def enterprise_face(
     )
     if ent is None:
         raise NotFound("enterprise not found")
-    type_code = SEAL_TYPES[seal_type]
-    name = str(ent["name"])
-    if seal_type == "legal-representative":
-        person = (
-            await Person.select(Person.name)
-            .where((Person.tenant_id == tenant_id) & (Person.id == ent["legal_representative_id"]))
-            .first()
-            .run()
+    return ent
+
+
+async def _name_on_seal(tenant_id: uuid.UUID, ent: dict[str, Any], seal_type: str) -> str:
+    """The enterprise's name; the person's for a legal representative's seal."""
+    if seal_type != "legal-representative":
+        return str(ent["name"])
+    person = (
+        await Person.select(Person.name)
+        .where((Person.tenant_id == tenant_id) & (Person.id == ent["legal_representative_id"]))
+        .first()
+        .run()
+    )
+    if person is None:
+        raise NotFound("the enterprise's legal representative is not registered")
+    return str(person["name"])
+
+
+async def _check_no_mold_due(
+    tenant_id: uuid.UUID, credit_code: str, type_code: int, seal_type: str, require_molds: bool
+) -> None:
+    """A drawn picture is no way round the registry: 422 if the enterprise has an active
+    mold of this type on record, or the tenant makes enterprise seals only from molds."""
+    on_record = (
+        await Mold.select(Mold.seal_code)
+        .where(
+            (Mold.tenant_id == tenant_id)
+            & (Mold.credit_code == credit_code)
+            & (Mold.seal_type == type_code)
+            & (Mold.status == MoldStatus.ACTIVE.value)
         )
-        if person is None:
-            raise NotFound("the enterprise's legal representative is not registered")
-        name = str(person["name"])
-    keeps_registry = await Mold.exists().where(Mold.tenant_id == tenant_id).run()
-    if seal_code and (keeps_registry or require_molds):
-        return await _from_mold(
-            tenant_id, seal_code.strip(), str(ent["credit_code"]), type_code, seal_type, name
+        .first()
+        .run()
+    )
+    if on_record is not None:
+        raise ValidationFailed(
+            f"the enterprise has a registered {seal_type} mold "
+            f"({on_record['seal_code']}): name its seal code",
+            field="seal_code",
         )
-    if seal_type in MOLD_TYPES:
-        on_record = (
-            await Mold.select(Mold.seal_code)
-            .where(
-                (Mold.tenant_id == tenant_id)
-                & (Mold.credit_code == ent["credit_code"])
-                & (Mold.seal_type == type_code)
-                & (Mold.status == MoldStatus.ACTIVE.value)
-            )
-            .first()
-            .run()
+    if require_molds:
+        raise ValidationFailed(
+            "this tenant makes enterprise seals only from a registered mold: give the "
+            "seal code of the enterprise's mold",
+            field="seal_code",
         )
-        if on_record is not None:
-            raise ValidationFailed(
-                f"the enterprise has a registered {seal_type} mold "
-                f"({on_record['seal_code']}): name its seal code",
-                field="seal_code",
-            )
-        if require_molds:
-            raise ValidationFailed(
-                "this tenant makes enterprise seals only from a registered mold: give the "
-                "seal code of the enterprise's mold",
-                field="seal_code",
-            )
+
+
+def _drawn(
+    seal_type: str, name: str, seal_code: str | None, credit_code: str, size_mm: int | None
+) -> SealFace:
+    """The picture drawn to the specification of its type, `size_mm` wide if given."""
     spec = SPECS[seal_type]
     width = size_mm or round(spec.width_mm)
     if not 10 <= width <= 80:
@@ -117,7 +144,7 @@ async def enterprise_face(
         seal_type,
         name,
         seal_code=(seal_code or "").strip(),
-        tax_code=str(ent["credit_code"]),
+        tax_code=credit_code,
         size_mm=width if size_mm else None,
     )
     return SealFace(picture, width, height, None, name)
@@ -195,8 +222,25 @@ async def follow_mold(
         return []
     target, kind = _MOLD_OUTCOME[what]
     reason = _mold_reason(seal_code, what)
-    rows = (
-        await Seal.select(
+    changed: list[uuid.UUID] = []
+    for r in await _live_seals(tenant_id, seal_code):
+        new = _status_after_mold(r["status"], target)
+        if new is None or new == r["status"]:
+            continue
+        if not await move_unless_changed(service.db, tenant_id, r["id"], r["status"], new, reason):
+            continue
+        changed.append(r["id"])
+        await _announce_mold_move(service, tenant_id, r, new, kind, reason, channel)
+    return changed
+
+
+def _mold_reason(seal_code: str, what: str) -> str:
+    return f"the registered mold {seal_code} was {what} in the seal-mold registry"
+
+
+async def _live_seals(tenant_id: uuid.UUID, seal_code: str) -> list[dict[str, Any]]:
+    return await (
+        Seal.select(
             Seal.id, Seal.status, Seal.owner_account_id, Seal.vendor, Seal.key_handle, Seal.name
         )
         .where(
@@ -206,63 +250,40 @@ async def follow_mold(
         )
         .run()
     )
-    changed: list[uuid.UUID] = []
-    for r in rows:
-        new = (
-            target
-            if rules.can_move(r["status"], target)
-            else ("rejected" if rules.can_move(r["status"], "rejected") else None)
-        )
-        if new is None or new == r["status"]:
-            continue
-        async with service.db.transaction():
-            # Conditional: a concurrent change on another replica wins cleanly.
-            moved = (
-                await Seal.update({Seal.status: new})
-                .where(
-                    (Seal.tenant_id == tenant_id)
-                    & (Seal.id == r["id"])
-                    & (Seal.status == r["status"])
-                )
-                .returning(Seal.id)
-                .run()
-            )
-            if not moved:
-                continue
-            await (
-                SealEvent(
-                    id=uuid.uuid4(),
-                    tenant_id=tenant_id,
-                    seal_id=r["id"],
-                    from_status=r["status"],
-                    to_status=new,
-                    actor_account_id=None,
-                    reason=reason,
-                )
-                .save()
-                .run()
-            )
-        changed.append(r["id"])
-        await service.events.record(
-            tenant_id, f"seal.{new}", {"seal": str(r["id"]), "reason": reason}
-        )
-        await tell_owner(
-            tenant_id,
-            r["id"],
-            r["owner_account_id"],
-            kind,
-            f"您的印章「{r['name']}」已{'停用' if new == 'suspended' else '注销'}：{reason}",
-            channel,
-        )
-        if new == "revoked" and r["vendor"] and r["key_handle"]:
-            await service.revoke_key_at_vendor(
-                tenant_id, r["id"], r["vendor"], r["key_handle"], reason
-            )
-    return changed
 
 
-def _mold_reason(seal_code: str, what: str) -> str:
-    return f"the registered mold {seal_code} was {what} in the seal-mold registry"
+def _status_after_mold(current: str, target: str) -> str | None:
+    """`target` if the seal may move there; a seal not yet made is rejected instead."""
+    if rules.can_move(current, target):
+        return target
+    return "rejected" if rules.can_move(current, "rejected") else None
+
+
+async def _announce_mold_move(
+    service: SealService,
+    tenant_id: uuid.UUID,
+    row: dict[str, Any],
+    new: str,
+    kind: str,
+    reason: str,
+    channel: OwnerChannel | None,
+) -> None:
+    """The evidence log and the owner hear of it; a revoked seal's key dies at its vendor."""
+    await service.events.record(
+        tenant_id, f"seal.{new}", {"seal": str(row["id"]), "reason": reason}
+    )
+    await tell_owner(
+        tenant_id,
+        row["id"],
+        row["owner_account_id"],
+        kind,
+        f"您的印章「{row['name']}」已{'停用' if new == 'suspended' else '注销'}：{reason}",
+        channel,
+    )
+    if new == "revoked" and row["vendor"] and row["key_handle"]:
+        await service.revoke_key_at_vendor(
+            tenant_id, row["id"], row["vendor"], row["key_handle"], reason
+        )
 
 
 async def _resume_after_mold(
@@ -271,53 +292,15 @@ async def _resume_after_mold(
     """The mold is active again: seals that its suspension (and nothing else since)
     suspended become active; a seal suspended by its owner stays suspended."""
     suspended_by_mold = _mold_reason(seal_code, "suspended")
-    rows = (
-        await Seal.select(Seal.id, Seal.owner_account_id, Seal.name)
-        .where(
-            (Seal.tenant_id == tenant_id)
-            & (Seal.mold_code == seal_code)
-            & (Seal.status == "suspended")
-        )
-        .run()
-    )
+    reason = _mold_reason(seal_code, "reactivated")
     resumed: list[uuid.UUID] = []
-    for r in rows:
-        last = (
-            await SealEvent.select(SealEvent.reason)
-            .where((SealEvent.tenant_id == tenant_id) & (SealEvent.seal_id == r["id"]))
-            .order_by(SealEvent.at, ascending=False)
-            .first()
-            .run()
-        )
-        if last is None or last["reason"] != suspended_by_mold:
+    for r in await _suspended_seals(tenant_id, seal_code):
+        if await _last_reason(tenant_id, r["id"]) != suspended_by_mold:
             continue
-        reason = _mold_reason(seal_code, "reactivated")
-        async with service.db.transaction():
-            moved = (
-                await Seal.update({Seal.status: "active"})
-                .where(
-                    (Seal.tenant_id == tenant_id)
-                    & (Seal.id == r["id"])
-                    & (Seal.status == "suspended")
-                )
-                .returning(Seal.id)
-                .run()
-            )
-            if not moved:
-                continue
-            await (
-                SealEvent(
-                    id=uuid.uuid4(),
-                    tenant_id=tenant_id,
-                    seal_id=r["id"],
-                    from_status="suspended",
-                    to_status="active",
-                    actor_account_id=None,
-                    reason=reason,
-                )
-                .save()
-                .run()
-            )
+        if not await move_unless_changed(
+            service.db, tenant_id, r["id"], "suspended", "active", reason
+        ):
+            continue
         resumed.append(r["id"])
         await service.events.record(
             tenant_id, "seal.reactivated", {"seal": str(r["id"]), "reason": reason}
@@ -331,3 +314,27 @@ async def _resume_after_mold(
             channel,
         )
     return resumed
+
+
+async def _suspended_seals(tenant_id: uuid.UUID, seal_code: str) -> list[dict[str, Any]]:
+    return await (
+        Seal.select(Seal.id, Seal.owner_account_id, Seal.name)
+        .where(
+            (Seal.tenant_id == tenant_id)
+            & (Seal.mold_code == seal_code)
+            & (Seal.status == "suspended")
+        )
+        .run()
+    )
+
+
+async def _last_reason(tenant_id: uuid.UUID, seal_id: uuid.UUID) -> str | None:
+    """Why the seal's status last changed (None: it has no history)."""
+    last = (
+        await SealEvent.select(SealEvent.reason)
+        .where((SealEvent.tenant_id == tenant_id) & (SealEvent.seal_id == seal_id))
+        .order_by(SealEvent.at, ascending=False)
+        .first()
+        .run()
+    )
+    return None if last is None else str(last["reason"])

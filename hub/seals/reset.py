@@ -36,7 +36,7 @@ from hub.seals.tables import Seal, SealEvent
 from hub.sms.codes import OtpService, seal_binding
 from tenants.identity.services import IdentityService
 from tenants.identity.tables import Person
-from tenants.policy.services import get_policy
+from tenants.policy.services import Policy, get_policy
 from tenants.services import check_password as check_account_password
 from tenants.tables import Account, Tenant
 
@@ -82,14 +82,7 @@ class PasswordResets:
     ) -> None:
         seal = await self._own_seal(scope, seal_id)
         person = await self._person(scope.tenant_id, scope.account_id)
-        policy = await get_policy(scope.tenant_id)
-        if len(new_password) < policy.password_min_length:
-            raise ValidationFailed(
-                f"password must be at least {policy.password_min_length} characters",
-                field="new_password",
-            )
-        if new_password.isdigit() or new_password.isalpha():
-            raise ValidationFailed("password must mix letters and digits", field="new_password")
+        _check_seal_password(new_password, await get_policy(scope.tenant_id))
         result = await self.identity.recheck_person(scope.tenant_id, person, face_image)
         await self.otp.verify(
             scope.tenant_id,
@@ -99,38 +92,11 @@ class PasswordResets:
             binding=seal_binding(seal.id),
             subject=str(scope.account_id),
         )
-        now = datetime.now(UTC)
         reason = (
             f"口令 reset after a fresh real-name check (face, {result.verifier} "
             f"{result.reference}) and an SMS code to the registered mobile"
         )
-        async with self.seals.db.transaction():
-            await (
-                Seal.update(
-                    {
-                        Seal.password_hash: await hash_password(new_password),
-                        Seal.password_changed_at: now,
-                        Seal.password_failures: 0,
-                        Seal.password_locked_until: None,
-                    }
-                )
-                .where((Seal.tenant_id == scope.tenant_id) & (Seal.id == seal_id))
-                .run()
-            )
-            await (
-                SealEvent(
-                    id=uuid.uuid4(),
-                    tenant_id=scope.tenant_id,
-                    seal_id=seal_id,
-                    from_status=seal.status,
-                    to_status=seal.status,
-                    actor_account_id=scope.account_id,
-                    reason=reason,
-                    at=now,
-                )
-                .save()
-                .run()
-            )
+        await self._store_seal_password(scope, seal, new_password, reason)
         await self.seals.events.record(
             scope.tenant_id,
             "seal.password_reset",
@@ -143,6 +109,39 @@ class PasswordResets:
             "password-reset",
             f"您的印章「{seal.name}」的口令已在实名核验后重置。如非本人操作，请立即挂失。",
         )
+
+    async def _store_seal_password(
+        self, scope: Scope, seal: SealRecord, new_password: str, reason: str
+    ) -> None:
+        """The new 口令 (failures and lock cleared) and its history entry, together."""
+        now = datetime.now(UTC)
+        async with self.seals.db.transaction():
+            await (
+                Seal.update(
+                    {
+                        Seal.password_hash: await hash_password(new_password),
+                        Seal.password_changed_at: now,
+                        Seal.password_failures: 0,
+                        Seal.password_locked_until: None,
+                    }
+                )
+                .where((Seal.tenant_id == scope.tenant_id) & (Seal.id == seal.id))
+                .run()
+            )
+            await (
+                SealEvent(
+                    id=uuid.uuid4(),
+                    tenant_id=scope.tenant_id,
+                    seal_id=seal.id,
+                    from_status=seal.status,
+                    to_status=seal.status,
+                    actor_account_id=scope.account_id,
+                    reason=reason,
+                    at=now,
+                )
+                .save()
+                .run()
+            )
 
     # --- an account's password -------------------------------------------------------
 
@@ -238,6 +237,16 @@ class PasswordResets:
             .run()
         )
         return None if person is None else (tenant["id"], account["id"], person["id"])
+
+
+def _check_seal_password(new_password: str, policy: Policy) -> None:
+    if len(new_password) < policy.password_min_length:
+        raise ValidationFailed(
+            f"password must be at least {policy.password_min_length} characters",
+            field="new_password",
+        )
+    if new_password.isdigit() or new_password.isalpha():
+        raise ValidationFailed("password must mix letters and digits", field="new_password")
 
 
 # --- HTTP --------------------------------------------------------------------------------
