@@ -64,8 +64,9 @@ from hub.documents.templates import (
     sign_step,
 )
 from hub.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from hub.ports import Scope
 from hub.seals.records import SealRecord
-from hub.seals.services import Scope, SealService
+from hub.seals.services import SealService
 from hub.settings import LimitsSettings
 from hub.signing.services import SignCommand, SigningService, SignOutcome
 from tenants.keys import TenantKeyring

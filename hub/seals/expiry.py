@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from hub.ports import OwnerChannel
 from hub.seals.moves import move_unless_changed
-from hub.seals.notices import OwnerChannel, tell_owner
+from hub.seals.notices import tell_owner
 from hub.seals.tables import JobLease, Seal
 from monitoring import metrics
 

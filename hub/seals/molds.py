@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any
 from adapters.protocol import SEAL_TYPES
 from hub.errors import NotFound, ValidationFailed
 from hub.pictures.seals import SPECS, render_seal
+from hub.ports import OwnerChannel
 from hub.seals import rules
 from hub.seals.moves import move_unless_changed
-from hub.seals.notices import OwnerChannel, tell_owner
+from hub.seals.notices import tell_owner
 from hub.seals.tables import Seal, SealEvent
 from tenants.identity.tables import Enterprise, Person
 from tenants.molds.records import MoldStatus

@@ -9,16 +9,10 @@ the owner once, and only the one whose row went in sends the message.
 from __future__ import annotations
 
 import uuid
-from typing import Protocol
 
+from hub.ports import OwnerChannel
 from hub.seals.tables import SealNotice
 from monitoring import metrics
-
-
-class OwnerChannel(Protocol):
-    """Where a message to a seal's owner goes besides the notice record (SMS)."""
-
-    async def tell(self, tenant_id: uuid.UUID, account_id: uuid.UUID, text: str) -> None: ...
 
 
 async def tell_owner(

@@ -29,9 +29,10 @@ from hub.auth.openapi import errors
 from hub.auth.passwords import hash_password
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.errors import NotFound, ValidationFailed
+from hub.ports import Scope
 from hub.seals.notices import tell_owner
 from hub.seals.records import SealRecord
-from hub.seals.services import Scope, SealService
+from hub.seals.services import SealService
 from hub.seals.tables import Seal, SealEvent
 from hub.sms.codes import OtpService, seal_binding
 from tenants.identity.services import IdentityService

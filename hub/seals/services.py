@@ -11,10 +11,10 @@ import contextlib
 import hmac
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from adapters.protocol import (
     SEAL_TYPES,
@@ -27,7 +27,7 @@ from adapters.protocol import (
 from hub.auth.passwords import hash_password, verify_password
 from hub.auth.principal import Role
 from hub.crypto import Certificate, sm3
-from hub.db import Database, Statement, Write
+from hub.db import Database, Statement
 from hub.errors import (
     Conflict,
     Forbidden,
@@ -44,6 +44,7 @@ from hub.errors import (
 from hub.formats import parse_seal, verify_seal
 from hub.memo import Memo
 from hub.pictures.seals import render_personal_seal
+from hub.ports import EventSink, NoEvents, Scope
 from hub.seals import rules
 from hub.seals.molds import enterprise_face
 from hub.seals.records import (
@@ -132,43 +133,6 @@ class _VerifiedPasswords:
 
     def remember(self, seal_id: uuid.UUID, stored_hash: str, password: str) -> None:
         self._seen.put(self._tag(seal_id, stored_hash, password), True)
-
-
-class Scope(Protocol):
-    """The verified caller (from the token, never from the body)."""
-
-    @property
-    def tenant_id(self) -> uuid.UUID: ...
-    @property
-    def tenant_slug(self) -> str: ...
-    @property
-    def account_id(self) -> uuid.UUID: ...
-    @property
-    def roles(self) -> frozenset[str] | tuple[str, ...] | list[str]: ...
-
-
-class EventSink(Protocol):
-    """Where seal events go (the evidence log). Returns the entry's leaf hash (hex)."""
-
-    async def record(
-        self, tenant_id: uuid.UUID, kind: str, fields: dict[str, Any]
-    ) -> str | None: ...
-
-
-@runtime_checkable
-class WritesAlong(Protocol):
-    """An event sink that can commit the recorded change in the entry's own transaction
-    (the evidence log: its append batch). Signing uses it to complete the signature
-    record and log it in one commit."""
-
-    async def record_with(
-        self, tenant_id: uuid.UUID, kind: str, fields: dict[str, Any], writes: Sequence[Write]
-    ) -> tuple[str | None, list[list[dict[str, Any]]]]: ...
-
-
-class NoEvents:
-    async def record(self, tenant_id: uuid.UUID, kind: str, fields: dict[str, Any]) -> str | None:
-        return None
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.errors import NotFound, PolicyDenied, ValidationFailed
 from hub.memo import Memo
-from hub.seals.services import PolicyLookup, Scope, SealService
+from hub.ports import Scope
+from hub.seals.services import PolicyLookup, SealService
 from hub.signing.services import SignCommand
 from hub.signing.tables import SignatureRecord
 from hub.sms.codes import OtpService

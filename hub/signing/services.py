@@ -30,17 +30,10 @@ from hub.evidence.events import approval_ext_data
 from hub.evidence.who import account_pseudonym, purpose_commitment
 from hub.formats import Report, assemble_signature_v4, build_tbs_sign_v4, verify_signature
 from hub.pki.store import NO_TRUST, ProofOfExistence, ValidationContext
+from hub.ports import EventSink, NoEvents, Scope, WritesAlong
 from hub.seals import rules
 from hub.seals.records import SigningSeal
-from hub.seals.services import (
-    EventSink,
-    NoEvents,
-    Scope,
-    SealService,
-    WritesAlong,
-    cached_policy,
-    seal_status_at,
-)
+from hub.seals.services import SealService, cached_policy, seal_status_at
 from hub.seals.tables import Seal
 from hub.signing.records import Signature, SignatureBrief, UseRequestRecord
 from hub.signing.tables import SignatureRecord, UseRequest

@@ -17,22 +17,16 @@ from the evidence log (`hub.evidence.proofs`), which never reads signing tables.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Protocol
+from typing import Any
 
 from hub.errors import NotFound, ValidationFailed
 from hub.evidence.proofs import signature_proofs
 from hub.evidence.service import EvidenceLog
+from hub.ports import Scope
 from hub.seals.tables import Seal
 from hub.signing.tables import SignatureRecord
 
 MAX_USES = 200
-
-
-class Scope(Protocol):
-    @property
-    def tenant_id(self) -> uuid.UUID: ...
-    @property
-    def account_id(self) -> uuid.UUID: ...
 
 
 async def list_seal_uses(

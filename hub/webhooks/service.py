@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from piccolo.query.methods.select import Select
 
@@ -25,6 +25,7 @@ from hub.crypto import keystore
 from hub.db import Database, is_unique_violation
 from hub.errors import Conflict, NotFound, ValidationFailed
 from hub.memo import Memo
+from hub.ports import Scope, SignatureUse
 from hub.seals.tables import Seal
 from hub.settings import WebhookSettings
 from hub.signing.tables import SignatureRecord
@@ -39,33 +40,6 @@ DataKeys = Callable[[uuid.UUID], Awaitable[bytes]]
 MAX_SUBSCRIPTIONS_PER_SEAL = 10
 SUBSCRIPTIONS_TTL = 2.0  # seconds
 SWEEP_WINDOW = timedelta(days=2)
-
-
-class Scope(Protocol):
-    @property
-    def tenant_id(self) -> uuid.UUID: ...
-    @property
-    def account_id(self) -> uuid.UUID: ...
-
-
-class SignatureUse(Protocol):
-    """What the signing service hands its `after_signing` hooks
-    (hub.signing.services.SignatureMade)."""
-
-    @property
-    def tenant_id(self) -> uuid.UUID: ...
-    @property
-    def seal_id(self) -> uuid.UUID: ...
-    @property
-    def signature_id(self) -> uuid.UUID: ...
-    @property
-    def document_sm3(self) -> str: ...
-    @property
-    def vendor(self) -> str: ...
-    @property
-    def signed_at(self) -> datetime: ...
-    @property
-    def evidence_leaf_hash(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
