@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import datetime
-from typing import Annotated
 
-import msgspec
 from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
@@ -21,85 +18,23 @@ from hub.auth.scope import not_found
 from hub.auth.tokens import TokenService
 from hub.db import Database
 from hub.errors import NotFound
-from hub.schemas_common import Key, Label, Limit, Name, Offset, Password, Username
+from hub.schemas_common import Limit, Offset
 from hub.settings import Settings
 from tenants import services, token_keys
 from tenants.keys import TenantKeyring
+from tenants.schemas import (
+    AccountOut,
+    AccountStatus,
+    CreateAccount,
+    CreateTenant,
+    Jwk,
+    Jwks,
+    RotateTokenKey,
+    TenantCreated,
+    TenantOut,
+    TokenKeyRotated,
+)
 from tenants.tables import Account
-
-
-class NewAdmin(msgspec.Struct, forbid_unknown_fields=True):
-    username: Username
-    password: Password
-    display_name: Label = ""
-
-
-class CreateTenant(msgspec.Struct, forbid_unknown_fields=True):
-    name: Name
-    slug: Key
-    region_code: Key
-    admin: NewAdmin
-
-
-class TenantOut(msgspec.Struct):
-    id: uuid.UUID
-    slug: str
-    name: str
-    region_code: str
-    status: str
-    created_at: datetime
-
-
-class AccountOut(msgspec.Struct):
-    id: uuid.UUID
-    username: str
-    display_name: str
-    roles: list[str]
-    status: str
-    locked_until: datetime | None
-    password_changed_at: datetime
-    created_at: datetime
-
-
-class TenantCreated(msgspec.Struct):
-    tenant: TenantOut
-    admin: AccountOut
-
-
-class CreateAccount(msgspec.Struct, forbid_unknown_fields=True):
-    username: Username
-    password: Password
-    roles: Annotated[list[Key], msgspec.Meta(max_length=16)]
-    display_name: Label = ""
-
-
-class AccountStatus(msgspec.Struct, forbid_unknown_fields=True):
-    status: str  # active | disabled (disabling ends the account's sessions)
-
-
-class RotateTokenKey(msgspec.Struct, forbid_unknown_fields=True):
-    # True when the key leaked: every token it signed is refused from now on (all users
-    # log in again). False: they stay valid until they expire.
-    revoke_previous: bool = False
-
-
-class TokenKeyRotated(msgspec.Struct):
-    kid: str
-    previous_kid: str
-    previous_valid_until: datetime | None
-
-
-class Jwk(msgspec.Struct):
-    kty: str
-    crv: str
-    x: str
-    kid: str
-    alg: str
-    use: str
-
-
-class Jwks(msgspec.Struct):
-    keys: list[Jwk]
 
 
 async def _rotate(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
@@ -15,41 +14,16 @@ from hub.auth.guards import requires
 from hub.auth.lockout import LoginGuard
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal
+from hub.auth.schemas import (
+    LoginRequest,
+    Me,
+    PasswordChange,
+    RefreshRequest,
+    TokenResponse,
+)
 from hub.auth.throttle import LoginThrottle
 from hub.auth.tokens import TokenService
 from hub.db import Database
-from hub.schemas_common import Key, Password, Token, Username
-
-
-class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
-    tenant: Key  # the tenant's slug ("hub" for hub operators and regulators)
-    username: Username
-    password: Password
-
-
-class RefreshRequest(msgspec.Struct, forbid_unknown_fields=True):
-    refresh_token: Token
-
-
-class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
-    old_password: Password
-    new_password: Password
-
-
-class TokenResponse(msgspec.Struct):
-    access_token: str
-    refresh_token: str
-    token_type: str
-    expires_in: int
-    refresh_expires_in: int
-    password_change_required: bool
-
-
-class Me(msgspec.Struct):
-    tenant_id: str
-    tenant: str
-    account_id: str
-    roles: list[str]
 
 
 def _tokens(pair: services.TokenPair) -> TokenResponse:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from dataclasses import dataclass
 
 import msgspec
 from litestar import Controller, Response, delete, get, post
@@ -23,6 +22,11 @@ from hub.auth.guards import requires
 from hub.auth.principal import Principal, Role
 from hub.errors import ValidationFailed
 from hub.trust.records import TrustEntryView
+from hub.trust.schemas import (
+    StatusListEnvelope,
+    TrustEntryIn,
+    TrustEntryOut,
+)
 from hub.trust.services import TrustService
 
 
@@ -42,26 +46,6 @@ def _problems(*codes: int) -> dict[int, ResponseSpec]:
         422: "Invalid field (named in the problem)",
     }
     return {c: ResponseSpec(None, description=text[c] + " (problem+json)") for c in codes}
-
-
-@dataclass
-class TrustEntryIn:
-    der: str | None = None  # base64 DER of a certificate or a CRL
-    pem: str | None = None  # or PEM text
-    kind: str | None = None  # "ca" | "maker" | "crl"; default: from the object
-    label: str = ""
-
-
-@dataclass
-class TrustEntryOut:
-    id: str
-    scope: str
-    kind: str
-    subject: str
-    label: str
-    sm3: str
-    added_by: str
-    added_at: str | None
 
 
 def _entry_out(entry: TrustEntryView) -> TrustEntryOut:
@@ -118,16 +102,6 @@ class TrustStoreController(Controller):
         entry_id: FromPath[uuid.UUID],
     ) -> None:
         await trust.remove(_scope(principal), entry_id)
-
-
-class StatusListEnvelope(msgspec.Struct):
-    """The signed provider status list as served (hub.pki.statuslist): verify `signature`
-    (SM2 with the default ID) over the base64-decoded `list` bytes with `signer_cert`."""
-
-    format: str  # "sealhub-status-list/1"
-    list: str  # base64 of the exact JSON bytes that were signed
-    signature: str  # base64 DER SM2 signature
-    signer_cert: str  # base64 DER: the hub CA certificate
 
 
 class TrustPublicController(Controller):

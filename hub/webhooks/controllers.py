@@ -5,7 +5,6 @@ else (another person, staff, another tenant) gets 404."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 import msgspec
 from litestar import Controller, delete, get, patch, post
@@ -16,8 +15,14 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_
 from hub.auth.guards import requires
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
-from hub.schemas_common import Count, Reason, Url
+from hub.schemas_common import Count
 from hub.webhooks.records import Webhook
+from hub.webhooks.schemas import (
+    ChangeWebhook,
+    DeliveryOut,
+    NewWebhook,
+    WebhookOut,
+)
 from hub.webhooks.service import WebhookService
 
 _ROLES = (Role.PERSON, Role.ENTERPRISE_AGENT, Role.CLERK, Role.TENANT_ADMIN)
@@ -27,52 +32,8 @@ _URL_RULE = (
 )
 
 
-class NewWebhook(msgspec.Struct, forbid_unknown_fields=True):
-    url: Url
-    description: Reason = ""
-
-
-class ChangeWebhook(msgspec.Struct, forbid_unknown_fields=True):
-    url: Url | None = None
-    active: bool | None = None
-    description: Reason | None = None
-
-
-class WebhookOut(msgspec.Struct):
-    id: uuid.UUID
-    seal_id: uuid.UUID
-    url: str
-    description: str
-    active: bool
-    created_at: datetime
-    updated_at: datetime
-
-
 class CreatedWebhookOut(WebhookOut):
     secret: str  # shown once: the HMAC-SM3 key of SealHub-Signature (see hub.webhooks)
-
-
-class AttemptOut(msgspec.Struct):
-    number: int
-    started_at: datetime
-    duration_ms: int
-    status_code: int | None
-    error: str
-    outcome: str  # delivered | retry | failed
-
-
-class DeliveryOut(msgspec.Struct):
-    id: uuid.UUID
-    signature_id: uuid.UUID
-    event: str
-    status: str  # pending | sending | delivered | failed
-    attempts: int
-    next_attempt_at: datetime | None
-    last_status_code: int | None
-    last_error: str
-    delivered_at: datetime | None
-    created_at: datetime
-    attempt_log: list[AttemptOut]
 
 
 def _webhook(hook: Webhook) -> WebhookOut:

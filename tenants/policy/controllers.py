@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
 import msgspec
 from litestar import Controller, get, put
@@ -14,37 +13,14 @@ from hub.auth.guards import requires
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.db import Database
-from hub.schemas_common import Count, Key
 from tenants import services as tenant_services
+from tenants.policy.schemas import (
+    PolicyChange,
+    PolicyOut,
+    StatisticsOut,
+)
 from tenants.policy.services import Policy, get_policy, update_policy
 from tenants.policy.stats import tenant_statistics
-
-
-class PolicyOut(msgspec.Struct):
-    approval_required_seal_types: list[str]
-    password_min_length: int
-    password_rotation_days: int
-    password_max_failures: int
-    lockout_seconds: int
-    require_molds: bool = False
-    intent_sms: bool = False
-    verify_mobile: bool = False
-
-
-class PolicyChange(msgspec.Struct, forbid_unknown_fields=True):
-    approval_required_seal_types: Annotated[list[Key], msgspec.Meta(max_length=16)] | None = None
-    password_min_length: Count | None = None
-    password_rotation_days: Count | None = None
-    password_max_failures: Count | None = None
-    lockout_seconds: Count | None = None
-    require_molds: bool | None = None
-    intent_sms: bool | None = None
-    verify_mobile: bool | None = None
-
-
-class StatisticsOut(msgspec.Struct):
-    tenant_id: uuid.UUID
-    counters: dict[str, int]
 
 
 def policy_out(p: Policy) -> PolicyOut:
