@@ -250,37 +250,7 @@ class SignPages(Controller):
         _ = gettext_for(request)
         form = {k: str(v) for k, v in data.items() if k != "password"}
         try:
-            # The 口令 is given for this document: the page showed its SM3, the form
-            # carries it back, and it must still be the draft's.
-            if str(data.get("document_sm3", "")).lower() != draft.meta["sm3"]:
-                raise ValidationFailed(
-                    "the document changed; upload it again", field="document_sm3"
-                )
-            seal_id = _uuid(data.get("seal_id"))
-            if seal_id is None:
-                raise ValidationFailed("choose one of your seals", field="seal_id")
-            page = _int(data.get("page"), 0)
-            x_mm, y_mm = _float(data.get("x_mm"), "x_mm"), _float(data.get("y_mm"), "y_mm")
-            use_request = None
-            if draft.meta.get("use_request_seal") == str(seal_id):
-                use_request = _uuid(draft.meta.get("use_request_id"))
-            key = hashlib.sha256(
-                json.dumps([token, str(seal_id), page, x_mm, y_mm]).encode()
-            ).hexdigest()[:48]
-            view = await documents.sign_document(
-                user.principal,
-                SignDocumentRequest(
-                    data=draft.data,
-                    filename=draft.meta.get("filename") or "document",
-                    seal_id=seal_id,
-                    password=str(data.get("password", "")),
-                    idempotency_key="portal-" + key,
-                    page=page - 1,
-                    x_mm=x_mm,
-                    y_mm=y_mm,
-                    use_request_id=use_request,
-                ),
-            )
+            view = await documents.sign_document(user.principal, _signing_of(token, draft, data))
         except SealHubError as exc:
             field = field_of(exc)
             if exc.type_slug == "policy-denied" and "approv" in exc.detail:
@@ -299,6 +269,36 @@ class SignPages(Controller):
                 errors={field or "password": problem_text(request, exc)},
             )
         return Redirect(f"/signatures/{view.id}?signed=1", status_code=303)
+
+
+def _signing_of(token: str, draft: Stored, data: dict[str, Any]) -> SignDocumentRequest:
+    """The signing the placement form asks for, checked against the draft."""
+    # The 口令 is given for this document: the page showed its SM3, the form
+    # carries it back, and it must still be the draft's.
+    if str(data.get("document_sm3", "")).lower() != draft.meta["sm3"]:
+        raise ValidationFailed("the document changed; upload it again", field="document_sm3")
+    seal_id = _uuid(data.get("seal_id"))
+    if seal_id is None:
+        raise ValidationFailed("choose one of your seals", field="seal_id")
+    page = _int(data.get("page"), 0)
+    x_mm, y_mm = _float(data.get("x_mm"), "x_mm"), _float(data.get("y_mm"), "y_mm")
+    use_request = None
+    if draft.meta.get("use_request_seal") == str(seal_id):
+        use_request = _uuid(draft.meta.get("use_request_id"))
+    # The key names this draft, seal and place: a resent form signs once.
+    placed = json.dumps([token, str(seal_id), page, x_mm, y_mm]).encode()
+    key = hashlib.sha256(placed).hexdigest()[:48]
+    return SignDocumentRequest(
+        data=draft.data,
+        filename=draft.meta.get("filename") or "document",
+        seal_id=seal_id,
+        password=str(data.get("password", "")),
+        idempotency_key="portal-" + key,
+        page=page - 1,
+        x_mm=x_mm,
+        y_mm=y_mm,
+        use_request_id=use_request,
+    )
 
 
 def _choose(seals: list[SealRecord], wanted: Any) -> SealRecord | None:
