@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from litestar import Request, Response, Router
 from litestar.datastructures import ResponseHeader
+from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
@@ -28,7 +29,7 @@ from hub.web.center import CenterPages
 from hub.web.public import PublicPages
 from hub.web.rendering import gettext_for, problem_text, render_now
 from hub.web.seals import SealPages
-from hub.web.session import LoginRequired, PortalSessionMiddleware, csrf_config
+from hub.web.session import LoginRequired, PortalSessionMiddleware, csrf_config, require_user
 from hub.web.sign import SignaturePages, SignPages
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -91,6 +92,9 @@ def portal_routes(settings: Settings) -> list[Any]:
             DefineMiddleware(PortalSessionMiddleware, settings=settings),
             DefineMiddleware(CSRFMiddleware, config=csrf_config(settings)),
         ],
+        # `user: LoggedIn` in a page handler = a logged-in person is required; the services
+        # a page calls are the app's dependencies (hub.services.DEPENDENCIES).
+        dependencies={"user": Provide(require_user)},
         response_headers=SECURITY_HEADERS,
         exception_handlers={SealHubError: _page_error, HTTPException: _page_error},
         include_in_schema=False,

@@ -5,16 +5,22 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect
 
+from hub.auth.lockout import LoginGuard
+from hub.auth.sessions import SessionRegistry
+from hub.auth.throttle import LoginThrottle
+from hub.db import Database
 from hub.errors import SealHubError, ValidationFailed
 from hub.web import deps
 from hub.web.public import _safe_next
 from hub.web.rendering import field_of, gettext_for, problem_text, render
-from hub.web.session import end_session, login, require_user
+from hub.web.session import LoggedIn, PortalUser, end_session, login
 from tenants import services as tenant_services
+from tenants.identity.services import IdentityService
 
 _MAX_FACE_BYTES = 2 * 1024 * 1024
 UrlForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -46,11 +52,28 @@ class AccountPages(Controller):
         )
 
     @post("/login", name="portal:login-post")
-    async def login_post(self, request: deps.AnyRequest, data: UrlForm) -> Response[Any]:
+    async def login_post(
+        self,
+        request: deps.AnyRequest,
+        db: NamedDependency[Database],
+        login_throttle: NamedDependency[LoginThrottle],
+        login_guard: NamedDependency[LoginGuard],
+        sessions: NamedDependency[SessionRegistry],
+        data: UrlForm,
+    ) -> Response[Any]:
         form = {k: _text(data, k) for k in ("tenant", "username")}
         nxt = _safe_next(_text(data, "next") or "/seals")
         try:
-            await login(request, form["tenant"], form["username"], str(data.get("password", "")))
+            await login(
+                request,
+                form["tenant"],
+                form["username"],
+                str(data.get("password", "")),
+                db=db,
+                throttle=login_throttle,
+                guard=login_guard,
+                sessions=sessions,
+            )
         except SealHubError as exc:
             # One message for every wrong login, shown at the password (no account oracle).
             return await render(
@@ -65,8 +88,10 @@ class AccountPages(Controller):
         return Redirect(nxt, status_code=303)
 
     @post("/logout", name="portal:logout")
-    async def logout(self, request: deps.AnyRequest) -> Redirect:
-        await end_session(request)
+    async def logout(
+        self, request: deps.AnyRequest, sessions: NamedDependency[SessionRegistry]
+    ) -> Redirect:
+        await end_session(request, sessions)
         return Redirect("/", status_code=303)
 
     @get("/register", name="portal:register")
@@ -80,7 +105,16 @@ class AccountPages(Controller):
         )
 
     @post("/register", name="portal:register-post")
-    async def register(self, request: deps.AnyRequest, data: MultiForm) -> Response[Any]:
+    async def register(
+        self,
+        request: deps.AnyRequest,
+        identity: NamedDependency[IdentityService],
+        db: NamedDependency[Database],
+        login_throttle: NamedDependency[LoginThrottle],
+        login_guard: NamedDependency[LoginGuard],
+        sessions: NamedDependency[SessionRegistry],
+        data: MultiForm,
+    ) -> Response[Any]:
         _ = gettext_for(request)
         names = ("tenant", "name", "id_number", "mobile", "username")
         form = {k: _text(data, k) for k in names}
@@ -97,7 +131,7 @@ class AccountPages(Controller):
         if not errors:
             try:
                 tenant_id = await tenant_services.tenant_for_registration(form["tenant"])
-                await deps.identity(request).register_person(
+                await identity.register_person(
                     tenant_id,
                     name=form["name"],
                     id_number=form["id_number"],
@@ -106,7 +140,16 @@ class AccountPages(Controller):
                     username=form["username"],
                     password=password,
                 )
-                await login(request, form["tenant"], form["username"], password)
+                await login(
+                    request,
+                    form["tenant"],
+                    form["username"],
+                    password,
+                    db=db,
+                    throttle=login_throttle,
+                    guard=login_guard,
+                    sessions=sessions,
+                )
             except SealHubError as exc:
                 errors[field_of(exc) or "name"] = problem_text(request, exc)
             else:
@@ -121,21 +164,26 @@ class AccountPages(Controller):
         )
 
     @get("/enterprise/register", name="portal:enterprise")
-    async def enterprise_form(self, request: deps.AnyRequest) -> Response[str]:
-        await require_user(request)
+    async def enterprise_form(
+        self, request: deps.AnyRequest, user: LoggedIn, identity: NamedDependency[IdentityService]
+    ) -> Response[str]:
         return await render(
-            request, "account/enterprise.html", errors={}, form={}, me=await _me(request)
+            request, "account/enterprise.html", errors={}, form={}, me=await _me(identity, user)
         )
 
     @post("/enterprise/register", name="portal:enterprise-post")
-    async def enterprise(self, request: deps.AnyRequest, data: UrlForm) -> Response[Any]:
-        user = await require_user(request)
+    async def enterprise(
+        self,
+        request: deps.AnyRequest,
+        user: LoggedIn,
+        identity: NamedDependency[IdentityService],
+        data: UrlForm,
+    ) -> Response[Any]:
         p = user.principal
         names = ("name", "credit_code", "legal_rep_name", "legal_rep_id_number")
         form = {k: _text(data, k) for k in names}
         errors: dict[str, str] = {}
-        identity = deps.identity(request)
-        me = await _me(request)
+        me = await _me(identity, user)
         try:
             if me is None:
                 raise ValidationFailed("no verified person for this account", field="agent")
@@ -165,10 +213,9 @@ class AccountPages(Controller):
         return Redirect("/seals?enterprise=1", status_code=303)
 
 
-async def _me(request: deps.AnyRequest) -> Any:
-    user = await require_user(request)
+async def _me(identity: IdentityService, user: PortalUser) -> Any:
     try:
-        return await deps.identity(request).person_for_account(
+        return await identity.person_for_account(
             user.principal.tenant_id, user.principal.account_id
         )
     except SealHubError:

@@ -8,17 +8,20 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect
 
-from hub.documents.service import MEDIA_TYPES
+from hub.documents.service import MEDIA_TYPES, DocumentService
 from hub.downloads import content_disposition
 from hub.errors import SealHubError, ValidationFailed
+from hub.seals.services import SealService
 from hub.signing.records import UseRequestRecord
+from hub.signing.services import SigningService
 from hub.web import deps
 from hub.web.rendering import field_of, problem_text, render
-from hub.web.session import PortalUser, require_user
+from hub.web.session import LoggedIn, PortalUser
 from tenants.tables import Account
 
 UrlForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -40,33 +43,38 @@ class CenterPages(Controller):
     include_in_schema = False
 
     @get("", name="portal:center")
-    async def overview(self, request: deps.AnyRequest) -> Response[str]:
-        user = await require_user(request)
-        docs = deps.documents(request)
+    async def overview(
+        self, request: deps.AnyRequest, user: LoggedIn, documents: NamedDependency[DocumentService]
+    ) -> Response[str]:
         return await render(
             request,
             "center/list.html",
-            templates=await docs.list_templates(user.principal),
-            instances=await docs.list_instances(user.principal),
+            templates=await documents.list_templates(user.principal),
+            instances=await documents.list_instances(user.principal),
         )
 
     @get("/templates/{template_id:uuid}", name="portal:center-template")
     async def template(
-        self, request: deps.AnyRequest, template_id: FromPath[uuid.UUID]
+        self,
+        request: deps.AnyRequest,
+        user: LoggedIn,
+        documents: NamedDependency[DocumentService],
+        template_id: FromPath[uuid.UUID],
     ) -> Response[str]:
-        return await self._template(request, template_id)
+        return await self._template(request, user, documents, template_id)
 
     async def _template(
         self,
         request: deps.AnyRequest,
+        user: PortalUser,
+        documents: DocumentService,
         template_id: uuid.UUID,
         *,
         status_code: int = 200,
         errors: dict[str, str] | None = None,
         form: dict[str, Any] | None = None,
     ) -> Response[str]:
-        user = await require_user(request)
-        template = await deps.documents(request).get_template(user.principal, template_id)
+        template = await documents.get_template(user.principal, template_id)
         return await render(
             request,
             "center/fill.html",
@@ -79,11 +87,14 @@ class CenterPages(Controller):
 
     @post("/templates/{template_id:uuid}", name="portal:center-fill")
     async def fill(
-        self, request: deps.AnyRequest, template_id: FromPath[uuid.UUID], data: UrlForm
+        self,
+        request: deps.AnyRequest,
+        user: LoggedIn,
+        documents: NamedDependency[DocumentService],
+        template_id: FromPath[uuid.UUID],
+        data: UrlForm,
     ) -> Response[Any]:
-        user = await require_user(request)
-        docs = deps.documents(request)
-        template = await docs.get_template(user.principal, template_id)
+        template = await documents.get_template(user.principal, template_id)
         form = {k: str(v) for k, v in data.items() if k != "_csrf_token"}
         values = {f["name"]: form.get(f"v_{f['name']}", "").strip() for f in template.fields}
         try:
@@ -98,13 +109,15 @@ class CenterPages(Controller):
                         "no account with this user name here", field=f"party_{step['key']}"
                     )
                 parties[step["key"]] = account
-            view = await docs.fill(user.principal, template_id, values, parties)
+            view = await documents.fill(user.principal, template_id, values, parties)
         except SealHubError as exc:
             field = field_of(exc)
             if field in values:
                 field = f"v_{field}"
             return await self._template(
                 request,
+                user,
+                documents,
                 template_id,
                 status_code=exc.status,
                 form=form,
@@ -114,24 +127,33 @@ class CenterPages(Controller):
 
     @get("/documents/{instance_id:uuid}", name="portal:center-document")
     async def document(
-        self, request: deps.AnyRequest, instance_id: FromPath[uuid.UUID]
+        self,
+        request: deps.AnyRequest,
+        user: LoggedIn,
+        documents: NamedDependency[DocumentService],
+        seals: NamedDependency[SealService],
+        signing: NamedDependency[SigningService],
+        instance_id: FromPath[uuid.UUID],
     ) -> Response[str]:
-        return await self._document(request, instance_id)
+        return await self._document(request, user, documents, seals, signing, instance_id)
 
     async def _document(
         self,
         request: deps.AnyRequest,
+        user: PortalUser,
+        documents: DocumentService,
+        seals: SealService,
+        signing: SigningService,
         instance_id: uuid.UUID,
         *,
         status_code: int = 200,
         errors: dict[str, str] | None = None,
     ) -> Response[str]:
-        user = await require_user(request)
-        view = await deps.documents(request).instance(user.principal, instance_id)
-        seals = await deps.seals(request).list_seals(user.principal, status="active")
-        mine = [s for s in seals if s.owner_account_id == user.principal.account_id]
+        view = await documents.instance(user.principal, instance_id)
+        active = await seals.list_seals(user.principal, status="active")
+        mine = [s for s in active if s.owner_account_id == user.principal.account_id]
         me = str(user.principal.account_id)
-        approvals = await _approvals(request, user, view.document_sm3)
+        approvals = await _approvals(signing, user, view.document_sm3)
         return await render(
             request,
             "center/document.html",
@@ -145,10 +167,12 @@ class CenterPages(Controller):
 
     @get("/documents/{instance_id:uuid}/file", name="portal:center-file")
     async def file(
-        self, request: deps.AnyRequest, instance_id: FromPath[uuid.UUID]
+        self,
+        user: LoggedIn,
+        documents: NamedDependency[DocumentService],
+        instance_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        user = await require_user(request)
-        got = await deps.documents(request).download(user.principal, instance_id)
+        got = await documents.download(user.principal, instance_id)
         return Response(
             got.data,
             media_type=MEDIA_TYPES[got.kind],
@@ -157,15 +181,21 @@ class CenterPages(Controller):
 
     @post("/documents/{instance_id:uuid}/approval", name="portal:center-approval")
     async def approval(
-        self, request: deps.AnyRequest, instance_id: FromPath[uuid.UUID], data: UrlForm
+        self,
+        request: deps.AnyRequest,
+        user: LoggedIn,
+        documents: NamedDependency[DocumentService],
+        seals: NamedDependency[SealService],
+        signing: NamedDependency[SigningService],
+        instance_id: FromPath[uuid.UUID],
+        data: UrlForm,
     ) -> Response[Any]:
-        user = await require_user(request)
-        view = await deps.documents(request).instance(user.principal, instance_id)
+        view = await documents.instance(user.principal, instance_id)
         try:
             seal_id = _uuid(data.get("seal_id"))
             if seal_id is None:
                 raise ValidationFailed("choose one of your seals", field="seal_id")
-            await deps.signing(request).request_use(
+            await signing.request_use(
                 user.principal,
                 seal_id,
                 bytes.fromhex(view.document_sm3),
@@ -174,6 +204,10 @@ class CenterPages(Controller):
         except SealHubError as exc:
             return await self._document(
                 request,
+                user,
+                documents,
+                seals,
+                signing,
                 instance_id,
                 status_code=exc.status,
                 errors={f"{data.get('step', '')}": problem_text(request, exc)},
@@ -182,11 +216,16 @@ class CenterPages(Controller):
 
     @post("/documents/{instance_id:uuid}/sign", name="portal:center-sign")
     async def sign(
-        self, request: deps.AnyRequest, instance_id: FromPath[uuid.UUID], data: UrlForm
+        self,
+        request: deps.AnyRequest,
+        user: LoggedIn,
+        documents: NamedDependency[DocumentService],
+        seals: NamedDependency[SealService],
+        signing: NamedDependency[SigningService],
+        instance_id: FromPath[uuid.UUID],
+        data: UrlForm,
     ) -> Response[Any]:
-        user = await require_user(request)
-        docs = deps.documents(request)
-        view = await docs.instance(user.principal, instance_id)
+        view = await documents.instance(user.principal, instance_id)
         step = str(data.get("step", ""))
         try:
             seal_id = _uuid(data.get("seal_id"))
@@ -194,14 +233,14 @@ class CenterPages(Controller):
                 raise ValidationFailed("choose one of your seals", field="seal_id")
             approved = [
                 a
-                for a in (await _approvals(request, user, view.document_sm3))
+                for a in (await _approvals(signing, user, view.document_sm3))
                 if a.seal_id == seal_id and a.status == "approved"
             ]
             # The key names this document version, step and seal: a resent form signs once.
             key = hashlib.sha256(
                 f"{instance_id}:{view.document_sm3}:{step}:{seal_id}".encode()
             ).hexdigest()[:48]
-            await docs.sign_instance(
+            await documents.sign_instance(
                 user.principal,
                 instance_id,
                 step_key=step,
@@ -213,6 +252,10 @@ class CenterPages(Controller):
         except SealHubError as exc:
             return await self._document(
                 request,
+                user,
+                documents,
+                seals,
+                signing,
                 instance_id,
                 status_code=exc.status,
                 errors={step: problem_text(request, exc)},
@@ -221,9 +264,9 @@ class CenterPages(Controller):
 
 
 async def _approvals(
-    request: deps.AnyRequest, user: PortalUser, document_sm3: str
+    signing: SigningService, user: PortalUser, document_sm3: str
 ) -> list[UseRequestRecord]:
-    rows = await deps.signing(request).list_use_requests(user.principal, None)
+    rows = await signing.list_use_requests(user.principal, None)
     return [
         r
         for r in rows

@@ -10,18 +10,21 @@ from typing import Annotated, Any
 import anyio
 from litestar import Controller, Response, get, post
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect
 
 from hub.errors import NotFound, SealHubError, ValidationFailed
+from hub.settings import Settings
+from hub.trust.services import TrustService
 from hub.verification.services import verify_upload
 from hub.web import deps
 from hub.web.i18n import LANGUAGES
 from hub.web.rendering import field_of, gettext_for, problem_text, render
 from hub.web.report_pdf import report_pdf
 from hub.web.session import LANG_COOKIE
-from hub.web.store import stores
+from hub.web.store import FileStore, stores
 from hub.web.verdict import verdict_of
 from tenants import services as tenant_services
 
@@ -35,9 +38,8 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def report_store(request: deps.AnyRequest) -> Any:
-    portal = deps.settings(request).portal
-    return stores(portal.draft_seconds)[1]
+def report_store(settings: Settings) -> FileStore:
+    return stores(settings.portal.draft_seconds)[1]
 
 
 class PublicPages(Controller):
@@ -52,7 +54,9 @@ class PublicPages(Controller):
         )
 
     @get("/lang/{code:str}", name="portal:lang")
-    async def switch_language(self, request: deps.AnyRequest, code: FromPath[str]) -> Redirect:
+    async def switch_language(
+        self, request: deps.AnyRequest, settings: NamedDependency[Settings], code: FromPath[str]
+    ) -> Redirect:
         if code not in LANGUAGES:
             raise NotFound("no such language")
         nxt = _safe_next(request.query_params.get("next"))
@@ -67,17 +71,19 @@ class PublicPages(Controller):
                     samesite="lax",
                     path="/",
                     max_age=365 * 86400,
-                    secure=deps.settings(request).portal.secure_cookies,
+                    secure=settings.portal.secure_cookies,
                 )
             ],
         )
 
     @get("/branding/{slug:str}", name="portal:emblem", media_type="image/png")
-    async def emblem(self, request: deps.AnyRequest, slug: FromPath[str]) -> Response[bytes]:
+    async def emblem(
+        self, settings: NamedDependency[Settings], slug: FromPath[str]
+    ) -> Response[bytes]:
         name = slug.removesuffix(".png")
         if not name or not all(c.isalnum() or c == "-" for c in name):
             raise NotFound("no emblem")
-        path = Path(deps.settings(request).portal.branding_dir) / f"{name}.png"
+        path = Path(settings.portal.branding_dir) / f"{name}.png"
         if not path.is_file():
             raise NotFound("no emblem")
         return Response(path.read_bytes(), media_type="image/png")
@@ -87,7 +93,13 @@ class PublicPages(Controller):
         return await render(request, "public/verify.html", errors={})
 
     @post("/verify", name="portal:verify-post")
-    async def verify(self, request: deps.AnyRequest, data: Form) -> Response[str]:
+    async def verify(
+        self,
+        request: deps.AnyRequest,
+        trust: NamedDependency[TrustService],
+        settings: NamedDependency[Settings],
+        data: Form,
+    ) -> Response[str]:
         upload = data.get("file")
         document = data.get("document")
         _ = gettext_for(request)
@@ -107,8 +119,8 @@ class PublicPages(Controller):
                     "a document goes with a detached signature only", field="document"
                 )
             report = await verify_upload(
-                deps.trust(request),
-                deps.settings(request).limits,
+                trust,
+                settings.limits,
                 content,
                 document=doc_bytes or None,
             )
@@ -120,7 +132,7 @@ class PublicPages(Controller):
                 errors={field_of(exc) or "file": problem_text(request, exc)},
             )
         body = report.to_dict()
-        token = await report_store(request).put(
+        token = await report_store(settings).put(
             json.dumps(body, ensure_ascii=False, default=str).encode(),
             "",
             filename=getattr(upload, "filename", "") or "",
@@ -135,9 +147,11 @@ class PublicPages(Controller):
         )
 
     @get("/verify/reports/{token:str}", name="portal:report")
-    async def report(self, request: deps.AnyRequest, token: FromPath[str]) -> Response[bytes]:
+    async def report(
+        self, request: deps.AnyRequest, settings: NamedDependency[Settings], token: FromPath[str]
+    ) -> Response[bytes]:
         name, _, fmt = token.rpartition(".")
-        stored = await report_store(request).get(name, "")
+        stored = await report_store(settings).get(name, "")
         if fmt == "json":
             return Response(
                 stored.data,

@@ -61,7 +61,9 @@ async def bureau_of(request: deps.AnyRequest, user: PortalUser | None) -> dict[s
         return None
 
     tenant = await tenant_services.get_tenant(user.principal.tenant_id)
-    emblem = Path(deps.settings(request).portal.branding_dir) / f"{tenant.slug}.png"
+    # Part of every page's layout, outside the handler's signature (hub.web.deps).
+    settings = deps.services_of(request.app).settings
+    emblem = Path(settings.portal.branding_dir) / f"{tenant.slug}.png"
     return {
         "name": tenant.name,
         "slug": tenant.slug,

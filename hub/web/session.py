@@ -17,11 +17,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar.config.csrf import CSRFConfig
+from litestar.di import NamedDependency
 from litestar.middleware.session import SessionMiddleware
 from litestar.middleware.session.client_side import ClientSideSessionBackend, CookieBackendConfig
 from litestar.types import ASGIApp
 
+from hub.auth.lockout import LoginGuard
 from hub.auth.principal import Principal, Role
+from hub.auth.sessions import SessionRegistry
+from hub.auth.throttle import LoginThrottle
+from hub.db import Database
 from hub.errors import SealHubError, Unauthorized
 from hub.settings import Settings
 from hub.web import deps
@@ -87,12 +92,14 @@ class PortalUser:
         return self.principal.has(Role.ENTERPRISE_AGENT)
 
 
-async def start_session(request: deps.AnyRequest, principal: Principal) -> None:
+async def start_session(
+    request: deps.AnyRequest, sessions: SessionRegistry, principal: Principal
+) -> None:
     """A browser session is a login session like an API login's (hub.auth.sessions):
     logout, a password change or a disabled account end it on every replica, even if
     someone kept a copy of the cookie."""
     request.clear_session()  # a fresh session on every login (no fixation)
-    session_id, _ = await deps.sessions(request).start(principal.tenant_id, principal.account_id)
+    session_id, _ = await sessions.start(principal.tenant_id, principal.account_id)
     request.set_session(
         {
             "t": str(principal.tenant_id),
@@ -103,14 +110,14 @@ async def start_session(request: deps.AnyRequest, principal: Principal) -> None:
     )
 
 
-async def end_session(request: deps.AnyRequest) -> None:
+async def end_session(request: deps.AnyRequest, sessions: SessionRegistry) -> None:
     try:
         data: dict[str, Any] = request.session or {}
         tenant_id, session_id = uuid.UUID(data["t"]), uuid.UUID(data["s"])
     except Exception:  # noqa: BLE001 (no session (or none on this route): nothing to end)
         request.clear_session()
         return
-    await deps.sessions(request).end(tenant_id, session_id, "logout")
+    await sessions.end(tenant_id, session_id, "logout")
     request.clear_session()
 
 
@@ -137,11 +144,14 @@ async def _load(request: deps.AnyRequest) -> PortalUser | None:
         issued = int(data["iat"])
     except (KeyError, TypeError, ValueError):
         return None
-    if not await deps.sessions(request).is_live(tenant_id, session_id):
+    # Outside any handler's signature (every page's layout shows who is logged in): the
+    # container's one door for the portal (hub.web.deps).
+    services = deps.services_of(request.app)
+    if not await services.sessions.is_live(tenant_id, session_id):
         request.clear_session()  # logged out elsewhere, password changed, disabled
         return None
     # The cookie's own expiry slides with each answer; this bounds the whole session.
-    if time.time() - issued > deps.settings(request).portal.session_seconds:
+    if time.time() - issued > services.settings.portal.session_seconds:
         request.clear_session()
         return None
     try:
@@ -158,29 +168,44 @@ async def _load(request: deps.AnyRequest) -> PortalUser | None:
 
 
 async def require_user(request: deps.AnyRequest) -> PortalUser:
+    """The portal router's `user` dependency (`user: LoggedIn`): a page for logged-in
+    people, without a live session, redirects to the login page."""
     user = await current_user(request)
     if user is None:
         raise LoginRequired("please log in")
     return user
 
 
-async def login(request: deps.AnyRequest, tenant: str, username: str, password: str) -> Principal:
+# Handler parameter type: `user: LoggedIn` (hub.web.portal_routes provides `user`).
+LoggedIn = NamedDependency[PortalUser]
+
+
+async def login(
+    request: deps.AnyRequest,
+    tenant: str,
+    username: str,
+    password: str,
+    *,
+    db: Database,
+    throttle: LoginThrottle,
+    guard: LoginGuard,
+    sessions: SessionRegistry,
+) -> Principal:
     """Check a password login (the API's lockout and per-client brake) and start a session."""
-    throttle = deps.login_throttle(request)
     client = request.client.host if request.client else ""
     throttle.check(client)
     try:
         result = await accounts.authenticate(
-            deps.db(request),
+            db,
             tenant,
             username,
             password,
-            guard=deps.login_guard(request),
+            guard=guard,
             client=client,
         )
     except SealHubError as exc:
         if isinstance(exc, Unauthorized) or exc.status == 423:
             throttle.failed(client)
         raise
-    await start_session(request, result.principal)
+    await start_session(request, sessions, result.principal)
     return result.principal

@@ -10,42 +10,46 @@ from typing import Annotated, Any
 
 import anyio
 from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect
 
 from hub.crypto import sm3
-from hub.documents.service import MEDIA_TYPES, SignDocumentRequest, document_kind
+from hub.documents.service import MEDIA_TYPES, DocumentService, SignDocumentRequest, document_kind
 from hub.downloads import content_disposition
 from hub.errors import NotFound, SealHubError, ValidationFailed
+from hub.evidence.service import EvidenceLog
 from hub.seals.records import SealRecord
+from hub.seals.services import SealService
+from hub.settings import Settings
 from hub.signing.records import UseRequestRecord
+from hub.signing.services import SigningService
 from hub.web import deps, pages
 from hub.web.rendering import field_of, gettext_for, problem_text, render
-from hub.web.session import PortalUser, require_user
+from hub.web.session import LoggedIn, PortalUser
 from hub.web.store import FileStore, Stored, stores
+from monitoring.services import QualityService
 
 UrlForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 MultiForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
-def _drafts(request: deps.AnyRequest) -> FileStore:
-    portal = deps.settings(request).portal
-    return stores(portal.draft_seconds)[0]
+def _drafts(settings: Settings) -> FileStore:
+    return stores(settings.portal.draft_seconds)[0]
 
 
 def _owner(user: PortalUser) -> str:
     return f"{user.principal.tenant_id}/{user.principal.account_id}"
 
 
-async def _usable_seals(request: deps.AnyRequest, user: PortalUser) -> list[SealRecord]:
-    rows = await deps.seals(request).list_seals(user.principal, status="active")
+async def _usable_seals(seals: SealService, user: PortalUser) -> list[SealRecord]:
+    rows = await seals.list_seals(user.principal, status="active")
     return [r for r in rows if r.owner_account_id == user.principal.account_id]
 
 
-async def _needs_approval(request: deps.AnyRequest, user: PortalUser, seal: SealRecord) -> bool:
-    check = deps.signing(request).needs_use_approval
-    return bool(await check(user.principal.tenant_id, seal.seal_type))
+async def _needs_approval(signing: SigningService, user: PortalUser, seal: SealRecord) -> bool:
+    return bool(await signing.needs_use_approval(user.principal.tenant_id, seal.seal_type))
 
 
 class SignPages(Controller):
@@ -53,18 +57,25 @@ class SignPages(Controller):
     include_in_schema = False
 
     @get("", name="portal:sign")
-    async def start(self, request: deps.AnyRequest) -> Response[str]:
-        user = await require_user(request)
+    async def start(
+        self, request: deps.AnyRequest, user: LoggedIn, seals: NamedDependency[SealService]
+    ) -> Response[str]:
         return await render(
-            request, "sign/upload.html", errors={}, seals=await _usable_seals(request, user)
+            request, "sign/upload.html", errors={}, seals=await _usable_seals(seals, user)
         )
 
     @post("", name="portal:sign-upload")
-    async def upload(self, request: deps.AnyRequest, data: MultiForm) -> Response[Any]:
-        user = await require_user(request)
+    async def upload(
+        self,
+        request: deps.AnyRequest,
+        user: LoggedIn,
+        seals: NamedDependency[SealService],
+        settings: NamedDependency[Settings],
+        data: MultiForm,
+    ) -> Response[Any]:
         upload = data.get("file")
         content = await upload.read() if upload is not None and hasattr(upload, "read") else b""
-        limits = deps.settings(request).limits
+        limits = settings.limits
         try:
             if not content:
                 raise ValidationFailed("choose a PDF or OFD file", field="file")
@@ -87,10 +98,10 @@ class SignPages(Controller):
                 request,
                 "sign/upload.html",
                 status_code=exc.status,
-                seals=await _usable_seals(request, user),
+                seals=await _usable_seals(seals, user),
                 errors={"file": problem_text(request, exc)},
             )
-        token = await _drafts(request).put(
+        token = await _drafts(settings).put(
             content,
             _owner(user),
             kind=kind,
@@ -101,27 +112,38 @@ class SignPages(Controller):
         return Redirect(f"/sign/{token}", status_code=303)
 
     @get("/{token:str}", name="portal:sign-place")
-    async def place(self, request: deps.AnyRequest, token: FromPath[str]) -> Response[str]:
-        return await self._place(request, token)
+    async def place(
+        self,
+        request: deps.AnyRequest,
+        user: LoggedIn,
+        seals: NamedDependency[SealService],
+        signing: NamedDependency[SigningService],
+        settings: NamedDependency[Settings],
+        token: FromPath[str],
+    ) -> Response[str]:
+        return await self._place(request, user, seals, signing, _drafts(settings), token)
 
     async def _place(
         self,
         request: deps.AnyRequest,
+        user: PortalUser,
+        seals: SealService,
+        signing: SigningService,
+        drafts: FileStore,
         token: str,
         *,
         status_code: int = 200,
         errors: dict[str, str] | None = None,
         form: dict[str, Any] | None = None,
     ) -> Response[str]:
-        user = await require_user(request)
-        draft = await _drafts(request).get(token, _owner(user))
-        seals = await _usable_seals(request, user)
+        draft = await drafts.get(token, _owner(user))
+        usable = await _usable_seals(seals, user)
         form = form or {}
-        chosen = _choose(seals, form.get("seal_id") or request.query_params.get("seal"))
+        chosen = _choose(usable, form.get("seal_id") or request.query_params.get("seal"))
         approval = None
-        needs = chosen is not None and await _needs_approval(request, user, chosen)
+        needs = chosen is not None and await _needs_approval(signing, user, chosen)
         if needs and draft.meta.get("use_request_id") and chosen is not None:
-            approval = await _approval(request, user, draft, chosen)
+            approval = await _approval(signing, user, draft, chosen)
         page_no = _int(form.get("page", request.query_params.get("page", "1")), 1)
         page_no = min(max(page_no, 1), len(draft.meta["pages"]))
         width, height = draft.meta["pages"][page_no - 1]
@@ -131,7 +153,7 @@ class SignPages(Controller):
             status_code=status_code,
             token=token,
             draft=draft.meta,
-            seals=seals,
+            seals=usable,
             seal=chosen,
             needs_approval=needs,
             approval=approval,
@@ -147,11 +169,14 @@ class SignPages(Controller):
 
     @get("/{token:str}/pages/{page:int}", name="portal:sign-page", media_type="image/png")
     async def page_image(
-        self, request: deps.AnyRequest, token: FromPath[str], page: FromPath[int]
+        self,
+        user: LoggedIn,
+        settings: NamedDependency[Settings],
+        token: FromPath[str],
+        page: FromPath[int],
     ) -> Response[bytes]:
-        user = await require_user(request)
-        draft = await _drafts(request).get(token, _owner(user))
-        limits = deps.settings(request).limits
+        draft = await _drafts(settings).get(token, _owner(user))
+        limits = settings.limits
         png = await anyio.to_thread.run_sync(
             lambda: (
                 pages.render_pdf_page(draft.data, page - 1)
@@ -170,15 +195,22 @@ class SignPages(Controller):
 
     @post("/{token:str}/approval", name="portal:sign-approval")
     async def ask_approval(
-        self, request: deps.AnyRequest, token: FromPath[str], data: UrlForm
+        self,
+        request: deps.AnyRequest,
+        user: LoggedIn,
+        seals: NamedDependency[SealService],
+        signing: NamedDependency[SigningService],
+        settings: NamedDependency[Settings],
+        token: FromPath[str],
+        data: UrlForm,
     ) -> Response[Any]:
-        user = await require_user(request)
-        draft = await _drafts(request).get(token, _owner(user))
+        drafts = _drafts(settings)
+        draft = await drafts.get(token, _owner(user))
         seal_id = _uuid(data.get("seal_id"))
         try:
             if seal_id is None:
                 raise ValidationFailed("choose one of your seals", field="seal_id")
-            row = await deps.signing(request).request_use(
+            row = await signing.request_use(
                 user.principal,
                 seal_id,
                 bytes.fromhex(draft.meta["sm3"]),
@@ -187,57 +219,38 @@ class SignPages(Controller):
         except SealHubError as exc:
             return await self._place(
                 request,
+                user,
+                seals,
+                signing,
+                drafts,
                 token,
                 status_code=exc.status,
                 form=dict(data),
                 errors={field_of(exc) or "purpose": problem_text(request, exc)},
             )
-        await _drafts(request).update(
+        await drafts.update(
             token, _owner(user), use_request_id=str(row.id), use_request_seal=str(seal_id)
         )
         return Redirect(f"/sign/{token}?seal={seal_id}", status_code=303)
 
     @post("/{token:str}", name="portal:sign-post")
     async def sign(
-        self, request: deps.AnyRequest, token: FromPath[str], data: UrlForm
+        self,
+        request: deps.AnyRequest,
+        user: LoggedIn,
+        seals: NamedDependency[SealService],
+        signing: NamedDependency[SigningService],
+        documents: NamedDependency[DocumentService],
+        settings: NamedDependency[Settings],
+        token: FromPath[str],
+        data: UrlForm,
     ) -> Response[Any]:
-        user = await require_user(request)
-        drafts = _drafts(request)
+        drafts = _drafts(settings)
         draft = await drafts.get(token, _owner(user))
         _ = gettext_for(request)
         form = {k: str(v) for k, v in data.items() if k != "password"}
         try:
-            # The 口令 is given for this document: the page showed its SM3, the form
-            # carries it back, and it must still be the draft's.
-            if str(data.get("document_sm3", "")).lower() != draft.meta["sm3"]:
-                raise ValidationFailed(
-                    "the document changed; upload it again", field="document_sm3"
-                )
-            seal_id = _uuid(data.get("seal_id"))
-            if seal_id is None:
-                raise ValidationFailed("choose one of your seals", field="seal_id")
-            page = _int(data.get("page"), 0)
-            x_mm, y_mm = _float(data.get("x_mm"), "x_mm"), _float(data.get("y_mm"), "y_mm")
-            use_request = None
-            if draft.meta.get("use_request_seal") == str(seal_id):
-                use_request = _uuid(draft.meta.get("use_request_id"))
-            key = hashlib.sha256(
-                json.dumps([token, str(seal_id), page, x_mm, y_mm]).encode()
-            ).hexdigest()[:48]
-            view = await deps.documents(request).sign_document(
-                user.principal,
-                SignDocumentRequest(
-                    data=draft.data,
-                    filename=draft.meta.get("filename") or "document",
-                    seal_id=seal_id,
-                    password=str(data.get("password", "")),
-                    idempotency_key="portal-" + key,
-                    page=page - 1,
-                    x_mm=x_mm,
-                    y_mm=y_mm,
-                    use_request_id=use_request,
-                ),
-            )
+            view = await documents.sign_document(user.principal, _signing_of(token, draft, data))
         except SealHubError as exc:
             field = field_of(exc)
             if exc.type_slug == "policy-denied" and "approv" in exc.detail:
@@ -246,12 +259,46 @@ class SignPages(Controller):
                 field = "password"
             return await self._place(
                 request,
+                user,
+                seals,
+                signing,
+                drafts,
                 token,
                 status_code=exc.status,
                 form=form,
                 errors={field or "password": problem_text(request, exc)},
             )
         return Redirect(f"/signatures/{view.id}?signed=1", status_code=303)
+
+
+def _signing_of(token: str, draft: Stored, data: dict[str, Any]) -> SignDocumentRequest:
+    """The signing the placement form asks for, checked against the draft."""
+    # The 口令 is given for this document: the page showed its SM3, the form
+    # carries it back, and it must still be the draft's.
+    if str(data.get("document_sm3", "")).lower() != draft.meta["sm3"]:
+        raise ValidationFailed("the document changed; upload it again", field="document_sm3")
+    seal_id = _uuid(data.get("seal_id"))
+    if seal_id is None:
+        raise ValidationFailed("choose one of your seals", field="seal_id")
+    page = _int(data.get("page"), 0)
+    x_mm, y_mm = _float(data.get("x_mm"), "x_mm"), _float(data.get("y_mm"), "y_mm")
+    use_request = None
+    if draft.meta.get("use_request_seal") == str(seal_id):
+        use_request = _uuid(draft.meta.get("use_request_id"))
+    # The key names this draft, seal and place: a resent form signs once.
+    placed = json.dumps([token, str(seal_id), page, x_mm, y_mm]).encode()
+    key = hashlib.sha256(placed).hexdigest()[:48]
+    return SignDocumentRequest(
+        data=draft.data,
+        filename=draft.meta.get("filename") or "document",
+        seal_id=seal_id,
+        password=str(data.get("password", "")),
+        idempotency_key="portal-" + key,
+        page=page - 1,
+        x_mm=x_mm,
+        y_mm=y_mm,
+        use_request_id=use_request,
+    )
 
 
 def _choose(seals: list[SealRecord], wanted: Any) -> SealRecord | None:
@@ -262,7 +309,7 @@ def _choose(seals: list[SealRecord], wanted: Any) -> SealRecord | None:
 
 
 async def _approval(
-    request: deps.AnyRequest, user: PortalUser, draft: Stored, seal: SealRecord
+    signing: SigningService, user: PortalUser, draft: Stored, seal: SealRecord
 ) -> UseRequestRecord | None:
     if draft.meta.get("use_request_seal") != str(seal.id):
         return None
@@ -270,7 +317,7 @@ async def _approval(
     if rid is None:
         return None
     try:
-        return await deps.signing(request).get_use_request(user.principal, rid)
+        return await signing.get_use_request(user.principal, rid)
     except NotFound:
         return None
 
@@ -301,29 +348,43 @@ class SignaturePages(Controller):
     include_in_schema = False
 
     @get("", name="portal:signatures")
-    async def overview(self, request: deps.AnyRequest) -> Response[str]:
-        user = await require_user(request)
-        docs = await deps.documents(request).my_signed_documents(user.principal)
-        seals = {str(s.id): s for s in await deps.seals(request).list_seals(user.principal)}
-        return await render(request, "me/signatures.html", documents=docs, seals=seals)
+    async def overview(
+        self,
+        request: deps.AnyRequest,
+        user: LoggedIn,
+        documents: NamedDependency[DocumentService],
+        seals: NamedDependency[SealService],
+    ) -> Response[str]:
+        docs = await documents.my_signed_documents(user.principal)
+        by_id = {str(s.id): s for s in await seals.list_seals(user.principal)}
+        return await render(request, "me/signatures.html", documents=docs, seals=by_id)
 
     @get("/{doc_id:uuid}", name="portal:signature")
-    async def detail(self, request: deps.AnyRequest, doc_id: FromPath[uuid.UUID]) -> Response[str]:
-        return await self._detail(request, doc_id)
+    async def detail(
+        self,
+        request: deps.AnyRequest,
+        user: LoggedIn,
+        documents: NamedDependency[DocumentService],
+        seals: NamedDependency[SealService],
+        doc_id: FromPath[uuid.UUID],
+    ) -> Response[str]:
+        return await self._detail(request, user, documents, seals, doc_id)
 
     async def _detail(
         self,
         request: deps.AnyRequest,
+        user: PortalUser,
+        documents: DocumentService,
+        seals: SealService,
         doc_id: uuid.UUID,
         *,
         status_code: int = 200,
         errors: dict[str, str] | None = None,
         notice: str = "",
     ) -> Response[str]:
-        user = await require_user(request)
         _ = gettext_for(request)
-        row = await deps.documents(request).signed_document(user.principal, doc_id)
-        seal = await deps.seals(request).get(user.principal, row.seal_id)
+        row = await documents.signed_document(user.principal, doc_id)
+        seal = await seals.get(user.principal, row.seal_id)
         if request.query_params.get("signed") and not notice:
             notice = _("Signed. Download the signed file and keep its evidence package.")
         if request.query_params.get("rated") and not notice:
@@ -340,10 +401,12 @@ class SignaturePages(Controller):
 
     @get("/{doc_id:uuid}/document", name="portal:signature-document")
     async def document(
-        self, request: deps.AnyRequest, doc_id: FromPath[uuid.UUID]
+        self,
+        user: LoggedIn,
+        documents: NamedDependency[DocumentService],
+        doc_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        user = await require_user(request)
-        row = await deps.documents(request).signed_document(user.principal, doc_id)
+        row = await documents.signed_document(user.principal, doc_id)
         return Response(
             row.data,
             media_type=MEDIA_TYPES[row.kind],
@@ -352,13 +415,14 @@ class SignaturePages(Controller):
 
     @get("/{doc_id:uuid}/evidence", name="portal:signature-evidence")
     async def evidence(
-        self, request: deps.AnyRequest, doc_id: FromPath[uuid.UUID]
+        self,
+        user: LoggedIn,
+        signing: NamedDependency[SigningService],
+        evidence: NamedDependency[EvidenceLog],
+        doc_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        user = await require_user(request)
-        record = await deps.signing(request).get_signature(user.principal, doc_id)
-        package = await deps.evidence(request).package(
-            record.signature_der, bytes.fromhex(record.document_sm3)
-        )
+        record = await signing.get_signature(user.principal, doc_id)
+        package = await evidence.package(record.signature_der, bytes.fromhex(record.document_sm3))
         body = json.dumps(package, ensure_ascii=False, default=str).encode()
         return Response(
             body,
@@ -368,11 +432,17 @@ class SignaturePages(Controller):
 
     @post("/{doc_id:uuid}/rating", name="portal:signature-rating")
     async def rate(
-        self, request: deps.AnyRequest, doc_id: FromPath[uuid.UUID], data: UrlForm
+        self,
+        request: deps.AnyRequest,
+        user: LoggedIn,
+        quality: NamedDependency[QualityService],
+        documents: NamedDependency[DocumentService],
+        seals: NamedDependency[SealService],
+        doc_id: FromPath[uuid.UUID],
+        data: UrlForm,
     ) -> Response[Any]:
-        user = await require_user(request)
         try:
-            await deps.quality(request).ratings.rate(
+            await quality.ratings.rate(
                 user.principal,
                 "signature",
                 doc_id,
@@ -382,6 +452,9 @@ class SignaturePages(Controller):
         except SealHubError as exc:
             return await self._detail(
                 request,
+                user,
+                documents,
+                seals,
                 doc_id,
                 status_code=exc.status,
                 errors={"stars": problem_text(request, exc)},
