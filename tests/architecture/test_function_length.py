@@ -21,7 +21,6 @@ MAX_LINES = 60
 
 ALLOWED: dict[str, int] = {
     # Still over the limit: to split next.
-    "hub/seals/services.py::SealService.apply": 65,
     "hub/evidence/package.py::_parse": 91,
     "hub/signing/uses.py::list_seal_uses": 67,
     "tenants/identity/services.py::IdentityService.register_person": 87,
