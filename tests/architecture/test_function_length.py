@@ -22,7 +22,6 @@ MAX_LINES = 60
 ALLOWED: dict[str, int] = {
     # Still over the limit: to split next.
     "hub/evidence/package.py::_parse": 91,
-    "tenants/services.py::authenticate": 71,
     "hub/evidence/package.py::_check_approval": 66,
     "hub/evidence/package.py::_check_disclosure": 62,
 }
