@@ -118,28 +118,15 @@ async def open_services(settings: Settings) -> AsyncIterator[HubServices]:
         keyring, sessions, tokens, throttle, guard = _auth(settings, db)
         evidence = await _evidence_log(stack, settings, db)
         tsa, timestampers = await _timestamping(stack, settings)
-        http_client = await stack.enter_async_context(
-            httpx.AsyncClient(timeout=settings.adapters.timeout_seconds)
-        )
+        http_client = await _vendor_client(stack, settings)
         vendors = _vendor_directory(settings)
         admission, scheduler = await _admission(stack, settings, db, vendors, http_client)
-        seals = SealService(db, vendors, events=evidence)
-        signing = SigningService(
-            db,
-            seals,
-            vendors,
-            events=evidence,
-            may_sign=admission.may_sign,  # the seal's vendor must still be admitted
-            stale_reservation=timedelta(seconds=settings.adapters.stale_reservation_seconds),
-            tsa=timestampers,  # every signature carries a timestamp token
+        seals, signing = _seals_and_signing(
+            settings, db, vendors, evidence, admission, timestampers
         )
         documents = DocumentService(db, seals, signing, settings.limits, keyring)
         webhooks, worker = await _webhooks(stack, settings, db, keyring, signing)
-        quality = (
-            admission.scorer
-            if isinstance(admission.scorer, QualityService)
-            else QualityService(admission.quality)
-        )
+        quality = _quality(admission)
         verifier = make_verifier(settings.identity.verifier)
         identity = _identity(settings, db, keyring, verifier, seals)
         sms, otp = _sms(settings, http_client)
@@ -150,12 +137,7 @@ async def open_services(settings: Settings) -> AsyncIterator[HubServices]:
         expiry = _seal_expiry(stack, settings, seals, owner)
         molds = _molds(db, seals, owner)
         trust = _trust(settings, vendors, evidence, tsa, signing)
-        if settings.metrics.enabled:  # the ranking, re-computed and exported as metrics
-            _run_in_background(stack, publish_ranking_forever(quality), "sealhub-ranking")
-        register_identity_counters()
-        register_seal_counters()
-        register_signing_counters()
-        register_document_counters()
+        _metrics(stack, settings, quality)
         yield HubServices(
             settings=settings,
             db=db,
@@ -269,6 +251,13 @@ async def _timestamping(
     return tsa, TimeStampAuthorities(tsa, external)
 
 
+async def _vendor_client(stack: AsyncExitStack, settings: Settings) -> httpx.AsyncClient:
+    """One pooled client for every http/csc vendor adapter (and the SMS gateway)."""
+    return await stack.enter_async_context(
+        httpx.AsyncClient(timeout=settings.adapters.timeout_seconds)
+    )
+
+
 def _vendor_directory(settings: Settings) -> VendorDirectory:
     """The directory with the built-in `local` vendor (admission adds the registered ones)."""
     vendors = VendorDirectory(fallback=LOCAL_VENDOR)
@@ -302,6 +291,29 @@ async def _admission(
     return admission, scheduler
 
 
+def _seals_and_signing(
+    settings: Settings,
+    db: Database,
+    vendors: VendorDirectory,
+    evidence: EvidenceLog,
+    admission: AdmissionService,
+    timestampers: TimeStampAuthorities,
+) -> tuple[SealService, SigningService]:
+    """Seals, and the signing service that uses them: only with a vendor still admitted,
+    and every signature time-stamped."""
+    seals = SealService(db, vendors, events=evidence)
+    signing = SigningService(
+        db,
+        seals,
+        vendors,
+        events=evidence,
+        may_sign=admission.may_sign,  # the seal's vendor must still be admitted
+        stale_reservation=timedelta(seconds=settings.adapters.stale_reservation_seconds),
+        tsa=timestampers,  # every signature carries a timestamp token
+    )
+    return seals, signing
+
+
 async def _webhooks(
     stack: AsyncExitStack,
     settings: Settings,
@@ -317,6 +329,13 @@ async def _webhooks(
     worker = DeliveryWorker(webhooks, client)
     _run_in_background(stack, worker.run(), "sealhub-webhook-worker")
     return webhooks, worker
+
+
+def _quality(admission: AdmissionService) -> QualityService:
+    """The vendor-quality ranking: the very scorer admission decides with, when it is one."""
+    if isinstance(admission.scorer, QualityService):
+        return admission.scorer
+    return QualityService(admission.quality)
 
 
 def _identity(
@@ -444,6 +463,17 @@ def _trust(
 
     evidence.package_material = package_material
     return trust
+
+
+def _metrics(stack: AsyncExitStack, settings: Settings, quality: QualityService) -> None:
+    """The counters of each area, and (with metrics on) the ranking, re-computed and
+    exported in the background."""
+    if settings.metrics.enabled:
+        _run_in_background(stack, publish_ranking_forever(quality), "sealhub-ranking")
+    register_identity_counters()
+    register_seal_counters()
+    register_signing_counters()
+    register_document_counters()
 
 
 def _unwrapped(vendor: SealVendor) -> Any:

@@ -389,30 +389,8 @@ async def authenticate(
     now = now or datetime.now(UTC)
     slug = (tenant_slug or "").strip()
     name = (username or "").strip()
-    tenant = await (
-        Tenant.select(Tenant.id, Tenant.slug, Tenant.status)
-        .where(Tenant.slug == slug)
-        .first()
-        .run()
-    )
-    known_tenant = tenant is not None and tenant["status"] == "active"
-    account = None
-    if known_tenant:
-        account = await (
-            Account.select(
-                Account.id,
-                Account.password_hash,
-                Account.roles,
-                Account.status,
-                Account.password_changed_at,
-            )
-            .where(
-                (Account.tenant_id == tenant["id"])  # type: ignore[index]
-                & (Account.username == name)
-            )
-            .first()
-            .run()
-        )
+    tenant, account = await _login_subject(slug, name)
+    known_tenant = tenant is not None
     policy = await get_policy(_uuid(tenant["id"])) if known_tenant else Policy()  # type: ignore[index]
     window = policy.lockout_seconds
     attempt = await guard.begin(
@@ -439,6 +417,34 @@ async def authenticate(
         roles=frozenset(account["roles"] or ()),
     )
     return LoginResult(principal=principal, password_change_required=expired)
+
+
+async def _login_subject(
+    slug: str, username: str
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The active tenant of `slug` and its account `username`, each None when there is
+    none (an account is looked for only in an active tenant)."""
+    tenant = await (
+        Tenant.select(Tenant.id, Tenant.slug, Tenant.status)
+        .where(Tenant.slug == slug)
+        .first()
+        .run()
+    )
+    if tenant is None or tenant["status"] != "active":
+        return None, None
+    account = await (
+        Account.select(
+            Account.id,
+            Account.password_hash,
+            Account.roles,
+            Account.status,
+            Account.password_changed_at,
+        )
+        .where((Account.tenant_id == tenant["id"]) & (Account.username == username))
+        .first()
+        .run()
+    )
+    return tenant, account
 
 
 async def principal_for_account(tenant_id: uuid.UUID, account_id: uuid.UUID) -> Principal:

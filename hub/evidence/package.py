@@ -214,6 +214,36 @@ class _Parsed:
 
 
 def _parse(obj: object) -> _Parsed:
+    """The package read strictly; the first defect found raises `_Malformed` (checked in
+    a fixed order, so a package always gets the same message)."""
+    pkg = _package_object(obj)
+    material = {key: _material(pkg, key) for key in ("crls", "ca_certs")}
+    if type(pkg["version"]) is not int or pkg["version"] != PACKAGE_VERSION:
+        raise _Malformed(f"unsupported package version {pkg['version']!r}")
+    cp = _checkpoint(pkg["checkpoint"])
+    if not isinstance(pkg["origin"], str) or not isinstance(pkg["log_public_key"], str):
+        raise _Malformed("origin and log_public_key must be strings")
+    entries = _entries(pkg["entries"])
+    approval = _approval(pkg)
+    cosignatures = _cosignatures(pkg)
+    disclosure = _disclosure(pkg)
+    return _Parsed(
+        origin=pkg["origin"],
+        pem=pkg["log_public_key"],
+        cp_text=cp["text"],
+        cp_signature=cp["signature"],
+        entries=entries,
+        ses_signature=_b64(pkg["ses_signature"], "ses_signature"),
+        document_sm3=_hex32(pkg["document_sm3"], "document_sm3"),
+        approval=approval,
+        crls=material["crls"],
+        ca_certs=material["ca_certs"],
+        cosignatures=cosignatures,
+        disclosure=disclosure,
+    )
+
+
+def _package_object(obj: object) -> dict[str, Any]:
     if not isinstance(obj, dict):
         raise _Malformed("package must be a JSON object")
     keys = set(obj)
@@ -222,65 +252,81 @@ def _parse(obj: object) -> _Parsed:
             f"package keys must be {sorted(_TOP_KEYS)} (+ "
             f"{', '.join(sorted(_OPTIONAL_KEYS))}), got {sorted(keys)}"
         )
-    material: dict[str, list[bytes]] = {}
-    for key in ("crls", "ca_certs"):
-        values = obj.get(key, [])
-        if not isinstance(values, list) or len(values) > MAX_ENTRIES:
-            raise _Malformed(f"{key} must be a list of <= {MAX_ENTRIES}")
-        material[key] = [_b64(v, key) for v in values]
-    if type(obj["version"]) is not int or obj["version"] != PACKAGE_VERSION:
-        raise _Malformed(f"unsupported package version {obj['version']!r}")
-    cp = obj["checkpoint"]
+    return obj
+
+
+def _material(pkg: dict[str, Any], key: str) -> list[bytes]:
+    """The DER blobs (CRLs or CA certificates) the package brings along."""
+    values = pkg.get(key, [])
+    if not isinstance(values, list) or len(values) > MAX_ENTRIES:
+        raise _Malformed(f"{key} must be a list of <= {MAX_ENTRIES}")
+    return [_b64(v, key) for v in values]
+
+
+def _checkpoint(cp: object) -> dict[str, str]:
     if (
         not isinstance(cp, dict)
         or set(cp) != {"text", "signature"}
         or not all(isinstance(v, str) for v in cp.values())
     ):
         raise _Malformed("checkpoint must be {text, signature} strings")
-    if not isinstance(obj["origin"], str) or not isinstance(obj["log_public_key"], str):
-        raise _Malformed("origin and log_public_key must be strings")
-    raw_entries = obj["entries"]
+    return cp
+
+
+def _entries(raw_entries: object) -> list[_Entry]:
     if not isinstance(raw_entries, list) or not 1 <= len(raw_entries) <= MAX_ENTRIES:
         raise _Malformed(f"entries must be a list of 1..{MAX_ENTRIES}")
-    entries = []
-    for n, e in enumerate(raw_entries):
-        if not isinstance(e, dict) or set(e) != _ENTRY_KEYS:
-            raise _Malformed(f"entries[{n}] keys must be {sorted(_ENTRY_KEYS)}")
-        proof = e["inclusion_proof"]
-        if not isinstance(proof, list) or len(proof) > MAX_PROOF:
-            raise _Malformed(f"entries[{n}].inclusion_proof must be a list of <= {MAX_PROOF}")
-        entries.append(
-            _Entry(
-                _int(e["index"], f"entries[{n}].index"),
-                _b64(e["leaf"], f"entries[{n}].leaf"),
-                [_b64(h, f"entries[{n}].inclusion_proof") for h in proof],
-                e["event"],
-            )
-        )
+    entries = [_entry(n, e) for n, e in enumerate(raw_entries)]
     if len({e.index for e in entries}) != len(entries):
         raise _Malformed("entries repeat an index")
-    approval = None
-    if obj.get("approval") is not None:
-        a = obj["approval"]
+    return entries
+
+
+def _entry(n: int, e: object) -> _Entry:
+    if not isinstance(e, dict) or set(e) != _ENTRY_KEYS:
+        raise _Malformed(f"entries[{n}] keys must be {sorted(_ENTRY_KEYS)}")
+    proof = e["inclusion_proof"]
+    if not isinstance(proof, list) or len(proof) > MAX_PROOF:
+        raise _Malformed(f"entries[{n}].inclusion_proof must be a list of <= {MAX_PROOF}")
+    return _Entry(
+        _int(e["index"], f"entries[{n}].index"),
+        _b64(e["leaf"], f"entries[{n}].leaf"),
+        [_b64(h, f"entries[{n}].inclusion_proof") for h in proof],
+        e["event"],
+    )
+
+
+def _approval(pkg: dict[str, Any]) -> tuple[int, bytes] | None:
+    """The approval entry's (index, leaf hash): optional, but never null."""
+    if pkg.get("approval") is not None:
+        a = pkg["approval"]
         if not isinstance(a, dict) or set(a) != {"index", "leaf_hash"}:
             raise _Malformed("approval must be {index, leaf_hash}")
-        approval = (
+        return (
             _int(a["index"], "approval.index"),
             _hex32(a["leaf_hash"], "approval.leaf_hash"),
         )
-    elif "approval" in obj:
+    if "approval" in pkg:
         raise _Malformed("approval must be omitted, not null")
-    cosignatures = None
-    if "cosignatures" in obj:
-        cosignatures = obj["cosignatures"]
-        if (
-            not isinstance(cosignatures, list)
-            or len(cosignatures) > MAX_COSIGNATURES
-            or not all(isinstance(line, str) for line in cosignatures)
-        ):
-            raise _Malformed(f"cosignatures must be a list of <= {MAX_COSIGNATURES} strings")
-    disclosure = obj.get("disclosure")
-    if "disclosure" in obj and (
+    return None
+
+
+def _cosignatures(pkg: dict[str, Any]) -> list[str] | None:
+    if "cosignatures" not in pkg:
+        return None
+    cosignatures = pkg["cosignatures"]
+    if (
+        not isinstance(cosignatures, list)
+        or len(cosignatures) > MAX_COSIGNATURES
+        or not all(isinstance(line, str) for line in cosignatures)
+    ):
+        raise _Malformed(f"cosignatures must be a list of <= {MAX_COSIGNATURES} strings")
+    return cosignatures
+
+
+def _disclosure(pkg: dict[str, Any]) -> dict[str, str] | None:
+    disclosure = pkg.get("disclosure")
+    if "disclosure" in pkg and (
         not isinstance(disclosure, dict)
         or not set(disclosure) <= _DISCLOSURE_KEYS
         or "signer_account_id" not in disclosure
@@ -290,20 +336,7 @@ def _parse(obj: object) -> _Parsed:
             f"disclosure must map some of {sorted(_DISCLOSURE_KEYS)} "
             "(signer_account_id required) to strings"
         )
-    return _Parsed(
-        origin=obj["origin"],
-        pem=obj["log_public_key"],
-        cp_text=cp["text"],
-        cp_signature=cp["signature"],
-        entries=entries,
-        ses_signature=_b64(obj["ses_signature"], "ses_signature"),
-        document_sm3=_hex32(obj["document_sm3"], "document_sm3"),
-        approval=approval,
-        crls=material["crls"],
-        ca_certs=material["ca_certs"],
-        cosignatures=cosignatures,
-        disclosure=disclosure,
-    )
+    return disclosure
 
 
 def verify_package(
@@ -427,24 +460,24 @@ def _check_disclosure(
             account_pseudonym(tenant, d["signer_account_id"]),
         ):
             wrong.append("approval entry's requester")
-    shown = ", ".join(
-        k
-        for k in ("signer", "use request", "approver", "purpose")
-        if {
-            "signer": "signer_account_id",
-            "use request": "use_request_id",
-            "approver": "approver_account_id",
-            "purpose": "purpose",
-        }[k]
-        in d
-    )
     report.check(
         "who and why",
         not wrong,
-        f"disclosed {shown} match the proven entries' pseudonyms and commitment"
+        f"disclosed {_disclosed(d)} match the proven entries' pseudonyms and commitment"
         if not wrong
         else "disclosure does NOT match the entries: " + ", ".join(wrong),
     )
+
+
+def _disclosed(d: dict[str, str]) -> str:
+    """What a disclosure shows, named as the report names it, in a fixed order."""
+    fields = {
+        "signer": "signer_account_id",
+        "use request": "use_request_id",
+        "approver": "approver_account_id",
+        "purpose": "purpose",
+    }
+    return ", ".join(name for name, key in fields.items() if key in d)
 
 
 def _check_cosignatures(
@@ -678,17 +711,7 @@ def _check_approval(
     sig_entry: tuple[int, Event] | None,
     signature_info: Any,
 ) -> None:
-    bound, bound_oid = None, OID_APPROVAL_LEAF_HASH
-    if signature_info is not None:
-        for oid in (OID_APPROVAL_LEAF_HASH, *LEGACY_APPROVAL_OIDS):
-            values = [v for o, _crit, v in signature_info.ext_datas if o == oid]
-            if values:
-                bound, bound_oid = values[0], oid
-                break
-        if bound_oid in LEGACY_APPROVAL_OIDS:
-            report.variant(
-                f"approval leaf hash under {bound_oid}: {LEGACY_APPROVAL_OIDS[bound_oid]}"
-            )
+    bound, bound_oid = _approval_in_signature(report, signature_info)
     event_bound = sig_entry[1].digests.get("approval_leaf_hash") if sig_entry else None
     if pkg.approval is None:
         unexpected = bound is not None or event_bound is not None
@@ -701,7 +724,41 @@ def _check_approval(
         )
         return
     index, claimed = pkg.approval
-    event = events.get(index)
+    _check_approval_entry(report, pkg, events.get(index), index, claimed)
+    _check_approval_first(report, index, sig_entry)
+    in_tbs = bound == claimed
+    in_event = event_bound == claimed.hex()
+    report.check(
+        "approval bound in signature",
+        in_tbs and in_event,
+        f"TBS_Sign extData {bound_oid} "
+        + ("carries" if in_tbs else "does NOT carry")
+        + " the approval leaf hash; signature event "
+        + ("carries" if in_event else "does NOT carry")
+        + " it",
+    )
+
+
+def _approval_in_signature(report: Report, signature_info: Any) -> tuple[Any, str]:
+    """The approval leaf hash the signed TBS_Sign carries, and under which extData OID
+    (a legacy OID is reported as a variant)."""
+    bound, bound_oid = None, OID_APPROVAL_LEAF_HASH
+    if signature_info is not None:
+        for oid in (OID_APPROVAL_LEAF_HASH, *LEGACY_APPROVAL_OIDS):
+            values = [v for o, _crit, v in signature_info.ext_datas if o == oid]
+            if values:
+                bound, bound_oid = values[0], oid
+                break
+        if bound_oid in LEGACY_APPROVAL_OIDS:
+            report.variant(
+                f"approval leaf hash under {bound_oid}: {LEGACY_APPROVAL_OIDS[bound_oid]}"
+            )
+    return bound, bound_oid
+
+
+def _check_approval_entry(
+    report: Report, pkg: _Parsed, event: Event | None, index: int, claimed: bytes
+) -> None:
     ok = (
         event is not None
         and event.type is EventType.USE_REQUEST_APPROVED
@@ -715,25 +772,17 @@ def _check_approval(
         if ok
         else f"entry {index} is not a proven approval of this document with that hash",
     )
+
+
+def _check_approval_first(report: Report, index: int, sig_entry: tuple[int, Event] | None) -> None:
     if sig_entry is None:
         report.check("approval before signing", False, "no proven signature entry")
-    else:
-        before = index < sig_entry[0]
-        report.check(
-            "approval before signing",
-            before,
-            f"approval entry {index} "
-            + ("precedes" if before else "does NOT precede")
-            + f" signature entry {sig_entry[0]}",
-        )
-    in_tbs = bound == claimed
-    in_event = event_bound == claimed.hex()
+        return
+    before = index < sig_entry[0]
     report.check(
-        "approval bound in signature",
-        in_tbs and in_event,
-        f"TBS_Sign extData {bound_oid} "
-        + ("carries" if in_tbs else "does NOT carry")
-        + " the approval leaf hash; signature event "
-        + ("carries" if in_event else "does NOT carry")
-        + " it",
+        "approval before signing",
+        before,
+        f"approval entry {index} "
+        + ("precedes" if before else "does NOT precede")
+        + f" signature entry {sig_entry[0]}",
     )

@@ -46,7 +46,7 @@ from hub.memo import Memo
 from hub.pictures.seals import render_personal_seal
 from hub.ports import EventSink, NoEvents, Scope
 from hub.seals import rules
-from hub.seals.molds import enterprise_face
+from hub.seals.molds import SealFace, enterprise_face
 from hub.seals.records import (
     PasswordState,
     SealCertificates,
@@ -232,52 +232,10 @@ class SealService:
             raise ValidationFailed("valid_days must be 1..3650", field="valid_days")
         if app.vendor is not None:
             self.vendors.get(app.vendor)  # unknown vendor -> 404 before anything is written
-        if app.seal_type in rules.ENTERPRISE_TYPES:
-            # 同模同轨: the registered mold's picture, or one drawn to the type's layout.
-            assert app.enterprise_id is not None
-            policy = await self.policy_of(scope.tenant_id)
-            face = await enterprise_face(
-                scope.tenant_id,
-                app.enterprise_id,
-                app.seal_type,
-                seal_code=app.seal_code,
-                require_molds=policy.require_molds,
-                size_mm=app.size_mm,
-            )
-            picture, size, height, mold_code = (
-                face.picture,
-                face.width_mm,
-                face.height_mm,
-                face.mold_code,
-            )
-            name = face.name
-        else:
-            size = app.size_mm or 20
-            if not 10 <= size <= 80:
-                raise ValidationFailed("size_mm must be 10..80", field="size_mm")
-            picture, height, mold_code = render_personal_seal(name, size), size, None
+        face = await self._face(scope, app, name)
         seal_id = uuid.uuid4()
-        start = _now().replace(microsecond=0)
-        row = Seal(
-            id=seal_id,
-            tenant_id=scope.tenant_id,
-            esid=_esid(scope.tenant_slug, seal_id),
-            owner_account_id=scope.account_id,
-            owner_kind=kind,
-            subject_id=subject_id,
-            seal_type=app.seal_type,
-            name=name,
-            status="applied",
-            vendor=app.vendor,
-            picture=picture,
-            width_mm=size,
-            height_mm=height,
-            mold_code=mold_code,
-            valid_start=start,
-            valid_end=start + timedelta(days=app.valid_days),
-        )
         async with self.db.transaction():
-            await row.save()
+            await _applied_seal(seal_id, scope, app, kind, subject_id, face).save()
             await self._event(
                 scope.tenant_id, seal_id, None, "applied", scope.account_id, "applied"
             )
@@ -287,6 +245,25 @@ class SealService:
         if app.seal_type in rules.ENTERPRISE_TYPES:  # a clerk approves enterprise seals
             return await self.get(scope, seal_id)
         return await self._make(scope, seal_id, organization=organization)
+
+    async def _face(self, scope: Scope, app: SealApplication, name: str) -> SealFace:
+        """The picture of the new seal: for an enterprise seal (同模同轨) the registered
+        mold's, or one drawn to the type's layout; for a personal seal, the name drawn."""
+        if app.seal_type in rules.ENTERPRISE_TYPES:
+            assert app.enterprise_id is not None
+            policy = await self.policy_of(scope.tenant_id)
+            return await enterprise_face(
+                scope.tenant_id,
+                app.enterprise_id,
+                app.seal_type,
+                seal_code=app.seal_code,
+                require_molds=policy.require_molds,
+                size_mm=app.size_mm,
+            )
+        size = app.size_mm or 20
+        if not 10 <= size <= 80:
+            raise ValidationFailed("size_mm must be 10..80", field="size_mm")
+        return SealFace(render_personal_seal(name, size), size, size, None, name)
 
     async def _bound_mold(self, tenant_id: uuid.UUID, picture: bytes) -> str | None:
         """The seal code whose mold this seal's picture is (set at apply), if any."""
@@ -878,6 +855,36 @@ def _make_request(scope: Scope, seal: SealRecord, organization: str | None) -> M
         valid_end=seal.valid_end,
         signer=SignerSubject(common_name=seal.name, organization=organization),
         idempotency_key=f"seal-{seal.id}",
+    )
+
+
+def _applied_seal(
+    seal_id: uuid.UUID,
+    scope: Scope,
+    app: SealApplication,
+    owner_kind: str,
+    subject_id: uuid.UUID,
+    face: SealFace,
+) -> Seal:
+    """The row of a seal just applied for, valid from now (to the second)."""
+    start = _now().replace(microsecond=0)
+    return Seal(
+        id=seal_id,
+        tenant_id=scope.tenant_id,
+        esid=_esid(scope.tenant_slug, seal_id),
+        owner_account_id=scope.account_id,
+        owner_kind=owner_kind,
+        subject_id=subject_id,
+        seal_type=app.seal_type,
+        name=face.name,
+        status="applied",
+        vendor=app.vendor,
+        picture=face.picture,
+        width_mm=face.width_mm,
+        height_mm=face.height_mm,
+        mold_code=face.mold_code,
+        valid_start=start,
+        valid_end=start + timedelta(days=app.valid_days),
     )
 
 

@@ -36,6 +36,26 @@ async def list_seal_uses(
         raise ValidationFailed(f"limit must be 1-{MAX_USES}", field="limit")
     if offset < 0:
         raise ValidationFailed("offset must be >= 0", field="offset")
+    await _check_owned(scope, seal_id)
+    total, records = await _signatures_made(scope, seal_id, limit=limit, offset=offset)
+    proofs = await signature_proofs(
+        log, str(scope.tenant_id), [r["signature_sm3"] for r in records]
+    )
+    return {
+        "seal_id": seal_id,
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "origin": log.origin,
+        "log_public_key": log.log_key.public_key.to_pem().decode(),
+        "checkpoint": proofs.checkpoint.to_dict(),
+        "tree_size": proofs.tree_size,
+        "uses": [_use(r, proofs.evidence.get(r["signature_sm3"])) for r in records],
+    }
+
+
+async def _check_owned(scope: Scope, seal_id: uuid.UUID) -> None:
+    """404 unless the seal is the caller's own (a clerk or another tenant sees nothing)."""
     seal = (
         await Seal.select(Seal.id)
         .where(
@@ -47,6 +67,12 @@ async def list_seal_uses(
     )
     if seal is None:
         raise NotFound("seal not found")
+
+
+async def _signatures_made(
+    scope: Scope, seal_id: uuid.UUID, *, limit: int, offset: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """How many signatures the seal made, and one page of them, oldest first."""
     where = (
         (SignatureRecord.tenant_id == scope.tenant_id)
         & (SignatureRecord.seal_id == seal_id)
@@ -68,31 +94,17 @@ async def list_seal_uses(
         .limit(limit)
         .offset(offset)
     )
-    proofs = await signature_proofs(
-        log, str(scope.tenant_id), [r["signature_sm3"] for r in records]
-    )
-    uses = []
-    for r in records:
-        evidence = proofs.evidence.get(r["signature_sm3"])
-        uses.append(
-            {
-                "signature_id": r["id"],
-                "signed_at": r["signed_at"],
-                "document_sm3": r["document_sm3"],
-                "vendor": r["vendor"],
-                "signature_sm3": r["signature_sm3"],
-                "use_request_id": r["use_request_id"],
-                "evidence": evidence,
-            }
-        )
+    return total, records
+
+
+def _use(record: dict[str, Any], evidence: dict[str, Any] | None) -> dict[str, Any]:
+    """One use as the owner sees it: the signature and its log entry with proof."""
     return {
-        "seal_id": seal_id,
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "origin": log.origin,
-        "log_public_key": log.log_key.public_key.to_pem().decode(),
-        "checkpoint": proofs.checkpoint.to_dict(),
-        "tree_size": proofs.tree_size,
-        "uses": uses,
+        "signature_id": record["id"],
+        "signed_at": record["signed_at"],
+        "document_sm3": record["document_sm3"],
+        "vendor": record["vendor"],
+        "signature_sm3": record["signature_sm3"],
+        "use_request_id": record["use_request_id"],
+        "evidence": evidence,
     }

@@ -21,6 +21,7 @@ from hub.errors import Conflict, NotFound, ValidationFailed
 from tenants import services as tenant_services
 from tenants.identity.tables import Enterprise, Person
 from tenants.identity.validation import (
+    ResidentId,
     check_mobile,
     check_name,
     mask_mobile,
@@ -97,6 +98,47 @@ _PERSON_COLS = (
 )
 
 
+async def _id_number_registered(tenant_id: uuid.UUID, index: str) -> bool:
+    """Whether the tenant has a person with this ID number (by its blind index)."""
+    found: bool = (
+        await Person.exists()
+        .where((Person.tenant_id == tenant_id) & (Person.id_number_index == index))
+        .run()
+    )
+    return found
+
+
+def _person_row(
+    tenant_id: uuid.UUID,
+    person_id: uuid.UUID,
+    account_id: uuid.UUID,
+    data_key: bytes,
+    index: str,
+    name: str,
+    rid: ResidentId,
+    mobile: str,
+    verified: VerificationResult,
+) -> Person:
+    """A verified person's row: ID number and mobile sealed under the tenant data key
+    (found again by the blind `index`), masked copies to show."""
+    scope = str(tenant_id)
+    return Person(
+        id=person_id,
+        tenant_id=tenant_id,
+        account_id=account_id,
+        name=name,
+        id_number_sealed=keystore.seal_id_number(data_key, scope, rid.number),
+        id_number_index=index,
+        id_number_masked=rid.masked,
+        birth_date=rid.birth_date,
+        region_code=rid.region_code,
+        mobile_sealed=keystore.seal_secret(data_key, scope, mobile.encode(), context=_MOBILE_SLOT),
+        mobile_masked=mask_mobile(mobile),
+        verifier=verified.verifier,
+        face_score_bp=round(verified.face_score * 10000),
+    )
+
+
 def _person_view(r: dict[str, Any]) -> PersonView:
     return PersonView(
         id=_key(r["id"]),
@@ -152,27 +194,9 @@ class IdentityService:
         data_key = await self.keyring.data_key(tenant_id)
         scope = str(tenant_id)
         index = keystore.id_number_index(data_key, scope, rid.number).hex()
-        if (
-            await Person.exists()
-            .where((Person.tenant_id == tenant_id) & (Person.id_number_index == index))
-            .run()
-        ):
+        if await _id_number_registered(tenant_id, index):
             raise Conflict("a person with this ID number is already registered", field="id_number")
-        result = await self.verifier.verify_person(
-            PersonClaim(name=name, id_number=rid.number, face_image=face_image)
-        )
-        if not result.identity_matched:
-            raise ValidationFailed(
-                "the name and ID number do not match the register",
-                field="id_number",
-                verifier=result.verifier,
-            )
-        if result.face_score < self.face_match_threshold:
-            raise ValidationFailed(
-                "the face photo does not match the ID holder",
-                field="face_image",
-                verifier=result.verifier,
-            )
+        result = await self._verify_real_name(name, rid, face_image)
         password_hash = await hash_password(password)
         person_id, account_id = uuid.uuid4(), uuid.uuid4()
         try:
@@ -188,37 +212,40 @@ class IdentityService:
                     )
                 ).run()
                 await Person.insert(
-                    Person(
-                        id=person_id,
-                        tenant_id=tenant_id,
-                        account_id=account_id,
-                        name=name,
-                        id_number_sealed=keystore.seal_id_number(data_key, scope, rid.number),
-                        id_number_index=index,
-                        id_number_masked=rid.masked,
-                        birth_date=rid.birth_date,
-                        region_code=rid.region_code,
-                        mobile_sealed=keystore.seal_secret(
-                            data_key, scope, mobile.encode(), context=_MOBILE_SLOT
-                        ),
-                        mobile_masked=mask_mobile(mobile),
-                        verifier=result.verifier,
-                        face_score_bp=round(result.face_score * 10000),
+                    _person_row(
+                        tenant_id, person_id, account_id, data_key, index, name, rid, mobile, result
                     )
                 ).run()
         except Exception as exc:
             if not is_unique_violation(exc):
                 raise
-            if (
-                await Person.exists()
-                .where((Person.tenant_id == tenant_id) & (Person.id_number_index == index))
-                .run()
-            ):
+            if await _id_number_registered(tenant_id, index):  # lost a race on the index
                 raise Conflict(
                     "a person with this ID number is already registered", field="id_number"
                 ) from exc
             raise Conflict(f"username {username!r} is taken", field="username") from exc
         return await self.get_person(tenant_id, person_id)
+
+    async def _verify_real_name(
+        self, name: str, rid: ResidentId, face_image: bytes
+    ) -> VerificationResult:
+        """The register must know the name with the ID number, and the face must match."""
+        result = await self.verifier.verify_person(
+            PersonClaim(name=name, id_number=rid.number, face_image=face_image)
+        )
+        if not result.identity_matched:
+            raise ValidationFailed(
+                "the name and ID number do not match the register",
+                field="id_number",
+                verifier=result.verifier,
+            )
+        if result.face_score < self.face_match_threshold:
+            raise ValidationFailed(
+                "the face photo does not match the ID holder",
+                field="face_image",
+                verifier=result.verifier,
+            )
+        return result
 
     async def get_person(self, tenant_id: uuid.UUID, person_id: uuid.UUID) -> PersonView:
         row = await (

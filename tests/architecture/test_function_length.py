@@ -4,10 +4,6 @@ Length is counted from the `def` line to the function's last line (decorators ex
 docstring and comments included), for every function and method, nested ones too, in
 hub, tenants, adapters and monitoring (migrations excepted: they are generated). A long
 function is split into well-named steps that read top-down.
-
-`ALLOWED` names the functions still over the limit, each with its length when this check
-was added. The test fails on any other long function, on an allowed one that grew, and on
-an allowed one that is no longer long (remove it: the list only ever gets shorter).
 """
 
 from __future__ import annotations
@@ -18,18 +14,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("hub", "tenants", "adapters", "monitoring")
 MAX_LINES = 60
-
-ALLOWED: dict[str, int] = {
-    # Still over the limit: to split next.
-    "hub/services.py::open_services": 77,
-    "hub/seals/services.py::SealService.apply": 65,
-    "hub/evidence/package.py::_parse": 91,
-    "hub/signing/uses.py::list_seal_uses": 67,
-    "tenants/identity/services.py::IdentityService.register_person": 87,
-    "tenants/services.py::authenticate": 71,
-    "hub/evidence/package.py::_check_approval": 66,
-    "hub/evidence/package.py::_check_disclosure": 62,
-}
 
 
 def function_lengths() -> dict[str, int]:
@@ -61,17 +45,9 @@ def _functions(
     return found
 
 
-def test_no_new_function_is_longer_than_60_lines() -> None:
+def test_no_function_is_longer_than_60_lines() -> None:
     long = {name: n for name, n in function_lengths().items() if n > MAX_LINES}
-    new = {name: n for name, n in long.items() if name not in ALLOWED}
-    assert not new, f"functions over {MAX_LINES} lines (split them into named steps): " + ", ".join(
-        f"{name} ({n})" for name, n in sorted(new.items())
+    assert not long, (
+        f"functions over {MAX_LINES} lines (split them into named steps): "
+        + ", ".join(f"{name} ({n})" for name, n in sorted(long.items()))
     )
-
-
-def test_allowed_long_functions_only_shrink() -> None:
-    lengths = function_lengths()
-    grown = {name: lengths[name] for name in ALLOWED if lengths.get(name, 0) > ALLOWED[name]}
-    assert not grown, f"allowed long functions grew: {grown}"
-    done = sorted(name for name in ALLOWED if lengths.get(name, 0) <= MAX_LINES)
-    assert not done, f"no longer over {MAX_LINES} lines (or gone): remove from ALLOWED: {done}"
