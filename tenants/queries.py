@@ -5,6 +5,7 @@ regulator's views, the portal's account look-up): answered here, so that
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 import msgspec
 
@@ -32,6 +33,21 @@ async def tenant_summaries() -> list[TenantSummary]:
         .run()
     )
     return [TenantSummary(**r) for r in rows]
+
+
+async def tenant_id_by_slug(slug: str) -> uuid.UUID | None:
+    row = await Tenant.select(Tenant.id).where(Tenant.slug == slug).first()
+    return None if row is None else uuid.UUID(str(row["id"]))
+
+
+async def accounts_of_tenant(
+    tenant_id: uuid.UUID, account_ids: Iterable[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Those of `account_ids` that are accounts of the tenant."""
+    rows = await Account.select(Account.id).where(
+        (Account.tenant_id == tenant_id) & Account.id.is_in(list(set(account_ids)))
+    )
+    return {uuid.UUID(str(r["id"])) for r in rows}
 
 
 async def account_id_by_username(tenant_id: uuid.UUID, username: str) -> uuid.UUID | None:

@@ -40,6 +40,15 @@ async def is_owned_by(tenant_id: uuid.UUID, account_id: uuid.UUID, seal_id: uuid
     return row is not None
 
 
+async def seal_status(tenant_id: uuid.UUID, seal_id: uuid.UUID) -> str | None:
+    row = (
+        await Seal.select(Seal.status)
+        .where((Seal.tenant_id == tenant_id) & (Seal.id == seal_id))
+        .first()
+    )
+    return None if row is None else str(row["status"])
+
+
 async def seal_owner(tenant_id: uuid.UUID, seal_id: uuid.UUID) -> SealOwner | None:
     row = (
         await Seal.select(Seal.owner_account_id, Seal.name)

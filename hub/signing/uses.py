@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from hub.errors import NotFound, ValidationFailed
 from hub.evidence.proofs import signature_proofs
 from hub.evidence.service import EvidenceLog
-from hub.seals.tables import Seal
+from hub.seals.queries import is_owned_by
 from hub.signing.tables import SignatureRecord
 
 MAX_USES = 200
@@ -42,16 +42,7 @@ async def list_seal_uses(
         raise ValidationFailed(f"limit must be 1-{MAX_USES}", field="limit")
     if offset < 0:
         raise ValidationFailed("offset must be >= 0", field="offset")
-    seal = (
-        await Seal.select(Seal.id)
-        .where(
-            (Seal.tenant_id == scope.tenant_id)
-            & (Seal.id == seal_id)
-            & (Seal.owner_account_id == scope.account_id)
-        )
-        .first()
-    )
-    if seal is None:
+    if not await is_owned_by(scope.tenant_id, scope.account_id, seal_id):
         raise NotFound("seal not found")
     where = (
         (SignatureRecord.tenant_id == scope.tenant_id)

@@ -307,6 +307,21 @@ class IdentityService:
             data_key, str(tenant_id), bytes(row["mobile_sealed"]), context=_MOBILE_SLOT
         ).decode()
 
+    async def reveal_account_mobile(self, tenant_id: uuid.UUID, account_id: uuid.UUID) -> str:
+        """The mobile number of the person behind a login (to text the seal's owner)."""
+        row = await (
+            Person.select(Person.mobile_sealed)
+            .where((Person.tenant_id == tenant_id) & (Person.account_id == account_id))
+            .first()
+            .run()
+        )
+        if row is None:
+            raise NotFound("no real-name registered person for this account")
+        data_key = await self.keyring.data_key(tenant_id)
+        return keystore.open_secret(
+            data_key, str(tenant_id), bytes(row["mobile_sealed"]), context=_MOBILE_SLOT
+        ).decode()
+
     async def recheck_person(
         self, tenant_id: uuid.UUID, person_id: uuid.UUID, face_image: bytes
     ) -> VerificationResult:
