@@ -24,7 +24,6 @@ ALLOWED: dict[str, int] = {
     "hub/services.py::open_services": 77,
     "hub/seals/services.py::SealService.apply": 65,
     "hub/evidence/package.py::_parse": 91,
-    "hub/signing/uses.py::list_seal_uses": 67,
     "tenants/identity/services.py::IdentityService.register_person": 87,
     "tenants/services.py::authenticate": 71,
     "hub/evidence/package.py::_check_approval": 66,
