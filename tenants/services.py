@@ -459,6 +459,23 @@ async def principal_for_account(tenant_id: uuid.UUID, account_id: uuid.UUID) -> 
     )
 
 
+async def reset_password(tenant_id: uuid.UUID, account_id: uuid.UUID, new_hash: str) -> None:
+    """A password reset proven otherwise (face check and SMS code, hub.seals.reset): the
+    new hash, and the account unlocked."""
+    await (
+        Account.update(
+            {
+                Account.password_hash: new_hash,
+                Account.password_changed_at: datetime.now(UTC),
+                Account.failed_logins: 0,
+                Account.locked_until: None,
+            }
+        )
+        .where((Account.tenant_id == tenant_id) & (Account.id == account_id))
+        .run()
+    )
+
+
 async def change_password(
     db: Database,
     tenant_id: uuid.UUID,

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from hub.auth.passwords import hash_password
 from hub.auth.principal import Principal, Role
@@ -306,6 +306,18 @@ class IdentityService:
         return keystore.open_secret(
             data_key, str(tenant_id), bytes(row["mobile_sealed"]), context=_MOBILE_SLOT
         ).decode()
+
+    async def person_id_of_account(
+        self, tenant_id: uuid.UUID, account_id: uuid.UUID
+    ) -> uuid.UUID | None:
+        """The real-name registered person behind a login, if any (its id only)."""
+        row = await (
+            Person.select(Person.id)
+            .where((Person.tenant_id == tenant_id) & (Person.account_id == account_id))
+            .first()
+            .run()
+        )
+        return None if row is None else cast(uuid.UUID, row["id"])
 
     async def reveal_account_mobile(self, tenant_id: uuid.UUID, account_id: uuid.UUID) -> str:
         """The mobile number of the person behind a login (to text the seal's owner)."""

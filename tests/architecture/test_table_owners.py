@@ -27,10 +27,6 @@ EXEMPT_PACKAGES = ("hub.db",)
 
 # (importing module, tables module): not moved yet, for lack of time in issue 16 item 2.
 PENDING: dict[tuple[str, str], str] = {
-    # seals' password reset changes the account's password and finds the person: the
-    # tenants' and identity's services (or query modules) should do both.
-    ("hub.seals.reset", "tenants.identity.tables"): "tenants.identity",
-    ("hub.seals.reset", "tenants.tables"): "tenants",
     # seal making reads the enterprise, its legal representative and the mold registry.
     ("hub.seals.molds", "tenants.identity.tables"): "tenants.identity",
     ("hub.seals.molds", "tenants.molds.tables"): "tenants.molds",
