@@ -58,3 +58,8 @@ async def account_id_by_username(tenant_id: uuid.UUID, username: str) -> uuid.UU
         .first()
     )
     return None if row is None else uuid.UUID(str(row["id"]))
+
+
+async def tenant_slug(tenant_id: uuid.UUID) -> str | None:
+    row = await Tenant.select(Tenant.slug).where(Tenant.id == tenant_id).first().run()
+    return None if row is None else str(row["slug"])

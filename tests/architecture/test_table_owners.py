@@ -27,12 +27,6 @@ EXEMPT_PACKAGES = ("hub.db",)
 
 # (importing module, tables module): not moved yet, for lack of time in issue 16 item 2.
 PENDING: dict[tuple[str, str], str] = {
-    # seal making reads the enterprise, its legal representative and the mold registry.
-    ("hub.seals.molds", "tenants.identity.tables"): "tenants.identity",
-    ("hub.seals.molds", "tenants.molds.tables"): "tenants.molds",
-    ("hub.seals.services", "tenants.identity.tables"): "tenants.identity",
-    ("hub.seals.services", "tenants.molds.tables"): "tenants.molds",
-    ("hub.seals.services", "tenants.tables"): "tenants",
     # the trust list joins admission history and seal events with tenants.
     ("hub.trust.services", "adapters.admission.tables"): "adapters.admission",
     ("hub.trust.services", "hub.seals.tables"): "hub.seals",
