@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 import msgspec
 
@@ -63,3 +64,12 @@ async def account_id_by_username(tenant_id: uuid.UUID, username: str) -> uuid.UU
 async def tenant_slug(tenant_id: uuid.UUID) -> str | None:
     row = await Tenant.select(Tenant.slug).where(Tenant.id == tenant_id).first().run()
     return None if row is None else str(row["slug"])
+
+
+async def tenant_count() -> int:
+    return int(await Tenant.count())
+
+
+async def tenant_names() -> list[dict[str, Any]]:
+    """Every tenant's id, slug and name, by slug (what the provider status list names)."""
+    return list(await Tenant.select(Tenant.id, Tenant.slug, Tenant.name).order_by(Tenant.slug))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 import msgspec
 
@@ -94,3 +95,29 @@ async def status_history(
 async def rule_texts() -> list[str | None]:
     """Every tenant's admission rules, as stored (JSON text)."""
     return [r["rules"] for r in await AdmissionRuleSet.select(AdmissionRuleSet.rules).run()]
+
+
+async def history_mark() -> tuple[int, str]:
+    """How many status changes there are and when the last was: any change moves it."""
+    events = int(await AdmissionEvent.count())
+    latest = (
+        await AdmissionEvent.select(AdmissionEvent.at)
+        .order_by(AdmissionEvent.at, ascending=False)
+        .first()
+    )
+    return events, str(latest["at"]) if latest else ""
+
+
+async def registrations() -> dict[str, dict[str, Any]]:
+    """Every vendor registration (all columns), by vendor name."""
+    return {r["name"]: r for r in await VendorRegistration.select()}
+
+
+async def full_history() -> list[dict[str, Any]]:
+    """The whole status history (all columns), oldest first."""
+    return list(await AdmissionEvent.select().order_by(AdmissionEvent.at))
+
+
+async def admissions() -> list[dict[str, Any]]:
+    """Every tenant's admissions (all columns), by vendor."""
+    return list(await Admission.select().order_by(Admission.vendor))

@@ -10,8 +10,8 @@ import uuid
 from piccolo.query.functions.aggregate import Count
 
 from hub.auth.scope import not_found
-from hub.seals.records import SealCount, SealMade, SealOwner
-from hub.seals.tables import Seal
+from hub.seals.records import RevokedSeal, SealCount, SealMade, SealOwner
+from hub.seals.tables import Seal, SealEvent
 
 
 async def seal_made(seal_id: uuid.UUID, tenant_id: uuid.UUID, tenant_slug: str) -> SealMade:
@@ -67,3 +67,30 @@ async def counts_by_tenant() -> list[SealCount]:
         .run()
     )
     return [SealCount(**r) for r in rows]
+
+
+async def revoked_seals(vendor: str) -> list[RevokedSeal]:
+    """The vendor's revoked seals with their certificate and, if recorded, when and why
+    they were revoked (two queries, however many seals)."""
+    rows = await Seal.select(Seal.id, Seal.signer_cert).where(
+        (Seal.vendor == vendor) & (Seal.status == "revoked")
+    )
+    if not rows:
+        return []
+    ids = [r["id"] for r in rows]
+    events = await SealEvent.select(SealEvent.seal_id, SealEvent.at, SealEvent.reason).where(
+        SealEvent.seal_id.is_in(ids) & (SealEvent.to_status == "revoked")
+    )
+    when = {e["seal_id"]: e for e in events}
+    out = []
+    for r in rows:
+        event = when.get(r["id"])
+        out.append(
+            RevokedSeal(
+                r["id"],
+                r["signer_cert"],
+                event["at"] if event else None,
+                event["reason"] if event else None,
+            )
+        )
+    return out

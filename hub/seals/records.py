@@ -133,3 +133,12 @@ class SealCount(msgspec.Struct, frozen=True):
     status: str
     vendor: str | None
     n: int
+
+
+class RevokedSeal(msgspec.Struct, frozen=True):
+    """A revoked seal for the CRL: its certificate, and when and why if recorded."""
+
+    id: uuid.UUID
+    signer_cert: bytes | None
+    revoked_at: datetime | None
+    reason: str | None

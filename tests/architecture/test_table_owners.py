@@ -27,10 +27,6 @@ EXEMPT_PACKAGES = ("hub.db",)
 
 # (importing module, tables module): not moved yet, for lack of time in issue 16 item 2.
 PENDING: dict[tuple[str, str], str] = {
-    # the trust list joins admission history and seal events with tenants.
-    ("hub.trust.services", "adapters.admission.tables"): "adapters.admission",
-    ("hub.trust.services", "hub.seals.tables"): "hub.seals",
-    ("hub.trust.services", "tenants.tables"): "tenants",
     # identity links persons to accounts (a sub-package of tenants reading tenants' table).
     ("tenants.identity.services", "tenants.tables"): "tenants",
 }
