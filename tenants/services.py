@@ -258,6 +258,23 @@ async def _insert_account(
     return _account_view(row)
 
 
+async def insert_person_account(
+    tenant_id: uuid.UUID, account_id: uuid.UUID, username: str, password_hash: str, name: str
+) -> None:
+    """A citizen's login, made by identity's registration in its own transaction (one
+    INSERT: the caller already knows everything the row holds)."""
+    await Account.insert(
+        Account(
+            id=account_id,
+            tenant_id=tenant_id,
+            username=username,
+            password_hash=password_hash,
+            roles=[Role.PERSON.value],
+            display_name=name,
+        )
+    ).run()
+
+
 def allowed_roles_for(creator: Principal | None, tenant_slug: str) -> frozenset[str]:
     """Which roles `creator` may give to a new account (None = the bootstrap CLI)."""
     if tenant_slug == HUB_TENANT_SLUG:

@@ -30,7 +30,6 @@ from tenants.identity.validation import (
 from tenants.identity.verifier import IdentityVerifier, PersonClaim, VerificationResult
 from tenants.keys import TenantKeyring
 from tenants.policy.services import get_policy
-from tenants.tables import Account
 
 _MOBILE_SLOT = "mobile"
 STAFF = (Role.TENANT_ADMIN, Role.CLERK)  # see every person and enterprise of the tenant
@@ -177,16 +176,9 @@ class IdentityService:
         person_id, account_id = uuid.uuid4(), uuid.uuid4()
         try:
             async with self.db.transaction():
-                await Account.insert(
-                    Account(
-                        id=account_id,
-                        tenant_id=tenant_id,
-                        username=username,
-                        password_hash=password_hash,
-                        roles=[Role.PERSON.value],
-                        display_name=name,
-                    )
-                ).run()
+                await tenant_services.insert_person_account(
+                    tenant_id, account_id, username, password_hash, name
+                )
                 await Person.insert(
                     Person(
                         id=person_id,

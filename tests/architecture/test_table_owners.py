@@ -2,18 +2,16 @@
 
 Another package asks the owner: a method of its service, or a small query module of the
 owner (`hub.seals.queries`, `hub.signing.queries`, `tenants.queries`,
-`adapters.admission.queries`) when the caller has no service at hand. Then a column
-rename or an index is one package's business, and the owner sees every query it must keep
-fast.
+`tenants.identity.queries`, `tenants.molds.queries`, `adapters.admission.queries`) when
+the caller has no service at hand. Then a column rename or an index is one package's
+business, and the owner sees every query it must keep fast.
 
 The owner of `x.y.tables` is the package `x.y`; a module belongs to the package it sits in
 (`tenants.identity.services` to `tenants.identity`, which is not `tenants`). Exempt by
 their nature: other `tables` modules (Piccolo foreign keys name the referenced table
 class), `piccolo_app` modules (an app lists the tables its migrations create) and the
 database layer `hub.db` (binds every table to the engine). Migrations are not read.
-
-PENDING lists the reads not moved yet, each with the owner to ask instead; the test also
-fails when one of them is gone, so the list only shrinks.
+There is no allow-list: every other read has moved to its owner.
 """
 
 from __future__ import annotations
@@ -24,12 +22,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("hub", "tenants", "adapters", "monitoring")
 EXEMPT_PACKAGES = ("hub.db",)
-
-# (importing module, tables module): not moved yet, for lack of time in issue 16 item 2.
-PENDING: dict[tuple[str, str], str] = {
-    # identity links persons to accounts (a sub-package of tenants reading tenants' table).
-    ("tenants.identity.services", "tenants.tables"): "tenants",
-}
 
 
 def _module(path: Path) -> str:
@@ -77,16 +69,11 @@ def foreign_table_reads() -> set[tuple[str, str]]:
 
 
 def test_no_package_reads_another_packages_tables() -> None:
-    unexpected = sorted(foreign_table_reads() - set(PENDING))
+    unexpected = sorted(foreign_table_reads())
     assert not unexpected, (
         "these modules import another package's tables; ask the owning package's service "
         "or its query module instead:\n" + "\n".join(f"  {m} -> {t}" for m, t in unexpected)
     )
-
-
-def test_pending_list_only_shrinks() -> None:
-    moved = sorted(set(PENDING) - foreign_table_reads())
-    assert not moved, "no longer read, drop from PENDING: " + ", ".join(map(str, moved))
 
 
 def test_the_check_sees_a_foreign_read() -> None:
