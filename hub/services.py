@@ -46,10 +46,10 @@ from hub.evidence.cosigning import Cosigner, witness_policy
 from hub.evidence.service import EvidenceLog
 from hub.seals.expiry import ExpiryScheduler
 from hub.seals.molds import follow_mold
+from hub.seals.queries import seal_owner
 from hub.seals.reset import PasswordResets
 from hub.seals.services import SealService
 from hub.seals.stats import register_counters as register_seal_counters
-from hub.seals.tables import Seal
 from hub.settings import Settings
 from hub.signing.intent import IntentCheck, OwnerSms
 from hub.signing.services import SignatureMade, SigningService
@@ -488,15 +488,10 @@ def _tell_owner_of_use(owner: OwnerSms) -> Any:
     async def told(use: SignatureMade) -> None:
         owner_id, name = use.owner_account_id, use.seal_name
         if owner_id is None:  # (the signing service names the owner; older callers may not)
-            row = (
-                await Seal.select(Seal.owner_account_id, Seal.name)
-                .where((Seal.tenant_id == use.tenant_id) & (Seal.id == use.seal_id))
-                .first()
-                .run()
-            )
-            if row is None:
+            seal = await seal_owner(use.tenant_id, use.seal_id)
+            if seal is None:
                 return
-            owner_id, name = row["owner_account_id"], row["name"]
+            owner_id, name = seal.owner_account_id, seal.name
         owner.tell_later(
             use.tenant_id,
             owner_id,

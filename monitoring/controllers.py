@@ -13,19 +13,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
+from adapters.admission.queries import conformance_by_vendor, registered_vendors
 from hub.auth.guards import requires
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.errors import ValidationFailed
 from hub.schemas_common import Count, Key, Limit, QueryKey, Reason
 from monitoring.records import AdmissionChange, Alert, TenantStatistics
-from monitoring.services import (
-    QualityService,
-    RegulatorService,
-    conformance_by_vendor,
-    ranking_document,
-    registered_vendors,
-)
+from monitoring.services import QualityService, RegulatorService, ranking_document
 
 # The hub's QualityService: admission's scorer, so the ranking and admission decisions
 # are one computation (built in hub.services).

@@ -27,23 +27,18 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from piccolo.query.functions.aggregate import Count, Sum
 
-from adapters.admission.tables import (
-    Admission,
-    AdmissionEvent,
-    AdmissionRuleSet,
-    VendorRegistration,
-)
-from hub.auth.scope import not_found
+from adapters.admission import queries as admission
+from adapters.admission.queries import conformance_by_vendor, registered_vendors
 from hub.db import is_unique_violation
 from hub.errors import Conflict, Forbidden, PolicyDenied, ValidationFailed
-from hub.evidence.tables import EvidenceEntry
-from hub.seals.tables import Seal
-from hub.signing.tables import SignatureRecord
+from hub.evidence.store import TableReads as EvidenceReads
+from hub.seals import queries as seals
+from hub.signing import queries as signing
 from monitoring import metrics, quality
 from monitoring.quality import QualityInputs, QualityResult, RankedVendor
 from monitoring.records import AdmissionChange, Alert, TenantStatistics
 from monitoring.tables import VendorRating
-from tenants.tables import Tenant
+from tenants import queries as tenants
 
 log = logging.getLogger("sealhub.monitoring")
 
@@ -84,44 +79,16 @@ class _Done:
 async def _completed_operation(
     principal: Principal, operation: Operation, operation_id: uuid.UUID
 ) -> _Done:
-    # Imported here: ratings need the auth and seal layers, the quality service does not.
-
     if operation == "signature":
-        row = (
-            await SignatureRecord.select(
-                SignatureRecord.vendor,
-                SignatureRecord.account_id,
-                SignatureRecord.status,
-                SignatureRecord.signed_at,
-            )
-            .where(
-                (SignatureRecord.id == operation_id)
-                & (SignatureRecord.tenant_id == principal.tenant_id)
-            )
-            .first()
-            .run()
+        signature = await signing.signature_outcome(
+            operation_id, principal.tenant_id, principal.tenant_slug
         )
-        if row is None:
-            raise await not_found(
-                SignatureRecord,
-                operation_id,
-                principal.tenant_id,
-                principal.tenant_slug,
-                "signature",
-            )
-        done = row["status"] == "done"
-        return _Done(row["vendor"] or "", row["account_id"], row["signed_at"] if done else None)
-    row = (
-        await Seal.select(Seal.vendor, Seal.owner_account_id, Seal.made_at)
-        .where((Seal.id == operation_id) & (Seal.tenant_id == principal.tenant_id))
-        .first()
-        .run()
-    )
-    if row is None:
-        raise await not_found(
-            Seal, operation_id, principal.tenant_id, principal.tenant_slug, "seal"
+        done = signature.status == "done"
+        return _Done(
+            signature.vendor or "", signature.account_id, signature.signed_at if done else None
         )
-    return _Done(row["vendor"] or "", row["owner_account_id"], row["made_at"])
+    seal = await seals.seal_made(operation_id, principal.tenant_id, principal.tenant_slug)
+    return _Done(seal.vendor or "", seal.owner_account_id, seal.made_at)
 
 
 class RatingService:
@@ -325,36 +292,13 @@ async def publish_database_gauges() -> dict[str, Any]:
     """Gauges whose truth is in the database, so every replica exports the same numbers:
     the evidence log size (the EvidenceLogStalled alert watches it) and each vendor's
     declared p95 SLA (the latency alert compares against it)."""
-    rows = await EvidenceEntry.raw("SELECT max(idx) AS top FROM evidence_entry").run()
-    top = rows[0]["top"] if rows else None
-    size = 0 if top is None else int(top) + 1
+    size = await EvidenceReads().size()
     metrics.evidence_log_size(size)
     slas = {}
-    for r in await VendorRegistration.select(
-        VendorRegistration.name, VendorRegistration.sla_p95_ms
-    ).run():
-        slas[r["name"]] = r["sla_p95_ms"] / 1000
-        metrics.set_vendor_sla(r["name"], slas[r["name"]])
+    for name, sla_ms in (await admission.declared_slas_ms()).items():
+        slas[name] = sla_ms / 1000
+        metrics.set_vendor_sla(name, slas[name])
     return {"evidence_log_size": size, "sla_p95_seconds": slas}
-
-
-async def registered_vendors() -> list[str]:
-    return sorted(r["name"] for r in await VendorRegistration.select(VendorRegistration.name).run())
-
-
-async def conformance_by_vendor() -> dict[str, bool | None]:
-    """Hub-wide conformance: passed if it passed for any tenant, failed if it only failed."""
-    out: dict[str, bool | None] = {}
-    rows = await Admission.select(Admission.vendor, Admission.conformance_passed).run()
-    for r in rows:
-        seen = r["conformance_passed"]
-        if seen is True or out.get(r["vendor"]) is True:
-            out[r["vendor"]] = True
-        elif seen is False:
-            out[r["vendor"]] = False
-        else:
-            out.setdefault(r["vendor"], None)
-    return out
 
 
 class RegulatorService:
@@ -371,9 +315,6 @@ class RegulatorService:
         ranked = await self.quality.ranking(vendors, await conformance_by_vendor())
         return ranking_document(ranked)
 
-    async def _tenant_slugs(self) -> dict[uuid.UUID, str]:
-        return {r["id"]: r["slug"] for r in await Tenant.select(Tenant.id, Tenant.slug).run()}
-
     async def admission_history(
         self,
         *,
@@ -382,65 +323,34 @@ class RegulatorService:
         since: datetime | None = None,
         limit: int = 200,
     ) -> list[AdmissionChange]:
-        slugs = await self._tenant_slugs()
-        query = (
-            AdmissionEvent.select(
-                AdmissionEvent.tenant_id,
-                AdmissionEvent.vendor,
-                AdmissionEvent.from_status,
-                AdmissionEvent.to_status,
-                AdmissionEvent.reason,
-                AdmissionEvent.evidence,
-                AdmissionEvent.actor,
-                AdmissionEvent.at,
-            )
-            .order_by(AdmissionEvent.at, ascending=False)
-            .limit(max(1, min(limit, 1000)))
-        )
-        if vendor:
-            query = query.where(AdmissionEvent.vendor == vendor)
-        if since is not None:
-            query = query.where(AdmissionEvent.at >= since)
+        slugs = await tenants.tenant_slugs()
+        wanted = None
         if tenant:
             wanted = [tid for tid, slug in slugs.items() if slug == tenant]
-            query = query.where(AdmissionEvent.tenant_id.is_in(wanted or [uuid.uuid4()]))
         out = []
-        for r in await query.run():
+        for r in await admission.status_history(
+            vendor=vendor, since=since, tenant_ids=wanted, limit=max(1, min(limit, 1000))
+        ):
             out.append(
                 AdmissionChange(
-                    tenant=slugs.get(r["tenant_id"], "unknown"),
-                    vendor=r["vendor"],
-                    from_status=r["from_status"],
-                    to_status=r["to_status"],
-                    reason=r["reason"],
+                    tenant=slugs.get(r.tenant_id, "unknown"),
+                    vendor=r.vendor,
+                    from_status=r.from_status,
+                    to_status=r.to_status,
+                    reason=r.reason,
                     # who decided, by kind only: an account id says nothing a regulator needs
-                    decided_by="rules" if r["actor"] == "rules" else "staff",
-                    evidence=_vendor_evidence(r["evidence"]),
-                    at=r["at"],
+                    decided_by="rules" if r.actor == "rules" else "staff",
+                    evidence=_vendor_evidence(r.evidence),
+                    at=r.at,
                 )
             )
         return out
 
     async def tenant_statistics(self) -> list[TenantStatistics]:
         """Counts per tenant, computed by the database (GROUP BY), never row by row."""
-        tenants = (
-            await Tenant.select(Tenant.id, Tenant.slug, Tenant.region_code, Tenant.status)
-            .order_by(Tenant.slug)
-            .run()
-        )
-        seals = (
-            await Seal.select(Seal.tenant_id, Seal.status, Seal.vendor, Count(alias="n"))
-            .group_by(Seal.tenant_id, Seal.status, Seal.vendor)
-            .run()
-        )
-        signatures = (
-            await SignatureRecord.select(
-                SignatureRecord.tenant_id, SignatureRecord.vendor, Count(alias="n")
-            )
-            .where(SignatureRecord.status == "done")
-            .group_by(SignatureRecord.tenant_id, SignatureRecord.vendor)
-            .run()
-        )
+        every_tenant = await tenants.tenant_summaries()
+        seal_counts = await seals.counts_by_tenant()
+        signatures = await signing.done_by_tenant()
         ratings = (
             await VendorRating.select(
                 VendorRating.tenant_id, Count(alias="n"), Sum(VendorRating.stars, alias="stars")
@@ -450,24 +360,24 @@ class RegulatorService:
         )
         seal_status: dict[uuid.UUID, Counter[str]] = {}
         seal_vendor: dict[uuid.UUID, Counter[str]] = {}
-        for r in seals:
-            seal_status.setdefault(r["tenant_id"], Counter())[r["status"]] += r["n"]
-            seal_vendor.setdefault(r["tenant_id"], Counter())[r["vendor"] or "none"] += r["n"]
+        for c in seal_counts:
+            seal_status.setdefault(c.tenant_id, Counter())[c.status] += c.n
+            seal_vendor.setdefault(c.tenant_id, Counter())[c.vendor or "none"] += c.n
         sig_vendor: dict[uuid.UUID, Counter[str]] = {}
-        for r in signatures:
-            sig_vendor.setdefault(r["tenant_id"], Counter())[r["vendor"] or "none"] += r["n"]
+        for d in signatures:
+            sig_vendor.setdefault(d.tenant_id, Counter())[d.vendor or "none"] += d.n
         rated = {r["tenant_id"]: (int(r["n"]), int(r["stars"] or 0)) for r in ratings}
         out = []
-        for t in tenants:
-            n_ratings, stars = rated.get(t["id"], (0, 0))
-            by_vendor = sig_vendor.get(t["id"], Counter())
+        for t in every_tenant:
+            n_ratings, stars = rated.get(t.id, (0, 0))
+            by_vendor = sig_vendor.get(t.id, Counter())
             out.append(
                 TenantStatistics(
-                    tenant=t["slug"],
-                    region_code=t["region_code"],
-                    status=t["status"],
-                    seals_by_status=dict(sorted(seal_status.get(t["id"], Counter()).items())),
-                    seals_by_vendor=dict(sorted(seal_vendor.get(t["id"], Counter()).items())),
+                    tenant=t.slug,
+                    region_code=t.region_code,
+                    status=t.status,
+                    seals_by_status=dict(sorted(seal_status.get(t.id, Counter()).items())),
+                    seals_by_vendor=dict(sorted(seal_vendor.get(t.id, Counter()).items())),
                     signatures=sum(by_vendor.values()),
                     signatures_by_vendor=dict(sorted(by_vendor.items())),
                     ratings=n_ratings,
@@ -541,9 +451,9 @@ def _scrub(data: Any) -> Any:
 
 async def _strictest_floor() -> float | None:
     floors = []
-    for r in await AdmissionRuleSet.select(AdmissionRuleSet.rules).run():
+    for rules in await admission.rule_texts():
         try:
-            value = json.loads(r["rules"] or "{}").get("min_quality_score")
+            value = json.loads(rules or "{}").get("min_quality_score")
         except ValueError:
             continue
         if isinstance(value, int | float):

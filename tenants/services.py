@@ -258,6 +258,23 @@ async def _insert_account(
     return _account_view(row)
 
 
+async def insert_person_account(
+    tenant_id: uuid.UUID, account_id: uuid.UUID, username: str, password_hash: str, name: str
+) -> None:
+    """A citizen's login, made by identity's registration in its own transaction (one
+    INSERT: the caller already knows everything the row holds)."""
+    await Account.insert(
+        Account(
+            id=account_id,
+            tenant_id=tenant_id,
+            username=username,
+            password_hash=password_hash,
+            roles=[Role.PERSON.value],
+            display_name=name,
+        )
+    ).run()
+
+
 def allowed_roles_for(creator: Principal | None, tenant_slug: str) -> frozenset[str]:
     """Which roles `creator` may give to a new account (None = the bootstrap CLI)."""
     if tenant_slug == HUB_TENANT_SLUG:
@@ -462,6 +479,23 @@ async def principal_for_account(tenant_id: uuid.UUID, account_id: uuid.UUID) -> 
         tenant_slug=row["tenant_id.slug"],
         account_id=account_id,
         roles=frozenset(row["roles"] or ()),
+    )
+
+
+async def reset_password(tenant_id: uuid.UUID, account_id: uuid.UUID, new_hash: str) -> None:
+    """A password reset proven otherwise (face check and SMS code, hub.seals.reset): the
+    new hash, and the account unlocked."""
+    await (
+        Account.update(
+            {
+                Account.password_hash: new_hash,
+                Account.password_changed_at: datetime.now(UTC),
+                Account.failed_logins: 0,
+                Account.locked_until: None,
+            }
+        )
+        .where((Account.tenant_id == tenant_id) & (Account.id == account_id))
+        .run()
     )
 
 

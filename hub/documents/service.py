@@ -71,7 +71,7 @@ from hub.settings import LimitsSettings
 from hub.signing.services import SignCommand, SigningService, SignOutcome
 from tenants.keys import TenantKeyring
 from tenants.policy.stats import register_counter
-from tenants.tables import Account
+from tenants.queries import accounts_of_tenant
 
 MEDIA_TYPES = {"ofd": "application/ofd", "pdf": "application/pdf"}
 _STAFF = (Role.CLERK, Role.TENANT_ADMIN)
@@ -413,13 +413,7 @@ class DocumentService:
                 f"no signer step {unknown[0]!r} in this template", field="parties"
             )
         assigned = {k: parties.get(k, scope.account_id) for k in keys}
-        known = {
-            r["id"]
-            for r in await Account.select(Account.id).where(
-                (Account.tenant_id == scope.tenant_id)
-                & Account.id.is_in(list(set(assigned.values())))
-            )
-        }
+        known = await accounts_of_tenant(scope.tenant_id, assigned.values())
         for key, account in assigned.items():
             if account not in known:
                 raise ValidationFailed(

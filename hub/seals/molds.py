@@ -28,9 +28,10 @@ from hub.seals import rules
 from hub.seals.moves import move_unless_changed
 from hub.seals.notices import tell_owner
 from hub.seals.tables import Seal, SealEvent
-from tenants.identity.tables import Enterprise, Person
+from tenants.identity import queries as identity
+from tenants.identity.queries import EnterpriseOnSeal
+from tenants.molds import queries as molds
 from tenants.molds.records import MoldStatus
-from tenants.molds.tables import Mold
 
 if TYPE_CHECKING:
     from hub.seals.services import SealService
@@ -59,10 +60,10 @@ async def enterprise_face(
 ) -> SealFace:
     """The picture an enterprise seal of `seal_type` gets (see the module doc)."""
     ent = await _enterprise(tenant_id, enterprise_id)
-    credit_code = str(ent["credit_code"])
+    credit_code = str(ent.credit_code)
     type_code = SEAL_TYPES[seal_type]
     name = await _name_on_seal(tenant_id, ent, seal_type)
-    keeps_registry = await Mold.exists().where(Mold.tenant_id == tenant_id).run()
+    keeps_registry = await molds.keeps_registry(tenant_id)
     if seal_code and (keeps_registry or require_molds):
         return await _from_mold(
             tenant_id, seal_code.strip(), credit_code, type_code, seal_type, name
@@ -72,33 +73,21 @@ async def enterprise_face(
     return _drawn(seal_type, name, seal_code, credit_code, size_mm)
 
 
-async def _enterprise(tenant_id: uuid.UUID, enterprise_id: uuid.UUID) -> dict[str, Any]:
-    ent = (
-        await Enterprise.select(
-            Enterprise.name, Enterprise.credit_code, Enterprise.legal_representative_id
-        )
-        .where((Enterprise.tenant_id == tenant_id) & (Enterprise.id == enterprise_id))
-        .first()
-        .run()
-    )
+async def _enterprise(tenant_id: uuid.UUID, enterprise_id: uuid.UUID) -> EnterpriseOnSeal:
+    ent = await identity.enterprise_on_seal(tenant_id, enterprise_id)
     if ent is None:
         raise NotFound("enterprise not found")
     return ent
 
 
-async def _name_on_seal(tenant_id: uuid.UUID, ent: dict[str, Any], seal_type: str) -> str:
+async def _name_on_seal(tenant_id: uuid.UUID, ent: EnterpriseOnSeal, seal_type: str) -> str:
     """The enterprise's name; the person's for a legal representative's seal."""
     if seal_type != "legal-representative":
-        return str(ent["name"])
-    person = (
-        await Person.select(Person.name)
-        .where((Person.tenant_id == tenant_id) & (Person.id == ent["legal_representative_id"]))
-        .first()
-        .run()
-    )
-    if person is None:
+        return str(ent.name)
+    name = await identity.person_name(tenant_id, ent.legal_representative_id)
+    if name is None:
         raise NotFound("the enterprise's legal representative is not registered")
-    return str(person["name"])
+    return name
 
 
 async def _check_no_mold_due(
@@ -106,21 +95,10 @@ async def _check_no_mold_due(
 ) -> None:
     """A drawn picture is no way round the registry: 422 if the enterprise has an active
     mold of this type on record, or the tenant makes enterprise seals only from molds."""
-    on_record = (
-        await Mold.select(Mold.seal_code)
-        .where(
-            (Mold.tenant_id == tenant_id)
-            & (Mold.credit_code == credit_code)
-            & (Mold.seal_type == type_code)
-            & (Mold.status == MoldStatus.ACTIVE.value)
-        )
-        .first()
-        .run()
-    )
+    on_record = await molds.active_seal_code(tenant_id, credit_code, type_code)
     if on_record is not None:
         raise ValidationFailed(
-            f"the enterprise has a registered {seal_type} mold "
-            f"({on_record['seal_code']}): name its seal code",
+            f"the enterprise has a registered {seal_type} mold ({on_record}): name its seal code",
             field="seal_code",
         )
     if require_molds:
@@ -159,42 +137,28 @@ async def _from_mold(
     seal_type: str,
     name: str,
 ) -> SealFace:
-    row = (
-        await Mold.select(
-            Mold.credit_code,
-            Mold.seal_type,
-            Mold.status,
-            Mold.mold_png,
-            Mold.width_mm,
-            Mold.height_mm,
-        )
-        .where((Mold.tenant_id == tenant_id) & (Mold.seal_code == seal_code))
-        .first()
-        .run()
-    )
+    row = await molds.mold_face(tenant_id, seal_code)
     if row is None:
         raise ValidationFailed(
             f"seal code {seal_code!r} is not in this tenant's mold registry", field="seal_code"
         )
-    if str(row["credit_code"]).upper() != credit_code.upper():
+    if str(row.credit_code).upper() != credit_code.upper():
         raise ValidationFailed(
             f"the mold of seal code {seal_code!r} belongs to another enterprise (its unified "
             "social credit code differs)",
             field="seal_code",
         )
-    if int(row["seal_type"]) != type_code:
-        held = next((k for k, v in SEAL_TYPES.items() if v == row["seal_type"]), "?")
+    if int(row.seal_type) != type_code:
+        held = next((k for k, v in SEAL_TYPES.items() if v == row.seal_type), "?")
         raise ValidationFailed(
             f"the mold of seal code {seal_code!r} is for seal type {held}, not {seal_type}",
             field="seal_code",
         )
-    if row["status"] != MoldStatus.ACTIVE.value:
+    if row.status != MoldStatus.ACTIVE.value:
         raise ValidationFailed(
-            f"the mold of seal code {seal_code!r} is {row['status']}", field="seal_code"
+            f"the mold of seal code {seal_code!r} is {row.status}", field="seal_code"
         )
-    return SealFace(
-        bytes(row["mold_png"]), int(row["width_mm"]), int(row["height_mm"]), seal_code, name
-    )
+    return SealFace(bytes(row.mold_png), int(row.width_mm), int(row.height_mm), seal_code, name)
 
 
 # --- a mold that changes in the registry takes its seals with it ----------------------

@@ -113,3 +113,32 @@ class SigningSeal(msgspec.Struct, frozen=True):
     password_changed_at: datetime | None
     seal_der: bytes | None
     signer_cert: bytes | None
+
+
+class SealMade(msgspec.Struct, frozen=True):
+    """What a rating needs of a seal: its vendor, its owner and when it was made."""
+
+    vendor: str | None
+    owner_account_id: uuid.UUID
+    made_at: datetime | None
+
+
+class SealOwner(msgspec.Struct, frozen=True):
+    owner_account_id: uuid.UUID
+    name: str
+
+
+class SealCount(msgspec.Struct, frozen=True):
+    tenant_id: uuid.UUID
+    status: str
+    vendor: str | None
+    n: int
+
+
+class RevokedSeal(msgspec.Struct, frozen=True):
+    """A revoked seal for the CRL: its certificate, and when and why if recorded."""
+
+    id: uuid.UUID
+    signer_cert: bytes | None
+    revoked_at: datetime | None
+    reason: str | None

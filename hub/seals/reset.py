@@ -16,7 +16,7 @@ import binascii
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import msgspec
 from litestar import Controller, Request, post
@@ -36,10 +36,10 @@ from hub.seals.services import SealService
 from hub.seals.tables import Seal, SealEvent
 from hub.sms.codes import OtpService, seal_binding
 from tenants.identity.services import IdentityService
-from tenants.identity.tables import Person
 from tenants.policy.services import Policy, get_policy
+from tenants.queries import account_id_by_username, tenant_id_by_slug
 from tenants.services import check_password as check_account_password
-from tenants.tables import Account, Tenant
+from tenants.services import reset_password
 
 
 @dataclass(frozen=True)
@@ -176,18 +176,7 @@ class PasswordResets:
         await self.otp.verify(
             tenant_id, "reset", challenge_id, code, binding="account", subject=str(account_id)
         )
-        await (
-            Account.update(
-                {
-                    Account.password_hash: await hash_password(new_password),
-                    Account.password_changed_at: datetime.now(UTC),
-                    Account.failed_logins: 0,
-                    Account.locked_until: None,
-                }
-            )
-            .where((Account.tenant_id == tenant_id) & (Account.id == account_id))
-            .run()
-        )
+        await reset_password(tenant_id, account_id, await hash_password(new_password))
         await self.seals.events.record(
             tenant_id,
             "account.password_reset",
@@ -207,37 +196,22 @@ class PasswordResets:
         return seal
 
     async def _person(self, tenant_id: uuid.UUID, account_id: uuid.UUID) -> uuid.UUID:
-        row = (
-            await Person.select(Person.id)
-            .where((Person.tenant_id == tenant_id) & (Person.account_id == account_id))
-            .first()
-            .run()
-        )
-        if row is None:
+        person_id = await self.identity.person_id_of_account(tenant_id, account_id)
+        if person_id is None:
             raise NotFound("no real-name registered person for this account")
-        return cast(uuid.UUID, row["id"])
+        return person_id
 
     async def _account(
         self, tenant_slug: str, username: str
     ) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID] | None:
-        tenant = await Tenant.select(Tenant.id).where(Tenant.slug == tenant_slug).first().run()
-        if tenant is None:
+        tenant_id = await tenant_id_by_slug(tenant_slug)
+        if tenant_id is None:
             return None
-        account = (
-            await Account.select(Account.id)
-            .where((Account.tenant_id == tenant["id"]) & (Account.username == username))
-            .first()
-            .run()
-        )
-        if account is None:
+        account_id = await account_id_by_username(tenant_id, username)
+        if account_id is None:
             return None
-        person = (
-            await Person.select(Person.id)
-            .where((Person.tenant_id == tenant["id"]) & (Person.account_id == account["id"]))
-            .first()
-            .run()
-        )
-        return None if person is None else (tenant["id"], account["id"], person["id"])
+        person_id = await self.identity.person_id_of_account(tenant_id, account_id)
+        return None if person_id is None else (tenant_id, account_id, person_id)
 
 
 def _check_seal_password(new_password: str, policy: Policy) -> None:

@@ -58,11 +58,11 @@ from hub.seals.records import (
 from hub.seals.tables import Seal, SealEvent
 from hub.vendors.directory import VendorDirectory
 from monitoring import metrics
-from tenants.identity.tables import Enterprise, Person
+from tenants.identity.queries import agents_enterprise, person_of_account
+from tenants.molds.queries import mold_of_picture
 from tenants.molds.services import MoldRegistry
-from tenants.molds.tables import Mold
 from tenants.policy.services import Policy, get_policy
-from tenants.tables import Tenant
+from tenants.queries import tenant_slug
 
 PolicyLookup = Callable[[uuid.UUID], Awaitable[Policy]]
 
@@ -267,17 +267,12 @@ class SealService:
 
     async def _bound_mold(self, tenant_id: uuid.UUID, picture: bytes) -> str | None:
         """The seal code whose mold this seal's picture is (set at apply), if any."""
-        row = (
-            await Mold.select(Mold.seal_code, Mold.status)
-            .where((Mold.tenant_id == tenant_id) & (Mold.mold_sm3 == sm3(picture).hex()))
-            .first()
-            .run()
-        )
-        if row is None:
+        mold = await mold_of_picture(tenant_id, sm3(picture).hex())
+        if mold is None:
             return None
-        if row["status"] != "active":
-            raise PolicyDenied(f"the mold of seal code {row['seal_code']!r} is {row['status']}")
-        return str(row["seal_code"])
+        if mold.status != "active":
+            raise PolicyDenied(f"the mold of seal code {mold.seal_code!r} is {mold.status}")
+        return str(mold.seal_code)
 
     async def approve(self, scope: Scope, seal_id: uuid.UUID, reason: str = "") -> SealRecord:
         await self._take(scope, seal_id, "approve", reason or "approved by clerk")
@@ -376,36 +371,22 @@ class SealService:
                     f"a '{app.seal_type}' seal belongs to an enterprise: give enterprise_id",
                     field="enterprise_id",
                 )
-            person = (
-                await Person.select(Person.id, Person.name)
-                .where(
-                    (Person.tenant_id == scope.tenant_id) & (Person.account_id == scope.account_id)
-                )
-                .first()
-            )
+            person = await person_of_account(scope.tenant_id, scope.account_id)
             if person is None:
                 raise PolicyDenied("register and pass the real-name check before applying")
-            return "person", person["id"], person["name"], None
+            return "person", person.id, person.name, None
         if not _has(scope, Role.ENTERPRISE_AGENT):
             raise Forbidden("only the enterprise's agent applies for its seals")
-        ent = (
-            await Enterprise.select(Enterprise.id, Enterprise.name, Enterprise.status)
-            .where(
-                (Enterprise.tenant_id == scope.tenant_id)
-                & (Enterprise.id == app.enterprise_id)
-                & (Enterprise.agent_account_id == scope.account_id)
-            )
-            .first()
-        )
+        ent = await agents_enterprise(scope.tenant_id, app.enterprise_id, scope.account_id)
         if ent is None:
             raise NotFound("enterprise not found")
-        if ent["status"] != "active":
-            raise PolicyDenied(f"the enterprise is {ent['status']}")
+        if ent.status != "active":
+            raise PolicyDenied(f"the enterprise is {ent.status}")
         if app.seal_type not in rules.ENTERPRISE_TYPES:
             raise ValidationFailed(
                 f"an enterprise seal cannot be of type '{app.seal_type}'", field="seal_type"
             )
-        return "enterprise", ent["id"], ent["name"], ent["name"]
+        return "enterprise", ent.id, ent.name, ent.name
 
     # --- password (口令) ---------------------------------------------------------------
 
@@ -906,5 +887,4 @@ class SystemScope:
 
 
 async def system_scope(tenant_id: uuid.UUID) -> SystemScope:
-    row = await Tenant.select(Tenant.slug).where(Tenant.id == tenant_id).first().run()
-    return SystemScope(tenant_id, str(row["slug"]) if row else "")
+    return SystemScope(tenant_id, await tenant_slug(tenant_id) or "")

@@ -30,7 +30,6 @@ from hub.signing.tables import SignatureRecord
 from hub.sms.codes import OtpService
 from hub.sms.gateway import SmsGateway
 from tenants.identity.services import IdentityService
-from tenants.identity.tables import Person
 
 log = logging.getLogger(__name__)
 
@@ -55,15 +54,7 @@ class OwnerSms:
 
     async def mobile_of(self, tenant_id: uuid.UUID, account_id: uuid.UUID) -> str:
         async def load() -> str:
-            row = (
-                await Person.select(Person.id)
-                .where((Person.tenant_id == tenant_id) & (Person.account_id == account_id))
-                .first()
-                .run()
-            )
-            if row is None:
-                raise NotFound("no real-name registered person for this account")
-            return await self.identity.reveal_mobile(tenant_id, row["id"])
+            return await self.identity.reveal_account_mobile(tenant_id, account_id)
 
         return await self._mobiles.get((tenant_id, account_id), load)
 

@@ -56,3 +56,18 @@ class SignatureBrief(msgspec.Struct, frozen=True):
     document_sm3: str
     signed_at: datetime | None
     use_request_id: uuid.UUID | None
+
+
+class SignatureOutcome(msgspec.Struct, frozen=True):
+    """What a rating needs of a signature: its vendor, its signer, status and time."""
+
+    vendor: str | None
+    account_id: uuid.UUID
+    status: str
+    signed_at: datetime | None
+
+
+class SignatureDone(msgspec.Struct, frozen=True):
+    tenant_id: uuid.UUID
+    vendor: str | None
+    n: int

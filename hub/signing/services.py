@@ -32,9 +32,9 @@ from hub.formats import Report, assemble_signature_v4, build_tbs_sign_v4, verify
 from hub.pki.store import NO_TRUST, ProofOfExistence, ValidationContext
 from hub.ports import EventSink, NoEvents, Scope, WritesAlong
 from hub.seals import rules
+from hub.seals.queries import seal_status
 from hub.seals.records import SigningSeal
 from hub.seals.services import SealService, cached_policy, seal_status_at
-from hub.seals.tables import Seal
 from hub.signing.records import Signature, SignatureBrief, UseRequestRecord
 from hub.signing.tables import SignatureRecord, UseRequest
 from hub.tsa.client import TimeStampAuthorities
@@ -709,9 +709,5 @@ async def signing_record(signature_der: bytes) -> tuple[datetime, str, str] | No
     if row is None or row["signed_at"] is None:
         return None
     then = await seal_status_at(row["tenant_id"], row["seal_id"], row["signed_at"])
-    now = (
-        await Seal.select(Seal.status)
-        .where((Seal.tenant_id == row["tenant_id"]) & (Seal.id == row["seal_id"]))
-        .first()
-    )
-    return (row["signed_at"], then or "unknown", now["status"] if now else "unknown")
+    now = await seal_status(row["tenant_id"], row["seal_id"])
+    return (row["signed_at"], then or "unknown", now or "unknown")

@@ -23,7 +23,7 @@ from hub.errors import NotFound, ValidationFailed
 from hub.evidence.proofs import signature_proofs
 from hub.evidence.service import EvidenceLog
 from hub.ports import Scope
-from hub.seals.tables import Seal
+from hub.seals.queries import is_owned_by
 from hub.signing.tables import SignatureRecord
 
 MAX_USES = 200
@@ -56,16 +56,7 @@ async def list_seal_uses(
 
 async def _check_owned(scope: Scope, seal_id: uuid.UUID) -> None:
     """404 unless the seal is the caller's own (a clerk or another tenant sees nothing)."""
-    seal = (
-        await Seal.select(Seal.id)
-        .where(
-            (Seal.tenant_id == scope.tenant_id)
-            & (Seal.id == seal_id)
-            & (Seal.owner_account_id == scope.account_id)
-        )
-        .first()
-    )
-    if seal is None:
+    if not await is_owned_by(scope.tenant_id, scope.account_id, seal_id):
         raise NotFound("seal not found")
 
 

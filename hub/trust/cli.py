@@ -20,7 +20,7 @@ from hub.errors import NotFound, SealHubError
 from hub.settings import Settings
 from hub.trust.services import HUB_CA_VENDOR, TrustService
 from hub.vendors.store import DbKeyStore
-from tenants.tables import Tenant
+from tenants.queries import tenant_id_by_slug
 
 
 async def _with_service(work: Callable[[Any, uuid.UUID | None], Awaitable[Any]],
@@ -42,10 +42,9 @@ async def _with_service(work: Callable[[Any, uuid.UUID | None], Awaitable[Any]],
         )
         tenant_id = None
         if tenant:
-            row = await Tenant.select(Tenant.id).where(Tenant.slug == tenant).first()
-            if row is None:
+            tenant_id = await tenant_id_by_slug(tenant)
+            if tenant_id is None:
                 raise NotFound(f"no tenant '{tenant}'")
-            tenant_id = row["id"]
         return await work(service, tenant_id)
     finally:
         await db.close()

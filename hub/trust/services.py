@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from adapters.admission.tables import Admission, AdmissionEvent, VendorRegistration
+from adapters.admission import queries as admission
 from adapters.reference.ca import VendorCA
 from hub.crypto import Certificate, SM2PublicKey, sm3
 from hub.errors import Conflict, CryptoError, FormatError, NotFound, ValidationFailed
@@ -41,10 +41,10 @@ from hub.pki.store import (
     ValidationContext,
     read_certificates,
 )
-from hub.seals.tables import Seal, SealEvent
+from hub.seals.queries import revoked_seals
 from hub.trust.records import TrustEntryView
 from hub.trust.tables import TrustEntry
-from tenants.tables import Tenant
+from tenants import queries as tenants_of_hub
 
 log = logging.getLogger("sealhub.trust")
 
@@ -172,29 +172,18 @@ class TrustService:
         return der
 
     async def _revoked(self) -> list[Revoked]:
-        rows = await Seal.select(Seal.id, Seal.signer_cert).where(
-            (Seal.vendor == self.hub_ca_name) & (Seal.status == "revoked")
-        )
-        if not rows:
-            return []
-        ids = [r["id"] for r in rows]
-        events = await SealEvent.select(SealEvent.seal_id, SealEvent.at, SealEvent.reason).where(
-            SealEvent.seal_id.is_in(ids) & (SealEvent.to_status == "revoked")
-        )
-        when = {e["seal_id"]: e for e in events}
         out = []
-        for r in rows:
-            if not r["signer_cert"]:
+        for r in await revoked_seals(self.hub_ca_name):
+            if not r.signer_cert:
                 continue
             try:
-                serial = Certificate.load(bytes(r["signer_cert"])).serial_number
+                serial = Certificate.load(bytes(r.signer_cert)).serial_number
             except CryptoError:
                 continue
-            event = when.get(r["id"])
-            at = event["at"] if event else _now()
+            at = r.revoked_at or _now()
             reason = (
                 "affiliation_changed"
-                if event and "change" in event["reason"]
+                if r.reason is not None and "change" in r.reason
                 else ("cessation_of_operation")
             )
             out.append(Revoked(serial, at.astimezone(UTC), reason))
@@ -204,14 +193,9 @@ class TrustService:
 
     async def status_list(self) -> bytes:
         """The current signed list; a new one whenever admissions or tenants change."""
-        events = await AdmissionEvent.count()
-        tenants = await Tenant.count()
-        latest = (
-            await AdmissionEvent.select(AdmissionEvent.at)
-            .order_by(AdmissionEvent.at, ascending=False)
-            .first()
-        )
-        key = (events, tenants, str(latest["at"]) if latest else "")
+        events, latest = await admission.history_mark()
+        tenants = await tenants_of_hub.tenant_count()
+        key = (events, tenants, latest)
         now = _now()
         if self._list is not None and self._list[0] == key and now < self._list[2]:
             return self._list[1]
@@ -225,19 +209,19 @@ class TrustService:
     async def _status_document(self, sequence: int, now: datetime) -> dict[str, Any]:
         ca = await self.hub_ca()
         log_key = self._log_public_key()
-        registrations = {r["name"]: r for r in await VendorRegistration.select()}
+        registrations = await admission.registrations()
         history: dict[tuple[uuid.UUID, str], list[dict[str, Any]]] = {}
-        for e in await AdmissionEvent.select().order_by(AdmissionEvent.at):
+        for e in await admission.full_history():
             history.setdefault((e["tenant_id"], e["vendor"]), []).append(
                 {"from": e["from_status"], "to": e["to_status"],
                  "at": e["at"].astimezone(UTC).isoformat(), "reason": e["reason"]}
             )  # fmt: skip
         admissions: dict[uuid.UUID, list[dict[str, Any]]] = {}
-        for a in await Admission.select().order_by(Admission.vendor):
+        for a in await admission.admissions():
             admissions.setdefault(a["tenant_id"], []).append(a)
         certs: dict[str, VendorCerts] = {}
         tenants = []
-        for t in await Tenant.select(Tenant.id, Tenant.slug, Tenant.name).order_by(Tenant.slug):
+        for t in await tenants_of_hub.tenant_names():
             providers = []
             for a in admissions.get(t["id"], []):
                 vendor = a["vendor"]

@@ -25,7 +25,7 @@ from hub.settings import LimitsSettings
 from hub.signing.services import signing_record
 from hub.trust.services import TrustService
 from monitoring import metrics
-from tenants.tables import Tenant
+from tenants.queries import tenant_id_by_slug
 
 
 def _evidence_package(data: bytes) -> dict[str, Any] | None:
@@ -96,10 +96,9 @@ async def hub_context(trust: TrustService, tenant_slug: str | None = None) -> Va
     when named), live status list."""
     tenant_id: uuid.UUID | None = None
     if tenant_slug:
-        row = await Tenant.select(Tenant.id).where(Tenant.slug == tenant_slug).first()
-        if row is None:
+        tenant_id = await tenant_id_by_slug(tenant_slug)
+        if tenant_id is None:
             raise NotFound(f"no tenant '{tenant_slug}'")
-        tenant_id = row["id"]
     context: ValidationContext = await trust.context(tenant_id)
     return context
 

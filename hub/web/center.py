@@ -22,7 +22,7 @@ from hub.signing.services import SigningService
 from hub.web import deps
 from hub.web.rendering import field_of, problem_text, render
 from hub.web.session import LoggedIn, PortalUser
-from tenants.tables import Account
+from tenants.queries import account_id_by_username
 
 UrlForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 INPUT_TYPES = {"date": "date", "phone": "tel", "id_number": "text", "text": "text"}
@@ -30,12 +30,7 @@ INPUT_TYPES = {"date": "date", "phone": "tel", "id_number": "text", "text": "tex
 
 async def account_by_username(scope: Any, username: str) -> uuid.UUID | None:
     """An account of the caller's tenant by its user name (tenant scope first)."""
-    row = await (
-        Account.select(Account.id)
-        .where((Account.tenant_id == scope.tenant_id) & (Account.username == username.strip()))
-        .first()
-    )
-    return None if row is None else uuid.UUID(str(row["id"]))
+    return await account_id_by_username(scope.tenant_id, username.strip())
 
 
 class CenterPages(Controller):

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from hub.auth.passwords import hash_password
 from hub.auth.principal import Principal, Role
@@ -31,7 +31,6 @@ from tenants.identity.validation import (
 from tenants.identity.verifier import IdentityVerifier, PersonClaim, VerificationResult
 from tenants.keys import TenantKeyring
 from tenants.policy.services import get_policy
-from tenants.tables import Account
 
 _MOBILE_SLOT = "mobile"
 STAFF = (Role.TENANT_ADMIN, Role.CLERK)  # see every person and enterprise of the tenant
@@ -201,16 +200,9 @@ class IdentityService:
         person_id, account_id = uuid.uuid4(), uuid.uuid4()
         try:
             async with self.db.transaction():
-                await Account.insert(
-                    Account(
-                        id=account_id,
-                        tenant_id=tenant_id,
-                        username=username,
-                        password_hash=password_hash,
-                        roles=[Role.PERSON.value],
-                        display_name=name,
-                    )
-                ).run()
+                await tenant_services.insert_person_account(
+                    tenant_id, account_id, username, password_hash, name
+                )
                 await Person.insert(
                     _person_row(
                         tenant_id, person_id, account_id, data_key, index, name, rid, mobile, result
@@ -329,6 +321,33 @@ class IdentityService:
         )
         if row is None:
             raise NotFound("person not found")
+        data_key = await self.keyring.data_key(tenant_id)
+        return keystore.open_secret(
+            data_key, str(tenant_id), bytes(row["mobile_sealed"]), context=_MOBILE_SLOT
+        ).decode()
+
+    async def person_id_of_account(
+        self, tenant_id: uuid.UUID, account_id: uuid.UUID
+    ) -> uuid.UUID | None:
+        """The real-name registered person behind a login, if any (its id only)."""
+        row = await (
+            Person.select(Person.id)
+            .where((Person.tenant_id == tenant_id) & (Person.account_id == account_id))
+            .first()
+            .run()
+        )
+        return None if row is None else cast(uuid.UUID, row["id"])
+
+    async def reveal_account_mobile(self, tenant_id: uuid.UUID, account_id: uuid.UUID) -> str:
+        """The mobile number of the person behind a login (to text the seal's owner)."""
+        row = await (
+            Person.select(Person.mobile_sealed)
+            .where((Person.tenant_id == tenant_id) & (Person.account_id == account_id))
+            .first()
+            .run()
+        )
+        if row is None:
+            raise NotFound("no real-name registered person for this account")
         data_key = await self.keyring.data_key(tenant_id)
         return keystore.open_secret(
             data_key, str(tenant_id), bytes(row["mobile_sealed"]), context=_MOBILE_SLOT
