@@ -34,7 +34,7 @@ SEAL_PASSWORD = "Seal-bench-2026"
 
 
 def resident_id(first17: str) -> str:
-    from tenants.identity.validation import resident_id_check_char
+    from tenants.validation import resident_id_check_char
 
     return first17 + resident_id_check_char(first17)
 

@@ -8,7 +8,6 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Server
 
 from adapters.admission.controllers import CONTROLLERS as ADMISSION_ROUTES
-from hub.auth.controllers import AuthController
 from hub.auth.guards import provide_principal
 from hub.auth.openapi import finish_openapi
 from hub.documents.controllers import CONTROLLERS as DOCUMENT_ROUTES
@@ -31,6 +30,7 @@ from hub.web import api_docs_plugins, portal_routes
 from hub.webhooks.controllers import WebhookController
 from monitoring.controllers import RankingController, RatingController, RegulatorController
 from monitoring.http import MetricsController, MetricsMiddleware, metrics_lifespan
+from tenants.login.controllers import AuthController
 from tenants.molds.controllers import MoldController
 from tenants.routes import TENANT_ROUTES
 

@@ -10,7 +10,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
-from hub.auth import services as auth_services
 from hub.auth.guards import requires
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
@@ -22,6 +21,7 @@ from hub.schemas_common import Limit, Offset
 from hub.settings import Settings
 from tenants import services, token_keys
 from tenants.keys import TenantKeyring
+from tenants.login import services as auth_services
 from tenants.schemas import (
     AccountOut,
     AccountStatus,

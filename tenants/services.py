@@ -17,10 +17,10 @@ from hub.auth.principal import HUB_ROLES, HUB_TENANT_SLUG, TENANT_ROLES, Princip
 from hub.db import Database, is_unique_violation
 from hub.errors import Conflict, Locked, NotFound, Unauthorized, ValidationFailed
 from monitoring import metrics
-from tenants.identity.validation import check_name, check_region_code
 from tenants.keys import new_tenant_keys
 from tenants.policy.services import Policy, get_policy
 from tenants.tables import Account, Tenant
+from tenants.validation import check_name, check_region_code
 
 _SLUG = re.compile(r"^[a-z][a-z0-9-]{1,61}[a-z0-9]$")
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")

@@ -282,7 +282,7 @@ class EnterpriseHandle:
 
 def new_resident_id(region: str = "150102", born: str | None = None) -> str:
     """A fresh valid 18-digit resident ID (GB 11643 check digit computed)."""
-    from tenants.identity.validation import resident_id_check_char
+    from tenants.validation import resident_id_check_char
 
     born = (
         born
@@ -295,7 +295,7 @@ def new_resident_id(region: str = "150102", born: str | None = None) -> str:
 
 def new_credit_code(region: str = "150102") -> str:
     """A fresh valid unified social credit code (GB 32100 check character computed)."""
-    from tenants.identity.validation import credit_code_check_char
+    from tenants.validation import credit_code_check_char
 
     alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     body = "".join(alphabet[secrets.randbelow(31)] for _ in range(9))

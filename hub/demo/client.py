@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from tenants.identity.validation import credit_code_check_char, resident_id_check_char
+from tenants.validation import credit_code_check_char, resident_id_check_char
 
 PERSON_PASSWORD = "Demo-person-2026"  # noqa: S105 (the demo's own throwaway accounts)
 SEAL_PASSWORD = "Seal-pass-2026"  # noqa: S105

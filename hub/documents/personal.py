@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 from hub.crypto import keystore
 from hub.documents.templates import DocumentTemplate, FieldKind
-from tenants.identity.validation import mask_mobile, mask_resident_id
+from tenants.validation import mask_mobile, mask_resident_id
 
 _SEALED_DOCUMENT = b"SHE1"
 _MASKS = {FieldKind.ID_NUMBER: mask_resident_id, FieldKind.PHONE: mask_mobile}

@@ -29,7 +29,7 @@ from hub.documents.pdf_sign import PdfStamp, sign_pdf
 from hub.documents.pdf_writer import write_text_pdf
 from hub.documents.signer import SignDigest, SignTbs
 from hub.errors import PolicyDenied, ValidationFailed
-from tenants.identity.validation import check_mobile, parse_resident_id
+from tenants.validation import check_mobile, parse_resident_id
 
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 

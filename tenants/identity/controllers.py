@@ -41,8 +41,8 @@ from tenants.identity.services import (
     PersonView,
 )
 from tenants.identity.tables import Enterprise, Person
-from tenants.identity.validation import check_mobile
 from tenants.policy.services import get_policy
+from tenants.validation import check_mobile
 
 _MAX_FACE_BYTES = 2 * 1024 * 1024
 

@@ -20,7 +20,10 @@ from hub.db import Database, is_unique_violation
 from hub.errors import Conflict, NotFound, ValidationFailed
 from tenants import services as tenant_services
 from tenants.identity.tables import Enterprise, Person
-from tenants.identity.validation import (
+from tenants.identity.verifier import IdentityVerifier, PersonClaim, VerificationResult
+from tenants.keys import TenantKeyring
+from tenants.policy.services import get_policy
+from tenants.validation import (
     ResidentId,
     check_mobile,
     check_name,
@@ -28,9 +31,6 @@ from tenants.identity.validation import (
     parse_credit_code,
     parse_resident_id,
 )
-from tenants.identity.verifier import IdentityVerifier, PersonClaim, VerificationResult
-from tenants.keys import TenantKeyring
-from tenants.policy.services import get_policy
 
 _MOBILE_SLOT = "mobile"
 STAFF = (Role.TENANT_ADMIN, Role.CLERK)  # see every person and enterprise of the tenant

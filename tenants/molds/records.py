@@ -24,8 +24,8 @@ from enum import StrEnum
 
 from adapters.protocol import SEAL_TYPES
 from hub.errors import PayloadTooLarge, SealHubError, ValidationFailed
-from tenants.identity.validation import parse_credit_code
 from tenants.molds.pictures import normalise_mold
+from tenants.validation import parse_credit_code
 
 
 class MoldStatus(StrEnum):

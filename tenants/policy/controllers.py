@@ -13,7 +13,7 @@ from hub.auth.guards import requires
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.db import Database
-from tenants import services as tenant_services
+from hub.errors import NotFound
 from tenants.policy.schemas import (
     PolicyChange,
     PolicyOut,
@@ -21,6 +21,7 @@ from tenants.policy.schemas import (
 )
 from tenants.policy.services import Policy, get_policy, update_policy
 from tenants.policy.stats import tenant_statistics
+from tenants.queries import tenant_slug
 
 
 def policy_out(p: Policy) -> PolicyOut:
@@ -91,5 +92,6 @@ class StatisticsController(Controller):
         responses=errors(401, 403, 404),
     )
     async def of_tenant(self, tenant_id: FromPath[uuid.UUID]) -> StatisticsOut:
-        await tenant_services.get_tenant(tenant_id)  # 404 for an unknown tenant
+        if await tenant_slug(tenant_id) is None:
+            raise NotFound("tenant not found")
         return StatisticsOut(tenant_id=tenant_id, counters=await tenant_statistics(tenant_id))

@@ -30,6 +30,14 @@ def _node(module: str) -> str:
     return ".".join(module.split(".")[:2])
 
 
+def _imported(module: str, name: str) -> str:
+    """`module.name` when that is a module or package of ours, else `module`."""
+    base = ROOT.joinpath(*module.split("."), name)
+    if base.with_suffix(".py").is_file() or (base / "__init__.py").is_file():
+        return f"{module}.{name}"
+    return module
+
+
 def import_graph() -> dict[str, set[str]]:
     edges: dict[str, set[str]] = defaultdict(set)
     for top in PACKAGES:
@@ -41,7 +49,9 @@ def import_graph() -> dict[str, set[str]]:
                 if isinstance(node, ast.Import):
                     names = [a.name for a in node.names]
                 elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                    names = [node.module]
+                    # `from tenants import services` depends on tenants.services, not on
+                    # the `tenants` package: an imported name may be a module.
+                    names = [_imported(node.module, a.name) for a in node.names]
                 else:
                     continue
                 for name in names:

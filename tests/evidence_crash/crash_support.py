@@ -39,7 +39,7 @@ class HubSetup:
 
 
 def _resident_id() -> str:
-    from tenants.identity.validation import resident_id_check_char
+    from tenants.validation import resident_id_check_char
 
     first17 = f"15010219{70 + secrets.randbelow(30)}0101{secrets.randbelow(1000):03d}"
     return first17 + resident_id_check_char(first17)

@@ -111,7 +111,7 @@ def _login(c: httpx.Client, tenant: str, username: str) -> str:
 
 
 def _resident_id() -> str:
-    from tenants.identity.validation import resident_id_check_char
+    from tenants.validation import resident_id_check_char
 
     first17 = (
         "150102" + f"19{50 + secrets.randbelow(40)}0{1 + secrets.randbelow(9)}1"

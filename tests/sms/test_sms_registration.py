@@ -9,7 +9,7 @@ import re
 import secrets
 from typing import Any
 
-from tenants.identity.validation import resident_id_check_char
+from tenants.validation import resident_id_check_char
 
 
 def new_resident_id() -> str:

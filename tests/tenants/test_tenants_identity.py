@@ -12,7 +12,7 @@ import pytest
 from hub.errors import ValidationFailed
 from hub.problems import json_pointer
 from tenants.identity.tables import Person
-from tenants.identity.validation import (
+from tenants.validation import (
     credit_code_check_char,
     mask_resident_id,
     parse_credit_code,

@@ -83,7 +83,7 @@ def new_page(
 
 def resident_id() -> str:
     """A fresh valid 18-digit resident ID (GB 11643 check digit computed)."""
-    from tenants.identity.validation import resident_id_check_char
+    from tenants.validation import resident_id_check_char
 
     born = (
         f"{1950 + secrets.randbelow(50)}{1 + secrets.randbelow(12):02d}"
@@ -95,7 +95,7 @@ def resident_id() -> str:
 
 def credit_code() -> str:
     """A fresh valid unified social credit code (GB 32100 check character computed)."""
-    from tenants.identity.validation import credit_code_check_char
+    from tenants.validation import credit_code_check_char
 
     alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     first17 = "91150102" + "".join(alphabet[secrets.randbelow(31)] for _ in range(9))

@@ -9,21 +9,21 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
-from hub.auth import services
 from hub.auth.guards import requires
 from hub.auth.lockout import LoginGuard
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal
-from hub.auth.schemas import (
+from hub.auth.throttle import LoginThrottle
+from hub.auth.tokens import TokenService
+from hub.db import Database
+from tenants.login import services
+from tenants.login.schemas import (
     LoginRequest,
     Me,
     PasswordChange,
     RefreshRequest,
     TokenResponse,
 )
-from hub.auth.throttle import LoginThrottle
-from hub.auth.tokens import TokenService
-from hub.db import Database
 
 
 def _tokens(pair: services.TokenPair) -> TokenResponse:

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 from hub.auth.lockout import LoginGuard
 from hub.auth.principal import Principal
+from hub.auth.refresh import record_refresh, use_refresh
 from hub.auth.sessions import SessionRegistry
-from hub.auth.tables import RefreshToken
 from hub.auth.throttle import LoginThrottle
 from hub.auth.tokens import ACCESS, REFRESH, TokenService
 from hub.db import Database
@@ -39,15 +39,9 @@ async def _issue_pair(
     access = await tokens.issue(principal, ACCESS, not_after=not_after)
     refresh = await tokens.issue(principal, REFRESH, not_after=not_after)
     async with db.transaction():
-        await RefreshToken.insert(
-            RefreshToken(
-                id=refresh.jti,
-                tenant_id=principal.tenant_id,
-                account_id=principal.account_id,
-                expires_at=datetime.fromtimestamp(refresh.expires_at, UTC),
-                session_id=principal.session_id,
-            )
-        ).run()
+        await record_refresh(
+            principal, refresh.jti, datetime.fromtimestamp(refresh.expires_at, UTC)
+        )
     return TokenPair(
         access_token=access.token,
         refresh_token=refresh.token,
@@ -114,18 +108,7 @@ async def refresh(db: Database, tokens: TokenService, refresh_token: str) -> Tok
     assert p.session_id is not None
     now = datetime.now(UTC)
     async with db.transaction():
-        used = await (
-            RefreshToken.update({RefreshToken.used_at: now})
-            .where(
-                (RefreshToken.id == verified.jti)
-                & (RefreshToken.tenant_id == p.tenant_id)
-                & (RefreshToken.account_id == p.account_id)
-                & (RefreshToken.session_id == p.session_id)
-                & RefreshToken.used_at.is_null()
-            )
-            .returning(RefreshToken.id)
-            .run()
-        )
+        used = await use_refresh(p, verified.jti, now)
     if not used:
         await sessions_of(tokens).end(p.tenant_id, p.session_id, "refresh token replayed")
         raise Unauthorized("refresh token already used or revoked")
