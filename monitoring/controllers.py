@@ -3,11 +3,8 @@ formula and inputs), /api/v1/regulator/* (read-only views across tenants)."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
 from typing import Any
 
-import msgspec
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
@@ -18,30 +15,17 @@ from hub.auth.guards import requires
 from hub.auth.openapi import errors
 from hub.auth.principal import CurrentPrincipal, Role
 from hub.errors import ValidationFailed
-from hub.schemas_common import Count, Key, Limit, QueryKey, Reason
+from hub.schemas_common import Count, Key, Limit, QueryKey
 from monitoring.records import AdmissionChange, Alert, TenantStatistics
+from monitoring.schemas import (
+    RateIn,
+    RatingOut,
+)
 from monitoring.services import QualityService, RegulatorService, ranking_document
 
 # The hub's QualityService: admission's scorer, so the ranking and admission decisions
 # are one computation (built in hub.services).
 Quality = NamedDependency[QualityService]
-
-
-class RateIn(msgspec.Struct, forbid_unknown_fields=True):
-    operation: Key  # "seal" | "signature"
-    operation_id: uuid.UUID
-    stars: Count
-    comment: Reason = ""
-
-
-class RatingOut(msgspec.Struct):
-    id: uuid.UUID
-    operation: str
-    operation_id: uuid.UUID
-    vendor: str
-    stars: int
-    comment: str
-    created_at: datetime
 
 
 class RatingController(Controller):
