@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
+from hub.auth.principal import TENANT_STAFF
 from hub.db.statements import Write
 
 
@@ -29,6 +30,16 @@ class Scope(Protocol):
     def account_id(self) -> uuid.UUID: ...
     @property
     def roles(self) -> frozenset[str] | tuple[str, ...] | list[str]: ...
+
+
+def has_role(scope: Scope, *roles: str) -> bool:
+    """Whether the verified caller holds any of `roles`."""
+    return any(r in scope.roles for r in roles)
+
+
+def is_staff(scope: Scope) -> bool:
+    """A clerk or tenant admin: sees every row of the tenant, not only the caller's."""
+    return has_role(scope, *TENANT_STAFF)
 
 
 class EventSink(Protocol):

@@ -22,6 +22,8 @@ class Role(StrEnum):
 
 HUB_ROLES = frozenset({Role.HUB_OPERATOR, Role.REGULATOR})
 TENANT_ROLES = frozenset({Role.TENANT_ADMIN, Role.CLERK, Role.PERSON, Role.ENTERPRISE_AGENT})
+# A bureau's staff: they see every row of their tenant, not only their own.
+TENANT_STAFF = frozenset({Role.CLERK, Role.TENANT_ADMIN})
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,6 @@ from typing import Any
 import msgspec
 
 from adapters.protocol import SEAL_TYPES
-from hub.auth.principal import Role
 from hub.crypto import sm3
 from hub.db import Database
 from hub.documents import personal
@@ -64,7 +63,7 @@ from hub.documents.templates import (
     sign_step,
 )
 from hub.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from hub.ports import Scope
+from hub.ports import Scope, is_staff
 from hub.seals.records import SealRecord
 from hub.seals.services import SealService
 from hub.settings import LimitsSettings
@@ -74,7 +73,6 @@ from tenants.policy.stats import register_counter
 from tenants.queries import accounts_of_tenant
 
 MEDIA_TYPES = {"ofd": "application/ofd", "pdf": "application/pdf"}
-_STAFF = (Role.CLERK, Role.TENANT_ADMIN)
 
 
 def document_kind(data: bytes) -> str:
@@ -159,10 +157,6 @@ _SIGNED_COLUMNS = (
     SignedDocument.filename,
     SignedDocument.created_at,
 )
-
-
-def _has(scope: Scope, *roles: str) -> bool:
-    return any(r in scope.roles for r in roles)
 
 
 def _now() -> datetime:
@@ -279,7 +273,7 @@ class DocumentService:
             .where((SignedDocument.tenant_id == scope.tenant_id) & (SignedDocument.id == doc_id))
             .first()
         )
-        if row is None or not (row["account_id"] == scope.account_id or _has(scope, *_STAFF)):
+        if row is None or not (row["account_id"] == scope.account_id or is_staff(scope)):
             return None
         return SignedDocumentRecord(**row)
 
@@ -711,7 +705,7 @@ def _seal_for_step(scope: Scope, seal: SealRecord, step: SignerStep) -> bytes:
 
 
 def _may_see(scope: Scope, row: Mapping[str, Any]) -> bool:
-    if _has(scope, *_STAFF) or row["created_by"] == scope.account_id:
+    if is_staff(scope) or row["created_by"] == scope.account_id:
         return True
     return str(scope.account_id) in json.loads(row["parties_json"]).values()
 

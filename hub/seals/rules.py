@@ -18,13 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adapters.protocol import SEAL_TYPES
-from hub.auth.principal import Role
+from hub.auth.principal import TENANT_STAFF
 
 STATUSES = ("applied", "approved", "active", "suspended", "revoked", "expired", "rejected")
 
 OWNER = "owner"  # not a token role: the seal's owner, whatever roles the account holds
 HUB = "hub"  # the hub's own steps (making, expiry, a change of the subject): no caller
-STAFF = frozenset({Role.CLERK.value, Role.TENANT_ADMIN.value})
+STAFF = TENANT_STAFF
 
 #: Seal types an enterprise agent may apply for; a person applies for a personal seal only.
 ENTERPRISE_TYPES = frozenset(SEAL_TYPES) - {"personal"}

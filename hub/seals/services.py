@@ -44,7 +44,7 @@ from hub.errors import (
 from hub.formats import parse_seal, verify_seal
 from hub.memo import Memo
 from hub.pictures.seals import render_personal_seal
-from hub.ports import EventSink, NoEvents, Scope
+from hub.ports import EventSink, NoEvents, Scope, has_role, is_staff
 from hub.seals import rules
 from hub.seals.molds import SealFace, enterprise_face
 from hub.seals.records import (
@@ -153,10 +153,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _has(scope: Scope, *roles: str) -> bool:
-    return any(r in scope.roles for r in roles)
-
-
 class SealService:
     def __init__(
         self,
@@ -188,7 +184,7 @@ class SealService:
 
     async def list_seals(self, scope: Scope, *, status: str | None = None) -> list[SealRecord]:
         query = Seal.select().where(Seal.tenant_id == scope.tenant_id)
-        if not _has(scope, *rules.STAFF):
+        if not is_staff(scope):
             query = query.where(Seal.owner_account_id == scope.account_id)
         if status is not None:
             query = query.where(Seal.status == status)
@@ -218,7 +214,7 @@ class SealService:
         )
 
     def _may_see(self, scope: Scope, seal: SealRecord) -> bool:
-        return seal.owner_account_id == scope.account_id or _has(scope, *rules.STAFF)
+        return seal.owner_account_id == scope.account_id or is_staff(scope)
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -375,7 +371,7 @@ class SealService:
             if person is None:
                 raise PolicyDenied("register and pass the real-name check before applying")
             return "person", person.id, person.name, None
-        if not _has(scope, Role.ENTERPRISE_AGENT):
+        if not has_role(scope, Role.ENTERPRISE_AGENT):
             raise Forbidden("only the enterprise's agent applies for its seals")
         ent = await agents_enterprise(scope.tenant_id, app.enterprise_id, scope.account_id)
         if ent is None:

@@ -30,7 +30,7 @@ from hub.evidence.events import approval_ext_data
 from hub.evidence.who import account_pseudonym, purpose_commitment
 from hub.formats import Report, assemble_signature_v4, build_tbs_sign_v4, verify_signature
 from hub.pki.store import NO_TRUST, ProofOfExistence, ValidationContext
-from hub.ports import EventSink, NoEvents, Scope, WritesAlong
+from hub.ports import EventSink, NoEvents, Scope, WritesAlong, is_staff
 from hub.seals import rules
 from hub.seals.queries import seal_status
 from hub.seals.records import SigningSeal
@@ -100,11 +100,6 @@ class SignatureMade:
     evidence_leaf_hash: str | None  # hex
     owner_account_id: uuid.UUID | None = None  # the seal's owner (who is told of the use)
     seal_name: str = ""
-
-
-def _is_staff(scope: Scope) -> bool:
-    """A clerk or tenant admin: sees every row of the tenant, not only the caller's."""
-    return any(r in rules.STAFF for r in scope.roles)
 
 
 def _now() -> datetime:
@@ -212,7 +207,7 @@ class SigningService:
         )
         use = None if row is None else UseRequestRecord(**row)
         mine = use is not None and use.requester_account_id == scope.account_id
-        if use is None or not (mine or _is_staff(scope)):
+        if use is None or not (mine or is_staff(scope)):
             raise NotFound("use request not found")
         return use
 
@@ -220,7 +215,7 @@ class SigningService:
         self, scope: Scope, status: str | None = None
     ) -> list[UseRequestRecord]:
         query = UseRequest.select().where(UseRequest.tenant_id == scope.tenant_id)
-        if not _is_staff(scope):
+        if not is_staff(scope):
             query = query.where(UseRequest.requester_account_id == scope.account_id)
         if status:
             query = query.where(UseRequest.status == status)
@@ -644,7 +639,7 @@ class SigningService:
             .first()
         )
         signature = None if row is None else Signature(**row)
-        if signature is None or not (signature.account_id == scope.account_id or _is_staff(scope)):
+        if signature is None or not (signature.account_id == scope.account_id or is_staff(scope)):
             raise NotFound("signature not found")
         return signature
 
@@ -659,7 +654,7 @@ class SigningService:
             SignatureRecord.signed_at,
             SignatureRecord.use_request_id,
         ).where((SignatureRecord.tenant_id == scope.tenant_id) & (SignatureRecord.status == "done"))
-        if not _is_staff(scope):
+        if not is_staff(scope):
             query = query.where(SignatureRecord.account_id == scope.account_id)
         if seal_id is not None:
             query = query.where(SignatureRecord.seal_id == seal_id)
